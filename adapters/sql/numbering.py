@@ -1,0 +1,43 @@
+"""Number series: one counter row per series and year, moved inside the caller's transaction."""
+from __future__ import annotations
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from ...domain.errors import DomainError, ErrorCode
+from .tables import number_sequences, number_series
+
+_INSERTS = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
+
+
+class SqlNumberSeries:
+    """Gapless: the counter row is locked by its UPDATE until commit, and rolls back with it."""
+
+    def __init__(self, session: Session):
+        self.session = session
+        self._formats: dict[str, tuple[str, int]] = {}
+
+    def _format(self, code: str) -> tuple[str, int]:
+        if code not in self._formats:
+            row = self.session.execute(
+                select(number_series.c.prefix, number_series.c.padding).where(number_series.c.code == code)
+            ).first()
+            if row is None:
+                raise DomainError(ErrorCode.NOT_FOUND, f"number series {code!r} is not installed")
+            self._formats[code] = (row.prefix, row.padding)
+        return self._formats[code]
+
+    def next(self, code: str, year: int) -> str:
+        prefix, padding = self._format(code)
+        where = (number_sequences.c.series_code == code) & (number_sequences.c.year == year)
+        bump = (update(number_sequences).where(where)
+                .values(next_number=number_sequences.c.next_number + 1)
+                .returning(number_sequences.c.next_number))
+        taken = self.session.execute(bump).scalar()
+        if taken is None:  # first number of this year: create the row, tolerating a racing creator
+            insert = _INSERTS[self.session.bind.dialect.name](number_sequences)
+            self.session.execute(insert.values(series_code=code, year=year, next_number=1)
+                                 .on_conflict_do_nothing())
+            taken = self.session.execute(bump).scalar_one()
+        return f"{prefix}/{year}/{taken - 1:0{padding}d}"

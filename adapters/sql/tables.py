@@ -1,0 +1,250 @@
+"""The tables. Status CHECK constraints are generated from the lifecycle states in domain/status.py."""
+from __future__ import annotations
+
+from sqlalchemy import (Boolean, CheckConstraint, Column, Date, ForeignKey, Index, Integer, MetaData,
+                        String, Table, Text, UniqueConstraint, text)
+
+from ...domain.access import ROLES
+from ...domain.status import STATUSES, InvoicingPolicy, QuoteKind
+from .types import Money, Quantity, UTCDateTime
+
+metadata = MetaData(naming_convention={
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+})
+
+
+def one_of(column: str, values, name: str | None = None) -> CheckConstraint:
+    listed = ", ".join(f"'{v}'" for v in values)
+    return CheckConstraint(f"{column} IN ({listed})", name=name or column)
+
+
+def status_check(document: str) -> CheckConstraint:
+    """CHECK (status IN …) from the document's lifecycle states."""
+    return one_of("status", [s.value for s in STATUSES[document]])
+
+
+def stamps() -> list[Column]:
+    return [Column("created_at", UTCDateTime(), nullable=False),
+            Column("updated_at", UTCDateTime(), nullable=False)]
+
+
+def document_columns(document: str) -> list:
+    return [Column("status", String(32), nullable=False), status_check(document),
+            Column("owner_id", ForeignKey("users.id"), index=True),
+            Column("version", Integer, nullable=False), *stamps()]
+
+
+def totals() -> list[Column]:
+    return [Column("currency", String(3), nullable=False),
+            Column("subtotal", Money(), nullable=False), Column("discount_total", Money(), nullable=False),
+            Column("tax_total", Money(), nullable=False), Column("total", Money(), nullable=False)]
+
+
+def priced_line_columns() -> list:
+    return [Column("sequence", Integer, nullable=False), Column("description", Text, nullable=False),
+            Column("product_code", String(64)), Column("quantity", Quantity(), nullable=False),
+            Column("unit_price", Quantity(), nullable=False),
+            Column("discount_percent", Quantity(), nullable=False), Column("tax_rate", Quantity(), nullable=False),
+            Column("subtotal", Money(), nullable=False), Column("discount_amount", Money(), nullable=False),
+            Column("net_amount", Money(), nullable=False), Column("tax_amount", Money(), nullable=False),
+            Column("total", Money(), nullable=False),
+            CheckConstraint("quantity > 0", name="quantity_positive"),
+            CheckConstraint("unit_price >= 0", name="price_not_negative"),
+            CheckConstraint("discount_percent >= 0", name="discount_not_negative"),
+            CheckConstraint("tax_rate >= 0", name="tax_not_negative")]
+
+
+users = Table(
+    "users", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(120), nullable=False, unique=True),
+    Column("role", String(32), nullable=False), one_of("role", ROLES),
+    Column("active", Boolean, nullable=False, server_default=text("1")),
+    *stamps())
+
+accounts = Table(
+    "accounts", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("name_key", String(200), nullable=False, index=True),
+    Column("email", String(254)), Column("phone", String(64)), Column("website", String(254)),
+    Column("owner_id", ForeignKey("users.id"), index=True),
+    Column("version", Integer, nullable=False), *stamps())
+
+contacts = Table(
+    "contacts", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("email", String(254)), Column("email_key", String(254), index=True),
+    Column("phone", String(64)), Column("phone_key", String(32), index=True),
+    Column("account_id", ForeignKey("accounts.id"), index=True),
+    Column("owner_id", ForeignKey("users.id"), index=True),
+    Column("version", Integer, nullable=False), *stamps())
+
+stages = Table(
+    "stages", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(120), nullable=False),
+    Column("sequence", Integer, nullable=False),
+    Column("probability", Quantity(), nullable=False),
+    Column("active", Boolean, nullable=False, server_default=text("1")),
+    CheckConstraint("probability >= 0", name="probability_range"),
+    *stamps())
+
+leads = Table(
+    "leads", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("title", String(200), nullable=False),
+    Column("contact_name", String(200)), Column("company_name", String(200)),
+    Column("email", String(254)), Column("phone", String(64)),
+    Column("source", String(120)), Column("notes", Text), Column("disqualify_reason", Text),
+    Column("converted_account_id", ForeignKey("accounts.id")),
+    Column("converted_contact_id", ForeignKey("contacts.id")),
+    Column("converted_opportunity_id", ForeignKey("opportunities.id", use_alter=True)),
+    Column("converted_at", UTCDateTime()),
+    *document_columns("lead"))
+
+opportunities = Table(
+    "opportunities", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("title", String(200), nullable=False),
+    Column("stage_id", ForeignKey("stages.id"), index=True),
+    Column("probability", Quantity(), nullable=False),
+    Column("amount", Money(), nullable=False),
+    Column("currency", String(3)),
+    Column("account_id", ForeignKey("accounts.id"), index=True),
+    Column("contact_id", ForeignKey("contacts.id")),
+    Column("lead_id", ForeignKey("leads.id")),
+    Column("lost_reason", Text), Column("expected_close", Date),
+    *document_columns("opportunity"))
+
+quotes = Table(
+    "quotes", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("number", String(40), nullable=False),
+    Column("revision", Integer, nullable=False),
+    Column("kind", String(16), nullable=False), one_of("kind", [k.value for k in QuoteKind]),
+    Column("opportunity_id", ForeignKey("opportunities.id"), nullable=False, index=True),
+    Column("valid_until", Date), Column("start_date", Date), Column("end_date", Date),
+    Column("terms", Text),
+    Column("previous_revision_id", ForeignKey("quotes.id")),
+    Column("is_latest", Boolean, nullable=False),
+    *totals(), *document_columns("quote"),
+    UniqueConstraint("number", "revision", name="uq_quotes_number_revision"))
+Index("uq_quotes_latest_revision", quotes.c.number, unique=True,
+      sqlite_where=quotes.c.is_latest, postgresql_where=quotes.c.is_latest)
+
+quote_lines = Table(
+    "quote_lines", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("quote_id", ForeignKey("quotes.id", ondelete="CASCADE"), nullable=False, index=True),
+    *priced_line_columns())
+
+orders = Table(
+    "orders", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("number", String(40), nullable=False, unique=True),
+    Column("invoicing_policy", String(16), nullable=False),
+    one_of("invoicing_policy", [p.value for p in InvoicingPolicy]),
+    Column("opportunity_id", ForeignKey("opportunities.id"), nullable=False, index=True),
+    Column("quote_id", ForeignKey("quotes.id"), index=True),
+    Column("account_id", ForeignKey("accounts.id"), index=True),
+    Column("cancel_reason", Text),
+    *totals(), *document_columns("order"))
+
+order_lines = Table(
+    "order_lines", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("order_id", ForeignKey("orders.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("delivered_quantity", Quantity(), nullable=False),
+    Column("invoiced_quantity", Quantity(), nullable=False),
+    CheckConstraint("delivered_quantity >= 0 AND delivered_quantity <= quantity", name="delivered_range"),
+    CheckConstraint("invoiced_quantity >= 0 AND invoiced_quantity <= delivered_quantity", name="invoiced_range"),
+    *priced_line_columns())
+
+deliveries = Table(
+    "deliveries", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("number", String(40), nullable=False, unique=True),
+    Column("order_id", ForeignKey("orders.id"), nullable=False, index=True),
+    Column("delivered_at", UTCDateTime(), nullable=False),
+    Column("created_by_id", ForeignKey("users.id")),
+    *stamps())
+
+delivery_lines = Table(
+    "delivery_lines", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("delivery_id", ForeignKey("deliveries.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("order_line_id", ForeignKey("order_lines.id"), nullable=False),
+    Column("quantity", Quantity(), nullable=False),
+    CheckConstraint("quantity > 0", name="quantity_positive"))
+
+invoices = Table(
+    "invoices", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("number", String(40), unique=True),
+    Column("order_id", ForeignKey("orders.id"), nullable=False, index=True),
+    Column("delivery_id", ForeignKey("deliveries.id")),
+    Column("account_id", ForeignKey("accounts.id"), index=True),
+    Column("issue_date", Date), Column("due_date", Date),
+    Column("amount_paid", Money(), nullable=False),
+    Column("void_reason", Text),
+    *totals(), *document_columns("invoice"),
+    CheckConstraint("status IN ('draft', 'canceled') OR number IS NOT NULL", name="issued_numbered"),
+    CheckConstraint("amount_paid >= 0 AND amount_paid <= total", name="paid_range"))
+
+invoice_lines = Table(
+    "invoice_lines", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("invoice_id", ForeignKey("invoices.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("order_line_id", ForeignKey("order_lines.id"), index=True),
+    *priced_line_columns())
+
+payments = Table(
+    "payments", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("invoice_id", ForeignKey("invoices.id"), nullable=False, index=True),
+    Column("amount", Money(), nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("paid_at", Date, nullable=False),
+    Column("reference", String(200)),
+    Column("recorded_by_id", ForeignKey("users.id")),
+    CheckConstraint("amount > 0", name="amount_positive"),
+    *stamps())
+
+activities = Table(
+    "activities", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("document_type", String(32), nullable=False),
+    Column("document_id", Integer, nullable=False),
+    Column("trigger", String(40), nullable=False),
+    Column("from_state", String(32)),
+    Column("to_state", String(32), nullable=False),
+    Column("actor_id", ForeignKey("users.id")),
+    Column("at", UTCDateTime(), nullable=False),
+    Column("reason", Text),
+    Index("ix_activities_document", "document_type", "document_id"))
+
+number_series = Table(
+    "number_series", metadata,
+    Column("code", String(32), primary_key=True),
+    Column("name", String(120), nullable=False),
+    Column("prefix", String(16), nullable=False),
+    Column("padding", Integer, nullable=False))
+
+number_sequences = Table(
+    "number_sequences", metadata,
+    Column("series_code", ForeignKey("number_series.code"), primary_key=True),
+    Column("year", Integer, primary_key=True),
+    Column("next_number", Integer, nullable=False))
+
+external_ids = Table(
+    "external_ids", metadata,
+    Column("module", String(64), primary_key=True),
+    Column("name", String(128), primary_key=True),
+    Column("model", String(64), nullable=False),
+    Column("res_id", Integer, nullable=False))

@@ -1,0 +1,47 @@
+"""Invoice: the end of the sales journey; payments come back from accounting."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+
+from .base import Document, Record
+from .lines import PricedDocumentMixin, PricedLine
+from .money import ZERO
+from .status import InvoiceStatus
+
+
+@dataclass(kw_only=True, eq=False)
+class InvoiceLine(PricedLine):
+    invoice_id: int | None = None
+    order_line_id: int | None = None
+
+
+@dataclass(kw_only=True, eq=False)
+class Invoice(PricedDocumentMixin, Document):
+    kind_name = "invoice"
+    number: str | None = None
+    status: str = InvoiceStatus.DRAFT.value
+    order_id: int
+    delivery_id: int | None = None
+    account_id: int | None = None
+    issue_date: date | None = None
+    due_date: date | None = None
+    amount_paid: Decimal = ZERO
+    void_reason: str | None = None
+    lines: list[InvoiceLine] = field(default_factory=list)
+
+    @property
+    def amount_due(self) -> Decimal:
+        return self.total - self.amount_paid
+
+
+@dataclass(kw_only=True, eq=False)
+class Payment(Record):
+    kind_name = "payment"
+    invoice_id: int
+    amount: Decimal
+    currency: str
+    paid_at: date
+    reference: str | None = None
+    recorded_by_id: int | None = None

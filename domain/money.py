@@ -1,0 +1,119 @@
+"""Money: Decimal amounts, currency precision from CLDR, and the line arithmetic of DESIGN.md."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from functools import lru_cache
+
+from babel.numbers import get_currency_precision, is_currency
+
+from .errors import DomainError, ErrorCode, invalid
+
+ZERO = Decimal(0)
+HUNDRED = Decimal(100)
+#: Quantities, unit prices, discounts and rates may carry up to this many decimals.
+MAX_INPUT_DECIMALS = 6
+
+
+@lru_cache(maxsize=None)
+def currency_precision(code: str) -> int:
+    """Number of decimals of a known ISO 4217 currency; UNKNOWN_CURRENCY otherwise."""
+    return get_currency_precision(check_currency(code))
+
+
+@lru_cache(maxsize=None)
+def check_currency(code: str | None, field: str = "currency") -> str:
+    """Return the upper-cased code if Babel knows it, else raise UNKNOWN_CURRENCY."""
+    if not code or not isinstance(code, str):
+        raise DomainError(ErrorCode.VALIDATION, "a currency code is required", field)
+    norm = code.strip().upper()
+    if len(norm) != 3 or not norm.isalpha() or not is_currency(norm):
+        raise DomainError(ErrorCode.UNKNOWN_CURRENCY, f"unknown currency {code!r}", field)
+    return norm
+
+
+def to_decimal(value: object, field: str) -> Decimal:
+    """Parse a number given as Decimal, int or str (never float) into a finite Decimal."""
+    if isinstance(value, bool) or isinstance(value, float):
+        raise invalid("numbers must be given as strings or Decimals, not floats", field)
+    try:
+        result = value if isinstance(value, Decimal) else Decimal(str(value).strip())
+    except (InvalidOperation, ValueError):
+        raise invalid(f"{value!r} is not a number", field) from None
+    if not result.is_finite():
+        raise invalid(f"{value!r} is not a finite number", field)
+    return result
+
+
+def check_places(value: Decimal, places: int, field: str) -> Decimal:
+    if value != value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP):
+        raise invalid(f"at most {places} decimals are allowed", field)
+    return value
+
+
+def round_money(amount: Decimal, currency: str) -> Decimal:
+    """Half-up to the currency's precision."""
+    return amount.quantize(Decimal(1).scaleb(-currency_precision(currency)), rounding=ROUND_HALF_UP)
+
+
+def money_amount(value: object, currency: str, field: str) -> Decimal:
+    """Validate a monetary amount: a number with no more decimals than the currency allows."""
+    amount = to_decimal(value, field)
+    return check_places(amount, currency_precision(currency), field)
+
+
+@dataclass(frozen=True, slots=True)
+class LineAmounts:
+    """The rounded amounts of one line; `total` = net + tax."""
+
+    gross: Decimal
+    discount: Decimal
+    net: Decimal
+    tax: Decimal
+
+    @property
+    def total(self) -> Decimal:
+        return self.net + self.tax
+
+    def __sub__(self, other: LineAmounts) -> LineAmounts:
+        return LineAmounts(self.gross - other.gross, self.discount - other.discount,
+                           self.net - other.net, self.tax - other.tax)
+
+
+def line_amounts(quantity: Decimal, unit_price: Decimal, discount_percent: Decimal,
+                 tax_rate: Decimal, currency: str) -> LineAmounts:
+    """gross = r(q×p); net = r(q×p×(1−d/100)); discount = gross − net; tax = r(net×rate/100)."""
+    raw = quantity * unit_price
+    gross = round_money(raw, currency)
+    net = round_money(raw * (HUNDRED - discount_percent) / HUNDRED, currency)
+    tax = round_money(net * tax_rate / HUNDRED, currency)
+    return LineAmounts(gross, gross - net, net, tax)
+
+
+def cumulative_amounts(already: Decimal, adding: Decimal, unit_price: Decimal,
+                       discount_percent: Decimal, tax_rate: Decimal, currency: str) -> LineAmounts:
+    """Amounts for `adding` more units when `already` were invoiced: rounded cumulatively.
+
+    The amounts for everything invoiced so far, minus what earlier invoices took, so that
+    a fully invoiced line adds up to the order line exactly.
+    """
+    before = line_amounts(already, unit_price, discount_percent, tax_rate, currency)
+    after = line_amounts(already + adding, unit_price, discount_percent, tax_rate, currency)
+    return after - before
+
+
+@dataclass(frozen=True, slots=True)
+class Totals:
+    subtotal: Decimal
+    discount_total: Decimal
+    tax_total: Decimal
+    total: Decimal
+
+
+def document_totals(lines: list, currency: str) -> Totals:
+    """Sums of rounded lines; each line has subtotal, discount_amount, tax_amount."""
+    zero = round_money(ZERO, currency)
+    subtotal = sum((ln.subtotal for ln in lines), zero)
+    discount = sum((ln.discount_amount for ln in lines), zero)
+    tax = sum((ln.tax_amount for ln in lines), zero)
+    return Totals(subtotal, discount, tax, subtotal - discount + tax)

@@ -1,0 +1,38 @@
+"""Users, accounts (companies) and contacts (people)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .base import Record
+
+
+@dataclass(kw_only=True, eq=False)
+class User(Record):
+    name: str
+    role: str
+    active: bool = True
+
+
+@dataclass(kw_only=True, eq=False)
+class Account(Record):
+    kind_name = "account"
+    name: str
+    name_key: str = ""
+    email: str | None = None
+    phone: str | None = None
+    website: str | None = None
+    owner_id: int | None = None
+    version: int = 0
+
+
+@dataclass(kw_only=True, eq=False)
+class Contact(Record):
+    kind_name = "contact"
+    name: str
+    email: str | None = None
+    email_key: str | None = None
+    phone: str | None = None
+    phone_key: str | None = None
+    account_id: int | None = None
+    owner_id: int | None = None
+    version: int = 0

@@ -1,0 +1,65 @@
+"""The ports adapters implement: repositories, number series and the unit of work."""
+from __future__ import annotations
+
+from typing import Any, Generic, Iterable, Protocol, TypeVar
+
+from .activity import Activity
+from .invoice import Invoice, Payment
+from .lead import Lead
+from .opportunity import Opportunity, Stage
+from .order import Delivery, Order
+from .parties import Account, Contact, User
+from .quote import Quote
+
+T = TypeVar("T")
+
+
+class Repository(Protocol, Generic[T]):
+    def get(self, ident: int, *, lock: bool = False) -> T | None:
+        """The record, or None; lock=True holds a row lock until the transaction ends."""
+
+    def add(self, obj: T) -> T:
+        """Stage a new record; it has an id once the unit of work flushes."""
+
+    def find(self, *, order_by: str | None = None, **equals: Any) -> list[T]:
+        """Records whose attributes equal the given values."""
+
+    def find_in(self, attribute: str, values: Iterable[Any]) -> list[T]:
+        """Records whose attribute is one of the values."""
+
+
+class NumberSeries(Protocol):
+    def next(self, code: str, year: int) -> str:
+        """The next number of a series in a year, taken inside the current transaction.
+
+        Gapless: the counter moves only if the transaction commits.
+        """
+
+
+class UnitOfWork(Protocol):
+    """One transaction: `with uow:` begins, `commit()` makes it durable, leaving rolls back."""
+
+    users: Repository[User]
+    accounts: Repository[Account]
+    contacts: Repository[Contact]
+    leads: Repository[Lead]
+    stages: Repository[Stage]
+    opportunities: Repository[Opportunity]
+    quotes: Repository[Quote]
+    orders: Repository[Order]
+    deliveries: Repository[Delivery]
+    invoices: Repository[Invoice]
+    payments: Repository[Payment]
+    activities: Repository[Activity]
+    numbers: NumberSeries
+
+    def __enter__(self) -> UnitOfWork: ...
+
+    def __exit__(self, *exc: object) -> None: ...
+
+    def flush(self) -> None:
+        """Send pending changes so new records get their ids; still inside the transaction."""
+
+    def commit(self) -> None: ...
+
+    def rollback(self) -> None: ...

@@ -1,0 +1,71 @@
+"""`salesflow …`: the operator's commands."""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+from ..adapters.sql import DEFAULT_URL, SqlUnitOfWork, install
+
+ENV_DATABASE_URL = "SALESFLOW_DATABASE_URL"
+
+
+def database_url(args) -> str:
+    return args.database_url or os.environ.get(ENV_DATABASE_URL) or DEFAULT_URL
+
+
+def cmd_migrate(args) -> int:
+    url = database_url(args)
+    engine = install(url)
+    engine.dispose()
+    print(f"database at {url} is up to date; data files loaded")
+    return 0
+
+
+def cmd_demo(args) -> int:
+    from .demo import run_story
+    if args.database_url:
+        engine = install(args.database_url)
+        run_story(SqlUnitOfWork(engine))
+        engine.dispose()
+        return 0
+    with tempfile.TemporaryDirectory(prefix="salesflow-demo-") as tmp:
+        engine = install(f"sqlite:///{tmp}/demo.db")
+        run_story(SqlUnitOfWork(engine))
+        engine.dispose()
+    return 0
+
+
+def cmd_diagrams(args) -> int:
+    from ..statemachine.diagrams import lifecycle_markdown
+    out = Path(args.output)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(lifecycle_markdown(), encoding="utf-8")
+    print(f"wrote {out}")
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="salesflow", description="The salesflow sales module.")
+    sub = p.add_subparsers(dest="command", required=True)
+    m = sub.add_parser("migrate", help="create or upgrade the database and load the data files")
+    m.add_argument("--database-url", help=f"default: ${ENV_DATABASE_URL} or {DEFAULT_URL}")
+    m.set_defaults(run=cmd_migrate)
+    d = sub.add_parser("demo", help="play the whole seed story on a fresh database and print it")
+    d.add_argument("--database-url", help="a database to play it on (default: a temporary SQLite file)")
+    d.set_defaults(run=cmd_demo)
+    g = sub.add_parser("diagrams", help="write a mermaid state diagram per lifecycle")
+    g.add_argument("--output", default="docs/lifecycle.md")
+    g.set_defaults(run=cmd_diagrams)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    return args.run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,199 @@
+"""How a lifecycle declared as data becomes a `transitions` machine, and how it is fired.
+
+One module-level Machine per document type, built once with no models: documents are never
+registered on it. Firing passes the document straight to the Machine's event, so the library
+reads and writes `document.status` and evaluates the guards; we add coded errors and the
+activity row that every transition writes.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from enum import StrEnum
+from functools import wraps
+from typing import Callable, Iterable
+
+from transitions import Machine
+
+from ..domain.activity import Activity
+from ..domain.base import Document
+from ..domain.errors import DomainError, ErrorCode
+from ..domain.parties import User
+from ..domain.ports import UnitOfWork
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@dataclass
+class Context:
+    """What an operation runs with: its unit of work, who acts, and the clock."""
+
+    uow: UnitOfWork
+    actor: User | None = None
+    now: datetime = field(default_factory=utcnow)
+
+    @property
+    def today(self) -> date:
+        return self.now.date()
+
+    @property
+    def actor_id(self) -> int | None:
+        return self.actor.id if self.actor else None
+
+    def record(self, doc: Document, trigger: str, source: str | None, dest: str,
+               reason: str | None = None) -> Activity:
+        """Write the activity row of one transition (or of a creation, source None)."""
+        if doc.id is None:
+            self.uow.flush()
+        doc.updated_at = self.now
+        return self.uow.activities.add(Activity(
+            document_type=doc.kind_name, document_id=doc.id, trigger=trigger,
+            from_state=source, to_state=dest, actor_id=self.actor_id, at=self.now, reason=reason))
+
+    def create(self, repo, doc: Document) -> Document:
+        """Stage a new document, give it an id and write its creation activity."""
+        doc.created_at = doc.updated_at = self.now
+        if doc.owner_id is None:
+            doc.owner_id = self.actor_id
+        repo.add(doc)
+        self.uow.flush()
+        self.record(doc, "create", None, doc.status)
+        return doc
+
+
+Check = Callable[[Document, Context], bool]
+
+
+@dataclass(frozen=True)
+class Guard:
+    """A side-effect-free condition, with the error to give when it blocks a transition."""
+
+    name: str
+    check: Check
+    code: ErrorCode
+    message: str
+    field: str | None = None
+
+    def __call__(self, event_data) -> bool:
+        return self.check(event_data.model, event_data.kwargs["ctx"])
+
+    def error(self, doc: Document) -> DomainError:
+        return DomainError(self.code, f"{doc}: {self.message}", self.field)
+
+
+@dataclass(frozen=True)
+class Route:
+    trigger: str
+    source: tuple[str, ...]
+    dest: str
+    guards: tuple[Guard, ...] = ()
+
+
+def route(trigger: str, source: str | Iterable[str], dest: str, *guards: Guard) -> Route:
+    src = (source,) if isinstance(source, str) else tuple(source)
+    return Route(trigger, tuple(str(s) for s in src), str(dest), guards)
+
+
+class Lifecycle:
+    """A document's lifecycle as data, and the one Machine built from it."""
+
+    def __init__(self, name: str, states: type[StrEnum], initial: StrEnum, routes: list[Route]):
+        self.name = name
+        self.states = [s.value for s in states]
+        self.initial = initial.value
+        self.routes = routes
+        self.triggers = list(dict.fromkeys(r.trigger for r in routes))
+        # (trigger, source) -> the routes tried in order; used for errors and allowed actions.
+        self._table: dict[tuple[str, str], list[Route]] = {}
+        for r in routes:
+            for s in r.source:
+                self._table.setdefault((r.trigger, s), []).append(r)
+        self._by_source: dict[str, list[str]] = {}
+        for (trigger, s) in self._table:
+            self._by_source.setdefault(s, []).append(trigger)
+        self.machine = Machine(
+            model=None, states=self.states, initial=self.initial, transitions=self.machine_transitions(),
+            auto_transitions=False, model_attribute="status", send_event=True,
+            after_state_change=self._after_state_change, name=name)
+
+    def machine_transitions(self) -> list[dict]:
+        return [dict(trigger=r.trigger, source=list(r.source), dest=r.dest, conditions=list(r.guards))
+                for r in self.routes]
+
+    @staticmethod
+    def _after_state_change(event_data) -> None:
+        ctx: Context = event_data.kwargs["ctx"]
+        ctx.record(event_data.model, event_data.event.name, event_data.transition.source,
+                   event_data.transition.dest, event_data.kwargs.get("reason"))
+
+    def check_source(self, doc: Document, trigger: str) -> list[Route]:
+        """The routes of trigger from doc's state; INVALID_TRANSITION naming both if none."""
+        candidates = self._table.get((trigger, doc.status))
+        if not candidates:
+            raise DomainError(ErrorCode.INVALID_TRANSITION,
+                              f"cannot {trigger.replace('_', ' ')} {doc}: it is {doc.status}")
+        return candidates
+
+    def fire(self, doc: Document, trigger: str, ctx: Context, reason: str | None = None) -> str:
+        """Run one transition on doc; INVALID_TRANSITION or the blocking guard's error otherwise."""
+        candidates = self.check_source(doc, trigger)
+        if not self.machine.events[trigger].trigger(doc, ctx=ctx, reason=reason):
+            raise self.blocking_guard(doc, candidates, ctx).error(doc)
+        return doc.status
+
+    @staticmethod
+    def blocking_guard(doc: Document, candidates: list[Route], ctx: Context) -> Guard:
+        for r in candidates:
+            for g in r.guards:
+                if not g.check(doc, ctx):
+                    return g
+        raise AssertionError("a transition failed with every guard passing")
+
+    def allowed(self, doc: Document, ctx: Context) -> list[str]:
+        """Triggers that would succeed now; guards only, no side effects."""
+        status = doc.status
+        return [t for t in self._by_source.get(status, ())
+                if any(all(g.check(doc, ctx) for g in r.guards) for r in self._table[(t, status)])]
+
+    def may(self, doc: Document, trigger: str, ctx: Context) -> bool:
+        return any(all(g.check(doc, ctx) for g in r.guards)
+                   for r in self._table.get((trigger, doc.status), ()))
+
+
+def operation(fn: Callable) -> Callable:
+    """Run fn(ctx, …) as one transaction of the given unit of work, committed on success."""
+
+    @wraps(fn)
+    def run(uow: UnitOfWork, *args, actor: User | None = None, now: datetime | None = None, **kwargs):
+        ctx = Context(uow, actor, now or utcnow())
+        with uow:
+            result = fn(ctx, *args, **kwargs)
+            uow.commit()
+        return result
+
+    run.inner = fn
+    return run
+
+
+def check_version(doc: Document, expected: int | None) -> None:
+    if expected is not None and expected != doc.version:
+        raise DomainError(ErrorCode.CONFLICT,
+                          f"{doc} is at version {doc.version}, not {expected}: reload it",
+                          "expectedVersion")
+
+
+def require(uow_repo, ident: int | None, kind: str, field_name: str, *, lock: bool = False):
+    """Load a record or raise NOT_FOUND naming the input field."""
+    obj = uow_repo.get(ident, lock=lock) if ident is not None else None
+    if obj is None:
+        raise DomainError(ErrorCode.NOT_FOUND, f"{kind} {ident} does not exist", field_name)
+    return obj
+
+
+def require_text(value: str | None, field_name: str, what: str) -> str:
+    text = (value or "").strip()
+    if not text:
+        raise DomainError(ErrorCode.VALIDATION, f"{what} is required", field_name)
+    return text

@@ -1,0 +1,116 @@
+"""Invoice lifecycle: draft → issued → partially_paid → paid; void; canceled with its order."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+from ..domain.errors import DomainError, ErrorCode
+from ..domain.invoice import Invoice, InvoiceLine, Payment
+from ..domain.money import ZERO, check_currency, cumulative_amounts, money_amount
+from ..domain.order import Delivery, Order
+from ..domain.status import InvoiceStatus as S
+from .engine import Context, Guard, Lifecycle, check_version, operation, require, require_text, route
+
+#: Days between issue and due date unless the caller says otherwise.
+PAYMENT_TERM_DAYS = 30
+
+has_lines = Guard("has_lines", lambda inv, ctx: bool(inv.lines), ErrorCode.VALIDATION, "an invoice needs at least one line",
+                  "invoiceId")
+settled = Guard("settled", lambda inv, ctx: inv.amount_due <= 0, ErrorCode.VALIDATION, "an amount is still due")
+unsettled = Guard("unsettled", lambda inv, ctx: inv.amount_due > 0, ErrorCode.VALIDATION, "it is fully paid")
+no_payments = Guard("no_payments", lambda inv, ctx: inv.amount_paid == 0, ErrorCode.INVALID_TRANSITION,
+                    "it has payments and cannot be voided", "invoiceId")
+
+LIFECYCLE = Lifecycle("invoice", S, S.DRAFT, [
+    route("issue", S.DRAFT, S.ISSUED, has_lines),
+    route("pay", [S.ISSUED, S.PARTIALLY_PAID], S.PAID, settled),
+    route("pay", [S.ISSUED, S.PARTIALLY_PAID], S.PARTIALLY_PAID, unsettled),
+    route("void", S.ISSUED, S.VOID, no_payments),
+    route("cancel", S.DRAFT, S.CANCELED),
+])
+
+
+def invoice_quantities(ctx: Context, order: Order, quantities: dict[int, Decimal],
+                       delivery: Delivery | None = None) -> Invoice:
+    """A draft invoice for these quantities of the order's lines, rounded cumulatively per line."""
+    invoice = Invoice(order_id=order.id, delivery_id=delivery.id if delivery else None, currency=order.currency,
+                      account_id=order.account_id, owner_id=order.owner_id)
+    for line in order.lines:
+        qty = quantities.get(line.id, ZERO)
+        if qty <= 0:
+            continue
+        inv_line = InvoiceLine(order_line_id=line.id, **line.copy_terms())
+        inv_line.quantity = qty
+        inv_line.set_amounts(cumulative_amounts(line.invoiced_quantity, qty, line.unit_price,
+                                                line.discount_percent, line.tax_rate, order.currency))
+        line.invoiced_quantity += qty
+        invoice.lines.append(inv_line)
+    invoice.retotal()
+    return ctx.create(ctx.uow.invoices, invoice)
+
+
+def release_quantities(ctx: Context, invoice: Invoice) -> None:
+    """Give a voided or canceled invoice's quantities back to its order, to be invoiced again."""
+    order = ctx.uow.orders.get(invoice.order_id, lock=True)
+    for inv_line in invoice.lines:
+        line = order.line(inv_line.order_line_id)
+        if line is not None:
+            line.invoiced_quantity -= inv_line.quantity
+
+
+def cancel_draft(ctx: Context, invoice: Invoice, reason: str | None) -> None:
+    LIFECYCLE.fire(invoice, "cancel", ctx, reason)
+    release_quantities(ctx, invoice)
+
+
+@operation
+def issue_invoice(ctx: Context, invoice_id: int, *, due_date: date | None = None,
+                  expected_version: int | None = None) -> Invoice:
+    """Issue a draft: it takes the next gapless number of its year, in this same transaction."""
+    invoice: Invoice = require(ctx.uow.invoices, invoice_id, "invoice", "invoiceId", lock=True)
+    check_version(invoice, expected_version)
+    LIFECYCLE.check_source(invoice, "issue")
+    invoice.issue_date = ctx.today
+    invoice.due_date = due_date or ctx.today + timedelta(days=PAYMENT_TERM_DAYS)
+    if invoice.due_date < invoice.issue_date:
+        raise DomainError(ErrorCode.VALIDATION, "the due date is before the issue date", "dueDate")
+    # The number is taken first (the row stays a valid draft); any failure after this rolls the
+    # counter back with everything else, so the series stays gapless.
+    invoice.number = ctx.uow.numbers.next("invoice", invoice.issue_date.year)
+    LIFECYCLE.fire(invoice, "issue", ctx)
+    return invoice
+
+
+@operation
+def void_invoice(ctx: Context, invoice_id: int, reason: str, *, expected_version: int | None = None) -> Invoice:
+    invoice: Invoice = require(ctx.uow.invoices, invoice_id, "invoice", "invoiceId", lock=True)
+    check_version(invoice, expected_version)
+    reason = require_text(reason, "reason", "a reason")
+    LIFECYCLE.fire(invoice, "void", ctx, reason)
+    invoice.void_reason = reason
+    release_quantities(ctx, invoice)
+    return invoice
+
+
+@operation
+def record_payment(ctx: Context, invoice_id: int, amount, *, paid_at: date | None = None,
+                   reference: str | None = None, currency: str | None = None) -> tuple[Payment, Invoice]:
+    """Apply a payment; never more than is due, and only in the invoice's currency."""
+    invoice: Invoice = require(ctx.uow.invoices, invoice_id, "invoice", "invoiceId", lock=True)
+    if currency is not None and check_currency(currency) != invoice.currency:
+        raise DomainError(ErrorCode.CURRENCY_MISMATCH,
+                          f"{invoice} is in {invoice.currency}, not {currency}", "currency")
+    value = money_amount(amount, invoice.currency, "amount")
+    if value <= 0:
+        raise DomainError(ErrorCode.VALIDATION, "a payment must be greater than zero", "amount")
+    LIFECYCLE.check_source(invoice, "pay")
+    if value > invoice.amount_due:
+        raise DomainError(ErrorCode.OVER_PAYMENT,
+                          f"{invoice} has {invoice.amount_due} {invoice.currency} due; {value} is too much", "amount")
+    payment = Payment(invoice_id=invoice.id, amount=value, currency=invoice.currency,
+                      paid_at=paid_at or ctx.today, reference=reference, recorded_by_id=ctx.actor_id,
+                      created_at=ctx.now, updated_at=ctx.now)
+    ctx.uow.payments.add(payment)
+    invoice.amount_paid += value
+    LIFECYCLE.fire(invoice, "pay", ctx, reference)
+    return payment, invoice

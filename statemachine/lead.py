@@ -1,0 +1,186 @@
+"""Lead lifecycle: new → working → converted; disqualified and reactivated."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..domain.errors import DomainError, ErrorCode, invalid
+from ..domain.lead import Lead
+from ..domain.normalize import company_key, email_key, phone_key
+from ..domain.opportunity import Opportunity
+from ..domain.parties import Account, Contact
+from ..domain.status import LeadStatus as S
+from .engine import Context, Lifecycle, check_version, operation, require, require_text, route
+from .opportunity import build_opportunity
+from .records import build_account, build_contact, store
+
+LIFECYCLE = Lifecycle("lead", S, S.NEW, [
+    route("mark_contacted", S.NEW, S.WORKING),
+    route("convert", [S.NEW, S.WORKING], S.CONVERTED),
+    route("disqualify", [S.NEW, S.WORKING], S.DISQUALIFIED),
+    route("reactivate", S.DISQUALIFIED, S.WORKING),
+])
+
+EDITABLE = ("title", "contact_name", "company_name", "email", "phone", "source", "notes")
+
+
+@operation
+def create_lead(ctx: Context, title: str, owner_id: int | None = None, **fields) -> Lead:
+    unknown = set(fields) - set(EDITABLE)
+    if unknown:
+        raise invalid(f"unknown lead fields: {', '.join(sorted(unknown))}", sorted(unknown)[0])
+    lead = Lead(title=require_text(title, "title", "a title"), owner_id=owner_id, **fields)
+    return ctx.create(ctx.uow.leads, lead)
+
+
+@operation
+def update_lead(ctx: Context, lead_id: int, *, expected_version: int | None = None, **changes) -> Lead:
+    lead = require(ctx.uow.leads, lead_id, "lead", "leadId")
+    check_version(lead, expected_version)
+    if lead.status == S.CONVERTED:
+        raise DomainError(ErrorCode.ALREADY_CONVERTED, f"{lead} is converted and read-only", "leadId")
+    for key, value in changes.items():
+        if key not in EDITABLE:
+            raise invalid(f"{key} cannot be changed", key)
+        setattr(lead, key, require_text(value, "title", "a title") if key == "title" else value)
+    lead.updated_at = ctx.now
+    return lead
+
+
+def _transition(trigger: str, needs_reason: bool = False):
+    @operation
+    def run(ctx: Context, lead_id: int, reason: str | None = None, *, expected_version: int | None = None) -> Lead:
+        lead = require(ctx.uow.leads, lead_id, "lead", "leadId", lock=True)
+        check_version(lead, expected_version)
+        if needs_reason:
+            reason = require_text(reason, "reason", "a reason")
+            lead.disqualify_reason = reason
+        LIFECYCLE.fire(lead, trigger, ctx, reason)
+        return lead
+    run.__name__ = f"{trigger}_lead"
+    run.__doc__ = f"Fire `{trigger}` on a lead."
+    return run
+
+
+mark_lead_contacted = _transition("mark_contacted")
+disqualify_lead = _transition("disqualify", needs_reason=True)
+reactivate_lead = _transition("reactivate")
+
+
+@dataclass
+class Duplicate:
+    """An existing record that looks like what the conversion would create."""
+
+    kind: str  # account | contact | lead
+    id: int
+    name: str
+    matched_on: str  # email | phone | company_name
+
+
+@dataclass
+class Conversion:
+    lead: Lead
+    account: Account | None = None
+    contact: Contact | None = None
+    opportunity: Opportunity | None = None
+    duplicates: list[Duplicate] = field(default_factory=list)
+    dry_run: bool = False
+
+
+def find_duplicates(uow, lead: Lead) -> list[Duplicate]:
+    """Accounts, contacts and other open leads sharing the lead's email, phone or company."""
+    found: dict[tuple[str, int], Duplicate] = {}
+
+    def add(kind, rec, name, how):
+        found.setdefault((kind, rec.id), Duplicate(kind, rec.id, name, how))
+
+    ekey, pkey, ckey = email_key(lead.email), phone_key(lead.phone), company_key(lead.company_name)
+    if ckey:
+        for acc in uow.accounts.find(name_key=ckey):
+            add("account", acc, acc.name, "company_name")
+    for key, attr, how in ((ekey, "email_key", "email"), (pkey, "phone_key", "phone")):
+        if key:
+            for con in uow.contacts.find(**{attr: key}):
+                add("contact", con, con.name, how)
+    for other in uow.leads.find_in("status", [S.NEW.value, S.WORKING.value]):
+        if other.id == lead.id:
+            continue
+        if ekey and email_key(other.email) == ekey:
+            add("lead", other, other.title, "email")
+        elif pkey and phone_key(other.phone) == pkey:
+            add("lead", other, other.title, "phone")
+        elif ckey and company_key(other.company_name) == ckey:
+            add("lead", other, other.title, "company_name")
+    return list(found.values())
+
+
+def _refuse_duplicate(dups: list[Duplicate], kind: str, field_name: str) -> None:
+    same = [d for d in dups if d.kind == kind]
+    if same:
+        d = same[0]
+        raise DomainError(
+            ErrorCode.DUPLICATE,
+            f"{kind} {d.name!r} (id {d.id}) has the same {d.matched_on}: link it, or choose not to create one",
+            field_name)
+
+
+@operation
+def convert_lead(ctx: Context, lead_id: int, *, account_id: int | None = None, create_account: bool = True,
+                 contact_id: int | None = None, create_contact: bool = True,
+                 create_opportunity: bool = True, opportunity_title: str | None = None,
+                 currency: str | None = None, dry_run: bool = False,
+                 allow_duplicates: bool = False) -> Conversion:
+    """Atomically turn a lead into an account, a contact and an opportunity (each optional).
+
+    Each of the three is created, linked (by id) or left out. Existing records that look like the
+    ones to be created are reported, and creating one anyway needs allow_duplicates. A dry run
+    returns the plan (new records without ids) and the duplicates, and writes nothing.
+    """
+    uow = ctx.uow
+    lead = require(uow.leads, lead_id, "lead", "leadId", lock=not dry_run)
+    if lead.status == S.CONVERTED:
+        raise DomainError(ErrorCode.ALREADY_CONVERTED, f"{lead} was already converted", "leadId")
+    LIFECYCLE.check_source(lead, "convert")
+    dups = find_duplicates(uow, lead)
+    result = Conversion(lead=lead, duplicates=dups, dry_run=dry_run)
+    owner = dict(owner_id=lead.owner_id)
+
+    if account_id is not None:
+        result.account = require(uow.accounts, account_id, "account", "accountId")
+    elif create_account and lead.company_name:
+        if not (allow_duplicates or dry_run):
+            _refuse_duplicate(dups, "account", "accountId")
+        result.account = build_account(ctx, lead.company_name, **owner)
+
+    if contact_id is not None:
+        result.contact = require(uow.contacts, contact_id, "contact", "contactId")
+    elif create_contact and (lead.contact_name or lead.email):
+        if not (allow_duplicates or dry_run):
+            _refuse_duplicate(dups, "contact", "contactId")
+        result.contact = build_contact(ctx, lead.contact_name or lead.email, email=lead.email,
+                                       phone=lead.phone, **owner)
+    if not (result.account or result.contact or create_opportunity):
+        raise invalid("converting must create or link at least one record", "leadId")
+    if dry_run:
+        if create_opportunity:
+            result.opportunity = build_opportunity(ctx, opportunity_title or lead.title, lead_id=lead.id,
+                                                   currency=currency, **owner)
+        return result
+
+    if result.account and result.account.id is None:
+        store(ctx, uow.accounts, result.account)
+    if result.contact and result.contact.id is None:
+        if result.account:
+            result.contact.account_id = result.account.id
+        store(ctx, uow.contacts, result.contact)
+    if create_opportunity:
+        opp = build_opportunity(
+            ctx, opportunity_title or lead.title, account_id=result.account.id if result.account else None,
+            contact_id=result.contact.id if result.contact else None, lead_id=lead.id,
+            currency=currency, **owner)
+        result.opportunity = ctx.create(uow.opportunities, opp)
+    lead.converted_account_id = result.account.id if result.account else None
+    lead.converted_contact_id = result.contact.id if result.contact else None
+    lead.converted_opportunity_id = result.opportunity.id if result.opportunity else None
+    lead.converted_at = ctx.now
+    LIFECYCLE.fire(lead, "convert", ctx)
+    return result

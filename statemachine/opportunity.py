@@ -1,0 +1,155 @@
+"""Opportunity lifecycle: open → won | lost, reopened; moves through the sales stages while open."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from ..domain.errors import DomainError, ErrorCode, invalid
+from ..domain.money import ZERO, check_currency, money_amount
+from ..domain.opportunity import Opportunity
+from ..domain.status import OpportunityStatus as S
+from ..domain.status import OrderStatus
+from .engine import Context, Guard, Lifecycle, check_version, operation, require, require_text, route
+from .records import stages_in_order
+
+HUNDRED = Decimal(100)
+
+
+def live_orders(uow, opp: Opportunity) -> list:
+    return [o for o in uow.orders.find(opportunity_id=opp.id) if o.status != OrderStatus.CANCELED]
+
+
+no_live_order = Guard("no_live_order", lambda opp, ctx: not live_orders(ctx.uow, opp), ErrorCode.INVALID_TRANSITION,
+                      "it has a live order; cancel the order first", "opportunityId")
+
+LIFECYCLE = Lifecycle("opportunity", S, S.OPEN, [
+    route("move_stage", S.OPEN, S.OPEN),
+    route("win", S.OPEN, S.WON),
+    route("lose", S.OPEN, S.LOST),
+    route("reopen", S.LOST, S.OPEN),
+    route("reopen", S.WON, S.OPEN, no_live_order),
+])
+
+EDITABLE = ("title", "account_id", "contact_id", "expected_close", "amount", "currency")
+
+
+def build_opportunity(ctx: Context, title: str, *, stage_id: int | None = None, currency: str | None = None,
+                      **fields) -> Opportunity:
+    """A new open opportunity on the given (or the first) stage, not yet stored."""
+    if stage_id is not None:
+        stage = require(ctx.uow.stages, stage_id, "stage", "stageId")
+    else:
+        stages = stages_in_order(ctx.uow)
+        stage = stages[0] if stages else None
+    return Opportunity(title=require_text(title, "title", "a title"), stage_id=stage.id if stage else None,
+                       probability=stage.probability if stage else ZERO,
+                       currency=check_currency(currency) if currency else None, **fields)
+
+
+@operation
+def create_opportunity(ctx: Context, title: str, *, account_id: int | None = None,
+                       contact_id: int | None = None, stage_id: int | None = None,
+                       currency: str | None = None, amount=None, owner_id: int | None = None,
+                       expected_close=None) -> Opportunity:
+    if account_id is not None:
+        require(ctx.uow.accounts, account_id, "account", "accountId")
+    if contact_id is not None:
+        require(ctx.uow.contacts, contact_id, "contact", "contactId")
+    opp = build_opportunity(ctx, title, stage_id=stage_id, currency=currency, account_id=account_id,
+                            contact_id=contact_id, owner_id=owner_id, expected_close=expected_close)
+    if amount is not None:
+        if not opp.currency:
+            raise invalid("an amount needs a currency", "currency")
+        opp.amount = money_amount(amount, opp.currency, "amount")
+    return ctx.create(ctx.uow.opportunities, opp)
+
+
+def has_documents(uow, opp: Opportunity) -> bool:
+    return bool(uow.quotes.find(opportunity_id=opp.id) or uow.orders.find(opportunity_id=opp.id))
+
+
+@operation
+def update_opportunity(ctx: Context, opportunity_id: int, *, expected_version: int | None = None,
+                       **changes) -> Opportunity:
+    opp = require(ctx.uow.opportunities, opportunity_id, "opportunity", "opportunityId")
+    check_version(opp, expected_version)
+    for key in changes:
+        if key not in EDITABLE:
+            raise invalid(f"{key} cannot be changed", key)
+    if "currency" in changes and changes["currency"] != opp.currency:
+        if has_documents(ctx.uow, opp):
+            raise DomainError(ErrorCode.CURRENCY_MISMATCH,
+                              "the currency is fixed once the opportunity has quotes or orders", "currency")
+        opp.currency = check_currency(changes["currency"])
+    if "amount" in changes:
+        if opp.status != S.OPEN:
+            raise invalid("the amount of a won or lost opportunity comes from its orders", "amount")
+        if not opp.currency:
+            raise invalid("an amount needs a currency", "currency")
+        opp.amount = money_amount(changes["amount"], opp.currency, "amount")
+    for key in ("account_id", "contact_id"):
+        if changes.get(key) is not None:
+            repo = ctx.uow.accounts if key == "account_id" else ctx.uow.contacts
+            require(repo, changes[key], key.removesuffix("_id"), "accountId" if key == "account_id" else "contactId")
+    for key in ("title", "account_id", "contact_id", "expected_close"):
+        if key in changes:
+            value = changes[key]
+            setattr(opp, key, require_text(value, "title", "a title") if key == "title" else value)
+    opp.updated_at = ctx.now
+    return opp
+
+
+@operation
+def move_opportunity_stage(ctx: Context, opportunity_id: int, stage_id: int, *,
+                           expected_version: int | None = None) -> Opportunity:
+    opp = require(ctx.uow.opportunities, opportunity_id, "opportunity", "opportunityId", lock=True)
+    check_version(opp, expected_version)
+    stage = require(ctx.uow.stages, stage_id, "stage", "stageId")
+    if not stage.active:
+        raise invalid(f"stage {stage.name!r} is archived", "stageId")
+    previous = opp.stage_id
+    opp.stage_id, opp.probability = stage.id, stage.probability
+    LIFECYCLE.fire(opp, "move_stage", ctx, reason=f"stage {previous} → {stage.id}")
+    return opp
+
+
+def win(ctx: Context, opp: Opportunity, reason: str | None = None) -> None:
+    LIFECYCLE.fire(opp, "win", ctx, reason)
+    opp.probability = HUNDRED
+    opp.lost_reason = None
+
+
+def refresh_amount(uow, opp: Opportunity) -> None:
+    """Once it has orders, the opportunity is worth the sum of its live orders."""
+    orders = uow.orders.find(opportunity_id=opp.id)
+    if orders:
+        opp.amount = sum((o.total for o in orders if o.status != OrderStatus.CANCELED), ZERO)
+
+
+@operation
+def win_opportunity(ctx: Context, opportunity_id: int, *, expected_version: int | None = None) -> Opportunity:
+    opp = require(ctx.uow.opportunities, opportunity_id, "opportunity", "opportunityId", lock=True)
+    check_version(opp, expected_version)
+    win(ctx, opp)
+    return opp
+
+
+@operation
+def lose_opportunity(ctx: Context, opportunity_id: int, reason: str, *,
+                     expected_version: int | None = None) -> Opportunity:
+    opp = require(ctx.uow.opportunities, opportunity_id, "opportunity", "opportunityId", lock=True)
+    check_version(opp, expected_version)
+    reason = require_text(reason, "reason", "a reason")
+    LIFECYCLE.fire(opp, "lose", ctx, reason)
+    opp.probability, opp.lost_reason = ZERO, reason
+    return opp
+
+
+@operation
+def reopen_opportunity(ctx: Context, opportunity_id: int, *, expected_version: int | None = None) -> Opportunity:
+    opp = require(ctx.uow.opportunities, opportunity_id, "opportunity", "opportunityId", lock=True)
+    check_version(opp, expected_version)
+    LIFECYCLE.fire(opp, "reopen", ctx)
+    stage = ctx.uow.stages.get(opp.stage_id) if opp.stage_id else None
+    opp.probability = stage.probability if stage else ZERO
+    opp.lost_reason = None
+    return opp

@@ -1,0 +1,192 @@
+"""Order lifecycle: open → partially_delivered → delivered; canceled while nothing is delivered.
+
+Deliveries record quantities per line; the order's invoicing policy decides which deliveries
+make invoices.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from ..domain.errors import DomainError, ErrorCode, invalid
+from ..domain.invoice import Invoice
+from ..domain.money import MAX_INPUT_DECIMALS, ZERO, check_places, to_decimal
+from ..domain.opportunity import Opportunity
+from ..domain.order import Delivery, DeliveryLine, Order, OrderLine
+from ..domain.quote import Quote
+from ..domain.status import InvoiceStatus, InvoicingPolicy, OpportunityStatus, QuoteStatus
+from ..domain.status import OrderStatus as S
+from . import invoice as invoices
+from . import opportunity as opportunities
+from . import quote as quotes
+from .engine import Context, Guard, Lifecycle, check_version, operation, require, route
+from .pricing import build_lines, copy_lines, inherit_currency
+
+fully_delivered = Guard("fully_delivered", lambda o, ctx: o.fully_delivered, ErrorCode.VALIDATION, "something remains to deliver")
+partly_delivered = Guard("partly_delivered", lambda o, ctx: not o.fully_delivered, ErrorCode.VALIDATION, "everything is delivered")
+nothing_delivered = Guard("nothing_delivered", lambda o, ctx: not o.anything_delivered and not o.anything_invoiced,
+                          ErrorCode.INVALID_TRANSITION, "something was already delivered or invoiced", "orderId")
+
+LIFECYCLE = Lifecycle("order", S, S.OPEN, [
+    route("deliver", [S.OPEN, S.PARTIALLY_DELIVERED], S.DELIVERED, fully_delivered),
+    route("deliver", [S.OPEN, S.PARTIALLY_DELIVERED], S.PARTIALLY_DELIVERED, partly_delivered),
+    route("cancel", S.OPEN, S.CANCELED, nothing_delivered),
+])
+
+
+def parse_policy(value) -> str:
+    try:
+        return InvoicingPolicy(str(value).lower()).value
+    except ValueError:
+        raise invalid(f"unknown invoicing policy {value!r}", "invoicingPolicy") from None
+
+
+def _place(ctx: Context, opp: Opportunity, order: Order) -> Order:
+    """Store a new order; its opportunity is won and worth the sum of its live orders."""
+    order.retotal()
+    order.account_id = opp.account_id
+    ctx.create(ctx.uow.orders, order)
+    if opp.status == OpportunityStatus.OPEN:
+        opportunities.win(ctx, opp, reason=f"order {order.number}")
+    opportunities.refresh_amount(ctx.uow, opp)
+    return order
+
+
+def _opportunity_for_order(ctx: Context, opportunity_id: int, field: str) -> Opportunity:
+    opp = require(ctx.uow.opportunities, opportunity_id, "opportunity", field, lock=True)
+    if opp.status == OpportunityStatus.LOST:
+        raise DomainError(ErrorCode.INVALID_TRANSITION,
+                          f"{opp} is lost: reopen it before placing an order", field)
+    return opp
+
+
+@operation
+def create_order(ctx: Context, opportunity_id: int, currency: str, lines, *,
+                 invoicing_policy=InvoicingPolicy.PER_DELIVERY) -> Order:
+    """An order straight from an opportunity, with no quote."""
+    opp = _opportunity_for_order(ctx, opportunity_id, "opportunityId")
+    policy = parse_policy(invoicing_policy)
+    code = inherit_currency(opp, currency)
+    built = build_lines(OrderLine, lines, code)
+    if not built:
+        raise invalid("an order needs at least one line", "lines")
+    order = Order(number=ctx.uow.numbers.next("order", ctx.today.year), invoicing_policy=policy,
+                  currency=code, opportunity_id=opp.id, owner_id=opp.owner_id, lines=built)
+    return _place(ctx, opp, order)
+
+
+@dataclass
+class Acceptance:
+    order: Order
+    quote: Quote
+    opportunity: Opportunity
+
+
+@operation
+def convert_quote_to_order(ctx: Context, quote_id: int, *, invoicing_policy=InvoicingPolicy.PER_DELIVERY,
+                           expected_version: int | None = None) -> Acceptance:
+    """Accept the latest, unexpired revision of a sent quote: it becomes an order."""
+    quote: Quote = require(ctx.uow.quotes, quote_id, "quote", "quoteId", lock=True)
+    check_version(quote, expected_version)
+    policy = parse_policy(invoicing_policy)
+    if quote.status == QuoteStatus.ACCEPTED:
+        raise DomainError(ErrorCode.ALREADY_CONVERTED, f"{quote} was already accepted", "quoteId")
+    if quote.status == QuoteStatus.EXPIRED:
+        raise DomainError(ErrorCode.QUOTE_EXPIRED, f"{quote} has expired", "quoteId")
+    if quote.status == QuoteStatus.SUPERSEDED:
+        raise DomainError(ErrorCode.NOT_LATEST_REVISION, f"{quote} was superseded by a newer revision", "quoteId")
+    opp = _opportunity_for_order(ctx, quote.opportunity_id, "quoteId")
+    quotes.LIFECYCLE.fire(quote, "accept", ctx)
+    order = Order(number=ctx.uow.numbers.next("order", ctx.today.year), invoicing_policy=policy,
+                  currency=quote.currency, opportunity_id=opp.id, quote_id=quote.id, owner_id=quote.owner_id,
+                  lines=copy_lines(OrderLine, quote.lines, quote.currency))
+    return Acceptance(_place(ctx, opp, order), quote, opp)
+
+
+@dataclass
+class DeliveryResult:
+    delivery: Delivery
+    order: Order
+    invoice: Invoice | None
+
+
+def _delivered_quantities(order: Order, lines) -> dict[int, Decimal]:
+    if not lines:
+        raise invalid("a delivery needs at least one line", "lines")
+    wanted: dict[int, Decimal] = {}
+    for i, raw in enumerate(lines):
+        get = raw.get if isinstance(raw, dict) else (lambda k, d=None: getattr(raw, k, d))
+        line_id, field = get("order_line_id"), f"lines.{i}"
+        line = order.line(line_id)
+        if line is None:
+            raise DomainError(ErrorCode.NOT_FOUND, f"{order} has no line {line_id}", f"{field}.orderLineId")
+        if line_id in wanted:
+            raise invalid("each order line may appear once per delivery", f"{field}.orderLineId")
+        qty = check_places(to_decimal(get("quantity"), f"{field}.quantity"), MAX_INPUT_DECIMALS,
+                           f"{field}.quantity")
+        if qty <= 0:
+            raise invalid("quantity must be greater than zero", f"{field}.quantity")
+        if qty > line.remaining_quantity:
+            raise DomainError(ErrorCode.OVER_DELIVERY,
+                              f"line {line.description!r} has {line.remaining_quantity} left to deliver, not {qty}",
+                              f"{field}.quantity")
+        wanted[line_id] = qty
+    return wanted
+
+
+@operation
+def record_delivery(ctx: Context, order_id: int, lines, *, delivered_at: datetime | None = None,
+                    expected_version: int | None = None) -> DeliveryResult:
+    """Record one delivery stage; under PER_DELIVERY it makes that stage's draft invoice."""
+    order: Order = require(ctx.uow.orders, order_id, "order", "orderId", lock=True)
+    check_version(order, expected_version)
+    LIFECYCLE.check_source(order, "deliver")
+    wanted = _delivered_quantities(order, lines)
+    delivery = Delivery(number=ctx.uow.numbers.next("delivery", ctx.today.year), order_id=order.id,
+                        delivered_at=delivered_at or ctx.now, created_by_id=ctx.actor_id,
+                        created_at=ctx.now, updated_at=ctx.now,
+                        lines=[DeliveryLine(order_line_id=lid, quantity=q) for lid, q in wanted.items()])
+    ctx.uow.deliveries.add(delivery)
+    ctx.uow.flush()
+    for line_id, qty in wanted.items():
+        order.line(line_id).delivered_quantity += qty
+    LIFECYCLE.fire(order, "deliver", ctx, reason=f"delivery {delivery.number}")
+    invoice = None
+    if order.invoicing_policy == InvoicingPolicy.PER_DELIVERY:
+        invoice = invoices.invoice_quantities(ctx, order, wanted, delivery)
+    elif order.invoicing_policy == InvoicingPolicy.ON_COMPLETION and order.status == S.DELIVERED:
+        invoice = invoices.invoice_quantities(ctx, order, _uninvoiced(order), delivery)
+    return DeliveryResult(delivery, order, invoice)
+
+
+def _uninvoiced(order: Order) -> dict[int, Decimal]:
+    return {ln.id: ln.invoiceable_quantity for ln in order.lines if ln.invoiceable_quantity > 0}
+
+
+@operation
+def convert_order_to_invoice(ctx: Context, order_id: int) -> Invoice:
+    """A draft invoice for everything delivered and not yet invoiced."""
+    order: Order = require(ctx.uow.orders, order_id, "order", "orderId", lock=True)
+    if order.status == S.CANCELED:
+        raise DomainError(ErrorCode.INVALID_TRANSITION, f"{order} is canceled", "orderId")
+    quantities = _uninvoiced(order)
+    if not quantities:
+        raise DomainError(ErrorCode.NOTHING_TO_INVOICE, f"{order} has nothing delivered that is not invoiced",
+                          "orderId")
+    return invoices.invoice_quantities(ctx, order, quantities)
+
+
+@operation
+def cancel_order(ctx: Context, order_id: int, reason: str | None = None, *,
+                 expected_version: int | None = None) -> Order:
+    """Cancel an order with nothing delivered or invoiced; its draft invoices are canceled too."""
+    order: Order = require(ctx.uow.orders, order_id, "order", "orderId", lock=True)
+    check_version(order, expected_version)
+    LIFECYCLE.fire(order, "cancel", ctx, reason)
+    order.cancel_reason = reason
+    for inv in ctx.uow.invoices.find(order_id=order.id, status=InvoiceStatus.DRAFT.value):
+        invoices.cancel_draft(ctx, inv, reason=f"order {order.number} canceled")
+    opp = ctx.uow.opportunities.get(order.opportunity_id, lock=True)
+    opportunities.refresh_amount(ctx.uow, opp)
+    return order

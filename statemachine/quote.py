@@ -1,0 +1,135 @@
+"""Quote lifecycle: draft → sent → accepted; rejected, expired, superseded by a revision, canceled."""
+from __future__ import annotations
+
+from datetime import date
+
+from ..domain.errors import DomainError, ErrorCode, invalid
+from ..domain.opportunity import Opportunity
+from ..domain.quote import Quote, QuoteLine
+from ..domain.status import OpportunityStatus, QuoteKind
+from ..domain.status import QuoteStatus as S
+from .engine import Context, Guard, Lifecycle, check_version, operation, require, route
+from .pricing import build_lines, copy_lines, inherit_currency
+
+has_lines = Guard("has_lines", lambda q, ctx: bool(q.lines), ErrorCode.VALIDATION, "a quote needs at least one line", "lines")
+still_valid = Guard("still_valid", lambda q, ctx: q.valid_until is not None and q.valid_until >= ctx.today,
+                    ErrorCode.VALIDATION, "validUntil must be set and not in the past", "validUntil")
+contract_dated = Guard("contract_dated", lambda q, ctx: q.kind != QuoteKind.CONTRACT or bool(q.start_date and q.end_date),
+                       ErrorCode.VALIDATION, "a contract needs a start and an end date", "startDate")
+latest = Guard("latest", lambda q, ctx: q.is_latest, ErrorCode.NOT_LATEST_REVISION,
+               "a newer revision exists; only the latest revision can be used", "quoteId")
+unexpired = Guard("unexpired", lambda q, ctx: q.valid_until is None or q.valid_until >= ctx.today, ErrorCode.QUOTE_EXPIRED,
+                  "its validity has passed", "quoteId")
+lapsed = Guard("lapsed", lambda q, ctx: q.valid_until is not None and q.valid_until < ctx.today, ErrorCode.VALIDATION,
+               "it is still valid", "quoteId")
+opportunity_not_lost = Guard("opportunity_not_lost", 
+    lambda q, ctx: ctx.uow.opportunities.get(q.opportunity_id).status != OpportunityStatus.LOST,
+    ErrorCode.INVALID_TRANSITION, "its opportunity is lost; reopen the opportunity first", "quoteId")
+
+LIFECYCLE = Lifecycle("quote", S, S.DRAFT, [
+    route("send", S.DRAFT, S.SENT, has_lines, still_valid, contract_dated),
+    route("accept", S.SENT, S.ACCEPTED, latest, unexpired, opportunity_not_lost),
+    route("reject", S.SENT, S.REJECTED),
+    route("expire", S.SENT, S.EXPIRED, lapsed),
+    route("revise", [S.DRAFT, S.SENT, S.REJECTED], S.SUPERSEDED, latest),
+    route("cancel", [S.DRAFT, S.SENT], S.CANCELED),
+])
+
+
+def _check_dates(valid_until: date | None, start: date | None, end: date | None, ctx: Context) -> None:
+    if start and end and end < start:
+        raise invalid("the end date is before the start date", "endDate")
+
+
+@operation
+def convert_opportunity_to_quote(ctx: Context, opportunity_id: int, kind: str = QuoteKind.PROFORMA, *,
+                                 currency: str | None = None, valid_until: date | None = None,
+                                 lines=None, terms: str | None = None, start_date: date | None = None,
+                                 end_date: date | None = None) -> Quote:
+    """A new draft quote (revision 0) for an open opportunity."""
+    opp: Opportunity = require(ctx.uow.opportunities, opportunity_id, "opportunity", "opportunityId", lock=True)
+    if opp.status != OpportunityStatus.OPEN:
+        raise DomainError(ErrorCode.INVALID_TRANSITION,
+                          f"{opp} is {opp.status}: only an open opportunity can be quoted", "opportunityId")
+    try:
+        kind = QuoteKind(str(kind).lower())
+    except ValueError:
+        raise invalid(f"unknown quote kind {kind!r}", "kind") from None
+    _check_dates(valid_until, start_date, end_date, ctx)
+    code = inherit_currency(opp, currency)
+    quote = Quote(number=ctx.uow.numbers.next("quote", ctx.today.year), kind=kind.value, currency=code,
+                  opportunity_id=opp.id, valid_until=valid_until, terms=terms, start_date=start_date,
+                  end_date=end_date, owner_id=opp.owner_id, lines=build_lines(QuoteLine, lines, code))
+    quote.retotal()
+    return ctx.create(ctx.uow.quotes, quote)
+
+
+UNSET = object()
+
+
+@operation
+def update_quote(ctx: Context, quote_id: int, *, lines=None, valid_until=UNSET, terms=UNSET,
+                 start_date=UNSET, end_date=UNSET, expected_version: int | None = None) -> Quote:
+    """Edit a draft: replace its lines, dates or terms."""
+    quote: Quote = require(ctx.uow.quotes, quote_id, "quote", "quoteId", lock=True)
+    check_version(quote, expected_version)
+    if quote.status != S.DRAFT:
+        raise DomainError(ErrorCode.INVALID_TRANSITION, f"{quote} is {quote.status}: only a draft can be edited",
+                          "quoteId")
+    for name, value in (("valid_until", valid_until), ("terms", terms), ("start_date", start_date),
+                        ("end_date", end_date)):
+        if value is not UNSET:
+            setattr(quote, name, value)
+    _check_dates(quote.valid_until, quote.start_date, quote.end_date, ctx)
+    if lines is not None:
+        quote.lines[:] = build_lines(QuoteLine, lines, quote.currency)
+        quote.retotal()
+    quote.updated_at = ctx.now
+    return quote
+
+
+def _fire(trigger: str, needs_reason: bool = False):
+    @operation
+    def run(ctx: Context, quote_id: int, reason: str | None = None, *,
+            expected_version: int | None = None) -> Quote:
+        quote = require(ctx.uow.quotes, quote_id, "quote", "quoteId", lock=True)
+        check_version(quote, expected_version)
+        LIFECYCLE.fire(quote, trigger, ctx, reason)
+        return quote
+    run.__name__ = f"{trigger}_quote"
+    run.__doc__ = f"Fire `{trigger}` on a quote."
+    return run
+
+
+send_quote = _fire("send")
+reject_quote = _fire("reject")
+cancel_quote = _fire("cancel")
+expire_quote = _fire("expire")
+
+
+@operation
+def revise_quote(ctx: Context, quote_id: int, *, expected_version: int | None = None) -> tuple[Quote, Quote]:
+    """Supersede a quote with a new draft revision (same number, revision + 1, lines copied)."""
+    old: Quote = require(ctx.uow.quotes, quote_id, "quote", "quoteId", lock=True)
+    check_version(old, expected_version)
+    LIFECYCLE.fire(old, "revise", ctx)
+    old.is_latest = False
+    ctx.uow.flush()  # the unique "one latest revision" index sees the old one retire first
+    new = Quote(number=old.number, revision=old.revision + 1, kind=old.kind, currency=old.currency,
+                opportunity_id=old.opportunity_id, valid_until=old.valid_until, start_date=old.start_date,
+                end_date=old.end_date, terms=old.terms, previous_revision_id=old.id, owner_id=old.owner_id,
+                lines=copy_lines(QuoteLine, old.lines, old.currency))
+    new.retotal()
+    ctx.create(ctx.uow.quotes, new)
+    return new, old
+
+
+@operation
+def expire_quotes(ctx: Context) -> list[Quote]:
+    """Expire every sent quote whose validity has passed (run daily)."""
+    expired = []
+    for quote in ctx.uow.quotes.find(status=S.SENT.value):
+        if LIFECYCLE.may(quote, "expire", ctx):
+            LIFECYCLE.fire(quote, "expire", ctx)
+            expired.append(quote)
+    return expired

@@ -1,0 +1,135 @@
+"""Plain records with no lifecycle: accounts, contacts and the sales stages."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from ..domain.errors import DomainError, ErrorCode, invalid
+from ..domain.money import to_decimal
+from ..domain.normalize import company_key, email_key, phone_key
+from ..domain.opportunity import Stage
+from ..domain.parties import Account, Contact
+from .engine import Context, check_version, operation, require, require_text
+
+ACCOUNT_FIELDS = ("name", "email", "phone", "website")
+CONTACT_FIELDS = ("name", "email", "phone", "account_id")
+
+
+def _stamp(ctx: Context, record) -> None:
+    record.created_at = record.created_at or ctx.now
+    record.updated_at = ctx.now
+    if getattr(record, "owner_id", "") is None:
+        record.owner_id = ctx.actor_id
+
+
+def build_account(ctx: Context, name: str, **fields) -> Account:
+    """A new account, not yet stored."""
+    account = Account(name=require_text(name, "name", "an account name"), **fields)
+    account.name_key = company_key(account.name)
+    _stamp(ctx, account)
+    return account
+
+
+def build_contact(ctx: Context, name: str, **fields) -> Contact:
+    """A new contact, not yet stored."""
+    if fields.get("account_id") is not None:
+        require(ctx.uow.accounts, fields["account_id"], "account", "accountId")
+    contact = Contact(name=require_text(name, "name", "a contact name"), **fields)
+    contact.email_key, contact.phone_key = email_key(contact.email), phone_key(contact.phone)
+    _stamp(ctx, contact)
+    return contact
+
+
+def store(ctx: Context, repo, record):
+    """Add a record and flush so that it has its id."""
+    repo.add(record)
+    ctx.uow.flush()
+    return record
+
+
+@operation
+def create_account(ctx: Context, name: str, **fields) -> Account:
+    fields = {k: v for k, v in fields.items() if k in ACCOUNT_FIELDS + ("owner_id",)}
+    return store(ctx, ctx.uow.accounts, build_account(ctx, name, **fields))
+
+
+@operation
+def update_account(ctx: Context, account_id: int, *, expected_version: int | None = None, **changes) -> Account:
+    account = require(ctx.uow.accounts, account_id, "account", "accountId")
+    check_version(account, expected_version)
+    for key, value in changes.items():
+        if key not in ACCOUNT_FIELDS:
+            raise invalid(f"{key} cannot be changed", key)
+        setattr(account, key, require_text(value, "name", "an account name") if key == "name" else value)
+    account.name_key = company_key(account.name)
+    account.updated_at = ctx.now
+    return account
+
+
+@operation
+def create_contact(ctx: Context, name: str, **fields) -> Contact:
+    fields = {k: v for k, v in fields.items() if k in CONTACT_FIELDS + ("owner_id",)}
+    return store(ctx, ctx.uow.contacts, build_contact(ctx, name, **fields))
+
+
+@operation
+def update_contact(ctx: Context, contact_id: int, *, expected_version: int | None = None, **changes) -> Contact:
+    contact = require(ctx.uow.contacts, contact_id, "contact", "contactId")
+    check_version(contact, expected_version)
+    for key, value in changes.items():
+        if key not in CONTACT_FIELDS:
+            raise invalid(f"{key} cannot be changed", key)
+        if key == "account_id" and value is not None:
+            require(ctx.uow.accounts, value, "account", "accountId")
+        setattr(contact, key, require_text(value, "name", "a contact name") if key == "name" else value)
+    contact.email_key, contact.phone_key = email_key(contact.email), phone_key(contact.phone)
+    contact.updated_at = ctx.now
+    return contact
+
+
+def _probability(value, field: str = "probability") -> Decimal:
+    prob = to_decimal(value, field)
+    if not Decimal(0) <= prob <= Decimal(100):
+        raise invalid("probability must be between 0 and 100", field)
+    return prob
+
+
+def stages_in_order(uow) -> list[Stage]:
+    return uow.stages.find(active=True, order_by="sequence")
+
+
+@operation
+def create_stage(ctx: Context, name: str, probability, sequence: int | None = None) -> Stage:
+    if sequence is None:
+        existing = stages_in_order(ctx.uow)
+        sequence = (existing[-1].sequence + 10) if existing else 10
+    stage = Stage(name=require_text(name, "name", "a stage name"), probability=_probability(probability),
+                  sequence=sequence, created_at=ctx.now, updated_at=ctx.now)
+    return store(ctx, ctx.uow.stages, stage)
+
+
+@operation
+def update_stage(ctx: Context, stage_id: int, *, name: str | None = None, probability=None,
+                 active: bool | None = None) -> Stage:
+    stage = require(ctx.uow.stages, stage_id, "stage", "stageId")
+    if name is not None:
+        stage.name = require_text(name, "name", "a stage name")
+    if probability is not None:
+        stage.probability = _probability(probability)
+    if active is not None:
+        stage.active = active
+    stage.updated_at = ctx.now
+    return stage
+
+
+@operation
+def reorder_stages(ctx: Context, stage_ids: list[int]) -> list[Stage]:
+    """Give the listed stages the sequence of their position; every active stage must be named."""
+    current = {s.id for s in stages_in_order(ctx.uow)}
+    if len(set(stage_ids)) != len(stage_ids) or set(stage_ids) != current:
+        raise DomainError(ErrorCode.VALIDATION, "list every active stage exactly once", "stageIds")
+    stages = []
+    for position, sid in enumerate(stage_ids, start=1):
+        stage = ctx.uow.stages.get(sid)
+        stage.sequence, stage.updated_at = position * 10, ctx.now
+        stages.append(stage)
+    return stages
