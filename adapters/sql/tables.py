@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from sqlalchemy import (Boolean, CheckConstraint, Column, Date, ForeignKey, Index, Integer, MetaData,
-                        String, Table, Text, UniqueConstraint, text)
+                        String, Table, Text, UniqueConstraint, true)
 
 from ...domain.access import ROLES
 from ...domain.status import STATUSES, InvoicingPolicy, QuoteKind
@@ -63,7 +63,7 @@ users = Table(
     Column("id", Integer, primary_key=True),
     Column("name", String(120), nullable=False, unique=True),
     Column("role", String(32), nullable=False), one_of("role", ROLES),
-    Column("active", Boolean, nullable=False, server_default=text("1")),
+    Column("active", Boolean, nullable=False, server_default=true()),
     *stamps())
 
 accounts = Table(
@@ -91,7 +91,7 @@ stages = Table(
     Column("name", String(120), nullable=False),
     Column("sequence", Integer, nullable=False),
     Column("probability", Quantity(), nullable=False),
-    Column("active", Boolean, nullable=False, server_default=text("1")),
+    Column("active", Boolean, nullable=False, server_default=true()),
     CheckConstraint("probability >= 0", name="probability_range"),
     *stamps())
 
