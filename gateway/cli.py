@@ -39,11 +39,15 @@ def cmd_demo(args) -> int:
 
 
 def cmd_diagrams(args) -> int:
-    from ..statemachine.diagrams import lifecycle_markdown
+    from ..statemachine.diagrams import START, lifecycle_markdown, with_diagrams
     out = Path(args.output)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(lifecycle_markdown(), encoding="utf-8")
     print(f"wrote {out}")
+    readme = Path(args.readme)
+    if readme.exists() and START in readme.read_text(encoding="utf-8"):
+        readme.write_text(with_diagrams(readme.read_text(encoding="utf-8")), encoding="utf-8")
+        print(f"refreshed the diagrams in {readme}")
     return 0
 
 
@@ -58,6 +62,7 @@ def parser() -> argparse.ArgumentParser:
     d.set_defaults(run=cmd_demo)
     g = sub.add_parser("diagrams", help="write a mermaid state diagram per lifecycle")
     g.add_argument("--output", default="docs/lifecycle.md")
+    g.add_argument("--readme", default="README.md", help="a README with lifecycle markers to refresh")
     g.set_defaults(run=cmd_diagrams)
     return p
 

@@ -36,7 +36,7 @@ LIFECYCLE = Lifecycle("quote", S, S.DRAFT, [
 ])
 
 
-def _check_dates(valid_until: date | None, start: date | None, end: date | None, ctx: Context) -> None:
+def _check_dates(start: date | None, end: date | None) -> None:
     if start and end and end < start:
         raise invalid("the end date is before the start date", "endDate")
 
@@ -55,7 +55,7 @@ def convert_opportunity_to_quote(ctx: Context, opportunity_id: int, kind: str = 
         kind = QuoteKind(str(kind).lower())
     except ValueError:
         raise invalid(f"unknown quote kind {kind!r}", "kind") from None
-    _check_dates(valid_until, start_date, end_date, ctx)
+    _check_dates(start_date, end_date)
     code = inherit_currency(opp, currency)
     quote = Quote(number=ctx.uow.numbers.next("quote", ctx.today.year), kind=kind.value, currency=code,
                   opportunity_id=opp.id, valid_until=valid_until, terms=terms, start_date=start_date,
@@ -80,7 +80,7 @@ def update_quote(ctx: Context, quote_id: int, *, lines=None, valid_until=UNSET, 
                         ("end_date", end_date)):
         if value is not UNSET:
             setattr(quote, name, value)
-    _check_dates(quote.valid_until, quote.start_date, quote.end_date, ctx)
+    _check_dates(quote.start_date, quote.end_date)
     if lines is not None:
         quote.lines[:] = build_lines(QuoteLine, lines, quote.currency)
         quote.retotal()

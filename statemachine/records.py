@@ -14,10 +14,10 @@ ACCOUNT_FIELDS = ("name", "email", "phone", "website")
 CONTACT_FIELDS = ("name", "email", "phone", "account_id")
 
 
-def _stamp(ctx: Context, record) -> None:
+def _stamp(ctx: Context, record: Account | Contact) -> None:
     record.created_at = record.created_at or ctx.now
     record.updated_at = ctx.now
-    if getattr(record, "owner_id", "") is None:
+    if record.owner_id is None:
         record.owner_id = ctx.actor_id
 
 
