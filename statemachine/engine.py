@@ -177,6 +177,28 @@ def operation(fn: Callable) -> Callable:
     return run
 
 
+def trigger_operation(lifecycle: Lifecycle, repository: str, trigger: str, *, reason_required: bool = False,
+                      then: Callable[[Context, Document, str | None], None] | None = None) -> Callable:
+    """An operation that locks one document, fires one trigger on it, then runs `then`."""
+    kind = lifecycle.name
+
+    @operation
+    def run(ctx: Context, doc_id: int, reason: str | None = None, *,
+            expected_version: int | None = None) -> Document:
+        doc = require(getattr(ctx.uow, repository), doc_id, kind, f"{kind}Id", lock=True)
+        check_version(doc, expected_version)
+        if reason_required:
+            reason = require_text(reason, "reason", "a reason")
+        lifecycle.fire(doc, trigger, ctx, reason)
+        if then is not None:
+            then(ctx, doc, reason)
+        return doc
+
+    run.__name__ = run.inner.__name__ = f"{trigger}_{kind}"
+    run.__doc__ = f"Fire `{trigger}` on a {kind}" + (" (a reason is required)." if reason_required else ".")
+    return run
+
+
 def check_version(doc: Document, expected: int | None) -> None:
     if expected is not None and expected != doc.version:
         raise DomainError(ErrorCode.CONFLICT,

@@ -9,7 +9,8 @@ from ..domain.normalize import company_key, email_key, phone_key
 from ..domain.opportunity import Opportunity
 from ..domain.parties import Account, Contact
 from ..domain.status import LeadStatus as S
-from .engine import Context, Lifecycle, check_version, operation, require, require_text, route
+from .engine import (Context, Lifecycle, check_version, operation, require, require_text, route,
+                     trigger_operation)
 from .opportunity import build_opportunity
 from .records import build_account, build_contact, store
 
@@ -46,24 +47,13 @@ def update_lead(ctx: Context, lead_id: int, *, expected_version: int | None = No
     return lead
 
 
-def _transition(trigger: str, needs_reason: bool = False):
-    @operation
-    def run(ctx: Context, lead_id: int, reason: str | None = None, *, expected_version: int | None = None) -> Lead:
-        lead = require(ctx.uow.leads, lead_id, "lead", "leadId", lock=True)
-        check_version(lead, expected_version)
-        if needs_reason:
-            reason = require_text(reason, "reason", "a reason")
-            lead.disqualify_reason = reason
-        LIFECYCLE.fire(lead, trigger, ctx, reason)
-        return lead
-    run.__name__ = f"{trigger}_lead"
-    run.__doc__ = f"Fire `{trigger}` on a lead."
-    return run
+def _keep_reason(ctx: Context, lead: Lead, reason: str | None) -> None:
+    lead.disqualify_reason = reason
 
 
-mark_lead_contacted = _transition("mark_contacted")
-disqualify_lead = _transition("disqualify", needs_reason=True)
-reactivate_lead = _transition("reactivate")
+mark_lead_contacted = trigger_operation(LIFECYCLE, "leads", "mark_contacted")
+disqualify_lead = trigger_operation(LIFECYCLE, "leads", "disqualify", reason_required=True, then=_keep_reason)
+reactivate_lead = trigger_operation(LIFECYCLE, "leads", "reactivate")
 
 
 @dataclass

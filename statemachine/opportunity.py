@@ -8,7 +8,8 @@ from ..domain.money import ZERO, check_currency, money_amount
 from ..domain.opportunity import Opportunity
 from ..domain.status import OpportunityStatus as S
 from ..domain.status import OrderStatus
-from .engine import Context, Guard, Lifecycle, check_version, operation, require, require_text, route
+from .engine import (Context, Guard, Lifecycle, check_version, operation, require, require_text, route,
+                     trigger_operation)
 from .records import stages_in_order
 
 HUNDRED = Decimal(100)
@@ -113,9 +114,9 @@ def move_opportunity_stage(ctx: Context, opportunity_id: int, stage_id: int, *,
 
 
 def win(ctx: Context, opp: Opportunity, reason: str | None = None) -> None:
+    """Mark won inside another operation (an order was placed)."""
     LIFECYCLE.fire(opp, "win", ctx, reason)
-    opp.probability = HUNDRED
-    opp.lost_reason = None
+    _won(ctx, opp, reason)
 
 
 def refresh_amount(uow, opp: Opportunity) -> None:
@@ -125,31 +126,20 @@ def refresh_amount(uow, opp: Opportunity) -> None:
         opp.amount = sum((o.total for o in orders if o.status != OrderStatus.CANCELED), ZERO)
 
 
-@operation
-def win_opportunity(ctx: Context, opportunity_id: int, *, expected_version: int | None = None) -> Opportunity:
-    opp = require(ctx.uow.opportunities, opportunity_id, "opportunity", "opportunityId", lock=True)
-    check_version(opp, expected_version)
-    win(ctx, opp)
-    return opp
+def _won(ctx: Context, opp: Opportunity, reason: str | None) -> None:
+    opp.probability, opp.lost_reason = HUNDRED, None
 
 
-@operation
-def lose_opportunity(ctx: Context, opportunity_id: int, reason: str, *,
-                     expected_version: int | None = None) -> Opportunity:
-    opp = require(ctx.uow.opportunities, opportunity_id, "opportunity", "opportunityId", lock=True)
-    check_version(opp, expected_version)
-    reason = require_text(reason, "reason", "a reason")
-    LIFECYCLE.fire(opp, "lose", ctx, reason)
+def _lost(ctx: Context, opp: Opportunity, reason: str | None) -> None:
     opp.probability, opp.lost_reason = ZERO, reason
-    return opp
 
 
-@operation
-def reopen_opportunity(ctx: Context, opportunity_id: int, *, expected_version: int | None = None) -> Opportunity:
-    opp = require(ctx.uow.opportunities, opportunity_id, "opportunity", "opportunityId", lock=True)
-    check_version(opp, expected_version)
-    LIFECYCLE.fire(opp, "reopen", ctx)
+def _reopened(ctx: Context, opp: Opportunity, reason: str | None) -> None:
     stage = ctx.uow.stages.get(opp.stage_id) if opp.stage_id else None
     opp.probability = stage.probability if stage else ZERO
     opp.lost_reason = None
-    return opp
+
+
+win_opportunity = trigger_operation(LIFECYCLE, "opportunities", "win", then=_won)
+lose_opportunity = trigger_operation(LIFECYCLE, "opportunities", "lose", reason_required=True, then=_lost)
+reopen_opportunity = trigger_operation(LIFECYCLE, "opportunities", "reopen", then=_reopened)

@@ -8,7 +8,7 @@ from ..domain.opportunity import Opportunity
 from ..domain.quote import Quote, QuoteLine
 from ..domain.status import OpportunityStatus, QuoteKind
 from ..domain.status import QuoteStatus as S
-from .engine import Context, Guard, Lifecycle, check_version, operation, require, route
+from .engine import Context, Guard, Lifecycle, check_version, operation, require, route, trigger_operation
 from .pricing import build_lines, copy_lines, inherit_currency
 
 has_lines = Guard("has_lines", lambda q, ctx: bool(q.lines), ErrorCode.VALIDATION, "a quote needs at least one line", "lines")
@@ -88,23 +88,10 @@ def update_quote(ctx: Context, quote_id: int, *, lines=None, valid_until=UNSET, 
     return quote
 
 
-def _fire(trigger: str, needs_reason: bool = False):
-    @operation
-    def run(ctx: Context, quote_id: int, reason: str | None = None, *,
-            expected_version: int | None = None) -> Quote:
-        quote = require(ctx.uow.quotes, quote_id, "quote", "quoteId", lock=True)
-        check_version(quote, expected_version)
-        LIFECYCLE.fire(quote, trigger, ctx, reason)
-        return quote
-    run.__name__ = f"{trigger}_quote"
-    run.__doc__ = f"Fire `{trigger}` on a quote."
-    return run
-
-
-send_quote = _fire("send")
-reject_quote = _fire("reject")
-cancel_quote = _fire("cancel")
-expire_quote = _fire("expire")
+send_quote = trigger_operation(LIFECYCLE, "quotes", "send")
+reject_quote = trigger_operation(LIFECYCLE, "quotes", "reject")
+cancel_quote = trigger_operation(LIFECYCLE, "quotes", "cancel")
+expire_quote = trigger_operation(LIFECYCLE, "quotes", "expire")
 
 
 @operation
