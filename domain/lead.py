@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from .base import Document
+from .normalize import company_key, email_key, phone_key
 from .status import LeadStatus
 
 
@@ -24,3 +25,11 @@ class Lead(Document):
     converted_contact_id: int | None = None
     converted_opportunity_id: int | None = None
     converted_at: datetime | None = None
+    email_key: str | None = None
+    phone_key: str | None = None
+    company_key: str | None = None
+
+    def rekey(self) -> None:
+        """Recompute the duplicate-search keys after an edit."""
+        self.email_key, self.phone_key = email_key(self.email), phone_key(self.phone)
+        self.company_key = company_key(self.company_name) or None

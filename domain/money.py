@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Context, Decimal, Inexact, InvalidOperation, localcontext
 from functools import lru_cache
 
 from babel.numbers import get_currency_precision, is_currency
@@ -13,6 +13,8 @@ ZERO = Decimal(0)
 HUNDRED = Decimal(100)
 #: Quantities, unit prices, discounts and rates may carry up to this many decimals.
 MAX_INPUT_DECIMALS = 6
+#: Enough digits that products of such inputs are exact (rounded once, to the currency, never before).
+EXACT = Context(prec=80, rounding=ROUND_HALF_UP, traps=[Inexact, InvalidOperation])
 
 
 @lru_cache(maxsize=None)
@@ -83,11 +85,13 @@ class LineAmounts:
 def line_amounts(quantity: Decimal, unit_price: Decimal, discount_percent: Decimal,
                  tax_rate: Decimal, currency: str) -> LineAmounts:
     """gross = r(q×p); net = r(q×p×(1−d/100)); discount = gross − net; tax = r(net×rate/100)."""
-    raw = quantity * unit_price
-    gross = round_money(raw, currency)
-    net = round_money(raw * (HUNDRED - discount_percent) / HUNDRED, currency)
-    tax = round_money(net * tax_rate / HUNDRED, currency)
-    return LineAmounts(gross, gross - net, net, tax)
+    with localcontext(EXACT):
+        raw = quantity * unit_price
+        exact_net = raw * (HUNDRED - discount_percent) / HUNDRED
+    gross, net = round_money(raw, currency), round_money(exact_net, currency)
+    with localcontext(EXACT):
+        exact_tax = net * tax_rate / HUNDRED
+    return LineAmounts(gross, gross - net, net, round_money(exact_tax, currency))
 
 
 def cumulative_amounts(already: Decimal, adding: Decimal, unit_price: Decimal,

@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .base import Record
+from .normalize import company_key, email_key, phone_key
 
 
 @dataclass(kw_only=True, eq=False)
@@ -24,6 +25,9 @@ class Account(Record):
     owner_id: int | None = None
     version: int = 0
 
+    def rekey(self) -> None:
+        self.name_key = company_key(self.name)
+
 
 @dataclass(kw_only=True, eq=False)
 class Contact(Record):
@@ -36,3 +40,6 @@ class Contact(Record):
     account_id: int | None = None
     owner_id: int | None = None
     version: int = 0
+
+    def rekey(self) -> None:
+        self.email_key, self.phone_key = email_key(self.email), phone_key(self.phone)

@@ -5,7 +5,6 @@ from dataclasses import dataclass, field
 
 from ..domain.errors import DomainError, ErrorCode, invalid
 from ..domain.lead import Lead
-from ..domain.normalize import company_key, email_key, phone_key
 from ..domain.opportunity import Opportunity
 from ..domain.parties import Account, Contact
 from ..domain.status import LeadStatus as S
@@ -30,12 +29,13 @@ def create_lead(ctx: Context, title: str, owner_id: int | None = None, **fields)
     if unknown:
         raise invalid(f"unknown lead fields: {', '.join(sorted(unknown))}", sorted(unknown)[0])
     lead = Lead(title=require_text(title, "title", "a title"), owner_id=owner_id, **fields)
+    lead.rekey()
     return ctx.create(ctx.uow.leads, lead)
 
 
 @operation
 def update_lead(ctx: Context, lead_id: int, *, expected_version: int | None = None, **changes) -> Lead:
-    lead = require(ctx.uow.leads, lead_id, "lead", "leadId")
+    lead = require(ctx.uow.leads, lead_id, "lead", "leadId", lock=True)
     check_version(lead, expected_version)
     if lead.status == S.CONVERTED:
         raise DomainError(ErrorCode.ALREADY_CONVERTED, f"{lead} is converted and read-only", "leadId")
@@ -43,6 +43,7 @@ def update_lead(ctx: Context, lead_id: int, *, expected_version: int | None = No
         if key not in EDITABLE:
             raise invalid(f"{key} cannot be changed", key)
         setattr(lead, key, require_text(value, "title", "a title") if key == "title" else value)
+    lead.rekey()
     lead.updated_at = ctx.now
     return lead
 
@@ -83,23 +84,20 @@ def find_duplicates(uow, lead: Lead) -> list[Duplicate]:
     def add(kind, rec, name, how):
         found.setdefault((kind, rec.id), Duplicate(kind, rec.id, name, how))
 
-    ekey, pkey, ckey = email_key(lead.email), phone_key(lead.phone), company_key(lead.company_name)
-    if ckey:
-        for acc in uow.accounts.find(name_key=ckey):
+    if lead.company_key:
+        for acc in uow.accounts.find(name_key=lead.company_key):
             add("account", acc, acc.name, "company_name")
-    for key, attr, how in ((ekey, "email_key", "email"), (pkey, "phone_key", "phone")):
+    for key, attr, how in ((lead.email_key, "email_key", "email"), (lead.phone_key, "phone_key", "phone")):
         if key:
             for con in uow.contacts.find(**{attr: key}):
                 add("contact", con, con.name, how)
-    for other in uow.leads.find_in("status", [S.NEW.value, S.WORKING.value]):
-        if other.id == lead.id:
-            continue
-        if ekey and email_key(other.email) == ekey:
-            add("lead", other, other.title, "email")
-        elif pkey and phone_key(other.phone) == pkey:
-            add("lead", other, other.title, "phone")
-        elif ckey and company_key(other.company_name) == ckey:
-            add("lead", other, other.title, "company_name")
+    open_states = (S.NEW.value, S.WORKING.value)
+    for attr, how in (("email_key", "email"), ("phone_key", "phone"), ("company_key", "company_name")):
+        key = getattr(lead, attr)
+        if key:
+            for other in uow.leads.find(**{attr: key}):
+                if other.id != lead.id and other.status in open_states:
+                    add("lead", other, other.title, how)
     return list(found.values())
 
 

@@ -71,7 +71,7 @@ def has_documents(uow, opp: Opportunity) -> bool:
 @operation
 def update_opportunity(ctx: Context, opportunity_id: int, *, expected_version: int | None = None,
                        **changes) -> Opportunity:
-    opp = require(ctx.uow.opportunities, opportunity_id, "opportunity", "opportunityId")
+    opp = require(ctx.uow.opportunities, opportunity_id, "opportunity", "opportunityId", lock=True)
     check_version(opp, expected_version)
     for key in changes:
         if key not in EDITABLE:

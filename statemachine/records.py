@@ -5,7 +5,6 @@ from decimal import Decimal
 
 from ..domain.errors import DomainError, ErrorCode, invalid
 from ..domain.money import to_decimal
-from ..domain.normalize import company_key, email_key, phone_key
 from ..domain.opportunity import Stage
 from ..domain.parties import Account, Contact
 from .engine import Context, check_version, operation, require, require_text
@@ -24,7 +23,7 @@ def _stamp(ctx: Context, record: Account | Contact) -> None:
 def build_account(ctx: Context, name: str, **fields) -> Account:
     """A new account, not yet stored."""
     account = Account(name=require_text(name, "name", "an account name"), **fields)
-    account.name_key = company_key(account.name)
+    account.rekey()
     _stamp(ctx, account)
     return account
 
@@ -34,7 +33,7 @@ def build_contact(ctx: Context, name: str, **fields) -> Contact:
     if fields.get("account_id") is not None:
         require(ctx.uow.accounts, fields["account_id"], "account", "accountId")
     contact = Contact(name=require_text(name, "name", "a contact name"), **fields)
-    contact.email_key, contact.phone_key = email_key(contact.email), phone_key(contact.phone)
+    contact.rekey()
     _stamp(ctx, contact)
     return contact
 
@@ -54,13 +53,13 @@ def create_account(ctx: Context, name: str, **fields) -> Account:
 
 @operation
 def update_account(ctx: Context, account_id: int, *, expected_version: int | None = None, **changes) -> Account:
-    account = require(ctx.uow.accounts, account_id, "account", "accountId")
+    account = require(ctx.uow.accounts, account_id, "account", "accountId", lock=True)
     check_version(account, expected_version)
     for key, value in changes.items():
         if key not in ACCOUNT_FIELDS:
             raise invalid(f"{key} cannot be changed", key)
         setattr(account, key, require_text(value, "name", "an account name") if key == "name" else value)
-    account.name_key = company_key(account.name)
+    account.rekey()
     account.updated_at = ctx.now
     return account
 
@@ -73,7 +72,7 @@ def create_contact(ctx: Context, name: str, **fields) -> Contact:
 
 @operation
 def update_contact(ctx: Context, contact_id: int, *, expected_version: int | None = None, **changes) -> Contact:
-    contact = require(ctx.uow.contacts, contact_id, "contact", "contactId")
+    contact = require(ctx.uow.contacts, contact_id, "contact", "contactId", lock=True)
     check_version(contact, expected_version)
     for key, value in changes.items():
         if key not in CONTACT_FIELDS:
@@ -81,7 +80,7 @@ def update_contact(ctx: Context, contact_id: int, *, expected_version: int | Non
         if key == "account_id" and value is not None:
             require(ctx.uow.accounts, value, "account", "accountId")
         setattr(contact, key, require_text(value, "name", "a contact name") if key == "name" else value)
-    contact.email_key, contact.phone_key = email_key(contact.email), phone_key(contact.phone)
+    contact.rekey()
     contact.updated_at = ctx.now
     return contact
 

@@ -161,3 +161,84 @@ class Story:
 @pytest.fixture
 def story(uow, actor, next_month) -> Story:
     return Story(uow, actor, next_month)
+
+
+# --- Reused stores ------------------------------------------------------------------------------
+# `database_url` builds a database per test (migrations on SQLite, CREATE DATABASE on PostgreSQL),
+# about half a second each. Modules with many scenarios opt in to `reused_database_url` instead,
+# by overriding `database_url` with it: the same fresh, migrated store with the data files loaded,
+# made by copying a migrated SQLite file, or by emptying one per-session PostgreSQL database.
+
+def _reset_postgres(eng) -> None:
+    """Empty every table (triggers off, so issued invoices go too), restart ids, reload the data."""
+    from salesflow.adapters.sql.data_loader import LOADERS, ROOT, load_file, manifest
+    from salesflow.adapters.sql.tables import metadata
+    deletes = "; ".join(f'DELETE FROM "{t.name}"' for t in reversed(metadata.sorted_tables))
+    with eng.begin() as conn:
+        conn.exec_driver_sql(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid(); "
+            "SET LOCAL lock_timeout = '10s'; SET LOCAL session_replication_role = replica; "
+            f"{deletes}; "
+            "SELECT setval((quote_ident(schemaname) || '.' || quote_ident(sequencename))::regclass, 1, false) "
+            "FROM pg_sequences WHERE schemaname = 'public'")
+        conn.exec_driver_sql("SET LOCAL session_replication_role = origin")
+        now = datetime.now(timezone.utc)
+        for name in manifest()["data"]:
+            if (ROOT / name).name in LOADERS:
+                load_file(conn, ROOT / name, now)
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory):
+    """A migrated SQLite file with the data files loaded, copied for each test."""
+    path = tmp_path_factory.mktemp("sqlite_template") / "salesflow.db"
+    install(f"sqlite:///{path}").dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def reusable_postgres(request):
+    """One PostgreSQL database per session (and an engine on it), emptied before each test that uses it."""
+    url, drop = _postgres_database(request)
+    eng = create_engine(url)
+    yield url, eng
+    eng.dispose()
+    drop()
+
+
+@pytest.fixture(params=BACKENDS)
+def reused_database_url(request, tmp_path):
+    """Like `database_url`, a fresh store per test on each backend, but without a database per test."""
+    if request.param == "sqlite":
+        import shutil
+        template = request.getfixturevalue("sqlite_template")
+        path = tmp_path / "salesflow.db"
+        shutil.copyfile(template, path)
+        yield f"sqlite:///{path}"
+    else:
+        url, eng = request.getfixturevalue("reusable_postgres")
+        _reset_postgres(eng)
+        yield url
+
+
+@pytest.fixture
+def store_snapshot(engine):
+    """A function returning the row count of every table and the number-series counters.
+
+    Taken before and after a refused operation, the two must be equal.
+    """
+    from sqlalchemy import func, select
+
+    from salesflow.adapters.sql.tables import metadata, number_sequences
+
+    counts = select(*(select(func.count()).select_from(t).scalar_subquery().label(t.name)
+                      for t in metadata.sorted_tables))
+
+    def take() -> dict:
+        with engine.connect().execution_options(sqlite_begin="DEFERRED") as conn:
+            snapshot = dict(conn.execute(counts).one()._mapping)
+            snapshot["number_sequences (values)"] = sorted(
+                tuple(row) for row in conn.execute(select(number_sequences)))
+        return snapshot
+    return take

@@ -14,9 +14,9 @@ _INSERTS = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
 class SqlNumberSeries:
     """Gapless: the counter row is locked by its UPDATE until commit, and rolls back with it."""
 
-    def __init__(self, session: Session):
+    def __init__(self, session: Session, formats: dict[str, tuple[str, int]] | None = None):
         self.session = session
-        self._formats: dict[str, tuple[str, int]] = {}
+        self._formats = {} if formats is None else formats
 
     def _format(self, code: str) -> tuple[str, int]:
         if code not in self._formats:

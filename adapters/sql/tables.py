@@ -106,6 +106,8 @@ leads = Table(
     Column("converted_contact_id", ForeignKey("contacts.id")),
     Column("converted_opportunity_id", ForeignKey("opportunities.id", use_alter=True)),
     Column("converted_at", UTCDateTime()),
+    Column("email_key", String(254), index=True), Column("phone_key", String(32), index=True),
+    Column("company_key", String(200), index=True),
     *document_columns("lead"))
 
 opportunities = Table(

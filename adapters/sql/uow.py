@@ -1,9 +1,10 @@
 """The SQL unit of work: one Session, one transaction, repositories over the mapped domain."""
 from __future__ import annotations
 
+from dataclasses import fields
 from typing import Any, Generic, Iterable, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
@@ -19,6 +20,7 @@ from ...domain.parties import Account, Contact, User
 from ...domain.quote import Quote
 from .mapping import map_domain
 from .numbering import SqlNumberSeries
+from .tables import activities
 
 T = TypeVar("T")
 
@@ -46,10 +48,37 @@ class SqlRepository(Generic[T]):
         return list(self.session.scalars(query))
 
 
+class SqlActivityLog(SqlRepository[Activity]):
+    """Activities are only ever appended: they go in with one multi-row INSERT at commit,
+    past the ORM's per-object bookkeeping."""
+
+    def __init__(self, session: Session):
+        super().__init__(session, Activity)
+        self.pending: list[Activity] = []
+
+    def add(self, obj: Activity) -> Activity:
+        self.pending.append(obj)
+        return obj
+
+    def write(self) -> None:
+        if self.pending:
+            self.session.execute(insert(activities), [
+                {f.name: getattr(a, f.name) for f in fields(Activity) if f.name != "id"} for a in self.pending])
+            self.pending.clear()
+
+    def find(self, *, order_by: str | None = None, **equals: Any) -> list[Activity]:
+        self.write()
+        return super().find(order_by=order_by, **equals)
+
+    def find_in(self, attribute: str, values: Iterable[Any]) -> list[Activity]:
+        self.write()
+        return super().find_in(attribute, values)
+
+
 REPOSITORIES = {
     "users": User, "accounts": Account, "contacts": Contact, "leads": Lead, "stages": Stage,
     "opportunities": Opportunity, "quotes": Quote, "orders": Order, "deliveries": Delivery,
-    "invoices": Invoice, "payments": Payment, "activities": Activity,
+    "invoices": Invoice, "payments": Payment,
 }
 
 
@@ -61,6 +90,7 @@ class SqlUnitOfWork:
         self.engine = engine
         self.session_factory = sessionmaker(bind=engine, expire_on_commit=False, autoflush=True)
         self.session: Session | None = None
+        self.series_formats: dict[str, tuple[str, int]] = {}  # number series rarely change: read once
 
     def __enter__(self) -> SqlUnitOfWork:
         if self.session is not None:
@@ -69,34 +99,49 @@ class SqlUnitOfWork:
         self.session.begin()
         for name, cls in REPOSITORIES.items():
             setattr(self, name, SqlRepository(self.session, cls))
-        self.numbers = SqlNumberSeries(self.session)
+        self.activities = SqlActivityLog(self.session)
+        self.numbers = SqlNumberSeries(self.session, self.series_formats)
         return self
 
-    def __exit__(self, *exc) -> None:
-        try:
-            self.rollback()
-        finally:
-            self.session.close()
-            self.session = None
+    def __exit__(self, exc_type, exc, tb) -> None:
+        # Closing returns the connection, which rolls back anything not committed; unlike
+        # Session.rollback() it leaves what was read usable (detached, not expired).
+        self.session.close()
+        self.session = None
+        if exc is not None:
+            translated = self._domain_error(exc)
+            if translated is not None:  # e.g. a stale row met by an autoflush inside a query
+                raise translated from None
 
     def flush(self) -> None:
         self._translate(self.session.flush)
 
     def commit(self) -> None:
-        self._translate(self.session.commit)
+        def flush_and_commit():
+            self.session.flush()
+            self.activities.write()
+            self.session.commit()
+        self._translate(flush_and_commit)
 
     def rollback(self) -> None:
         if self.session.in_transaction():
             self.session.rollback()
 
-    @staticmethod
-    def _translate(action) -> None:
+    @classmethod
+    def _translate(cls, action) -> None:
         try:
             action()
-        except StaleDataError:
-            raise DomainError(ErrorCode.CONFLICT, "the document was changed by someone else: reload it") from None
-        except IntegrityError as exc:
-            message = str(exc.orig).lower()
-            if "immutable" in message:
-                raise DomainError(ErrorCode.INVALID_TRANSITION, "issued invoices are immutable") from None
-            raise
+        except (StaleDataError, IntegrityError) as exc:
+            translated = cls._domain_error(exc)
+            if translated is None:
+                raise
+            raise translated from None
+
+    @staticmethod
+    def _domain_error(exc: BaseException) -> DomainError | None:
+        """The domain error a database failure stands for, if it stands for one."""
+        if isinstance(exc, StaleDataError):
+            return DomainError(ErrorCode.CONFLICT, "the document was changed by someone else: reload it")
+        if isinstance(exc, IntegrityError) and "immutable" in str(exc.orig).lower():
+            return DomainError(ErrorCode.INVALID_TRANSITION, "issued invoices are immutable")
+        return None

@@ -193,6 +193,9 @@ def upgrade() -> None:
     sa.Column('converted_contact_id', sa.Integer(), nullable=True),
     sa.Column('converted_opportunity_id', sa.Integer(), nullable=True),
     sa.Column('converted_at', salesflow.adapters.sql.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('email_key', sa.String(length=254), nullable=True),
+    sa.Column('phone_key', sa.String(length=32), nullable=True),
+    sa.Column('company_key', sa.String(length=200), nullable=True),
     sa.Column('status', sa.String(length=32), nullable=False),
     sa.Column('owner_id', sa.Integer(), nullable=True),
     sa.Column('version', sa.Integer(), nullable=False),
@@ -205,7 +208,10 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_leads'))
     )
     with op.batch_alter_table('leads', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_leads_company_key'), ['company_key'], unique=False)
+        batch_op.create_index(batch_op.f('ix_leads_email_key'), ['email_key'], unique=False)
         batch_op.create_index(batch_op.f('ix_leads_owner_id'), ['owner_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_leads_phone_key'), ['phone_key'], unique=False)
 
     op.create_table('opportunities',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -533,7 +539,10 @@ def downgrade() -> None:
 
     op.drop_table('opportunities')
     with op.batch_alter_table('leads', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_leads_phone_key'))
         batch_op.drop_index(batch_op.f('ix_leads_owner_id'))
+        batch_op.drop_index(batch_op.f('ix_leads_email_key'))
+        batch_op.drop_index(batch_op.f('ix_leads_company_key'))
 
     op.drop_table('leads')
     with op.batch_alter_table('contacts', schema=None) as batch_op:

@@ -1,4 +1,0 @@
-import pytest
-@pytest.mark.parametrize("i", range(10))
-def test_probe(uow, actor, story, i):
-    story.order()
