@@ -32,3 +32,5 @@ class Opportunity(Document):
     lead_id: int | None = None
     lost_reason: str | None = None
     expected_close: date | None = None
+    #: Orders placed and not canceled; kept by the operations that place and cancel orders.
+    live_orders: int = 0

@@ -27,6 +27,9 @@ class Repository(Protocol, Generic[T]):
     def find_in(self, attribute: str, values: Iterable[Any]) -> list[T]:
         """Records whose attribute is one of the values."""
 
+    def find_any(self, **equals: Any) -> list[T]:
+        """Records where at least one of the attributes equals its value (None values are skipped)."""
+
 
 class NumberSeries(Protocol):
     def next(self, code: str, year: int) -> str:

@@ -87,17 +87,16 @@ def find_duplicates(uow, lead: Lead) -> list[Duplicate]:
     if lead.company_key:
         for acc in uow.accounts.find(name_key=lead.company_key):
             add("account", acc, acc.name, "company_name")
-    for key, attr, how in ((lead.email_key, "email_key", "email"), (lead.phone_key, "phone_key", "phone")):
-        if key:
-            for con in uow.contacts.find(**{attr: key}):
-                add("contact", con, con.name, how)
+    for con in uow.contacts.find_any(email_key=lead.email_key, phone_key=lead.phone_key):
+        add("contact", con, con.name, "email" if lead.email_key and con.email_key == lead.email_key else "phone")
     open_states = (S.NEW.value, S.WORKING.value)
-    for attr, how in (("email_key", "email"), ("phone_key", "phone"), ("company_key", "company_name")):
-        key = getattr(lead, attr)
-        if key:
-            for other in uow.leads.find(**{attr: key}):
-                if other.id != lead.id and other.status in open_states:
-                    add("lead", other, other.title, how)
+    for other in uow.leads.find_any(email_key=lead.email_key, phone_key=lead.phone_key,
+                                    company_key=lead.company_key):
+        if other.id != lead.id and other.status in open_states:
+            how = next(how for attr, how in (("email_key", "email"), ("phone_key", "phone"),
+                                             ("company_key", "company_name"))
+                       if getattr(lead, attr) and getattr(other, attr) == getattr(lead, attr))
+            add("lead", other, other.title, how)
     return list(found.values())
 
 

@@ -15,11 +15,7 @@ from .records import stages_in_order
 HUNDRED = Decimal(100)
 
 
-def live_orders(uow, opp: Opportunity) -> list:
-    return [o for o in uow.orders.find(opportunity_id=opp.id) if o.status != OrderStatus.CANCELED]
-
-
-no_live_order = Guard("no_live_order", lambda opp, ctx: not live_orders(ctx.uow, opp), ErrorCode.INVALID_TRANSITION,
+no_live_order = Guard("no_live_order", lambda opp, ctx: opp.live_orders == 0, ErrorCode.INVALID_TRANSITION,
                       "it has a live order; cancel the order first", "opportunityId")
 
 LIFECYCLE = Lifecycle("opportunity", S, S.OPEN, [
@@ -122,8 +118,10 @@ def win(ctx: Context, opp: Opportunity, reason: str | None = None) -> None:
 def refresh_amount(uow, opp: Opportunity) -> None:
     """Once it has orders, the opportunity is worth the sum of its live orders."""
     orders = uow.orders.find(opportunity_id=opp.id)
+    live = [o for o in orders if o.status != OrderStatus.CANCELED]
+    opp.live_orders = len(live)
     if orders:
-        opp.amount = sum((o.total for o in orders if o.status != OrderStatus.CANCELED), ZERO)
+        opp.amount = sum((o.total for o in live), ZERO)
 
 
 def _won(ctx: Context, opp: Opportunity, reason: str | None) -> None:

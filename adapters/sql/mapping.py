@@ -1,7 +1,14 @@
-"""Classical (imperative) mapping of the plain domain dataclasses onto the tables."""
+"""Which table holds which domain class, derived from the dataclass fields and the table columns.
+
+The domain classes stay plain: rows become instances through their own constructors, and the
+unit of work (uow.py) writes back only what changed. The field and column names are the same by
+design; `check()` proves it at import.
+"""
 from __future__ import annotations
 
-from sqlalchemy.orm import registry, relationship
+from dataclasses import dataclass, fields
+
+from sqlalchemy import Table, bindparam, select
 
 from ...domain.activity import Activity
 from ...domain.invoice import Invoice, InvoiceLine, Payment
@@ -12,37 +19,65 @@ from ...domain.parties import Account, Contact, User
 from ...domain.quote import Quote, QuoteLine
 from . import tables as t
 
-mapper_registry = registry(metadata=t.metadata)
-_mapped = False
+
+@dataclass(frozen=True)
+class Mapping:
+    cls: type
+    table: Table
+    lines: Mapping | None = None  # the child lines a document owns
+    parent_key: str | None = None  # on a line mapping: the column pointing at its document
+    order_by: str = "id"
+    natural_key: str | None = None  # on a line mapping: unique within its document, in practice
 
 
-def _owns_lines(line_cls, order_column) -> dict:
-    """A document's lines: saved and deleted with it, loaded with it in one extra query."""
-    return {"lines": relationship(line_cls, cascade="all, delete-orphan", order_by=order_column,
-                                  lazy="selectin")}
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return tuple(self.table.c.keys())
+
+    @property
+    def versioned(self) -> bool:
+        return "version" in self.table.c
+
+    def by_id(self, lock: bool):
+        """SELECT one row by id (FOR UPDATE when locking; SQLite ignores it, its writers are serialised)."""
+        query = select(self.table).where(self.table.c.id == bindparam("id"))
+        return query.with_for_update() if lock else query
+
+    def lines_of(self):
+        """SELECT the lines of a set of documents, in their order."""
+        lines = self.lines
+        key = lines.table.c[lines.parent_key]
+        return (select(lines.table).where(key.in_(bindparam("parents", expanding=True)))
+                .order_by(key, lines.table.c[lines.order_by], lines.table.c.id))
+
+    def check(self) -> None:
+        names = {f.name for f in fields(self.cls)} - {"lines"}
+        if names != set(self.columns):
+            raise TypeError(f"{self.cls.__name__} fields and {self.table.name} columns differ: "
+                            f"{sorted(names ^ set(self.columns))}")
 
 
-def map_domain() -> None:
-    """Map every domain class once (idempotent)."""
-    global _mapped
-    if _mapped:
-        return
-    m = mapper_registry.map_imperatively
-    versioned = lambda table: dict(version_id_col=table.c.version)  # noqa: E731 - optimistic concurrency
-    m(User, t.users)
-    m(Account, t.accounts, **versioned(t.accounts))
-    m(Contact, t.contacts, **versioned(t.contacts))
-    m(Stage, t.stages)
-    m(Lead, t.leads, **versioned(t.leads))
-    m(Opportunity, t.opportunities, **versioned(t.opportunities))
-    m(QuoteLine, t.quote_lines)
-    m(Quote, t.quotes, properties=_owns_lines(QuoteLine, t.quote_lines.c.sequence), **versioned(t.quotes))
-    m(OrderLine, t.order_lines)
-    m(Order, t.orders, properties=_owns_lines(OrderLine, t.order_lines.c.sequence), **versioned(t.orders))
-    m(DeliveryLine, t.delivery_lines)
-    m(Delivery, t.deliveries, properties=_owns_lines(DeliveryLine, t.delivery_lines.c.id))
-    m(InvoiceLine, t.invoice_lines)
-    m(Invoice, t.invoices, properties=_owns_lines(InvoiceLine, t.invoice_lines.c.sequence), **versioned(t.invoices))
-    m(Payment, t.payments)
-    m(Activity, t.activities)
-    _mapped = True
+def _document(cls, table, line_cls, line_table, parent_key, order_by="sequence", natural_key="sequence") -> Mapping:
+    return Mapping(cls, table, lines=Mapping(line_cls, line_table, parent_key=parent_key, order_by=order_by,
+                                             natural_key=natural_key))
+
+
+MAPPINGS: dict[type, Mapping] = {m.cls: m for m in (
+    Mapping(User, t.users),
+    Mapping(Account, t.accounts),
+    Mapping(Contact, t.contacts),
+    Mapping(Stage, t.stages),
+    Mapping(Lead, t.leads),
+    Mapping(Opportunity, t.opportunities),
+    _document(Quote, t.quotes, QuoteLine, t.quote_lines, "quote_id"),
+    _document(Order, t.orders, OrderLine, t.order_lines, "order_id"),
+    _document(Delivery, t.deliveries, DeliveryLine, t.delivery_lines, "delivery_id", order_by="id",
+              natural_key="order_line_id"),
+    _document(Invoice, t.invoices, InvoiceLine, t.invoice_lines, "invoice_id"),
+    Mapping(Payment, t.payments),
+    Mapping(Activity, t.activities),
+)}
+for _m in MAPPINGS.values():
+    _m.check()
+    if _m.lines:
+        _m.lines.check()

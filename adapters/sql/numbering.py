@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
+from sqlalchemy.engine import Connection
 
 from ...domain.errors import DomainError, ErrorCode
 from .tables import number_sequences, number_series
@@ -14,13 +14,13 @@ _INSERTS = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
 class SqlNumberSeries:
     """Gapless: the counter row is locked by its UPDATE until commit, and rolls back with it."""
 
-    def __init__(self, session: Session, formats: dict[str, tuple[str, int]] | None = None):
-        self.session = session
+    def __init__(self, connection: Connection, formats: dict[str, tuple[str, int]] | None = None):
+        self.connection = connection
         self._formats = {} if formats is None else formats
 
     def _format(self, code: str) -> tuple[str, int]:
         if code not in self._formats:
-            row = self.session.execute(
+            row = self.connection.execute(
                 select(number_series.c.prefix, number_series.c.padding).where(number_series.c.code == code)
             ).first()
             if row is None:
@@ -34,10 +34,10 @@ class SqlNumberSeries:
         bump = (update(number_sequences).where(where)
                 .values(next_number=number_sequences.c.next_number + 1)
                 .returning(number_sequences.c.next_number))
-        taken = self.session.execute(bump).scalar()
+        taken = self.connection.execute(bump).scalar()
         if taken is None:  # first number of this year: create the row, tolerating a racing creator
-            insert = _INSERTS[self.session.bind.dialect.name](number_sequences)
-            self.session.execute(insert.values(series_code=code, year=year, next_number=1)
+            insert = _INSERTS[self.connection.dialect.name](number_sequences)
+            self.connection.execute(insert.values(series_code=code, year=year, next_number=1)
                                  .on_conflict_do_nothing())
-            taken = self.session.execute(bump).scalar_one()
+            taken = self.connection.execute(bump).scalar_one()
         return f"{prefix}/{year}/{taken - 1:0{padding}d}"

@@ -122,6 +122,8 @@ opportunities = Table(
     Column("contact_id", ForeignKey("contacts.id")),
     Column("lead_id", ForeignKey("leads.id")),
     Column("lost_reason", Text), Column("expected_close", Date),
+    Column("live_orders", Integer, nullable=False, server_default="0"),
+    CheckConstraint("live_orders >= 0", name="live_orders_not_negative"),
     *document_columns("opportunity"))
 
 quotes = Table(

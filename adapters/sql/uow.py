@@ -1,14 +1,20 @@
-"""The SQL unit of work: one Session, one transaction, repositories over the mapped domain."""
+"""The SQL unit of work: one connection, one transaction, repositories over the plain domain classes.
+
+It is a small data mapper on SQLAlchemy Core. Rows become domain objects through their own
+constructors; each loaded object is remembered with a snapshot of its row (an identity map), and
+`flush` writes back the objects that differ from their snapshot — a document together with its
+lines, bumping its version with `WHERE version = <the one we read>` so a concurrent change is a
+CONFLICT, never a lost update. New objects are inserted when added, so they have their ids at once.
+"""
 from __future__ import annotations
 
 from dataclasses import fields
+from functools import lru_cache
 from typing import Any, Generic, Iterable, TypeVar
 
-from sqlalchemy import insert, select
-from sqlalchemy.engine import Engine
+from sqlalchemy import and_, bindparam, delete, insert, or_, select, update
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, sessionmaker
-from sqlalchemy.orm.exc import StaleDataError
 
 from ...domain.activity import Activity
 from ...domain.errors import DomainError, ErrorCode
@@ -18,42 +24,82 @@ from ...domain.opportunity import Opportunity, Stage
 from ...domain.order import Delivery, Order
 from ...domain.parties import Account, Contact, User
 from ...domain.quote import Quote
-from .mapping import map_domain
+from .mapping import MAPPINGS, Mapping
 from .numbering import SqlNumberSeries
 from .tables import activities
 
 T = TypeVar("T")
 
+STALE = "was changed by someone else since it was read: reload it"
+
+
+@lru_cache(maxsize=None)
+def _statements(mapping: Mapping) -> dict:
+    """Prebuilt statements per table, so SQLAlchemy's compiled cache is hit without rebuilding them."""
+    table = mapping.table
+    data = [c for c in mapping.columns if c != "id"]
+    where = table.c.id == bindparam("_id")
+    if mapping.versioned:
+        where = and_(where, table.c.version == bindparam("_version"))
+    return {
+        "get": mapping.by_id(lock=False),
+        "lock": mapping.by_id(lock=True),
+        "insert": insert(table).returning(table.c.id, sort_by_parameter_order=True),
+        "insert_many": (insert(table).returning(table.c.id, table.c[mapping.natural_key])
+                        if mapping.natural_key else None),
+        "update": update(table).where(where).values({c: bindparam(c) for c in data}),
+        "delete": delete(table).where(table.c.id.in_(bindparam("ids", expanding=True))),
+        "lines": mapping.lines_of() if mapping.lines else None,
+    }
+
+
+class Tracked:
+    """A loaded or inserted object and the row it was last written or read as."""
+
+    __slots__ = ("obj", "row", "lines")
+
+    def __init__(self, obj, row: dict, lines: dict[int, dict] | None = None):
+        self.obj, self.row, self.lines = obj, row, lines
+
+
+def _row_of(mapping: Mapping, obj) -> dict:
+    return {c: getattr(obj, c) for c in mapping.columns}
+
 
 class SqlRepository(Generic[T]):
-    def __init__(self, session: Session, cls: type[T]):
-        self.session, self.cls = session, cls
+    def __init__(self, uow: SqlUnitOfWork, cls: type[T]):
+        self.uow, self.mapping = uow, MAPPINGS[cls]
 
     def get(self, ident: int, *, lock: bool = False) -> T | None:
-        if lock:
-            return self.session.get(self.cls, ident, with_for_update=True, populate_existing=True)
-        return self.session.get(self.cls, ident)
+        return self.uow.load_one(self.mapping, ident, lock)
 
     def add(self, obj: T) -> T:
-        self.session.add(obj)
+        self.uow.insert(self.mapping, obj)
         return obj
 
     def find(self, *, order_by: str | None = None, **equals: Any) -> list[T]:
-        query = select(self.cls).filter_by(**equals)
-        query = query.order_by(getattr(self.cls, order_by or "id"))
-        return list(self.session.scalars(query))
+        table = self.mapping.table
+        query = select(table).where(*(table.c[k] == v for k, v in equals.items()))
+        return self.uow.load_many(self.mapping, query.order_by(table.c[order_by or "id"]))
 
     def find_in(self, attribute: str, values: Iterable[Any]) -> list[T]:
-        query = select(self.cls).where(getattr(self.cls, attribute).in_(list(values))).order_by(self.cls.id)
-        return list(self.session.scalars(query))
+        table = self.mapping.table
+        query = select(table).where(table.c[attribute].in_(list(values))).order_by(table.c.id)
+        return self.uow.load_many(self.mapping, query)
+
+    def find_any(self, **equals: Any) -> list[T]:
+        table = self.mapping.table
+        tests = [table.c[k] == v for k, v in equals.items() if v is not None]
+        if not tests:
+            return []
+        return self.uow.load_many(self.mapping, select(table).where(or_(*tests)).order_by(table.c.id))
 
 
 class SqlActivityLog(SqlRepository[Activity]):
-    """Activities are only ever appended: they go in with one multi-row INSERT at commit,
-    past the ORM's per-object bookkeeping."""
+    """Activities are only ever appended: they go in with one multi-row INSERT at commit."""
 
-    def __init__(self, session: Session):
-        super().__init__(session, Activity)
+    def __init__(self, uow: SqlUnitOfWork):
+        super().__init__(uow, Activity)
         self.pending: list[Activity] = []
 
     def add(self, obj: Activity) -> Activity:
@@ -62,8 +108,9 @@ class SqlActivityLog(SqlRepository[Activity]):
 
     def write(self) -> None:
         if self.pending:
-            self.session.execute(insert(activities), [
-                {f.name: getattr(a, f.name) for f in fields(Activity) if f.name != "id"} for a in self.pending])
+            names = [f.name for f in fields(Activity) if f.name != "id"]
+            self.uow.connection.execute(insert(activities),
+                                        [{n: getattr(a, n) for n in names} for a in self.pending])
             self.pending.clear()
 
     def find(self, *, order_by: str | None = None, **equals: Any) -> list[Activity]:
@@ -83,65 +130,216 @@ REPOSITORIES = {
 
 
 class SqlUnitOfWork:
-    """`with uow:` opens a session and a transaction; commit() or leaving the block ends it."""
+    """`with uow:` opens a connection and a transaction; commit() or leaving the block ends it."""
 
     def __init__(self, engine: Engine):
-        map_domain()
         self.engine = engine
-        self.session_factory = sessionmaker(bind=engine, expire_on_commit=False, autoflush=True)
-        self.session: Session | None = None
+        self.connection: Connection | None = None
         self.series_formats: dict[str, tuple[str, int]] = {}  # number series rarely change: read once
 
+    # -- transaction -------------------------------------------------------------------------
     def __enter__(self) -> SqlUnitOfWork:
-        if self.session is not None:
+        if self.connection is not None:
             raise RuntimeError("this unit of work is already in a transaction")
-        self.session = self.session_factory()
-        self.session.begin()
+        self.connection = self.engine.connect()
+        self.connection.begin()
+        self._tracked: dict[tuple[type, int], Tracked] = {}
+        self._locked: set[tuple[type, int]] = set()
         for name, cls in REPOSITORIES.items():
-            setattr(self, name, SqlRepository(self.session, cls))
-        self.activities = SqlActivityLog(self.session)
-        self.numbers = SqlNumberSeries(self.session, self.series_formats)
+            setattr(self, name, SqlRepository(self, cls))
+        self.activities = SqlActivityLog(self)
+        self.numbers = SqlNumberSeries(self.connection, self.series_formats)
         return self
 
     def __exit__(self, exc_type, exc, tb) -> None:
-        # Closing returns the connection, which rolls back anything not committed; unlike
-        # Session.rollback() it leaves what was read usable (detached, not expired).
-        self.session.close()
-        self.session = None
+        # Closing returns the connection, which rolls back anything not committed. What was read
+        # stays usable: the objects are plain dataclasses.
+        self.connection.close()
+        self.connection = None
         if exc is not None:
             translated = self._domain_error(exc)
-            if translated is not None:  # e.g. a stale row met by an autoflush inside a query
+            if translated is not None:
                 raise translated from None
 
     def flush(self) -> None:
-        self._translate(self.session.flush)
-
-    def commit(self) -> None:
-        def flush_and_commit():
-            self.session.flush()
-            self.activities.write()
-            self.session.commit()
-        self._translate(flush_and_commit)
-
-    def rollback(self) -> None:
-        if self.session.in_transaction():
-            self.session.rollback()
-
-    @classmethod
-    def _translate(cls, action) -> None:
+        """Write every tracked object that changed since it was read or last written."""
         try:
-            action()
-        except (StaleDataError, IntegrityError) as exc:
-            translated = cls._domain_error(exc)
+            for tracked in list(self._tracked.values()):
+                self._write(tracked)
+        except IntegrityError as exc:
+            translated = self._domain_error(exc)
             if translated is None:
                 raise
             raise translated from None
 
+    def commit(self) -> None:
+        self.flush()
+        self.activities.write()
+        self.connection.commit()
+
+    def rollback(self) -> None:
+        self.connection.rollback()
+
     @staticmethod
     def _domain_error(exc: BaseException) -> DomainError | None:
         """The domain error a database failure stands for, if it stands for one."""
-        if isinstance(exc, StaleDataError):
-            return DomainError(ErrorCode.CONFLICT, "the document was changed by someone else: reload it")
         if isinstance(exc, IntegrityError) and "immutable" in str(exc.orig).lower():
             return DomainError(ErrorCode.INVALID_TRANSITION, "issued invoices are immutable")
         return None
+
+    # -- reading -----------------------------------------------------------------------------
+    def load_one(self, mapping: Mapping, ident, lock: bool):
+        key = (mapping.cls, ident)
+        tracked = self._tracked.get(key)
+        if tracked is not None:
+            if lock and key not in self._locked:
+                self._lock(mapping, tracked)
+            return tracked.obj
+        stmts = _statements(mapping)
+        row = self.connection.execute(stmts["lock" if lock else "get"], {"id": ident}).mappings().first()
+        if row is None:
+            return None
+        if lock:
+            self._locked.add(key)
+        return self._track(mapping, [row])[0]
+
+    def load_many(self, mapping: Mapping, query) -> list:
+        self.flush()  # a query must see this transaction's own changes
+        return self._track(mapping, self.connection.execute(query).mappings().all())
+
+    def _lock(self, mapping: Mapping, tracked: Tracked) -> None:
+        """Lock a row read earlier without a lock; if it changed meanwhile, that is a CONFLICT."""
+        row = self.connection.execute(_statements(mapping)["lock"], {"id": tracked.obj.id}).mappings().first()
+        if row is None or (mapping.versioned and row["version"] != tracked.row["version"]):
+            raise DomainError(ErrorCode.CONFLICT, f"{tracked.obj} {STALE}")
+        self._locked.add((mapping.cls, tracked.obj.id))
+
+    def _track(self, mapping: Mapping, rows) -> list:
+        out, fresh = [], []
+        for row in rows:
+            key = (mapping.cls, row["id"])
+            tracked = self._tracked.get(key)
+            if tracked is None:
+                data = dict(row)
+                tracked = self._tracked[key] = Tracked(mapping.cls(**data), data, {} if mapping.lines else None)
+                fresh.append(tracked)
+            out.append(tracked.obj)
+        if mapping.lines and fresh:
+            self._load_lines(mapping, fresh)
+        return out
+
+    def _load_lines(self, mapping: Mapping, documents: list[Tracked]) -> None:
+        by_id = {t.obj.id: t for t in documents}
+        lines = mapping.lines
+        rows = self.connection.execute(_statements(mapping)["lines"], {"parents": list(by_id)}).mappings()
+        for row in rows:
+            owner = by_id[row[lines.parent_key]]
+            data = dict(row)
+            owner.obj.lines.append(lines.cls(**data))
+            owner.lines[data["id"]] = data
+
+    # -- writing -----------------------------------------------------------------------------
+    def insert(self, mapping: Mapping, obj) -> None:
+        """Insert a new object; one that has an id (read in an earlier transaction) is attached."""
+        self.flush()  # earlier changes first, as the program made them
+        if obj.id is not None:
+            return self._attach(mapping, obj)
+        if mapping.versioned:
+            obj.version = 1
+        row = _row_of(mapping, obj)
+        del row["id"]
+        obj.id = self.connection.execute(_statements(mapping)["insert"], row).scalar_one()
+        row["id"] = obj.id
+        tracked = self._tracked[(mapping.cls, obj.id)] = Tracked(obj, row, {} if mapping.lines else None)
+        self._locked.add((mapping.cls, obj.id))
+        if mapping.lines:
+            self._insert_lines(mapping, tracked, [ln for ln in obj.lines])
+
+    def _attach(self, mapping: Mapping, obj) -> None:
+        """Track an object read earlier: its changes are written against the version it was read at."""
+        key = (mapping.cls, obj.id)
+        if key in self._tracked:
+            if self._tracked[key].obj is not obj:
+                raise DomainError(ErrorCode.CONFLICT, f"{obj} is already loaded in this transaction")
+            return
+        row = self.connection.execute(_statements(mapping)["get"], {"id": obj.id}).mappings().first()
+        if row is None:
+            raise DomainError(ErrorCode.NOT_FOUND, f"{obj} does not exist")
+        snapshot = dict(row)
+        if mapping.versioned:
+            snapshot["version"] = obj.version
+        tracked = self._tracked[key] = Tracked(obj, snapshot, {} if mapping.lines else None)
+        if mapping.lines:
+            for line_row in self.connection.execute(_statements(mapping)["lines"], {"parents": [obj.id]}).mappings():
+                tracked.lines[line_row["id"]] = dict(line_row)
+
+    def _insert_lines(self, mapping: Mapping, owner: Tracked, new_lines: list) -> None:
+        if not new_lines:
+            return
+        lines = mapping.lines
+        rows = []
+        for line in new_lines:
+            setattr(line, lines.parent_key, owner.obj.id)
+            row = _row_of(lines, line)
+            del row["id"]
+            rows.append(row)
+        natural = [row[lines.natural_key] for row in rows]
+        if len(set(natural)) == len(natural):
+            # One multi-row INSERT; RETURNING's order is unspecified, so ids are matched by the
+            # line's key within its document (its sequence, or the order line it delivers).
+            ids = dict((key, ident) for ident, key in self.connection.execute(
+                _statements(lines)["insert_many"], rows).all())
+            ids = [ids[key] for key in natural]
+        else:
+            ids = self.connection.execute(_statements(lines)["insert"], rows).scalars().all()
+        for line, row, ident in zip(new_lines, rows, ids):
+            line.id = row["id"] = ident
+            owner.lines[ident] = row
+
+    def _write(self, tracked: Tracked) -> None:
+        obj = tracked.obj
+        mapping = MAPPINGS[type(obj)]
+        current = _row_of(mapping, obj)
+        changed = current != tracked.row
+        if mapping.lines is not None and self._write_lines(mapping, tracked):
+            changed = True
+        if not changed:
+            return
+        params = {k: v for k, v in current.items() if k != "id"}
+        params["_id"] = obj.id
+        if mapping.versioned:
+            params["_version"] = tracked.row["version"]
+            params["version"] = current["version"] = tracked.row["version"] + 1
+        result = self.connection.execute(_statements(mapping)["update"], params)
+        if result.rowcount != 1:
+            raise DomainError(ErrorCode.CONFLICT, f"{obj} {STALE}")
+        if mapping.versioned:
+            obj.version = current["version"]
+        tracked.row = current
+
+    def _write_lines(self, mapping: Mapping, owner: Tracked) -> bool:
+        """Insert, update and delete the document's lines; True if any changed."""
+        lines = mapping.lines
+        stmts = _statements(lines)
+        new, seen, changed = [], set(), False
+        for line in owner.obj.lines:
+            if line.id is None or line.id not in owner.lines:
+                new.append(line)
+                continue
+            seen.add(line.id)
+            row = _row_of(lines, line)
+            if row != owner.lines[line.id]:
+                self.connection.execute(stmts["update"], {**{k: v for k, v in row.items() if k != "id"},
+                                                          "_id": line.id})
+                owner.lines[line.id] = row
+                changed = True
+        gone = [ident for ident in owner.lines if ident not in seen]
+        if gone:
+            self.connection.execute(stmts["delete"], {"ids": gone})
+            for ident in gone:
+                del owner.lines[ident]
+            changed = True
+        if new:
+            self._insert_lines(mapping, owner, new)
+            changed = True
+        return changed

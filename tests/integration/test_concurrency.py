@@ -416,7 +416,7 @@ def test_a_row_changed_between_read_and_write_is_conflict(engine, story, actor):
         loaded = a.quotes.get(quote.id)  # unlocked read
         if engine.dialect.name == "sqlite":
             # BEGIN IMMEDIATE: no other writer can run now, so the row is changed from inside.
-            a.session.execute(update(quotes_table).where(quotes_table.c.id == quote.id)
+            a.connection.execute(update(quotes_table).where(quotes_table.c.id == quote.id)
                               .values(version=quotes_table.c.version + 1))
         else:
             quote_ops.update_quote(SqlUnitOfWork(engine), quote.id, terms="by another client", actor=actor)
@@ -427,16 +427,16 @@ def test_a_row_changed_between_read_and_write_is_conflict(engine, story, actor):
 
 
 def test_a_stale_row_met_by_an_autoflush_is_conflict_too(engine, story, actor):
-    """A flush that a query starts (not an explicit flush or commit) is translated as well."""
+    """A flush that a query starts (not an explicit flush or commit) detects the stale row as well."""
     opp = story.opportunity()
     uow = SqlUnitOfWork(engine)
     with pytest.raises(DomainError) as err:
         with uow:
             loaded = uow.opportunities.get(opp.id)
             loaded.title = "changed in memory"
-            with uow.session.no_autoflush:  # someone else's write, before ours is flushed
-                uow.session.execute(text("UPDATE opportunities SET version = version + 1 WHERE id = :id"),
-                                    {"id": opp.id})
+            # someone else's write, before ours is flushed
+            uow.connection.execute(text("UPDATE opportunities SET version = version + 1 WHERE id = :id"),
+                                   {"id": opp.id})
             uow.accounts.find(name="anything")  # autoflush: the UPDATE matches no row at the old version
     assert err.value.code == ErrorCode.CONFLICT
 

@@ -55,7 +55,7 @@ def read(uow, load):
 def reload(uow, order_id):
     return read(uow, lambda u: (
         u.orders.get(order_id), u.invoices.find(order_id=order_id),
-        u.session.execute(select(func.sum(t.invoice_lines.c.total)).join(t.invoices)
+        u.connection.execute(select(func.sum(t.invoice_lines.c.total)).join(t.invoices)
                           .where(t.invoices.c.order_id == order_id)).scalar_one()))
 
 
