@@ -6,8 +6,9 @@ from decimal import Decimal
 
 from .base import Entity
 from .errors import invalid
-from .money import (HUNDRED, MAX_INPUT_DECIMALS, ZERO, LineAmounts, check_places,
+from .money import (HUNDRED, MAX_INPUT_DECIMALS, MAX_QUANTITY, ZERO, LineAmounts, check_amount, check_places,
                     document_totals, line_amounts, to_decimal)
+from .text import check_lengths
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -22,29 +23,31 @@ class LineInput:
     product_code: str | None = None
 
 
+def input_number(value: object, field: str, *, low: Decimal, high: Decimal, low_inclusive: bool = True) -> Decimal:
+    """A Decimal of at most 6 decimals within [low, high] (or (low, high])."""
+    number = check_places(to_decimal(value, field), MAX_INPUT_DECIMALS, field)
+    if number < low or (number == low and not low_inclusive) or number > high:
+        bound = "greater than" if not low_inclusive else "at least"
+        raise invalid(f"must be {bound} {low} and at most {high:,}", field)
+    return number
+
+
 def parse_line(raw: LineInput | dict, field: str) -> LineInput:
     """Validate one line; field is its path prefix, e.g. 'lines.0'."""
     get = raw.get if isinstance(raw, dict) else (lambda k, d=None: getattr(raw, k, d))
     description = (get("description") or "").strip()
     if not description:
         raise invalid("a line needs a description", f"{field}.description")
-    qty = check_places(to_decimal(get("quantity"), f"{field}.quantity"), MAX_INPUT_DECIMALS, f"{field}.quantity")
-    if qty <= 0:
-        raise invalid("quantity must be greater than zero", f"{field}.quantity")
-    price = check_places(to_decimal(get("unit_price"), f"{field}.unitPrice"), MAX_INPUT_DECIMALS, f"{field}.unitPrice")
-    if price < 0:
-        raise invalid("unit price cannot be negative", f"{field}.unitPrice")
-    disc = check_places(to_decimal(get("discount_percent", ZERO) or ZERO, f"{field}.discountPercent"),
-                        MAX_INPUT_DECIMALS, f"{field}.discountPercent")
-    if not ZERO <= disc <= HUNDRED:
-        raise invalid("discount must be between 0 and 100 percent", f"{field}.discountPercent")
-    rate = check_places(to_decimal(get("tax_rate", ZERO) or ZERO, f"{field}.taxRate"),
-                        MAX_INPUT_DECIMALS, f"{field}.taxRate")
-    if rate < 0:
-        raise invalid("tax rate cannot be negative", f"{field}.taxRate")
-    code = get("product_code")
+    code = get("product_code") or None
+    check_lengths({"product_code": code}, f"{field}.")
+    qty = input_number(get("quantity"), f"{field}.quantity", low=ZERO, high=MAX_QUANTITY, low_inclusive=False)
+    price = input_number(get("unit_price"), f"{field}.unitPrice", low=ZERO, high=MAX_QUANTITY)
+    optional = {k: ZERO if get(k) is None else get(k) for k in ("discount_percent", "tax_rate")}
+    disc = input_number(optional["discount_percent"], f"{field}.discountPercent", low=ZERO, high=HUNDRED)
+    rate = input_number(optional["tax_rate"], f"{field}.taxRate", low=ZERO, high=HUNDRED * 10)
+    check_amount(qty * price, f"{field}.quantity")
     return LineInput(description=description, quantity=qty, unit_price=price,
-                     discount_percent=disc, tax_rate=rate, product_code=code or None)
+                     discount_percent=disc, tax_rate=rate, product_code=code)
 
 
 def parse_lines(raw_lines, field: str = "lines") -> list[LineInput]:
@@ -106,5 +109,7 @@ class PricedDocumentMixin:
 
     def retotal(self) -> None:
         t = document_totals(self.lines, self.currency)
+        check_amount(t.subtotal, "lines")
+        check_amount(t.total, "lines")
         self.subtotal, self.discount_total, self.tax_total, self.total = (
             t.subtotal, t.discount_total, t.tax_total, t.total)

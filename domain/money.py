@@ -13,6 +13,10 @@ ZERO = Decimal(0)
 HUNDRED = Decimal(100)
 #: Quantities, unit prices, discounts and rates may carry up to this many decimals.
 MAX_INPUT_DECIMALS = 6
+#: The largest quantity or unit price accepted (stored exactly with 6 decimals in 64 bits).
+MAX_QUANTITY = Decimal("1000000000000")
+#: The largest amount a line, a document or a payment may reach (stored with 4 decimals in 64 bits).
+MAX_AMOUNT = Decimal("900000000000000")
 #: Enough digits that products of such inputs are exact (rounded once, to the currency, never before).
 EXACT = Context(prec=80, rounding=ROUND_HALF_UP, traps=[Inexact, InvalidOperation])
 
@@ -58,10 +62,16 @@ def round_money(amount: Decimal, currency: str) -> Decimal:
     return amount.quantize(Decimal(1).scaleb(-currency_precision(currency)), rounding=ROUND_HALF_UP)
 
 
+def check_amount(amount: Decimal, field: str) -> Decimal:
+    if abs(amount) > MAX_AMOUNT:
+        raise invalid(f"amounts are limited to {MAX_AMOUNT:,}", field)
+    return amount
+
+
 def money_amount(value: object, currency: str, field: str) -> Decimal:
     """Validate a monetary amount: a number with no more decimals than the currency allows."""
     amount = to_decimal(value, field)
-    return check_places(amount, currency_precision(currency), field)
+    return check_amount(check_places(amount, currency_precision(currency), field), field)
 
 
 @dataclass(frozen=True, slots=True)

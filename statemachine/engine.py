@@ -19,6 +19,7 @@ from ..domain.activity import Activity
 from ..domain.base import Document
 from ..domain.errors import DomainError, ErrorCode
 from ..domain.parties import User
+from ..domain.text import check_lengths
 from ..domain.ports import UnitOfWork
 
 
@@ -133,7 +134,7 @@ class Lifecycle:
         candidates = self._table.get((trigger, doc.status))
         if not candidates:
             raise DomainError(ErrorCode.INVALID_TRANSITION,
-                              f"cannot {trigger.replace('_', ' ')} {doc}: it is {doc.status}")
+                              f"cannot {trigger.replace('_', ' ')} {doc}: it is {doc.status}", f"{self.name}Id")
         return candidates
 
     def fire(self, doc: Document, trigger: str, ctx: Context, reason: str | None = None) -> str:
@@ -218,4 +219,15 @@ def require_text(value: str | None, field_name: str, what: str) -> str:
     text = (value or "").strip()
     if not text:
         raise DomainError(ErrorCode.VALIDATION, f"{what} is required", field_name)
+    check_lengths({field_name: text})
     return text
+
+
+def aware(moment: datetime | None, field_name: str) -> datetime | None:
+    """A client's timestamp must say its time zone; it is kept in UTC."""
+    if moment is None:
+        return None
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise DomainError(ErrorCode.VALIDATION, "a date-time needs a time zone (e.g. 2026-11-22T10:30:00Z)",
+                          field_name)
+    return moment.astimezone(timezone.utc)

@@ -9,6 +9,7 @@ from ..domain.invoice import Invoice, InvoiceLine, Payment
 from ..domain.money import ZERO, check_currency, cumulative_amounts, money_amount
 from ..domain.order import Delivery, Order
 from ..domain.status import InvoiceStatus as S
+from ..domain.text import check_lengths
 from .engine import Context, Guard, Lifecycle, check_version, operation, require, require_text, route
 
 #: Days between issue and due date unless the caller says otherwise.
@@ -100,6 +101,7 @@ def record_payment(ctx: Context, invoice_id: int, amount, *, paid_at: date | Non
     if currency is not None and check_currency(currency) != invoice.currency:
         raise DomainError(ErrorCode.CURRENCY_MISMATCH,
                           f"{invoice} is in {invoice.currency}, not {currency}", "currency")
+    check_lengths({"reference": reference})
     value = money_amount(amount, invoice.currency, "amount")
     if value <= 0:
         raise DomainError(ErrorCode.VALIDATION, "a payment must be greater than zero", "amount")

@@ -20,7 +20,7 @@ from ..domain.status import OrderStatus as S
 from . import invoice as invoices
 from . import opportunity as opportunities
 from . import quote as quotes
-from .engine import Context, Guard, Lifecycle, check_version, operation, require, route
+from .engine import Context, Guard, Lifecycle, aware, check_version, operation, require, route
 from .pricing import build_lines, copy_lines, inherit_currency
 
 fully_delivered = Guard("fully_delivered", lambda o, ctx: o.fully_delivered, ErrorCode.VALIDATION, "something remains to deliver")
@@ -92,10 +92,7 @@ def convert_quote_to_order(ctx: Context, quote_id: int, *, invoicing_policy=Invo
     policy = parse_policy(invoicing_policy)
     if quote.status == QuoteStatus.ACCEPTED:
         raise DomainError(ErrorCode.ALREADY_CONVERTED, f"{quote} was already accepted", "quoteId")
-    if quote.status == QuoteStatus.EXPIRED:
-        raise DomainError(ErrorCode.QUOTE_EXPIRED, f"{quote} has expired", "quoteId")
-    if quote.status == QuoteStatus.SUPERSEDED:
-        raise DomainError(ErrorCode.NOT_LATEST_REVISION, f"{quote} was superseded by a newer revision", "quoteId")
+    quotes.refuse_stale(quote)
     opp = _opportunity_for_order(ctx, quote.opportunity_id, "quoteId")
     quotes.LIFECYCLE.fire(quote, "accept", ctx)
     order = Order(number=ctx.uow.numbers.next("order", ctx.today.year), invoicing_policy=policy,
@@ -143,6 +140,7 @@ def record_delivery(ctx: Context, order_id: int, lines, *, delivered_at: datetim
     check_version(order, expected_version)
     LIFECYCLE.check_source(order, "deliver")
     wanted = _delivered_quantities(order, lines)
+    delivered_at = aware(delivered_at, "deliveredAt")
     delivery = Delivery(number=ctx.uow.numbers.next("delivery", ctx.today.year), order_id=order.id,
                         delivered_at=delivered_at or ctx.now, created_by_id=ctx.actor_id,
                         created_at=ctx.now, updated_at=ctx.now,

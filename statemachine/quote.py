@@ -94,11 +94,21 @@ cancel_quote = trigger_operation(LIFECYCLE, "quotes", "cancel")
 expire_quote = trigger_operation(LIFECYCLE, "quotes", "expire")
 
 
+def refuse_stale(quote: Quote) -> None:
+    """The specific refusals for a quote that is no longer the one to act on."""
+    if quote.status == S.EXPIRED:
+        raise DomainError(ErrorCode.QUOTE_EXPIRED, f"{quote} has expired", "quoteId")
+    if quote.status == S.SUPERSEDED or not quote.is_latest:
+        raise DomainError(ErrorCode.NOT_LATEST_REVISION, f"{quote} was superseded by a newer revision", "quoteId")
+
+
 @operation
 def revise_quote(ctx: Context, quote_id: int, *, expected_version: int | None = None) -> tuple[Quote, Quote]:
     """Supersede a quote with a new draft revision (same number, revision + 1, lines copied)."""
     old: Quote = require(ctx.uow.quotes, quote_id, "quote", "quoteId", lock=True)
     check_version(old, expected_version)
+    if old.status != S.EXPIRED:
+        refuse_stale(old)
     LIFECYCLE.fire(old, "revise", ctx)
     old.is_latest = False
     ctx.uow.flush()  # the unique "one latest revision" index sees the old one retire first

@@ -7,6 +7,7 @@ from ..domain.errors import DomainError, ErrorCode, invalid
 from ..domain.money import to_decimal
 from ..domain.opportunity import Stage
 from ..domain.parties import Account, Contact
+from ..domain.text import check_lengths
 from .engine import Context, check_version, operation, require, require_text
 
 ACCOUNT_FIELDS = ("name", "email", "phone", "website")
@@ -22,6 +23,7 @@ def _stamp(ctx: Context, record: Account | Contact) -> None:
 
 def build_account(ctx: Context, name: str, **fields) -> Account:
     """A new account, not yet stored."""
+    check_lengths(fields)
     account = Account(name=require_text(name, "name", "an account name"), **fields)
     account.rekey()
     _stamp(ctx, account)
@@ -32,6 +34,7 @@ def build_contact(ctx: Context, name: str, **fields) -> Contact:
     """A new contact, not yet stored."""
     if fields.get("account_id") is not None:
         require(ctx.uow.accounts, fields["account_id"], "account", "accountId")
+    check_lengths(fields)
     contact = Contact(name=require_text(name, "name", "a contact name"), **fields)
     contact.rekey()
     _stamp(ctx, contact)
@@ -55,6 +58,7 @@ def create_account(ctx: Context, name: str, **fields) -> Account:
 def update_account(ctx: Context, account_id: int, *, expected_version: int | None = None, **changes) -> Account:
     account = require(ctx.uow.accounts, account_id, "account", "accountId", lock=True)
     check_version(account, expected_version)
+    check_lengths(changes)
     for key, value in changes.items():
         if key not in ACCOUNT_FIELDS:
             raise invalid(f"{key} cannot be changed", key)
@@ -74,6 +78,7 @@ def create_contact(ctx: Context, name: str, **fields) -> Contact:
 def update_contact(ctx: Context, contact_id: int, *, expected_version: int | None = None, **changes) -> Contact:
     contact = require(ctx.uow.contacts, contact_id, "contact", "contactId", lock=True)
     check_version(contact, expected_version)
+    check_lengths(changes)
     for key, value in changes.items():
         if key not in CONTACT_FIELDS:
             raise invalid(f"{key} cannot be changed", key)

@@ -6,6 +6,7 @@ from sqlalchemy import (Boolean, CheckConstraint, Column, Date, ForeignKey, Inde
 
 from ...domain.access import ROLES
 from ...domain.status import STATUSES, InvoicingPolicy, QuoteKind
+from ...domain.text import MAX_LENGTH
 from .types import Money, Quantity, UTCDateTime
 
 metadata = MetaData(naming_convention={
@@ -27,6 +28,11 @@ def status_check(document: str) -> CheckConstraint:
     return one_of("status", [s.value for s in STATUSES[document]])
 
 
+def text(name: str, **kwargs) -> Column:
+    """A text column as long as the domain allows that attribute to be."""
+    return Column(name, String(MAX_LENGTH[name]), **kwargs)
+
+
 def stamps() -> list[Column]:
     return [Column("created_at", UTCDateTime(), nullable=False),
             Column("updated_at", UTCDateTime(), nullable=False)]
@@ -46,7 +52,7 @@ def totals() -> list[Column]:
 
 def priced_line_columns() -> list:
     return [Column("sequence", Integer, nullable=False), Column("description", Text, nullable=False),
-            Column("product_code", String(64)), Column("quantity", Quantity(), nullable=False),
+            text("product_code"), Column("quantity", Quantity(), nullable=False),
             Column("unit_price", Quantity(), nullable=False),
             Column("discount_percent", Quantity(), nullable=False), Column("tax_rate", Quantity(), nullable=False),
             Column("subtotal", Money(), nullable=False), Column("discount_amount", Money(), nullable=False),
@@ -61,7 +67,7 @@ def priced_line_columns() -> list:
 users = Table(
     "users", metadata,
     Column("id", Integer, primary_key=True),
-    Column("name", String(120), nullable=False, unique=True),
+    text("name", nullable=False, unique=True),
     Column("role", String(32), nullable=False), one_of("role", ROLES),
     Column("active", Boolean, nullable=False, server_default=true()),
     *stamps())
@@ -69,18 +75,18 @@ users = Table(
 accounts = Table(
     "accounts", metadata,
     Column("id", Integer, primary_key=True),
-    Column("name", String(200), nullable=False),
+    text("name", nullable=False),
     Column("name_key", String(200), nullable=False, index=True),
-    Column("email", String(254)), Column("phone", String(64)), Column("website", String(254)),
+    text("email"), text("phone"), text("website"),
     Column("owner_id", ForeignKey("users.id"), index=True),
     Column("version", Integer, nullable=False), *stamps())
 
 contacts = Table(
     "contacts", metadata,
     Column("id", Integer, primary_key=True),
-    Column("name", String(200), nullable=False),
-    Column("email", String(254)), Column("email_key", String(254), index=True),
-    Column("phone", String(64)), Column("phone_key", String(32), index=True),
+    text("name", nullable=False),
+    text("email"), Column("email_key", String(254), index=True),
+    text("phone"), Column("phone_key", String(32), index=True),
     Column("account_id", ForeignKey("accounts.id"), index=True),
     Column("owner_id", ForeignKey("users.id"), index=True),
     Column("version", Integer, nullable=False), *stamps())
@@ -88,7 +94,7 @@ contacts = Table(
 stages = Table(
     "stages", metadata,
     Column("id", Integer, primary_key=True),
-    Column("name", String(120), nullable=False),
+    text("name", nullable=False),
     Column("sequence", Integer, nullable=False),
     Column("probability", Quantity(), nullable=False),
     Column("active", Boolean, nullable=False, server_default=true()),
@@ -98,10 +104,10 @@ stages = Table(
 leads = Table(
     "leads", metadata,
     Column("id", Integer, primary_key=True),
-    Column("title", String(200), nullable=False),
-    Column("contact_name", String(200)), Column("company_name", String(200)),
-    Column("email", String(254)), Column("phone", String(64)),
-    Column("source", String(120)), Column("notes", Text), Column("disqualify_reason", Text),
+    text("title", nullable=False),
+    text("contact_name"), text("company_name"),
+    text("email"), text("phone"),
+    text("source"), Column("notes", Text), Column("disqualify_reason", Text),
     Column("converted_account_id", ForeignKey("accounts.id")),
     Column("converted_contact_id", ForeignKey("contacts.id")),
     Column("converted_opportunity_id", ForeignKey("opportunities.id", use_alter=True)),
@@ -113,7 +119,7 @@ leads = Table(
 opportunities = Table(
     "opportunities", metadata,
     Column("id", Integer, primary_key=True),
-    Column("title", String(200), nullable=False),
+    text("title", nullable=False),
     Column("stage_id", ForeignKey("stages.id"), index=True),
     Column("probability", Quantity(), nullable=False),
     Column("amount", Money(), nullable=False),
@@ -215,7 +221,7 @@ payments = Table(
     Column("amount", Money(), nullable=False),
     Column("currency", String(3), nullable=False),
     Column("paid_at", Date, nullable=False),
-    Column("reference", String(200)),
+    text("reference"),
     Column("recorded_by_id", ForeignKey("users.id")),
     CheckConstraint("amount > 0", name="amount_positive"),
     *stamps())
@@ -236,7 +242,7 @@ activities = Table(
 number_series = Table(
     "number_series", metadata,
     Column("code", String(32), primary_key=True),
-    Column("name", String(120), nullable=False),
+    text("name", nullable=False),
     Column("prefix", String(16), nullable=False),
     Column("padding", Integer, nullable=False))
 

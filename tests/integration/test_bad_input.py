@@ -381,8 +381,6 @@ def test_bad_values_for_records_are_refused_naming_the_field(world, store_snapsh
     refuse_all(world, store_snapshot, "opportunity", cases)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: a quantity beyond what the store can hold is not validated: SQLite "
-                                       "raises OverflowError from the scaled-integer column, PostgreSQL accepts it")
 def test_a_quantity_too_large_to_store_is_refused_as_validation_on_every_backend(world, store_snapshot):
     def order_with(w, lines):
         return orders.create_order(w.uow, w.opportunity.id, "EUR", lines, actor=w.actor)
@@ -392,8 +390,6 @@ def test_a_quantity_too_large_to_store_is_refused_as_validation_on_every_backend
     ])
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: text longer than its column is not validated: PostgreSQL raises "
-                                       "DataError (StringDataRightTruncation), SQLite stores it as given")
 def test_text_longer_than_its_column_is_refused_naming_the_field_on_every_backend(world, store_snapshot):
     refuse_all(world, store_snapshot, "opportunity", [
         Case("a 300-character lead title", lambda w: leads.create_lead(w.uow, "x" * 300, actor=w.actor), V,
@@ -404,9 +400,6 @@ def test_text_longer_than_its_column_is_refused_naming_the_field_on_every_backen
     ])
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: a delivery time without a timezone escapes as sqlalchemy "
-                                       "StatementError(ValueError 'naive datetimes are not stored') at flush, "
-                                       "instead of a VALIDATION error on deliveredAt (or being read as UTC)")
 def test_a_delivery_time_without_a_timezone_is_refused_or_read_as_utc(world, store_snapshot):
     from datetime import datetime, timezone
     order = world.order

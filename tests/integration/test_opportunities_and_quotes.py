@@ -405,8 +405,6 @@ def test_a_superseded_revision_cannot_be_accepted(story, uow, actor, store_snaps
     assert orders.convert_quote_to_order(uow, new.id, actor=actor).quote.status == "accepted"
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: revising a superseded revision gives INVALID_TRANSITION; the "
-                                       "`latest` guard on `revise` can never fire (superseded is not a source)")
 def test_a_superseded_revision_cannot_be_revised_again(story, uow, actor):
     old = story.sent_quote()
     quotes.revise_quote(uow, old.id, actor=actor)

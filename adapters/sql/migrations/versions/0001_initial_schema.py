@@ -89,14 +89,14 @@ def upgrade() -> None:
     )
     op.create_table('number_series',
     sa.Column('code', sa.String(length=32), nullable=False),
-    sa.Column('name', sa.String(length=120), nullable=False),
+    sa.Column('name', sa.String(length=200), nullable=False),
     sa.Column('prefix', sa.String(length=16), nullable=False),
     sa.Column('padding', sa.Integer(), nullable=False),
     sa.PrimaryKeyConstraint('code', name=op.f('pk_number_series'))
     )
     op.create_table('stages',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('name', sa.String(length=120), nullable=False),
+    sa.Column('name', sa.String(length=200), nullable=False),
     sa.Column('sequence', sa.Integer(), nullable=False),
     sa.Column('probability', salesflow.adapters.sql.types.ScaledDecimal(6), nullable=False),
     sa.Column('active', sa.Boolean(), server_default=sa.true(), nullable=False),
@@ -107,7 +107,7 @@ def upgrade() -> None:
     )
     op.create_table('users',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('name', sa.String(length=120), nullable=False),
+    sa.Column('name', sa.String(length=200), nullable=False),
     sa.Column('role', sa.String(length=32), nullable=False),
     sa.Column('active', sa.Boolean(), server_default=sa.true(), nullable=False),
     sa.Column('created_at', salesflow.adapters.sql.types.UTCDateTime(timezone=True), nullable=False),
