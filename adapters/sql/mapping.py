@@ -7,6 +7,7 @@ design; `check()` proves it at import.
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
+from functools import cached_property
 
 from sqlalchemy import Table, bindparam, select
 
@@ -30,11 +31,11 @@ class Mapping:
     natural_key: str | None = None  # on a line mapping: unique within its document, in practice
 
 
-    @property
+    @cached_property
     def columns(self) -> tuple[str, ...]:
         return tuple(self.table.c.keys())
 
-    @property
+    @cached_property
     def versioned(self) -> bool:
         return "version" in self.table.c
 

@@ -136,6 +136,9 @@ class SqlUnitOfWork:
         self.engine = engine
         self.connection: Connection | None = None
         self.series_formats: dict[str, tuple[str, int]] = {}  # number series rarely change: read once
+        for name, cls in REPOSITORIES.items():
+            setattr(self, name, SqlRepository(self, cls))
+        self.activities = SqlActivityLog(self)
 
     # -- transaction -------------------------------------------------------------------------
     def __enter__(self) -> SqlUnitOfWork:
@@ -145,9 +148,7 @@ class SqlUnitOfWork:
         self.connection.begin()
         self._tracked: dict[tuple[type, int], Tracked] = {}
         self._locked: set[tuple[type, int]] = set()
-        for name, cls in REPOSITORIES.items():
-            setattr(self, name, SqlRepository(self, cls))
-        self.activities = SqlActivityLog(self)
+        self.activities.pending.clear()
         self.numbers = SqlNumberSeries(self.connection, self.series_formats)
         return self
 

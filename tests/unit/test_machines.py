@@ -30,7 +30,7 @@ from salesflow.statemachine import lead as lead_module
 from salesflow.statemachine import opportunity as opportunity_module
 from salesflow.statemachine import order as order_module
 from salesflow.statemachine import quote as quote_module
-from salesflow.statemachine.diagrams import lifecycle_markdown
+from salesflow.statemachine.diagrams import lifecycle_markdown, with_diagrams
 from salesflow.statemachine.engine import Context
 
 NOW = datetime(2030, 6, 15, 12, 0, tzinfo=timezone.utc)
@@ -259,6 +259,12 @@ def test_the_status_check_constraint_lists_the_machine_states(name):
 def test_the_lifecycle_diagrams_in_the_docs_are_not_stale():
     committed = (Path(salesflow.__file__).resolve().parent / "docs" / "lifecycle.md").read_text(encoding="utf-8")
     assert committed == lifecycle_markdown(), "run `salesflow diagrams` and commit docs/lifecycle.md"
+
+
+def test_the_readme_shows_the_current_diagrams():
+    readme = (Path(salesflow.__file__).resolve().parent / "README.md").read_text(encoding="utf-8")
+    assert readme.count("```mermaid") == len(LIFECYCLES)
+    assert readme == with_diagrams(readme), "run `salesflow diagrams` and commit README.md"
 
 
 def test_machines_are_module_level_singletons_and_never_keep_a_document(monkeypatch):
