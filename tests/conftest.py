@@ -5,6 +5,7 @@ Store tests take the `engine` (or `uow`) fixture and so run once per backend.
 from __future__ import annotations
 
 import os
+import sys
 import uuid
 from datetime import date, datetime, timedelta, timezone
 
@@ -14,6 +15,8 @@ from sqlalchemy.engine import make_url
 
 from salesflow.adapters.sql import SqlUnitOfWork, create_engine, install
 from salesflow.domain.parties import User
+
+sys.path.insert(0, os.path.dirname(__file__))  # for `from support import …` in the tests
 
 POSTGRES_URL = os.environ.get("SALESFLOW_TEST_POSTGRES_URL")
 BACKENDS = ["sqlite", pytest.param("postgres", marks=[

@@ -8,6 +8,7 @@ import pytest
 from salesflow.domain.errors import DomainError, ErrorCode
 from salesflow.statemachine import lead as leads
 from salesflow.statemachine import records
+from support import expect, reload
 
 
 @pytest.fixture
@@ -19,33 +20,6 @@ def activities(uow, kind, doc_id):
     with uow:
         return [(a.trigger, a.from_state, a.to_state) for a in
                 uow.activities.find(document_type=kind, document_id=doc_id)]
-
-
-def reload(uow, repo, ident):
-    """A fresh copy of a stored record (committing keeps it loaded after the session ends)."""
-    with uow:
-        obj = getattr(uow, repo).get(ident)
-        uow.commit()
-    return obj
-
-
-class expect:
-    """`with expect(code, field):` the block raises a DomainError with this code (and field, when given)."""
-
-    def __init__(self, code, field=None):
-        self.code, self.field = code, field
-
-    def __enter__(self):
-        self._raises = pytest.raises(DomainError)
-        self.info = self._raises.__enter__()
-        return self.info
-
-    def __exit__(self, *exc_info):
-        handled = self._raises.__exit__(*exc_info)
-        assert self.info.value.code == self.code, repr(self.info.value)
-        if self.field is not None:
-            assert self.info.value.field == self.field, repr(self.info.value)
-        return handled
 
 
 # --- working a lead -------------------------------------------------------------------------------

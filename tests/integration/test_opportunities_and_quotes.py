@@ -13,6 +13,7 @@ from salesflow.statemachine import order as orders
 from salesflow.statemachine import quote as quotes
 from salesflow.statemachine import records
 from salesflow.statemachine.engine import Context
+from support import expect, history, reload
 
 
 @pytest.fixture
@@ -25,45 +26,11 @@ def at(day, hour=12) -> datetime:
     return datetime.combine(day, time(hour), tzinfo=timezone.utc)
 
 
-def reload(uow, repo, ident):
-    with uow:
-        obj = getattr(uow, repo).get(ident)
-        uow.commit()
-    return obj
-
-
-def history(uow, kind, doc_id):
-    with uow:
-        rows = [(a.trigger, a.from_state, a.to_state, a.reason)
-                for a in uow.activities.find(document_type=kind, document_id=doc_id)]
-        uow.commit()
-    return rows
-
-
 def stages(uow):
     with uow:
         found = uow.stages.find(active=True, order_by="sequence")
         uow.commit()
     return found
-
-
-class expect:
-    """`with expect(code, field):` the block raises a DomainError with this code (and field, when given)."""
-
-    def __init__(self, code, field=None):
-        self.code, self.field = code, field
-
-    def __enter__(self):
-        self._raises = pytest.raises(DomainError)
-        self.info = self._raises.__enter__()
-        return self.info
-
-    def __exit__(self, *exc_info):
-        handled = self._raises.__exit__(*exc_info)
-        assert self.info.value.code == self.code, repr(self.info.value)
-        if self.field is not None:
-            assert self.info.value.field == self.field, repr(self.info.value)
-        return handled
 
 
 # --- opportunities --------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from sqlalchemy import exc, text
 from salesflow.domain.errors import DomainError, ErrorCode
 from salesflow.statemachine import invoice as invoices
 from salesflow.statemachine import order as orders
+from support import expect, find, history, reload
 
 
 @pytest.fixture
@@ -19,47 +20,6 @@ def database_url(reused_database_url):
 
 def at(day, hour=12) -> datetime:
     return datetime.combine(day, time(hour), tzinfo=timezone.utc)
-
-
-def reload(uow, repo, ident):
-    with uow:
-        obj = getattr(uow, repo).get(ident)
-        uow.commit()
-    return obj
-
-
-def find(uow, repo, **equals):
-    with uow:
-        found = getattr(uow, repo).find(**equals)
-        uow.commit()
-    return found
-
-
-def history(uow, kind, doc_id):
-    with uow:
-        rows = [(a.trigger, a.from_state, a.to_state, a.reason)
-                for a in uow.activities.find(document_type=kind, document_id=doc_id)]
-        uow.commit()
-    return rows
-
-
-class expect:
-    """`with expect(code, field):` the block raises a DomainError with this code (and field, when given)."""
-
-    def __init__(self, code, field=None):
-        self.code, self.field = code, field
-
-    def __enter__(self):
-        self._raises = pytest.raises(DomainError)
-        self.info = self._raises.__enter__()
-        return self.info
-
-    def __exit__(self, *exc_info):
-        handled = self._raises.__exit__(*exc_info)
-        assert self.info.value.code == self.code, repr(self.info.value)
-        if self.field is not None:
-            assert self.info.value.field == self.field, repr(self.info.value)
-        return handled
 
 
 def line_quantities(uow, order_id):

@@ -1,0 +1,49 @@
+"""Helpers the scenario tests share (importable because conftest.py puts this folder on sys.path)."""
+from __future__ import annotations
+
+import pytest
+
+from salesflow.domain.errors import DomainError
+
+
+def reload(uow, repo, ident):
+    """A fresh copy of a stored record, read in its own transaction."""
+    with uow:
+        obj = getattr(uow, repo).get(ident)
+        uow.commit()
+    return obj
+
+
+def find(uow, repo, **equals):
+    with uow:
+        found = getattr(uow, repo).find(**equals)
+        uow.commit()
+    return found
+
+
+def history(uow, kind, doc_id):
+    """(trigger, from, to, reason) of every activity of one document, oldest first."""
+    with uow:
+        rows = [(a.trigger, a.from_state, a.to_state, a.reason)
+                for a in uow.activities.find(document_type=kind, document_id=doc_id)]
+        uow.commit()
+    return rows
+
+
+class expect:
+    """`with expect(code, field):` the block raises a DomainError with this code (and field, when given)."""
+
+    def __init__(self, code, field=None):
+        self.code, self.field = code, field
+
+    def __enter__(self):
+        self._raises = pytest.raises(DomainError)
+        self.info = self._raises.__enter__()
+        return self.info
+
+    def __exit__(self, *exc_info):
+        handled = self._raises.__exit__(*exc_info)
+        assert self.info.value.code == self.code, repr(self.info.value)
+        if self.field is not None:
+            assert self.info.value.field == self.field, repr(self.info.value)
+        return handled
