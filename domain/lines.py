@@ -32,9 +32,16 @@ def input_number(value: object, field: str, *, low: Decimal, high: Decimal, low_
     return number
 
 
+def reader(raw: object):
+    """`get(name, default)` over a dict or an object's attributes: input arrives as either."""
+    if isinstance(raw, dict):
+        return raw.get
+    return lambda name, default=None: getattr(raw, name, default)
+
+
 def parse_line(raw: LineInput | dict, field: str) -> LineInput:
     """Validate one line; field is its path prefix, e.g. 'lines.0'."""
-    get = raw.get if isinstance(raw, dict) else (lambda k, d=None: getattr(raw, k, d))
+    get = reader(raw)
     description = (get("description") or "").strip()
     if not description:
         raise invalid("a line needs a description", f"{field}.description")

@@ -7,7 +7,7 @@ import unicodedata
 _LEGAL_FORMS = {
     "inc", "incorporated", "llc", "ltd", "limited", "gmbh", "ag", "sa", "sas", "sarl", "srl",
     "bv", "nv", "plc", "corp", "corporation", "co", "company", "as", "ab", "oy", "spa", "kg",
-    "as", "aş", "ltd şti", "şti", "pjs", "sl", "pty", "the",
+    "aş", "ltd şti", "şti", "pjs", "sl", "pty", "the",
 }
 
 

@@ -11,7 +11,8 @@ from decimal import Decimal
 
 from ..domain.errors import DomainError, ErrorCode, invalid
 from ..domain.invoice import Invoice
-from ..domain.money import MAX_INPUT_DECIMALS, ZERO, check_places, to_decimal
+from ..domain.lines import reader
+from ..domain.money import MAX_INPUT_DECIMALS, check_places, to_decimal
 from ..domain.opportunity import Opportunity
 from ..domain.order import Delivery, DeliveryLine, Order, OrderLine
 from ..domain.quote import Quote
@@ -113,7 +114,7 @@ def _delivered_quantities(order: Order, lines) -> dict[int, Decimal]:
         raise invalid("a delivery needs at least one line", "lines")
     wanted: dict[int, Decimal] = {}
     for i, raw in enumerate(lines):
-        get = raw.get if isinstance(raw, dict) else (lambda k, d=None: getattr(raw, k, d))
+        get = reader(raw)
         line_id, field = get("order_line_id"), f"lines.{i}"
         line = order.line(line_id)
         if line is None:

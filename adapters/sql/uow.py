@@ -293,7 +293,7 @@ class SqlUnitOfWork:
             ids = [ids[key] for key in natural]
         else:
             ids = self.connection.execute(_statements(lines)["insert"], rows).scalars().all()
-        for line, row, ident in zip(new_lines, rows, ids):
+        for line, row, ident in zip(new_lines, rows, ids, strict=True):
             line.id = row["id"] = ident
             owner.lines[ident] = row
 

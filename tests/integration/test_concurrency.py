@@ -20,7 +20,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text, event, select, update
+from sqlalchemy import text, select, update
 
 from salesflow.adapters.sql import SqlUnitOfWork, create_engine
 from salesflow.adapters.sql.tables import number_sequences, quotes as quotes_table

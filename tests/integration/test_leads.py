@@ -5,7 +5,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from salesflow.domain.errors import DomainError, ErrorCode
+from salesflow.domain.errors import ErrorCode
 from salesflow.statemachine import lead as leads
 from salesflow.statemachine import records
 from support import expect, reload

@@ -23,7 +23,7 @@ from salesflow.domain.lead import Lead
 from salesflow.domain.opportunity import Opportunity
 from salesflow.domain.order import Order, OrderLine
 from salesflow.domain.quote import Quote, QuoteLine
-from salesflow.domain.status import STATUSES, OpportunityStatus, OrderStatus, QuoteKind
+from salesflow.domain.status import STATUSES, OpportunityStatus, QuoteKind
 from salesflow.statemachine import LIFECYCLES, available_actions
 from salesflow.statemachine import invoice as invoice_module
 from salesflow.statemachine import lead as lead_module
