@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 from functools import cached_property
+from operator import attrgetter
 
 from sqlalchemy import Table, bindparam, select
 
@@ -38,6 +39,16 @@ class Mapping:
     @cached_property
     def versioned(self) -> bool:
         return "version" in self.table.c
+
+    @cached_property
+    def version_at(self) -> int | None:
+        """Where the version sits in a row tuple."""
+        return self.columns.index("version") if self.versioned else None
+
+    @cached_property
+    def values(self):
+        """obj -> the tuple of its column values, in column order (what a snapshot is compared with)."""
+        return attrgetter(*self.columns)
 
     def by_id(self, lock: bool):
         """SELECT one row by id (FOR UPDATE when locking; SQLite ignores it, its writers are serialised)."""

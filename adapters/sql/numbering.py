@@ -1,7 +1,9 @@
 """Number series: one counter row per series and year, moved inside the caller's transaction."""
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from functools import lru_cache
+
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
@@ -30,14 +32,24 @@ class SqlNumberSeries:
 
     def next(self, code: str, year: int) -> str:
         prefix, padding = self._format(code)
-        where = (number_sequences.c.series_code == code) & (number_sequences.c.year == year)
-        bump = (update(number_sequences).where(where)
-                .values(next_number=number_sequences.c.next_number + 1)
-                .returning(number_sequences.c.next_number))
-        taken = self.connection.execute(bump).scalar()
+        key = {"series": code, "in_year": year}
+        taken = self.connection.execute(_BUMP, key).scalar()
         if taken is None:  # first number of this year: create the row, tolerating a racing creator
-            insert = _INSERTS[self.connection.dialect.name](number_sequences)
-            self.connection.execute(insert.values(series_code=code, year=year, next_number=1)
-                                 .on_conflict_do_nothing())
-            taken = self.connection.execute(bump).scalar_one()
+            self.connection.execute(_first_of_year(self.connection.dialect.name), key)
+            taken = self.connection.execute(_BUMP, key).scalar_one()
         return f"{prefix}/{year}/{taken - 1:0{padding}d}"
+
+
+#: Take a number: the UPDATE locks the counter row until the transaction ends.
+_BUMP = (update(number_sequences)
+         .where((number_sequences.c.series_code == bindparam("series"))
+                & (number_sequences.c.year == bindparam("in_year")))
+         .values(next_number=number_sequences.c.next_number + 1)
+         .returning(number_sequences.c.next_number))
+
+
+@lru_cache(maxsize=None)
+def _first_of_year(dialect: str):
+    return (_INSERTS[dialect](number_sequences)
+            .values(series_code=bindparam("series"), year=bindparam("in_year"), next_number=1)
+            .on_conflict_do_nothing())

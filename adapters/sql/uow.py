@@ -54,16 +54,17 @@ def _statements(mapping: Mapping) -> dict:
 
 
 class Tracked:
-    """A loaded or inserted object and the row it was last written or read as."""
+    """A loaded or inserted object and the row (a tuple in column order) it was last written or read as."""
 
     __slots__ = ("obj", "row", "lines")
 
-    def __init__(self, obj, row: dict, lines: dict[int, dict] | None = None):
+    def __init__(self, obj, row: tuple, lines: dict[int, tuple] | None = None):
         self.obj, self.row, self.lines = obj, row, lines
 
 
-def _row_of(mapping: Mapping, obj) -> dict:
-    return {c: getattr(obj, c) for c in mapping.columns}
+def _params(mapping: Mapping, row: tuple) -> dict:
+    """Statement parameters for a row: every column but the id."""
+    return {c: v for c, v in zip(mapping.columns, row, strict=True) if c != "id"}
 
 
 class SqlRepository(Generic[T]):
@@ -78,21 +79,35 @@ class SqlRepository(Generic[T]):
         return obj
 
     def find(self, *, order_by: str | None = None, **equals: Any) -> list[T]:
-        table = self.mapping.table
-        query = select(table).where(*(table.c[k] == v for k, v in equals.items()))
-        return self.uow.load_many(self.mapping, query.order_by(table.c[order_by or "id"]))
+        query = _query(self.mapping, "all", tuple(sorted(equals)), order_by or "id")
+        return self.uow.load_many(self.mapping, query, equals)
 
     def find_in(self, attribute: str, values: Iterable[Any]) -> list[T]:
-        table = self.mapping.table
-        query = select(table).where(table.c[attribute].in_(list(values))).order_by(table.c.id)
-        return self.uow.load_many(self.mapping, query)
+        query = _query(self.mapping, "in", (attribute,), "id")
+        return self.uow.load_many(self.mapping, query, {attribute: list(values)})
 
     def find_any(self, **equals: Any) -> list[T]:
-        table = self.mapping.table
-        tests = [table.c[k] == v for k, v in equals.items() if v is not None]
-        if not tests:
+        given = {k: v for k, v in equals.items() if v is not None}
+        if not given:
             return []
-        return self.uow.load_many(self.mapping, select(table).where(or_(*tests)).order_by(table.c.id))
+        return self.uow.load_many(self.mapping, _query(self.mapping, "any", tuple(sorted(given)), "id"), given)
+
+
+@lru_cache(maxsize=1024)
+def _query(mapping: Mapping, how: str, names: tuple[str, ...], order_by: str):
+    """A SELECT per (table, kind of match, attributes), built once and reused with new values."""
+    table = mapping.table
+    if how == "in":
+        tests = [table.c[names[0]].in_(bindparam(names[0], expanding=True))]
+    else:
+        tests = [table.c[n] == bindparam(n) for n in names]
+    if how == "any":
+        tests = [or_(*tests)]
+    return select(table).where(*tests).order_by(table.c[order_by])
+
+
+_APPEND_ACTIVITY = insert(activities)
+_ACTIVITY_FIELDS = [f.name for f in fields(Activity) if f.name != "id"]
 
 
 class SqlActivityLog(SqlRepository[Activity]):
@@ -108,9 +123,8 @@ class SqlActivityLog(SqlRepository[Activity]):
 
     def write(self) -> None:
         if self.pending:
-            names = [f.name for f in fields(Activity) if f.name != "id"]
-            self.uow.connection.execute(insert(activities),
-                                        [{n: getattr(a, n) for n in names} for a in self.pending])
+            self.uow.connection.execute(_APPEND_ACTIVITY, [{n: getattr(a, n) for n in _ACTIVITY_FIELDS}
+                                                           for a in self.pending])
             self.pending.clear()
 
     def find(self, *, order_by: str | None = None, **equals: Any) -> list[Activity]:
@@ -197,32 +211,35 @@ class SqlUnitOfWork:
                 self._lock(mapping, tracked)
             return tracked.obj
         stmts = _statements(mapping)
-        row = self.connection.execute(stmts["lock" if lock else "get"], {"id": ident}).mappings().first()
+        row = self.connection.execute(stmts["lock" if lock else "get"], {"id": ident}).first()
         if row is None:
             return None
         if lock:
             self._locked.add(key)
         return self._track(mapping, [row])[0]
 
-    def load_many(self, mapping: Mapping, query) -> list:
+    def load_many(self, mapping: Mapping, query, params: dict | None = None) -> list:
         self.flush()  # a query must see this transaction's own changes
-        return self._track(mapping, self.connection.execute(query).mappings().all())
+        return self._track(mapping, self.connection.execute(query, params or {}).all())
 
     def _lock(self, mapping: Mapping, tracked: Tracked) -> None:
         """Lock a row read earlier without a lock; if it changed meanwhile, that is a CONFLICT."""
-        row = self.connection.execute(_statements(mapping)["lock"], {"id": tracked.obj.id}).mappings().first()
-        if row is None or (mapping.versioned and row["version"] != tracked.row["version"]):
+        row = self.connection.execute(_statements(mapping)["lock"], {"id": tracked.obj.id}).first()
+        at = mapping.version_at
+        if row is None or (at is not None and row[at] != tracked.row[at]):
             raise DomainError(ErrorCode.CONFLICT, f"{tracked.obj} {STALE}")
         self._locked.add((mapping.cls, tracked.obj.id))
 
     def _track(self, mapping: Mapping, rows) -> list:
         out, fresh = [], []
+        columns = mapping.columns
         for row in rows:
-            key = (mapping.cls, row["id"])
+            row = tuple(row)
+            key = (mapping.cls, row[0])
             tracked = self._tracked.get(key)
             if tracked is None:
-                data = dict(row)
-                tracked = self._tracked[key] = Tracked(mapping.cls(**data), data, {} if mapping.lines else None)
+                obj = mapping.cls(**dict(zip(columns, row, strict=True)))
+                tracked = self._tracked[key] = Tracked(obj, row, {} if mapping.lines else None)
                 fresh.append(tracked)
             out.append(tracked.obj)
         if mapping.lines and fresh:
@@ -232,12 +249,12 @@ class SqlUnitOfWork:
     def _load_lines(self, mapping: Mapping, documents: list[Tracked]) -> None:
         by_id = {t.obj.id: t for t in documents}
         lines = mapping.lines
-        rows = self.connection.execute(_statements(mapping)["lines"], {"parents": list(by_id)}).mappings()
-        for row in rows:
-            owner = by_id[row[lines.parent_key]]
-            data = dict(row)
-            owner.obj.lines.append(lines.cls(**data))
-            owner.lines[data["id"]] = data
+        columns, parent_at = lines.columns, lines.columns.index(lines.parent_key)
+        for row in self.connection.execute(_statements(mapping)["lines"], {"parents": list(by_id)}):
+            row = tuple(row)
+            owner = by_id[row[parent_at]]
+            owner.obj.lines.append(lines.cls(**dict(zip(columns, row, strict=True))))
+            owner.lines[row[0]] = row
 
     # -- writing -----------------------------------------------------------------------------
     def insert(self, mapping: Mapping, obj) -> None:
@@ -247,11 +264,10 @@ class SqlUnitOfWork:
             return self._attach(mapping, obj)
         if mapping.versioned:
             obj.version = 1
-        row = _row_of(mapping, obj)
-        del row["id"]
-        obj.id = self.connection.execute(_statements(mapping)["insert"], row).scalar_one()
-        row["id"] = obj.id
-        tracked = self._tracked[(mapping.cls, obj.id)] = Tracked(obj, row, {} if mapping.lines else None)
+        obj.id = self.connection.execute(_statements(mapping)["insert"], _params(mapping, mapping.values(obj))
+                                         ).scalar_one()
+        tracked = self._tracked[(mapping.cls, obj.id)] = Tracked(obj, mapping.values(obj),
+                                                                 {} if mapping.lines else None)
         self._locked.add((mapping.cls, obj.id))
         if mapping.lines:
             self._insert_lines(mapping, tracked, [ln for ln in obj.lines])
@@ -263,27 +279,24 @@ class SqlUnitOfWork:
             if self._tracked[key].obj is not obj:
                 raise DomainError(ErrorCode.CONFLICT, f"{obj} is already loaded in this transaction")
             return
-        row = self.connection.execute(_statements(mapping)["get"], {"id": obj.id}).mappings().first()
+        row = self.connection.execute(_statements(mapping)["get"], {"id": obj.id}).first()
         if row is None:
             raise DomainError(ErrorCode.NOT_FOUND, f"{obj} does not exist")
-        snapshot = dict(row)
+        snapshot = list(row)
         if mapping.versioned:
-            snapshot["version"] = obj.version
-        tracked = self._tracked[key] = Tracked(obj, snapshot, {} if mapping.lines else None)
+            snapshot[mapping.version_at] = obj.version
+        tracked = self._tracked[key] = Tracked(obj, tuple(snapshot), {} if mapping.lines else None)
         if mapping.lines:
-            for line_row in self.connection.execute(_statements(mapping)["lines"], {"parents": [obj.id]}).mappings():
-                tracked.lines[line_row["id"]] = dict(line_row)
+            for line_row in self.connection.execute(_statements(mapping)["lines"], {"parents": [obj.id]}):
+                tracked.lines[line_row[0]] = tuple(line_row)
 
     def _insert_lines(self, mapping: Mapping, owner: Tracked, new_lines: list) -> None:
         if not new_lines:
             return
         lines = mapping.lines
-        rows = []
         for line in new_lines:
             setattr(line, lines.parent_key, owner.obj.id)
-            row = _row_of(lines, line)
-            del row["id"]
-            rows.append(row)
+        rows = [_params(lines, lines.values(line)) for line in new_lines]
         natural = [row[lines.natural_key] for row in rows]
         if len(set(natural)) == len(natural):
             # One multi-row INSERT; RETURNING's order is unspecified, so ids are matched by the
@@ -293,54 +306,54 @@ class SqlUnitOfWork:
             ids = [ids[key] for key in natural]
         else:
             ids = self.connection.execute(_statements(lines)["insert"], rows).scalars().all()
-        for line, row, ident in zip(new_lines, rows, ids, strict=True):
-            line.id = row["id"] = ident
-            owner.lines[ident] = row
+        for line, ident in zip(new_lines, ids, strict=True):
+            line.id = ident
+            owner.lines[ident] = lines.values(line)
 
     def _write(self, tracked: Tracked) -> None:
         obj = tracked.obj
         mapping = MAPPINGS[type(obj)]
-        current = _row_of(mapping, obj)
+        current = mapping.values(obj)
         changed = current != tracked.row
         if mapping.lines is not None and self._write_lines(mapping, tracked):
             changed = True
         if not changed:
             return
-        params = {k: v for k, v in current.items() if k != "id"}
+        params = _params(mapping, current)
         params["_id"] = obj.id
-        if mapping.versioned:
-            params["_version"] = tracked.row["version"]
-            params["version"] = current["version"] = tracked.row["version"] + 1
+        at = mapping.version_at
+        if at is not None:
+            params["_version"] = tracked.row[at]
+            obj.version = params["version"] = tracked.row[at] + 1
+            current = mapping.values(obj)
         result = self.connection.execute(_statements(mapping)["update"], params)
         if result.rowcount != 1:
+            if at is not None:
+                obj.version = tracked.row[at]
             raise DomainError(ErrorCode.CONFLICT, f"{obj} {STALE}")
-        if mapping.versioned:
-            obj.version = current["version"]
         tracked.row = current
 
     def _write_lines(self, mapping: Mapping, owner: Tracked) -> bool:
         """Insert, update and delete the document's lines; True if any changed."""
         lines = mapping.lines
         stmts = _statements(lines)
-        new, seen, changed = [], set(), False
+        new, seen, updates = [], set(), []
         for line in owner.obj.lines:
             if line.id is None or line.id not in owner.lines:
                 new.append(line)
                 continue
             seen.add(line.id)
-            row = _row_of(lines, line)
+            row = lines.values(line)
             if row != owner.lines[line.id]:
-                self.connection.execute(stmts["update"], {**{k: v for k, v in row.items() if k != "id"},
-                                                          "_id": line.id})
+                updates.append({**_params(lines, row), "_id": line.id})
                 owner.lines[line.id] = row
-                changed = True
+        if updates:
+            self.connection.execute(stmts["update"], updates)
         gone = [ident for ident in owner.lines if ident not in seen]
         if gone:
             self.connection.execute(stmts["delete"], {"ids": gone})
             for ident in gone:
                 del owner.lines[ident]
-            changed = True
         if new:
             self._insert_lines(mapping, owner, new)
-            changed = True
-        return changed
+        return bool(updates or gone or new)
