@@ -17,7 +17,14 @@ def mermaid(name: str) -> str:
     model = _Sketch()
     GraphMachine(model=model, states=life.states, initial=life.initial, transitions=transitions,
                  auto_transitions=False, graph_engine="mermaid", show_conditions=True, title=name)
-    return model.get_graph().draw(None)
+    drawn = model.get_graph().draw(None)
+    # The styling marks the sketch model's current state, which means nothing in a lifecycle diagram;
+    # mermaid's front matter is YAML, so the bare title becomes `title: …`.
+    lines = [line for line in drawn.splitlines()
+             if not line.strip().startswith(("classDef ", "Class ")) and line.strip() != ""]
+    if lines[:3] == ["---", name, "---"]:
+        lines[1] = f"title: {name}"
+    return "\n".join(lines)
 
 
 def _named(guard):
