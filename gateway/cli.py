@@ -7,7 +7,10 @@ import sys
 import tempfile
 from pathlib import Path
 
+from sqlalchemy.exc import ArgumentError, OperationalError
+
 from ..adapters.sql import DEFAULT_URL, SqlUnitOfWork, install
+from ..domain.errors import DomainError
 
 ENV_DATABASE_URL = "SALESFLOW_DATABASE_URL"
 
@@ -69,7 +72,15 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    return args.run(args)
+    try:
+        return args.run(args)
+    except DomainError as err:
+        field = f" ({'.'.join(err.field)})" if err.field else ""
+        print(f"salesflow: {err.code.value}{field}: {err.message}", file=sys.stderr)
+        return 1
+    except (ArgumentError, OperationalError) as err:
+        print(f"salesflow: cannot use the database: {getattr(err, 'orig', None) or err}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":
