@@ -76,6 +76,10 @@ class PricedLine(Entity):
     tax_amount: Decimal = ZERO
     total: Decimal = ZERO
 
+    @property
+    def amounts(self) -> LineAmounts:
+        return LineAmounts(self.subtotal, self.discount_amount, self.net_amount, self.tax_amount)
+
     def set_amounts(self, amounts: LineAmounts) -> None:
         self.subtotal = amounts.gross
         self.discount_amount = amounts.discount

@@ -17,6 +17,8 @@ MAX_INPUT_DECIMALS = 6
 MAX_QUANTITY = Decimal("1000000000000")
 #: The largest amount a line, a document or a payment may reach (stored with 4 decimals in 64 bits).
 MAX_AMOUNT = Decimal("900000000000000")
+#: Room to look at any number a client may send without the default 28-digit context failing.
+WIDE = Context(prec=80, rounding=ROUND_HALF_UP, traps=[InvalidOperation])
 #: Enough digits that products of such inputs are exact (rounded once, to the currency, never before).
 EXACT = Context(prec=80, rounding=ROUND_HALF_UP, traps=[Inexact, InvalidOperation])
 
@@ -52,7 +54,12 @@ def to_decimal(value: object, field: str) -> Decimal:
 
 
 def check_places(value: Decimal, places: int, field: str) -> Decimal:
-    if value != value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP):
+    try:
+        with localcontext(WIDE):
+            exact = value == value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    except InvalidOperation:  # too many digits to be any amount we store
+        raise invalid("the number is too large", field) from None
+    if not exact:
         raise invalid(f"at most {places} decimals are allowed", field)
     return value
 
@@ -91,6 +98,13 @@ class LineAmounts:
         return LineAmounts(self.gross - other.gross, self.discount - other.discount,
                            self.net - other.net, self.tax - other.tax)
 
+    def __add__(self, other: LineAmounts) -> LineAmounts:
+        return LineAmounts(self.gross + other.gross, self.discount + other.discount,
+                           self.net + other.net, self.tax + other.tax)
+
+
+NOTHING = LineAmounts(ZERO, ZERO, ZERO, ZERO)
+
 
 def line_amounts(quantity: Decimal, unit_price: Decimal, discount_percent: Decimal,
                  tax_rate: Decimal, currency: str) -> LineAmounts:
@@ -105,15 +119,17 @@ def line_amounts(quantity: Decimal, unit_price: Decimal, discount_percent: Decim
 
 
 def cumulative_amounts(already: Decimal, adding: Decimal, unit_price: Decimal,
-                       discount_percent: Decimal, tax_rate: Decimal, currency: str) -> LineAmounts:
+                       discount_percent: Decimal, tax_rate: Decimal, currency: str,
+                       taken: LineAmounts | None = None) -> LineAmounts:
     """Amounts for `adding` more units when `already` were invoiced: rounded cumulatively.
 
-    The amounts for everything invoiced so far, minus what earlier invoices took, so that
-    a fully invoiced line adds up to the order line exactly.
+    The amounts for everything invoiced so far, minus what earlier invoices took (`taken`; by
+    default what `already` units come to), so that a fully invoiced line adds up to the order line
+    exactly — also after an invoice in between was voided and its quantity invoiced again.
     """
-    before = line_amounts(already, unit_price, discount_percent, tax_rate, currency)
-    after = line_amounts(already + adding, unit_price, discount_percent, tax_rate, currency)
-    return after - before
+    if taken is None:
+        taken = line_amounts(already, unit_price, discount_percent, tax_rate, currency)
+    return line_amounts(already + adding, unit_price, discount_percent, tax_rate, currency) - taken
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,7 +15,7 @@ def email_key(email: str | None) -> str | None:
     """Lower-cased, trimmed; None when there is no usable address."""
     if not email:
         return None
-    key = email.strip().lower()
+    key = email.strip().lower()[:254]
     return key if "@" in key else None
 
 
@@ -39,4 +39,4 @@ def company_key(name: str | None) -> str:
     text = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode() or name
     words = re.findall(r"\w+", text.lower())
     kept = [w for w in words if w not in _LEGAL_FORMS]
-    return " ".join(kept or words)
+    return " ".join(kept or words)[:200]  # normalising can lengthen text (ﬁ → fi); keys fit their column

@@ -53,11 +53,18 @@ class Context:
             document_type=doc.kind_name, document_id=doc.id, trigger=trigger,
             from_state=source, to_state=dest, actor_id=self.actor_id, at=self.now, reason=reason))
 
+    def owner(self, owner_id: int | None) -> int | None:
+        """The owner of a new record: the one named (who must exist), else whoever acts."""
+        if owner_id is None:
+            return self.actor_id
+        if self.uow.users.get(owner_id) is None:
+            raise DomainError(ErrorCode.NOT_FOUND, f"user {owner_id} does not exist", "ownerId")
+        return owner_id
+
     def create(self, repo, doc: Document) -> Document:
         """Stage a new document, give it an id and write its creation activity."""
         doc.created_at = doc.updated_at = self.now
-        if doc.owner_id is None:
-            doc.owner_id = self.actor_id
+        doc.owner_id = self.owner(doc.owner_id)
         repo.add(doc)
         self.uow.flush()
         self.record(doc, "create", None, doc.status)

@@ -6,7 +6,8 @@ from decimal import Decimal
 
 from ..domain.errors import DomainError, ErrorCode
 from ..domain.invoice import Invoice, InvoiceLine, Payment
-from ..domain.money import ZERO, check_currency, cumulative_amounts, money_amount
+from ..domain.money import (NOTHING, ZERO, LineAmounts, check_currency, cumulative_amounts, money_amount,
+                            round_money)
 from ..domain.order import Delivery, Order
 from ..domain.status import InvoiceStatus as S
 from ..domain.text import check_lengths
@@ -31,11 +32,26 @@ LIFECYCLE = Lifecycle("invoice", S, S.DRAFT, [
 ])
 
 
+#: Invoices whose amounts count against their order lines.
+LIVE = frozenset({S.DRAFT.value, S.ISSUED.value, S.PARTIALLY_PAID.value, S.PAID.value})
+
+
+def taken_per_line(uow, order: Order) -> dict[int, LineAmounts]:
+    """What the order's live invoices already took, per order line."""
+    taken: dict[int, LineAmounts] = {}
+    for inv in uow.invoices.find(order_id=order.id):
+        if inv.status in LIVE:
+            for ln in inv.lines:
+                taken[ln.order_line_id] = taken.get(ln.order_line_id, NOTHING) + ln.amounts
+    return taken
+
+
 def invoice_quantities(ctx: Context, order: Order, quantities: dict[int, Decimal],
                        delivery: Delivery | None = None) -> Invoice:
     """A draft invoice for these quantities of the order's lines, rounded cumulatively per line."""
     invoice = Invoice(order_id=order.id, delivery_id=delivery.id if delivery else None, currency=order.currency,
                       account_id=order.account_id, owner_id=order.owner_id)
+    taken = taken_per_line(ctx.uow, order) if any(ln.invoiced_quantity for ln in order.lines) else {}
     for line in order.lines:
         qty = quantities.get(line.id, ZERO)
         if qty <= 0:
@@ -43,7 +59,8 @@ def invoice_quantities(ctx: Context, order: Order, quantities: dict[int, Decimal
         inv_line = InvoiceLine(order_line_id=line.id, **line.copy_terms())
         inv_line.quantity = qty
         inv_line.set_amounts(cumulative_amounts(line.invoiced_quantity, qty, line.unit_price,
-                                                line.discount_percent, line.tax_rate, order.currency))
+                                                line.discount_percent, line.tax_rate, order.currency,
+                                                taken=taken.get(line.id, NOTHING)))
         line.invoiced_quantity += qty
         invoice.lines.append(inv_line)
     invoice.retotal()
@@ -79,6 +96,8 @@ def issue_invoice(ctx: Context, invoice_id: int, *, due_date: date | None = None
     # counter back with everything else, so the series stays gapless.
     invoice.number = ctx.uow.numbers.next("invoice", invoice.issue_date.year)
     LIFECYCLE.fire(invoice, "issue", ctx)
+    if invoice.amount_due <= 0:  # e.g. free goods: nothing will ever be paid, so it is settled now
+        LIFECYCLE.fire(invoice, "pay", ctx, reason="nothing to pay")
     return invoice
 
 
@@ -95,9 +114,11 @@ def void_invoice(ctx: Context, invoice_id: int, reason: str, *, expected_version
 
 @operation
 def record_payment(ctx: Context, invoice_id: int, amount, *, paid_at: date | None = None,
-                   reference: str | None = None, currency: str | None = None) -> tuple[Payment, Invoice]:
+                   reference: str | None = None, currency: str | None = None,
+                   expected_version: int | None = None) -> tuple[Payment, Invoice]:
     """Apply a payment; never more than is due, and only in the invoice's currency."""
     invoice: Invoice = require(ctx.uow.invoices, invoice_id, "invoice", "invoiceId", lock=True)
+    check_version(invoice, expected_version)
     if currency is not None and check_currency(currency) != invoice.currency:
         raise DomainError(ErrorCode.CURRENCY_MISMATCH,
                           f"{invoice} is in {invoice.currency}, not {currency}", "currency")
@@ -108,7 +129,8 @@ def record_payment(ctx: Context, invoice_id: int, amount, *, paid_at: date | Non
     LIFECYCLE.check_source(invoice, "pay")
     if value > invoice.amount_due:
         raise DomainError(ErrorCode.OVER_PAYMENT,
-                          f"{invoice} has {invoice.amount_due} {invoice.currency} due; {value} is too much", "amount")
+                          f"{invoice} has {round_money(invoice.amount_due, invoice.currency)} {invoice.currency} due; "
+                          f"{value} is too much", "amount")
     payment = Payment(invoice_id=invoice.id, amount=value, currency=invoice.currency,
                       paid_at=paid_at or ctx.today, reference=reference, recorded_by_id=ctx.actor_id,
                       created_at=ctx.now, updated_at=ctx.now)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from ..domain.errors import DomainError, ErrorCode, invalid
-from ..domain.money import ZERO, check_currency, money_amount
+from ..domain.money import ZERO, check_currency, money_amount, round_money
 from ..domain.opportunity import Opportunity
 from ..domain.status import OpportunityStatus as S
 from ..domain.status import OrderStatus
@@ -72,11 +72,12 @@ def update_opportunity(ctx: Context, opportunity_id: int, *, expected_version: i
     for key in changes:
         if key not in EDITABLE:
             raise invalid(f"{key} cannot be changed", key)
-    if "currency" in changes and changes["currency"] != opp.currency:
+    if "currency" in changes and check_currency(changes["currency"]) != opp.currency:
         if has_documents(ctx.uow, opp):
             raise DomainError(ErrorCode.CURRENCY_MISMATCH,
                               "the currency is fixed once the opportunity has quotes or orders", "currency")
         opp.currency = check_currency(changes["currency"])
+        opp.amount = round_money(opp.amount, opp.currency)
     if "amount" in changes:
         if opp.status != S.OPEN:
             raise invalid("the amount of a won or lost opportunity comes from its orders", "amount")

@@ -164,9 +164,10 @@ def _uninvoiced(order: Order) -> dict[int, Decimal]:
 
 
 @operation
-def convert_order_to_invoice(ctx: Context, order_id: int) -> Invoice:
+def convert_order_to_invoice(ctx: Context, order_id: int, *, expected_version: int | None = None) -> Invoice:
     """A draft invoice for everything delivered and not yet invoiced."""
     order: Order = require(ctx.uow.orders, order_id, "order", "orderId", lock=True)
+    check_version(order, expected_version)
     if order.status == S.CANCELED:
         raise DomainError(ErrorCode.INVALID_TRANSITION, f"{order} is canceled", "orderId")
     quantities = _uninvoiced(order)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from ..domain.errors import DomainError, ErrorCode, invalid
-from ..domain.money import to_decimal
+from ..domain.lines import input_number
 from ..domain.opportunity import Stage
 from ..domain.parties import Account, Contact
 from ..domain.text import check_lengths
@@ -17,8 +17,7 @@ CONTACT_FIELDS = ("name", "email", "phone", "account_id")
 def _stamp(ctx: Context, record: Account | Contact) -> None:
     record.created_at = record.created_at or ctx.now
     record.updated_at = ctx.now
-    if record.owner_id is None:
-        record.owner_id = ctx.actor_id
+    record.owner_id = ctx.owner(record.owner_id)
 
 
 def build_account(ctx: Context, name: str, **fields) -> Account:
@@ -91,10 +90,7 @@ def update_contact(ctx: Context, contact_id: int, *, expected_version: int | Non
 
 
 def _probability(value, field: str = "probability") -> Decimal:
-    prob = to_decimal(value, field)
-    if not Decimal(0) <= prob <= Decimal(100):
-        raise invalid("probability must be between 0 and 100", field)
-    return prob
+    return input_number(value, field, low=Decimal(0), high=Decimal(100))
 
 
 def stages_in_order(uow) -> list[Stage]:
@@ -114,7 +110,7 @@ def create_stage(ctx: Context, name: str, probability, sequence: int | None = No
 @operation
 def update_stage(ctx: Context, stage_id: int, *, name: str | None = None, probability=None,
                  active: bool | None = None) -> Stage:
-    stage = require(ctx.uow.stages, stage_id, "stage", "stageId")
+    stage = require(ctx.uow.stages, stage_id, "stage", "stageId", lock=True)
     if name is not None:
         stage.name = require_text(name, "name", "a stage name")
     if probability is not None:
@@ -133,7 +129,7 @@ def reorder_stages(ctx: Context, stage_ids: list[int]) -> list[Stage]:
         raise DomainError(ErrorCode.VALIDATION, "list every active stage exactly once", "stageIds")
     stages = []
     for position, sid in enumerate(stage_ids, start=1):
-        stage = ctx.uow.stages.get(sid)
+        stage = ctx.uow.stages.get(sid, lock=True)
         stage.sequence, stage.updated_at = position * 10, ctx.now
         stages.append(stage)
     return stages

@@ -56,10 +56,11 @@ def _statements(mapping: Mapping) -> dict:
 class Tracked:
     """A loaded or inserted object and the row (a tuple in column order) it was last written or read as."""
 
-    __slots__ = ("obj", "row", "lines")
+    __slots__ = ("obj", "row", "lines", "bumped")
 
-    def __init__(self, obj, row: tuple, lines: dict[int, tuple] | None = None):
+    def __init__(self, obj, row: tuple, lines: dict[int, tuple] | None = None, bumped: bool = False):
         self.obj, self.row, self.lines = obj, row, lines
+        self.bumped = bumped  # one transaction moves a version once, however often it writes
 
 
 def _params(mapping: Mapping, row: tuple) -> dict:
@@ -135,6 +136,14 @@ class SqlActivityLog(SqlRepository[Activity]):
         self.write()
         return super().find_in(attribute, values)
 
+    def find_any(self, **equals: Any) -> list[Activity]:
+        self.write()
+        return super().find_any(**equals)
+
+    def get(self, ident: int, *, lock: bool = False) -> Activity | None:
+        self.write()
+        return super().get(ident, lock=lock)
+
 
 REPOSITORIES = {
     "users": User, "accounts": Account, "contacts": Contact, "leads": Lead, "stages": Stage,
@@ -198,8 +207,13 @@ class SqlUnitOfWork:
     @staticmethod
     def _domain_error(exc: BaseException) -> DomainError | None:
         """The domain error a database failure stands for, if it stands for one."""
-        if isinstance(exc, IntegrityError) and "immutable" in str(exc.orig).lower():
+        if not isinstance(exc, IntegrityError):
+            return None
+        message = str(exc.orig).lower()
+        if "immutable" in message:
             return DomainError(ErrorCode.INVALID_TRANSITION, "issued invoices are immutable")
+        if "foreign key" in message:  # operations check references first; this is the safety net
+            return DomainError(ErrorCode.NOT_FOUND, "a record it refers to does not exist")
         return None
 
     # -- reading -----------------------------------------------------------------------------
@@ -267,7 +281,7 @@ class SqlUnitOfWork:
         obj.id = self.connection.execute(_statements(mapping)["insert"], _params(mapping, mapping.values(obj))
                                          ).scalar_one()
         tracked = self._tracked[(mapping.cls, obj.id)] = Tracked(obj, mapping.values(obj),
-                                                                 {} if mapping.lines else None)
+                                                                 {} if mapping.lines else None, bumped=True)
         self._locked.add((mapping.cls, obj.id))
         if mapping.lines:
             self._insert_lines(mapping, tracked, [ln for ln in obj.lines])
@@ -324,8 +338,9 @@ class SqlUnitOfWork:
         at = mapping.version_at
         if at is not None:
             params["_version"] = tracked.row[at]
-            obj.version = params["version"] = tracked.row[at] + 1
+            obj.version = params["version"] = tracked.row[at] + (0 if tracked.bumped else 1)
             current = mapping.values(obj)
+            tracked.bumped = True
         result = self.connection.execute(_statements(mapping)["update"], params)
         if result.rowcount != 1:
             if at is not None:

@@ -21,7 +21,8 @@ branch_labels = None
 depends_on = None
 
 
-# What may never change on an invoice once it is issued (status and payments still move).
+# What may never change on an invoice once it is issued (status and payments still move, but never
+# back to draft, which would reopen it for editing).
 _FROZEN = ("number", "currency", "order_id", "subtotal", "discount_total", "tax_total", "total",
            "issue_date", "due_date", "account_id")
 _CHANGED = " OR ".join(f"NEW.{c} IS DISTINCT FROM OLD.{c}" for c in _FROZEN)
@@ -30,7 +31,7 @@ _MESSAGE = "issued invoices are immutable"
 IMMUTABLE_INVOICES = {
     "sqlite": [
         f"""CREATE TRIGGER invoices_immutable BEFORE UPDATE ON invoices
-            WHEN OLD.status <> 'draft' AND ({_CHANGED.replace('IS DISTINCT FROM', 'IS NOT')})
+            WHEN OLD.status <> 'draft' AND (NEW.status = 'draft' OR {_CHANGED.replace('IS DISTINCT FROM', 'IS NOT')})
             BEGIN SELECT RAISE(ABORT, '{_MESSAGE}'); END""",
         f"""CREATE TRIGGER invoices_undeletable BEFORE DELETE ON invoices
             WHEN OLD.number IS NOT NULL BEGIN SELECT RAISE(ABORT, '{_MESSAGE}'); END""",
@@ -45,7 +46,7 @@ IMMUTABLE_INVOICES = {
               IF TG_OP = 'DELETE' AND OLD.number IS NOT NULL THEN
                 RAISE EXCEPTION '{_MESSAGE}' USING ERRCODE = 'integrity_constraint_violation';
               END IF;
-              IF TG_OP = 'UPDATE' AND OLD.status <> 'draft' AND ({_CHANGED}) THEN
+              IF TG_OP = 'UPDATE' AND OLD.status <> 'draft' AND (NEW.status = 'draft' OR {_CHANGED}) THEN
                 RAISE EXCEPTION '{_MESSAGE}' USING ERRCODE = 'integrity_constraint_violation';
               END IF;
               IF TG_OP = 'DELETE' THEN RETURN OLD; END IF;
