@@ -37,17 +37,12 @@ STALE = "was changed by someone else since it was read: reload it"
 def _statements(mapping: Mapping) -> dict:
     """Prebuilt statements per table, so SQLAlchemy's compiled cache is hit without rebuilding them."""
     table = mapping.table
-    data = [c for c in mapping.columns if c != "id"]
-    where = table.c.id == bindparam("_id")
-    if mapping.versioned:
-        where = and_(where, table.c.version == bindparam("_version"))
     return {
         "get": mapping.by_id(lock=False),
         "lock": mapping.by_id(lock=True),
         "insert": insert(table).returning(table.c.id, sort_by_parameter_order=True),
         "insert_many": (insert(table).returning(table.c.id, table.c[mapping.natural_key])
                         if mapping.natural_key else None),
-        "update": update(table).where(where).values({c: bindparam(c) for c in data}),
         "delete": delete(table).where(table.c.id.in_(bindparam("ids", expanding=True))),
         "lines": mapping.lines_of() if mapping.lines else None,
     }
@@ -61,6 +56,21 @@ class Tracked:
     def __init__(self, obj, row: tuple, lines: dict[int, tuple] | None = None, bumped: bool = False):
         self.obj, self.row, self.lines = obj, row, lines
         self.bumped = bumped  # one transaction moves a version once, however often it writes
+
+
+def _changes(mapping: Mapping, row: tuple, before: tuple) -> dict:
+    """The columns whose values differ from the snapshot: only they are written."""
+    return {c: new for c, new, old in zip(mapping.columns, row, before, strict=True) if new != old and c != "id"}
+
+
+@lru_cache(maxsize=4096)
+def _update(mapping: Mapping, names: tuple[str, ...]):
+    """UPDATE … SET <these columns> WHERE id = :_id [AND version = :_version], built once per column set."""
+    table = mapping.table
+    where = table.c.id == bindparam("_id")
+    if mapping.versioned:
+        where = and_(where, table.c.version == bindparam("_version"))
+    return update(table).where(where).values({c: bindparam(c) for c in names})
 
 
 def _params(mapping: Mapping, row: tuple) -> dict:
@@ -333,7 +343,7 @@ class SqlUnitOfWork:
             changed = True
         if not changed:
             return
-        params = _params(mapping, current)
+        params = _changes(mapping, current, tracked.row)
         params["_id"] = obj.id
         at = mapping.version_at
         if at is not None:
@@ -341,7 +351,11 @@ class SqlUnitOfWork:
             obj.version = params["version"] = tracked.row[at] + (0 if tracked.bumped else 1)
             current = mapping.values(obj)
             tracked.bumped = True
-        result = self.connection.execute(_statements(mapping)["update"], params)
+        names = tuple(k for k in params if k[0] != "_")
+        if not names:  # only the lines of an unversioned document changed
+            tracked.row = current
+            return
+        result = self.connection.execute(_update(mapping, names), params)
         if result.rowcount != 1:
             if at is not None:
                 obj.version = tracked.row[at]
@@ -352,7 +366,7 @@ class SqlUnitOfWork:
         """Insert, update and delete the document's lines; True if any changed."""
         lines = mapping.lines
         stmts = _statements(lines)
-        new, seen, updates = [], set(), []
+        new, seen, updates = [], set(), {}
         for line in owner.obj.lines:
             if line.id is None or line.id not in owner.lines:
                 new.append(line)
@@ -360,10 +374,11 @@ class SqlUnitOfWork:
             seen.add(line.id)
             row = lines.values(line)
             if row != owner.lines[line.id]:
-                updates.append({**_params(lines, row), "_id": line.id})
+                change = _changes(lines, row, owner.lines[line.id])
+                updates.setdefault(tuple(change), []).append({**change, "_id": line.id})
                 owner.lines[line.id] = row
-        if updates:
-            self.connection.execute(stmts["update"], updates)
+        for names, rows in updates.items():  # one executemany per set of changed columns
+            self.connection.execute(_update(lines, names), rows)
         gone = [ident for ident in owner.lines if ident not in seen]
         if gone:
             self.connection.execute(stmts["delete"], {"ids": gone})
