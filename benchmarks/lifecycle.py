@@ -15,8 +15,8 @@
 2. µs per allowed-actions check: one document of each type, loaded from that database inside an open unit
    of work, in a state where its lifecycle has guarded routes; `LIFECYCLES[kind].allowed(doc, ctx)` timed
    with timeit; reported: median µs per check over the timeit repeats. The SQL statements one check issues
-   are counted: guards that query the store (opportunity `no_live_order`, quote `opportunity_not_lost`)
-   run against the real database through that open unit of work.
+   are counted: a guard that may query the store (quote `opportunity_not_lost`, unless the opportunity
+   is already loaded) runs against the real database through that open unit of work.
 
 Targets: ≥ 100 lifecycles/s on SQLite per process; < 50 µs per allowed-actions check.
 """
@@ -164,7 +164,7 @@ def documents_for_checks(uow) -> dict[str, tuple[str, int]]:
     _, _, to_accept = _sent_quote(uow)
     accepted = order.convert_quote_to_order(uow, to_accept.id)   # order open: deliver ×2 guards, cancel
     full = lifecycle(uow)                                        # opportunity won with a live order:
-    #                                                              reopen (no_live_order → store);
+    #                                                              reopen (no_live_order: the live order count);
     #                                                              invoice issued, unpaid: pay ×2, void
     return {
         "lead": ("leads", fresh_lead.id),
@@ -359,7 +359,7 @@ def report(results: list[BackendResult]) -> None:
         if store:
             print(f"   * guards that query the store: {'; '.join(f'{c.kind} ' + ', '.join(c.store_guards) for c in store)}"
                   f". Measured with a real unit of work open on the {res.name} database:")
-            print("     those checks include the SQL round trips (SQL/check), each with the session's autoflush.")
+            print("     those checks include the SQL round trips (SQL/check), each after the unit of work writes its pending changes.")
 
 
 def postgres_url(cli_value: str | None) -> str | None:

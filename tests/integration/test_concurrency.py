@@ -393,7 +393,7 @@ def test_a_stale_detached_document_written_back_is_conflict(engine, story, actor
     a = SqlUnitOfWork(engine)
     with a:
         stale = a.quotes.get(quote.id)
-        a.commit()  # kept in memory, loaded, after its transaction (expire_on_commit=False)
+        a.commit()  # a plain dataclass, still usable after its transaction
     quote_ops.update_quote(SqlUnitOfWork(engine), quote.id, terms="newer", actor=actor)
 
     with a:
@@ -409,7 +409,7 @@ def test_a_stale_detached_document_written_back_is_conflict(engine, story, actor
 
 
 def test_a_row_changed_between_read_and_write_is_conflict(engine, story, actor):
-    """The version_id_col check: the UPDATE matches no row, and StaleDataError becomes CONFLICT."""
+    """The version check: the UPDATE matches no row at the version read, and that is CONFLICT."""
     quote = story.draft_quote()
     a = SqlUnitOfWork(engine)
     with a:
@@ -426,7 +426,7 @@ def test_a_row_changed_between_read_and_write_is_conflict(engine, story, actor):
         assert err.value.code == ErrorCode.CONFLICT
 
 
-def test_a_stale_row_met_by_an_autoflush_is_conflict_too(engine, story, actor):
+def test_a_stale_row_met_by_a_flush_before_a_query_is_conflict_too(engine, story, actor):
     """A flush that a query starts (not an explicit flush or commit) detects the stale row as well."""
     opp = story.opportunity()
     uow = SqlUnitOfWork(engine)
@@ -437,7 +437,7 @@ def test_a_stale_row_met_by_an_autoflush_is_conflict_too(engine, story, actor):
             # someone else's write, before ours is flushed
             uow.connection.execute(text("UPDATE opportunities SET version = version + 1 WHERE id = :id"),
                                    {"id": opp.id})
-            uow.accounts.find(name="anything")  # autoflush: the UPDATE matches no row at the old version
+            uow.accounts.find(name="anything")  # pending changes are written first: the UPDATE matches no row
     assert err.value.code == ErrorCode.CONFLICT
 
 
@@ -467,7 +467,7 @@ def test_an_edit_made_on_a_stale_read_is_conflict(kind, engine, story, actor):
     """Client A read version v; client B commits an edit; A's edit (expecting v) is CONFLICT.
 
     Edits lock their row before checking the version, so B can no longer slip in between A's read
-    and A's write (which used to leak a raw StaleDataError from an autoflush on PostgreSQL).
+    and A's write.
     """
     account = record_ops.create_account(SqlUnitOfWork(engine), "Globex", actor=actor)
     doc, a_edits, b_edits = _record_to_edit(kind, engine, story, actor, account.id)

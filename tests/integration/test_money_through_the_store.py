@@ -44,7 +44,7 @@ def read(uow, load):
     """Load documents in a transaction of their own and keep them usable after it.
 
     Leaving a unit of work rolls back, and a rollback expires what the session loaded; committing a
-    read-only transaction writes nothing and keeps the loaded values (expire_on_commit=False).
+    read-only transaction writes nothing and keeps the loaded values (they are plain dataclasses).
     """
     with uow:
         result = load(uow)
