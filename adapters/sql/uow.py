@@ -90,8 +90,10 @@ class SqlRepository(Generic[T]):
         return obj
 
     def find(self, *, order_by: str | None = None, **equals: Any) -> list[T]:
-        query = _query(self.mapping, "all", tuple(sorted(equals)), order_by or "id")
-        return self.uow.load_many(self.mapping, query, equals)
+        given = {k: v for k, v in equals.items() if v is not None}
+        missing = tuple(sorted(k for k, v in equals.items() if v is None))  # matched with IS NULL
+        query = _query(self.mapping, "all", tuple(sorted(given)), order_by or "id", missing)
+        return self.uow.load_many(self.mapping, query, given)
 
     def find_in(self, attribute: str, values: Iterable[Any]) -> list[T]:
         query = _query(self.mapping, "in", (attribute,), "id")
@@ -105,7 +107,7 @@ class SqlRepository(Generic[T]):
 
 
 @lru_cache(maxsize=1024)
-def _query(mapping: Mapping, how: str, names: tuple[str, ...], order_by: str):
+def _query(mapping: Mapping, how: str, names: tuple[str, ...], order_by: str, missing: tuple[str, ...] = ()):
     """A SELECT per (table, kind of match, attributes), built once and reused with new values."""
     table = mapping.table
     if how == "in":
@@ -114,6 +116,7 @@ def _query(mapping: Mapping, how: str, names: tuple[str, ...], order_by: str):
         tests = [table.c[n] == bindparam(n) for n in names]
     if how == "any":
         tests = [or_(*tests)]
+    tests += [table.c[n].is_(None) for n in missing]
     return select(table).where(*tests).order_by(table.c[order_by])
 
 

@@ -127,3 +127,11 @@ def test_each_transaction_starts_from_what_is_stored(story, engine):
         first.commit()
     with second:
         assert second.opportunities.get(opp.id).title == "from the first"
+
+
+def test_finding_by_a_missing_value_matches_rows_where_it_is_missing(story, uow):
+    with_phone = story.lead(phone="+49 30 1234567")
+    without = story.lead(phone=None)
+    with uow:
+        found = {lead.id for lead in uow.leads.find(phone_key=None)}
+    assert without.id in found and with_phone.id not in found
