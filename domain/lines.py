@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import ClassVar
 
 from .base import Entity
 from .errors import invalid
@@ -63,6 +64,8 @@ def parse_lines(raw_lines, field: str = "lines") -> list[LineInput]:
 
 @dataclass(kw_only=True, eq=False)
 class PricedLine(Entity):
+    #: The document's currency, set by whoever shows the line (lines are stored without it).
+    currency: ClassVar[str | None] = None
     sequence: int = 0
     description: str
     product_code: str | None = None

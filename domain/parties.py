@@ -43,3 +43,13 @@ class Contact(Record):
 
     def rekey(self) -> None:
         self.email_key, self.phone_key = email_key(self.email), phone_key(self.phone)
+
+
+@dataclass(kw_only=True, eq=False)
+class ApiToken(Record):
+    """A bearer token of a user. Only its SHA-256 is stored; the token itself is shown once."""
+
+    user_id: int
+    token_hash: str
+    label: str | None = None
+    revoked: bool = False

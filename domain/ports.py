@@ -4,11 +4,13 @@ from __future__ import annotations
 from typing import Any, Generic, Iterable, Protocol, TypeVar
 
 from .activity import Activity
+from .idempotency import IdempotencyStore
 from .invoice import Invoice, Payment
 from .lead import Lead
 from .opportunity import Opportunity, Stage
 from .order import Delivery, Order
-from .parties import Account, Contact, User
+from .parties import Account, ApiToken, Contact, User
+from .query import Filter, PageSpec
 from .quote import Quote
 
 T = TypeVar("T")
@@ -29,6 +31,15 @@ class Repository(Protocol, Generic[T]):
 
     def find_any(self, **equals: Any) -> list[T]:
         """Records where at least one of the attributes equals its value (None values are skipped)."""
+
+    def page(self, spec: PageSpec) -> tuple[list[T], bool]:
+        """One keyset page of records matching the filter, and whether more follow."""
+
+    def count(self, spec: PageSpec) -> int:
+        """How many records match the filter of spec (its position and limit ignored)."""
+
+    def totals(self, flt: Filter, group_by: tuple[str, ...], sum_of: str) -> list[tuple]:
+        """Rows of (*group values, count, exact sum of `sum_of`) over the records matching flt."""
 
 
 class NumberSeries(Protocol):
@@ -54,7 +65,9 @@ class UnitOfWork(Protocol):
     invoices: Repository[Invoice]
     payments: Repository[Payment]
     activities: Repository[Activity]
+    tokens: Repository[ApiToken]
     numbers: NumberSeries
+    idempotency: IdempotencyStore
 
     def __enter__(self) -> UnitOfWork: ...
 

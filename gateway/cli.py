@@ -54,6 +54,30 @@ def cmd_diagrams(args) -> int:
     return 0
 
 
+def cmd_serve(args) -> int:
+    from .server import serve
+    from .settings import Settings
+    cors = tuple(o.strip() for o in args.cors_origins.split(",") if o.strip()) if args.cors_origins else None
+    settings = Settings.from_env(database_url=args.database_url, host=args.host, port=args.port,
+                                 workers=args.workers, cors_origins=cors,
+                                 graphql_ide=False if args.no_ide else None,
+                                 introspection=False if args.no_introspection else None)
+    serve(settings)
+    return 0
+
+
+def cmd_token_create(args) -> int:
+    from ..statemachine.users import create_token
+    engine = install(database_url(args))
+    try:
+        user, token = create_token(SqlUnitOfWork(engine), args.user, args.role, args.label)
+    finally:
+        engine.dispose()
+    print(f"token for {user.name} ({user.role}), shown only this once:", file=sys.stderr)
+    print(token)
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="salesflow", description="The salesflow sales module.")
     sub = p.add_subparsers(dest="command", required=True)
@@ -63,6 +87,23 @@ def parser() -> argparse.ArgumentParser:
     d = sub.add_parser("demo", help="play the whole seed story on a fresh database and print it")
     d.add_argument("--database-url", help="a database to play it on (default: a temporary SQLite file)")
     d.set_defaults(run=cmd_demo)
+    s = sub.add_parser("serve", help="migrate if needed and serve GraphQL on /graphql")
+    s.add_argument("--host", help="default: $SALESFLOW_HOST or 127.0.0.1")
+    s.add_argument("--port", type=int, help="default: $SALESFLOW_PORT or 8000")
+    s.add_argument("--database-url", help=f"default: ${ENV_DATABASE_URL} or {DEFAULT_URL}")
+    s.add_argument("--workers", type=int, help="worker processes (default: $SALESFLOW_WORKERS or 1)")
+    s.add_argument("--cors-origins", help="comma-separated origins allowed to call from a browser")
+    s.add_argument("--no-ide", action="store_true", help="do not serve the GraphiQL IDE")
+    s.add_argument("--no-introspection", action="store_true", help="refuse introspection (and field suggestions)")
+    s.set_defaults(run=cmd_serve)
+    t = sub.add_parser("token", help="bearer tokens")
+    tsub = t.add_subparsers(dest="token_command", required=True)
+    tc = tsub.add_parser("create", help="create a token (and the user, if new); prints it once")
+    tc.add_argument("--user", required=True)
+    tc.add_argument("--role", required=True, help="sales_rep, sales_manager, accountant, integration or admin")
+    tc.add_argument("--label", help="what the token is for")
+    tc.add_argument("--database-url", help=f"default: ${ENV_DATABASE_URL} or {DEFAULT_URL}")
+    tc.set_defaults(run=cmd_token_create)
     g = sub.add_parser("diagrams", help="write a mermaid state diagram per lifecycle")
     g.add_argument("--output", default="docs/lifecycle.md")
     g.add_argument("--readme", default="README.md", help="a README with lifecycle markers to refresh")

@@ -1,1 +1,1 @@
-"""The GraphQL schema (strawberry). It calls statemachine operations and never writes SQL."""
+"""The GraphQL schema (strawberry): one folder per document with its types, inputs and mutations."""

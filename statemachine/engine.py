@@ -15,9 +15,13 @@ from typing import Callable, Iterable
 
 from transitions import Machine
 
+import json
+
+from ..domain.access import OWNER_SCOPED_ROLES
 from ..domain.activity import Activity
 from ..domain.base import Document
 from ..domain.errors import DomainError, ErrorCode
+from ..domain.idempotency import IdempotencyRecord, check_replay
 from ..domain.parties import User
 from ..domain.text import check_lengths
 from ..domain.ports import UnitOfWork
@@ -53,10 +57,29 @@ class Context:
             document_type=doc.kind_name, document_id=doc.id, trigger=trigger,
             from_state=source, to_state=dest, actor_id=self.actor_id, at=self.now, reason=reason))
 
+    @property
+    def owner_scoped(self) -> bool:
+        """Does the actor see and change only the documents it owns (a sales rep)?"""
+        return self.actor is not None and self.actor.role in OWNER_SCOPED_ROLES
+
+    def sees(self, obj) -> bool:
+        """The owner rule: an owner-scoped actor sees only its own documents (records are shared)."""
+        return not (self.owner_scoped and isinstance(obj, Document) and obj.owner_id != self.actor.id)
+
+    def require(self, repo, ident: int | None, kind: str, field_name: str, *, lock: bool = False):
+        """Load the record a client named, or NOT_FOUND; another owner's document is just as missing."""
+        obj = require(repo, ident, kind, field_name, lock=lock)
+        if not self.sees(obj):
+            raise DomainError(ErrorCode.NOT_FOUND, f"{kind} {ident} does not exist", field_name)
+        return obj
+
     def owner(self, owner_id: int | None) -> int | None:
         """The owner of a new record: the one named (who must exist), else whoever acts."""
-        if owner_id is None:
+        if owner_id is None or (self.owner_scoped and owner_id == self.actor.id):
             return self.actor_id
+        if self.owner_scoped:
+            raise DomainError(ErrorCode.PERMISSION_DENIED, "a sales rep can only own its own documents",
+                              "ownerId")
         if self.uow.users.get(owner_id) is None:
             raise DomainError(ErrorCode.NOT_FOUND, f"user {owner_id} does not exist", "ownerId")
         return owner_id
@@ -170,14 +193,45 @@ class Lifecycle:
                    for r in self._table.get((trigger, doc.status), ()))
 
 
+@dataclass(frozen=True)
+class Once:
+    """An idempotency key for one call: its scope is the actor, its result is encoded as ids."""
+
+    key: str
+    operation: str
+    fingerprint: str
+    encode: Callable[[object], dict]
+
+
+@dataclass(frozen=True)
+class Replay:
+    """What a repeated call returns instead of running again: the first call's encoded result."""
+
+    result: dict
+
+
 def operation(fn: Callable) -> Callable:
-    """Run fn(ctx, …) as one transaction of the given unit of work, committed on success."""
+    """Run fn(ctx, …) as one transaction of the given unit of work, committed on success.
+
+    With `once=Once(...)` the call is idempotent per actor and key: a repeat returns `Replay`.
+    """
 
     @wraps(fn)
-    def run(uow: UnitOfWork, *args, actor: User | None = None, now: datetime | None = None, **kwargs):
+    def run(uow: UnitOfWork, *args, actor: User | None = None, now: datetime | None = None,
+            once: Once | None = None, **kwargs):
         ctx = Context(uow, actor, now or utcnow())
         with uow:
+            record = None
+            if once is not None and actor is not None:
+                record = IdempotencyRecord(user_id=actor.id, key=once.key, operation=once.operation,
+                                           fingerprint=once.fingerprint, created_at=ctx.now)
+                stored = uow.idempotency.claim(record)
+                if stored is not None:
+                    return Replay(check_replay(stored, once.fingerprint))
             result = fn(ctx, *args, **kwargs)
+            if record is not None:
+                record.result = json.dumps(once.encode(result))
+                uow.idempotency.complete(record)
             uow.commit()
         return result
 
@@ -193,7 +247,7 @@ def trigger_operation(lifecycle: Lifecycle, repository: str, trigger: str, *, re
     @operation
     def run(ctx: Context, doc_id: int, reason: str | None = None, *,
             expected_version: int | None = None) -> Document:
-        doc = require(getattr(ctx.uow, repository), doc_id, kind, f"{kind}Id", lock=True)
+        doc = ctx.require(getattr(ctx.uow, repository), doc_id, kind, f"{kind}Id", lock=True)
         check_version(doc, expected_version)
         if reason_required:
             reason = require_text(reason, "reason", "a reason")

@@ -85,7 +85,7 @@ def cancel_draft(ctx: Context, invoice: Invoice, reason: str | None) -> None:
 def issue_invoice(ctx: Context, invoice_id: int, *, due_date: date | None = None,
                   expected_version: int | None = None) -> Invoice:
     """Issue a draft: it takes the next gapless number of its year, in this same transaction."""
-    invoice: Invoice = require(ctx.uow.invoices, invoice_id, "invoice", "invoiceId", lock=True)
+    invoice: Invoice = ctx.require(ctx.uow.invoices, invoice_id, "invoice", "invoiceId", lock=True)
     check_version(invoice, expected_version)
     LIFECYCLE.check_source(invoice, "issue")
     invoice.issue_date = ctx.today
@@ -103,7 +103,7 @@ def issue_invoice(ctx: Context, invoice_id: int, *, due_date: date | None = None
 
 @operation
 def void_invoice(ctx: Context, invoice_id: int, reason: str, *, expected_version: int | None = None) -> Invoice:
-    invoice: Invoice = require(ctx.uow.invoices, invoice_id, "invoice", "invoiceId", lock=True)
+    invoice: Invoice = ctx.require(ctx.uow.invoices, invoice_id, "invoice", "invoiceId", lock=True)
     check_version(invoice, expected_version)
     reason = require_text(reason, "reason", "a reason")
     LIFECYCLE.fire(invoice, "void", ctx, reason)
@@ -117,7 +117,7 @@ def record_payment(ctx: Context, invoice_id: int, amount, *, paid_at: date | Non
                    reference: str | None = None, currency: str | None = None,
                    expected_version: int | None = None) -> tuple[Payment, Invoice]:
     """Apply a payment; never more than is due, and only in the invoice's currency."""
-    invoice: Invoice = require(ctx.uow.invoices, invoice_id, "invoice", "invoiceId", lock=True)
+    invoice: Invoice = ctx.require(ctx.uow.invoices, invoice_id, "invoice", "invoiceId", lock=True)
     check_version(invoice, expected_version)
     if currency is not None and check_currency(currency) != invoice.currency:
         raise DomainError(ErrorCode.CURRENCY_MISMATCH,

@@ -37,7 +37,7 @@ def create_lead(ctx: Context, title: str, owner_id: int | None = None, **fields)
 
 @operation
 def update_lead(ctx: Context, lead_id: int, *, expected_version: int | None = None, **changes) -> Lead:
-    lead = require(ctx.uow.leads, lead_id, "lead", "leadId", lock=True)
+    lead = ctx.require(ctx.uow.leads, lead_id, "lead", "leadId", lock=True)
     check_version(lead, expected_version)
     if lead.status == S.CONVERTED:
         raise DomainError(ErrorCode.ALREADY_CONVERTED, f"{lead} is converted and read-only", "leadId")
@@ -126,7 +126,7 @@ def convert_lead(ctx: Context, lead_id: int, *, account_id: int | None = None, c
     returns the plan (new records without ids) and the duplicates, and writes nothing.
     """
     uow = ctx.uow
-    lead = require(uow.leads, lead_id, "lead", "leadId", lock=not dry_run)
+    lead = ctx.require(uow.leads, lead_id, "lead", "leadId", lock=not dry_run)
     if lead.status == S.CONVERTED:
         raise DomainError(ErrorCode.ALREADY_CONVERTED, f"{lead} was already converted", "leadId")
     LIFECYCLE.check_source(lead, "convert")
@@ -135,14 +135,14 @@ def convert_lead(ctx: Context, lead_id: int, *, account_id: int | None = None, c
     owner = dict(owner_id=lead.owner_id)
 
     if account_id is not None:
-        result.account = require(uow.accounts, account_id, "account", "accountId")
+        result.account = ctx.require(uow.accounts, account_id, "account", "accountId")
     elif create_account and lead.company_name:
         if not (allow_duplicates or dry_run):
             _refuse_duplicate(dups, "account", "accountId")
         result.account = build_account(ctx, lead.company_name, **owner)
 
     if contact_id is not None:
-        result.contact = require(uow.contacts, contact_id, "contact", "contactId")
+        result.contact = ctx.require(uow.contacts, contact_id, "contact", "contactId")
     elif create_contact and (lead.contact_name or lead.email):
         if not (allow_duplicates or dry_run):
             _refuse_duplicate(dups, "contact", "contactId")

@@ -33,7 +33,7 @@ def build_opportunity(ctx: Context, title: str, *, stage_id: int | None = None, 
                       **fields) -> Opportunity:
     """A new open opportunity on the given (or the first) stage, not yet stored."""
     if stage_id is not None:
-        stage = require(ctx.uow.stages, stage_id, "stage", "stageId")
+        stage = ctx.require(ctx.uow.stages, stage_id, "stage", "stageId")
     else:
         stages = stages_in_order(ctx.uow)
         stage = stages[0] if stages else None
@@ -48,9 +48,9 @@ def create_opportunity(ctx: Context, title: str, *, account_id: int | None = Non
                        currency: str | None = None, amount=None, owner_id: int | None = None,
                        expected_close=None) -> Opportunity:
     if account_id is not None:
-        require(ctx.uow.accounts, account_id, "account", "accountId")
+        ctx.require(ctx.uow.accounts, account_id, "account", "accountId")
     if contact_id is not None:
-        require(ctx.uow.contacts, contact_id, "contact", "contactId")
+        ctx.require(ctx.uow.contacts, contact_id, "contact", "contactId")
     opp = build_opportunity(ctx, title, stage_id=stage_id, currency=currency, account_id=account_id,
                             contact_id=contact_id, owner_id=owner_id, expected_close=expected_close)
     if amount is not None:
@@ -67,7 +67,7 @@ def has_documents(uow, opp: Opportunity) -> bool:
 @operation
 def update_opportunity(ctx: Context, opportunity_id: int, *, expected_version: int | None = None,
                        **changes) -> Opportunity:
-    opp = require(ctx.uow.opportunities, opportunity_id, "opportunity", "opportunityId", lock=True)
+    opp = ctx.require(ctx.uow.opportunities, opportunity_id, "opportunity", "opportunityId", lock=True)
     check_version(opp, expected_version)
     for key in changes:
         if key not in EDITABLE:
@@ -87,7 +87,7 @@ def update_opportunity(ctx: Context, opportunity_id: int, *, expected_version: i
     for key in ("account_id", "contact_id"):
         if changes.get(key) is not None:
             repo = ctx.uow.accounts if key == "account_id" else ctx.uow.contacts
-            require(repo, changes[key], key.removesuffix("_id"), "accountId" if key == "account_id" else "contactId")
+            ctx.require(repo, changes[key], key.removesuffix("_id"), "accountId" if key == "account_id" else "contactId")
     for key in ("title", "account_id", "contact_id", "expected_close"):
         if key in changes:
             value = changes[key]
@@ -99,9 +99,9 @@ def update_opportunity(ctx: Context, opportunity_id: int, *, expected_version: i
 @operation
 def move_opportunity_stage(ctx: Context, opportunity_id: int, stage_id: int, *,
                            expected_version: int | None = None) -> Opportunity:
-    opp = require(ctx.uow.opportunities, opportunity_id, "opportunity", "opportunityId", lock=True)
+    opp = ctx.require(ctx.uow.opportunities, opportunity_id, "opportunity", "opportunityId", lock=True)
     check_version(opp, expected_version)
-    stage = require(ctx.uow.stages, stage_id, "stage", "stageId")
+    stage = ctx.require(ctx.uow.stages, stage_id, "stage", "stageId")
     if not stage.active:
         raise invalid(f"stage {stage.name!r} is archived", "stageId")
     previous = opp.stage_id

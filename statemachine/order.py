@@ -55,7 +55,7 @@ def _place(ctx: Context, opp: Opportunity, order: Order) -> Order:
 
 
 def _opportunity_for_order(ctx: Context, opportunity_id: int, field: str) -> Opportunity:
-    opp = require(ctx.uow.opportunities, opportunity_id, "opportunity", field, lock=True)
+    opp = ctx.require(ctx.uow.opportunities, opportunity_id, "opportunity", field, lock=True)
     if opp.status == OpportunityStatus.LOST:
         raise DomainError(ErrorCode.INVALID_TRANSITION,
                           f"{opp} is lost: reopen it before placing an order", field)
@@ -88,7 +88,7 @@ class Acceptance:
 def convert_quote_to_order(ctx: Context, quote_id: int, *, invoicing_policy=InvoicingPolicy.PER_DELIVERY,
                            expected_version: int | None = None) -> Acceptance:
     """Accept the latest, unexpired revision of a sent quote: it becomes an order."""
-    quote: Quote = require(ctx.uow.quotes, quote_id, "quote", "quoteId", lock=True)
+    quote: Quote = ctx.require(ctx.uow.quotes, quote_id, "quote", "quoteId", lock=True)
     check_version(quote, expected_version)
     policy = parse_policy(invoicing_policy)
     if quote.status == QuoteStatus.ACCEPTED:
@@ -137,7 +137,7 @@ def _delivered_quantities(order: Order, lines) -> dict[int, Decimal]:
 def record_delivery(ctx: Context, order_id: int, lines, *, delivered_at: datetime | None = None,
                     expected_version: int | None = None) -> DeliveryResult:
     """Record one delivery stage; under PER_DELIVERY it makes that stage's draft invoice."""
-    order: Order = require(ctx.uow.orders, order_id, "order", "orderId", lock=True)
+    order: Order = ctx.require(ctx.uow.orders, order_id, "order", "orderId", lock=True)
     check_version(order, expected_version)
     LIFECYCLE.check_source(order, "deliver")
     wanted = _delivered_quantities(order, lines)
@@ -166,7 +166,7 @@ def _uninvoiced(order: Order) -> dict[int, Decimal]:
 @operation
 def convert_order_to_invoice(ctx: Context, order_id: int, *, expected_version: int | None = None) -> Invoice:
     """A draft invoice for everything delivered and not yet invoiced."""
-    order: Order = require(ctx.uow.orders, order_id, "order", "orderId", lock=True)
+    order: Order = ctx.require(ctx.uow.orders, order_id, "order", "orderId", lock=True)
     check_version(order, expected_version)
     if order.status == S.CANCELED:
         raise DomainError(ErrorCode.INVALID_TRANSITION, f"{order} is canceled", "orderId")
@@ -181,7 +181,7 @@ def convert_order_to_invoice(ctx: Context, order_id: int, *, expected_version: i
 def cancel_order(ctx: Context, order_id: int, reason: str | None = None, *,
                  expected_version: int | None = None) -> Order:
     """Cancel an order with nothing delivered or invoiced; its draft invoices are canceled too."""
-    order: Order = require(ctx.uow.orders, order_id, "order", "orderId", lock=True)
+    order: Order = ctx.require(ctx.uow.orders, order_id, "order", "orderId", lock=True)
     check_version(order, expected_version)
     LIFECYCLE.fire(order, "cancel", ctx, reason)
     order.cancel_reason = reason

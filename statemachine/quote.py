@@ -47,7 +47,7 @@ def convert_opportunity_to_quote(ctx: Context, opportunity_id: int, kind: str = 
                                  lines=None, terms: str | None = None, start_date: date | None = None,
                                  end_date: date | None = None) -> Quote:
     """A new draft quote (revision 0) for an open opportunity."""
-    opp: Opportunity = require(ctx.uow.opportunities, opportunity_id, "opportunity", "opportunityId", lock=True)
+    opp: Opportunity = ctx.require(ctx.uow.opportunities, opportunity_id, "opportunity", "opportunityId", lock=True)
     if opp.status != OpportunityStatus.OPEN:
         raise DomainError(ErrorCode.INVALID_TRANSITION,
                           f"{opp} is {opp.status}: only an open opportunity can be quoted", "opportunityId")
@@ -71,7 +71,7 @@ UNSET = object()
 def update_quote(ctx: Context, quote_id: int, *, lines=None, valid_until=UNSET, terms=UNSET,
                  start_date=UNSET, end_date=UNSET, expected_version: int | None = None) -> Quote:
     """Edit a draft: replace its lines, dates or terms."""
-    quote: Quote = require(ctx.uow.quotes, quote_id, "quote", "quoteId", lock=True)
+    quote: Quote = ctx.require(ctx.uow.quotes, quote_id, "quote", "quoteId", lock=True)
     check_version(quote, expected_version)
     if quote.status != S.DRAFT:
         raise DomainError(ErrorCode.INVALID_TRANSITION, f"{quote} is {quote.status}: only a draft can be edited",
@@ -105,7 +105,7 @@ def refuse_stale(quote: Quote) -> None:
 @operation
 def revise_quote(ctx: Context, quote_id: int, *, expected_version: int | None = None) -> tuple[Quote, Quote]:
     """Supersede a quote with a new draft revision (same number, revision + 1, lines copied)."""
-    old: Quote = require(ctx.uow.quotes, quote_id, "quote", "quoteId", lock=True)
+    old: Quote = ctx.require(ctx.uow.quotes, quote_id, "quote", "quoteId", lock=True)
     check_version(old, expected_version)
     if old.status != S.EXPIRED:
         refuse_stale(old)

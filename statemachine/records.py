@@ -32,7 +32,7 @@ def build_account(ctx: Context, name: str, **fields) -> Account:
 def build_contact(ctx: Context, name: str, **fields) -> Contact:
     """A new contact, not yet stored."""
     if fields.get("account_id") is not None:
-        require(ctx.uow.accounts, fields["account_id"], "account", "accountId")
+        ctx.require(ctx.uow.accounts, fields["account_id"], "account", "accountId")
     check_lengths(fields)
     contact = Contact(name=require_text(name, "name", "a contact name"), **fields)
     contact.rekey()
@@ -55,7 +55,7 @@ def create_account(ctx: Context, name: str, **fields) -> Account:
 
 @operation
 def update_account(ctx: Context, account_id: int, *, expected_version: int | None = None, **changes) -> Account:
-    account = require(ctx.uow.accounts, account_id, "account", "accountId", lock=True)
+    account = ctx.require(ctx.uow.accounts, account_id, "account", "accountId", lock=True)
     check_version(account, expected_version)
     check_lengths(changes)
     for key, value in changes.items():
@@ -75,14 +75,14 @@ def create_contact(ctx: Context, name: str, **fields) -> Contact:
 
 @operation
 def update_contact(ctx: Context, contact_id: int, *, expected_version: int | None = None, **changes) -> Contact:
-    contact = require(ctx.uow.contacts, contact_id, "contact", "contactId", lock=True)
+    contact = ctx.require(ctx.uow.contacts, contact_id, "contact", "contactId", lock=True)
     check_version(contact, expected_version)
     check_lengths(changes)
     for key, value in changes.items():
         if key not in CONTACT_FIELDS:
             raise invalid(f"{key} cannot be changed", key)
         if key == "account_id" and value is not None:
-            require(ctx.uow.accounts, value, "account", "accountId")
+            ctx.require(ctx.uow.accounts, value, "account", "accountId")
         setattr(contact, key, require_text(value, "name", "a contact name") if key == "name" else value)
     contact.rekey()
     contact.updated_at = ctx.now
@@ -110,7 +110,7 @@ def create_stage(ctx: Context, name: str, probability, sequence: int | None = No
 @operation
 def update_stage(ctx: Context, stage_id: int, *, name: str | None = None, probability=None,
                  active: bool | None = None) -> Stage:
-    stage = require(ctx.uow.stages, stage_id, "stage", "stageId", lock=True)
+    stage = ctx.require(ctx.uow.stages, stage_id, "stage", "stageId", lock=True)
     if name is not None:
         stage.name = require_text(name, "name", "a stage name")
     if probability is not None:

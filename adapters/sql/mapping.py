@@ -17,7 +17,7 @@ from ...domain.invoice import Invoice, InvoiceLine, Payment
 from ...domain.lead import Lead
 from ...domain.opportunity import Opportunity, Stage
 from ...domain.order import Delivery, DeliveryLine, Order, OrderLine
-from ...domain.parties import Account, Contact, User
+from ...domain.parties import Account, ApiToken, Contact, User
 from ...domain.quote import Quote, QuoteLine
 from . import tables as t
 
@@ -88,6 +88,7 @@ MAPPINGS: dict[type, Mapping] = {m.cls: m for m in (
     _document(Invoice, t.invoices, InvoiceLine, t.invoice_lines, "invoice_id"),
     Mapping(Payment, t.payments),
     Mapping(Activity, t.activities),
+    Mapping(ApiToken, t.api_tokens),
 )}
 for _m in MAPPINGS.values():
     _m.check()

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from sqlalchemy import (Boolean, CheckConstraint, Column, Date, ForeignKey, Index, Integer, MetaData,
-                        String, Table, Text, UniqueConstraint, true)
+                        String, Table, Text, UniqueConstraint, false, true)
 
 from ...domain.access import ROLES
 from ...domain.status import STATUSES, InvoicingPolicy, QuoteKind
@@ -238,6 +238,24 @@ activities = Table(
     Column("at", UTCDateTime(), nullable=False),
     Column("reason", Text),
     Index("ix_activities_document", "document_type", "document_id"))
+
+api_tokens = Table(
+    "api_tokens", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("user_id", ForeignKey("users.id"), nullable=False, index=True),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    text("label"),
+    Column("revoked", Boolean, nullable=False, server_default=false()),
+    *stamps())
+
+idempotency_keys = Table(
+    "idempotency_keys", metadata,
+    Column("user_id", ForeignKey("users.id"), primary_key=True),
+    Column("key", String(MAX_LENGTH["idempotency_key"]), primary_key=True),
+    Column("operation", String(64), nullable=False),
+    Column("fingerprint", String(64), nullable=False),
+    Column("result", Text),
+    Column("created_at", UTCDateTime(), nullable=False))
 
 number_series = Table(
     "number_series", metadata,

@@ -22,6 +22,10 @@ class ScaledDecimal(TypeDecorator):
     impl = BigInteger
     cache_ok = True
 
+    @property
+    def python_type(self) -> type:
+        return Decimal
+
     def __init__(self, scale: int):
         super().__init__()
         self.scale = scale
@@ -57,6 +61,10 @@ class UTCDateTime(TypeDecorator):
 
     impl = DateTime(timezone=True)
     cache_ok = True
+
+    @property
+    def python_type(self) -> type:
+        return datetime
 
     def process_bind_param(self, value: datetime | None, dialect):
         if value is None:

@@ -22,10 +22,14 @@ from ...domain.invoice import Invoice, Payment
 from ...domain.lead import Lead
 from ...domain.opportunity import Opportunity, Stage
 from ...domain.order import Delivery, Order
-from ...domain.parties import Account, Contact, User
+from ...domain.parties import Account, ApiToken, Contact, User
+from ...domain.query import Filter, PageSpec
 from ...domain.quote import Quote
 from .mapping import MAPPINGS, Mapping
+from .events import notify
+from .idempotency import SqlIdempotencyStore
 from .numbering import SqlNumberSeries
+from .queries import count_query, page_query, totals_query
 from .tables import activities
 
 T = TypeVar("T")
@@ -105,6 +109,21 @@ class SqlRepository(Generic[T]):
             return []
         return self.uow.load_many(self.mapping, _query(self.mapping, "any", tuple(sorted(given)), "id"), given)
 
+    def page(self, spec: PageSpec) -> tuple[list[T], bool]:
+        rows = self.uow.load_many(self.mapping, page_query(self.mapping, spec))
+        return rows[:spec.limit], len(rows) > spec.limit
+
+    def count(self, spec: PageSpec) -> int:
+        self.uow.flush()
+        return self.uow.connection.execute(count_query(self.mapping, spec)).scalar_one()
+
+    def totals(self, flt: Filter, group_by: tuple[str, ...], sum_of: str) -> list[tuple]:
+        self.uow.flush()
+        sum_type = self.mapping.table.c[sum_of].type
+        convert = sum_type.result_processor(self.uow.connection.dialect, None)
+        rows = self.uow.connection.execute(totals_query(self.mapping, flt, group_by, sum_of)).all()
+        return [(*row[:-1], convert(row[-1]) if convert else row[-1]) for row in rows]
+
 
 @lru_cache(maxsize=1024)
 def _query(mapping: Mapping, how: str, names: tuple[str, ...], order_by: str, missing: tuple[str, ...] = ()):
@@ -121,6 +140,7 @@ def _query(mapping: Mapping, how: str, names: tuple[str, ...], order_by: str, mi
 
 
 _APPEND_ACTIVITY = insert(activities)
+_APPEND_ACTIVITY_RETURNING = insert(activities).returning(activities.c.id, sort_by_parameter_order=True)
 _ACTIVITY_FIELDS = [f.name for f in fields(Activity) if f.name != "id"]
 
 
@@ -136,10 +156,19 @@ class SqlActivityLog(SqlRepository[Activity]):
         return obj
 
     def write(self) -> None:
-        if self.pending:
-            self.uow.connection.execute(_APPEND_ACTIVITY, [{n: getattr(a, n) for n in _ACTIVITY_FIELDS}
-                                                           for a in self.pending])
-            self.pending.clear()
+        if not self.pending:
+            return
+        rows = [{n: getattr(a, n) for n in _ACTIVITY_FIELDS} for a in self.pending]
+        connection = self.uow.connection
+        if connection.dialect.name == "postgresql":
+            # The ids go out with NOTIFY, which PostgreSQL delivers when (and only if) this commits.
+            ids = connection.execute(_APPEND_ACTIVITY_RETURNING, rows).scalars().all()
+            for a, ident in zip(self.pending, ids, strict=True):
+                a.id = ident
+            notify(connection, ids)
+        else:
+            connection.execute(_APPEND_ACTIVITY, rows)
+        self.pending.clear()
 
     def find(self, *, order_by: str | None = None, **equals: Any) -> list[Activity]:
         self.write()
@@ -161,15 +190,16 @@ class SqlActivityLog(SqlRepository[Activity]):
 REPOSITORIES = {
     "users": User, "accounts": Account, "contacts": Contact, "leads": Lead, "stages": Stage,
     "opportunities": Opportunity, "quotes": Quote, "orders": Order, "deliveries": Delivery,
-    "invoices": Invoice, "payments": Payment,
+    "invoices": Invoice, "payments": Payment, "tokens": ApiToken,
 }
 
 
 class SqlUnitOfWork:
     """`with uow:` opens a connection and a transaction; commit() or leaving the block ends it."""
 
-    def __init__(self, engine: Engine):
+    def __init__(self, engine: Engine, *, read_only: bool = False):
         self.engine = engine
+        self.read_only = read_only  # on SQLite a reader does not take the write lock
         self.connection: Connection | None = None
         self.series_formats: dict[str, tuple[str, int]] = {}  # number series rarely change: read once
         for name, cls in REPOSITORIES.items():
@@ -181,11 +211,14 @@ class SqlUnitOfWork:
         if self.connection is not None:
             raise RuntimeError("this unit of work is already in a transaction")
         self.connection = self.engine.connect()
+        if self.read_only:
+            self.connection = self.connection.execution_options(sqlite_begin="DEFERRED")
         self.connection.begin()
         self._tracked: dict[tuple[type, int], Tracked] = {}
         self._locked: set[tuple[type, int]] = set()
         self.activities.pending.clear()
         self.numbers = SqlNumberSeries(self.connection, self.series_formats)
+        self.idempotency = SqlIdempotencyStore(self.connection)
         return self
 
     def __exit__(self, exc_type, exc, tb) -> None:

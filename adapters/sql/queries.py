@@ -1,0 +1,101 @@
+"""List queries for the read side: filters, text search and keyset pages (never OFFSET)."""
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from functools import lru_cache
+
+from sqlalchemy import and_, func, or_, select
+
+from ...domain.errors import DomainError, ErrorCode
+from ...domain.query import Filter, PageSpec
+from .mapping import Mapping
+
+#: Which columns a text search looks in, per table.
+SEARCHED = {
+    "leads": ("title", "contact_name", "company_name", "email", "phone"),
+    "accounts": ("name", "email", "phone", "website"),
+    "contacts": ("name", "email", "phone"),
+    "opportunities": ("title",),
+    "quotes": ("number",),
+    "orders": ("number",),
+    "invoices": ("number",),
+}
+#: Filter attribute -> column; applied only where the table has the column.
+_EQUALS = ("owner_id", "stage_id", "account_id", "opportunity_id", "order_id")
+_RANGES = (("created_after", "created_at", ">="), ("created_before", "created_at", "<"),
+           ("updated_after", "updated_at", ">="), ("updated_before", "updated_at", "<"))
+
+
+def _escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def conditions(mapping: Mapping, flt: Filter) -> list:
+    table = mapping.table
+    out = []
+    if flt.statuses:
+        out.append(table.c.status.in_(flt.statuses))
+    for name in _EQUALS:
+        value = getattr(flt, name)
+        if value is not None and name in table.c:
+            out.append(table.c[name] == value)
+    for name, column, op in _RANGES:
+        value = getattr(flt, name)
+        if value is not None:
+            col = table.c[column]
+            out.append(col >= value if op == ">=" else col < value)
+    if flt.search:
+        pattern = f"%{_escape(flt.search.strip())}%"
+        out.append(or_(*(table.c[c].ilike(pattern, escape="\\") for c in SEARCHED.get(table.name, ()))))
+    return out
+
+
+@lru_cache(maxsize=None)
+def _sort_type(mapping: Mapping, column: str) -> type:
+    return mapping.table.c[column].type.python_type
+
+
+def sort_value(mapping: Mapping, column: str, text: str):
+    """A cursor's sort value (text) back as the column's type; VALIDATION if it is not one."""
+    kind = _sort_type(mapping, column)
+    try:
+        if kind is datetime:
+            return datetime.fromisoformat(text)
+        if kind is Decimal:
+            return Decimal(text)
+        return kind(text)
+    except (ValueError, ArithmeticError) as exc:
+        raise DomainError(ErrorCode.VALIDATION, "the cursor is not valid for this list", "after") from exc
+
+
+def page_query(mapping: Mapping, spec: PageSpec):
+    table = mapping.table
+    if spec.order_by not in table.c:
+        raise DomainError(ErrorCode.VALIDATION, f"cannot order by {spec.order_by}", "orderBy")
+    col, ident = table.c[spec.order_by], table.c.id
+    where = conditions(mapping, spec.filter)
+    if spec.after is not None:
+        text, last_id = spec.after
+        value = sort_value(mapping, spec.order_by, text) if spec.order_by != "id" else None
+        if spec.order_by == "id":
+            where.append(ident < last_id if spec.descending else ident > last_id)
+        elif spec.descending:
+            where.append(or_(col < value, and_(col == value, ident < last_id)))
+        else:
+            where.append(or_(col > value, and_(col == value, ident > last_id)))
+    keys = [col.desc(), ident.desc()] if spec.descending else [col, ident]
+    if spec.order_by == "id":
+        keys = keys[:1]
+    return select(table).where(*where).order_by(*keys).limit(spec.limit + 1)
+
+
+def count_query(mapping: Mapping, spec: PageSpec):
+    return select(func.count()).select_from(mapping.table).where(*conditions(mapping, spec.filter))
+
+
+def totals_query(mapping: Mapping, flt: Filter, group_by: tuple[str, ...], sum_of: str):
+    table = mapping.table
+    keys = [table.c[k] for k in group_by]
+    return (select(*keys, func.count(), func.coalesce(func.sum(table.c[sum_of]), 0))
+            .where(*conditions(mapping, flt)).group_by(*keys))

@@ -1,0 +1,35 @@
+"""What a list query asks of a repository: filters, one sort key and a keyset position."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+MAX_PAGE = 100
+DEFAULT_PAGE = 20
+
+
+@dataclass(frozen=True)
+class Filter:
+    statuses: tuple[str, ...] = ()
+    owner_id: int | None = None
+    stage_id: int | None = None
+    account_id: int | None = None
+    opportunity_id: int | None = None
+    order_id: int | None = None
+    search: str | None = None
+    created_after: datetime | None = None
+    created_before: datetime | None = None
+    updated_after: datetime | None = None
+    updated_before: datetime | None = None
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    """A keyset page: rows after `after` (the sort value as text, and the id of the last row seen)."""
+
+    filter: Filter = field(default_factory=Filter)
+    order_by: str = "id"
+    descending: bool = False
+    after: tuple[str, int] | None = None
+    limit: int = DEFAULT_PAGE

@@ -1,0 +1,150 @@
+"""The ASGI app: `/graphql` (POST, GET for queries, WebSocket), `/healthz` and `/readyz`.
+
+GraphQL operations run synchronously in a worker thread: resolvers are plain functions over the
+store, and the event loop stays free for other requests and for subscriptions.
+"""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from functools import partial
+
+import anyio
+import orjson
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route, WebSocketRoute
+from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
+from cross_web import HTTPException
+from strawberry.exceptions import MissingQueryError
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
+from strawberry.types.graphql import OperationType
+
+from ..adapters.sql import SqlUnitOfWork, create_engine
+from ..adapters.sql.events import EventFeed
+from ..adapters.sql.migrate import current_revision, head_revision
+from ..domain.access import default_policy
+from ..schema.core.context import RequestContext, Stores
+from ..schema.schema import build_schema
+from .auth import Authenticator, bearer
+from .broker import Broker
+from .settings import Settings
+
+log = logging.getLogger("salesflow.gateway")
+
+
+class GraphQLView(GraphQL):
+    """strawberry's ASGI view, with our context, bearer auth, orjson, and sync execution in a thread."""
+
+    def __init__(self, schema, *, stores: Stores, auth: Authenticator, broker: Broker, graphql_ide: bool):
+        super().__init__(schema, graphql_ide="graphiql" if graphql_ide else None, allow_queries_via_get=True,
+                         keep_alive=True, keep_alive_interval=15)
+        self.stores, self.auth, self.broker = stores, auth, broker
+        self.policy = default_policy()
+
+    def encode_json(self, data: object) -> bytes:
+        return orjson.dumps(data)
+
+    def decode_json(self, data: str | bytes) -> object:
+        return orjson.loads(data)
+
+    async def get_context(self, request, response) -> RequestContext:
+        ctx = RequestContext(stores=self.stores, policy=self.policy, request=request, broker=self.broker)
+        if request.scope["type"] == "http":
+            token = bearer(request.headers.get("authorization"))
+            ctx.user = await anyio.to_thread.run_sync(self.auth.user, token) if token else None
+            if ctx.user is None:
+                raise HTTPException(401, "a valid bearer token is required (Authorization: Bearer <token>)")
+        return ctx
+
+    async def on_ws_connect(self, context: RequestContext):
+        params = context.connection_params if isinstance(context.connection_params, dict) else {}
+        raw = params.get("Authorization") or params.get("authorization") or params.get("token")
+        token = bearer(raw) if isinstance(raw, str) and " " in raw else raw
+        user = await anyio.to_thread.run_sync(self.auth.user, token) if isinstance(token, str) else None
+        if user is None:
+            raise ConnectionRejectionError({"message": "a valid bearer token is required in connection_init"})
+        context.user = user
+        return None
+
+    async def execute_single(self, request, request_adapter, sub_response, context, root_value, request_data):
+        allowed = OperationType.from_http(request_adapter.method)
+        run = partial(self.schema.execute_sync, request_data.query, root_value=root_value,
+                      variable_values=request_data.variables, context_value=context,
+                      operation_name=request_data.operation_name, allowed_operation_types=allowed,
+                      operation_extensions=request_data.extensions)
+
+        def execute():
+            try:
+                return run()
+            finally:
+                context.loader.close()
+        try:
+            return await anyio.to_thread.run_sync(execute)
+        except InvalidOperationTypeError as exc:  # e.g. a mutation over GET
+            raise HTTPException(400, exc.as_http_error_reason(request_adapter.method)) from exc
+        except CannotGetOperationTypeError as exc:
+            raise HTTPException(400, exc.as_http_error_reason()) from exc
+        except MissingQueryError as exc:
+            raise HTTPException(400, "No GraphQL query found in the request") from exc
+
+
+def create_app(settings: Settings | None = None) -> Starlette:
+    settings = settings or Settings.from_env()
+    engine = create_engine(settings.database_url)
+    stores = Stores(writer=lambda: SqlUnitOfWork(engine), reader=lambda: SqlUnitOfWork(engine, read_only=True))
+    broker = Broker()
+    schema = build_schema(introspection=settings.introspection, max_depth=settings.max_depth,
+                          max_aliases=settings.max_aliases, max_tokens=settings.max_tokens)
+    view = GraphQLView(schema, stores=stores, auth=Authenticator(stores.reader, settings.auth_cache_seconds),
+                       broker=broker, graphql_ide=settings.graphql_ide)
+
+    async def healthz(request: Request) -> JSONResponse:
+        return JSONResponse({"status": "ok"})
+
+    head = head_revision()
+
+    def _ready() -> tuple[bool, str]:
+        revision = current_revision(engine)
+        return revision == head, revision or "none"
+
+    async def readyz(request: Request) -> JSONResponse:
+        try:
+            ok, revision = await anyio.to_thread.run_sync(_ready)
+        except Exception:  # noqa: BLE001 - not ready is an answer, not an error
+            log.exception("readiness check failed")
+            return JSONResponse({"status": "unavailable", "database": "unreachable"}, status_code=503)
+        body = {"status": "ok" if ok else "unavailable", "database": "ok", "migration": revision}
+        return JSONResponse(body, status_code=200 if ok else 503)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app):
+        feed = asyncio.create_task(EventFeed(engine, broker.publish).run())
+        try:
+            yield
+        finally:
+            feed.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await feed
+            engine.dispose()
+
+    middleware = []
+    if settings.cors_origins:
+        middleware.append(Middleware(CORSMiddleware, allow_origins=list(settings.cors_origins),
+                                     allow_methods=["GET", "POST", "OPTIONS"],
+                                     allow_headers=["Authorization", "Content-Type"], max_age=600))
+    app = Starlette(routes=[Route("/graphql", view, methods=["GET", "POST"]), WebSocketRoute("/graphql", view),
+                            Route("/healthz", healthz), Route("/readyz", readyz)],
+                    middleware=middleware, lifespan=lifespan)
+    app.state.engine, app.state.broker, app.state.schema = engine, broker, schema
+    return app
+
+
+def app_from_env() -> Starlette:
+    """uvicorn's factory for worker processes: settings come from SALESFLOW_* variables."""
+    return create_app(Settings.from_env())

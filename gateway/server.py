@@ -1,0 +1,34 @@
+"""`salesflow serve`: migrate if needed, make the first admin on an empty database, run uvicorn."""
+from __future__ import annotations
+
+import os
+import sys
+
+import uvicorn
+
+from ..adapters.sql import SqlUnitOfWork, install
+from ..statemachine.users import bootstrap_admin
+from .settings import Settings
+
+
+def prepare(settings: Settings, out=sys.stdout) -> str | None:
+    """Bring the database to head and load data files; print the first admin's token if one was made."""
+    engine = install(settings.database_url)
+    try:
+        token = bootstrap_admin(SqlUnitOfWork(engine))
+    finally:
+        engine.dispose()
+    if token:
+        print("First start: created user 'admin'. Its token is shown only this once:", file=out)
+        print(f"  {token}", file=out)
+        print("Send it as:  Authorization: Bearer <token>", file=out, flush=True)
+    return token
+
+
+def serve(settings: Settings) -> None:
+    prepare(settings)
+    os.environ.update(settings.to_env())  # worker processes build their app from these
+    print(f"salesflow: GraphQL on http://{settings.host}:{settings.port}/graphql", flush=True)
+    uvicorn.run("salesflow.gateway.app:app_from_env", factory=True, host=settings.host, port=settings.port,
+                workers=settings.workers if settings.workers > 1 else None, log_level=settings.log_level,
+                ws="websockets", lifespan="on")

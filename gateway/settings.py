@@ -1,0 +1,60 @@
+"""Gateway settings: from flags, else `SALESFLOW_*` environment variables, else defaults."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, fields
+
+from ..adapters.sql.engine import DEFAULT_URL
+
+
+def _bool(text: str) -> bool:
+    return text.strip().lower() in ("1", "true", "yes", "on")
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = DEFAULT_URL
+    host: str = "127.0.0.1"
+    port: int = 8000
+    workers: int = 1
+    graphql_ide: bool = True
+    introspection: bool = True
+    cors_origins: tuple[str, ...] = ()
+    max_depth: int = 10
+    max_aliases: int = 15
+    max_tokens: int = 2000
+    auth_cache_seconds: float = 10.0
+    log_level: str = "info"
+
+    @classmethod
+    def from_env(cls, environ=os.environ, **overrides) -> Settings:
+        """SALESFLOW_<NAME> for each setting (CORS origins comma-separated); overrides win when not None."""
+        values = {}
+        for f in fields(cls):
+            raw = environ.get(f"SALESFLOW_{f.name.upper()}")
+            if raw is None:
+                continue
+            if f.type in ("int", int):
+                values[f.name] = int(raw)
+            elif f.type in ("float", float):
+                values[f.name] = float(raw)
+            elif f.type in ("bool", bool):
+                values[f.name] = _bool(raw)
+            elif f.name == "cors_origins":
+                values[f.name] = tuple(o.strip() for o in raw.split(",") if o.strip())
+            else:
+                values[f.name] = raw
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)
+
+    def to_env(self) -> dict[str, str]:
+        """The settings as environment variables, for worker processes to read back."""
+        out = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, tuple):
+                value = ",".join(value)
+            elif isinstance(value, bool):
+                value = "1" if value else "0"
+            out[f"SALESFLOW_{f.name.upper()}"] = str(value)
+        return out

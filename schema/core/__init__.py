@@ -1,0 +1,1 @@
+"""What every document's schema shares: scalars, ids, errors, access, loading, pages, mutations."""

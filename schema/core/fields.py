@@ -1,0 +1,78 @@
+"""Field helpers shared by the document types: money, quantities, references, node lookup."""
+from __future__ import annotations
+
+from typing import Optional
+
+import strawberry
+
+from .scalars import Decimal, money, quantity
+
+
+def money_field(attr: str, description: str | None = None):
+    """An amount shown at its currency's precision (the document's, or the line's document's)."""
+    def resolve(root) -> Decimal:
+        return money(getattr(root, attr), root.currency)
+    resolve.__name__ = attr
+    return strawberry.field(resolver=resolve, description=description)
+
+
+def optional_money_field(attr: str, description: str | None = None):
+    def resolve(root) -> Optional[Decimal]:
+        return money(getattr(root, attr), root.currency)
+    resolve.__name__ = attr
+    return strawberry.field(resolver=resolve, description=description)
+
+
+def quantity_field(attr: str, description: str | None = None):
+    """A quantity, price or percentage without the storage scale's trailing zeros."""
+    def resolve(root) -> Decimal:
+        return quantity(getattr(root, attr))
+    resolve.__name__ = attr
+    return strawberry.field(resolver=resolve, description=description)
+
+
+def with_currency(doc) -> list:
+    """A document's lines, told the document's currency so their amounts show at its precision."""
+    for line in doc.lines:
+        line.currency = doc.currency
+    return doc.lines
+
+
+def resolve_nodes_for(repo: str, model: str):
+    """`Node.resolve_nodes` for a type: by id through the loader, unseen ones as missing."""
+    @classmethod
+    def resolve_nodes(cls, *, info, node_ids, required=False):
+        ctx = info.context
+        ctx.require("read", model)
+        idents = []
+        for i in node_ids:
+            try:
+                idents.append(int(i))
+            except (TypeError, ValueError):
+                idents.append(None)
+        found = ctx.loader.get_many(repo, [i for i in idents if i is not None])
+        by_id = {o.id: o for o in found if o is not None and ctx.sees(o)}
+        return [by_id.get(i) for i in idents]
+    return resolve_nodes
+
+
+def is_type_of(domain_cls):
+    @classmethod
+    def check(cls, obj, info) -> bool:
+        return isinstance(obj, domain_cls)
+    return check
+
+
+def ref(info, obj, attr: str, repo: str, model: str):
+    """The record obj.<attr> points at, if the viewer may see it (else null)."""
+    ctx = info.context
+    if not ctx.may("read", model):
+        return None
+    target = ctx.loader.ref(obj, attr, repo)
+    return target if target is not None and ctx.sees(target) else None
+
+
+def children(info, obj, repo: str, attr: str, model: str) -> list:
+    ctx = info.context
+    ctx.require("read", model)
+    return ctx.visible(ctx.loader.children(obj, repo, attr))

@@ -1,0 +1,108 @@
+"""Connections: keyset pages with a total count, filtered, ordered, and scoped to what the viewer may see."""
+from __future__ import annotations
+
+import base64
+import json
+from datetime import datetime
+from enum import Enum
+from typing import Callable, Generic, Optional, TypeVar
+
+import strawberry
+from graphql import GraphQLError
+from strawberry import relay
+
+from ...domain.errors import DomainError
+from ...domain.query import DEFAULT_PAGE, MAX_PAGE, Filter, PageSpec
+from .ids import decode
+
+NodeType = TypeVar("NodeType")
+
+
+@strawberry.enum(description="Sort direction.")
+class OrderDirection(Enum):
+    ASC = "asc"
+    DESC = "desc"
+
+
+@strawberry.type(description="A page of a list, with its position and how many match in all.")
+class Connection(relay.Connection[NodeType], Generic[NodeType]):
+    count: strawberry.Private[Callable[[], int]]
+
+    @strawberry.field(description="How many records match the filter, over all pages.")
+    def total_count(self) -> int:
+        return self.count()
+
+
+class BadInput(GraphQLError):
+    def __init__(self, message: str):
+        super().__init__(message, extensions={"code": "BAD_USER_INPUT"})
+
+
+def encode_cursor(value, ident: int) -> str:
+    text = value.isoformat() if isinstance(value, datetime) else str(value)
+    return base64.urlsafe_b64encode(json.dumps([text, ident]).encode()).decode()
+
+
+def decode_cursor(cursor: str) -> tuple[str, int]:
+    try:
+        text, ident = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+        if not isinstance(text, str) or not isinstance(ident, int):
+            raise ValueError
+        return text, ident
+    except (ValueError, TypeError, UnicodeError):
+        raise BadInput("`after` is not a cursor of this list") from None
+
+
+def domain_filter(flt, *, statuses: bool = True) -> Filter:
+    """The common filter input (status, owner, search, date ranges, references) as a domain Filter."""
+    if flt is None:
+        return Filter()
+    get = lambda name: getattr(flt, name, None)  # noqa: E731
+    try:
+        refs = {
+            "owner_id": decode(get("owner_id"), "User", "filter.ownerId"),
+            "stage_id": decode(get("stage_id"), "Stage", "filter.stageId"),
+            "account_id": decode(get("account_id"), "Account", "filter.accountId"),
+            "opportunity_id": decode(get("opportunity_id"), "Opportunity", "filter.opportunityId"),
+            "order_id": decode(get("order_id"), "Order", "filter.orderId"),
+        }
+    except DomainError as err:
+        raise BadInput(err.message) from None
+    return Filter(
+        statuses=tuple(s.value for s in (get("status") or ())) if statuses else (),
+        search=get("search") or None,
+        created_after=get("created_after"), created_before=get("created_before"),
+        updated_after=get("updated_after"), updated_before=get("updated_before"),
+        **refs)
+
+
+def paginate(info, repo: str, model: str, flt: Filter, order_field: str, direction: OrderDirection,
+             first: Optional[int], after: Optional[str]) -> Connection:
+    """One page of repo's records the viewer may read."""
+    ctx = info.context
+    user = ctx.require("read", model)
+    if first is None:
+        first = DEFAULT_PAGE
+    if first < 0 or first > MAX_PAGE:
+        raise BadInput(f"`first` must be between 0 and {MAX_PAGE}")
+    if ctx.operation_context().owner_scoped and model not in ("account", "contact"):
+        if flt.owner_id not in (None, user.id):
+            flt = Filter(**{**flt.__dict__, "owner_id": -1})  # another rep's documents: none to see
+        else:
+            flt = Filter(**{**flt.__dict__, "owner_id": user.id})
+    position = decode_cursor(after) if after else None
+    spec = PageSpec(filter=flt, order_by=order_field, descending=direction == OrderDirection.DESC,
+                    after=position, limit=first)
+    store = getattr(ctx.loader.uow, repo)
+    try:
+        rows, more = store.page(spec)
+    except DomainError as err:
+        raise BadInput(err.message) from None
+    ctx.loader.batch(rows)
+    edges = [relay.Edge(cursor=encode_cursor(getattr(r, order_field), r.id), node=r) for r in rows]
+    return Connection(
+        edges=edges,
+        page_info=relay.PageInfo(has_next_page=more, has_previous_page=after is not None,
+                                 start_cursor=edges[0].cursor if edges else None,
+                                 end_cursor=edges[-1].cursor if edges else None),
+        count=lambda: store.count(spec))

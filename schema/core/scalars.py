@@ -1,0 +1,54 @@
+"""`Decimal` travels as a string: never a float, exact both ways."""
+from __future__ import annotations
+
+from decimal import Decimal as PyDecimal
+from decimal import InvalidOperation
+from typing import NewType
+
+import strawberry
+from babel.numbers import get_currency_precision
+
+Decimal = strawberry.scalar(
+    NewType("Decimal", PyDecimal),
+    name="Decimal",
+    description='An exact decimal number as a string, e.g. "1234.50". Never a float.',
+    serialize=lambda value: format(value, "f"),
+    parse_value=lambda value: _parse(value),
+)
+
+
+def _parse(value: object) -> PyDecimal:
+    # Numbers must come as strings (a JSON float has already lost exactness); an int is exact too.
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        raise ValueError("a Decimal is sent as a string, e.g. \"12.50\"")
+    try:
+        number = PyDecimal(value.strip() if isinstance(value, str) else value)
+    except (InvalidOperation, ValueError):
+        raise ValueError(f"{value!r} is not a decimal number") from None
+    if not number.is_finite():
+        raise ValueError(f"{value!r} is not a finite decimal number")
+    return number
+
+
+_PLACES: dict[str, PyDecimal] = {}
+
+
+def money(value: PyDecimal | None, currency: str | None) -> PyDecimal | None:
+    """An amount as the currency writes it: the stored scale trimmed or padded to its precision."""
+    if value is None:
+        return None
+    if currency is None:
+        return quantity(value)
+    exp = _PLACES.get(currency)
+    if exp is None:
+        exp = _PLACES[currency] = PyDecimal(1).scaleb(-get_currency_precision(currency))
+    return value.quantize(exp)
+
+
+def quantity(value: PyDecimal | None) -> PyDecimal | None:
+    """A quantity, price or rate without the storage scale's trailing zeros: 2.000000 -> 2."""
+    if value is None:
+        return None
+    if value == value.to_integral_value():
+        return value.quantize(PyDecimal(1))
+    return value.normalize()

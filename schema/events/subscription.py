@@ -1,0 +1,87 @@
+"""`documentEvents`: every committed transition, as it commits, to whoever may see the document."""
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime
+from enum import Enum
+from typing import AsyncGenerator, Optional
+
+import strawberry
+
+from ...domain.activity import Activity
+from ..core.documents import Document
+from ..core.ids import global_id
+from ..parties.types import User
+
+#: document type -> (GraphQL type name, repository)
+DOCUMENTS = {"lead": ("Lead", "leads"), "opportunity": ("Opportunity", "opportunities"),
+             "quote": ("Quote", "quotes"), "order": ("Order", "orders"), "invoice": ("Invoice", "invoices")}
+
+
+@strawberry.enum
+class DocumentType(Enum):
+    LEAD = "lead"
+    OPPORTUNITY = "opportunity"
+    QUOTE = "quote"
+    ORDER = "order"
+    INVOICE = "invoice"
+
+
+@strawberry.type(description="One committed transition of a document.")
+class DocumentEvent:
+    """Its root is the transition's Activity, with the document it moved attached as `doc`."""
+
+    trigger: str
+    from_state: Optional[str]
+    to_state: str
+    reason: Optional[str]
+    at: datetime
+
+    @strawberry.field(description="Increases with every event: the order transitions committed in.")
+    def sequence(self) -> int:
+        return self.id
+
+    @strawberry.field
+    def document_type(self) -> DocumentType:
+        return DocumentType(self.document_type)
+
+    @strawberry.field
+    def document_id(self) -> strawberry.ID:
+        return strawberry.ID(global_id(DOCUMENTS[self.document_type][0], self.document_id))
+
+    @strawberry.field
+    def actor(self, info: strawberry.Info) -> Optional[User]:
+        if self.actor_id is None or not info.context.may("read", "user"):
+            return None
+        return info.context.loader.get("users", self.actor_id)
+
+    @strawberry.field(description="The document as it is now.")
+    def document(self) -> Document:
+        return self.doc
+
+
+def _visible(ctx, activity: Activity):
+    """The event's document if the subscriber may see it (role and owner rules), else None."""
+    ctx.fresh()
+    doc = ctx.loader.get(DOCUMENTS[activity.document_type][1], activity.document_id)
+    return doc if doc is not None and ctx.sees(doc) else None
+
+
+@strawberry.type
+class Subscription:
+    @strawberry.subscription(description="Transitions of the given document types (all if omitted) as they commit.")
+    async def document_events(self, info: strawberry.Info, types: Optional[list[DocumentType]] = None
+                              ) -> AsyncGenerator[DocumentEvent, None]:
+        ctx = info.context
+        ctx.viewer  # noqa: B018 - unauthenticated subscribers are refused here
+        wanted = {t.value for t in types} if types else set(DOCUMENTS)
+        async with ctx.broker.subscribe() as queue:
+            while True:
+                activity: Activity = await queue.get()
+                kind = activity.document_type
+                if kind not in wanted or not ctx.may("read", kind):
+                    continue
+                doc = await asyncio.to_thread(_visible, ctx, activity)
+                if doc is not None:
+                    activity.doc = doc
+                    yield activity

@@ -1,0 +1,87 @@
+"""The invoice, the end of the sales journey, and the payments against it."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Annotated, Optional
+
+import strawberry
+from strawberry import relay
+
+from ...domain.invoice import Invoice as DomainInvoice
+from ...domain.invoice import InvoiceLine as DomainInvoiceLine
+from ...domain.invoice import Payment as DomainPayment
+from ...domain.status import InvoiceStatus as S
+from ..core.documents import Document
+from ..core.fields import children, is_type_of, money_field, ref, resolve_nodes_for, with_currency
+from ..core.lines import PricedDocument, PricedLine, line_id
+from ..core.scalars import Decimal
+
+if TYPE_CHECKING:
+    from ..orders.types import Delivery, Order
+    from ..parties.types import Account
+
+InvoiceStatus = strawberry.enum(S, name="InvoiceStatus")
+OrderRef = Annotated["Order", strawberry.lazy("salesflow.schema.orders.types")]
+DeliveryRef = Annotated["Delivery", strawberry.lazy("salesflow.schema.orders.types")]
+AccountRef = Annotated["Account", strawberry.lazy("salesflow.schema.parties.types")]
+
+
+@strawberry.type
+class InvoiceLine(PricedLine):
+    id: strawberry.ID = line_id("InvoiceLine")
+    is_type_of = is_type_of(DomainInvoiceLine)
+
+
+@strawberry.type(description="Money received against an invoice.")
+class Payment(relay.Node):
+    currency: str
+    paid_at: date
+    reference: Optional[str]
+    created_at: datetime
+    amount: Decimal = money_field("amount")
+
+    _id_attr = "id"
+    resolve_nodes = resolve_nodes_for("payments", "payment")
+    is_type_of = is_type_of(DomainPayment)
+
+    @strawberry.field
+    def invoice(self, info: strawberry.Info) -> Optional[Invoice]:
+        return ref(info, self, "invoice_id", "invoices", "invoice")
+
+
+@strawberry.type(description="Numbered when issued (gapless per series and year); never edited after that.")
+class Invoice(Document, PricedDocument):
+    number: Optional[str]
+    issue_date: Optional[date]
+    due_date: Optional[date]
+    void_reason: Optional[str]
+    amount_paid: Decimal = money_field("amount_paid")
+    amount_due: Decimal = money_field("amount_due")
+
+    _id_attr = "id"
+    resolve_nodes = resolve_nodes_for("invoices", "invoice")
+    is_type_of = is_type_of(DomainInvoice)
+
+    @strawberry.field
+    def status(self) -> InvoiceStatus:
+        return S(self.status)
+
+    @strawberry.field
+    def lines(self) -> list[InvoiceLine]:
+        return with_currency(self)
+
+    @strawberry.field
+    def payments(self, info: strawberry.Info) -> list[Payment]:
+        return children(info, self, "payments", "invoice_id", "payment")
+
+    @strawberry.field
+    def order(self, info: strawberry.Info) -> Optional[OrderRef]:
+        return ref(info, self, "order_id", "orders", "order")
+
+    @strawberry.field
+    def delivery(self, info: strawberry.Info) -> Optional[DeliveryRef]:
+        return ref(info, self, "delivery_id", "deliveries", "delivery")
+
+    @strawberry.field
+    def account(self, info: strawberry.Info) -> Optional[AccountRef]:
+        return ref(info, self, "account_id", "accounts", "account")

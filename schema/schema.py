@@ -1,0 +1,80 @@
+"""The Schema, assembled from each document's types and mutations, with the limits against abuse."""
+from __future__ import annotations
+
+import logging
+import uuid
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import (MaskErrors, MaxAliasesLimiter, MaxTokensLimiter, ParserCache,
+                                   QueryDepthLimiter, ValidationCache)
+from strawberry.extensions import DisableIntrospection
+from strawberry.schema.config import StrawberryConfig
+
+from .events.subscription import Subscription
+from .invoices.mutations import InvoiceMutations
+from .invoices.types import Invoice, InvoiceLine, Payment
+from .leads.mutations import LeadMutations
+from .leads.types import Lead
+from .opportunities.mutations import OpportunityMutations
+from .opportunities.types import Opportunity, Stage
+from .orders.mutations import OrderMutations
+from .orders.types import Delivery, Order, OrderLine
+from .parties.mutations import PartyMutations
+from .parties.types import Account, Contact, User
+from .query import Query
+from .quotes.mutations import QuoteMutations
+from .quotes.types import Quote, QuoteLine
+
+log = logging.getLogger("salesflow.errors")
+
+LIMITS = {"max_depth": 10, "max_aliases": 15, "max_tokens": 2000}
+
+
+@strawberry.type
+class Mutation(LeadMutations, PartyMutations, OpportunityMutations, QuoteMutations, OrderMutations,
+               InvoiceMutations):
+    """Every mutation takes one `input` and returns a payload with `errors: [UserError!]!`."""
+
+
+class MaskUnexpected(MaskErrors):
+    """Unexpected exceptions leave as a generic message and an error id; the log has the trace."""
+
+    def __init__(self):
+        super().__init__(should_mask_error=self._unexpected, error_message="Internal server error.")
+
+    @staticmethod
+    def _unexpected(error: GraphQLError) -> bool:
+        original = error.original_error
+        return original is not None and not isinstance(original, GraphQLError) and error.path is not None
+
+    def anonymise_error(self, error: GraphQLError) -> GraphQLError:
+        error_id = uuid.uuid4().hex[:12]
+        log.error("error %s at %s", error_id, ".".join(map(str, error.path or [])),
+                  exc_info=(type(error.original_error), error.original_error, error.original_error.__traceback__))
+        return GraphQLError(f"Internal server error (error id {error_id}).", nodes=error.nodes, path=error.path,
+                            extensions={"code": "INTERNAL_SERVER_ERROR", "errorId": error_id})
+
+
+def build_schema(*, introspection: bool = True, max_depth: int = LIMITS["max_depth"],
+                 max_aliases: int = LIMITS["max_aliases"], max_tokens: int = LIMITS["max_tokens"]) -> strawberry.Schema:
+    extensions = [
+        QueryDepthLimiter(max_depth=max_depth),
+        MaxAliasesLimiter(max_alias_count=max_aliases),
+        MaxTokensLimiter(max_token_count=max_tokens),
+        ParserCache(maxsize=512),
+        ValidationCache(maxsize=512),
+        MaskUnexpected(),
+    ]
+    if not introspection:
+        extensions.append(DisableIntrospection())
+    return strawberry.Schema(
+        query=Query, mutation=Mutation, subscription=Subscription, extensions=extensions,
+        types=[Lead, Account, Contact, User, Stage, Opportunity, Quote, QuoteLine, Order, OrderLine, Delivery,
+               Invoice, InvoiceLine, Payment],
+        config=StrawberryConfig(disable_field_suggestions=not introspection))
+
+
+def sdl() -> str:
+    """The schema as SDL: what `schema.graphql` holds."""
+    return build_schema().as_str() + "\n"
