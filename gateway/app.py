@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 from functools import partial
 
 import anyio
@@ -70,7 +71,7 @@ class GraphQLView(GraphQL):
         if user is None:
             raise ConnectionRejectionError({"message": "a valid bearer token is required in connection_init"})
         context.user = user
-        return None
+        return {"worker": os.getpid()}  # which process serves this socket (tests prove cross-worker events)
 
     async def execute_single(self, request, request_adapter, sub_response, context, root_value, request_data):
         allowed = OperationType.from_http(request_adapter.method)

@@ -78,6 +78,13 @@ def cmd_token_create(args) -> int:
     return 0
 
 
+def cmd_schema(args) -> int:
+    from ..schema.schema import sdl
+    Path(args.output).write_text(sdl(), encoding="utf-8")
+    print(f"wrote {args.output}")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="salesflow", description="The salesflow sales module.")
     sub = p.add_subparsers(dest="command", required=True)
@@ -104,6 +111,9 @@ def parser() -> argparse.ArgumentParser:
     tc.add_argument("--label", help="what the token is for")
     tc.add_argument("--database-url", help=f"default: ${ENV_DATABASE_URL} or {DEFAULT_URL}")
     tc.set_defaults(run=cmd_token_create)
+    x = sub.add_parser("schema", help="export the GraphQL SDL (the committed schema.graphql)")
+    x.add_argument("--output", default="schema.graphql")
+    x.set_defaults(run=cmd_schema)
     g = sub.add_parser("diagrams", help="write a mermaid state diagram per lifecycle")
     g.add_argument("--output", default="docs/lifecycle.md")
     g.add_argument("--readme", default="README.md", help="a README with lifecycle markers to refresh")

@@ -245,3 +245,17 @@ def store_snapshot(engine):
                 tuple(row) for row in conn.execute(select(number_sequences)))
         return snapshot
     return take
+
+
+@pytest.fixture
+def gateway(database_url):
+    """The GraphQL app in-process over a fresh database (each backend)."""
+    from gql import Gateway
+    gw = Gateway(database_url)
+    yield gw
+    gw.close()
+
+
+@pytest.fixture
+def admin(gateway):
+    return gateway.client("root", "admin")
