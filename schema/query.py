@@ -9,25 +9,48 @@ import strawberry
 from strawberry import relay
 
 from ..domain.access import Perm
-from ..domain.query import Filter
+from ..domain.query import MAX_PAGE, Filter
 from ..domain.status import OpportunityStatus
 from .core.ordering import Ordering, order_of
-from .core.pages import Connection, domain_filter, paginate
+from .core.pages import BadInput, Connection, domain_filter, paginate
 from .core.scalars import money
 from .invoices.inputs import InvoiceFilter
-from .invoices.types import Invoice
+from .invoices.types import Invoice, Payment
 from .leads.inputs import LeadFilter
 from .leads.types import Lead
 from .opportunities.inputs import OpportunityFilter
 from .opportunities.types import Opportunity, PipelineAmount, PipelineStage, Stage
 from .orders.inputs import OrderFilter
-from .orders.types import Order
+from .orders.types import Delivery, Order
 from .parties.inputs import AccountFilter, ContactFilter
 from .parties.types import Account, Contact, User
 from .quotes.inputs import QuoteFilter
 from .quotes.types import Quote
 
 HUNDRED = PyDecimal(100)
+NODE_TYPES = {t.__name__: t for t in (Lead, Account, Contact, User, Stage, Opportunity, Quote, Order, Delivery,
+                                      Invoice, Payment)}
+
+
+def resolve_nodes(info, ids: list[str]) -> list:
+    """Group the ids by type, fetch each type's in one go; unknown types and made-up ids give null."""
+    wanted: dict[str, list[str]] = defaultdict(list)
+    parsed = []
+    for raw in ids:
+        try:
+            gid = relay.GlobalID.from_id(raw)
+        except (ValueError, TypeError, UnicodeError):
+            gid = None
+        if gid is None or gid.type_name not in NODE_TYPES:
+            parsed.append(None)
+            continue
+        parsed.append(gid)
+        wanted[gid.type_name].append(gid.node_id)
+    found: dict[tuple[str, str], object] = {}
+    for type_name, node_ids in wanted.items():
+        for node_id, obj in zip(node_ids, NODE_TYPES[type_name].resolve_nodes(info=info, node_ids=node_ids)):
+            found[(type_name, node_id)] = obj
+    return [found.get((g.type_name, g.node_id)) if g else None for g in parsed]
 
 
 @strawberry.type(description="What one role may do with one kind of record (security/access.csv).")
@@ -61,8 +84,15 @@ def _list(info, repo, model, flt, order_by, first, after):
 
 @strawberry.type
 class Query:
-    node: relay.Node = relay.node()
-    nodes: list[Optional[relay.Node]] = relay.node()
+    @strawberry.field(description="Any record by its global id; null if there is none the viewer may see.")
+    def node(self, info: strawberry.Info, id: strawberry.ID) -> Optional[relay.Node]:
+        return resolve_nodes(info, [id])[0]
+
+    @strawberry.field(description="Records by global id, in the order asked; null where there is none to see.")
+    def nodes(self, info: strawberry.Info, ids: list[strawberry.ID]) -> list[Optional[relay.Node]]:
+        if len(ids) > MAX_PAGE:
+            raise BadInput(f"at most {MAX_PAGE} ids at once")
+        return resolve_nodes(info, ids)
 
     @strawberry.field
     def viewer(self, info: strawberry.Info) -> Viewer:
