@@ -51,6 +51,7 @@ class Payment(relay.Node):
 
 @strawberry.type(description="Numbered when issued (gapless per series and year); never edited after that.")
 class Invoice(Document, PricedDocument):
+    status: InvoiceStatus
     number: Optional[str]
     issue_date: Optional[date]
     due_date: Optional[date]
@@ -62,9 +63,6 @@ class Invoice(Document, PricedDocument):
     resolve_nodes = resolve_nodes_for("invoices", "invoice")
     is_type_of = is_type_of(DomainInvoice)
 
-    @strawberry.field
-    def status(self) -> InvoiceStatus:
-        return S(self.status)
 
     @strawberry.field
     def lines(self) -> list[InvoiceLine]:

@@ -23,6 +23,7 @@ OpportunityRef = Annotated["Opportunity", strawberry.lazy("salesflow.schema.oppo
 
 @strawberry.type(description="A first contact. Converting it creates or links an account, a contact and an opportunity.")
 class Lead(Document):
+    status: LeadStatus
     title: str
     contact_name: Optional[str]
     company_name: Optional[str]
@@ -37,9 +38,6 @@ class Lead(Document):
     resolve_nodes = resolve_nodes_for("leads", "lead")
     is_type_of = is_type_of(DomainLead)
 
-    @strawberry.field
-    def status(self) -> LeadStatus:
-        return S(self.status)
 
     @strawberry.field
     def converted_account(self, info: strawberry.Info) -> Optional[AccountRef]:

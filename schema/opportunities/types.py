@@ -42,6 +42,7 @@ class Stage(relay.Node):
 
 @strawberry.type(description="A sale we hope to make.")
 class Opportunity(Document):
+    status: OpportunityStatus
     title: str
     currency: Optional[str]
     expected_close: Optional[date]
@@ -53,9 +54,6 @@ class Opportunity(Document):
     resolve_nodes = resolve_nodes_for("opportunities", "opportunity")
     is_type_of = is_type_of(DomainOpportunity)
 
-    @strawberry.field
-    def status(self) -> OpportunityStatus:
-        return S(self.status)
 
     @strawberry.field
     def stage(self, info: strawberry.Info) -> Optional[Stage]:

@@ -87,6 +87,8 @@ class Delivery(relay.Node):
 
 @strawberry.type(description="What warehouse, service and delivery must do. Invoiced per delivery, on completion or by hand.")
 class Order(Document, PricedDocument):
+    status: OrderStatus
+    invoicing_policy: InvoicingPolicy
     number: str
     cancel_reason: Optional[str]
 
@@ -94,13 +96,7 @@ class Order(Document, PricedDocument):
     resolve_nodes = resolve_nodes_for("orders", "order")
     is_type_of = is_type_of(DomainOrder)
 
-    @strawberry.field
-    def status(self) -> OrderStatus:
-        return S(self.status)
 
-    @strawberry.field
-    def invoicing_policy(self) -> InvoicingPolicy:
-        return P(self.invoicing_policy)
 
     @strawberry.field
     def lines(self) -> list[OrderLine]:

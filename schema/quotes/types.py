@@ -32,6 +32,8 @@ class QuoteLine(PricedLine):
 
 @strawberry.type(description="An offer: a proforma (pre-invoice) or a contract. Revising keeps its number.")
 class Quote(Document, PricedDocument):
+    status: QuoteStatus
+    kind: QuoteKind
     number: str
     revision: int
     valid_until: Optional[date]
@@ -44,13 +46,7 @@ class Quote(Document, PricedDocument):
     resolve_nodes = resolve_nodes_for("quotes", "quote")
     is_type_of = is_type_of(DomainQuote)
 
-    @strawberry.field
-    def status(self) -> QuoteStatus:
-        return S(self.status)
 
-    @strawberry.field
-    def kind(self) -> QuoteKind:
-        return K(self.kind)
 
     @strawberry.field
     def lines(self) -> list[QuoteLine]:
