@@ -11,6 +11,7 @@ from strawberry.extensions import (MaskErrors, MaxAliasesLimiter, MaxTokensLimit
 from strawberry.extensions import DisableIntrospection
 from strawberry.schema.config import StrawberryConfig
 
+from .core.fast import FastExecutionContext, accelerate
 from .events.subscription import Subscription
 from .invoices.mutations import InvoiceMutations
 from .invoices.types import Invoice, InvoiceLine, Payment
@@ -68,11 +69,14 @@ def build_schema(*, introspection: bool = True, max_depth: int = LIMITS["max_dep
     ]
     if not introspection:
         extensions.append(DisableIntrospection())
-    return strawberry.Schema(
+    schema = strawberry.Schema(
         query=Query, mutation=Mutation, subscription=Subscription, extensions=extensions,
         types=[Lead, Account, Contact, User, Stage, Opportunity, Quote, QuoteLine, Order, OrderLine, Delivery,
                Invoice, InvoiceLine, Payment],
-        config=StrawberryConfig(disable_field_suggestions=not introspection))
+        config=StrawberryConfig(disable_field_suggestions=not introspection),
+        execution_context_class=FastExecutionContext)
+    accelerate(schema)
+    return schema
 
 
 def sdl() -> str:

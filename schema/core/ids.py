@@ -1,13 +1,16 @@
 """Opaque global ids ("Quote:12" in base64) and their decoding at the edge."""
 from __future__ import annotations
 
+import base64
+
 from strawberry.relay import GlobalID
 
 from ...domain.errors import DomainError, ErrorCode
 
 
 def global_id(type_name: str, ident: int) -> str:
-    return str(GlobalID(type_name, str(ident)))
+    """base64("Type:id"), as strawberry's GlobalID writes it (built directly: it is on every object)."""
+    return base64.b64encode(f"{type_name}:{ident}".encode()).decode()
 
 
 def decode(value: str | None, type_name: str, field: str) -> int | None:
