@@ -11,7 +11,9 @@ from strawberry.extensions import (MaskErrors, MaxAliasesLimiter, MaxTokensLimit
 from strawberry.extensions import DisableIntrospection
 from strawberry.schema.config import StrawberryConfig
 
+from ..domain.errors import DomainError
 from .core.fast import FastExecutionContext, accelerate
+from .core.scalars import DECIMAL_SCALAR, Decimal
 from .events.subscription import Subscription
 from .invoices.mutations import InvoiceMutations
 from .invoices.types import Invoice, InvoiceLine, Payment
@@ -47,7 +49,8 @@ class MaskUnexpected(MaskErrors):
     @staticmethod
     def _unexpected(error: GraphQLError) -> bool:
         original = error.original_error
-        return original is not None and not isinstance(original, GraphQLError) and error.path is not None
+        expected = (GraphQLError, DomainError)  # ours, with messages meant for the client
+        return original is not None and not isinstance(original, expected) and error.path is not None
 
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
         error_id = uuid.uuid4().hex[:12]
@@ -59,21 +62,24 @@ class MaskUnexpected(MaskErrors):
 
 def build_schema(*, introspection: bool = True, max_depth: int = LIMITS["max_depth"],
                  max_aliases: int = LIMITS["max_aliases"], max_tokens: int = LIMITS["max_tokens"]) -> strawberry.Schema:
+    # Factories: strawberry builds each extension per request; the parse and validation caches
+    # live at module level, so they are shared by every request all the same.
     extensions = [
-        QueryDepthLimiter(max_depth=max_depth),
-        MaxAliasesLimiter(max_alias_count=max_aliases),
-        MaxTokensLimiter(max_token_count=max_tokens),
-        ParserCache(maxsize=512),
-        ValidationCache(maxsize=512),
-        MaskUnexpected(),
+        lambda: QueryDepthLimiter(max_depth=max_depth),
+        lambda: MaxAliasesLimiter(max_alias_count=max_aliases),
+        lambda: MaxTokensLimiter(max_token_count=max_tokens),
+        lambda: ParserCache(maxsize=512),
+        lambda: ValidationCache(maxsize=512),
+        MaskUnexpected,
     ]
     if not introspection:
-        extensions.append(DisableIntrospection())
+        extensions.append(DisableIntrospection)
     schema = strawberry.Schema(
         query=Query, mutation=Mutation, subscription=Subscription, extensions=extensions,
         types=[Lead, Account, Contact, User, Stage, Opportunity, Quote, QuoteLine, Order, OrderLine, Delivery,
                Invoice, InvoiceLine, Payment],
-        config=StrawberryConfig(disable_field_suggestions=not introspection),
+        config=StrawberryConfig(disable_field_suggestions=not introspection,
+                                scalar_map={Decimal: DECIMAL_SCALAR}),
         execution_context_class=FastExecutionContext)
     accelerate(schema)
     return schema

@@ -8,8 +8,10 @@ from typing import NewType
 import strawberry
 from babel.numbers import get_currency_precision
 
-Decimal = strawberry.scalar(
-    NewType("Decimal", PyDecimal),
+Decimal = NewType("Decimal", PyDecimal)
+
+#: How `Decimal` travels; schema.py maps the type to it (StrawberryConfig.scalar_map).
+DECIMAL_SCALAR = strawberry.scalar(
     name="Decimal",
     description='An exact decimal number as a string, e.g. "1234.50". Never a float.',
     serialize=lambda value: format(value, "f"),

@@ -39,3 +39,43 @@ def test_diagrams_are_written_where_asked(tmp_path, capsys):
     assert main(["diagrams", "--output", str(out), "--readme", str(tmp_path / "none.md")]) == 0
     text = out.read_text(encoding="utf-8")
     assert text.count("```mermaid") == 5 and "stateDiagram-v2" in text
+
+
+def test_token_create_prints_a_token_once_and_stores_only_its_hash(tmp_path, capsys):
+    from sqlalchemy import create_engine as sa_engine
+    from sqlalchemy import text
+    url = f"sqlite:///{tmp_path / 'tokens.db'}"
+    assert main(["token", "create", "--user", "maria", "--role", "sales_rep", "--database-url", url]) == 0
+    token = capsys.readouterr().out.strip()
+    assert token.startswith("sf_") and len(token) > 40
+    with sa_engine(url).connect() as conn:
+        stored = conn.execute(text("SELECT token_hash FROM api_tokens")).scalars().all()
+        role = conn.execute(text("SELECT role FROM users WHERE name = 'maria'")).scalar_one()
+    assert role == "sales_rep" and len(stored) == 1 and token not in stored[0] and len(stored[0]) == 64
+
+
+def test_token_create_refuses_an_unknown_role_or_a_changed_role(tmp_path, capsys):
+    url = f"sqlite:///{tmp_path / 'tokens.db'}"
+    assert main(["token", "create", "--user", "maria", "--role", "wizard", "--database-url", url]) == 1
+    assert "VALIDATION (role)" in capsys.readouterr().err
+    assert main(["token", "create", "--user", "maria", "--role", "sales_rep", "--database-url", url]) == 0
+    assert main(["token", "create", "--user", "maria", "--role", "admin", "--database-url", url]) == 1
+    assert "CONFLICT (role)" in capsys.readouterr().err
+
+
+def test_schema_writes_the_sdl(tmp_path, capsys):
+    out = tmp_path / "schema.graphql"
+    assert main(["schema", "--output", str(out)]) == 0
+    assert "type Query" in out.read_text(encoding="utf-8")
+
+
+def test_first_start_makes_one_admin_and_prints_its_token_once(tmp_path):
+    import io
+
+    from salesflow.gateway.server import prepare
+    from salesflow.gateway.settings import Settings
+    settings = Settings(database_url=f"sqlite:///{tmp_path / 'first.db'}")
+    first, second = io.StringIO(), io.StringIO()
+    token = prepare(settings, out=first)
+    assert token and token in first.getvalue()
+    assert prepare(settings, out=second) is None and second.getvalue() == ""

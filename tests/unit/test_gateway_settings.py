@@ -1,0 +1,46 @@
+"""Gateway settings come from flags, else SALESFLOW_* variables, else defaults; CORS is opt-in."""
+from starlette.testclient import TestClient
+
+from salesflow.adapters.sql import install
+from salesflow.gateway.app import create_app
+from salesflow.gateway.auth import bearer
+from salesflow.gateway.settings import Settings
+
+
+def test_environment_variables_set_what_flags_do_not():
+    env = {"SALESFLOW_PORT": "9001", "SALESFLOW_CORS_ORIGINS": "https://app.example, https://b.example",
+           "SALESFLOW_INTROSPECTION": "false", "SALESFLOW_DATABASE_URL": "sqlite:///x.db"}
+    s = Settings.from_env(env, port=9100, host=None)
+    assert s.port == 9100 and s.host == "127.0.0.1" and s.introspection is False
+    assert s.cors_origins == ("https://app.example", "https://b.example") and s.database_url == "sqlite:///x.db"
+    assert Settings.from_env(s.to_env()) == s
+
+
+def test_only_bearer_authorization_counts():
+    assert bearer("Bearer abc") == "abc" and bearer("bearer  abc ") == "abc"
+    assert bearer("Basic abc") is None and bearer("") is None and bearer(None) is None and bearer("Bearer ") is None
+
+
+def test_cors_answers_configured_origins_only(tmp_path):
+    url = f"sqlite:///{tmp_path / 'cors.db'}"
+    install(url).dispose()
+    app = create_app(Settings(database_url=url, cors_origins=("https://app.example",)))
+    with TestClient(app) as http:
+        ok = http.options("/graphql", headers={"Origin": "https://app.example", "Access-Control-Request-Method": "POST",
+                                               "Access-Control-Request-Headers": "authorization,content-type"})
+        assert ok.status_code == 200 and ok.headers["access-control-allow-origin"] == "https://app.example"
+        other = http.options("/graphql", headers={"Origin": "https://evil.example",
+                                                  "Access-Control-Request-Method": "POST"})
+        assert "access-control-allow-origin" not in other.headers
+
+
+def test_health_and_readiness(tmp_path):
+    url = f"sqlite:///{tmp_path / 'ready.db'}"
+    install(url).dispose()
+    with TestClient(create_app(Settings(database_url=url))) as http:
+        assert http.get("/healthz").json() == {"status": "ok"}
+        ready = http.get("/readyz")
+        assert ready.status_code == 200 and ready.json()["migration"] == "0002"
+    empty = f"sqlite:///{tmp_path / 'empty.db'}"
+    with TestClient(create_app(Settings(database_url=empty))) as http:
+        assert http.get("/readyz").status_code == 503
