@@ -52,16 +52,23 @@ class GraphQLView(GraphQL):
         return orjson.dumps(data)
 
     def decode_json(self, data: str | bytes) -> object:
-        return orjson.loads(data)
+        value = orjson.loads(data)
+        if not isinstance(value, (dict, list)):  # a list is a batch, which strawberry refuses itself
+            raise HTTPException(400, "the request body must be a JSON object")
+        return value
 
     async def get_context(self, request, response) -> RequestContext:
         ctx = RequestContext(stores=self.stores, policy=self.policy, request=request, broker=self.broker)
         if request.scope["type"] == "http":
             token = bearer(request.headers.get("authorization"))
             ctx.user = await anyio.to_thread.run_sync(self.auth.user, token) if token else None
-            if ctx.user is None:
+            if ctx.user is None and not self._ide_page(request):
                 raise HTTPException(401, "a valid bearer token is required (Authorization: Bearer <token>)")
         return ctx
+
+    def _ide_page(self, request) -> bool:
+        """A browser opening /graphql gets the IDE page (it holds no data; its requests carry the token)."""
+        return bool(self.graphql_ide) and self.should_render_graphql_ide(self.request_adapter_class(request))
 
     async def on_ws_connect(self, context: RequestContext):
         params = context.connection_params if isinstance(context.connection_params, dict) else {}

@@ -40,6 +40,15 @@ class Mutation(LeadMutations, PartyMutations, OpportunityMutations, QuoteMutatio
     """Every mutation takes one `input` and returns a payload with `errors: [UserError!]!`."""
 
 
+class Schema(strawberry.Schema):
+    """Client mistakes (syntax, validation, limits) are answered, not logged as server errors;
+    unexpected ones are logged once, with their error id, by MaskUnexpected."""
+
+    def process_errors(self, errors, execution_context=None) -> None:
+        for error in errors:
+            log.debug("client error: %s", error.message)
+
+
 class MaskUnexpected(MaskErrors):
     """Unexpected exceptions leave as a generic message and an error id; the log has the trace."""
 
@@ -60,6 +69,24 @@ class MaskUnexpected(MaskErrors):
                             extensions={"code": "INTERNAL_SERVER_ERROR", "errorId": error_id})
 
 
+class SafeParserCache(ParserCache):
+    """strawberry's parse cache, except that a query that fails to parse is left to strawberry.
+
+    The cached parse runs in the extension hook, outside strawberry's error handling: a syntax
+    error (or too many tokens) there would escape as an exception, which over WebSocket ends a
+    subscription with a bare `complete`. Leaving the document unset lets strawberry parse it
+    again and answer with a proper GraphQL error.
+    """
+
+    def on_parse(self):
+        ctx = self.execution_context
+        try:
+            ctx.graphql_document = self.cached_parse_document(ctx.query, **ctx.parse_options)
+        except GraphQLError:
+            ctx.graphql_document = None
+        yield
+
+
 def build_schema(*, introspection: bool = True, max_depth: int = LIMITS["max_depth"],
                  max_aliases: int = LIMITS["max_aliases"], max_tokens: int = LIMITS["max_tokens"]) -> strawberry.Schema:
     # Factories: strawberry builds each extension per request; the parse and validation caches
@@ -68,13 +95,13 @@ def build_schema(*, introspection: bool = True, max_depth: int = LIMITS["max_dep
         lambda: QueryDepthLimiter(max_depth=max_depth),
         lambda: MaxAliasesLimiter(max_alias_count=max_aliases),
         lambda: MaxTokensLimiter(max_token_count=max_tokens),
-        lambda: ParserCache(maxsize=512),
+        lambda: SafeParserCache(maxsize=512),
         lambda: ValidationCache(maxsize=512),
         MaskUnexpected,
     ]
     if not introspection:
         extensions.append(DisableIntrospection)
-    schema = strawberry.Schema(
+    schema = Schema(
         query=Query, mutation=Mutation, subscription=Subscription, extensions=extensions,
         types=[Lead, Account, Contact, User, Stage, Opportunity, Quote, QuoteLine, Order, OrderLine, Delivery,
                Invoice, InvoiceLine, Payment],

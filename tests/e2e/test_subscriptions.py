@@ -1,0 +1,163 @@
+"""`documentEvents` over graphql-transport-ws: committed transitions reach whoever may see them,
+from whichever worker process committed them, and nothing that rolled back is announced."""
+from __future__ import annotations
+
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date, timedelta
+
+EVENTS = """subscription($types: [DocumentType!]) { documentEvents(types: $types) {
+  trigger fromState toState reason at sequence documentType documentId actor { name }
+  document { id version ... on Quote { quoteStatus: status number } ... on Lead { leadStatus: status title } } } }"""
+
+CREATE_LEAD = """mutation($i: CreateLeadInput!) { createLead(input: $i) {
+  lead { id status } errors { code field message } } }"""
+MARK_CONTACTED = """mutation($i: LeadActionInput!) { markLeadContacted(input: $i) {
+  lead { id status } errors { code field message } } }"""
+CREATE_OPPORTUNITY = """mutation($i: CreateOpportunityInput!) { createOpportunity(input: $i) {
+  opportunity { id } errors { code field message } } }"""
+CREATE_QUOTE = """mutation($i: ConvertOpportunityToQuoteInput!) { convertOpportunityToQuote(input: $i) {
+  quote { id status } errors { code field message } } }"""
+UPDATE_QUOTE = """mutation($i: UpdateQuoteInput!) { updateQuote(input: $i) {
+  quote { id status } errors { code field message } } }"""
+SEND_QUOTE = """mutation($i: QuoteActionInput!) { sendQuote(input: $i) {
+  quote { id status } errors { code field message } } }"""
+QUOTE_HISTORY = """query($id: ID!) { node(id: $id) { ... on Quote { status version
+  history { trigger fromState toState } } } }"""
+
+LINES = [{"description": "Desk", "quantity": "2", "unitPrice": "310.00", "taxRate": "19"}]
+QUIET_SECONDS = 1.5
+ARRIVAL_SECONDS = 10
+
+
+def valid_until() -> str:
+    return (date.today() + timedelta(days=30)).isoformat()
+
+
+def unique(title: str) -> str:
+    return f"{title} {uuid.uuid4().hex[:10]}"
+
+
+def new_lead(client) -> str:
+    return client.mutate("createLead", CREATE_LEAD, {"i": {"title": unique("Lead")}})["lead"]["id"]
+
+
+def new_opportunity(client) -> str:
+    return client.mutate("createOpportunity", CREATE_OPPORTUNITY,
+                         {"i": {"title": unique("Desks"), "currency": "EUR"}})["opportunity"]["id"]
+
+
+def new_quote(client, opportunity_id: str, lines=LINES) -> str:
+    return client.mutate("convertOpportunityToQuote", CREATE_QUOTE, {"i": {
+        "opportunityId": opportunity_id, "kind": "PROFORMA", "validUntil": valid_until(),
+        **({"lines": lines} if lines else {})}})["quote"]["id"]
+
+
+def event_of(data: dict) -> dict:
+    return data["documentEvents"]
+
+
+def about(document_id: str, **expected):
+    """A predicate for the event of one document (and, optionally, given field values)."""
+    def match(data: dict) -> bool:
+        e = event_of(data)
+        return e["documentId"] == document_id and all(e[k] == v for k, v in expected.items())
+    return match
+
+
+def test_a_quote_subscriber_receives_the_send_committed_by_another_client(server, admin, subscribers):
+    (manager,) = server.users("sales_manager")
+    opportunity = new_opportunity(admin)
+    quote = new_quote(admin, opportunity)
+
+    listener = server.subscribe(manager.token, EVENTS, {"types": ["QUOTE"]})
+    subscribers.append(listener)
+    server.wait_until_live([listener], lambda: new_quote(admin, opportunity))
+
+    new_lead(admin)  # a LEAD transition: not asked for
+    sent = admin.mutate("sendQuote", SEND_QUOTE, {"i": {"quoteId": quote}})["quote"]
+    assert sent["status"] == "SENT"
+
+    event = listener.wait_for(about(quote, trigger="send"), ARRIVAL_SECONDS)
+    assert event is not None, f"no send event for the quote; got {listener.seen}"
+    e = event_of(event)
+    assert (e["trigger"], e["fromState"], e["toState"], e["documentType"]) == ("send", "draft", "sent", "QUOTE")
+    assert e["documentId"] == quote and e["document"]["id"] == quote and e["document"]["quoteStatus"] == "SENT"
+    assert e["actor"] == {"name": "admin"} and isinstance(e["sequence"], int)
+    assert {event_of(d)["documentType"] for d in listener.seen} == {"QUOTE"}
+
+
+def test_a_rep_subscriber_gets_its_own_documents_events_and_never_another_reps(server, subscribers):
+    rep_a, rep_b = server.users("sales_rep", "sales_rep")
+    listener = server.subscribe(rep_a.token, EVENTS)
+    subscribers.append(listener)
+    server.wait_until_live([listener], lambda: new_lead(rep_a))
+
+    mine = new_lead(rep_a)
+    theirs = new_lead(rep_b)
+    rep_b.mutate("markLeadContacted", MARK_CONTACTED, {"i": {"leadId": theirs}})
+    # Committed after rep B's transitions: once it arrives, theirs would have arrived before it.
+    rep_a.mutate("markLeadContacted", MARK_CONTACTED, {"i": {"leadId": mine}})
+
+    event = listener.wait_for(about(mine, toState="working"), ARRIVAL_SECONDS)
+    assert event is not None, f"rep A never got its own transition; got {listener.seen}"
+    assert event_of(event)["fromState"] == "new" and event_of(event)["document"]["leadStatus"] == "WORKING"
+    listener.wait_for(lambda _: False, QUIET_SECONDS)  # and nothing of rep B's trails in late
+    assert [d for d in listener.seen if event_of(d)["documentId"] == theirs] == []
+    assert {event_of(d)["actor"]["name"] for d in listener.seen} == {rep_a.name}
+
+
+def test_a_mutation_that_rolls_back_publishes_nothing(server, admin, subscribers):
+    opportunity = new_opportunity(admin)
+    listener = server.subscribe(admin.token, EVENTS, {"types": ["QUOTE"]})
+    subscribers.append(listener)
+    probes: list[str] = []
+    server.wait_until_live([listener], lambda: probes.append(new_quote(admin, opportunity, lines=None)) or probes[-1])
+    empty = probes[-1]  # a draft with no lines: sending it must fail
+    if not any(about(empty, trigger="create")(d) for d in listener.seen):  # let every probe's event in first
+        assert listener.wait_for(about(empty, trigger="create"), ARRIVAL_SECONDS) is not None
+    before = admin.run(QUOTE_HISTORY, {"id": empty})["node"]
+
+    refused = admin.run(SEND_QUOTE, {"i": {"quoteId": empty}})["sendQuote"]
+    assert refused["quote"] is None and len(refused["errors"]) == 1, refused
+    assert refused["errors"][0]["code"] == "VALIDATION"
+
+    received = len(listener.seen)
+    assert listener.next_event(QUIET_SECONDS) is None, f"an event after a refused send: {listener.seen[received:]}"
+    assert admin.run(QUOTE_HISTORY, {"id": empty})["node"] == before  # still a draft, no "send" in its history
+
+    # The subscriber is alive: the same quote, once it has a line, is sent and announced.
+    admin.mutate("updateQuote", UPDATE_QUOTE, {"i": {"quoteId": empty, "lines": LINES}})
+    admin.mutate("sendQuote", SEND_QUOTE, {"i": {"quoteId": empty}})
+    event = listener.wait_for(about(empty, trigger="send"), ARRIVAL_SECONDS)
+    assert event is not None, f"the successful send never arrived; got {listener.seen}"
+    assert [event_of(d)["trigger"] for d in listener.seen[received:]].count("send") == 1
+
+
+def test_every_subscriber_on_every_worker_receives_a_transition_committed_once(server_with_two_workers, subscribers):
+    server = server_with_two_workers
+    admin = server.admin()
+    workers: set[int] = set()
+    # Connections arrive in small concurrent bursts: one after another, an idle worker tends to
+    # win every accept, and the point is to have subscribers on two processes.
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        while len(subscribers) < 40 and len(workers) < 2:
+            burst = list(pool.map(lambda _: server.subscribe(admin.token, EVENTS), range(4)))
+            subscribers.extend(burst)
+            workers.update(s.worker for s in burst)
+    assert len(workers) >= 2, (f"all {len(subscribers)} WebSocket connections were served by worker(s) "
+                               f"{sorted(workers)}; cannot prove cross-worker delivery")
+    server.wait_until_live(subscribers, lambda: new_lead(admin))
+
+    lead = new_lead(admin)
+    admin.mutate("markLeadContacted", MARK_CONTACTED, {"i": {"leadId": lead}})
+
+    missing, sequences = [], set()
+    for listener in subscribers:
+        event = listener.wait_for(about(lead, toState="working"), ARRIVAL_SECONDS)
+        if event is None:
+            missing.append(listener.worker)
+        else:
+            sequences.add(event_of(event)["sequence"])
+    assert missing == [], f"subscribers on workers {missing} never got the transition (workers: {sorted(workers)})"
+    assert len(sequences) == 1  # one commit, one event, the same everywhere
