@@ -6,7 +6,7 @@ import uuid
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import (MaskErrors, MaxAliasesLimiter, MaxTokensLimiter, ParserCache,
+from strawberry.extensions import (AddValidationRules, MaskErrors, MaxAliasesLimiter, MaxTokensLimiter, ParserCache,
                                    QueryDepthLimiter, ValidationCache)
 from strawberry.extensions import DisableIntrospection
 from strawberry.schema.config import StrawberryConfig
@@ -89,11 +89,14 @@ class SafeParserCache(ParserCache):
 
 def build_schema(*, introspection: bool = True, max_depth: int = LIMITS["max_depth"],
                  max_aliases: int = LIMITS["max_aliases"], max_tokens: int = LIMITS["max_tokens"]) -> strawberry.Schema:
-    # Factories: strawberry builds each extension per request; the parse and validation caches
-    # live at module level, so they are shared by every request all the same.
+    # Factories: strawberry builds each extension per request. The limit rules are built once here,
+    # so the validation cache (keyed by the rules) hits; the parse and validation caches live at
+    # module level and are shared by every request.
+    limits = [rule for limiter in (QueryDepthLimiter(max_depth=max_depth),
+                                   MaxAliasesLimiter(max_alias_count=max_aliases))
+              for rule in limiter.validation_rules]
     extensions = [
-        lambda: QueryDepthLimiter(max_depth=max_depth),
-        lambda: MaxAliasesLimiter(max_alias_count=max_aliases),
+        lambda: AddValidationRules(limits),
         lambda: MaxTokensLimiter(max_token_count=max_tokens),
         lambda: SafeParserCache(maxsize=512),
         lambda: ValidationCache(maxsize=512),

@@ -326,7 +326,7 @@ class SqlUnitOfWork:
         by_id = {t.obj.id: t for t in documents}
         lines = mapping.lines
         columns, parent_at = lines.columns, lines.columns.index(lines.parent_key)
-        for row in self.connection.execute(_statements(mapping)["lines"], {"parents": list(by_id)}):
+        for row in self.connection.execute(_statements(mapping)["lines"], {"parents": list(by_id)}).all():
             row = tuple(row)
             owner = by_id[row[parent_at]]
             owner.obj.lines.append(_build(lines.cls, columns, row))

@@ -1,0 +1,1125 @@
+#!/usr/bin/env python
+"""GraphQL gateway benchmark: the cost of the GraphQL layer over a hand-written "floor" doing the same SQL.
+
+    python benchmarks/graphql.py [--db PATH] [--requests N] [--duration S] [--skip-http]
+                                 [--connections C] [--repeats R] [--client {auto,wrk,python}]
+                                 [--profile-out FILE] [--profile-requests N]
+
+1. Seed (once, cached): a SQLite file (default: <tmp>/salesflow-bench-graphql.db, or --db PATH) with
+   2,000 accounts, 10,000 opportunities (each with an account, a stage, EUR) and 3 quotes × 3 lines per
+   opportunity, written with bulk INSERTs through SQLAlchemy Core after `install(url)`. An existing file
+   with those counts is reused (and migrated if the schema moved on), so only the first run pays for it.
+2. Two requests, each served two ways from the same database:
+   - nested page: `opportunities(first: 100) { edges { node { … account { … } quotes { … lines { … } } } } }`
+     (100 opportunities + 100 accounts + 300 quotes + 900 lines = 1,400 objects);
+   - by id: `node(id: "<an opportunity>") { ... on Opportunity { id title amount account { name } } }`.
+   (a) through `/graphql` of `create_app(Settings(database_url=…, auth_cache_seconds=60))`;
+   (b) through the floor: a small Starlette app defined here that checks the same bearer token (the
+       gateway's Authenticator, same cache), runs the SAME SQL statements with SQLAlchemy Core on the same
+       kind of engine (`salesflow.adapters.sql.create_engine`) in one worker thread, and returns the same
+       JSON (field names, money as strings at the currency's precision, base64 "Type:id" global ids)
+       serialised with orjson. Before anything is timed, the script captures the statements each side
+       sends (`before_cursor_execute`) and asserts they are identical, and asserts that the two response
+       bodies are equal, in-process and over HTTP.
+3. In-process: httpx.AsyncClient over ASGITransport, sequential requests (N after 20 warm-up). Over HTTP:
+   `salesflow serve` and `python benchmarks/graphql.py --serve-floor` as uvicorn subprocesses (1 worker
+   each) on loopback ports, loaded by `wrk` (if installed; else an asyncio httpx client) with C concurrent
+   connections for S seconds. R repeats of every measurement, interleaved GraphQL/floor; medians reported.
+4. A cProfile of the in-process GraphQL nested query (top 40 by cumulative and by own time, and own time
+   grouped by library) is written to --profile-out (default /tmp/graphql_profile.txt).
+
+Target (per the issue): GraphQL at most 4× the floor in-process and 5× over HTTP, for the nested query,
+as floor req/s ÷ GraphQL req/s.
+"""
+from __future__ import annotations
+
+import os
+import sys
+
+# This file is called graphql.py: as a script, its folder comes first on sys.path and would shadow the
+# graphql-core package that strawberry imports. Take the folder off the path before importing anything.
+_HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path[:] = [p for p in sys.path if os.path.abspath(p or os.curdir) != _HERE]
+
+import argparse
+import asyncio
+import base64
+import cProfile
+import math
+import pstats
+import random
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import tempfile
+import time
+from collections import defaultdict
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal
+from functools import lru_cache
+
+import anyio
+import httpx
+import orjson
+from babel.numbers import get_currency_precision
+from sqlalchemy import bindparam, event, select
+from sqlalchemy import func as sql_func
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+import salesflow
+from salesflow.adapters.sql import SqlUnitOfWork, create_engine, install
+from salesflow.adapters.sql import tables as t
+from salesflow.domain.money import document_totals, line_amounts
+from salesflow.domain.normalize import company_key
+from salesflow.gateway.app import create_app
+from salesflow.gateway.auth import Authenticator, bearer
+from salesflow.gateway.settings import Settings
+from salesflow.statemachine.users import create_token
+
+ACCOUNTS = 2_000
+OPPORTUNITIES = 10_000
+QUOTES_PER_OPPORTUNITY = 3
+LINES_PER_QUOTE = 3
+PAGE = 100
+NODE_ID = OPPORTUNITIES // 2  # the opportunity the by-id query asks for
+CURRENCY = "EUR"
+SEED = 20261122
+
+DEFAULT_DB = os.path.join(tempfile.gettempdir(), "salesflow-bench-graphql.db")
+DEFAULT_REQUESTS = 200
+WARMUP_REQUESTS = 20
+DEFAULT_DURATION = 10.0
+HTTP_WARMUP_S = 2.0
+DEFAULT_CONNECTIONS = 8
+DEFAULT_REPEATS = 3
+DEFAULT_PROFILE_OUT = "/tmp/graphql_profile.txt"
+DEFAULT_PROFILE_REQUESTS = 30
+SERVER_START_TIMEOUT_S = 60.0
+
+TARGETS = {"in-process": 4.0, "http": 5.0}  # floor req/s ÷ GraphQL req/s, nested query
+
+PAGE_QUERY = ("{ opportunities(first: %d) { edges { node { id title amount account { id name } "
+              "quotes { id number total lines { id description quantity unitPrice total } } } } } }" % PAGE)
+
+
+def node_query(opportunity_id: int) -> str:
+    return ('{ node(id: "%s") { ... on Opportunity { id title amount account { name } } } }'
+            % global_id("Opportunity", opportunity_id))
+
+
+def global_id(type_name: str, ident: int) -> str:
+    return base64.b64encode(f"{type_name}:{ident}".encode()).decode()
+
+
+# --- seeding -----------------------------------------------------------------------------------------
+
+EXPECTED_ROWS = {
+    "accounts": ACCOUNTS,
+    "opportunities": OPPORTUNITIES,
+    "quotes": OPPORTUNITIES * QUOTES_PER_OPPORTUNITY,
+    "quote_lines": OPPORTUNITIES * QUOTES_PER_OPPORTUNITY * LINES_PER_QUOTE,
+}
+
+PRODUCTS = [  # description, unit price
+    ("Standing desk", "489.90"), ("Ergonomic chair", "329.00"), ("Installation (hours)", "85.00"),
+    ("Monitor arm", "119.95"), ("Acoustic panel", "74.50"), ("Meeting table", "1249.00"),
+    ("Cable tray", "19.99"), ("Delivery and assembly", "350.00"),
+]
+QUANTITIES = ["1", "2", "4", "6.5", "10", "12", "25"]
+DISCOUNTS = ["0", "0", "5", "7.5", "10"]
+TAX_RATES = ["19", "19", "7"]
+
+
+def sqlite_url(path: str) -> str:
+    return f"sqlite:///{os.path.abspath(path)}"
+
+
+def row_counts(engine) -> dict[str, int]:
+    with engine.connect() as conn:
+        return {name: conn.execute(select(sql_func.count()).select_from(t.metadata.tables[name])).scalar_one()
+                for name in EXPECTED_ROWS}
+
+
+@lru_cache(maxsize=None)
+def _amounts(quantity: str, unit_price: str, discount: str, tax_rate: str):
+    return line_amounts(Decimal(quantity), Decimal(unit_price), Decimal(discount), Decimal(tax_rate), CURRENCY)
+
+
+@dataclass
+class _Line:  # what document_totals reads
+    subtotal: Decimal
+    discount_amount: Decimal
+    tax_amount: Decimal
+
+
+def seed(path: str) -> float:
+    """Write the benchmark database to path (via path.partial, renamed when complete); returns seconds."""
+    started = time.perf_counter()
+    partial_path = path + ".partial"
+    for leftover in (partial_path, partial_path + "-wal", partial_path + "-shm"):
+        if os.path.exists(leftover):
+            os.remove(leftover)
+    engine = install(sqlite_url(partial_path))
+    rng = random.Random(SEED)
+    base = datetime(2026, 1, 1, 8, 0, tzinfo=timezone.utc)
+    year = base.year
+    try:
+        with engine.begin() as conn:
+            stages = conn.execute(select(t.stages.c.id, t.stages.c.probability)
+                                  .where(t.stages.c.active).order_by(t.stages.c.sequence)).all()
+            if not stages:
+                raise RuntimeError("install() loaded no stages")
+            accounts = []
+            for i in range(1, ACCOUNTS + 1):
+                name = f"Bench Account {i:04d} GmbH"
+                stamp = base + timedelta(seconds=i)
+                accounts.append(dict(id=i, name=name, name_key=company_key(name),
+                                     email=f"sales@account{i:04d}.example", phone=f"+49 30 {i:08d}",
+                                     website=f"https://account{i:04d}.example", owner_id=None, version=1,
+                                     created_at=stamp, updated_at=stamp))
+            conn.execute(t.accounts.insert(), accounts)
+
+            opportunities, quotes, lines = [], [], []
+            quote_id = line_id = number = 0
+            for i in range(1, OPPORTUNITIES + 1):
+                stage_id, probability = rng.choice(stages)
+                created = base + timedelta(days=1, minutes=i)  # distinct: pages have a stable order
+                # Three quotes: revision 0 of number A (superseded by) revision 1 of A (sent, latest),
+                # and revision 0 of number B (a draft, latest).
+                number += 1
+                number_a = f"Q/{year}/{number:05d}"
+                number += 1
+                number_b = f"Q/{year}/{number:05d}"
+                previous = None
+                latest_total = Decimal(0)
+                for n, (qnumber, revision, status, is_latest) in enumerate((
+                        (number_a, 0, "superseded", False), (number_a, 1, "sent", True),
+                        (number_b, 0, "draft", True))):
+                    quote_id += 1
+                    priced = []
+                    for seq in range(1, LINES_PER_QUOTE + 1):
+                        line_id += 1
+                        description, price = rng.choice(PRODUCTS)
+                        qty, disc, tax = rng.choice(QUANTITIES), rng.choice(DISCOUNTS), rng.choice(TAX_RATES)
+                        a = _amounts(qty, price, disc, tax)
+                        priced.append(_Line(a.gross, a.discount, a.tax))
+                        lines.append(dict(id=line_id, quote_id=quote_id, sequence=seq, description=description,
+                                          product_code=None, quantity=Decimal(qty), unit_price=Decimal(price),
+                                          discount_percent=Decimal(disc), tax_rate=Decimal(tax),
+                                          subtotal=a.gross, discount_amount=a.discount, net_amount=a.net,
+                                          tax_amount=a.tax, total=a.total))
+                    totals = document_totals(priced, CURRENCY)
+                    if is_latest and status == "sent":
+                        latest_total = totals.total
+                    stamp = created + timedelta(hours=n)
+                    quotes.append(dict(id=quote_id, number=qnumber, revision=revision, kind="proforma",
+                                       opportunity_id=i, valid_until=date(2026, 12, 31), start_date=None,
+                                       end_date=None, terms=None, previous_revision_id=previous,
+                                       is_latest=is_latest, currency=CURRENCY, subtotal=totals.subtotal,
+                                       discount_total=totals.discount_total, tax_total=totals.tax_total,
+                                       total=totals.total, status=status, owner_id=None, version=1,
+                                       created_at=stamp, updated_at=stamp))
+                    previous = quote_id if revision == 0 and not is_latest else None
+                opportunities.append(dict(id=i, title=f"Office fit-out #{i:05d}", stage_id=stage_id,
+                                          probability=probability, amount=latest_total, currency=CURRENCY,
+                                          account_id=rng.randint(1, ACCOUNTS), contact_id=None, lead_id=None,
+                                          lost_reason=None, expected_close=date(2026, 12, 1), live_orders=0,
+                                          status="open", owner_id=None, version=1,
+                                          created_at=created, updated_at=created))
+            conn.execute(t.opportunities.insert(), opportunities)
+            conn.execute(t.quotes.insert(), quotes)
+            conn.execute(t.quote_lines.insert(), lines)
+            # The quote series goes on after the seeded numbers, so quotes made later do not collide.
+            conn.execute(t.number_sequences.delete().where((t.number_sequences.c.series_code == "quote")
+                                                           & (t.number_sequences.c.year == year)))
+            conn.execute(t.number_sequences.insert().values(series_code="quote", year=year,
+                                                            next_number=number + 1))
+        counts = row_counts(engine)
+        raw = engine.raw_connection()  # outside any transaction: the WAL goes into the file
+        try:
+            raw.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            raw.close()
+    finally:
+        engine.dispose()
+    if counts != EXPECTED_ROWS:
+        raise RuntimeError(f"seeded {counts}, expected {EXPECTED_ROWS}")
+    for leftover in (partial_path + "-wal", partial_path + "-shm"):
+        if os.path.exists(leftover):
+            os.remove(leftover)
+    os.replace(partial_path, path)
+    return time.perf_counter() - started
+
+
+def prepare_database(path: str) -> tuple[str, str]:
+    """The benchmark database at path (seeded if absent; migrated if present) and its state."""
+    if os.path.exists(path):
+        engine = install(sqlite_url(path))
+        try:
+            counts = row_counts(engine)
+        finally:
+            engine.dispose()
+        if counts != EXPECTED_ROWS:
+            raise SystemExit(f"{path} is not a benchmark database ({counts}); delete it or pass another --db")
+        return path, "reused"
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    print(f"seeding {path} (first run only) …", flush=True)
+    seconds = seed(path)
+    return path, f"seeded in {seconds:.1f} s"
+
+
+def bench_token(url: str) -> str:
+    engine = create_engine(url)
+    try:
+        return create_token(SqlUnitOfWork(engine), "bench", "admin", "graphql benchmark")[1]
+    finally:
+        engine.dispose()
+
+
+# --- the floor ---------------------------------------------------------------------------------------
+# The same statements the gateway's loader and unit of work send for the two queries (asserted before
+# timing), built once with SQLAlchemy Core, and the same JSON built straight from the rows.
+
+_o, _a, _q, _ql = t.opportunities, t.accounts, t.quotes, t.quote_lines
+FLOOR_PAGE = select(_o).order_by(_o.c.created_at.desc(), _o.c.id.desc())
+FLOOR_OPPORTUNITIES_BY_ID = select(_o).where(_o.c.id.in_(bindparam("id", expanding=True))).order_by(_o.c.id)
+FLOOR_ACCOUNTS_BY_ID = select(_a).where(_a.c.id.in_(bindparam("id", expanding=True))).order_by(_a.c.id)
+FLOOR_QUOTES_BY_OPPORTUNITY = (select(_q).where(_q.c.opportunity_id.in_(bindparam("opportunity_id", expanding=True)))
+                               .order_by(_q.c.id))
+FLOOR_LINES_BY_QUOTE = (select(_ql).where(_ql.c.quote_id.in_(bindparam("parents", expanding=True)))
+                        .order_by(_ql.c.quote_id, _ql.c.sequence, _ql.c.id))
+
+_EXPONENTS: dict[str, Decimal] = {}
+_ONE = Decimal(1)
+
+
+def money_text(value: Decimal, currency: str) -> str:
+    exp = _EXPONENTS.get(currency)
+    if exp is None:
+        exp = _EXPONENTS[currency] = _ONE.scaleb(-get_currency_precision(currency))
+    return format(value.quantize(exp), "f")
+
+
+def quantity_text(value: Decimal) -> str:
+    return format(value.quantize(_ONE) if value == value.to_integral_value() else value.normalize(), "f")
+
+
+@lru_cache(maxsize=65536)
+def gid(type_name: str, ident: int) -> str:
+    return global_id(type_name, ident)
+
+
+def _at(table, *names: str) -> tuple[int, ...]:
+    """Where columns sit in a `select(table)` row: rows are read by position (Row attribute access costs
+    about ten times as much, which would make the floor slower than it needs to be)."""
+    keys = list(table.c.keys())
+    return tuple(keys.index(n) for n in names)
+
+
+O_ID, O_TITLE, O_AMOUNT, O_CURRENCY, O_ACCOUNT = _at(_o, "id", "title", "amount", "currency", "account_id")
+A_ID, A_NAME = _at(_a, "id", "name")
+Q_ID, Q_NUMBER, Q_TOTAL, Q_CURRENCY, Q_OPPORTUNITY = _at(_q, "id", "number", "total", "currency", "opportunity_id")
+L_ID, L_QUOTE, L_DESCRIPTION, L_QUANTITY, L_PRICE, L_TOTAL = _at(_ql, "id", "quote_id", "description", "quantity",
+                                                                 "unit_price", "total")
+
+
+def _amount(value: Decimal, currency: str | None) -> str:
+    return money_text(value, currency) if currency else quantity_text(value)
+
+
+def fetch_page(conn, first: int):
+    """The page's rows: the statements the gateway sends, in its order, each fetched whole."""
+    opportunities = conn.execute(FLOOR_PAGE.limit(first + 1)).all()[:first]
+    account_ids = list({o[O_ACCOUNT] for o in opportunities} - {None})
+    accounts = conn.execute(FLOOR_ACCOUNTS_BY_ID, {"id": account_ids}).all()
+    quotes = conn.execute(FLOOR_QUOTES_BY_OPPORTUNITY, {"opportunity_id": [o[O_ID] for o in opportunities]}).all()
+    lines = conn.execute(FLOOR_LINES_BY_QUOTE, {"parents": [q[Q_ID] for q in quotes]}).all()
+    return opportunities, accounts, quotes, lines
+
+
+def floor_page(conn, first: int) -> dict:
+    opportunities, account_rows, quotes, line_rows = fetch_page(conn, first)
+    accounts = {a[A_ID]: a for a in account_rows}
+    lines = defaultdict(list)
+    for ln in line_rows:
+        lines[ln[L_QUOTE]].append(ln)
+    quotes_of = defaultdict(list)
+    for q in quotes:
+        cur = q[Q_CURRENCY]
+        quotes_of[q[Q_OPPORTUNITY]].append({
+            "id": gid("Quote", q[Q_ID]), "number": q[Q_NUMBER], "total": money_text(q[Q_TOTAL], cur),
+            "lines": [{"id": gid("QuoteLine", ln[L_ID]), "description": ln[L_DESCRIPTION],
+                       "quantity": quantity_text(ln[L_QUANTITY]), "unitPrice": quantity_text(ln[L_PRICE]),
+                       "total": money_text(ln[L_TOTAL], cur)} for ln in lines[q[Q_ID]]]})
+    edges = []
+    for o in opportunities:
+        account = accounts.get(o[O_ACCOUNT])
+        edges.append({"node": {
+            "id": gid("Opportunity", o[O_ID]), "title": o[O_TITLE], "amount": _amount(o[O_AMOUNT], o[O_CURRENCY]),
+            "account": {"id": gid("Account", account[A_ID]), "name": account[A_NAME]} if account else None,
+            "quotes": quotes_of[o[O_ID]]}})
+    return {"opportunities": {"edges": edges}}
+
+
+def floor_node(conn, ident: int) -> dict:
+    found = conn.execute(FLOOR_OPPORTUNITIES_BY_ID, {"id": [ident]}).first()
+    if found is None:
+        return {"node": None}
+    account = (conn.execute(FLOOR_ACCOUNTS_BY_ID, {"id": [found[O_ACCOUNT]]}).first()
+               if found[O_ACCOUNT] is not None else None)
+    return {"node": {"id": gid("Opportunity", found[O_ID]), "title": found[O_TITLE],
+                     "amount": _amount(found[O_AMOUNT], found[O_CURRENCY]),
+                     "account": {"name": account[A_NAME]} if account else None}}
+
+
+@contextmanager
+def read_transaction(engine):
+    """A read transaction, as the gateway's loader opens one (BEGIN DEFERRED; rolled back on close)."""
+    with engine.connect() as conn:
+        conn = conn.execution_options(sqlite_begin="DEFERRED")
+        conn.begin()
+        yield conn
+
+
+def create_floor_app(url: str) -> Starlette:
+    """POST /floor/page {"first": 100} and POST /floor/node {"id": "<global id>"}, bearer token required."""
+    engine = create_engine(url)
+    auth = Authenticator(lambda: SqlUnitOfWork(engine, read_only=True), 60)
+
+    def answer(token: str | None, build, arg) -> dict | None:
+        if auth.user(token) is None:
+            return None
+        with read_transaction(engine) as conn:
+            return {"data": build(conn, arg)}
+
+    async def serve(request: Request, build, arg_of) -> Response:
+        body = orjson.loads(await request.body())
+        token = bearer(request.headers.get("authorization"))
+        data = await anyio.to_thread.run_sync(answer, token, build, arg_of(body))
+        if data is None:
+            return JSONResponse({"error": "a valid bearer token is required"}, status_code=401)
+        return Response(orjson.dumps(data), media_type="application/json")
+
+    def node_arg(body) -> int:
+        type_name, _, ident = base64.b64decode(body["id"]).decode().partition(":")
+        return int(ident) if type_name == "Opportunity" else -1
+
+    async def page(request: Request) -> Response:
+        return await serve(request, floor_page, lambda body: int(body.get("first", PAGE)))
+
+    async def node(request: Request) -> Response:
+        return await serve(request, floor_node, node_arg)
+
+    async def healthz(request: Request) -> Response:
+        return JSONResponse({"status": "ok"})
+
+    app = Starlette(routes=[Route("/floor/page", page, methods=["POST"]), Route("/floor/node", node, methods=["POST"]),
+                            Route("/healthz", healthz)])
+    app.state.engine = engine
+    return app
+
+
+# --- requests ----------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Call:
+    """One request: where it goes and what it sends."""
+
+    path: str
+    body: bytes
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str  # "nested page" / "by id"
+    graphql: Call
+    floor: Call
+
+
+def scenarios() -> list[Scenario]:
+    return [
+        Scenario("nested page (1,400 objects)", Call("/graphql", orjson.dumps({"query": PAGE_QUERY})),
+                 Call("/floor/page", orjson.dumps({"first": PAGE}))),
+        Scenario("by id", Call("/graphql", orjson.dumps({"query": node_query(NODE_ID)})),
+                 Call("/floor/node", orjson.dumps({"id": global_id("Opportunity", NODE_ID)}))),
+    ]
+
+
+def headers(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+
+
+@contextmanager
+def captured_sql(engine):
+    statements: list[str] = []
+
+    def on_execute(conn, cursor, statement, parameters, context, executemany):
+        statements.append(" ".join(statement.split()))
+    event.listen(engine, "before_cursor_execute", on_execute)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", on_execute)
+
+
+def count_objects(data: dict) -> int:
+    edges = data["opportunities"]["edges"]
+    quotes = [q for e in edges for q in e["node"]["quotes"]]
+    return (len(edges) + sum(1 for e in edges if e["node"]["account"]) + len(quotes)
+            + sum(len(q["lines"]) for q in quotes))
+
+
+@dataclass
+class Check:
+    scenario: str
+    statements: list[str]
+    same_bytes: bool
+    size: int
+
+
+async def verify_in_process(gql_app, floor_app, token: str) -> list[Check]:
+    """Same SQL on both sides, and equal JSON bodies; fails loudly otherwise."""
+    checks = []
+    async with asgi_client(gql_app) as g, asgi_client(floor_app) as f:
+        for sc in scenarios():
+            for client, call in ((g, sc.graphql), (f, sc.floor)):  # warm both (auth cache, compiled SQL)
+                response = await client.post(call.path, content=call.body, headers=headers(token))
+                assert response.status_code == 200, (call.path, response.status_code, response.text[:500])
+            with captured_sql(gql_app.state.engine) as gql_sql:
+                gql = await g.post(sc.graphql.path, content=sc.graphql.body, headers=headers(token))
+            with captured_sql(floor_app.state.engine) as floor_sql:
+                flo = await f.post(sc.floor.path, content=sc.floor.body, headers=headers(token))
+            gql_body, floor_body = orjson.loads(gql.content), orjson.loads(flo.content)
+            assert "errors" not in gql_body, gql_body.get("errors")
+            assert gql_body == floor_body, f"{sc.name}: the floor's JSON differs from GraphQL's"
+            assert gql_sql == floor_sql, (f"{sc.name}: different SQL\n  graphql: " + "\n           ".join(gql_sql)
+                                          + "\n  floor:   " + "\n           ".join(floor_sql))
+            if sc.name.startswith("nested"):
+                objects = count_objects(gql_body["data"])
+                assert objects == PAGE * (2 + QUOTES_PER_OPPORTUNITY * (1 + LINES_PER_QUOTE)), objects
+            checks.append(Check(sc.name, gql_sql, gql.content == flo.content, len(gql.content)))
+    return checks
+
+
+# --- in-process measurement --------------------------------------------------------------------------
+
+def asgi_client(app) -> httpx.AsyncClient:
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bench")
+
+
+@dataclass
+class Run:
+    requests: int
+    seconds: float
+    p50_ms: float
+    p99_ms: float
+    errors: int = 0
+
+    @property
+    def rps(self) -> float:
+        return self.requests / self.seconds
+
+
+def percentile(sorted_values: list[float], pct: float) -> float:
+    return sorted_values[max(0, math.ceil(pct / 100 * len(sorted_values)) - 1)]
+
+
+def run_of(latencies: list[float], seconds: float, errors: int = 0) -> Run:
+    ordered = sorted(latencies)
+    return Run(len(ordered), seconds, statistics.median(ordered) * 1e3, percentile(ordered, 99) * 1e3, errors)
+
+
+async def sequential(client: httpx.AsyncClient, call: Call, token: str, n: int, warmup: int) -> Run:
+    hdrs = headers(token)
+    for _ in range(warmup):
+        response = await client.post(call.path, content=call.body, headers=hdrs)
+        assert response.status_code == 200, response.text[:300]
+    latencies, errors = [], 0
+    started = time.perf_counter()
+    for _ in range(n):
+        t0 = time.perf_counter()
+        response = await client.post(call.path, content=call.body, headers=hdrs)
+        latencies.append(time.perf_counter() - t0)
+        errors += response.status_code != 200
+    return run_of(latencies, time.perf_counter() - started, errors)
+
+
+@dataclass
+class Measured:
+    setting: str  # "in-process" / "http"
+    scenario: str
+    graphql: list[Run] = field(default_factory=list)
+    floor: list[Run] = field(default_factory=list)
+
+
+def median_of(runs: list[Run], attr: str) -> float:
+    return statistics.median(getattr(r, attr) for r in runs)
+
+
+async def measure_in_process(gql_app, floor_app, token: str, n: int, repeats: int) -> list[Measured]:
+    out = []
+    async with asgi_client(gql_app) as g, asgi_client(floor_app) as f:
+        for sc in scenarios():
+            m = Measured("in-process", sc.name)
+            for r in range(repeats):  # interleaved, so drifting machine load hits both sides alike
+                print(f"  in-process · {sc.name} · repeat {r + 1}/{repeats}", flush=True)
+                m.graphql.append(await sequential(g, sc.graphql, token, n, WARMUP_REQUESTS))
+                m.floor.append(await sequential(f, sc.floor, token, n, WARMUP_REQUESTS))
+            out.append(m)
+    return out
+
+
+# --- over HTTP ---------------------------------------------------------------------------------------
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """A uvicorn subprocess on a loopback port; stopped (by its own pid) on the way out."""
+
+    def __init__(self, name: str, argv: list[str], port: int, env: dict[str, str], log_path: str):
+        self.name, self.port = name, port
+        self.base = f"http://127.0.0.1:{port}"
+        self.log_path = log_path
+        self._log = open(log_path, "wb")
+        self.proc = subprocess.Popen(argv, env=env, stdout=self._log, stderr=subprocess.STDOUT,
+                                     stdin=subprocess.DEVNULL)
+
+    def wait_ready(self) -> None:
+        deadline = time.monotonic() + SERVER_START_TIMEOUT_S
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"{self.name} server exited ({self.proc.returncode}): {self.log_tail()}")
+            try:
+                if httpx.get(self.base + "/healthz", timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+        raise RuntimeError(f"{self.name} server not ready after {SERVER_START_TIMEOUT_S:.0f} s: {self.log_tail()}")
+
+    def log_tail(self) -> str:
+        self._log.flush()
+        with open(self.log_path, "rb") as fh:
+            return fh.read()[-2000:].decode(errors="replace")
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self._log.close()
+
+
+def start_servers(url: str, workdir: str) -> tuple[Server, Server]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SALESFLOW_")}
+    env.update(SALESFLOW_AUTH_CACHE_SECONDS="60", SALESFLOW_LOG_LEVEL="warning", PYTHONUNBUFFERED="1")
+    salesflow_cli = shutil.which("salesflow")
+    cli = [salesflow_cli] if salesflow_cli else [sys.executable, "-m", "salesflow.gateway.cli"]
+    gport, fport = free_port(), free_port()
+    gql = Server("graphql", [*cli, "serve", "--database-url", url, "--port", str(gport), "--workers", "1",
+                             "--no-ide"], gport, env, os.path.join(workdir, "graphql-server.log"))
+    floor = Server("floor", [sys.executable, os.path.abspath(__file__), "--serve-floor", "--db-url", url,
+                             "--port", str(fport)], fport, env, os.path.join(workdir, "floor-server.log"))
+    return gql, floor
+
+
+def verify_http(gql: Server, floor: Server, token: str) -> None:
+    with httpx.Client(timeout=30) as client:
+        for sc in scenarios():
+            a = client.post(gql.base + sc.graphql.path, content=sc.graphql.body, headers=headers(token))
+            b = client.post(floor.base + sc.floor.path, content=sc.floor.body, headers=headers(token))
+            assert a.status_code == b.status_code == 200, (a.status_code, a.text[:300], b.status_code, b.text[:300])
+            assert orjson.loads(a.content) == orjson.loads(b.content), f"{sc.name}: bodies differ over HTTP"
+
+
+WRK_SCRIPT = """\
+wrk.method = "POST"
+wrk.body = %s
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Authorization"] = "Bearer %s"
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format("BENCH %%d %%d %%d %%d %%d %%d\\n", summary.requests, summary.duration,
+    latency:percentile(50), latency:percentile(99), e.status, e.connect + e.read + e.write + e.timeout))
+end
+"""
+
+
+def lua_string(data: bytes) -> str:
+    return '"' + "".join(c if c.isalnum() or c in " {}():,._-!/=+" else f"\\{ord(c):03d}" for c in data.decode()) + '"'
+
+
+def run_wrk(base: str, call: Call, token: str, connections: int, duration: float, workdir: str) -> Run:
+    script = os.path.join(workdir, f"wrk-{abs(hash((call.path, call.body)))}.lua")
+    with open(script, "w", encoding="utf-8") as fh:
+        fh.write(WRK_SCRIPT % (lua_string(call.body), token))
+    argv = ["wrk", "-t1", f"-c{connections}", f"-d{max(1, round(duration))}s", "--timeout", "30s", "-s", script,
+            base + call.path]
+    out = subprocess.run(argv, capture_output=True, text=True, check=True).stdout
+    line = next((ln for ln in out.splitlines() if ln.startswith("BENCH ")), None)
+    if line is None:
+        raise RuntimeError(f"no summary from wrk:\n{out}")
+    requests, duration_us, p50_us, p99_us, status_errors, socket_errors = map(int, line.split()[1:])
+    return Run(requests, duration_us / 1e6, p50_us / 1e3, p99_us / 1e3, status_errors + socket_errors)
+
+
+async def _python_load(base: str, call: Call, token: str, connections: int, duration: float) -> Run:
+    latencies: list[float] = []
+    errors = 0
+    limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
+    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30) as client:
+        hdrs = headers(token)
+        deadline = time.perf_counter() + duration
+
+        async def worker():
+            nonlocal errors
+            while time.perf_counter() < deadline:
+                t0 = time.perf_counter()
+                response = await client.post(call.path, content=call.body, headers=hdrs)
+                latencies.append(time.perf_counter() - t0)
+                errors += response.status_code != 200
+        started = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(connections)))
+        elapsed = time.perf_counter() - started
+    return run_of(latencies, elapsed, errors)
+
+
+def run_python_load(base: str, call: Call, token: str, connections: int, duration: float, workdir: str) -> Run:
+    return asyncio.run(_python_load(base, call, token, connections, duration))
+
+
+def measure_http(url: str, token: str, client: str, connections: int, duration: float, repeats: int,
+                 workdir: str) -> list[Measured]:
+    load = run_wrk if client == "wrk" else run_python_load
+    gql, floor = start_servers(url, workdir)
+    try:
+        gql.wait_ready()
+        floor.wait_ready()
+        verify_http(gql, floor, token)
+        out = []
+        for sc in scenarios():
+            m = Measured("http", sc.name)
+            for server, call in ((gql, sc.graphql), (floor, sc.floor)):  # warm-up, not recorded
+                load(server.base, call, token, connections, HTTP_WARMUP_S, workdir)
+            for r in range(repeats):
+                print(f"  http · {sc.name} · repeat {r + 1}/{repeats}", flush=True)
+                m.graphql.append(load(gql.base, sc.graphql, token, connections, duration, workdir))
+                m.floor.append(load(floor.base, sc.floor, token, connections, duration, workdir))
+            out.append(m)
+        return out
+    finally:
+        gql.stop()
+        floor.stop()
+
+
+# --- where the time goes -----------------------------------------------------------------------------
+
+@dataclass
+class Layers:
+    samples: int
+    rows: list[tuple[str, float | None, float | None]]  # what, GraphQL ms, floor ms (medians)
+
+
+async def measure_layers(gql_app, floor_app, token: str, n: int = 40) -> Layers:
+    """The nested page taken apart, without a profiler: each part timed in turn, interleaved, n times."""
+    from salesflow.domain.access import default_policy
+    from salesflow.schema.core.context import RequestContext, Stores
+    from salesflow.statemachine.users import authenticate
+
+    g_engine, f_engine = gql_app.state.engine, floor_app.state.engine
+    stores = Stores(writer=lambda: SqlUnitOfWork(g_engine), reader=lambda: SqlUnitOfWork(g_engine, read_only=True))
+    with stores.reader() as uow:
+        user = authenticate(uow, token)
+    policy, schema = default_policy(), gql_app.state.schema
+    in_cursor = [0.0]
+    starts: list[float] = []
+
+    def before(*_a):
+        starts.append(time.perf_counter())
+
+    def after(*_a):
+        in_cursor[0] += time.perf_counter() - starts.pop()
+
+    def graphql_direct():
+        ctx = RequestContext(stores=stores, policy=policy, user=user)
+        try:
+            result = schema.execute_sync(PAGE_QUERY, context_value=ctx)
+        finally:
+            ctx.loader.close()
+        assert not result.errors, result.errors
+        return result.data
+
+    def floor_direct():
+        with read_transaction(f_engine) as conn:
+            return floor_page(conn, PAGE)
+
+    def floor_fetch():
+        with read_transaction(f_engine) as conn:
+            return fetch_page(conn, PAGE)
+
+    async def timed(key, func, *, cursor=False, hop=True):
+        """func on a worker thread, as the gateway and the floor run it (the hop costs some µs)."""
+        in_cursor[0] = 0.0
+        t0 = time.perf_counter()
+        out = await anyio.to_thread.run_sync(func) if hop else func()
+        samples[key].append(time.perf_counter() - t0)
+        if cursor:
+            samples[key + " sqlite"].append(in_cursor[0])
+        return out
+
+    samples: dict[str, list[float]] = defaultdict(list)
+    sc = scenarios()[0]
+    hdrs = headers(token)
+    for engine in (g_engine, f_engine):
+        event.listen(engine, "before_cursor_execute", before)
+        event.listen(engine, "after_cursor_execute", after)
+    try:
+        async with asgi_client(gql_app) as g, asgi_client(floor_app) as f:
+            for i in range(n + 5):
+                t0 = time.perf_counter()
+                assert (await g.post(sc.graphql.path, content=sc.graphql.body, headers=hdrs)).status_code == 200
+                samples["g request"].append(time.perf_counter() - t0)
+                data = await timed("g handler", graphql_direct, cursor=True)
+                await timed("g json", lambda d=data: orjson.dumps({"data": d}), hop=False)
+                t0 = time.perf_counter()
+                assert (await f.post(sc.floor.path, content=sc.floor.body, headers=hdrs)).status_code == 200
+                samples["f request"].append(time.perf_counter() - t0)
+                data = await timed("f handler", floor_direct, cursor=True)
+                await timed("f json", lambda d=data: orjson.dumps({"data": d}), hop=False)
+                await timed("f fetch", floor_fetch)
+                if i < 5:  # warm-up rounds
+                    for values in samples.values():
+                        values.clear()
+    finally:
+        for engine in (g_engine, f_engine):
+            event.remove(engine, "before_cursor_execute", before)
+            event.remove(engine, "after_cursor_execute", after)
+    ms = {k: statistics.median(v) * 1e3 for k, v in samples.items()}
+
+    def paired(a: str, *minus: str) -> float:
+        """Median over the rounds of a − minus…, each round against itself (drifting load cancels out)."""
+        return statistics.median(x - sum(samples[m][i] for m in minus) for i, x in enumerate(samples[a])) * 1e3
+    rows = [
+        ("whole request in-process (httpx → ASGI app → body)", ms["g request"], ms["f request"]),
+        ("handler alone, on a worker thread: `schema.execute_sync` / `floor_page`", ms["g handler"],
+         ms["f handler"]),
+        ("  of which SQLite running the statements (inside cursor.execute)", ms["g handler sqlite"],
+         ms["f handler sqlite"]),
+        ("the same statements run and fetched with SQLAlchemy Core (rows with Decimals, datetimes)", None,
+         ms["f fetch"]),
+        ("JSON encoding (orjson)", ms["g json"], ms["f json"]),
+        ("→ over the Core fetch: GraphQL execution + loader/unit of work, or the floor's dicts (handler − fetch)",
+         paired("g handler", "f fetch"), paired("f handler", "f fetch")),
+        ("→ around the handler: HTTP/ASGI, view, auth, thread hop (request − handler − JSON)",
+         paired("g request", "g handler", "g json"), paired("f request", "f handler", "f json")),
+    ]
+    return Layers(n, rows)
+
+
+SALESFLOW_DIR = os.path.dirname(os.path.abspath(salesflow.__file__)) + os.sep
+IDLE = "idle: the event loop waiting in epoll while the worker thread runs"
+BUILTIN = "builtins"  # C functions other than the driver, orjson and decimal: charged to their callers
+
+#: (label, test on (file name, function name)), first match wins: own time grouped by library.
+GROUPS = [
+    ("benchmark harness", lambda f, fn: f.startswith(_HERE + os.sep)),
+    (IDLE, lambda f, fn: f == "~" and "poll" in fn and "epoll" in fn),
+    ("sqlite3 driver (C: execute, fetch)", lambda f, fn: f == "~" and "sqlite3" in fn),
+    ("orjson", lambda f, fn: f == "~" and "orjson" in fn),
+    ("decimal (C: quantize, scaleb, …)", lambda f, fn: f == "~" and "decimal" in fn),
+    (BUILTIN, lambda f, fn: f == "~"),
+    ("salesflow schema (resolvers, loader, scalars, fast path)", lambda f, fn: f.startswith(SALESFLOW_DIR + "schema")),
+    ("salesflow store (unit of work, mapping, column types)", lambda f, fn: f.startswith(SALESFLOW_DIR + "adapters")),
+    ("salesflow gateway (view, auth)", lambda f, fn: f.startswith(SALESFLOW_DIR + "gateway")),
+    ("salesflow domain/statemachine", lambda f, fn: f.startswith(SALESFLOW_DIR)),
+    ("graphql-core (parse, validate, execute)", lambda f, fn: f"{os.sep}graphql{os.sep}" in f),
+    ("strawberry", lambda f, fn: f"{os.sep}strawberry{os.sep}" in f),
+    ("SQLAlchemy Core", lambda f, fn: f"{os.sep}sqlalchemy{os.sep}" in f),
+    ("httpx/httpcore (the benchmark's client)", lambda f, fn: f"{os.sep}httpx{os.sep}" in f
+     or f"{os.sep}httpcore{os.sep}" in f),
+    ("starlette", lambda f, fn: f"{os.sep}starlette{os.sep}" in f),
+    ("anyio/asyncio", lambda f, fn: any(f"{os.sep}{m}{os.sep}" in f for m in ("anyio", "asyncio"))),
+    ("babel", lambda f, fn: f"{os.sep}babel{os.sep}" in f),
+]
+OTHER = "other Python (stdlib: typing, enum, dataclasses, …)"
+
+
+def group_of(filename: str, func_name: str) -> str:
+    for label, test in GROUPS:
+        if test(filename, func_name):
+            return label
+    return OTHER
+
+
+def own_time_by_group(stats: pstats.Stats) -> dict[str, float]:
+    """Own time per library; a plain builtin's (isinstance, getattr, dict.get …) goes to its callers'."""
+    out: dict[str, float] = defaultdict(float)
+    for (filename, _line, func), (_cc, _nc, tt, _ct, callers) in stats.stats.items():
+        label = group_of(filename, func)
+        if label == BUILTIN:
+            weights = {c: v[2] for c, v in callers.items()}
+            total = sum(weights.values())
+            if total > 0:
+                for (c_file, _c_line, c_func), w in weights.items():
+                    caller = group_of(c_file, c_func)
+                    out[OTHER if caller == BUILTIN else caller] += tt * w / total
+                continue
+            label = OTHER
+        out[label] += tt
+    return out
+
+
+@dataclass
+class Profile:
+    name: str
+    requests: int
+    wall_s: float
+    groups: list[tuple[str, float]]  # label, ms per request of own time, largest first
+    top_cumulative: list[tuple]
+    top_own: list[tuple]
+
+
+def _short(filename: str) -> str:
+    if filename.startswith(_HERE + os.sep):
+        return "benchmarks/" + filename[len(_HERE) + 1:]
+    if filename.startswith(SALESFLOW_DIR):
+        return "salesflow/" + filename[len(SALESFLOW_DIR):]
+    for marker in ("site-packages" + os.sep, "lib" + os.sep + "python3"):
+        if marker in filename:
+            return filename.split(marker, 1)[1]
+    return filename
+
+
+#: Up to Python 3.11 a cProfile.Profile sees only the thread that enabled it; from 3.12 (sys.monitoring) it
+#: sees every thread.
+PER_THREAD_PROFILER = sys.version_info < (3, 12)
+
+
+async def _profiled(app, call: Call, token: str, n: int) -> tuple[pstats.Stats, float]:
+    async with asgi_client(app) as client:
+        hdrs = headers(token)
+        for _ in range(5):  # warm-up, not profiled
+            assert (await client.post(call.path, content=call.body, headers=hdrs)).status_code == 200
+        loop_profiler = cProfile.Profile()
+        worker_profiler = cProfile.Profile() if PER_THREAD_PROFILER else None
+        original = anyio.to_thread.run_sync
+        if worker_profiler is not None:
+            async def profiled_hop(func, *args, **kwargs):
+                def run():
+                    worker_profiler.enable()
+                    try:
+                        return func(*args)
+                    finally:
+                        worker_profiler.disable()
+                return await original(run, **kwargs)
+            anyio.to_thread.run_sync = profiled_hop
+        try:
+            started = time.perf_counter()
+            loop_profiler.enable()
+            for _ in range(n):
+                response = await client.post(call.path, content=call.body, headers=hdrs)
+                assert response.status_code == 200
+            loop_profiler.disable()
+            wall = time.perf_counter() - started
+        finally:
+            anyio.to_thread.run_sync = original
+        stats = pstats.Stats(loop_profiler)
+        if worker_profiler is not None:
+            stats.add(worker_profiler)
+        return stats, wall
+
+
+def profile_requests(name: str, app, call: Call, token: str, n: int, top: int) -> Profile:
+    """cProfile n in-process requests: the event loop's thread (client, Starlette, strawberry's view) and
+    the worker threads the gateway hops to (auth, `schema.execute_sync`), merged.
+
+    The work stays on the worker thread, as in production: run inline on the event loop's thread instead,
+    the same execution measured about 1.5× slower on the 2-core development VM."""
+    stats, wall = asyncio.run(_profiled(app, call, token, n))
+    groups = sorted(((label, s / n * 1e3) for label, s in own_time_by_group(stats).items()), key=lambda g: -g[1])
+    rows = [(ct, tt, nc, _short(filename), line, func)
+            for (filename, line, func), (_cc, nc, tt, ct, _callers) in stats.stats.items()
+            if group_of(filename, func) != IDLE]
+    return Profile(name, n, wall, groups, sorted(rows, reverse=True)[:top],
+                   sorted(rows, key=lambda r: r[1], reverse=True)[:top])
+
+
+def write_profiles(path: str, profiles: list[Profile]) -> None:
+    def table(title: str, p: Profile, chosen: list[tuple]) -> str:
+        lines = [title, f"{'cum ms/req':>10} {'own ms/req':>10} {'calls/req':>10}  function"]
+        lines += [f"{ct / p.requests * 1e3:10.3f} {tt / p.requests * 1e3:10.3f} {nc / p.requests:10.1f}  "
+                  f"{fname}:{line}({func})" for ct, tt, nc, fname, line, func in chosen]
+        return "\n".join(lines)
+
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write(f"salesflow GraphQL benchmark profile ({datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, "
+                 f"Python {sys.version.split()[0]}, {os.cpu_count()} CPUs)\n")
+        fh.write("In-process requests (httpx over ASGI, sequential) under cProfile: the event loop's thread and the\n"
+                 "worker threads the gateway hops to, merged. Times include the profiler's overhead, which inflates\n"
+                 "many small calls (graphql-core, resolvers) more than a few long ones (SQLite). The event loop's\n"
+                 f"wait in epoll while the worker runs is listed as '{IDLE}' and left out of the percentages.\n")
+        for p in profiles:
+            total = sum(ms for label, ms in p.groups if label != IDLE)
+            fh.write(f"\n{'=' * 100}\n{p.name}: {p.requests} requests, {p.wall_s / p.requests * 1e3:.1f} ms/request "
+                     f"under the profiler\n\nOwn time by library (builtins such as isinstance/getattr charged to "
+                     f"their callers), ms per request:\n")
+            for label, ms in p.groups:
+                share = "" if label == IDLE else f"{ms / total * 100:5.1f} %"
+                fh.write(f"{ms:10.2f}  {share:>7}  {label}\n")
+            fh.write(f"\n{table(f'Top {len(p.top_cumulative)} by cumulative time', p, p.top_cumulative)}\n\n")
+            fh.write(f"{table(f'Top {len(p.top_own)} by own time (tottime)', p, p.top_own)}\n")
+
+
+# --- report ------------------------------------------------------------------------------------------
+
+def report(measured: list[Measured], checks: list[Check], layers: Layers | None, profiles: list[Profile],
+           profile_path: str,
+           *, db: str, db_state: str, requests: int, duration: float, connections: int, repeats: int,
+           client: str, http_note: str) -> None:
+    print("\n## Checks (before timing)")
+    for c in checks:
+        print(f"- {c.scenario}: GraphQL `data` == floor JSON ({'byte-identical' if c.same_bytes else 'equal'}, "
+              f"{c.size:,} bytes); the same {len(c.statements)} SQL statements on both sides:")
+        for s in c.statements:
+            print(f"    {s[:150]}{' …' if len(s) > 150 else ''}")
+    print(f"\n## Results (median of {repeats} repeats)")
+    print(f"database: {db} ({db_state}); in-process: {requests} sequential requests after {WARMUP_REQUESTS} "
+          f"warm-up;")
+    print(f"http: {http_note or f'{client}, {connections} connections, {duration:g} s per run, 1 uvicorn worker per server'}\n")
+    print("| setting | query | GraphQL req/s | p50 ms | p99 ms | floor req/s | p50 ms | p99 ms "
+          "| req/s ratio (floor ÷ GraphQL) | p50 ratio (GraphQL ÷ floor) | target |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|")
+    for m in measured:
+        g_rps, f_rps = median_of(m.graphql, "rps"), median_of(m.floor, "rps")
+        g50, f50 = median_of(m.graphql, "p50_ms"), median_of(m.floor, "p50_ms")
+        g99, f99 = median_of(m.graphql, "p99_ms"), median_of(m.floor, "p99_ms")
+        ratio = f_rps / g_rps
+        target = "—"
+        if m.scenario.startswith("nested"):
+            limit = TARGETS[m.setting]
+            target = f"≤ {limit:g}× {'PASS' if ratio <= limit else 'FAIL'}"
+        print(f"| {m.setting} | {m.scenario} | {g_rps:,.1f} | {g50:.2f} | {g99:.2f} | {f_rps:,.1f} | {f50:.2f} "
+              f"| {f99:.2f} | {ratio:.2f}× | {g50 / f50:.2f}× | {target} |")
+    errors = sum(r.errors for m in measured for r in m.graphql + m.floor)
+    print(f"\nper-repeat req/s (GraphQL | floor); errors in all runs: {errors}")
+    for m in measured:
+        print(f"  {m.setting:<10} {m.scenario:<28} "
+              f"{' '.join(f'{r.rps:8.1f}' for r in m.graphql)} | {' '.join(f'{r.rps:8.1f}' for r in m.floor)}")
+    print("\nNoise: a 2-core VM shared with the load generator (and, over HTTP, with both servers); repeats of")
+    print("the same run differ by several percent, more on p99. Compare ratios, and runs made on the same host.")
+    if layers:
+        print(f"\n## Where a nested-page request goes (in-process, no profiler; medians of {layers.samples} "
+              f"interleaved rounds, ms;\nthe → rows are medians of per-round differences, so the rows do not add "
+              f"up exactly)\n")
+        print("| part | GraphQL | floor |")
+        print("|---|---:|---:|")
+        for what, g, f in layers.rows:
+            print(f"| {what} | {'—' if g is None else f'{g:.2f}'} | {'—' if f is None else f'{f:.2f}'} |")
+    for p in profiles:
+        total = sum(ms for label, ms in p.groups if label != IDLE)
+        print(f"\n## Profile: {p.name}, {p.requests} in-process requests under cProfile "
+              f"({p.wall_s / p.requests * 1e3:.1f} ms/request with the profiler) → {profile_path}")
+        print("own time by library (builtins charged to their callers):")
+        for label, ms in p.groups:
+            if label != IDLE and ms / total >= 0.005:
+                print(f"  {ms:8.2f} ms  {ms / total * 100:5.1f} %  {label}")
+        print("top 12 by own time:")
+        for _ct, tt, nc, fname, line, func in p.top_own[:12]:
+            print(f"  {tt / p.requests * 1e3:8.2f} ms  {nc / p.requests:8.0f} calls  {fname}:{line}({func})")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--db", default=DEFAULT_DB, help=f"the cached SQLite benchmark database, seeded if absent "
+                        f"(default {DEFAULT_DB})")
+    parser.add_argument("--requests", "-n", type=int, default=DEFAULT_REQUESTS,
+                        help=f"timed in-process requests per run (default {DEFAULT_REQUESTS})")
+    parser.add_argument("--duration", "-d", type=float, default=DEFAULT_DURATION,
+                        help=f"seconds per HTTP run (default {DEFAULT_DURATION:g})")
+    parser.add_argument("--connections", "-c", type=int, default=DEFAULT_CONNECTIONS,
+                        help=f"concurrent HTTP connections (default {DEFAULT_CONNECTIONS})")
+    parser.add_argument("--repeats", "-r", type=int, default=DEFAULT_REPEATS,
+                        help=f"repeats of every measurement; medians are reported (default {DEFAULT_REPEATS})")
+    parser.add_argument("--skip-http", action="store_true", help="in-process only: start no servers")
+    parser.add_argument("--client", choices=("auto", "wrk", "python"), default="auto",
+                        help="HTTP load generator: wrk if installed (auto), or the asyncio httpx client")
+    parser.add_argument("--profile-out", default=DEFAULT_PROFILE_OUT,
+                        help=f"where the cProfile report goes (default {DEFAULT_PROFILE_OUT}); '' for none")
+    parser.add_argument("--profile-requests", type=int, default=DEFAULT_PROFILE_REQUESTS,
+                        help=f"nested-page requests profiled (default {DEFAULT_PROFILE_REQUESTS})")
+    parser.add_argument("--serve-floor", action="store_true", help=argparse.SUPPRESS)  # the floor's server
+    parser.add_argument("--db-url", help=argparse.SUPPRESS)
+    parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+
+    if args.serve_floor:
+        import uvicorn
+        uvicorn.run(create_floor_app(args.db_url or sqlite_url(args.db)), host="127.0.0.1", port=args.port,
+                    log_level="warning", lifespan="off")
+        return 0
+    if min(args.requests, args.repeats, args.connections) < 1 or args.duration <= 0:
+        parser.error("--requests, --repeats and --connections must be at least 1, --duration above 0")
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # unwind: the servers are stopped
+
+    started = time.perf_counter()
+    db, db_state = prepare_database(args.db)
+    url = sqlite_url(db)
+    token = bench_token(url)
+    workdir = tempfile.mkdtemp(prefix="salesflow-bench-graphql-")
+    try:
+        gql_app = create_app(Settings(database_url=url, auth_cache_seconds=60))
+        floor_app = create_floor_app(url)
+        print("checking that GraphQL and the floor send the same SQL and return the same JSON …", flush=True)
+        checks = asyncio.run(verify_in_process(gql_app, floor_app, token))
+        print(f"in-process: {args.repeats} × {args.requests} requests per scenario and side …", flush=True)
+        measured = asyncio.run(measure_in_process(gql_app, floor_app, token, args.requests, args.repeats))
+        print("timing the parts of a nested-page request …", flush=True)
+        layers = asyncio.run(measure_layers(gql_app, floor_app, token))
+        client, http_note = args.client, ""
+        if client == "auto":
+            client = "wrk" if shutil.which("wrk") else "python"
+        if client == "wrk" and not shutil.which("wrk"):
+            parser.error("--client wrk: wrk is not installed (apt-get install -y wrk)")
+        if args.skip_http:
+            http_note = "skipped (--skip-http)"
+        else:
+            print(f"over HTTP ({client}, {args.connections} connections, {args.duration:g} s runs) …", flush=True)
+            measured += measure_http(url, token, client, args.connections, args.duration, args.repeats, workdir)
+        profiles = []
+        if args.profile_out:
+            print(f"profiling {args.profile_requests} nested-page and {args.profile_requests * 10} by-id "
+                  f"requests …", flush=True)
+            nested, by_id = scenarios()
+            profiles = [profile_requests("GraphQL nested page", gql_app, nested.graphql, token,
+                                         args.profile_requests, 40),
+                        profile_requests("GraphQL by id", gql_app, by_id.graphql, token,
+                                         args.profile_requests * 10, 25)]
+            write_profiles(args.profile_out, profiles)
+        gql_app.state.engine.dispose()
+        floor_app.state.engine.dispose()
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    report(measured, checks, layers, profiles, args.profile_out, db=db, db_state=db_state, requests=args.requests,
+           duration=args.duration, connections=args.connections, repeats=args.repeats, client=client,
+           http_note=http_note)
+    print(f"\n(total {time.perf_counter() - started:.0f} s; Python {sys.version.split()[0]}, {os.cpu_count()} CPUs)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
