@@ -20,7 +20,8 @@ _FIELDS = [f.name for f in fields(IdempotencyRecord)]
 
 def _insert(dialect: str):
     module = postgresql if dialect == "postgresql" else sqlite
-    return module.insert(table).on_conflict_do_nothing(index_elements=["user_id", "key"])
+    # RETURNING tells whether the row went in (rowcount is not reliable for ON CONFLICT on every driver)
+    return module.insert(table).on_conflict_do_nothing(index_elements=["user_id", "key"]).returning(table.c.key)
 
 
 class SqlIdempotencyStore:
@@ -29,8 +30,8 @@ class SqlIdempotencyStore:
 
     def claim(self, record: IdempotencyRecord) -> IdempotencyRecord | None:
         values = {n: getattr(record, n) for n in _FIELDS}
-        inserted = self.connection.execute(_insert(self.connection.dialect.name), values).rowcount
-        if inserted == 1:
+        inserted = self.connection.execute(_insert(self.connection.dialect.name), values).first()
+        if inserted is not None:
             return None
         row = self.connection.execute(
             select(table).where(table.c.user_id == record.user_id, table.c.key == record.key)).one()

@@ -61,7 +61,10 @@ def sort_value(mapping: Mapping, column: str, text: str):
     kind = _sort_type(mapping, column)
     try:
         if kind is datetime:
-            return datetime.fromisoformat(text)
+            moment = datetime.fromisoformat(text)
+            if moment.utcoffset() is None:
+                raise ValueError("no time zone")
+            return moment
         if kind is Decimal:
             return Decimal(text)
         return kind(text)
@@ -69,8 +72,13 @@ def sort_value(mapping: Mapping, column: str, text: str):
         raise DomainError(ErrorCode.VALIDATION, "the cursor is not valid for this list", "after") from exc
 
 
+MAX_ID = 2**63 - 1
+
+
 def page_query(mapping: Mapping, spec: PageSpec):
     table = mapping.table
+    if spec.after is not None and not 0 <= spec.after[1] <= MAX_ID:
+        raise DomainError(ErrorCode.VALIDATION, "the cursor is not valid for this list", "after")
     if spec.order_by not in table.c:
         raise DomainError(ErrorCode.VALIDATION, f"cannot order by {spec.order_by}", "orderBy")
     col, ident = table.c[spec.order_by], table.c.id

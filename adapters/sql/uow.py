@@ -134,11 +134,8 @@ class SqlRepository(Generic[T]):
         return self.uow.connection.execute(count_query(self.mapping, spec)).scalar_one()
 
     def totals(self, flt: Filter, group_by: tuple[str, ...], sum_of: str) -> list[tuple]:
-        self.uow.flush()
-        sum_type = self.mapping.table.c[sum_of].type
-        convert = sum_type.result_processor(self.uow.connection.dialect, None)
-        rows = self.uow.connection.execute(totals_query(self.mapping, flt, group_by, sum_of)).all()
-        return [(*row[:-1], convert(row[-1]) if convert else row[-1]) for row in rows]
+        self.uow.flush()  # the sum keeps the column's type, so it comes back as an exact Decimal
+        return [tuple(row) for row in self.uow.connection.execute(totals_query(self.mapping, flt, group_by, sum_of))]
 
 
 @lru_cache(maxsize=1024)

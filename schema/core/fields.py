@@ -5,6 +5,7 @@ from typing import Optional
 
 import strawberry
 
+from .ids import database_id
 from .scalars import Decimal, money, quantity
 
 
@@ -44,12 +45,7 @@ def resolve_nodes_for(repo: str, model: str):
     def resolve_nodes(cls, *, info, node_ids, required=False):
         ctx = info.context
         ctx.require("read", model)
-        idents = []
-        for i in node_ids:
-            try:
-                idents.append(int(i))
-            except (TypeError, ValueError):
-                idents.append(None)
+        idents = [database_id(i) for i in node_ids]
         found = ctx.loader.get_many(repo, [i for i in idents if i is not None])
         by_id = {o.id: o for o in found if o is not None and ctx.sees(o)}
         return [by_id.get(i) for i in idents]

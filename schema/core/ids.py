@@ -13,14 +13,27 @@ def global_id(type_name: str, ident: int) -> str:
     return base64.b64encode(f"{type_name}:{ident}".encode()).decode()
 
 
+MAX_ID = 2**63 - 1  # ids are 64-bit integers in every store
+
+
+def database_id(node_id: str) -> int | None:
+    """The integer inside a global id, or None if it is not one a store could hold."""
+    try:
+        ident = int(node_id)
+    except (TypeError, ValueError):
+        return None
+    return ident if 0 < ident <= MAX_ID else None
+
+
 def decode(value: str | None, type_name: str, field: str) -> int | None:
     """The database id inside a global id of the given type; NOT_FOUND naming the field otherwise."""
     if value is None:
         return None
     try:
         gid = GlobalID.from_id(value)
-        if gid.type_name != type_name:
+        ident = database_id(gid.node_id)
+        if gid.type_name != type_name or ident is None:
             raise ValueError
-        return int(gid.node_id)
+        return ident
     except (ValueError, TypeError, UnicodeError):
         raise DomainError(ErrorCode.NOT_FOUND, f"{value!r} is not the id of a {type_name}", field) from None

@@ -13,6 +13,7 @@ from strawberry import relay
 
 from ...domain.errors import DomainError
 from ...domain.query import DEFAULT_PAGE, MAX_PAGE, Filter, PageSpec
+from ...domain.text import camel
 from .ids import decode
 
 NodeType = TypeVar("NodeType")
@@ -68,6 +69,10 @@ def domain_filter(flt, *, statuses: bool = True) -> Filter:
         }
     except DomainError as err:
         raise BadInput(err.message) from None
+    for name in ("created_after", "created_before", "updated_after", "updated_before"):
+        moment = get(name)
+        if moment is not None and moment.utcoffset() is None:
+            raise BadInput(f"filter.{camel(name)}: a date-time needs a time zone (e.g. 2026-11-22T10:30:00Z)")
     return Filter(
         statuses=tuple(s.value for s in (get("status") or ())) if statuses else (),
         search=get("search") or None,

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from decimal import Decimal as PyDecimal
-from decimal import InvalidOperation
+from decimal import ROUND_HALF_UP, InvalidOperation
 from typing import NewType
 
 import strawberry
@@ -44,7 +44,7 @@ def money(value: PyDecimal | None, currency: str | None) -> PyDecimal | None:
     exp = _PLACES.get(currency)
     if exp is None:
         exp = _PLACES[currency] = PyDecimal(1).scaleb(-get_currency_precision(currency))
-    return value.quantize(exp)
+    return value.quantize(exp, rounding=ROUND_HALF_UP)  # the rounding rule of DESIGN §2
 
 
 def quantity(value: PyDecimal | None) -> PyDecimal | None:
