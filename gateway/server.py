@@ -31,4 +31,4 @@ def serve(settings: Settings) -> None:
     print(f"salesflow: GraphQL on http://{settings.host}:{settings.port}/graphql", flush=True)
     uvicorn.run("salesflow.gateway.app:app_from_env", factory=True, host=settings.host, port=settings.port,
                 workers=settings.workers if settings.workers > 1 else None, log_level=settings.log_level,
-                ws="websockets", lifespan="on")
+                ws="auto", lifespan="on")
