@@ -44,3 +44,29 @@ def test_health_and_readiness(tmp_path):
     empty = f"sqlite:///{tmp_path / 'empty.db'}"
     with TestClient(create_app(Settings(database_url=empty))) as http:
         assert http.get("/readyz").status_code == 503
+
+
+def _viewer_typo(introspection: bool, tmp_path) -> tuple[dict, dict]:
+    import sys
+    sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parents[1]))
+    from gql import Gateway
+    url = f"sqlite:///{tmp_path / f'intro-{introspection}.db'}"
+    install(url).dispose()
+    gw = Gateway(url, introspection=introspection)
+    try:
+        client = gw.client()
+        return client.post("{ viewr { role } }"), client.post("{ __schema { types { name } } }")
+    finally:
+        gw.close()
+
+
+def test_with_introspection_off_there_is_no_schema_and_no_field_suggestions(tmp_path):
+    typo, schema = _viewer_typo(False, tmp_path)
+    assert "Did you mean" not in typo["errors"][0]["message"]
+    assert schema.get("data") is None and schema["errors"]
+
+
+def test_with_introspection_on_a_typo_gets_a_suggestion(tmp_path):
+    typo, schema = _viewer_typo(True, tmp_path)
+    assert "Did you mean" in typo["errors"][0]["message"]
+    assert schema["data"]["__schema"]["types"]
