@@ -76,8 +76,10 @@ def check_amount(amount: Decimal, field: str) -> Decimal:
 
 
 def money_amount(value: object, currency: str, field: str) -> Decimal:
-    """Validate a monetary amount: a number with no more decimals than the currency allows."""
+    """Validate a monetary amount: not negative, with no more decimals than the currency allows."""
     amount = to_decimal(value, field)
+    if amount < 0:
+        raise invalid("an amount cannot be negative", field)
     return check_amount(check_places(amount, currency_precision(currency), field), field)
 
 

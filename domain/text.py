@@ -7,7 +7,7 @@ from .errors import invalid
 MAX_LENGTH = {
     "title": 200, "name": 200, "contact_name": 200, "company_name": 200, "email": 254, "phone": 64,
     "source": 120, "website": 254, "product_code": 64, "reference": 200, "number": 40,
-    "label": 120, "idempotency_key": 200,
+    "label": 120, "idempotency_key": 200, "notes": 10_000, "terms": 20_000, "reason": 2_000,
 }
 
 

@@ -81,7 +81,8 @@ class GraphQLView(GraphQL):
         return {"worker": os.getpid()}  # which process serves this socket (tests prove cross-worker events)
 
     async def execute_single(self, request, request_adapter, sub_response, context, root_value, request_data):
-        allowed = OperationType.from_http(request_adapter.method)
+        # subscriptions need a WebSocket: over HTTP they are a 400, not a result that cannot complete
+        allowed = OperationType.from_http(request_adapter.method) - {OperationType.SUBSCRIPTION}
         run = partial(self.schema.execute_sync, request_data.query, root_value=root_value,
                       variable_values=request_data.variables, context_value=context,
                       operation_name=request_data.operation_name, allowed_operation_types=allowed,

@@ -8,7 +8,8 @@ import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import (AddValidationRules, MaskErrors, MaxAliasesLimiter, MaxTokensLimiter, ParserCache,
                                    QueryDepthLimiter, ValidationCache)
-from strawberry.extensions import DisableIntrospection
+from strawberry.extensions import DisableIntrospection, SchemaExtension
+from strawberry.types.graphql import OperationType
 from strawberry.schema.config import StrawberryConfig
 
 from ..domain.errors import DomainError
@@ -47,6 +48,19 @@ class Schema(strawberry.Schema):
     def process_errors(self, errors, execution_context=None) -> None:
         for error in errors:
             log.debug("client error: %s", error.message)
+
+
+class CloseReads(SchemaExtension):
+    """Ends the request's read transaction when a query or mutation is done, on any transport.
+
+    (Subscriptions read each event in a transaction of its own.)
+    """
+
+    def on_execute(self):
+        yield
+        ctx = self.execution_context.context
+        if getattr(ctx, "loader", None) is not None and self.execution_context.operation_type != OperationType.SUBSCRIPTION:
+            ctx.loader.close()
 
 
 class MaskUnexpected(MaskErrors):
@@ -101,6 +115,7 @@ def build_schema(*, introspection: bool = True, max_depth: int = LIMITS["max_dep
         lambda: SafeParserCache(maxsize=512),
         lambda: ValidationCache(maxsize=512),
         MaskUnexpected,
+        CloseReads,
     ]
     if not introspection:
         extensions.append(DisableIntrospection)

@@ -22,6 +22,8 @@ from ..domain.activity import Activity
 from ..domain.base import Document
 from ..domain.errors import DomainError, ErrorCode
 from ..domain.idempotency import IdempotencyRecord, check_replay
+from ..domain.invoice import Payment
+from ..domain.order import Delivery
 from ..domain.parties import User
 from ..domain.text import check_lengths
 from ..domain.ports import UnitOfWork
@@ -63,8 +65,20 @@ class Context:
         return self.actor is not None and self.actor.role in OWNER_SCOPED_ROLES
 
     def sees(self, obj) -> bool:
-        """The owner rule: an owner-scoped actor sees only its own documents (records are shared)."""
-        return not (self.owner_scoped and isinstance(obj, Document) and obj.owner_id != self.actor.id)
+        """The owner rule: an owner-scoped actor sees only its own documents (records are shared).
+
+        Deliveries and payments belong to a document (their order, their invoice): they are seen
+        exactly when it is.
+        """
+        if not self.owner_scoped:
+            return True
+        parent = _PARENT.get(type(obj))
+        if parent is not None:
+            repo, attr = parent
+            obj = getattr(self.uow, repo).get(getattr(obj, attr))
+            if obj is None:
+                return False
+        return not isinstance(obj, Document) or obj.owner_id == self.actor.id
 
     def require(self, repo, ident: int | None, kind: str, field_name: str, *, lock: bool = False):
         """Load the record a client named, or NOT_FOUND; another owner's document is just as missing."""
@@ -93,6 +107,9 @@ class Context:
         self.record(doc, "create", None, doc.status)
         return doc
 
+
+#: Records without an owner of their own, seen through the document they belong to.
+_PARENT = {Delivery: ("orders", "order_id"), Payment: ("invoices", "invoice_id")}
 
 Check = Callable[[Document, Context], bool]
 
@@ -291,4 +308,7 @@ def aware(moment: datetime | None, field_name: str) -> datetime | None:
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise DomainError(ErrorCode.VALIDATION, "a date-time needs a time zone (e.g. 2026-11-22T10:30:00Z)",
                           field_name)
-    return moment.astimezone(timezone.utc)
+    try:
+        return moment.astimezone(timezone.utc)
+    except OverflowError:
+        raise DomainError(ErrorCode.VALIDATION, "the date-time is out of range", field_name) from None

@@ -80,8 +80,9 @@ class Conversion:
     dry_run: bool = False
 
 
-def find_duplicates(uow, lead: Lead) -> list[Duplicate]:
-    """Accounts, contacts and other open leads sharing the lead's email, phone or company."""
+def find_duplicates(uow, lead: Lead, sees=lambda doc: True) -> list[Duplicate]:
+    """Accounts, contacts and other open leads (that the actor may see) sharing the lead's email,
+    phone or company."""
     found: dict[tuple[str, int], Duplicate] = {}
 
     def add(kind, rec, name, how):
@@ -95,7 +96,7 @@ def find_duplicates(uow, lead: Lead) -> list[Duplicate]:
     open_states = (S.NEW.value, S.WORKING.value)
     for other in uow.leads.find_any(email_key=lead.email_key, phone_key=lead.phone_key,
                                     company_key=lead.company_key):
-        if other.id != lead.id and other.status in open_states:
+        if other.id != lead.id and other.status in open_states and sees(other):
             how = next(how for attr, how in (("email_key", "email"), ("phone_key", "phone"),
                                              ("company_key", "company_name"))
                        if getattr(lead, attr) and getattr(other, attr) == getattr(lead, attr))
@@ -130,7 +131,7 @@ def convert_lead(ctx: Context, lead_id: int, *, account_id: int | None = None, c
     if lead.status == S.CONVERTED:
         raise DomainError(ErrorCode.ALREADY_CONVERTED, f"{lead} was already converted", "leadId")
     LIFECYCLE.check_source(lead, "convert")
-    dups = find_duplicates(uow, lead)
+    dups = find_duplicates(uow, lead, ctx.sees)
     result = Conversion(lead=lead, duplicates=dups, dry_run=dry_run)
     owner = dict(owner_id=lead.owner_id)
 

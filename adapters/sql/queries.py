@@ -1,7 +1,7 @@
 """List queries for the read side: filters, text search and keyset pages (never OFFSET)."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timezone
 from decimal import Decimal
 from functools import lru_cache
 
@@ -64,24 +64,42 @@ def sort_value(mapping: Mapping, column: str, text: str):
             moment = datetime.fromisoformat(text)
             if moment.utcoffset() is None:
                 raise ValueError("no time zone")
-            return moment
+            return moment.astimezone(timezone.utc)  # OverflowError at the ends of time
         if kind is Decimal:
-            return Decimal(text)
+            number = Decimal(text)
+            scale = getattr(mapping.table.c[column].type, "scale", 6)
+            if not number.is_finite() or abs(number) >= MAX_SORT_NUMBER or number.as_tuple().exponent < -scale:
+                raise ValueError("not a stored number")
+            return number
         return kind(text)
     except (ValueError, ArithmeticError) as exc:
         raise DomainError(ErrorCode.VALIDATION, "the cursor is not valid for this list", "after") from exc
 
 
 MAX_ID = 2**63 - 1
+MAX_SORT_NUMBER = Decimal(10) ** 15
+
+
+def _sort_column(mapping: Mapping, name: str):
+    """What a list is ordered by. A keyset needs a value in every row: a missing text (a draft
+    invoice's number) sorts as the empty string; other columns that may be missing are refused."""
+    table = mapping.table
+    if name not in table.c:
+        raise DomainError(ErrorCode.VALIDATION, f"this list cannot be ordered by {name}", "orderBy")
+    col = table.c[name]
+    if not col.nullable:
+        return col
+    if _sort_type(mapping, name) is str:
+        return func.coalesce(col, "")
+    raise DomainError(ErrorCode.VALIDATION, f"this list cannot be ordered by {name}", "orderBy")
 
 
 def page_query(mapping: Mapping, spec: PageSpec):
     table = mapping.table
     if spec.after is not None and not 0 <= spec.after[1] <= MAX_ID:
         raise DomainError(ErrorCode.VALIDATION, "the cursor is not valid for this list", "after")
-    if spec.order_by not in table.c:
-        raise DomainError(ErrorCode.VALIDATION, f"cannot order by {spec.order_by}", "orderBy")
-    col, ident = table.c[spec.order_by], table.c.id
+    col = _sort_column(mapping, spec.order_by)
+    ident = table.c.id
     where = conditions(mapping, spec.filter)
     if spec.after is not None:
         text, last_id = spec.after

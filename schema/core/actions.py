@@ -39,7 +39,7 @@ EXTRA: dict[str, list[tuple[str, tuple[str, ...], str, str, str]]] = {
     "lead": [("updateLead", ("new", "working"), "write", "lead", "")],
     "opportunity": [("updateOpportunity", ("open",), "write", "opportunity", ""),
                     ("convertOpportunityToQuote", ("open",), "create", "quote", ""),
-                    ("createOrder", ("open",), "create", "order", "")],
+                    ("createOrder", ("open", "won"), "create", "order", "")],
     "quote": [("updateQuote", ("draft",), "write", "quote", "")],
     "order": [("convertOrderToInvoice", ("open", "partially_delivered", "delivered"), "create", "invoice",
                "uninvoiced")],

@@ -1,6 +1,7 @@
 """What every resolver gets as `info.context`: the viewer, the access rules, the store and the loader."""
 from __future__ import annotations
 
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -20,6 +21,11 @@ class Stores:
     reader: Callable[[], UnitOfWork]
 
 
+#: A loader that replaces the context's own for the current task: one per subscription event, so
+#: concurrent subscriptions on one socket never share (or close) each other's read transaction.
+_SCOPED: ContextVar[tuple[Any, Loader] | None] = ContextVar("salesflow_scoped_loader", default=None)
+
+
 @dataclass
 class RequestContext:
     stores: Stores
@@ -31,7 +37,22 @@ class RequestContext:
     extra: dict = field(default_factory=dict)
 
     def __post_init__(self):
-        self.loader = Loader(self.stores.reader)
+        self._loader = Loader(self.stores.reader)
+
+    @property
+    def loader(self) -> Loader:
+        scoped = _SCOPED.get()
+        return scoped[1] if scoped is not None and scoped[0] is self else self._loader
+
+    def scoped_loader(self) -> tuple[Loader, object]:
+        """A fresh loader for the current task (see _SCOPED); returns it and the token to reset."""
+        loader = Loader(self.stores.reader)
+        return loader, _SCOPED.set((self, loader))
+
+    @staticmethod
+    def end_scope(loader: Loader, token) -> None:
+        loader.close()
+        _SCOPED.reset(token)
 
     # -- who is asking ---------------------------------------------------------------------
     @property
@@ -51,11 +72,11 @@ class RequestContext:
         return user
 
     def operation_context(self) -> OperationContext:
-        """A statemachine context over the request's reader (guards for availableActions)."""
-        ctx = self.extra.get("operation_context")
-        if ctx is None:
-            ctx = self.extra["operation_context"] = OperationContext(self.loader.uow, self.user)
-        return ctx
+        """A statemachine context over the current reader (guards, the owner rule)."""
+        loader = self.loader
+        if loader.operation_context is None:
+            loader.operation_context = OperationContext(loader.uow, self.user)
+        return loader.operation_context
 
     def sees(self, obj) -> bool:
         """The owner rule for documents (a sales rep sees only its own)."""
@@ -70,4 +91,3 @@ class RequestContext:
     def fresh(self) -> None:
         """Forget what was read: after a mutation commits, payloads are read anew."""
         self.loader.close()
-        self.extra.pop("operation_context", None)

@@ -18,11 +18,10 @@ MAX_ID = 2**63 - 1  # ids are 64-bit integers in every store
 
 def database_id(node_id: str) -> int | None:
     """The integer inside a global id, or None if it is not one a store could hold."""
-    try:
-        ident = int(node_id)
-    except (TypeError, ValueError):
-        return None
-    return ident if 0 < ident <= MAX_ID else None
+    if not isinstance(node_id, str) or not (node_id.isascii() and node_id.isdigit()) or node_id[0] == "0":
+        return None  # one record, one id: no spaces, signs, leading zeros or non-ASCII digits
+    ident = int(node_id)
+    return ident if ident <= MAX_ID else None
 
 
 def decode(value: str | None, type_name: str, field: str) -> int | None:

@@ -20,6 +20,7 @@ class Loader:
         self._cohort: dict[int, list] = {}
         self._refs: dict[tuple[str, Any], Any] = {}
         self._children: dict[tuple[str, str, Any], list] = {}
+        self.operation_context = None  # the statemachine Context over this loader's reader
 
     @property
     def uow(self) -> UnitOfWork:
@@ -37,6 +38,7 @@ class Loader:
         self._cohort.clear()
         self._refs.clear()
         self._children.clear()
+        self.operation_context = None
 
     def batch(self, objs: list) -> list:
         """Remember objects loaded together, so a relation asked of one is loaded for all."""

@@ -19,6 +19,7 @@ from ...domain.opportunity import Opportunity, Stage
 from ...domain.order import Delivery, Order
 from ...domain.parties import Account, Contact
 from ...domain.quote import Quote
+from ...domain.text import MAX_LENGTH
 from ...statemachine.engine import Once, Replay
 from .errors import Forbidden, user_error
 
@@ -39,6 +40,14 @@ def _input_payload(data) -> Any:
     return payload
 
 
+def _bad_key(key: str) -> str | None:
+    if not key.strip():
+        return "an idempotency key cannot be empty"
+    if len(key) > MAX_LENGTH["idempotency_key"]:
+        return f"an idempotency key is at most {MAX_LENGTH['idempotency_key']} characters"
+    return None
+
+
 def mutate(info, permissions: Iterable[tuple[str, str]], call: Callable, parts: Callable[[Any], dict],
            payload: type, *, name: str | None = None, data=None, key: str | None = None):
     """Run `call(uow, actor=…, once=…)` and return `payload(**parts(result), errors=[])`."""
@@ -48,6 +57,9 @@ def mutate(info, permissions: Iterable[tuple[str, str]], call: Callable, parts: 
     ctx.fresh()
     kwargs = {"actor": ctx.viewer}
     if key is not None:
+        problem = _bad_key(key)
+        if problem:
+            return payload(errors=[user_error(DomainError(ErrorCode.VALIDATION, problem, "idempotencyKey"))])
         kwargs["once"] = Once(key, name, fingerprint(name, _input_payload(data)),
                               lambda result: _encode(parts(result)))
     try:

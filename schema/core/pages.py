@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import base64
 import json
-from datetime import datetime
+from datetime import datetime, timezone
 from enum import Enum
 from typing import Callable, Generic, Optional, TypeVar
 
@@ -40,14 +40,14 @@ class BadInput(GraphQLError):
 
 
 def encode_cursor(value, ident: int) -> str:
-    text = value.isoformat() if isinstance(value, datetime) else str(value)
+    text = value.isoformat() if isinstance(value, datetime) else "" if value is None else str(value)
     return base64.urlsafe_b64encode(json.dumps([text, ident]).encode()).decode()
 
 
 def decode_cursor(cursor: str) -> tuple[str, int]:
     try:
         text, ident = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-        if not isinstance(text, str) or not isinstance(ident, int):
+        if not isinstance(text, str) or not isinstance(ident, int) or isinstance(ident, bool):
             raise ValueError
         return text, ident
     except (ValueError, TypeError, UnicodeError):
@@ -71,8 +71,14 @@ def domain_filter(flt, *, statuses: bool = True) -> Filter:
         raise BadInput(err.message) from None
     for name in ("created_after", "created_before", "updated_after", "updated_before"):
         moment = get(name)
-        if moment is not None and moment.utcoffset() is None:
+        if moment is None:
+            continue
+        if moment.utcoffset() is None:
             raise BadInput(f"filter.{camel(name)}: a date-time needs a time zone (e.g. 2026-11-22T10:30:00Z)")
+        try:
+            moment.astimezone(timezone.utc)
+        except OverflowError:
+            raise BadInput(f"filter.{camel(name)}: the date-time is out of range") from None
     return Filter(
         statuses=tuple(s.value for s in (get("status") or ())) if statuses else (),
         search=get("search") or None,

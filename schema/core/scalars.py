@@ -23,6 +23,8 @@ def _parse(value: object) -> PyDecimal:
     # Numbers must come as strings (a JSON float has already lost exactness); an int is exact too.
     if isinstance(value, bool) or not isinstance(value, (str, int)):
         raise ValueError("a Decimal is sent as a string, e.g. \"12.50\"")
+    if isinstance(value, str) and not value.isascii():
+        raise ValueError(f"{value!r} is not a decimal number")
     try:
         number = PyDecimal(value.strip() if isinstance(value, str) else value)
     except (InvalidOperation, ValueError):

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import asyncio
+import copy
+import logging
 from datetime import datetime
 from enum import Enum
 from typing import AsyncGenerator, Optional
@@ -12,6 +14,8 @@ from ...domain.activity import Activity
 from ..core.documents import Document
 from ..core.ids import global_id
 from ..parties.types import User
+
+log = logging.getLogger("salesflow.errors")
 
 #: document type -> (GraphQL type name, repository)
 DOCUMENTS = {"lead": ("Lead", "leads"), "opportunity": ("Opportunity", "opportunities"),
@@ -62,7 +66,6 @@ class DocumentEvent:
 
 def _visible(ctx, activity: Activity):
     """The event's document if the subscriber may see it (role and owner rules), else None."""
-    ctx.fresh()
     doc = ctx.loader.get(DOCUMENTS[activity.document_type][1], activity.document_id)
     return doc if doc is not None and ctx.sees(doc) else None
 
@@ -81,7 +84,15 @@ class Subscription:
                 kind = activity.document_type
                 if kind not in wanted or not ctx.may("read", kind):
                     continue
-                doc = await asyncio.to_thread(_visible, ctx, activity)
-                if doc is not None:
-                    activity.doc = doc
-                    yield activity
+                # Each event is read in its own short transaction, closed before the next wait.
+                loader, token = ctx.scoped_loader()
+                try:
+                    doc = await asyncio.to_thread(_visible, ctx, activity)
+                    if doc is not None:
+                        event = copy.copy(activity)  # the broker hands the same row to every subscriber
+                        event.doc = doc
+                        yield event
+                except Exception:  # noqa: BLE001 - one bad event must not end the subscription
+                    log.exception("documentEvents: event %s skipped", activity.id)
+                finally:
+                    ctx.end_scope(loader, token)

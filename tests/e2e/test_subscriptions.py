@@ -2,6 +2,8 @@
 from whichever worker process committed them, and nothing that rolled back is announced."""
 from __future__ import annotations
 
+import json
+import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
@@ -161,3 +163,44 @@ def test_every_subscriber_on_every_worker_receives_a_transition_committed_once(s
             sequences.add(event_of(event)["sequence"])
     assert missing == [], f"subscribers on workers {missing} never got the transition (workers: {sorted(workers)})"
     assert len(sequences) == 1  # one commit, one event, the same everywhere
+
+
+def test_many_subscribers_hold_no_database_connection_between_events(server, admin, subscribers):
+    """More subscribers than the connection pool holds: events reach all, and requests stay fast."""
+    crowd = [server.subscribe(admin.token, EVENTS, {"types": ["LEAD"]}) for _ in range(20)]
+    subscribers.extend(crowd)
+
+    def fire() -> str:
+        return admin.mutate("createLead", CREATE_LEAD, {"i": {"title": unique("probe")}})["lead"]["id"]
+    server.wait_until_live(crowd, fire)
+    started = time.monotonic()
+    for _ in range(3):
+        lead = fire()
+        for s in crowd:
+            assert s.wait_for(lambda e, lead=lead: e["documentEvents"]["documentId"] == lead, ARRIVAL_SECONDS)
+    assert admin.run("{ leads(first: 1) { totalCount } }")["leads"]["totalCount"] > 0
+    assert time.monotonic() - started < 20, "requests slowed down while subscribers listened"
+
+
+def test_two_subscriptions_on_one_socket_both_see_a_burst_of_transitions(server, admin, subscribers):
+    first = server.subscribe(admin.token, EVENTS, {"types": ["LEAD"]})
+    subscribers.append(first)
+    first.ws.send(json.dumps({"id": "2", "type": "subscribe", "payload": {"query": EVENTS,
+                                                                           "variables": {"types": ["LEAD"]}}}))
+
+    def fire() -> str:
+        return admin.mutate("createLead", CREATE_LEAD, {"i": {"title": unique("probe")}})["lead"]["id"]
+    server.wait_until_live([first], fire)
+    with ThreadPoolExecutor(4) as pool:
+        created = set(pool.map(lambda _: fire(), range(40)))
+    per_operation: dict[str, set] = {"1": set(), "2": set()}
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and not all(created <= ids for ids in per_operation.values()):
+        message = json.loads(first.ws.recv(timeout=10))
+        if message["type"] == "ping":
+            first.ws.send(json.dumps({"type": "pong"}))
+            continue
+        assert message["type"] == "next" and "errors" not in message["payload"], message
+        per_operation[message["id"]].add(message["payload"]["data"]["documentEvents"]["documentId"])
+    for operation, ids in per_operation.items():
+        assert created <= ids, f"subscription {operation} missed {len(created - ids)} of {len(created)} events"
