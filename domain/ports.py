@@ -8,6 +8,7 @@ from .idempotency import IdempotencyStore
 from .invoice import Invoice, Payment
 from .lead import Lead
 from .opportunity import Opportunity, Stage
+from .outbox import OutboxEntry
 from .order import Delivery, Order
 from .parties import Account, ApiToken, Contact, User
 from .query import Filter, PageSpec
@@ -66,6 +67,7 @@ class UnitOfWork(Protocol):
     payments: Repository[Payment]
     activities: Repository[Activity]
     tokens: Repository[ApiToken]
+    outbox: Repository[OutboxEntry]
     numbers: NumberSeries
     idempotency: IdempotencyStore
 

@@ -9,6 +9,7 @@ from ..domain.invoice import Invoice, InvoiceLine, Payment
 from ..domain.money import (NOTHING, ZERO, LineAmounts, check_currency, cumulative_amounts, money_amount,
                             round_money)
 from ..domain.order import Delivery, Order
+from ..domain.outbox import OutboxEntry, OutboxOperation
 from ..domain.status import InvoiceStatus as S
 from ..domain.text import check_lengths
 from .engine import Context, Guard, Lifecycle, check_version, operation, require, require_text, route
@@ -98,7 +99,13 @@ def issue_invoice(ctx: Context, invoice_id: int, *, due_date: date | None = None
     LIFECYCLE.fire(invoice, "issue", ctx)
     if invoice.amount_due <= 0:  # e.g. free goods: nothing will ever be paid, so it is settled now
         LIFECYCLE.fire(invoice, "pay", ctx, reason="nothing to pay")
+    tell_accounting(ctx, invoice, OutboxOperation.PUSH)
     return invoice
+
+
+def tell_accounting(ctx: Context, invoice: Invoice, operation: OutboxOperation) -> None:
+    """An outbox entry in this same transaction: accounting hears of exactly what committed."""
+    ctx.uow.outbox.add(OutboxEntry(invoice_id=invoice.id, operation=operation.value, created_at=ctx.now))
 
 
 @operation
@@ -109,6 +116,7 @@ def void_invoice(ctx: Context, invoice_id: int, reason: str, *, expected_version
     LIFECYCLE.fire(invoice, "void", ctx, reason)
     invoice.void_reason = reason
     release_quantities(ctx, invoice)
+    tell_accounting(ctx, invoice, OutboxOperation.VOID)
     return invoice
 
 

@@ -16,6 +16,7 @@ from ...domain.activity import Activity
 from ...domain.invoice import Invoice, InvoiceLine, Payment
 from ...domain.lead import Lead
 from ...domain.opportunity import Opportunity, Stage
+from ...domain.outbox import OutboxEntry
 from ...domain.order import Delivery, DeliveryLine, Order, OrderLine
 from ...domain.parties import Account, ApiToken, Contact, User
 from ...domain.quote import Quote, QuoteLine
@@ -89,6 +90,7 @@ MAPPINGS: dict[type, Mapping] = {m.cls: m for m in (
     Mapping(Payment, t.payments),
     Mapping(Activity, t.activities),
     Mapping(ApiToken, t.api_tokens),
+    Mapping(OutboxEntry, t.outbox),
 )}
 for _m in MAPPINGS.values():
     _m.check()

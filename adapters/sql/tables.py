@@ -5,6 +5,7 @@ from sqlalchemy import (Boolean, CheckConstraint, Column, Date, ForeignKey, Inde
                         String, Table, Text, UniqueConstraint, false, true)
 
 from ...domain.access import ROLES
+from ...domain.outbox import OutboxOperation
 from ...domain.status import STATUSES, InvoicingPolicy, QuoteKind
 from ...domain.text import MAX_LENGTH
 from .types import Money, Quantity, UTCDateTime
@@ -255,6 +256,13 @@ idempotency_keys = Table(
     Column("operation", String(64), nullable=False),
     Column("fingerprint", String(64), nullable=False),
     Column("result", Text),
+    Column("created_at", UTCDateTime(), nullable=False))
+
+outbox = Table(
+    "outbox", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("invoice_id", ForeignKey("invoices.id"), nullable=False, index=True),
+    Column("operation", String(16), nullable=False), one_of("operation", [o.value for o in OutboxOperation]),
     Column("created_at", UTCDateTime(), nullable=False))
 
 number_series = Table(

@@ -21,6 +21,7 @@ from ...domain.errors import DomainError, ErrorCode
 from ...domain.invoice import Invoice, Payment
 from ...domain.lead import Lead
 from ...domain.opportunity import Opportunity, Stage
+from ...domain.outbox import OutboxEntry
 from ...domain.order import Delivery, Order
 from ...domain.parties import Account, ApiToken, Contact, User
 from ...domain.query import Filter, PageSpec
@@ -203,7 +204,7 @@ class SqlActivityLog(SqlRepository[Activity]):
 REPOSITORIES = {
     "users": User, "accounts": Account, "contacts": Contact, "leads": Lead, "stages": Stage,
     "opportunities": Opportunity, "quotes": Quote, "orders": Order, "deliveries": Delivery,
-    "invoices": Invoice, "payments": Payment, "tokens": ApiToken,
+    "invoices": Invoice, "payments": Payment, "tokens": ApiToken, "outbox": OutboxEntry,
 }
 
 

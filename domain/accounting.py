@@ -1,0 +1,98 @@
+"""The port to accounting: where issued invoices go to be collected, and where payments come from.
+
+A backend (adapters/<name>/) implements `AccountingBackend`. The outbox worker calls it, never
+the operations: an operation only writes an outbox entry in its own transaction.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Protocol
+
+from .invoice import Invoice
+from .parties import Account, Contact
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """What a backend can do, declared so the worker and the UI need not guess."""
+
+    can_void: bool = True
+    pulls_payments: bool = True  # fetch_payments returns payments recorded in the backend
+    payments_by_webhook: bool = False  # the backend reports payments itself (recordPayment)
+
+
+@dataclass(frozen=True)
+class Customer:
+    """Who is invoiced, as a backend needs to know it."""
+
+    name: str
+    email: str | None = None
+    phone: str | None = None
+    account_id: int | None = None
+    contact_id: int | None = None
+
+    @classmethod
+    def of(cls, account: Account | None, contact: Contact | None = None) -> Customer:
+        if account is not None:
+            return cls(name=account.name, email=account.email, phone=account.phone, account_id=account.id,
+                       contact_id=contact.id if contact else None)
+        if contact is not None:
+            return cls(name=contact.name, email=contact.email, phone=contact.phone, contact_id=contact.id)
+        return cls(name="(no customer)")
+
+
+@dataclass(frozen=True)
+class ExternalPayment:
+    """A payment recorded in a backend, for an invoice it knows by number."""
+
+    external_id: str  # unique in the backend: applying it twice is refused
+    invoice_number: str
+    amount: Decimal
+    currency: str
+    paid_at: date
+    reference: str | None = None
+
+
+@dataclass(frozen=True)
+class PaymentPage:
+    payments: list[ExternalPayment] = field(default_factory=list)
+    cursor: str | None = None  # pass back to get what came after; stored per backend
+
+
+@dataclass(frozen=True)
+class Health:
+    ok: bool
+    detail: str = ""
+
+
+class BackendError(Exception):
+    """A backend call failed. `transient` ones are retried with backoff; others go to dead-letter."""
+
+    def __init__(self, message: str, *, transient: bool = True):
+        super().__init__(message)
+        self.transient = transient
+
+
+class AccountingBackend(Protocol):
+    name: str
+    capabilities: Capabilities
+
+    def push_invoice(self, invoice: Invoice, customer: Customer, *, idempotency_key: str) -> str:
+        """Record an issued invoice; returns the backend's reference. The same key never records twice."""
+
+    def void_invoice(self, invoice: Invoice, external_ref: str, *, idempotency_key: str) -> None:
+        """Void an invoice pushed earlier (only if capabilities.can_void)."""
+
+    def fetch_payments(self, cursor: str | None) -> PaymentPage:
+        """Payments recorded after the cursor (None: from the beginning), and the next cursor."""
+
+    def health(self) -> Health:
+        ...
+
+
+def idempotency_key(invoice_number: str, backend: str, operation: str) -> str:
+    """The same for every attempt at one operation on one invoice in one backend: a retry after a
+    crash between push and acknowledgement is recognised by the backend, never duplicated."""
+    return f"salesflow:{backend}:{operation}:{invoice_number}"
