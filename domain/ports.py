@@ -9,6 +9,7 @@ from .invoice import Invoice, Payment
 from .lead import Lead
 from .opportunity import Opportunity, Stage
 from .outbox import OutboxEntry
+from .sync import SyncCursor, SyncJob
 from .order import Delivery, Order
 from .parties import Account, ApiToken, Contact, User
 from .query import Filter, PageSpec
@@ -68,6 +69,8 @@ class UnitOfWork(Protocol):
     activities: Repository[Activity]
     tokens: Repository[ApiToken]
     outbox: Repository[OutboxEntry]
+    sync_jobs: Repository[SyncJob]
+    sync_cursors: Repository[SyncCursor]
     numbers: NumberSeries
     idempotency: IdempotencyStore
 

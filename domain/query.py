@@ -17,6 +17,7 @@ class Filter:
     account_id: int | None = None
     opportunity_id: int | None = None
     order_id: int | None = None
+    backend: str | None = None
     search: str | None = None
     created_after: datetime | None = None
     created_before: datetime | None = None

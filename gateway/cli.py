@@ -85,6 +85,27 @@ def cmd_schema(args) -> int:
     return 0
 
 
+def cmd_sync(args) -> int:
+    import time
+
+    from ..adapters.registry import load
+    from ..statemachine.accounting import SyncWorker
+    engine = install(database_url(args))
+    backends = load(args.accounting or os.environ.get("SALESFLOW_ACCOUNTING", "local"))
+    worker = SyncWorker(lambda: SqlUnitOfWork(engine), backends)
+    try:
+        while True:
+            delivered = worker.run_once()
+            print(" ".join(f"{name}: {n} delivered" for name, n in delivered.items()), flush=True)
+            if args.once:
+                return 0
+            time.sleep(args.interval)
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        engine.dispose()
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="salesflow", description="The salesflow sales module.")
     sub = p.add_subparsers(dest="command", required=True)
@@ -111,6 +132,12 @@ def parser() -> argparse.ArgumentParser:
     tc.add_argument("--label", help="what the token is for")
     tc.add_argument("--database-url", help=f"default: ${ENV_DATABASE_URL} or {DEFAULT_URL}")
     tc.set_defaults(run=cmd_token_create)
+    y = sub.add_parser("sync", help="deliver issued and voided invoices to the accounting backends")
+    y.add_argument("--once", action="store_true", help="one pass, then exit")
+    y.add_argument("--interval", type=float, default=5.0, help="seconds between passes")
+    y.add_argument("--accounting", help="backends, comma-separated (default: $SALESFLOW_ACCOUNTING or local)")
+    y.add_argument("--database-url", help=f"default: ${ENV_DATABASE_URL} or {DEFAULT_URL}")
+    y.set_defaults(run=cmd_sync)
     x = sub.add_parser("schema", help="export the GraphQL SDL (the committed schema.graphql)")
     x.add_argument("--output", default="schema.graphql")
     x.set_defaults(run=cmd_schema)

@@ -22,7 +22,7 @@ SEARCHED = {
     "invoices": ("number",),
 }
 #: Filter attribute -> column; applied only where the table has the column.
-_EQUALS = ("owner_id", "stage_id", "account_id", "opportunity_id", "order_id")
+_EQUALS = ("owner_id", "stage_id", "account_id", "opportunity_id", "order_id", "backend")
 _RANGES = (("created_after", "created_at", ">="), ("created_before", "created_at", "<"),
            ("updated_after", "updated_at", ">="), ("updated_before", "updated_at", "<"))
 

@@ -6,6 +6,7 @@ from sqlalchemy import (Boolean, CheckConstraint, Column, Date, ForeignKey, Inde
 
 from ...domain.access import ROLES
 from ...domain.outbox import OutboxOperation
+from ...domain.sync import JobStatus
 from ...domain.status import STATUSES, InvoicingPolicy, QuoteKind
 from ...domain.text import MAX_LENGTH
 from .types import Money, Quantity, UTCDateTime
@@ -264,6 +265,30 @@ outbox = Table(
     Column("invoice_id", ForeignKey("invoices.id"), nullable=False, index=True),
     Column("operation", String(16), nullable=False), one_of("operation", [o.value for o in OutboxOperation]),
     Column("created_at", UTCDateTime(), nullable=False))
+
+sync_jobs = Table(
+    "sync_jobs", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("outbox_id", ForeignKey("outbox.id"), nullable=False),
+    Column("invoice_id", ForeignKey("invoices.id"), nullable=False, index=True),
+    Column("backend", String(64), nullable=False),
+    Column("operation", String(16), nullable=False), one_of("operation", [o.value for o in OutboxOperation]),
+    Column("status", String(16), nullable=False), one_of("status", [s.value for s in JobStatus]),
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_at", UTCDateTime(), nullable=False),
+    Column("last_error", Text),
+    Column("external_ref", String(200)),
+    *stamps(),
+    UniqueConstraint("outbox_id", "backend", name="uq_sync_jobs_outbox_backend"),
+    Index("ix_sync_jobs_due", "backend", "status", "next_attempt_at"))
+
+sync_cursors = Table(
+    "sync_cursors", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("backend", String(64), nullable=False, unique=True),
+    Column("outbox_after", Integer, nullable=False),
+    Column("payments_cursor", Text),
+    Column("updated_at", UTCDateTime(), nullable=False))
 
 number_series = Table(
     "number_series", metadata,

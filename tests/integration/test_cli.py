@@ -79,3 +79,11 @@ def test_first_start_makes_one_admin_and_prints_its_token_once(tmp_path):
     token = prepare(settings, out=first)
     assert token and token in first.getvalue()
     assert prepare(settings, out=second) is None and second.getvalue() == ""
+
+
+def test_sync_once_delivers_to_the_local_backend_and_unknown_backends_are_refused(tmp_path, capsys):
+    url = f"sqlite:///{tmp_path / 'sync.db'}"
+    assert main(["sync", "--once", "--database-url", url]) == 0
+    assert "local: 0 delivered" in capsys.readouterr().out
+    assert main(["sync", "--once", "--accounting", "nosuch", "--database-url", url]) == 1
+    assert "unknown accounting backend 'nosuch'" in capsys.readouterr().err

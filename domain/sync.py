@@ -1,0 +1,52 @@
+"""Delivering the outbox to each accounting backend: one job per entry and backend, retried with
+exponential backoff and jitter, dead-lettered after too many attempts."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+
+class JobStatus(StrEnum):
+    PENDING = "pending"
+    DONE = "done"
+    DEAD = "dead"  # gave up: needs a person (retryInvoiceSync) or a fixed backend
+
+
+@dataclass(kw_only=True, eq=False)
+class SyncJob:
+    id: int | None = None
+    outbox_id: int
+    invoice_id: int
+    backend: str
+    operation: str
+    status: str = JobStatus.PENDING.value
+    attempts: int = 0
+    next_attempt_at: datetime
+    last_error: str | None = None
+    external_ref: str | None = None
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(kw_only=True, eq=False)
+class SyncCursor:
+    """Where a backend is: the last outbox entry it was given jobs for, and its payments cursor."""
+
+    id: int | None = None
+    backend: str
+    outbox_after: int = 0
+    payments_cursor: str | None = None
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    max_attempts: int = 8
+    base_seconds: float = 2.0
+    cap_seconds: float = 3600.0
+
+    def delay(self, attempt: int, jitter: float) -> timedelta:
+        """Wait before attempt+1: base·2^(attempt−1), capped, scaled by jitter in [0.5, 1) ("equal jitter")."""
+        raw = min(self.cap_seconds, self.base_seconds * 2 ** max(attempt - 1, 0))
+        return timedelta(seconds=raw * (0.5 + jitter / 2))

@@ -1,0 +1,171 @@
+"""Delivering issued and voided invoices to the accounting backends, from the outbox.
+
+Each outbox entry becomes one job per configured backend. A job is attempted outside any
+business transaction; its outcome is then settled in a short transaction of its own. A backend
+sees the same idempotency key on every attempt, so a worker that dies between the backend's
+answer and the settlement repeats the call harmlessly. Failures are retried with exponential
+backoff and jitter; after `max_attempts`, or on a permanent error, the job is dead-lettered.
+"""
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from typing import Callable
+
+from ..domain.accounting import AccountingBackend, BackendError, Customer, idempotency_key
+from ..domain.outbox import OutboxOperation
+from ..domain.ports import UnitOfWork
+from ..domain.query import Filter, PageSpec
+from ..domain.sync import JobStatus, RetryPolicy, SyncCursor, SyncJob
+from .engine import Context, operation, utcnow
+
+#: Outbox entries re-examined behind the cursor on every pass: on PostgreSQL a transaction that
+#: took an id earlier may commit after a later one, and its entry must still get its jobs.
+LOOKBACK = 1000
+MAX_ERROR = 2000
+
+
+def _cursor(ctx: Context, backend: str) -> SyncCursor:
+    found = ctx.uow.sync_cursors.find(backend=backend)
+    if found:
+        return found[0]
+    return ctx.uow.sync_cursors.add(SyncCursor(backend=backend, outbox_after=0, updated_at=ctx.now))
+
+
+@operation
+def enqueue(ctx: Context, backend: str, batch: int = 500) -> int:
+    """Create this backend's jobs for outbox entries it has not had yet; returns how many."""
+    cursor = _cursor(ctx, backend)
+    start = max(cursor.outbox_after - LOOKBACK, 0)
+    entries, _ = ctx.uow.outbox.page(PageSpec(order_by="id", after=("", start), limit=batch + LOOKBACK))
+    if not entries:
+        return 0
+    have = {j.outbox_id for j in ctx.uow.sync_jobs.find_in("outbox_id", [e.id for e in entries])
+            if j.backend == backend}
+    made = 0
+    for entry in entries:
+        if entry.id not in have:
+            ctx.uow.sync_jobs.add(SyncJob(outbox_id=entry.id, invoice_id=entry.invoice_id, backend=backend,
+                                          operation=entry.operation, next_attempt_at=ctx.now,
+                                          created_at=ctx.now, updated_at=ctx.now))
+            made += 1
+    cursor.outbox_after = max(cursor.outbox_after, entries[-1].id)
+    cursor.updated_at = ctx.now
+    return made
+
+
+@operation
+def due_jobs(ctx: Context, backend: str, limit: int = 100) -> list[SyncJob]:
+    """Pending jobs of a backend whose time has come, oldest first."""
+    jobs, _ = ctx.uow.sync_jobs.page(PageSpec(filter=Filter(statuses=(JobStatus.PENDING.value,), backend=backend),
+                                              order_by="next_attempt_at", limit=limit))
+    return [j for j in jobs if j.next_attempt_at <= ctx.now]
+
+
+@dataclass
+class Work:
+    """What a backend call needs, read in one transaction before the call."""
+
+    job: SyncJob
+    invoice: object
+    customer: Customer
+    external_ref: str | None = None  # for a void: the reference the push got
+
+
+@operation
+def prepare(ctx: Context, job_id: int) -> Work | None:
+    job = ctx.uow.sync_jobs.get(job_id)
+    if job is None or job.status != JobStatus.PENDING.value:
+        return None
+    invoice = ctx.uow.invoices.get(job.invoice_id)
+    account = ctx.uow.accounts.get(invoice.account_id) if invoice.account_id else None
+    work = Work(job=job, invoice=invoice, customer=Customer.of(account))
+    if job.operation == OutboxOperation.VOID.value:
+        pushed = [j for j in ctx.uow.sync_jobs.find(invoice_id=job.invoice_id, backend=job.backend,
+                                                     operation=OutboxOperation.PUSH.value)
+                  if j.status == JobStatus.DONE.value]
+        work.external_ref = pushed[0].external_ref if pushed else None
+    return work
+
+
+@operation
+def settle(ctx: Context, job_id: int, *, external_ref: str | None = None, error: BackendError | None = None,
+           policy: RetryPolicy = RetryPolicy(), jitter: float = 0.5) -> SyncJob:
+    """Record an attempt's outcome: done, retry later (backoff with jitter) or dead-letter."""
+    job = ctx.uow.sync_jobs.get(job_id, lock=True)
+    job.attempts += 1
+    job.updated_at = ctx.now
+    if error is None:
+        job.status, job.external_ref, job.last_error = JobStatus.DONE.value, external_ref, None
+    else:
+        job.last_error = str(error)[:MAX_ERROR]
+        if not error.transient or job.attempts >= policy.max_attempts:
+            job.status = JobStatus.DEAD.value
+        else:
+            job.next_attempt_at = ctx.now + policy.delay(job.attempts, jitter)
+    return job
+
+
+@operation
+def retry(ctx: Context, invoice_id: int, backend: str | None = None) -> list[SyncJob]:
+    """Put an invoice's dead jobs (of one backend, or all) back in the queue, due now."""
+    jobs = [j for j in ctx.uow.sync_jobs.find(invoice_id=invoice_id)
+            if j.status == JobStatus.DEAD.value and backend in (None, j.backend)]
+    for job in jobs:
+        job.status, job.attempts, job.next_attempt_at, job.updated_at = JobStatus.PENDING.value, 0, ctx.now, ctx.now
+    return jobs
+
+
+def attempt(backend: AccountingBackend, work: Work) -> str | None:
+    """Call the backend for one job; the reference it gives (None for a void). Raises BackendError."""
+    job = work.job
+    key = idempotency_key(work.invoice.number, backend.name, job.operation)
+    if job.operation == OutboxOperation.PUSH.value:
+        return backend.push_invoice(work.invoice, work.customer, idempotency_key=key)
+    if not backend.capabilities.can_void:
+        raise BackendError(f"{backend.name} cannot void invoices", transient=False)
+    if work.external_ref is None:
+        raise BackendError("the invoice has not reached this backend yet; voiding after it does")
+    backend.void_invoice(work.invoice, work.external_ref, idempotency_key=key)
+    return work.external_ref
+
+
+@dataclass
+class SyncWorker:
+    """One pass (`run_once`) delivers what is due to every backend; `salesflow sync` repeats it."""
+
+    new_uow: Callable[[], UnitOfWork]
+    backends: list[AccountingBackend]
+    policy: RetryPolicy = field(default_factory=RetryPolicy)
+    clock: Callable = utcnow
+    jitter: Callable[[], float] = random.random
+    batch: int = 100
+
+    def run_once(self) -> dict[str, int]:
+        done = {}
+        for backend in self.backends:
+            enqueue(self.new_uow(), backend.name, now=self.clock())
+            count = 0
+            for job in due_jobs(self.new_uow(), backend.name, self.batch, now=self.clock()):
+                work = prepare(self.new_uow(), job.id, now=self.clock())
+                if work is None:
+                    continue
+                try:
+                    ref = attempt(backend, work)
+                except BackendError as err:
+                    settle(self.new_uow(), job.id, error=err, policy=self.policy, jitter=self.jitter(),
+                           now=self.clock())
+                    continue
+                except Exception as err:  # noqa: BLE001 - an unexpected failure is retried like a transient one
+                    settle(self.new_uow(), job.id, error=BackendError(f"{type(err).__name__}: {err}"),
+                           policy=self.policy, jitter=self.jitter(), now=self.clock())
+                    continue
+                settle(self.new_uow(), job.id, external_ref=ref, policy=self.policy, now=self.clock())
+                count += 1
+            done[backend.name] = count
+        return done
+
+
+def pending(uow: UnitOfWork, backend: str) -> int:
+    with uow:
+        return uow.sync_jobs.count(PageSpec(filter=Filter(statuses=(JobStatus.PENDING.value,), backend=backend)))
