@@ -109,6 +109,7 @@ def settle(ctx: Context, job_id: int, *, external_ref: str | None = None, error:
 @operation
 def retry(ctx: Context, invoice_id: int, backend: str | None = None) -> list[SyncJob]:
     """Put an invoice's dead jobs (of one backend, or all) back in the queue, due now."""
+    ctx.require(ctx.uow.invoices, invoice_id, "invoice", "invoiceId")
     jobs = [j for j in ctx.uow.sync_jobs.find(invoice_id=invoice_id)
             if j.status == JobStatus.DEAD.value and backend in (None, j.backend)]
     for job in jobs:

@@ -41,3 +41,9 @@ class RecordPaymentInput:
     currency: Optional[str] = strawberry.field(default=None, description="Must be the invoice's, if given.")
     expected_version: Optional[int] = None
     idempotency_key: Optional[str] = None
+
+
+@strawberry.input
+class RetryInvoiceSyncInput:
+    invoice_id: strawberry.ID
+    backend: Optional[str] = strawberry.field(default=None, description="One backend, or every dead one if omitted.")

@@ -5,12 +5,13 @@ from typing import Optional
 
 import strawberry
 
+from ...statemachine import accounting
 from ...statemachine import invoice as ops
 from ..core.errors import UserError
 from ..core.inputs import ref_id
 from ..core.mutations import mutate
 from ..orders.mutations import InvoicePayload
-from .inputs import IssueInvoiceInput, RecordPaymentInput, VoidInvoiceInput
+from .inputs import IssueInvoiceInput, RecordPaymentInput, RetryInvoiceSyncInput, VoidInvoiceInput
 from .types import Invoice, Payment
 
 
@@ -49,3 +50,12 @@ class InvoiceMutations:
                           currency=input.currency, expected_version=input.expected_version, **kw),
                       lambda pair: {"payment": pair[0], "invoice": pair[1]}, RecordPaymentPayload,
                       name="recordPayment", data=input, key=input.idempotency_key)
+
+    @strawberry.mutation(description="Queue an invoice's dead-lettered accounting deliveries again.")
+    def retry_invoice_sync(self, info: strawberry.Info, input: RetryInvoiceSyncInput) -> InvoicePayload:
+        def call(uow, **kw):
+            ident = _invoice_id(input)
+            accounting.retry(uow, ident, input.backend, **kw)
+            return ident
+        return mutate(info, [("write", "invoice_sync")], call,
+                      lambda ident: {"invoice": info.context.loader.get("invoices", ident)}, InvoicePayload)

@@ -11,6 +11,7 @@ from ...domain.invoice import Invoice as DomainInvoice
 from ...domain.invoice import InvoiceLine as DomainInvoiceLine
 from ...domain.invoice import Payment as DomainPayment
 from ...domain.status import InvoiceStatus as S
+from ...domain.sync import JobStatus
 from ..core.documents import Document
 from ..core.fields import children, is_type_of, money_field, ref, resolve_nodes_for, with_currency
 from ..core.lines import PricedDocument, PricedLine, line_id
@@ -24,6 +25,21 @@ InvoiceStatus = strawberry.enum(S, name="InvoiceStatus")
 OrderRef = Annotated["Order", strawberry.lazy("salesflow.schema.orders.types")]
 DeliveryRef = Annotated["Delivery", strawberry.lazy("salesflow.schema.orders.types")]
 AccountRef = Annotated["Account", strawberry.lazy("salesflow.schema.parties.types")]
+
+
+SyncStatus = strawberry.enum(JobStatus, name="SyncStatus")
+
+
+@strawberry.type(description="How one operation on this invoice (push or void) stands with one accounting backend.")
+class InvoiceSync:
+    backend: str
+    operation: str
+    status: SyncStatus
+    attempts: int
+    next_attempt_at: datetime
+    last_error: Optional[str]
+    external_ref: Optional[str]
+    updated_at: datetime
 
 
 @strawberry.type
@@ -67,6 +83,10 @@ class Invoice(Document, PricedDocument):
     @strawberry.field
     def lines(self) -> list[InvoiceLine]:
         return with_currency(self)
+
+    @strawberry.field(description="Delivery to the accounting backends (empty until the sync worker picks it up).")
+    def sync(self, info: strawberry.Info) -> list[InvoiceSync]:
+        return children(info, self, "sync_jobs", "invoice_id", "invoice_sync")
 
     @strawberry.field
     def payments(self, info: strawberry.Info) -> list[Payment]:
