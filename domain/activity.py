@@ -16,3 +16,6 @@ class Activity:
     actor_id: int | None = None
     at: datetime
     reason: str | None = None
+    #: PostgreSQL: the id of the transaction that wrote it (set by the database), which orders the
+    #: change feed gap-free. SQLite serialises its writers, so there the id alone does.
+    txid: int | None = None

@@ -44,6 +44,13 @@ class Repository(Protocol, Generic[T]):
         """Rows of (*group values, count, exact sum of `sum_of`) over the records matching flt."""
 
 
+class ActivityLog(Repository[Activity], Protocol):
+    def committed_after(self, position: tuple[int, int], limit: int,
+                        types: tuple[str, ...] = ()) -> list[tuple[tuple[int, int], Activity]]:
+        """Activities in commit order after a position, each with its position: a feed that a reader
+        can stop and resume without missing or repeating a row."""
+
+
 class NumberSeries(Protocol):
     def next(self, code: str, year: int) -> str:
         """The next number of a series in a year, taken inside the current transaction.
@@ -66,7 +73,7 @@ class UnitOfWork(Protocol):
     deliveries: Repository[Delivery]
     invoices: Repository[Invoice]
     payments: Repository[Payment]
-    activities: Repository[Activity]
+    activities: ActivityLog
     tokens: Repository[ApiToken]
     outbox: Repository[OutboxEntry]
     sync_jobs: Repository[SyncJob]

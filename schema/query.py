@@ -14,6 +14,7 @@ from ..domain.status import OpportunityStatus
 from .core.ordering import Ordering, order_of
 from .core.pages import BadInput, Connection, domain_filter, paginate
 from .core.scalars import money
+from .events.subscription import Changes, changes
 from .invoices.inputs import InvoiceFilter
 from .invoices.types import Invoice, Payment
 from .leads.inputs import LeadFilter
@@ -132,6 +133,11 @@ class Query:
     def invoices(self, info: strawberry.Info, filter: Optional[InvoiceFilter] = None, order_by: Optional[Ordering] = None,
                  first: Optional[int] = None, after: Optional[str] = None) -> Connection[Invoice]:
         return _list(info, "invoices", "invoice", filter, order_by, first, after)
+
+    changes: Changes = strawberry.field(
+        resolver=changes,
+        description="Committed transitions in commit order, gap-free: resume from `endCursor` and "
+                    "nothing is missed or repeated (for accounting systems that pull).")
 
     @strawberry.field(description="The sales process: active stages in order.")
     def stages(self, info: strawberry.Info) -> list[Stage]:

@@ -5,11 +5,12 @@ from datetime import datetime, timezone
 from decimal import Decimal
 from functools import lru_cache
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, literal, or_, select, text, tuple_
 
 from ...domain.errors import DomainError, ErrorCode
 from ...domain.query import Filter, PageSpec
 from .mapping import Mapping
+from .tables import activities
 
 #: Which columns a text search looks in, per table.
 SEARCHED = {
@@ -125,3 +126,18 @@ def totals_query(mapping: Mapping, flt: Filter, group_by: tuple[str, ...], sum_o
     keys = [table.c[k] for k in group_by]
     return (select(*keys, func.count(), func.coalesce(func.sum(table.c[sum_of]), 0))
             .where(*conditions(mapping, flt)).group_by(*keys))
+
+
+def changes_query(dialect: str, position: tuple[int, int], limit: int, types: tuple[str, ...] = ()):
+    """Activities after a (txid, id) position, in commit order (see SqlActivityLog.committed_after)."""
+    t = activities
+    tx, last = position
+    if dialect == "postgresql":
+        horizon = text("pg_snapshot_xmin(pg_current_snapshot())::text::bigint")
+        where = [tuple_(t.c.txid, t.c.id) > tuple_(literal(tx), literal(last)), t.c.txid < horizon]
+        order = [t.c.txid, t.c.id]
+    else:
+        where, order = [t.c.id > last], [t.c.id]
+    if types:
+        where.append(t.c.document_type.in_(types))
+    return select(t).where(*where).order_by(*order).limit(limit)

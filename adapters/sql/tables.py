@@ -1,7 +1,7 @@
 """The tables. Status CHECK constraints are generated from the lifecycle states in domain/status.py."""
 from __future__ import annotations
 
-from sqlalchemy import (Boolean, CheckConstraint, Column, Date, ForeignKey, Index, Integer, MetaData,
+from sqlalchemy import (BigInteger, Boolean, CheckConstraint, Column, Date, ForeignKey, Index, Integer, MetaData,
                         String, Table, Text, UniqueConstraint, false, true)
 
 from ...domain.access import ROLES
@@ -239,7 +239,9 @@ activities = Table(
     Column("actor_id", ForeignKey("users.id")),
     Column("at", UTCDateTime(), nullable=False),
     Column("reason", Text),
-    Index("ix_activities_document", "document_type", "document_id"))
+    Column("txid", BigInteger),  # on PostgreSQL the writing transaction's id (uow.SqlActivityLog); 0006
+    Index("ix_activities_document", "document_type", "document_id"),
+    Index("ix_activities_txid_id", "txid", "id"))
 
 api_tokens = Table(
     "api_tokens", metadata,

@@ -12,7 +12,7 @@ from dataclasses import fields
 from functools import lru_cache
 from typing import Any, Generic, Iterable, TypeVar
 
-from sqlalchemy import and_, bindparam, delete, insert, or_, select, update
+from sqlalchemy import and_, bindparam, delete, insert, or_, select, text, update
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
@@ -31,7 +31,7 @@ from .mapping import MAPPINGS, Mapping
 from .events import notify
 from .idempotency import SqlIdempotencyStore
 from .numbering import SqlNumberSeries
-from .queries import count_query, page_query, totals_query
+from .queries import changes_query, count_query, page_query, totals_query
 from .tables import activities
 
 T = TypeVar("T")
@@ -155,8 +155,10 @@ def _query(mapping: Mapping, how: str, names: tuple[str, ...], order_by: str, mi
 
 
 _APPEND_ACTIVITY = insert(activities)
-_APPEND_ACTIVITY_RETURNING = insert(activities).returning(activities.c.id, sort_by_parameter_order=True)
-_ACTIVITY_FIELDS = [f.name for f in fields(Activity) if f.name != "id"]
+# PostgreSQL: each row also records the id of the transaction writing it, for the change feed.
+_APPEND_ACTIVITY_RETURNING = (insert(activities).values(txid=text("pg_current_xact_id()::text::bigint"))
+                              .returning(activities.c.id, sort_by_parameter_order=True))
+_ACTIVITY_FIELDS = [f.name for f in fields(Activity) if f.name not in ("id", "txid")]  # the database sets those
 
 
 class SqlActivityLog(SqlRepository[Activity]):
@@ -200,6 +202,26 @@ class SqlActivityLog(SqlRepository[Activity]):
     def get(self, ident: int, *, lock: bool = False) -> Activity | None:
         self.write()
         return super().get(ident, lock=lock)
+
+    def committed_after(self, position: tuple[int, int], limit: int,
+                        types: tuple[str, ...] = ()) -> list[tuple[tuple[int, int], Activity]]:
+        """Activities in commit order after a position, each with its own position.
+
+        Gap-free: a transaction still running can never later add a row before a position already
+        handed out. SQLite writers are serialised, so ids come in commit order. On PostgreSQL, rows
+        are ordered by (transaction id, id) and only transactions older than every one still
+        running (the snapshot's xmin) are shown.
+        """
+        self.write()
+        conn = self.uow.connection
+        query = changes_query(conn.dialect.name, position, limit, types)
+        rows = conn.execute(query).all()
+        columns = self.mapping.columns
+        out = []
+        for row in rows:
+            activity = _build(Activity, columns, tuple(row))
+            out.append(((activity.txid or 0, activity.id), activity))
+        return out
 
 
 REPOSITORIES = {

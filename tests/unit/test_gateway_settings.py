@@ -40,7 +40,7 @@ def test_health_and_readiness(tmp_path):
     with TestClient(create_app(Settings(database_url=url))) as http:
         assert http.get("/healthz").json() == {"status": "ok"}
         ready = http.get("/readyz")
-        assert ready.status_code == 200 and ready.json()["migration"] == "0005"
+        assert ready.status_code == 200 and ready.json()["migration"] == "0006"
     empty = f"sqlite:///{tmp_path / 'empty.db'}"
     with TestClient(create_app(Settings(database_url=empty))) as http:
         assert http.get("/readyz").status_code == 503
