@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
 MAX_PAGE = 100
 DEFAULT_PAGE = 20

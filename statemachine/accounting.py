@@ -165,8 +165,3 @@ class SyncWorker:
                 count += 1
             done[backend.name] = count
         return done
-
-
-def pending(uow: UnitOfWork, backend: str) -> int:
-    with uow:
-        return uow.sync_jobs.count(PageSpec(filter=Filter(statuses=(JobStatus.PENDING.value,), backend=backend)))

@@ -12,7 +12,7 @@ from ..domain.order import Delivery, Order
 from ..domain.outbox import OutboxEntry, OutboxOperation
 from ..domain.status import InvoiceStatus as S
 from ..domain.text import check_lengths
-from .engine import Context, Guard, Lifecycle, check_version, operation, require, require_text, route
+from .engine import Context, Guard, Lifecycle, check_version, operation, require_text, route
 
 #: Days between issue and due date unless the caller says otherwise.
 PAYMENT_TERM_DAYS = 30

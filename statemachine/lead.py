@@ -9,7 +9,7 @@ from ..domain.opportunity import Opportunity
 from ..domain.parties import Account, Contact
 from ..domain.status import LeadStatus as S
 from ..domain.text import check_lengths
-from .engine import (Context, Lifecycle, check_version, operation, require, require_text, route,
+from .engine import (Context, Lifecycle, check_version, operation, require_text, route,
                      trigger_operation)
 from .opportunity import build_opportunity
 from .records import build_account, build_contact, store

@@ -8,7 +8,7 @@ from ..domain.money import ZERO, check_currency, money_amount, round_money
 from ..domain.opportunity import Opportunity
 from ..domain.status import OpportunityStatus as S
 from ..domain.status import OrderStatus
-from .engine import (Context, Guard, Lifecycle, check_version, operation, require, require_text, route,
+from .engine import (Context, Guard, Lifecycle, check_version, operation, require_text, route,
                      trigger_operation)
 from .records import stages_in_order
 

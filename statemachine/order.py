@@ -21,7 +21,7 @@ from ..domain.status import OrderStatus as S
 from . import invoice as invoices
 from . import opportunity as opportunities
 from . import quote as quotes
-from .engine import Context, Guard, Lifecycle, aware, check_version, operation, require, route
+from .engine import Context, Guard, Lifecycle, aware, check_version, operation, route
 from .pricing import build_lines, copy_lines, inherit_currency
 
 fully_delivered = Guard("fully_delivered", lambda o, ctx: o.fully_delivered, ErrorCode.VALIDATION, "something remains to deliver")

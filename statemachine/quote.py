@@ -9,7 +9,7 @@ from ..domain.quote import Quote, QuoteLine
 from ..domain.status import OpportunityStatus, QuoteKind
 from ..domain.status import QuoteStatus as S
 from ..domain.text import check_lengths
-from .engine import Context, Guard, Lifecycle, check_version, operation, require, route, trigger_operation
+from .engine import Context, Guard, Lifecycle, check_version, operation, route, trigger_operation
 from .pricing import build_lines, copy_lines, inherit_currency
 
 has_lines = Guard("has_lines", lambda q, ctx: bool(q.lines), ErrorCode.VALIDATION, "a quote needs at least one line", "lines")

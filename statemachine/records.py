@@ -8,7 +8,7 @@ from ..domain.lines import input_number
 from ..domain.opportunity import Stage
 from ..domain.parties import Account, Contact
 from ..domain.text import check_lengths
-from .engine import Context, check_version, operation, require, require_text
+from .engine import Context, check_version, operation, require_text
 
 ACCOUNT_FIELDS = ("name", "email", "phone", "website")
 CONTACT_FIELDS = ("name", "email", "phone", "account_id")

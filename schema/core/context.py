@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from contextvars import ContextVar
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Callable
 
 from ...domain.access import AccessPolicy, Perm
@@ -34,7 +34,6 @@ class RequestContext:
     request: Any = None
     broker: Any = None  # where committed transitions arrive for subscriptions
     connection_params: Any = None  # a WebSocket's connection_init payload
-    extra: dict = field(default_factory=dict)
 
     def __post_init__(self):
         self._loader = Loader(self.stores.reader)

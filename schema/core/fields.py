@@ -1,8 +1,6 @@
 """Field helpers shared by the document types: money, quantities, references, node lookup."""
 from __future__ import annotations
 
-from typing import Optional
-
 import strawberry
 
 from .ids import database_id
@@ -12,13 +10,6 @@ from .scalars import Decimal, money, quantity
 def money_field(attr: str, description: str | None = None):
     """An amount shown at its currency's precision (the document's, or the line's document's)."""
     def resolve(root) -> Decimal:
-        return money(getattr(root, attr), root.currency)
-    resolve.__name__ = attr
-    return strawberry.field(resolver=resolve, description=description)
-
-
-def optional_money_field(attr: str, description: str | None = None):
-    def resolve(root) -> Optional[Decimal]:
         return money(getattr(root, attr), root.currency)
     resolve.__name__ = attr
     return strawberry.field(resolver=resolve, description=description)

@@ -1,7 +1,7 @@
 """Stages of the sales process, opportunities on them, and the pipeline they add up to."""
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import TYPE_CHECKING, Annotated, Optional
 
 import strawberry
