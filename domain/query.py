@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 MAX_PAGE = 100
+MAX_ID = 2**63 - 1  # record ids are 64-bit integers in every store
 DEFAULT_PAGE = 20
 
 

@@ -8,7 +8,7 @@ from functools import lru_cache
 from sqlalchemy import and_, func, literal, or_, select, text, tuple_
 
 from ...domain.errors import DomainError, ErrorCode
-from ...domain.query import Filter, PageSpec
+from ...domain.query import MAX_ID, Filter, PageSpec
 from .mapping import Mapping
 from .tables import activities
 
@@ -77,7 +77,6 @@ def sort_value(mapping: Mapping, column: str, text: str):
         raise DomainError(ErrorCode.VALIDATION, "the cursor is not valid for this list", "after") from exc
 
 
-MAX_ID = 2**63 - 1
 MAX_SORT_NUMBER = Decimal(10) ** 15
 
 

@@ -6,6 +6,7 @@ import base64
 from strawberry.relay import GlobalID
 
 from ...domain.errors import DomainError, ErrorCode
+from ...domain.query import MAX_ID
 
 
 def global_id(type_name: str, ident: int) -> str:
@@ -13,7 +14,6 @@ def global_id(type_name: str, ident: int) -> str:
     return base64.b64encode(f"{type_name}:{ident}".encode()).decode()
 
 
-MAX_ID = 2**63 - 1  # ids are 64-bit integers in every store
 
 
 def database_id(node_id: str) -> int | None:

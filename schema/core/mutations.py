@@ -72,3 +72,8 @@ def mutate(info, permissions: Iterable[tuple[str, str]], call: Callable, parts: 
         found = {n: ctx.loader.get(repo, ident) for n, (repo, ident) in result.result.items()}
         return payload(**found, errors=[])
     return payload(**parts(result), errors=[])
+
+
+def trigger(op, document_id: Callable[[Any], int], data, *args) -> Callable:
+    """The call for a trigger operation on the document an input names, at its expectedVersion."""
+    return lambda uow, **kw: op(uow, document_id(data), *args, expected_version=data.expected_version, **kw)

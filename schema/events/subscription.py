@@ -13,8 +13,8 @@ import strawberry
 
 from ...domain.activity import Activity
 from ..core.documents import Document
-from ...domain.query import MAX_PAGE
-from ..core.ids import MAX_ID, global_id
+from ...domain.query import MAX_ID, MAX_PAGE
+from ..core.ids import global_id
 from ..core.pages import BadInput
 from ..parties.types import User
 

@@ -9,7 +9,7 @@ from ...statemachine import lead as ops
 from ..core.errors import UserError
 from ..core.ids import global_id
 from ..core.inputs import ref_id, sent
-from ..core.mutations import mutate
+from ..core.mutations import mutate, trigger
 from .inputs import (ConvertLeadInput, CreateLeadInput, DisqualifyLeadInput, LeadActionInput,
                      UpdateLeadInput)
 from .types import Duplicate, Lead
@@ -22,7 +22,6 @@ AccountRef = Annotated["Account", strawberry.lazy("salesflow.schema.parties.type
 ContactRef = Annotated["Contact", strawberry.lazy("salesflow.schema.parties.types")]
 OpportunityRef = Annotated["Opportunity", strawberry.lazy("salesflow.schema.opportunities.types")]
 
-EDITABLE = ("title", "contact_name", "company_name", "email", "phone", "source", "notes")
 _TYPE_OF_KIND = {"account": "Account", "contact": "Contact", "lead": "Lead"}
 _MATCHED_ON = {"company_name": "companyName"}
 
@@ -63,15 +62,12 @@ def _duplicates(found) -> list[Duplicate]:
                       matched_on=_MATCHED_ON.get(d.matched_on, d.matched_on)) for d in found]
 
 
-def _trigger(op, data, *args):
-    return lambda uow, **kw: op(uow, _lead_id(data), *args, expected_version=data.expected_version, **kw)
-
 
 @strawberry.type
 class LeadMutations:
     @strawberry.mutation
     def create_lead(self, info: strawberry.Info, input: CreateLeadInput) -> LeadPayload:
-        fields = {n: getattr(input, n) for n in EDITABLE if n != "title" and getattr(input, n) is not None}
+        fields = {n: getattr(input, n) for n in ops.EDITABLE if n != "title" and getattr(input, n) is not None}
         return mutate(info, [("create", "lead")],
                       lambda uow, **kw: ops.create_lead(uow, input.title, ref_id(input.owner_id, "User", "ownerId"),
                                                         **fields, **kw),
@@ -79,7 +75,7 @@ class LeadMutations:
 
     @strawberry.mutation
     def update_lead(self, info: strawberry.Info, input: UpdateLeadInput) -> LeadPayload:
-        changes = sent(input, *EDITABLE)
+        changes = sent(input, *ops.EDITABLE)
         return mutate(info, [("write", "lead")],
                       lambda uow, **kw: ops.update_lead(uow, _lead_id(input), expected_version=input.expected_version,
                                                         **changes, **kw),
@@ -87,16 +83,16 @@ class LeadMutations:
 
     @strawberry.mutation(description="new → working")
     def mark_lead_contacted(self, info: strawberry.Info, input: LeadActionInput) -> LeadPayload:
-        return mutate(info, [("write", "lead")], _trigger(ops.mark_lead_contacted, input), _lead, LeadPayload)
+        return mutate(info, [("write", "lead")], trigger(ops.mark_lead_contacted, _lead_id, input), _lead, LeadPayload)
 
     @strawberry.mutation
     def disqualify_lead(self, info: strawberry.Info, input: DisqualifyLeadInput) -> LeadPayload:
-        return mutate(info, [("write", "lead")], _trigger(ops.disqualify_lead, input, input.reason), _lead,
+        return mutate(info, [("write", "lead")], trigger(ops.disqualify_lead, _lead_id, input, input.reason), _lead,
                       LeadPayload)
 
     @strawberry.mutation
     def reactivate_lead(self, info: strawberry.Info, input: LeadActionInput) -> LeadPayload:
-        return mutate(info, [("write", "lead")], _trigger(ops.reactivate_lead, input), _lead, LeadPayload)
+        return mutate(info, [("write", "lead")], trigger(ops.reactivate_lead, _lead_id, input), _lead, LeadPayload)
 
     @strawberry.mutation(description="Create or link an account and a contact, and create an opportunity, at once.")
     def convert_lead(self, info: strawberry.Info, input: ConvertLeadInput) -> ConvertLeadPayload:

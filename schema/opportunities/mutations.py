@@ -9,7 +9,7 @@ from ...statemachine import opportunity as ops
 from ...statemachine import records
 from ..core.errors import UserError
 from ..core.inputs import ref_id, sent
-from ..core.mutations import mutate
+from ..core.mutations import mutate, trigger
 from .inputs import (CreateOpportunityInput, CreateStageInput, LoseOpportunityInput, MoveOpportunityStageInput,
                      OpportunityActionInput, ReorderStagesInput, UpdateOpportunityInput, UpdateStageInput)
 from .types import Opportunity, Stage
@@ -43,9 +43,6 @@ def _opp_id(data) -> int:
     return ref_id(data.opportunity_id, "Opportunity", "opportunityId")
 
 
-def _trigger(op, data, *args):
-    return lambda uow, **kw: op(uow, _opp_id(data), *args, expected_version=data.expected_version, **kw)
-
 
 @strawberry.type
 class OpportunityMutations:
@@ -64,7 +61,7 @@ class OpportunityMutations:
     @strawberry.mutation
     def update_opportunity(self, info: strawberry.Info, input: UpdateOpportunityInput) -> OpportunityPayload:
         def call(uow, **kw):
-            changes = sent(input, "title", "account_id", "contact_id", "currency", "amount", "expected_close")
+            changes = sent(input, *ops.EDITABLE)
             for name, (type_name, field) in _REFS.items():
                 if name in changes:
                     changes[name] = ref_id(changes[name], type_name, field)
@@ -81,17 +78,17 @@ class OpportunityMutations:
 
     @strawberry.mutation
     def win_opportunity(self, info: strawberry.Info, input: OpportunityActionInput) -> OpportunityPayload:
-        return mutate(info, [("write", "opportunity")], _trigger(ops.win_opportunity, input), _opportunity,
+        return mutate(info, [("write", "opportunity")], trigger(ops.win_opportunity, _opp_id, input), _opportunity,
                       OpportunityPayload)
 
     @strawberry.mutation
     def lose_opportunity(self, info: strawberry.Info, input: LoseOpportunityInput) -> OpportunityPayload:
-        return mutate(info, [("write", "opportunity")], _trigger(ops.lose_opportunity, input, input.reason),
+        return mutate(info, [("write", "opportunity")], trigger(ops.lose_opportunity, _opp_id, input, input.reason),
                       _opportunity, OpportunityPayload)
 
     @strawberry.mutation
     def reopen_opportunity(self, info: strawberry.Info, input: OpportunityActionInput) -> OpportunityPayload:
-        return mutate(info, [("write", "opportunity")], _trigger(ops.reopen_opportunity, input), _opportunity,
+        return mutate(info, [("write", "opportunity")], trigger(ops.reopen_opportunity, _opp_id, input), _opportunity,
                       OpportunityPayload)
 
     @strawberry.mutation

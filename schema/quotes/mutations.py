@@ -8,7 +8,7 @@ import strawberry
 from ...statemachine import quote as ops
 from ..core.errors import UserError
 from ..core.inputs import ref_id, sent
-from ..core.mutations import mutate
+from ..core.mutations import mutate, trigger
 from .inputs import ConvertOpportunityToQuoteInput, QuoteActionInput, UpdateQuoteInput
 from .types import Quote
 
@@ -34,9 +34,6 @@ def _quote_id(data) -> int:
     return ref_id(data.quote_id, "Quote", "quoteId")
 
 
-def _trigger(op, data):
-    return lambda uow, **kw: op(uow, _quote_id(data), expected_version=data.expected_version, **kw)
-
 
 @strawberry.type
 class QuoteMutations:
@@ -60,17 +57,17 @@ class QuoteMutations:
 
     @strawberry.mutation
     def send_quote(self, info: strawberry.Info, input: QuoteActionInput) -> QuotePayload:
-        return mutate(info, [("write", "quote")], _trigger(ops.send_quote, input), _quote, QuotePayload)
+        return mutate(info, [("write", "quote")], trigger(ops.send_quote, _quote_id, input), _quote, QuotePayload)
 
     @strawberry.mutation
     def reject_quote(self, info: strawberry.Info, input: QuoteActionInput) -> QuotePayload:
-        return mutate(info, [("write", "quote")], _trigger(ops.reject_quote, input), _quote, QuotePayload)
+        return mutate(info, [("write", "quote")], trigger(ops.reject_quote, _quote_id, input), _quote, QuotePayload)
 
     @strawberry.mutation
     def cancel_quote(self, info: strawberry.Info, input: QuoteActionInput) -> QuotePayload:
-        return mutate(info, [("write", "quote")], _trigger(ops.cancel_quote, input), _quote, QuotePayload)
+        return mutate(info, [("write", "quote")], trigger(ops.cancel_quote, _quote_id, input), _quote, QuotePayload)
 
     @strawberry.mutation(description="A new draft revision with the same number; the old one is superseded.")
     def revise_quote(self, info: strawberry.Info, input: QuoteActionInput) -> ReviseQuotePayload:
-        return mutate(info, [("write", "quote"), ("create", "quote")], _trigger(ops.revise_quote, input),
+        return mutate(info, [("write", "quote"), ("create", "quote")], trigger(ops.revise_quote, _quote_id, input),
                       lambda pair: {"quote": pair[0], "previous_revision": pair[1]}, ReviseQuotePayload)
