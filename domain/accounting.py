@@ -53,6 +53,11 @@ class ExternalPayment:
     currency: str
     paid_at: date
     reference: str | None = None
+    #: False: `amount` is one payment. True: `amount` is everything paid on the invoice in the
+    #: backend so far (backends such as Odoo show a residual, not single payments); salesflow
+    #: applies the difference from what it already has from this backend, and an id of the form
+    #: "<invoice>@<total>" makes each step unique.
+    cumulative: bool = False
 
 
 @dataclass(frozen=True)

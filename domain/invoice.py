@@ -45,3 +45,5 @@ class Payment(Record):
     paid_at: date
     reference: str | None = None
     recorded_by_id: int | None = None
+    source: str | None = None  # the accounting backend it came from; None: recorded in salesflow
+    external_id: str | None = None  # its id in that backend: each is applied once

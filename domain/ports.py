@@ -9,7 +9,7 @@ from .invoice import Invoice, Payment
 from .lead import Lead
 from .opportunity import Opportunity, Stage
 from .outbox import OutboxEntry
-from .sync import SyncCursor, SyncJob
+from .sync import RejectedPayment, SyncCursor, SyncJob
 from .order import Delivery, Order
 from .parties import Account, ApiToken, Contact, User
 from .query import Filter, PageSpec
@@ -78,6 +78,7 @@ class UnitOfWork(Protocol):
     outbox: Repository[OutboxEntry]
     sync_jobs: Repository[SyncJob]
     sync_cursors: Repository[SyncCursor]
+    rejected_payments: Repository[RejectedPayment]
     numbers: NumberSeries
     idempotency: IdempotencyStore
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import Decimal
 from enum import StrEnum
 
 
@@ -38,6 +39,22 @@ class SyncCursor:
     outbox_after: int = 0
     payments_cursor: str | None = None
     updated_at: datetime
+
+
+@dataclass(kw_only=True, eq=False)
+class RejectedPayment:
+    """A payment a backend reported that salesflow refused (unknown invoice, too much, another
+    currency): kept with its error code for a person to look at, and never applied."""
+
+    id: int | None = None
+    backend: str
+    external_id: str
+    invoice_number: str
+    amount: Decimal
+    currency: str
+    code: str
+    message: str
+    created_at: datetime
 
 
 @dataclass(frozen=True)

@@ -8,20 +8,25 @@ backoff and jitter; after `max_attempts`, or on a permanent error, the job is de
 """
 from __future__ import annotations
 
+import logging
 import random
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Callable
 
-from ..domain.accounting import AccountingBackend, BackendError, Customer, idempotency_key
+from ..domain.accounting import AccountingBackend, BackendError, Customer, ExternalPayment, idempotency_key
+from ..domain.errors import DomainError, ErrorCode
 from ..domain.outbox import OutboxOperation
 from ..domain.ports import UnitOfWork
 from ..domain.query import Filter, PageSpec
-from ..domain.sync import JobStatus, RetryPolicy, SyncCursor, SyncJob
+from ..domain.sync import JobStatus, RejectedPayment, RetryPolicy, SyncCursor, SyncJob
 from .engine import Context, operation, utcnow
+from .invoice import record_payment
 
 #: Outbox entries re-examined behind the cursor on every pass: on PostgreSQL a transaction that
 #: took an id earlier may commit after a later one, and its entry must still get its jobs.
 LOOKBACK = 1000
+log = logging.getLogger("salesflow.sync")
 MAX_ERROR = 2000
 
 
@@ -117,6 +122,67 @@ def retry(ctx: Context, invoice_id: int, backend: str | None = None) -> list[Syn
     return jobs
 
 
+class Applied:
+    APPLIED = "applied"
+    DUPLICATE = "duplicate"  # applied before (a page read again after a crash, or another worker)
+    REJECTED = "rejected"  # refused with a coded error; kept in rejected_payments
+
+
+@operation
+def apply_payment(ctx: Context, backend: str, paid: ExternalPayment) -> str:
+    """Apply one payment a backend reported, exactly once per (backend, external id).
+
+    The invoice is locked before the duplicate check, so two workers reading the same page
+    serialise on it and the second sees the first's payment. A refusal (unknown invoice, more
+    than is due, another currency) raises its DomainError and changes nothing; see `reject`."""
+    found = ctx.uow.invoices.find(number=paid.invoice_number) if paid.invoice_number else []
+    if not found:
+        raise DomainError(ErrorCode.NOT_FOUND, f"no invoice is numbered {paid.invoice_number!r}", "invoiceNumber")
+    invoice = ctx.uow.invoices.get(found[0].id, lock=True)
+    if ctx.uow.payments.find(source=backend, external_id=paid.external_id):
+        return Applied.DUPLICATE
+    amount = paid.amount
+    if paid.cumulative:  # the backend's total so far: apply what is new
+        amount -= sum((p.amount for p in ctx.uow.payments.find(invoice_id=invoice.id, source=backend)), Decimal(0))
+        if amount <= 0:
+            return Applied.DUPLICATE
+    record_payment.inner(ctx, invoice.id, amount, paid_at=paid.paid_at, reference=paid.reference,
+                         currency=paid.currency, source=backend, external_id=paid.external_id)
+    return Applied.APPLIED
+
+
+@operation
+def reject(ctx: Context, backend: str, paid: ExternalPayment, error: DomainError) -> str:
+    """Keep a refused payment with its code, once, for a person to resolve in the backend."""
+    if not ctx.uow.rejected_payments.find(backend=backend, external_id=paid.external_id):
+        ctx.uow.rejected_payments.add(RejectedPayment(
+            backend=backend, external_id=paid.external_id, invoice_number=paid.invoice_number[:200],
+            amount=paid.amount, currency=paid.currency[:16], code=error.code.value,
+            message=str(error)[:MAX_ERROR], created_at=ctx.now))
+    return Applied.REJECTED
+
+
+def take_payment(new_uow: Callable[[], UnitOfWork], backend: str, paid: ExternalPayment, *,
+                 now=None) -> tuple[str, DomainError | None]:
+    """apply_payment, or reject with the coded error: the outcome and the error, if any."""
+    try:
+        return apply_payment(new_uow(), backend, paid, now=now), None
+    except DomainError as err:
+        return reject(new_uow(), backend, paid, err, now=now), err
+
+
+@operation
+def save_payments_cursor(ctx: Context, backend: str, cursor: str | None) -> None:
+    row = _cursor(ctx, backend)
+    row.payments_cursor, row.updated_at = cursor, ctx.now
+
+
+@operation
+def payments_cursor(ctx: Context, backend: str) -> str | None:
+    found = ctx.uow.sync_cursors.find(backend=backend)
+    return found[0].payments_cursor if found else None
+
+
 def attempt(backend: AccountingBackend, work: Work) -> str | None:
     """Call the backend for one job; the reference it gives (None for a void). Raises BackendError."""
     job = work.job
@@ -142,26 +208,61 @@ class SyncWorker:
     jitter: Callable[[], float] = random.random
     batch: int = 100
 
+    max_pages: int = 50  # payment pages read per backend per pass
+
     def run_once(self) -> dict[str, int]:
+        """Deliver what is due and pull payments; returns invoices delivered per backend."""
         done = {}
         for backend in self.backends:
-            enqueue(self.new_uow(), backend.name, now=self.clock())
-            count = 0
-            for job in due_jobs(self.new_uow(), backend.name, self.batch, now=self.clock()):
-                work = prepare(self.new_uow(), job.id, now=self.clock())
-                if work is None:
-                    continue
-                try:
-                    ref = attempt(backend, work)
-                except BackendError as err:
-                    settle(self.new_uow(), job.id, error=err, policy=self.policy, jitter=self.jitter(),
-                           now=self.clock())
-                    continue
-                except Exception as err:  # noqa: BLE001 - an unexpected failure is retried like a transient one
-                    settle(self.new_uow(), job.id, error=BackendError(f"{type(err).__name__}: {err}"),
-                           policy=self.policy, jitter=self.jitter(), now=self.clock())
-                    continue
-                settle(self.new_uow(), job.id, external_ref=ref, policy=self.policy, now=self.clock())
-                count += 1
-            done[backend.name] = count
+            done[backend.name] = self.deliver(backend)
+            if backend.capabilities.pulls_payments:
+                self.pull(backend)
         return done
+
+    def pull(self, backend: AccountingBackend) -> dict[str, int]:
+        """Apply the payments recorded in a backend since its stored cursor, page by page.
+
+        The cursor is saved after its page is applied; a crash in between reads the page again
+        and every payment on it is recognised as a duplicate. A backend failure stops the pull
+        for this pass and leaves the cursor where it was."""
+        counts = {Applied.APPLIED: 0, Applied.DUPLICATE: 0, Applied.REJECTED: 0}
+        cursor = payments_cursor(self.new_uow(), backend.name)
+        for _ in range(self.max_pages):
+            try:
+                page = backend.fetch_payments(cursor)
+            except BackendError as err:
+                log.warning("%s: fetching payments failed: %s", backend.name, err)
+                break
+            for paid in page.payments:
+                outcome, err = take_payment(self.new_uow, backend.name, paid, now=self.clock())
+                if err is not None:
+                    log.warning("%s: payment %s refused: %s %s", backend.name, paid.external_id, err.code, err)
+                counts[outcome] += 1
+            if page.cursor != cursor:
+                save_payments_cursor(self.new_uow(), backend.name, page.cursor, now=self.clock())
+            if not page.payments or page.cursor == cursor:
+                break
+            cursor = page.cursor
+        return counts
+
+    def deliver(self, backend: AccountingBackend) -> int:
+        """Attempt the backend's due jobs once each; returns how many succeeded."""
+        enqueue(self.new_uow(), backend.name, now=self.clock())
+        count = 0
+        for job in due_jobs(self.new_uow(), backend.name, self.batch, now=self.clock()):
+            work = prepare(self.new_uow(), job.id, now=self.clock())
+            if work is None:
+                continue
+            try:
+                ref = attempt(backend, work)
+            except BackendError as err:
+                settle(self.new_uow(), job.id, error=err, policy=self.policy, jitter=self.jitter(),
+                       now=self.clock())
+                continue
+            except Exception as err:  # noqa: BLE001 - an unexpected failure is retried like a transient one
+                settle(self.new_uow(), job.id, error=BackendError(f"{type(err).__name__}: {err}"),
+                       policy=self.policy, jitter=self.jitter(), now=self.clock())
+                continue
+            settle(self.new_uow(), job.id, external_ref=ref, policy=self.policy, now=self.clock())
+            count += 1
+        return count

@@ -123,8 +123,11 @@ def void_invoice(ctx: Context, invoice_id: int, reason: str, *, expected_version
 @operation
 def record_payment(ctx: Context, invoice_id: int, amount, *, paid_at: date | None = None,
                    reference: str | None = None, currency: str | None = None,
-                   expected_version: int | None = None) -> tuple[Payment, Invoice]:
-    """Apply a payment; never more than is due, and only in the invoice's currency."""
+                   expected_version: int | None = None, source: str | None = None,
+                   external_id: str | None = None) -> tuple[Payment, Invoice]:
+    """Apply a payment; never more than is due, and only in the invoice's currency.
+
+    `source` and `external_id` name a payment reported by an accounting backend (applied once)."""
     invoice: Invoice = ctx.require(ctx.uow.invoices, invoice_id, "invoice", "invoiceId", lock=True)
     check_version(invoice, expected_version)
     if currency is not None and check_currency(currency) != invoice.currency:
@@ -141,7 +144,7 @@ def record_payment(ctx: Context, invoice_id: int, amount, *, paid_at: date | Non
                           f"{value} is too much", "amount")
     payment = Payment(invoice_id=invoice.id, amount=value, currency=invoice.currency,
                       paid_at=paid_at or ctx.today, reference=reference, recorded_by_id=ctx.actor_id,
-                      created_at=ctx.now, updated_at=ctx.now)
+                      source=source, external_id=external_id, created_at=ctx.now, updated_at=ctx.now)
     ctx.uow.payments.add(payment)
     invoice.amount_paid += value
     LIFECYCLE.fire(invoice, "pay", ctx, reference)

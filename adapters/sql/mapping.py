@@ -17,7 +17,7 @@ from ...domain.invoice import Invoice, InvoiceLine, Payment
 from ...domain.lead import Lead
 from ...domain.opportunity import Opportunity, Stage
 from ...domain.outbox import OutboxEntry
-from ...domain.sync import SyncCursor, SyncJob
+from ...domain.sync import RejectedPayment, SyncCursor, SyncJob
 from ...domain.order import Delivery, DeliveryLine, Order, OrderLine
 from ...domain.parties import Account, ApiToken, Contact, User
 from ...domain.quote import Quote, QuoteLine
@@ -94,6 +94,7 @@ MAPPINGS: dict[type, Mapping] = {m.cls: m for m in (
     Mapping(OutboxEntry, t.outbox),
     Mapping(SyncJob, t.sync_jobs),
     Mapping(SyncCursor, t.sync_cursors),
+    Mapping(RejectedPayment, t.rejected_payments),
 )}
 for _m in MAPPINGS.values():
     _m.check()

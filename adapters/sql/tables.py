@@ -225,8 +225,11 @@ payments = Table(
     Column("paid_at", Date, nullable=False),
     text("reference"),
     Column("recorded_by_id", ForeignKey("users.id")),
+    Column("source", String(64)),
+    Column("external_id", String(200)),
     CheckConstraint("amount > 0", name="amount_positive"),
-    *stamps())
+    *stamps(),
+    UniqueConstraint("source", "external_id", name="uq_payments_source_external_id"))
 
 activities = Table(
     "activities", metadata,
@@ -291,6 +294,19 @@ sync_cursors = Table(
     Column("outbox_after", Integer, nullable=False),
     Column("payments_cursor", Text),
     Column("updated_at", UTCDateTime(), nullable=False))
+
+rejected_payments = Table(
+    "rejected_payments", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("backend", String(64), nullable=False),
+    Column("external_id", String(200), nullable=False),
+    Column("invoice_number", String(200), nullable=False),
+    Column("amount", Money(), nullable=False),
+    Column("currency", String(16), nullable=False),
+    Column("code", String(40), nullable=False),
+    Column("message", Text, nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    UniqueConstraint("backend", "external_id", name="uq_rejected_payments_backend_external_id"))
 
 number_series = Table(
     "number_series", metadata,

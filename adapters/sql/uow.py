@@ -22,7 +22,7 @@ from ...domain.invoice import Invoice, Payment
 from ...domain.lead import Lead
 from ...domain.opportunity import Opportunity, Stage
 from ...domain.outbox import OutboxEntry
-from ...domain.sync import SyncCursor, SyncJob
+from ...domain.sync import RejectedPayment, SyncCursor, SyncJob
 from ...domain.order import Delivery, Order
 from ...domain.parties import Account, ApiToken, Contact, User
 from ...domain.query import Filter, PageSpec
@@ -228,7 +228,7 @@ REPOSITORIES = {
     "users": User, "accounts": Account, "contacts": Contact, "leads": Lead, "stages": Stage,
     "opportunities": Opportunity, "quotes": Quote, "orders": Order, "deliveries": Delivery,
     "invoices": Invoice, "payments": Payment, "tokens": ApiToken, "outbox": OutboxEntry,
-    "sync_jobs": SyncJob, "sync_cursors": SyncCursor,
+    "sync_jobs": SyncJob, "sync_cursors": SyncCursor, "rejected_payments": RejectedPayment,
 }
 
 
