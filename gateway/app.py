@@ -34,6 +34,7 @@ from ..schema.core.context import RequestContext, Stores
 from ..schema.schema import build_schema
 from .auth import Authenticator, bearer
 from .broker import Broker
+from .hooks import payment_hook
 from .settings import Settings
 
 log = logging.getLogger("salesflow.gateway")
@@ -147,8 +148,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
         middleware.append(Middleware(CORSMiddleware, allow_origins=list(settings.cors_origins),
                                      allow_methods=["GET", "POST", "OPTIONS"],
                                      allow_headers=["Authorization", "Content-Type"], max_age=600))
-    app = Starlette(routes=[Route("/graphql", view, methods=["GET", "POST"]), WebSocketRoute("/graphql", view),
-                            Route("/healthz", healthz), Route("/readyz", readyz)],
+    routes = [Route("/graphql", view, methods=["GET", "POST"]), WebSocketRoute("/graphql", view),
+              Route("/healthz", healthz), Route("/readyz", readyz)]
+    if settings.webhook_secret:
+        routes.append(Route("/hooks/payments", payment_hook(stores.writer, settings.webhook_secret), methods=["POST"]))
+    app = Starlette(routes=routes,
                     middleware=middleware, lifespan=lifespan)
     app.state.engine, app.state.broker, app.state.schema = engine, broker, schema
     return app

@@ -61,7 +61,8 @@ def cmd_serve(args) -> int:
     settings = Settings.from_env(database_url=args.database_url, host=args.host, port=args.port,
                                  workers=args.workers, cors_origins=cors,
                                  graphql_ide=False if args.no_ide else None,
-                                 introspection=False if args.no_introspection else None)
+                                 introspection=False if args.no_introspection else None,
+                                 sync=True if args.sync else None, accounting=args.accounting)
     serve(settings)
     return 0
 
@@ -86,24 +87,17 @@ def cmd_schema(args) -> int:
 
 
 def cmd_sync(args) -> int:
-    import time
+    import threading
 
-    from ..adapters.registry import load
-    from ..statemachine.accounting import SyncWorker
-    engine = install(database_url(args))
-    backends = load(args.accounting or os.environ.get("SALESFLOW_ACCOUNTING", "local"))
-    worker = SyncWorker(lambda: SqlUnitOfWork(engine), backends)
+    from .syncing import run, worker_for
+    worker, close = worker_for(database_url(args), args.accounting or os.environ.get("SALESFLOW_ACCOUNTING", "local"))
     try:
-        while True:
-            delivered = worker.run_once()
-            print(" ".join(f"{name}: {n} delivered" for name, n in delivered.items()), flush=True)
-            if args.once:
-                return 0
-            time.sleep(args.interval)
+        run(worker, args.interval, threading.Event(), once=args.once, report=lambda line: print(line, flush=True))
     except KeyboardInterrupt:
-        return 0
+        pass
     finally:
-        engine.dispose()
+        close()
+    return 0
 
 
 def parser() -> argparse.ArgumentParser:
@@ -123,6 +117,8 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--cors-origins", help="comma-separated origins allowed to call from a browser")
     s.add_argument("--no-ide", action="store_true", help="do not serve the GraphiQL IDE")
     s.add_argument("--no-introspection", action="store_true", help="refuse introspection (and field suggestions)")
+    s.add_argument("--sync", action="store_true", help="also run the accounting sync worker (or $SALESFLOW_SYNC=1)")
+    s.add_argument("--accounting", help="backends, comma-separated (default: $SALESFLOW_ACCOUNTING or local)")
     s.set_defaults(run=cmd_serve)
     t = sub.add_parser("token", help="bearer tokens")
     tsub = t.add_subparsers(dest="token_command", required=True)

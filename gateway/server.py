@@ -9,6 +9,7 @@ import uvicorn
 from ..adapters.sql import SqlUnitOfWork, install
 from ..statemachine.users import bootstrap_admin
 from .settings import Settings
+from .syncing import start_in_background
 
 
 def prepare(settings: Settings, out=sys.stdout) -> str | None:
@@ -28,7 +29,19 @@ def prepare(settings: Settings, out=sys.stdout) -> str | None:
 def serve(settings: Settings) -> None:
     prepare(settings)
     os.environ.update(settings.to_env())  # worker processes build their app from these
+    stop = None
+    if settings.sync:
+        stop, _thread = start_in_background(settings.database_url, settings.accounting, settings.sync_interval)
+        print(f"salesflow: accounting sync every {settings.sync_interval:g} s to {settings.accounting}", flush=True)
     print(f"salesflow: GraphQL on http://{settings.host}:{settings.port}/graphql", flush=True)
+    try:
+        _run(settings)
+    finally:
+        if stop is not None:
+            stop.set()
+
+
+def _run(settings: Settings) -> None:
     uvicorn.run("salesflow.gateway.app:app_from_env", factory=True, host=settings.host, port=settings.port,
                 workers=settings.workers if settings.workers > 1 else None, log_level=settings.log_level,
                 ws="auto", lifespan="on")

@@ -25,6 +25,10 @@ class Settings:
     max_tokens: int = 2000
     auth_cache_seconds: float = 10.0
     log_level: str = "info"
+    accounting: str = "local"  # comma-separated accounting backends (adapters/registry.py)
+    sync: bool = False  # run the outbox worker inside `serve`
+    sync_interval: float = 5.0  # seconds between the worker's passes
+    webhook_secret: str = ""  # set: POST /hooks/payments accepts payments signed with it
 
     @classmethod
     def from_env(cls, environ=os.environ, **overrides) -> Settings:

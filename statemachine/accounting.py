@@ -135,6 +135,8 @@ def apply_payment(ctx: Context, backend: str, paid: ExternalPayment) -> str:
     The invoice is locked before the duplicate check, so two workers reading the same page
     serialise on it and the second sees the first's payment. A refusal (unknown invoice, more
     than is due, another currency) raises its DomainError and changes nothing; see `reject`."""
+    if ctx.uow.payments.find(source=backend, external_id=paid.external_id):
+        return Applied.DUPLICATE  # checked again under the invoice's lock below
     found = ctx.uow.invoices.find(number=paid.invoice_number) if paid.invoice_number else []
     if not found:
         raise DomainError(ErrorCode.NOT_FOUND, f"no invoice is numbered {paid.invoice_number!r}", "invoiceNumber")
@@ -163,12 +165,19 @@ def reject(ctx: Context, backend: str, paid: ExternalPayment, error: DomainError
 
 
 def take_payment(new_uow: Callable[[], UnitOfWork], backend: str, paid: ExternalPayment, *,
-                 now=None) -> tuple[str, DomainError | None]:
-    """apply_payment, or reject with the coded error: the outcome and the error, if any."""
-    try:
-        return apply_payment(new_uow(), backend, paid, now=now), None
-    except DomainError as err:
-        return reject(new_uow(), backend, paid, err, now=now), err
+                 now=None, tries: int = 5) -> tuple[str, DomainError | None]:
+    """apply_payment, or reject with the coded error: the outcome and the error, if any.
+
+    A CONFLICT (another transaction changed the invoice between our read and our lock) is not
+    the payment's fault: it is tried again, and after `tries` raised, leaving the cursor behind it."""
+    for attempt_no in range(1, tries + 1):
+        try:
+            return apply_payment(new_uow(), backend, paid, now=now), None
+        except DomainError as err:
+            if err.code != ErrorCode.CONFLICT:
+                return reject(new_uow(), backend, paid, err, now=now), err
+            if attempt_no == tries:
+                raise
 
 
 @operation
@@ -234,7 +243,11 @@ class SyncWorker:
                 log.warning("%s: fetching payments failed: %s", backend.name, err)
                 break
             for paid in page.payments:
-                outcome, err = take_payment(self.new_uow, backend.name, paid, now=self.clock())
+                try:
+                    outcome, err = take_payment(self.new_uow, backend.name, paid, now=self.clock())
+                except DomainError as busy:  # still conflicting: the next pass reads this page again
+                    log.warning("%s: payment %s not applied yet: %s", backend.name, paid.external_id, busy)
+                    return counts
                 if err is not None:
                     log.warning("%s: payment %s refused: %s %s", backend.name, paid.external_id, err.code, err)
                 counts[outcome] += 1

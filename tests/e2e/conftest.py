@@ -75,8 +75,10 @@ def _environment() -> dict:
 class Server:
     """One `salesflow serve` process group; its output goes to files (never a pipe nobody drains)."""
 
-    def __init__(self, database_url: str, directory: Path, workers: int = 1):
+    def __init__(self, database_url: str, directory: Path, workers: int = 1, *, args: tuple[str, ...] = (),
+                 env: dict[str, str] | None = None):
         self.database_url, self.directory, self.workers = database_url, directory, workers
+        self.args, self.env = list(args), env or {}
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.ws_url = f"ws://127.0.0.1:{self.port}/graphql"
@@ -90,9 +92,11 @@ class Server:
                          "--database-url", self.database_url]
         if self.workers > 1:
             command += ["--workers", str(self.workers)]
+        command += self.args
         with open(self.stdout_path, "wb") as out, open(self.stderr_path, "wb") as err:
             self.process = subprocess.Popen(command, stdout=out, stderr=err, stdin=subprocess.DEVNULL,
-                                            cwd=self.directory, env=_environment(), start_new_session=True)
+                                            cwd=self.directory, env={**_environment(), **self.env},
+                                            start_new_session=True)
         deadline = time.monotonic() + READY_SECONDS
         while True:
             if self.process.poll() is not None:
@@ -301,9 +305,9 @@ def wait_until_live(subscribers: list[Subscriber], fire, *, attempts: int = 20, 
 # --- fixtures ------------------------------------------------------------------------------------------
 
 @contextmanager
-def running_server(backend: str, directory: Path, workers: int = 1):
+def running_server(backend: str, directory: Path, workers: int = 1, **options):
     with fresh_database(backend, directory) as url:
-        server = Server(url, directory, workers).start()
+        server = Server(url, directory, workers, **options).start()
         try:
             yield server
         finally:
@@ -320,6 +324,12 @@ def server(backend, tmp_path_factory):
     """One single-worker server per test module and backend, on a fresh database."""
     with running_server(backend, tmp_path_factory.mktemp(f"serve-{backend}")) as srv:
         yield srv
+
+
+@pytest.fixture(scope="module")
+def serve_with(backend, tmp_path_factory):
+    """Servers with more flags or environment: `with serve_with(args=(…), env={…}) as srv:`."""
+    return lambda **options: running_server(backend, tmp_path_factory.mktemp(f"serve-{backend}"), **options)
 
 
 @pytest.fixture(scope="module")

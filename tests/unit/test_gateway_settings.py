@@ -2,6 +2,7 @@
 from starlette.testclient import TestClient
 
 from salesflow.adapters.sql import install
+from salesflow.adapters.sql.migrate import head_revision
 from salesflow.gateway.app import create_app
 from salesflow.gateway.auth import bearer
 from salesflow.gateway.settings import Settings
@@ -40,7 +41,7 @@ def test_health_and_readiness(tmp_path):
     with TestClient(create_app(Settings(database_url=url))) as http:
         assert http.get("/healthz").json() == {"status": "ok"}
         ready = http.get("/readyz")
-        assert ready.status_code == 200 and ready.json()["migration"] == "0006"
+        assert ready.status_code == 200 and ready.json()["migration"] == head_revision()
     empty = f"sqlite:///{tmp_path / 'empty.db'}"
     with TestClient(create_app(Settings(database_url=empty))) as http:
         assert http.get("/readyz").status_code == 503
