@@ -22,3 +22,4 @@ class OutboxEntry:
     invoice_id: int
     operation: str
     created_at: datetime
+    txid: int | None = None  # PostgreSQL: the writing transaction's id, set by the database

@@ -25,8 +25,8 @@ class Repository(Protocol, Generic[T]):
     def add(self, obj: T) -> T:
         """Stage a new record; it has an id once the unit of work flushes."""
 
-    def find(self, *, order_by: str | None = None, **equals: Any) -> list[T]:
-        """Records whose attributes equal the given values."""
+    def find(self, *, order_by: str | None = None, lock: bool = False, **equals: Any) -> list[T]:
+        """Records whose attributes equal the given values (locked for this transaction if `lock`)."""
 
     def find_in(self, attribute: str, values: Iterable[Any]) -> list[T]:
         """Records whose attribute is one of the values."""
@@ -49,6 +49,12 @@ class ActivityLog(Repository[Activity], Protocol):
                         types: tuple[str, ...] = ()) -> list[tuple[tuple[int, int], Activity]]:
         """Activities in commit order after a position, each with its position: a feed that a reader
         can stop and resume without missing or repeating a row."""
+
+
+class OutboxLog(Repository[OutboxEntry], Protocol):
+    def committed_after(self, position: tuple[int, int], limit: int) -> list[tuple[tuple[int, int], OutboxEntry]]:
+        """Entries in commit order after a position, each with its position: a reader that moves
+        its position over them never misses an entry whose transaction commits later."""
 
 
 class NumberSeries(Protocol):
@@ -75,7 +81,7 @@ class UnitOfWork(Protocol):
     payments: Repository[Payment]
     activities: ActivityLog
     tokens: Repository[ApiToken]
-    outbox: Repository[OutboxEntry]
+    outbox: OutboxLog
     sync_jobs: Repository[SyncJob]
     sync_cursors: Repository[SyncCursor]
     rejected_payments: Repository[RejectedPayment]

@@ -32,11 +32,13 @@ class SyncJob:
 
 @dataclass(kw_only=True, eq=False)
 class SyncCursor:
-    """Where a backend is: the last outbox entry it was given jobs for, and its payments cursor."""
+    """Where a backend is: the last outbox entry it was given jobs for (its position in commit
+    order: transaction id on PostgreSQL, then entry id), and its payments cursor."""
 
     id: int | None = None
     backend: str
     outbox_after: int = 0
+    outbox_txid: int = 0
     payments_cursor: str | None = None
     updated_at: datetime
 

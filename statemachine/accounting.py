@@ -23,38 +23,48 @@ from ..domain.sync import JobStatus, RejectedPayment, RetryPolicy, SyncCursor, S
 from .engine import Context, operation, utcnow
 from .invoice import record_payment
 
-#: Outbox entries re-examined behind the cursor on every pass: on PostgreSQL a transaction that
-#: took an id earlier may commit after a later one, and its entry must still get its jobs.
-LOOKBACK = 1000
 log = logging.getLogger("salesflow.sync")
 MAX_ERROR = 2000
 
 
 def _cursor(ctx: Context, backend: str) -> SyncCursor:
-    found = ctx.uow.sync_cursors.find(backend=backend)
+    """The backend's cursor, locked: two workers enqueueing at once take turns."""
+    found = ctx.uow.sync_cursors.find(backend=backend, lock=True)
     if found:
         return found[0]
     return ctx.uow.sync_cursors.add(SyncCursor(backend=backend, outbox_after=0, updated_at=ctx.now))
 
 
+def retrying(call: Callable, tries: int = 5):
+    """call(), again while it fails with CONFLICT (a concurrent transaction won a race that a
+    fresh attempt will see the outcome of); the last CONFLICT is raised."""
+    for attempt_no in range(1, tries + 1):
+        try:
+            return call()
+        except DomainError as err:
+            if err.code != ErrorCode.CONFLICT or attempt_no == tries:
+                raise
+
+
 @operation
 def enqueue(ctx: Context, backend: str, batch: int = 500) -> int:
-    """Create this backend's jobs for outbox entries it has not had yet; returns how many."""
+    """Create this backend's jobs for outbox entries it has not had yet, in commit order; returns
+    how many. The cursor moves over entries whose transactions are settled, so an entry that
+    commits late is still ahead of it (see OutboxLog.committed_after)."""
     cursor = _cursor(ctx, backend)
-    start = max(cursor.outbox_after - LOOKBACK, 0)
-    entries, _ = ctx.uow.outbox.page(PageSpec(order_by="id", after=("", start), limit=batch + LOOKBACK))
-    if not entries:
+    found = ctx.uow.outbox.committed_after((cursor.outbox_txid, cursor.outbox_after), batch)
+    if not found:
         return 0
-    have = {j.outbox_id for j in ctx.uow.sync_jobs.find_in("outbox_id", [e.id for e in entries])
-            if j.backend == backend}
+    have = {j.outbox_id for j in ctx.uow.sync_jobs.find_in("outbox_id", [e.id for _p, e in found])
+            if j.backend == backend}  # after a migration reset the cursor, or a retried pass
     made = 0
-    for entry in entries:
+    for _position, entry in found:
         if entry.id not in have:
             ctx.uow.sync_jobs.add(SyncJob(outbox_id=entry.id, invoice_id=entry.invoice_id, backend=backend,
                                           operation=entry.operation, next_attempt_at=ctx.now,
                                           created_at=ctx.now, updated_at=ctx.now))
             made += 1
-    cursor.outbox_after = max(cursor.outbox_after, entries[-1].id)
+    (cursor.outbox_txid, cursor.outbox_after), _last = found[-1]
     cursor.updated_at = ctx.now
     return made
 
@@ -132,15 +142,15 @@ class Applied:
 def apply_payment(ctx: Context, backend: str, paid: ExternalPayment) -> str:
     """Apply one payment a backend reported, exactly once per (backend, external id).
 
-    The invoice is locked before the duplicate check, so two workers reading the same page
-    serialise on it and the second sees the first's payment. A refusal (unknown invoice, more
+    The invoice is locked as it is read, before the duplicate check, so two workers reading the
+    same page serialise on it and the second sees the first's payment. A refusal (unknown invoice, more
     than is due, another currency) raises its DomainError and changes nothing; see `reject`."""
     if ctx.uow.payments.find(source=backend, external_id=paid.external_id):
         return Applied.DUPLICATE  # checked again under the invoice's lock below
-    found = ctx.uow.invoices.find(number=paid.invoice_number) if paid.invoice_number else []
+    found = ctx.uow.invoices.find(number=paid.invoice_number, lock=True) if paid.invoice_number else []
     if not found:
         raise DomainError(ErrorCode.NOT_FOUND, f"no invoice is numbered {paid.invoice_number!r}", "invoiceNumber")
-    invoice = ctx.uow.invoices.get(found[0].id, lock=True)
+    invoice = found[0]
     if ctx.uow.payments.find(source=backend, external_id=paid.external_id):
         return Applied.DUPLICATE
     amount = paid.amount
@@ -165,19 +175,18 @@ def reject(ctx: Context, backend: str, paid: ExternalPayment, error: DomainError
 
 
 def take_payment(new_uow: Callable[[], UnitOfWork], backend: str, paid: ExternalPayment, *,
-                 now=None, tries: int = 5) -> tuple[str, DomainError | None]:
+                 now=None) -> tuple[str, DomainError | None]:
     """apply_payment, or reject with the coded error: the outcome and the error, if any.
 
-    A CONFLICT (another transaction changed the invoice between our read and our lock) is not
-    the payment's fault: it is tried again, and after `tries` raised, leaving the cursor behind it."""
-    for attempt_no in range(1, tries + 1):
-        try:
-            return apply_payment(new_uow(), backend, paid, now=now), None
-        except DomainError as err:
-            if err.code != ErrorCode.CONFLICT:
-                return reject(new_uow(), backend, paid, err, now=now), err
-            if attempt_no == tries:
-                raise
+    A CONFLICT (another worker changed the invoice between our read and our lock) is not the
+    payment's fault: it is tried again, and in the end raised, leaving the cursor behind it."""
+    try:
+        return retrying(lambda: apply_payment(new_uow(), backend, paid, now=now)), None
+    except DomainError as err:
+        if err.code == ErrorCode.CONFLICT:
+            raise
+        refused = err
+    return retrying(lambda: reject(new_uow(), backend, paid, refused, now=now)), refused
 
 
 @operation
@@ -239,8 +248,8 @@ class SyncWorker:
         for _ in range(self.max_pages):
             try:
                 page = backend.fetch_payments(cursor)
-            except BackendError as err:
-                log.warning("%s: fetching payments failed: %s", backend.name, err)
+            except Exception as err:  # noqa: BLE001 - a backend's failure never stops the other backends
+                log.warning("%s: fetching payments failed: %s: %s", backend.name, type(err).__name__, err)
                 break
             for paid in page.payments:
                 try:
@@ -252,7 +261,7 @@ class SyncWorker:
                     log.warning("%s: payment %s refused: %s %s", backend.name, paid.external_id, err.code, err)
                 counts[outcome] += 1
             if page.cursor != cursor:
-                save_payments_cursor(self.new_uow(), backend.name, page.cursor, now=self.clock())
+                retrying(lambda: save_payments_cursor(self.new_uow(), backend.name, page.cursor, now=self.clock()))
             if not page.payments or page.cursor == cursor:
                 break
             cursor = page.cursor
@@ -260,7 +269,7 @@ class SyncWorker:
 
     def deliver(self, backend: AccountingBackend) -> int:
         """Attempt the backend's due jobs once each; returns how many succeeded."""
-        enqueue(self.new_uow(), backend.name, now=self.clock())
+        retrying(lambda: enqueue(self.new_uow(), backend.name, now=self.clock()))
         count = 0
         for job in due_jobs(self.new_uow(), backend.name, self.batch, now=self.clock()):
             work = prepare(self.new_uow(), job.id, now=self.clock())

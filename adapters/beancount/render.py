@@ -7,15 +7,15 @@ An issued invoice is one balanced transaction on its issue date:
       invoice: "INV/2026/00001"
       due-date: 2026-12-23
       salesflow-key: "salesflow:beancount:push:INV/2026/00001"
-      Assets:Receivable                1074.30 EUR
-      Income:Sales:Rate21              -855.00 EUR
-        tax-rate: 21
-      Income:Sales:Rate6                -37.50 EUR
+      Assets:Receivable              1074.30 EUR
+      Income:Sales:Rate6              -37.50 EUR
         tax-rate: 6
-      Liabilities:Tax:Output:Rate21    -179.55 EUR
+      Income:Sales:Rate21            -855.00 EUR
         tax-rate: 21
-      Liabilities:Tax:Output:Rate6       -2.25 EUR
+      Liabilities:Tax:Output:Rate6     -2.25 EUR
         tax-rate: 6
+      Liabilities:Tax:Output:Rate21  -179.55 EUR
+        tax-rate: 21
 
 A void is the same postings negated, under the same link, with `voids:` instead of `invoice:`.
 """

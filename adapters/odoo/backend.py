@@ -26,12 +26,19 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import httpx
 
-from ...domain.accounting import BackendError, Capabilities, Customer, ExternalPayment, Health, PaymentPage
+from ...domain.accounting import (
+    BackendError,
+    Capabilities,
+    Customer,
+    ExternalPayment,
+    Health,
+    PaymentPage,
+)
 from ...domain.errors import DomainError, ErrorCode
 from ...domain.invoice import Invoice
 from ...domain.money import round_money
@@ -136,7 +143,7 @@ class OdooBackend:
         self.rpc = OdooRPC(url, db, api_key, login=login, protocol=protocol, timeout=timeout, client=client,
                            transport=transport)
         self.page_size, self.settle_seconds = page_size, settle_seconds
-        self.clock = clock or (lambda: datetime.now(timezone.utc))
+        self.clock = clock or (lambda: datetime.now(UTC))
 
     @classmethod
     def from_settings(cls, env: Mapping[str, str]) -> OdooBackend:

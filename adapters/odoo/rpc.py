@@ -173,21 +173,20 @@ class OdooRPC:
         try:
             (result,), _ = xmlrpc.client.loads(response.content, use_builtin_types=True)
         except xmlrpc.client.Fault as fault:
-            return self._fault(fault, what)
+            if fault.faultCode == FAULT_SERVER_ERROR and "cannot marshal None" in str(fault.faultString):
+                return None  # Odoo did the work and committed; only its answer (None) has no XML-RPC form
+            raise self._fault(fault, what) from None
         except (ExpatError, ValueError):
             raise BackendError(f"Odoo at {self.where} answered {what} with something that is not XML-RPC") from None
         return result
 
-    def _fault(self, fault: xmlrpc.client.Fault, what: str):
+    def _fault(self, fault: xmlrpc.client.Fault, what: str) -> BackendError:
         text = str(fault.faultString or "")
-        if fault.faultCode == FAULT_SERVER_ERROR and "cannot marshal None" in text:
-            # Odoo did the work and committed; only its answer (None) has no XML-RPC form.
-            return None
         if fault.faultCode in FAULT_NAMES:
-            raise BackendError(self._scrub(f"Odoo refused {what}: {FAULT_NAMES[fault.faultCode]}: {text}"),
-                               transient=False)
+            return BackendError(self._scrub(f"Odoo refused {what}: {FAULT_NAMES[fault.faultCode]}: {text}"),
+                                transient=False)
         # A fault 1 is Odoo's answer to any other exception: the XML-RPC form of a 500.
-        raise BackendError(self._scrub(f"Odoo failed on {what}: {_last_line(text)}"))
+        return BackendError(self._scrub(f"Odoo failed on {what}: {_last_line(text)}"))
 
     # -- HTTP -------------------------------------------------------------------------------------------
 

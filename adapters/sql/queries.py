@@ -127,16 +127,23 @@ def totals_query(mapping: Mapping, flt: Filter, group_by: tuple[str, ...], sum_o
             .where(*conditions(mapping, flt)).group_by(*keys))
 
 
-def changes_query(dialect: str, position: tuple[int, int], limit: int, types: tuple[str, ...] = ()):
-    """Activities after a (txid, id) position, in commit order (see SqlActivityLog.committed_after)."""
-    t = activities
+def committed_query(table, dialect: str, position: tuple[int, int], limit: int, *where):
+    """Rows of an append-only table after a (txid, id) position, in commit order.
+
+    SQLite serialises writers, so ids come in commit order. On PostgreSQL a row's id is taken at
+    insert, so rows are ordered by (txid, id) and only transactions older than every one still
+    running (the snapshot's xmin) are shown: none can later commit behind a position handed out."""
     tx, last = position
     if dialect == "postgresql":
         horizon = text("pg_snapshot_xmin(pg_current_snapshot())::text::bigint")
-        where = [tuple_(t.c.txid, t.c.id) > tuple_(literal(tx), literal(last)), t.c.txid < horizon]
-        order = [t.c.txid, t.c.id]
+        where = (*where, tuple_(table.c.txid, table.c.id) > tuple_(literal(tx), literal(last)), table.c.txid < horizon)
+        order = [table.c.txid, table.c.id]
     else:
-        where, order = [t.c.id > last], [t.c.id]
-    if types:
-        where.append(t.c.document_type.in_(types))
-    return select(t).where(*where).order_by(*order).limit(limit)
+        where, order = (*where, table.c.id > last), [table.c.id]
+    return select(table).where(*where).order_by(*order).limit(limit)
+
+
+def changes_query(dialect: str, position: tuple[int, int], limit: int, types: tuple[str, ...] = ()):
+    """Activities after a (txid, id) position, in commit order (see SqlActivityLog.committed_after)."""
+    extra = [activities.c.document_type.in_(types)] if types else []
+    return committed_query(activities, dialect, position, limit, *extra)

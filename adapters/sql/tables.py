@@ -269,7 +269,9 @@ outbox = Table(
     Column("id", Integer, primary_key=True),
     Column("invoice_id", ForeignKey("invoices.id"), nullable=False, index=True),
     Column("operation", String(16), nullable=False), one_of("operation", [o.value for o in OutboxOperation]),
-    Column("created_at", UTCDateTime(), nullable=False))
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("txid", BigInteger),  # on PostgreSQL the writing transaction's id (uow.SqlOutbox); 0008
+    Index("ix_outbox_txid_id", "txid", "id"))
 
 sync_jobs = Table(
     "sync_jobs", metadata,
@@ -292,6 +294,7 @@ sync_cursors = Table(
     Column("id", Integer, primary_key=True),
     Column("backend", String(64), nullable=False, unique=True),
     Column("outbox_after", Integer, nullable=False),
+    Column("outbox_txid", BigInteger, nullable=False, server_default="0"),
     Column("payments_cursor", Text),
     Column("updated_at", UTCDateTime(), nullable=False))
 

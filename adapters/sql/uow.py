@@ -31,8 +31,8 @@ from .mapping import MAPPINGS, Mapping
 from .events import notify
 from .idempotency import SqlIdempotencyStore
 from .numbering import SqlNumberSeries
-from .queries import changes_query, count_query, page_query, totals_query
-from .tables import activities
+from .queries import changes_query, committed_query, count_query, page_query, totals_query
+from .tables import activities, outbox
 
 T = TypeVar("T")
 
@@ -111,11 +111,11 @@ class SqlRepository(Generic[T]):
         self.uow.insert(self.mapping, obj)
         return obj
 
-    def find(self, *, order_by: str | None = None, **equals: Any) -> list[T]:
+    def find(self, *, order_by: str | None = None, lock: bool = False, **equals: Any) -> list[T]:
         given = {k: v for k, v in equals.items() if v is not None}
         missing = tuple(sorted(k for k, v in equals.items() if v is None))  # matched with IS NULL
-        query = _query(self.mapping, "all", tuple(sorted(given)), order_by or "id", missing)
-        return self.uow.load_many(self.mapping, query, given)
+        query = _query(self.mapping, "all", tuple(sorted(given)), order_by or "id", missing, lock)
+        return self.uow.load_many(self.mapping, query, given, lock=lock)
 
     def find_in(self, attribute: str, values: Iterable[Any]) -> list[T]:
         query = _query(self.mapping, "in", (attribute,), "id")
@@ -141,7 +141,8 @@ class SqlRepository(Generic[T]):
 
 
 @lru_cache(maxsize=1024)
-def _query(mapping: Mapping, how: str, names: tuple[str, ...], order_by: str, missing: tuple[str, ...] = ()):
+def _query(mapping: Mapping, how: str, names: tuple[str, ...], order_by: str, missing: tuple[str, ...] = (),
+           lock: bool = False):
     """A SELECT per (table, kind of match, attributes), built once and reused with new values."""
     table = mapping.table
     if how == "in":
@@ -151,7 +152,8 @@ def _query(mapping: Mapping, how: str, names: tuple[str, ...], order_by: str, mi
     if how == "any":
         tests = [or_(*tests)]
     tests += [table.c[n].is_(None) for n in missing]
-    return select(table).where(*tests).order_by(table.c[order_by])
+    query = select(table).where(*tests).order_by(table.c[order_by])
+    return query.with_for_update() if lock else query
 
 
 _APPEND_ACTIVITY = insert(activities)
@@ -224,10 +226,37 @@ class SqlActivityLog(SqlRepository[Activity]):
         return out
 
 
+_OUTBOX_FIELDS = ("invoice_id", "operation", "created_at")
+_APPEND_OUTBOX = insert(outbox).returning(outbox.c.id)
+_APPEND_OUTBOX_PG = insert(outbox).values(txid=text("pg_current_xact_id()::text::bigint")).returning(outbox.c.id)
+
+
+class SqlOutbox(SqlRepository[OutboxEntry]):
+    """Outbox entries are only appended; on PostgreSQL each records its transaction's id, so the
+    worker can take them in commit order (committed_after) and never skip a late committer."""
+
+    def __init__(self, uow: SqlUnitOfWork):
+        super().__init__(uow, OutboxEntry)
+
+    def add(self, obj: OutboxEntry) -> OutboxEntry:
+        self.uow.flush()
+        connection = self.uow.connection
+        statement = _APPEND_OUTBOX_PG if connection.dialect.name == "postgresql" else _APPEND_OUTBOX
+        obj.id = connection.execute(statement, {n: getattr(obj, n) for n in _OUTBOX_FIELDS}).scalar_one()
+        return obj
+
+    def committed_after(self, position: tuple[int, int], limit: int) -> list[tuple[tuple[int, int], OutboxEntry]]:
+        self.uow.flush()
+        connection = self.uow.connection
+        rows = connection.execute(committed_query(outbox, connection.dialect.name, position, limit)).all()
+        entries = [_build(OutboxEntry, self.mapping.columns, tuple(row)) for row in rows]
+        return [((e.txid or 0, e.id), e) for e in entries]
+
+
 REPOSITORIES = {
     "users": User, "accounts": Account, "contacts": Contact, "leads": Lead, "stages": Stage,
     "opportunities": Opportunity, "quotes": Quote, "orders": Order, "deliveries": Delivery,
-    "invoices": Invoice, "payments": Payment, "tokens": ApiToken, "outbox": OutboxEntry,
+    "invoices": Invoice, "payments": Payment, "tokens": ApiToken,
     "sync_jobs": SyncJob, "sync_cursors": SyncCursor, "rejected_payments": RejectedPayment,
 }
 
@@ -243,6 +272,7 @@ class SqlUnitOfWork:
         for name, cls in REPOSITORIES.items():
             setattr(self, name, SqlRepository(self, cls))
         self.activities = SqlActivityLog(self)
+        self.outbox = SqlOutbox(self)
 
     # -- transaction -------------------------------------------------------------------------
     def __enter__(self) -> SqlUnitOfWork:
@@ -298,6 +328,9 @@ class SqlUnitOfWork:
             return DomainError(ErrorCode.INVALID_TRANSITION, "issued invoices are immutable")
         if "foreign key" in message:  # operations check references first; this is the safety net
             return DomainError(ErrorCode.NOT_FOUND, "a record it refers to does not exist")
+        if "unique" in message:  # two transactions created the same record at once: the later one lost
+            return DomainError(ErrorCode.CONFLICT, "another transaction wrote the same record at the same time; "
+                                                   "try again")
         return None
 
     # -- reading -----------------------------------------------------------------------------
@@ -316,9 +349,18 @@ class SqlUnitOfWork:
             self._locked.add(key)
         return self._track(mapping, [row])[0]
 
-    def load_many(self, mapping: Mapping, query, params: dict | None = None) -> list:
+    def load_many(self, mapping: Mapping, query, params: dict | None = None, *, lock: bool = False) -> list:
         self.flush()  # a query must see this transaction's own changes
-        return self._track(mapping, self.connection.execute(query, params or {}).all())
+        rows = self.connection.execute(query, params or {}).all()
+        if lock:  # rows read earlier without a lock must not have changed since (as in _lock)
+            at = mapping.version_at
+            for row in rows:
+                key = (mapping.cls, row[0])
+                tracked = self._tracked.get(key)
+                if tracked is not None and key not in self._locked and at is not None and row[at] != tracked.row[at]:
+                    raise DomainError(ErrorCode.CONFLICT, f"{tracked.obj} {STALE}")
+                self._locked.add(key)
+        return self._track(mapping, rows)
 
     def _lock(self, mapping: Mapping, tracked: Tracked) -> None:
         """Lock a row read earlier without a lock; if it changed meanwhile, that is a CONFLICT."""

@@ -1,0 +1,19 @@
+"""The `beancount` accounting backend: invoices are recorded in a plain-text beancount ledger,
+one small file per invoice, and payments typed into that ledger come back (see backend.py).
+
+Configured from the environment (SALESFLOW_ACCOUNTING=beancount):
+
+    SALESFLOW_BEANCOUNT_LEDGER            the main ledger file (required)
+    SALESFLOW_BEANCOUNT_RECEIVABLE        default Assets:Receivable
+    SALESFLOW_BEANCOUNT_INCOME            default Income:Sales
+    SALESFLOW_BEANCOUNT_TAX               default Liabilities:Tax:Output
+    SALESFLOW_BEANCOUNT_ACCOUNT_PER_RATE  income,tax (default) | income | tax | none:
+                                          a sub-account per tax rate (Income:Sales:Rate21)
+    SALESFLOW_BEANCOUNT_RECHECK_SECONDS   300: the longest a full check may be reused for payments
+    SALESFLOW_BEANCOUNT_CURSOR_DAYS       92: how far back payments are tracked one by one
+
+Needs the optional extra: pip install 'salesflow[beancount]'.
+"""
+from .backend import BeancountBackend
+
+__all__ = ["BeancountBackend"]

@@ -1,0 +1,247 @@
+"""The ledger on disk: where salesflow's files go, a full check of the whole ledger, and the
+check of one new transaction against what that full check found.
+
+Layout, beside the main ledger file (`SALESFLOW_BEANCOUNT_LEDGER`):
+
+    ledger.beancount                      the accountant's; salesflow appends one line, once:
+                                          include "salesflow/**/*.beancount"
+    salesflow/accounts.beancount          `open` directives for the accounts salesflow posts to
+    salesflow/invoices/INV/2026/00001.beancount   one issued invoice each
+    salesflow/voids/INV/2026/00001.beancount      its reversal, if voided
+
+A full check (`load`) parses, books, runs the plugins and validates everything, exactly as
+`bean-check` does. It is O(ledger), so it runs at start, when a file salesflow did not write
+(or a folder holding one) changed, and now and then for payments - not per invoice. A new
+transaction is checked on its own instead (`check_write`): its text is parsed back, booked and
+validated by beancount against the accounts as the ledger opens and closes them, and refused if
+a balance assertion dated after it covers an account it touches. So a ledger that passed the
+full check still passes it after salesflow's write, without reading it again.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import time
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from beancount import loader
+from beancount.core import account as accounts_
+from beancount.core import data
+from beancount.ops import validation
+from beancount.parser import booking, options, parser
+
+from ...domain.accounting import BackendError, ExternalPayment
+from . import files
+from .payments import payments_in
+
+log = logging.getLogger("salesflow.beancount")
+FOLDER = "salesflow"
+INCLUDE = f'include "{FOLDER}/**/*.beancount"'
+OPEN_DATE = date(1970, 1, 1)  # before any invoice salesflow may record
+MAX_MESSAGE = 500
+
+
+@dataclass(frozen=True)
+class Layout:
+    main: Path
+
+    @property
+    def root(self) -> Path:
+        return self.main.parent
+
+    @property
+    def ours(self) -> Path:
+        return self.root / FOLDER
+
+    @property
+    def accounts(self) -> Path:
+        return self.ours / "accounts.beancount"
+
+    @property
+    def invoices(self) -> Path:
+        return self.ours / "invoices"
+
+    @property
+    def voids(self) -> Path:
+        return self.ours / "voids"
+
+    @property
+    def lock(self) -> Path:
+        return self.ours / ".lock"
+
+    def written_per_invoice(self, path: str) -> bool:
+        """Whether a file is one of the per-invoice files salesflow writes (never edited by hand)."""
+        return path.startswith((str(self.invoices) + os.sep, str(self.voids) + os.sep))
+
+    def show(self, path: str | Path | None) -> str:
+        """A path as messages show it: relative to the ledger's folder when inside it."""
+        if not path or str(path).startswith("<"):
+            return self.main.name
+        try:
+            return Path(path).resolve().relative_to(self.root.resolve()).as_posix()
+        except ValueError:
+            return str(path)
+
+
+@dataclass
+class Snapshot:
+    """What a full check found, kept so that a write needs no second look at the whole ledger."""
+
+    error: str | None = None  # "<file>:<line>: <message>" of the first error; None if the ledger is valid
+    opens: dict[str, data.Open] = field(default_factory=dict)
+    closes: dict[str, data.Close] = field(default_factory=dict)
+    assertions: dict[tuple[str, str], data.Balance] = field(default_factory=dict)  # the latest per account
+    roots: frozenset[str] = frozenset()
+    watched: dict[str, tuple | None] = field(default_factory=dict)  # path -> signature at the check
+    includes_ours: bool = False
+    payments: list[ExternalPayment] = field(default_factory=list)
+    checked_at: float = 0.0
+
+    def changed(self) -> list[str]:
+        """The watched paths that are not as they were at the check."""
+        return [p for p, sig in self.watched.items() if files.signature(p) != sig]
+
+
+def describe(layout: Layout, errors: list, *, located: bool = True) -> str:
+    """The first error as `<file>:<line>: <message>` (just the message when not `located`),
+    plus how many more there are."""
+    first = errors[0]
+    source = getattr(first, "source", None) or {}
+    where = layout.show(source.get("filename"))
+    line = source.get("lineno")
+    message = " ".join(str(getattr(first, "message", first)).split())
+    text = message if not located else f"{where}:{line}: {message}" if line else f"{where}: {message}"
+    if len(errors) > 1:
+        text += f" (and {len(errors) - 1} more error{'s' if len(errors) > 2 else ''})"
+    return text[:MAX_MESSAGE]
+
+
+def _load_uncached(path: str):
+    # beancount's pickle cache only re-reads files whose mtime changed, so it would not see a
+    # new file matched by a glob include (every invoice we write): load without it, through the
+    # function load_file wraps with the cache (same arguments: log_timings, extra_validations,
+    # encoding). Should a later beancount drop it, load_file is still right, as our writes
+    # delete the cache (forget_load_cache).
+    uncached = getattr(loader, "_uncached_load_file", None)
+    return uncached(path, None, None, None) if uncached else loader.load_file(path)
+
+
+def load(layout: Layout, receivable: str, previous: Snapshot | None = None) -> Snapshot:
+    """Check the whole ledger, as bean-check does, and keep what later writes are checked against."""
+    main = str(layout.main)
+    known = set(previous.watched) if previous else set()
+    before = {p: files.signature(p) for p in known | {main, str(layout.root)}}
+    started = time.monotonic()
+    entries, errors, options_map = _load_uncached(main)
+    loaded = list(options_map.get("include") or [])
+    snap = Snapshot(checked_at=time.monotonic(), includes_ours=str(layout.accounts) in loaded)
+    watch = {main, str(layout.root)}
+    for name in loaded:
+        if not layout.written_per_invoice(name):
+            watch.add(name)
+            if not name.startswith(str(layout.ours) + os.sep):
+                watch.add(os.path.dirname(name))  # a new file there may be matched by an include glob
+    for path in watch:
+        sig = files.signature(path)
+        # written while we read it: what we parsed may be older than this, so look again next time
+        snap.watched[path] = ("changed while loading",) if path in before and before[path] != sig else sig
+    if errors:
+        snap.error = describe(layout, errors)
+        return snap
+    snap.roots = frozenset(options.get_account_types(options_map))
+    for entry in entries:
+        if isinstance(entry, data.Open):
+            snap.opens.setdefault(entry.account, entry)
+        elif isinstance(entry, data.Close):
+            snap.closes.setdefault(entry.account, entry)
+        elif isinstance(entry, data.Balance):
+            key = (entry.account, entry.amount.currency)
+            if key not in snap.assertions or snap.assertions[key].date < entry.date:
+                snap.assertions[key] = entry
+    snap.payments = payments_in(entries, receivable)
+    log.info("beancount: checked %s in %.1fs (%d entries, %d payments)", layout.show(main),
+             time.monotonic() - started, len(entries), len(snap.payments))
+    return snap
+
+
+def check_write(layout: Layout, snap: Snapshot, text: str, planned: dict[str, data.Open]) -> None:
+    """Refuse (BackendError) a transaction that would make the checked ledger fail bean-check.
+
+    `text` is exactly what will be written; `planned` are the opens salesflow is about to add."""
+    parsed, errors, options_map = parser.parse_string(text)
+    txns = [e for e in parsed if isinstance(e, data.Transaction)]
+    if errors or len(txns) != 1:
+        raise BackendError(f"salesflow rendered a transaction beancount does not read back: "
+                           f"{describe(layout, errors, located=False) if errors else text[:200]}",
+                           transient=False)
+    txn = txns[0]
+    used = sorted({p.account for p in txn.postings})
+    wrong_root = [a for a in used if a.split(":")[0] not in snap.roots]
+    if wrong_root:
+        raise BackendError(f"{layout.show(layout.main)}: account {wrong_root[0]} does not start with one of the "
+                           f"ledger's account types ({', '.join(sorted(snap.roots))}); set "
+                           f"SALESFLOW_BEANCOUNT_RECEIVABLE/_INCOME/_TAX to fit the ledger", transient=False)
+    context: list = [snap.opens.get(a) or planned[a] for a in used if a in snap.opens or a in planned]
+    context += [snap.closes[a] for a in used if a in snap.closes]
+    booked, problems = booking.book(sorted(context + [txn], key=data.entry_sortkey), options_map)
+    problems += validation.validate(booked, options_map)
+    if problems:
+        # The ledger is fine but would not take this transaction (account closed, currency not
+        # allowed, ...): a person changes the ledger, after which a retry succeeds.
+        raise BackendError(f"the ledger would not accept {txn.narration}: "
+                           f"{describe(layout, problems, located=False)}")
+    for posting in txn.postings:
+        for name in accounts_.parents(posting.account):
+            assertion = snap.assertions.get((name, posting.units.currency))
+            if assertion is not None and assertion.date > txn.date:
+                where = f"{layout.show(assertion.meta.get('filename'))}:{assertion.meta.get('lineno')}"
+                raise BackendError(f"{where}: the balance assertion on {name} of {assertion.date} would fail "
+                                   f"with {txn.narration} of {txn.date} added before it; move the assertion "
+                                   f"or remove it, then salesflow retries")
+
+
+def open_entry(account: str) -> data.Open:
+    return data.Open(data.new_metadata(str(Path(FOLDER) / "accounts.beancount"), 0), OPEN_DATE, account, None, None)
+
+
+def opened_by_us(layout: Layout) -> list[data.Open]:
+    """The opens in salesflow's accounts file (a small file: parsed, not loaded)."""
+    if not layout.accounts.exists():
+        return []
+    entries, errors, _ = parser.parse_file(str(layout.accounts))
+    if errors:
+        raise BackendError(f"{describe(layout, errors)}; nothing is written until it is fixed")
+    return [e for e in entries if isinstance(e, data.Open)]
+
+
+ACCOUNTS_HEADER = ("; Written by salesflow's beancount backend: the accounts its invoices post to.\n"
+                   "; Opened without a currency constraint, so any invoice currency is accepted.\n\n")
+
+
+def write_accounts(layout: Layout, opens: list[data.Open]) -> None:
+    from .render import text  # the printer, shared with the invoices
+
+    body = text(*sorted(opens, key=lambda e: e.account)) if opens else ""
+    files.replace(layout.accounts, ACCOUNTS_HEADER + body)
+
+
+def add_include(layout: Layout) -> None:
+    """Append the include line to the main ledger file, atomically (the file is replaced whole)."""
+    current = layout.main.read_text(encoding="utf-8")
+    if INCLUDE in current.splitlines():
+        return
+    tail = "" if current.endswith("\n") or not current else "\n"
+    files.replace(layout.main, f"{current}{tail}\n; salesflow's invoices (its beancount backend writes them)\n"
+                               f"{INCLUDE}\n")
+
+
+def forget_load_cache(layout: Layout) -> None:
+    """Delete beancount's pickle cache beside the main file, if any: it would not notice our new
+    files (see `_load_uncached`), and bean-check or fava would read a ledger without them."""
+    pattern = os.getenv("BEANCOUNT_LOAD_CACHE_FILENAME") or loader.PICKLE_CACHE_FILENAME
+    try:
+        os.unlink(loader.get_cache_filename(pattern, str(layout.main)))
+    except FileNotFoundError:
+        pass

@@ -1,0 +1,519 @@
+"""The `beancount` backend passes the conformance suite on a real ledger in a temporary folder,
+and every ledger it leaves behind passes the real `bean-check`."""
+from __future__ import annotations
+
+import shutil
+import subprocess
+import threading
+from contextlib import contextmanager
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("beancount", reason="the beancount extra is not installed")
+
+from beancount import loader  # noqa: E402
+from beancount.core import data  # noqa: E402
+
+from salesflow.adapters import registry  # noqa: E402
+from salesflow.adapters.beancount import BeancountBackend  # noqa: E402
+from salesflow.adapters.beancount import backend as backend_module  # noqa: E402
+from salesflow.adapters.beancount import cursor, ledger, naming  # noqa: E402
+from salesflow.adapters.testing import CUSTOMER, BackendConformance, all_payments, sample_invoice  # noqa: E402
+from salesflow.domain.accounting import BackendError, idempotency_key  # noqa: E402
+from salesflow.domain.errors import DomainError  # noqa: E402
+
+BOOKS = """option "title" "Ferrante Tools - books"
+option "operating_currency" "EUR"
+
+2020-01-01 open Assets:Bank
+2020-01-01 open Expenses:Office
+"""
+UNBALANCED = """
+2026-11-30 * "Office supplies"
+  Assets:Bank      -10.00 EUR
+  Expenses:Office    9.00 EUR
+"""
+
+
+def new_ledger(folder: Path, text: str = BOOKS) -> Path:
+    path = folder / "ledger.beancount"
+    path.write_text(text)
+    return path
+
+
+def bean_check(path: Path) -> None:
+    """The real bean-check, as an accountant runs it."""
+    exe = shutil.which("bean-check")
+    if exe is None:
+        pytest.skip("bean-check is not on PATH")
+    result = subprocess.run([exe, str(path)], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def transactions(path: Path) -> list[data.Transaction]:
+    entries, errors, _ = loader.load_file(str(path))
+    assert not errors, errors
+    return [e for e in entries if isinstance(e, data.Transaction)]
+
+
+def pay(main: Path, number: str, amount: str, on: date = date(2026, 12, 1), currency: str = "EUR",
+        receivable: str = "Assets:Receivable") -> None:
+    """An accountant types a bank transfer into the main ledger, linked to the invoice."""
+    with main.open("a") as out:
+        out.write(f'\n{on.isoformat()} * "Ferrante Tools BV" "Bank transfer" ^{naming.invoice_link(number)}\n'
+                  f"  Assets:Bank   {amount} {currency}\n"
+                  f"  {receivable}  -{amount} {currency}\n")
+
+
+def push(backend: BeancountBackend, invoice) -> str:
+    return backend.push_invoice(invoice, CUSTOMER, idempotency_key=idempotency_key(invoice.number, "beancount", "push"))
+
+
+class TestBeancountBackend(BackendConformance):
+    @pytest.fixture
+    def backend(self, tmp_path):
+        return BeancountBackend(new_ledger(tmp_path))
+
+    def recorded(self, backend, number):
+        return sum(1 for t in transactions(backend.layout.main)
+                   if t.meta.get("invoice") == number and "voids" not in t.meta)
+
+    def voided(self, backend, number):
+        return any(t.meta.get("voids") == number for t in transactions(backend.layout.main))
+
+    def pay(self, backend, invoice, amount):
+        pay(backend.layout.main, invoice.number, str(amount), currency=invoice.currency)
+
+    @contextmanager
+    def outage(self, backend):
+        # A ledger is "down" when someone broke it by hand: the backend must not write on top.
+        main = backend.layout.main
+        original = main.read_text()
+        main.write_text(original + UNBALANCED)
+        try:
+            yield
+        finally:
+            main.write_text(original)
+
+    @contextmanager
+    def lost_answer(self, backend):
+        # The invoice file is linked into place, then the very next step fails.
+        real = ledger.forget_load_cache
+
+        def fail(layout):
+            raise OSError(5, "Input/output error")
+
+        ledger.forget_load_cache = fail
+        try:
+            yield
+        finally:
+            ledger.forget_load_cache = real
+
+
+# -- what an invoice looks like in the books -------------------------------------------------------------------
+
+
+def test_an_invoice_is_one_balanced_transaction_with_income_and_tax_per_rate(tmp_path):
+    main = new_ledger(tmp_path)
+    backend = BeancountBackend(main)
+    invoice = sample_invoice()
+    ref = push(backend, invoice)
+
+    [txn] = [t for t in transactions(main) if t.meta.get("invoice") == invoice.number]
+    postings = {p.account: p.units for p in txn.postings}
+    assert {a: (u.number, u.currency) for a, u in postings.items()} == {
+        "Assets:Receivable": (Decimal("1074.30"), "EUR"),
+        "Income:Sales:Rate21": (Decimal("-855.00"), "EUR"),
+        "Income:Sales:Rate6": (Decimal("-37.50"), "EUR"),
+        "Liabilities:Tax:Output:Rate21": (Decimal("-179.55"), "EUR"),
+        "Liabilities:Tax:Output:Rate6": (Decimal("-2.25"), "EUR"),
+    }
+    assert sum(u.number for u in postings.values()) == 0
+    assert txn.date == invoice.issue_date and txn.payee == CUSTOMER.name
+    assert txn.links == {f"invoice-{invoice.number}"}
+    assert txn.meta["invoice"] == invoice.number and txn.meta["due-date"] == invoice.due_date
+    assert txn.meta["salesflow-key"] == idempotency_key(invoice.number, "beancount", "push")
+    assert ref == f"salesflow/invoices/{invoice.number}.beancount" and (tmp_path / ref).is_file()
+    assert main.read_text().count(ledger.INCLUDE) == 1
+    bean_check(main)
+
+
+def test_bean_check_passes_after_pushes_a_void_and_a_payment(tmp_path):
+    main = new_ledger(tmp_path)
+    backend = BeancountBackend(main)
+    euro, dollar = sample_invoice(), sample_invoice(currency="USD")
+    push(backend, euro)
+    bean_check(main)
+    push(backend, dollar)
+    bean_check(main)
+    backend.void_invoice(dollar, "ref", idempotency_key=idempotency_key(dollar.number, "beancount", "void"))
+    bean_check(main)
+    pay(main, euro.number, "500.00")
+    push(backend, sample_invoice())
+    bean_check(main)
+    payments, _ = all_payments(backend)
+    assert [(p.invoice_number, p.amount, p.currency) for p in payments] == [(euro.number, Decimal("500.00"), "EUR")]
+
+
+def test_a_void_reverses_every_posting_under_the_same_link(tmp_path):
+    main = new_ledger(tmp_path)
+    backend = BeancountBackend(main)
+    invoice = sample_invoice()
+    invoice.void_reason = "wrong customer"
+    push(backend, invoice)
+    backend.void_invoice(invoice, "ref", idempotency_key="void-1")
+    backend.void_invoice(invoice, "ref", idempotency_key="void-2")  # another key, still one void
+
+    txns = transactions(main)
+    [recorded] = [t for t in txns if t.meta.get("invoice") == invoice.number]
+    [void] = [t for t in txns if t.meta.get("voids") == invoice.number]
+    assert void.links == recorded.links and void.meta["salesflow-key"] == "void-1"
+    assert sorted((p.account, -p.units.number) for p in void.postings) == \
+        sorted((p.account, p.units.number) for p in recorded.postings)
+    assert "wrong customer" in void.narration
+    payments, _ = all_payments(backend)
+    assert payments == [], "a void is not a payment"
+    bean_check(main)
+
+
+def test_voiding_an_invoice_the_ledger_lost_is_refused_for_good(tmp_path):
+    backend = BeancountBackend(new_ledger(tmp_path))
+    with pytest.raises(BackendError) as caught:
+        backend.void_invoice(sample_invoice(), "ref", idempotency_key="void")
+    assert not caught.value.transient and "nothing to void" in str(caught.value)
+
+
+def test_an_invoice_whose_lines_do_not_add_up_is_refused_for_good(tmp_path):
+    main = new_ledger(tmp_path)
+    backend = BeancountBackend(main)
+    invoice = sample_invoice()
+    invoice.lines[0].tax_amount += Decimal("0.01")
+    with pytest.raises(BackendError) as caught:
+        push(backend, invoice)
+    assert not caught.value.transient and invoice.number in str(caught.value)
+    assert not (backend.layout.invoices / naming.invoice_file(invoice.number)).exists()
+
+
+# -- a ledger someone broke, or that would break ----------------------------------------------------------------
+
+
+def test_a_ledger_broken_by_hand_is_not_written_to_until_it_is_fixed(tmp_path):
+    main = new_ledger(tmp_path)
+    backend = BeancountBackend(main)
+    push(backend, sample_invoice())
+    good = main.read_text()
+    main.write_text(good + UNBALANCED)
+    line = len(good.splitlines()) + 2  # the transaction's first line, after the blank one
+    invoice = sample_invoice()
+    written = backend.layout.invoices / naming.invoice_file(invoice.number)
+
+    with pytest.raises(BackendError) as caught:
+        push(backend, invoice)
+    assert caught.value.transient, "a person fixes the ledger, then the retry succeeds"
+    assert f"ledger.beancount:{line}: Transaction does not balance" in str(caught.value)
+    assert not written.exists()
+    health = backend.health()
+    assert not health.ok and f"ledger.beancount:{line}:" in health.detail
+    with pytest.raises(BackendError):
+        backend.fetch_payments(None)
+
+    main.write_text(good)  # fixed
+    assert push(backend, invoice) and written.exists()
+    assert backend.health().ok
+    bean_check(main)
+
+
+def test_a_backend_started_on_a_broken_ledger_adds_nothing_to_it(tmp_path):
+    main = new_ledger(tmp_path, BOOKS + UNBALANCED)
+    backend = BeancountBackend(main)
+    with pytest.raises(BackendError, match=r"ledger\.beancount:7: Transaction does not balance"):
+        push(backend, sample_invoice())
+    assert ledger.INCLUDE not in main.read_text()
+    assert not backend.layout.invoices.exists()
+
+
+def test_a_new_file_matched_by_the_accountants_own_include_is_checked_too(tmp_path):
+    (tmp_path / "bank").mkdir()
+    (tmp_path / "bank" / "2026-11.beancount").write_text("2026-11-02 note Assets:Bank \"statement\"\n")
+    main = new_ledger(tmp_path, BOOKS + 'include "bank/*.beancount"\n')
+    backend = BeancountBackend(main)
+    push(backend, sample_invoice())
+    (tmp_path / "bank" / "2026-12.beancount").write_text(UNBALANCED)  # dropped in by an importer
+    with pytest.raises(BackendError, match=r"bank/2026-12\.beancount:2: Transaction does not balance"):
+        push(backend, sample_invoice())
+
+
+def test_a_ledger_file_that_went_away_is_an_outage(tmp_path):
+    main = new_ledger(tmp_path)
+    backend = BeancountBackend(main)
+    push(backend, sample_invoice())
+    main.rename(tmp_path / "elsewhere.beancount")  # an unmounted share, a file being restored
+    with pytest.raises(BackendError) as caught:
+        push(backend, sample_invoice())
+    assert caught.value.transient and "ledger.beancount" in str(caught.value)
+    assert not backend.health().ok
+    (tmp_path / "elsewhere.beancount").rename(main)
+    push(backend, sample_invoice())
+    assert backend.health().ok
+    bean_check(main)
+
+
+def test_a_balance_assertion_after_the_invoice_date_refuses_it(tmp_path):
+    assertion = "2026-12-31 balance Assets:Receivable  0 EUR"
+    text = BOOKS + "2020-01-01 open Assets:Receivable\n\n" + assertion + "\n"
+    main = new_ledger(tmp_path, text)
+    backend = BeancountBackend(main)
+    invoice = sample_invoice()
+    with pytest.raises(BackendError) as caught:
+        push(backend, invoice)
+    line = text.splitlines().index(assertion) + 1
+    assert f"ledger.beancount:{line}:" in str(caught.value) and "balance assertion" in str(caught.value)
+    assert caught.value.transient
+    assert not (backend.layout.invoices / naming.invoice_file(invoice.number)).exists()
+    bean_check(main)
+
+
+def test_an_account_the_accountant_closed_refuses_the_invoice_with_beancounts_reason(tmp_path):
+    main = new_ledger(tmp_path, BOOKS + "2020-01-01 open Assets:Receivable\n2025-12-31 close Assets:Receivable\n")
+    backend = BeancountBackend(main)
+    invoice = sample_invoice()
+    with pytest.raises(BackendError, match="inactive account 'Assets:Receivable'") as caught:
+        push(backend, invoice)
+    assert caught.value.transient and invoice.number in str(caught.value)
+    assert not (backend.layout.invoices / naming.invoice_file(invoice.number)).exists()
+    bean_check(main)
+
+
+def test_a_lost_answer_leaves_the_file_and_the_retry_returns_it(tmp_path):
+    main = new_ledger(tmp_path)
+    backend = BeancountBackend(main)
+    invoice = sample_invoice()
+    real = ledger.forget_load_cache
+    ledger.forget_load_cache = lambda layout: (_ for _ in ()).throw(OSError(28, "No space left on device"))
+    try:
+        with pytest.raises(BackendError) as caught:
+            push(backend, invoice)
+    finally:
+        ledger.forget_load_cache = real
+    assert caught.value.transient
+    path = backend.layout.invoices / naming.invoice_file(invoice.number)
+    assert path.exists()
+    assert push(backend, invoice) == path.relative_to(tmp_path).as_posix()
+    assert len([t for t in transactions(main) if t.meta.get("invoice") == invoice.number]) == 1
+
+
+def test_beancounts_load_cache_is_dropped_when_salesflow_writes(tmp_path):
+    main = new_ledger(tmp_path)
+    backend = BeancountBackend(main)
+    cache = tmp_path / ".ledger.beancount.picklecache"  # a stale cache would hide our new file from bean-check
+    cache.write_bytes(b"stale")
+    push(backend, sample_invoice())
+    assert not cache.exists()
+
+
+def test_two_workers_pushing_the_same_invoice_at_once_record_it_once(tmp_path):
+    main = new_ledger(tmp_path)
+    workers = [BeancountBackend(main), BeancountBackend(main)]  # two processes' worth: no shared lock
+    for _ in range(5):
+        invoice = sample_invoice()
+        start, refs, errors = threading.Barrier(2), [], []
+
+        def run(backend):
+            start.wait()
+            try:
+                refs.append(push(backend, invoice))
+            except BaseException as err:  # noqa: BLE001 - reported below
+                errors.append(err)
+
+        threads = [threading.Thread(target=run, args=(w,)) for w in workers]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert not errors and len(set(refs)) == 1
+        assert len([t for t in transactions(main) if t.meta.get("invoice") == invoice.number]) == 1
+    assert main.read_text().count(ledger.INCLUDE) == 1
+    assert not list(tmp_path.rglob("*.tmp")), "no temporary file is left behind"
+    bean_check(main)
+
+
+# -- payments ------------------------------------------------------------------------------------------------------
+
+
+def test_a_payment_typed_later_with_an_earlier_date_is_still_returned(tmp_path):
+    main = new_ledger(tmp_path)
+    backend = BeancountBackend(main)
+    invoice = sample_invoice()
+    push(backend, invoice)
+    pay(main, invoice.number, "100.00", on=date(2026, 12, 10))
+    first, cursor_text = all_payments(backend)
+    pay(main, invoice.number, "50.00", on=date(2026, 12, 1))  # backdated, typed after the read
+    later, _ = all_payments(backend, cursor_text)
+    assert [(p.amount, p.paid_at) for p in later] == [(Decimal("50.00"), date(2026, 12, 1))]
+    assert [(p.amount, p.paid_at) for p in first] == [(Decimal("100.00"), date(2026, 12, 10))]
+
+
+def test_a_payment_backdated_past_the_cursor_window_is_handed_out_with_the_old_ones(tmp_path):
+    main = new_ledger(tmp_path)
+    backend = BeancountBackend(main, today=lambda: date(2027, 6, 1), cursor_days=30)
+    invoice = sample_invoice()
+    push(backend, invoice)
+    pay(main, invoice.number, "100.00", on=date(2026, 12, 10))
+    pay(main, invoice.number, "1.00", on=date(2027, 5, 30))
+    first, cursor_text = all_payments(backend)
+    assert all_payments(backend, cursor_text)[0] == []
+    pay(main, invoice.number, "50.00", on=date(2026, 12, 1))  # older than the 30 days tracked one by one
+    later, cursor_text = all_payments(backend, cursor_text)
+    # all payments before the horizon come again (salesflow applies each id once), the new one among them
+    assert {p.external_id for p in later} - {p.external_id for p in first} == {
+        f"invoice-{invoice.number}@2026-12-01:50EUR#1"}
+    assert all_payments(backend, cursor_text)[0] == []
+
+
+def test_identical_payments_have_their_own_ids_which_do_not_change(tmp_path):
+    main = new_ledger(tmp_path)
+    backend = BeancountBackend(main)
+    invoice = sample_invoice()
+    push(backend, invoice)
+    pay(main, invoice.number, "10.00")
+    pay(main, invoice.number, "10.00")
+    once, _ = all_payments(backend)
+    main.write_text(main.read_text().replace('"Bank transfer"', '"Bank transfer, corrected narration"')
+                    .replace("option \"title\"", "; a comment above everything\noption \"title\""))
+    twice, _ = all_payments(backend)
+    ids = [p.external_id for p in once]
+    assert len(set(ids)) == 2 and ids == [p.external_id for p in twice]
+
+
+def test_one_transfer_paying_two_invoices_is_split_by_posting_metadata(tmp_path):
+    main = new_ledger(tmp_path)
+    backend = BeancountBackend(main)
+    a, b = sample_invoice(), sample_invoice()
+    push(backend, a)
+    push(backend, b)
+    with main.open("a") as out:
+        out.write(f'\n2026-12-05 * "Ferrante Tools BV" "One transfer" ^{naming.invoice_link(a.number)} '
+                  f'^{naming.invoice_link(b.number)}\n'
+                  f"  Assets:Bank        300.00 EUR\n"
+                  f"  Assets:Receivable -200.00 EUR\n"
+                  f'    invoice: "{a.number}"\n'
+                  f"  Assets:Receivable -100.00 EUR\n"
+                  f'    invoice: "{b.number}"\n')
+    payments, _ = all_payments(backend)
+    assert sorted((p.invoice_number, p.amount) for p in payments) == [(a.number, Decimal("200.00")),
+                                                                       (b.number, Decimal("100.00"))]
+    bean_check(main)
+
+
+def test_payments_come_in_pages_each_handed_out_once(tmp_path):
+    main = new_ledger(tmp_path)
+    backend = BeancountBackend(main, page_size=2)
+    invoice = sample_invoice()
+    push(backend, invoice)
+    for day in (5, 1, 9, 3, 7):
+        pay(main, invoice.number, f"{day}.00", on=date(2026, 12, day))
+    page = backend.fetch_payments(None)
+    assert [p.paid_at.day for p in page.payments] == [1, 3]
+    pay(main, invoice.number, "2.00", on=date(2026, 12, 2))  # typed between two pages, dated before both
+    rest, cursor_text = all_payments(backend, page.cursor)
+    assert sorted(p.paid_at.day for p in page.payments + rest) == [1, 2, 3, 5, 7, 9]
+    assert all_payments(backend, cursor_text)[0] == []
+
+
+def test_a_receivable_posting_left_for_beancount_to_fill_in_is_read_with_its_amount(tmp_path):
+    main = new_ledger(tmp_path)
+    backend = BeancountBackend(main)
+    invoice = sample_invoice()
+    push(backend, invoice)
+    with main.open("a") as out:
+        out.write(f'\n2026-12-01 * "Ferrante Tools BV" "Transfer" ^invoice-{invoice.number}\n'
+                  f"  Assets:Bank   250.00 EUR\n"
+                  f"  Assets:Receivable\n")
+    payments, _ = all_payments(backend)
+    assert [(p.invoice_number, p.amount, p.currency) for p in payments] == [(invoice.number, Decimal("250.00"), "EUR")]
+
+
+def test_a_damaged_cursor_starts_over_rather_than_failing(tmp_path):
+    main = new_ledger(tmp_path)
+    backend = BeancountBackend(main)
+    invoice = sample_invoice()
+    push(backend, invoice)
+    pay(main, invoice.number, "10.00")
+    page = backend.fetch_payments("v1.not-a-cursor")
+    assert [p.amount for p in page.payments] == [Decimal("10.00")]
+
+
+def test_the_cursor_encodes_what_was_seen_compactly():
+    seen = cursor.Seen(date(2026, 9, 1), 7, 12345, frozenset(cursor.ident_hash(f"p{i}") for i in range(1000)))
+    text = cursor.encode(seen)
+    assert cursor.decode(text) == seen
+    assert len(text) < 1000 * 12, "about 8 bytes a payment, in base64"
+
+
+# -- names and configuration ---------------------------------------------------------------------------------------
+
+
+def test_numbers_map_to_links_and_files_one_to_one():
+    assert naming.invoice_link("INV/2026/00001") == "invoice-INV/2026/00001"
+    for number in ("INV/2026/00001", "A B_1", "Fäktura #7", "/2026/1", "x/../y"):
+        assert naming.number_of_link(naming.invoice_link(number)) == number
+    files = {naming.invoice_file(n) for n in ("INV/2026/1", "INV-2026-1", "INV/2026/1.", "INV//2026/1", "/INV/2026/1")}
+    assert len(files) == 5 and all(".." not in f.parts for f in files)
+    assert naming.rate_account("Income:Sales", Decimal("5.500")) == "Income:Sales:Rate5-5"
+
+
+def test_an_invoice_number_with_spaces_and_underscores_still_makes_a_valid_ledger(tmp_path):
+    main = new_ledger(tmp_path)
+    backend = BeancountBackend(main)
+    invoice = sample_invoice(number="F 2026_7")
+    push(backend, invoice)
+    pay(main, invoice.number, "74.30")
+    payments, _ = all_payments(backend)
+    assert [(p.invoice_number, p.amount) for p in payments] == [("F 2026_7", Decimal("74.30"))]
+    bean_check(main)
+
+
+def test_account_names_come_from_the_environment(tmp_path):
+    main = new_ledger(tmp_path, BOOKS + "2020-01-01 open Assets:Receivable\n")
+    backend = BeancountBackend.from_settings({
+        "SALESFLOW_BEANCOUNT_LEDGER": str(main), "SALESFLOW_BEANCOUNT_RECEIVABLE": "Assets:Debtors",
+        "SALESFLOW_BEANCOUNT_INCOME": "Income:Revenue", "SALESFLOW_BEANCOUNT_TAX": "Liabilities:VAT",
+        "SALESFLOW_BEANCOUNT_ACCOUNT_PER_RATE": "tax"})
+    invoice = sample_invoice()
+    push(backend, invoice)
+    [txn] = [t for t in transactions(main) if t.meta.get("invoice") == invoice.number]
+    assert sorted((p.account, p.units.number) for p in txn.postings) == [
+        ("Assets:Debtors", Decimal("1074.30")),
+        ("Income:Revenue", Decimal("-855.00")),  # one posting per rate, in the one income account
+        ("Income:Revenue", Decimal("-37.50")),
+        ("Liabilities:VAT:Rate21", Decimal("-179.55")),
+        ("Liabilities:VAT:Rate6", Decimal("-2.25")),
+    ]
+    pay(main, invoice.number, "20.00", receivable="Assets:Debtors")
+    pay(main, invoice.number, "99.00")  # to another receivable: not a payment of this backend's
+    payments, _ = all_payments(backend)
+    assert [p.amount for p in payments] == [Decimal("20.00")]
+    bean_check(main)
+
+
+def test_the_ledger_setting_is_required_and_named(tmp_path):
+    with pytest.raises(DomainError) as caught:
+        registry.load("beancount", env={})
+    assert "SALESFLOW_BEANCOUNT_LEDGER" in caught.value.message
+    assert caught.value.field == ("SALESFLOW_BEANCOUNT_LEDGER",)
+    with pytest.raises(DomainError, match="SALESFLOW_BEANCOUNT_LEDGER"):
+        BeancountBackend.from_settings({"SALESFLOW_BEANCOUNT_LEDGER": str(tmp_path / "missing.beancount")})
+    with pytest.raises(DomainError, match="SALESFLOW_BEANCOUNT_INCOME"):
+        BeancountBackend.from_settings({"SALESFLOW_BEANCOUNT_LEDGER": str(new_ledger(tmp_path)),
+                                        "SALESFLOW_BEANCOUNT_INCOME": "sales"})
+    [backend] = registry.load("beancount", env={"SALESFLOW_BEANCOUNT_LEDGER": str(new_ledger(tmp_path))})
+    assert isinstance(backend, BeancountBackend)
+
+
+def test_without_the_beancount_package_the_error_says_what_to_install(tmp_path, monkeypatch):
+    monkeypatch.setattr(backend_module, "_MISSING", ImportError("No module named 'beancount'"))
+    with pytest.raises(DomainError, match=r"pip install 'salesflow\[beancount\]'"):
+        BeancountBackend(new_ledger(tmp_path))
