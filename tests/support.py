@@ -47,3 +47,19 @@ class expect:
         if self.field is not None:
             assert self.info.value.field == self.field, repr(self.info.value)
         return handled
+
+
+def issue_invoices(uow, actor, n: int) -> list:
+    """n invoices issued through the real operations, one order each (two lines at 21% and 6%:
+    53.68 EUR each); for the sync worker's fault runs."""
+    from salesflow.statemachine import invoice, opportunity, order
+    issued = []
+    lines = [dict(description="Widget", quantity="2", unit_price="19.99", tax_rate="21"),
+             dict(description="Manual", quantity="1", unit_price="5.00", tax_rate="6")]
+    for i in range(n):
+        opp = opportunity.create_opportunity(uow, f"Sync run {i}", currency="EUR", actor=actor)
+        doc = order.create_order(uow, opp.id, "EUR", lines, invoicing_policy="per_delivery", actor=actor)
+        delivered = order.record_delivery(uow, doc.id, [dict(order_line_id=ln.id, quantity=str(ln.quantity))
+                                                        for ln in doc.lines], actor=actor)
+        issued.append(invoice.issue_invoice(uow, delivered.invoice.id, actor=actor))
+    return issued

@@ -71,6 +71,8 @@ class Receiver:
         self.fail_status = 500
         self.lose_answers = 0
         self.delay = 0.0
+        self.slow = 0  # the next `slow` requests take `slow_seconds` (to play a timeout)
+        self.slow_seconds = 0.0
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
 
@@ -87,6 +89,9 @@ class Receiver:
         return f"http://{self.address[0]}:{self.address[1]}/events"
 
     def up(self) -> None:
+        """Listen (again, on the same port); nothing to do if listening."""
+        if self._server is not None:
+            return
         self._server = _Server(self.address, self)
         self.address = self._server.server_address[:2]
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
@@ -107,13 +112,22 @@ class Receiver:
     def lose_next_answer(self, count: int = 1) -> None:
         self.lose_answers = count
 
+    def slow_next(self, count: int, seconds: float) -> None:
+        """The next `count` requests are processed after `seconds` (past a sender's timeout)."""
+        self.slow, self.slow_seconds = count, seconds
+
     # -- what it saw --
     def count(self, event_type: str, number: str) -> int:
         return self.by_number.get((event_type, number), 0)
 
     def handle(self, body: bytes, signature: str | None) -> tuple[int | None, dict]:
-        if self.delay:
-            time.sleep(self.delay)
+        with self.lock:
+            pause = self.delay
+            if self.slow:
+                self.slow -= 1
+                pause = max(pause, self.slow_seconds)
+        if pause:
+            time.sleep(pause)
         with self.lock:
             self.received += 1
             if self.failing:

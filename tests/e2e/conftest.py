@@ -326,6 +326,19 @@ def server(backend, tmp_path_factory):
         yield srv
 
 
+@pytest.fixture
+def empty_database(backend, tmp_path):
+    """The URL of a database with no tables yet, for tests that run other commands than serve."""
+    with fresh_database(backend, tmp_path) as url:
+        yield url
+
+
+@pytest.fixture
+def cli():
+    """The salesflow command line and the environment it runs in (without our SALESFLOW_* settings)."""
+    return list(CLI), _environment()
+
+
 @pytest.fixture(scope="module")
 def serve_with(backend, tmp_path_factory):
     """Servers with more flags or environment: `with serve_with(args=(…), env={…}) as srv:`."""
