@@ -5,12 +5,13 @@ the operations: an operation only writes an outbox entry in its own transaction.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from typing import Protocol
 
 from .invoice import Invoice
+from .money import currency_precision
 from .parties import Account, Contact
 
 
@@ -95,6 +96,31 @@ class AccountingBackend(Protocol):
 
     def health(self) -> Health:
         ...
+
+
+def _plain(value: Decimal) -> Decimal:
+    """7.000000 -> 7, 19.9900 -> 19.99: a quantity or rate without the store's padding."""
+    return value.quantize(Decimal(1)) if value == value.to_integral_value() else value.normalize()
+
+
+def presented(invoice: Invoice) -> Invoice:
+    """A copy of the invoice as a backend is given it: amounts at the currency's precision
+    (3192.50, not the store's 3192.5000), quantities, prices and rates without padding zeros."""
+    places = Decimal(1).scaleb(-currency_precision(invoice.currency))
+
+    def money(value: Decimal) -> Decimal:
+        exact = value.quantize(places)
+        if exact != value:  # stored amounts are always at the currency's precision
+            raise ValueError(f"{invoice}: {value} is not a {invoice.currency} amount")
+        return exact
+    lines = [replace(line, quantity=_plain(line.quantity), unit_price=_plain(line.unit_price),
+                     discount_percent=_plain(line.discount_percent), tax_rate=_plain(line.tax_rate),
+                     subtotal=money(line.subtotal), discount_amount=money(line.discount_amount),
+                     net_amount=money(line.net_amount), tax_amount=money(line.tax_amount), total=money(line.total))
+             for line in invoice.lines]
+    return replace(invoice, subtotal=money(invoice.subtotal), discount_total=money(invoice.discount_total),
+                   tax_total=money(invoice.tax_total), total=money(invoice.total),
+                   amount_paid=money(invoice.amount_paid), lines=lines)
 
 
 def idempotency_key(invoice_number: str, backend: str, operation: str) -> str:

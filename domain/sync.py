@@ -61,8 +61,11 @@ class RejectedPayment:
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    max_attempts: int = 8
-    base_seconds: float = 2.0
+    """The defaults retry for four to seven hours (10 s, 20 s, … then hourly, with jitter) before a job is
+    dead-lettered: an accounting system down overnight does not need a person in the morning."""
+
+    max_attempts: int = 16
+    base_seconds: float = 10.0
     cap_seconds: float = 3600.0
 
     def delay(self, attempt: int, jitter: float) -> timedelta:

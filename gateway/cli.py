@@ -89,10 +89,23 @@ def cmd_schema(args) -> int:
 def cmd_sync(args) -> int:
     import threading
 
-    from .syncing import run, worker_for
-    worker, close = worker_for(database_url(args), args.accounting or os.environ.get("SALESFLOW_ACCOUNTING", "local"))
+    from ..statemachine.accounting import retry_dead
+    from .settings import Settings
+    from .syncing import health, run, worker_for
+    settings = Settings.from_env(database_url=args.database_url, accounting=args.accounting,
+                                 sync_interval=args.interval)
+    worker, close = worker_for(settings)
     try:
-        run(worker, args.interval, threading.Event(), once=args.once, report=lambda line: print(line, flush=True))
+        if args.check:
+            answers = health(worker)
+            for name, answer in answers:
+                print(f"{name}: {'ok' if answer.ok else 'NOT OK'} {answer.detail}".rstrip())
+            return 0 if all(answer.ok for _name, answer in answers) else 3
+        if args.retry_dead:
+            for backend in worker.backends:
+                print(f"{backend.name}: {retry_dead(worker.new_uow(), backend.name)} dead jobs queued again")
+        run(worker, settings.sync_interval, threading.Event(), once=args.once,
+            report=lambda line: print(line, flush=True))
     except KeyboardInterrupt:
         pass
     finally:
@@ -130,7 +143,9 @@ def parser() -> argparse.ArgumentParser:
     tc.set_defaults(run=cmd_token_create)
     y = sub.add_parser("sync", help="deliver issued and voided invoices to the accounting backends")
     y.add_argument("--once", action="store_true", help="one pass, then exit")
-    y.add_argument("--interval", type=float, default=5.0, help="seconds between passes")
+    y.add_argument("--interval", type=float, help="seconds between passes (default: $SALESFLOW_SYNC_INTERVAL or 5)")
+    y.add_argument("--check", action="store_true", help="ask each backend whether it is reachable, then exit")
+    y.add_argument("--retry-dead", action="store_true", help="queue every dead-lettered job again first")
     y.add_argument("--accounting", help="backends, comma-separated (default: $SALESFLOW_ACCOUNTING or local)")
     y.add_argument("--database-url", help=f"default: ${ENV_DATABASE_URL} or {DEFAULT_URL}")
     y.set_defaults(run=cmd_sync)

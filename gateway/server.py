@@ -31,7 +31,7 @@ def serve(settings: Settings) -> None:
     os.environ.update(settings.to_env())  # worker processes build their app from these
     stop = None
     if settings.sync:
-        stop, _thread = start_in_background(settings.database_url, settings.accounting, settings.sync_interval)
+        stop, _thread = start_in_background(settings)
         print(f"salesflow: accounting sync every {settings.sync_interval:g} s to {settings.accounting}", flush=True)
     print(f"salesflow: GraphQL on http://{settings.host}:{settings.port}/graphql", flush=True)
     try:

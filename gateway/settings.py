@@ -28,6 +28,10 @@ class Settings:
     accounting: str = "local"  # comma-separated accounting backends (adapters/registry.py)
     sync: bool = False  # run the outbox worker inside `serve`
     sync_interval: float = 5.0  # seconds between the worker's passes
+    sync_max_attempts: int = 16  # then a job is dead-lettered (see domain/sync.py RetryPolicy)
+    sync_retry_base: float = 10.0  # seconds before the first retry; doubled each time
+    sync_retry_cap: float = 3600.0  # the longest wait between two attempts
+    sync_lease_seconds: float = 120.0  # a claimed job waits this long before another worker may retry it
     webhook_secret: str = ""  # set: POST /hooks/payments accepts payments signed with it
 
     @classmethod

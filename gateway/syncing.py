@@ -9,50 +9,70 @@ from __future__ import annotations
 
 import logging
 import threading
+from datetime import timedelta
 from typing import Callable
 
 from ..adapters.registry import load
 from ..adapters.sql import SqlUnitOfWork, install
-from ..statemachine.accounting import SyncWorker
+from ..domain.accounting import Health
+from ..domain.sync import RetryPolicy
+from ..statemachine.accounting import PassReport, SyncWorker
+from .settings import Settings
 
 log = logging.getLogger("salesflow.sync")
 
 
-def worker_for(database_url: str, accounting: str) -> tuple[SyncWorker, Callable[[], None]]:
+def worker_for(settings: Settings) -> tuple[SyncWorker, Callable[[], None]]:
     """A worker over the database and the configured backends, and how to close it."""
-    backends = load(accounting)  # configuration errors surface here, at start-up
-    engine = install(database_url)
-    return SyncWorker(lambda: SqlUnitOfWork(engine), backends), engine.dispose
+    backends = load(settings.accounting)  # configuration errors surface here, at start-up
+    engine = install(settings.database_url)
+    policy = RetryPolicy(max_attempts=settings.sync_max_attempts, base_seconds=settings.sync_retry_base,
+                         cap_seconds=settings.sync_retry_cap)
+    worker = SyncWorker(lambda: SqlUnitOfWork(engine), backends, policy=policy,
+                        lease=timedelta(seconds=settings.sync_lease_seconds))
+    return worker, engine.dispose
 
 
-def summary(delivered: dict[str, int]) -> str:
-    return " ".join(f"{name}: {n} delivered" for name, n in delivered.items())
+def summary(reports: dict[str, PassReport]) -> str:
+    return "; ".join(f"{name}: {report}" for name, report in reports.items())
+
+
+def health(worker: SyncWorker) -> list[tuple[str, Health]]:
+    """Each backend's own answer to `health()`; a backend that raises is not healthy."""
+    out = []
+    for backend in worker.backends:
+        try:
+            out.append((backend.name, backend.health()))
+        except Exception as err:  # noqa: BLE001 - reported, not raised
+            out.append((backend.name, Health(False, f"{type(err).__name__}: {err}")))
+    return out
 
 
 def run(worker: SyncWorker, interval: float, stop: threading.Event, *, once: bool = False,
         report: Callable[[str], None] = print) -> None:
     while not stop.is_set():
         try:
-            delivered = worker.run_once()
+            reports = worker.run_pass()
         except Exception:  # noqa: BLE001 - the loop outlives a failed pass; the next one retries
             log.exception("a sync pass failed")
             if once:
                 raise
         else:
-            report(summary(delivered))
+            if once or any(r.delivered or r.failed or r.dead or any(r.payments.values()) for r in reports.values()):
+                report(summary(reports))  # a quiet pass is not worth a line every few seconds
         if once:
             return
         stop.wait(interval)
 
 
-def start_in_background(database_url: str, accounting: str, interval: float) -> tuple[threading.Event, threading.Thread]:
+def start_in_background(settings: Settings) -> tuple[threading.Event, threading.Thread]:
     """Run the loop in a daemon thread; set the returned event to stop it after its current pass."""
-    worker, close = worker_for(database_url, accounting)
+    worker, close = worker_for(settings)
     stop = threading.Event()
 
     def loop():
         try:
-            run(worker, interval, stop, report=lambda line: log.info("sync: %s", line))
+            run(worker, settings.sync_interval, stop, report=lambda line: log.warning("sync: %s", line))
         finally:
             close()
     thread = threading.Thread(target=loop, name="salesflow-sync", daemon=True)

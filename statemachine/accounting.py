@@ -11,10 +11,12 @@ from __future__ import annotations
 import logging
 import random
 from dataclasses import dataclass, field
+from datetime import timedelta
 from decimal import Decimal
 from typing import Callable
 
-from ..domain.accounting import AccountingBackend, BackendError, Customer, ExternalPayment, idempotency_key
+from ..domain.accounting import (AccountingBackend, BackendError, Customer, ExternalPayment, idempotency_key,
+                                 presented)
 from ..domain.errors import DomainError, ErrorCode
 from ..domain.outbox import OutboxOperation
 from ..domain.ports import UnitOfWork
@@ -88,10 +90,16 @@ class Work:
 
 
 @operation
-def prepare(ctx: Context, job_id: int) -> Work | None:
-    job = ctx.uow.sync_jobs.get(job_id)
-    if job is None or job.status != JobStatus.PENDING.value:
+def prepare(ctx: Context, job_id: int, lease: timedelta = timedelta(seconds=120)) -> Work | None:
+    """Claim a due job for `lease` and read what its call needs; None if it is not ours to do.
+
+    The claim moves the job's next attempt past the lease, so a second worker (`serve --sync`
+    and `salesflow sync` side by side) does not call the backend with it at the same time; a
+    worker that dies holding it leaves it to be retried once the lease runs out."""
+    job = ctx.uow.sync_jobs.get(job_id, lock=True)
+    if job is None or job.status != JobStatus.PENDING.value or job.next_attempt_at > ctx.now:
         return None
+    job.next_attempt_at, job.updated_at = ctx.now + lease, ctx.now
     invoice = ctx.uow.invoices.get(job.invoice_id)
     account = ctx.uow.accounts.get(invoice.account_id) if invoice.account_id else None
     work = Work(job=job, invoice=invoice, customer=Customer.of(account))
@@ -128,8 +136,23 @@ def retry(ctx: Context, invoice_id: int, backend: str | None = None) -> list[Syn
     jobs = [j for j in ctx.uow.sync_jobs.find(invoice_id=invoice_id)
             if j.status == JobStatus.DEAD.value and backend in (None, j.backend)]
     for job in jobs:
-        job.status, job.attempts, job.next_attempt_at, job.updated_at = JobStatus.PENDING.value, 0, ctx.now, ctx.now
+        _requeue(ctx, job)
     return jobs
+
+
+def _requeue(ctx: Context, job: SyncJob) -> None:
+    job.status, job.attempts, job.next_attempt_at, job.updated_at = JobStatus.PENDING.value, 0, ctx.now, ctx.now
+
+
+@operation
+def retry_dead(ctx: Context, backend: str | None = None, limit: int = 1000) -> int:
+    """Put up to `limit` dead jobs (of one backend, or all) back in the queue, due now; how many.
+    After an outage longer than the retries lasted, one command instead of one per invoice."""
+    jobs, _ = ctx.uow.sync_jobs.page(PageSpec(filter=Filter(statuses=(JobStatus.DEAD.value,), backend=backend),
+                                              order_by="id", limit=limit))
+    for job in jobs:
+        _requeue(ctx, job)
+    return len(jobs)
 
 
 class Applied:
@@ -205,19 +228,38 @@ def attempt(backend: AccountingBackend, work: Work) -> str | None:
     """Call the backend for one job; the reference it gives (None for a void). Raises BackendError."""
     job = work.job
     key = idempotency_key(work.invoice.number, backend.name, job.operation)
+    invoice = presented(work.invoice)
     if job.operation == OutboxOperation.PUSH.value:
-        return backend.push_invoice(work.invoice, work.customer, idempotency_key=key)
+        return backend.push_invoice(invoice, work.customer, idempotency_key=key)
     if not backend.capabilities.can_void:
         raise BackendError(f"{backend.name} cannot void invoices", transient=False)
     if work.external_ref is None:
         raise BackendError("the invoice has not reached this backend yet; voiding after it does")
-    backend.void_invoice(work.invoice, work.external_ref, idempotency_key=key)
+    backend.void_invoice(invoice, work.external_ref, idempotency_key=key)
     return work.external_ref
 
 
 @dataclass
+class PassReport:
+    """What one pass did with one backend."""
+
+    delivered: int = 0
+    failed: int = 0  # to be retried after a backoff
+    dead: int = 0  # given up on: retryInvoiceSync or `salesflow sync --retry-dead`
+    payments: dict[str, int] = field(default_factory=lambda: {Applied.APPLIED: 0, Applied.DUPLICATE: 0,
+                                                              Applied.REJECTED: 0})
+
+    def __str__(self) -> str:
+        parts = [f"{self.delivered} delivered"]
+        parts += [f"{n} {what}" for what, n in (("failed (will retry)", self.failed), ("dead", self.dead)) if n]
+        paid = ", ".join(f"{n} {what}" for what, n in self.payments.items() if n)
+        return ", ".join(parts) + (f"; payments {paid}" if paid else "")
+
+
+@dataclass
 class SyncWorker:
-    """One pass (`run_once`) delivers what is due to every backend; `salesflow sync` repeats it."""
+    """One pass (`run_pass`) delivers what is due to every backend and pulls their payments;
+    `salesflow sync` repeats it."""
 
     new_uow: Callable[[], UnitOfWork]
     backends: list[AccountingBackend]
@@ -225,17 +267,21 @@ class SyncWorker:
     clock: Callable = utcnow
     jitter: Callable[[], float] = random.random
     batch: int = 100
-
     max_pages: int = 50  # payment pages read per backend per pass
+    lease: timedelta = timedelta(seconds=120)  # how long a claimed job is left to its worker
+
+    def run_pass(self) -> dict[str, PassReport]:
+        reports = {}
+        for backend in self.backends:
+            report = reports[backend.name] = PassReport()
+            self.deliver(backend, report)
+            if backend.capabilities.pulls_payments:
+                report.payments = self.pull(backend)
+        return reports
 
     def run_once(self) -> dict[str, int]:
-        """Deliver what is due and pull payments; returns invoices delivered per backend."""
-        done = {}
-        for backend in self.backends:
-            done[backend.name] = self.deliver(backend)
-            if backend.capabilities.pulls_payments:
-                self.pull(backend)
-        return done
+        """A pass; returns invoices delivered per backend."""
+        return {name: report.delivered for name, report in self.run_pass().items()}
 
     def pull(self, backend: AccountingBackend) -> dict[str, int]:
         """Apply the payments recorded in a backend since its stored cursor, page by page.
@@ -267,24 +313,28 @@ class SyncWorker:
             cursor = page.cursor
         return counts
 
-    def deliver(self, backend: AccountingBackend) -> int:
+    def deliver(self, backend: AccountingBackend, report: PassReport | None = None) -> int:
         """Attempt the backend's due jobs once each; returns how many succeeded."""
+        report = report or PassReport()
         retrying(lambda: enqueue(self.new_uow(), backend.name, now=self.clock()))
-        count = 0
         for job in due_jobs(self.new_uow(), backend.name, self.batch, now=self.clock()):
-            work = prepare(self.new_uow(), job.id, now=self.clock())
+            work = prepare(self.new_uow(), job.id, self.lease, now=self.clock())
             if work is None:
                 continue
             try:
-                ref = attempt(backend, work)
+                ref, error = attempt(backend, work), None
             except BackendError as err:
-                settle(self.new_uow(), job.id, error=err, policy=self.policy, jitter=self.jitter(),
-                       now=self.clock())
-                continue
+                ref, error = None, err
             except Exception as err:  # noqa: BLE001 - an unexpected failure is retried like a transient one
-                settle(self.new_uow(), job.id, error=BackendError(f"{type(err).__name__}: {err}"),
-                       policy=self.policy, jitter=self.jitter(), now=self.clock())
-                continue
-            settle(self.new_uow(), job.id, external_ref=ref, policy=self.policy, now=self.clock())
-            count += 1
-        return count
+                ref, error = None, BackendError(f"{type(err).__name__}: {err}")
+            settled = settle(self.new_uow(), job.id, external_ref=ref, error=error, policy=self.policy,
+                             jitter=self.jitter(), now=self.clock())
+            if error is None:
+                report.delivered += 1
+            elif settled.status == JobStatus.DEAD.value:
+                report.dead += 1
+                log.error("%s: %s %s given up after %d attempts: %s", backend.name, job.operation,
+                          work.invoice.number, settled.attempts, error)
+            else:
+                report.failed += 1
+        return report.delivered

@@ -43,7 +43,7 @@ def test_a_worker_killed_mid_delivery_again_and_again_duplicates_nothing(empty_d
             numbers = [inv.number for inv in issue_invoices(uow, actor, N)]
             env = {**environment, "SALESFLOW_ACCOUNTING": "webhook,odoo", "SALESFLOW_WEBHOOK_URL": receiver.url,
                    "SALESFLOW_WEBHOOK_SECRET": SECRET, "SALESFLOW_ODOO_URL": odoo.url, "SALESFLOW_ODOO_DB": odoo.db,
-                   "SALESFLOW_ODOO_API_KEY": odoo.api_key}
+                   "SALESFLOW_ODOO_API_KEY": odoo.api_key, "SALESFLOW_SYNC_LEASE_SECONDS": "1"}
             command += ["sync", "--interval", "0.05", "--database-url", url]
             rng, kills, deadline = random.Random(7), 0, time.monotonic() + 240
             while _statuses(engine) != {"done": 2 * N}:

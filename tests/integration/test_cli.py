@@ -87,3 +87,27 @@ def test_sync_once_delivers_to_the_local_backend_and_unknown_backends_are_refuse
     assert "local: 0 delivered" in capsys.readouterr().out
     assert main(["sync", "--once", "--accounting", "nosuch", "--database-url", url]) == 1
     assert "unknown accounting backend 'nosuch'" in capsys.readouterr().err
+
+
+def test_sync_check_asks_each_backend_and_retry_dead_requeues_after_a_long_outage(tmp_path, capsys, monkeypatch):
+    from salesflow.adapters.webhook.receiver import Receiver
+    url = f"sqlite:///{tmp_path / 'sync.db'}"
+    assert main(["demo", "--database-url", url]) == 0  # the seed story issues two invoices
+    secret = "cli-webhook-secret-0001"
+    with Receiver(secret) as receiver:
+        monkeypatch.setenv("SALESFLOW_WEBHOOK_URL", receiver.url)
+        monkeypatch.setenv("SALESFLOW_WEBHOOK_SECRET", secret)
+        monkeypatch.setenv("SALESFLOW_SYNC_MAX_ATTEMPTS", "1")
+        capsys.readouterr()
+        receiver.down()
+        assert main(["sync", "--check", "--accounting", "local,webhook", "--database-url", url]) == 3
+        out = capsys.readouterr().out
+        assert "local: ok" in out and "webhook: NOT OK webhook unreachable" in out
+        assert main(["sync", "--once", "--accounting", "webhook", "--database-url", url]) == 0
+        assert capsys.readouterr().out.strip() == "webhook: 0 delivered, 2 dead"
+        receiver.up()
+        assert main(["sync", "--check", "--accounting", "webhook", "--database-url", url]) == 0
+        assert main(["sync", "--once", "--retry-dead", "--accounting", "webhook", "--database-url", url]) == 0
+        out = capsys.readouterr().out
+        assert "webhook: 2 dead jobs queued again" in out and "webhook: 2 delivered" in out
+        assert len(receiver.processed) == 2

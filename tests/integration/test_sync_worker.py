@@ -118,6 +118,8 @@ def test_a_worker_that_dies_between_push_and_settlement_does_not_duplicate(story
     with pytest.raises(KeyboardInterrupt):
         worker.run_once()
     monkeypatch.setattr(accounting, "settle", real_settle)
+    assert worker.run_once() == {"ledger": 0}  # the dead worker's claim holds until its lease runs out
+    clock.now += worker.lease
     assert worker.run_once() == {"ledger": 1}
     assert ledger.calls == 2 and list(ledger.records.values()) == [issued.number]  # same key: one record
 
@@ -137,3 +139,26 @@ def test_backoff_doubles_up_to_its_cap_with_jitter_between_half_and_all():
     policy = RetryPolicy(max_attempts=20, base_seconds=2, cap_seconds=60)
     assert [policy.delay(n, 1.0).total_seconds() for n in (1, 2, 3, 6, 10)] == [2, 4, 8, 60, 60]
     assert policy.delay(3, 0.0).total_seconds() == 4
+
+
+def test_backends_get_amounts_at_the_currency_precision_not_the_stores(story, uow):
+    from salesflow.adapters.webhook import WebhookBackend
+    from salesflow.adapters.webhook.receiver import Receiver
+    issued = story.issued_invoice(("7", "456.07", "0", "0"))
+    with Receiver("precision-secret-000001") as receiver:
+        _worker(uow, [WebhookBackend(receiver.url, "precision-secret-000001")], Clock()).run_once()
+        (event,) = receiver.processed.values()
+    sent = event["data"]["invoice"]
+    assert (sent["total"], sent["lines"][0]["quantity"], sent["lines"][0]["unitPrice"]) == ("3192.49", "7", "456.07")
+    assert issued.number == sent["number"]
+
+
+def test_two_workers_never_call_a_backend_with_the_same_job_at_once(story, uow):
+    story.issued_invoice()
+    ledger, clock = Ledger(), Clock()
+    first, second = _worker(uow, [ledger], clock), _worker(uow, [ledger], clock)
+    assert accounting.enqueue(uow, "ledger", now=clock.now) == 1
+    (job,) = accounting.due_jobs(uow, "ledger", now=clock.now)
+    claimed = accounting.prepare(uow, job.id, first.lease, now=clock.now)
+    assert claimed is not None and accounting.prepare(uow, job.id, second.lease, now=clock.now) is None
+    assert second.run_once() == {"ledger": 0} and ledger.calls == 0
