@@ -89,18 +89,19 @@ def cmd_schema(args) -> int:
 def cmd_sync(args) -> int:
     import threading
 
+    from ..adapters.registry import load
     from ..statemachine.accounting import retry_dead
     from .settings import Settings
     from .syncing import health, run, worker_for
     settings = Settings.from_env(database_url=args.database_url, accounting=args.accounting,
                                  sync_interval=args.interval)
+    if args.check:  # the backends only: no database is touched
+        answers = health(load(settings.accounting))
+        for name, answer in answers:
+            print(f"{name}: {'ok' if answer.ok else 'NOT OK'} {answer.detail}".rstrip())
+        return 0 if all(answer.ok for _name, answer in answers) else 3
     worker, close = worker_for(settings)
     try:
-        if args.check:
-            answers = health(worker)
-            for name, answer in answers:
-                print(f"{name}: {'ok' if answer.ok else 'NOT OK'} {answer.detail}".rstrip())
-            return 0 if all(answer.ok for _name, answer in answers) else 3
         if args.retry_dead:
             for backend in worker.backends:
                 print(f"{backend.name}: {retry_dead(worker.new_uow(), backend.name)} dead jobs queued again")

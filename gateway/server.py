@@ -6,6 +6,7 @@ import sys
 
 import uvicorn
 
+from ..adapters.registry import load
 from ..adapters.sql import SqlUnitOfWork, install
 from ..statemachine.users import bootstrap_admin
 from .settings import Settings
@@ -27,11 +28,12 @@ def prepare(settings: Settings, out=sys.stdout) -> str | None:
 
 
 def serve(settings: Settings) -> None:
+    backends = load(settings.accounting) if settings.sync else []  # a bad setting stops us before anything
     prepare(settings)
     os.environ.update(settings.to_env())  # worker processes build their app from these
     stop = None
     if settings.sync:
-        stop, _thread = start_in_background(settings)
+        stop, _thread = start_in_background(settings, backends)
         print(f"salesflow: accounting sync every {settings.sync_interval:g} s to {settings.accounting}", flush=True)
     print(f"salesflow: GraphQL on http://{settings.host}:{settings.port}/graphql", flush=True)
     try:

@@ -22,9 +22,10 @@ from .settings import Settings
 log = logging.getLogger("salesflow.sync")
 
 
-def worker_for(settings: Settings) -> tuple[SyncWorker, Callable[[], None]]:
+def worker_for(settings: Settings, backends: list | None = None) -> tuple[SyncWorker, Callable[[], None]]:
     """A worker over the database and the configured backends, and how to close it."""
-    backends = load(settings.accounting)  # configuration errors surface here, at start-up
+    if backends is None:
+        backends = load(settings.accounting)  # configuration errors surface here, at start-up
     engine = install(settings.database_url)
     policy = RetryPolicy(max_attempts=settings.sync_max_attempts, base_seconds=settings.sync_retry_base,
                          cap_seconds=settings.sync_retry_cap)
@@ -37,10 +38,10 @@ def summary(reports: dict[str, PassReport]) -> str:
     return "; ".join(f"{name}: {report}" for name, report in reports.items())
 
 
-def health(worker: SyncWorker) -> list[tuple[str, Health]]:
+def health(backends) -> list[tuple[str, Health]]:
     """Each backend's own answer to `health()`; a backend that raises is not healthy."""
     out = []
-    for backend in worker.backends:
+    for backend in backends:
         try:
             out.append((backend.name, backend.health()))
         except Exception as err:  # noqa: BLE001 - reported, not raised
@@ -65,9 +66,9 @@ def run(worker: SyncWorker, interval: float, stop: threading.Event, *, once: boo
         stop.wait(interval)
 
 
-def start_in_background(settings: Settings) -> tuple[threading.Event, threading.Thread]:
+def start_in_background(settings: Settings, backends: list) -> tuple[threading.Event, threading.Thread]:
     """Run the loop in a daemon thread; set the returned event to stop it after its current pass."""
-    worker, close = worker_for(settings)
+    worker, close = worker_for(settings, backends)
     stop = threading.Event()
 
     def loop():

@@ -88,18 +88,32 @@ class Work:
     customer: Customer
     external_ref: str | None = None  # for a void: the reference the push got
 
+    @property
+    def claim(self) -> tuple[int, object]:
+        """What the job looked like when claimed: settle() only records an outcome over its own claim."""
+        return self.job.attempts, self.job.next_attempt_at
+
 
 @operation
-def prepare(ctx: Context, job_id: int, lease: timedelta = timedelta(seconds=120)) -> Work | None:
+def prepare(ctx: Context, job_id: int, lease: timedelta = timedelta(seconds=120),
+            policy: RetryPolicy = RetryPolicy()) -> Work | None:
     """Claim a due job for `lease` and read what its call needs; None if it is not ours to do.
 
-    The claim moves the job's next attempt past the lease, so a second worker (`serve --sync`
-    and `salesflow sync` side by side) does not call the backend with it at the same time; a
-    worker that dies holding it leaves it to be retried once the lease runs out."""
+    The claim counts as an attempt and moves the job's next attempt past the lease, so a second
+    worker (`serve --sync` and `salesflow sync` side by side) does not call the backend with it
+    at the same time. A worker that dies holding it leaves it to be retried when the lease runs
+    out, and a job whose attempts keep killing the worker is dead-lettered like any other."""
     job = ctx.uow.sync_jobs.get(job_id, lock=True)
     if job is None or job.status != JobStatus.PENDING.value or job.next_attempt_at > ctx.now:
         return None
-    job.next_attempt_at, job.updated_at = ctx.now + lease, ctx.now
+    job.updated_at = ctx.now
+    if job.attempts >= policy.max_attempts:  # the last attempts never came back
+        job.status = JobStatus.DEAD.value
+        job.last_error = (f"no answer from {job.attempts} attempts (the worker stopped during them)"
+                          + (f"; before that: {job.last_error}" if job.last_error else ""))[:MAX_ERROR]
+        return None
+    job.attempts += 1
+    job.next_attempt_at = ctx.now + lease
     invoice = ctx.uow.invoices.get(job.invoice_id)
     account = ctx.uow.accounts.get(invoice.account_id) if invoice.account_id else None
     work = Work(job=job, invoice=invoice, customer=Customer.of(account))
@@ -112,11 +126,16 @@ def prepare(ctx: Context, job_id: int, lease: timedelta = timedelta(seconds=120)
 
 
 @operation
-def settle(ctx: Context, job_id: int, *, external_ref: str | None = None, error: BackendError | None = None,
-           policy: RetryPolicy = RetryPolicy(), jitter: float = 0.5) -> SyncJob:
-    """Record an attempt's outcome: done, retry later (backoff with jitter) or dead-letter."""
+def settle(ctx: Context, job_id: int, claim: tuple[int, object], *, external_ref: str | None = None,
+           error: BackendError | None = None, policy: RetryPolicy = RetryPolicy(), jitter: float = 0.5) -> SyncJob:
+    """Record an attempt's outcome: done, retry later (backoff with jitter) or dead-letter.
+
+    Only over the claim it was made under: an answer that came back after the lease ran out and
+    another worker took the job (and perhaps finished it) changes nothing."""
     job = ctx.uow.sync_jobs.get(job_id, lock=True)
-    job.attempts += 1
+    if job.status != JobStatus.PENDING.value or (job.attempts, job.next_attempt_at) != tuple(claim):
+        log.warning("%s: a late answer for job %s is ignored; the job moved on (%s)", job.backend, job.id, job.status)
+        return job
     job.updated_at = ctx.now
     if error is None:
         job.status, job.external_ref, job.last_error = JobStatus.DONE.value, external_ref, None
@@ -318,7 +337,7 @@ class SyncWorker:
         report = report or PassReport()
         retrying(lambda: enqueue(self.new_uow(), backend.name, now=self.clock()))
         for job in due_jobs(self.new_uow(), backend.name, self.batch, now=self.clock()):
-            work = prepare(self.new_uow(), job.id, self.lease, now=self.clock())
+            work = prepare(self.new_uow(), job.id, self.lease, self.policy, now=self.clock())
             if work is None:
                 continue
             try:
@@ -327,7 +346,7 @@ class SyncWorker:
                 ref, error = None, err
             except Exception as err:  # noqa: BLE001 - an unexpected failure is retried like a transient one
                 ref, error = None, BackendError(f"{type(err).__name__}: {err}")
-            settled = settle(self.new_uow(), job.id, external_ref=ref, error=error, policy=self.policy,
+            settled = settle(self.new_uow(), job.id, work.claim, external_ref=ref, error=error, policy=self.policy,
                              jitter=self.jitter(), now=self.clock())
             if error is None:
                 report.delivered += 1

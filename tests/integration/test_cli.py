@@ -103,6 +103,10 @@ def test_sync_check_asks_each_backend_and_retry_dead_requeues_after_a_long_outag
         assert main(["sync", "--check", "--accounting", "local,webhook", "--database-url", url]) == 3
         out = capsys.readouterr().out
         assert "local: ok" in out and "webhook: NOT OK webhook unreachable" in out
+        nowhere = tmp_path / "never.db"
+        assert main(["sync", "--check", "--accounting", "local", "--database-url", f"sqlite:///{nowhere}"]) == 0
+        assert not nowhere.exists()  # asking the backends touches no database
+        capsys.readouterr()
         assert main(["sync", "--once", "--accounting", "webhook", "--database-url", url]) == 0
         assert capsys.readouterr().out.strip() == "webhook: 0 delivered, 2 dead"
         receiver.up()

@@ -51,11 +51,11 @@ class Chaos:
         self.faults: dict[str, int] = {}
         settle, save = accounting.settle, accounting.save_payments_cursor
 
-        def settle_or_die(uow, job_id, *, external_ref=None, error=None, **kw):
+        def settle_or_die(uow, job_id, claim, *, external_ref=None, error=None, **kw):
             if error is None and self.rng.random() < 0.03:
                 self.kills["after the backend answered"] += 1
                 raise Killed("killed between the backend's answer and the acknowledgement")
-            return settle(uow, job_id, external_ref=external_ref, error=error, **kw)
+            return settle(uow, job_id, claim, external_ref=external_ref, error=error, **kw)
 
         def save_or_die(uow, backend, cursor, **kw):
             if self.rng.random() < 0.3:

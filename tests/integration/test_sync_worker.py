@@ -162,3 +162,34 @@ def test_two_workers_never_call_a_backend_with_the_same_job_at_once(story, uow):
     claimed = accounting.prepare(uow, job.id, first.lease, now=clock.now)
     assert claimed is not None and accounting.prepare(uow, job.id, second.lease, now=clock.now) is None
     assert second.run_once() == {"ledger": 0} and ledger.calls == 0
+
+
+def test_an_answer_that_comes_back_after_the_lease_changes_nothing(story, uow):
+    story.issued_invoice()
+    ledger, clock = Ledger(), Clock()
+    slow, quick = _worker(uow, [ledger], clock), _worker(uow, [ledger], clock)
+    accounting.enqueue(uow, "ledger", now=clock.now)
+    (job,) = accounting.due_jobs(uow, "ledger", now=clock.now)
+    late = accounting.prepare(uow, job.id, slow.lease, now=clock.now)  # its call hangs past the lease
+    clock.now += slow.lease + timedelta(seconds=1)
+    assert quick.run_once() == {"ledger": 1}
+    accounting.settle(uow, job.id, late.claim, error=BackendError("refused", transient=False), now=clock.now)
+    assert _jobs(uow) == [("ledger", "push", "done", 2)]
+
+
+def test_a_job_whose_attempts_keep_killing_the_worker_is_dead_lettered(story, uow, monkeypatch):
+    story.issued_invoice()
+    ledger, clock = Ledger(), Clock()
+    worker = _worker(uow, [ledger], clock)
+
+    def die(*args, **kwargs):
+        raise KeyboardInterrupt("the call takes the worker down")
+    monkeypatch.setattr(accounting, "attempt", die)
+    for _ in range(3):  # max_attempts=3 in _worker
+        with pytest.raises(KeyboardInterrupt):
+            worker.run_once()
+        clock.now += worker.lease
+    assert worker.run_once() == {"ledger": 0}
+    with uow:
+        (job,) = uow.sync_jobs.find()
+    assert (job.status, job.attempts) == ("dead", 3) and "worker stopped" in job.last_error
