@@ -11,12 +11,12 @@ from strawberry import relay
 from ..domain.access import Perm
 from ..domain.query import MAX_PAGE, Filter
 from ..domain.status import OpportunityStatus
-from .core.ordering import Ordering, order_of
+from .core.ordering import OrderDirection, Ordering, order_of
 from .core.pages import BadInput, Connection, domain_filter, paginate
 from .core.scalars import money
 from .events.subscription import Changes, changes
 from .invoices.inputs import InvoiceFilter
-from .invoices.types import Invoice, Payment
+from .invoices.types import Invoice, Payment, RejectedPayment
 from .leads.inputs import LeadFilter
 from .leads.types import Lead
 from .opportunities.inputs import OpportunityFilter
@@ -133,6 +133,13 @@ class Query:
     def invoices(self, info: strawberry.Info, filter: Optional[InvoiceFilter] = None, order_by: Optional[Ordering] = None,
                  first: Optional[int] = None, after: Optional[str] = None) -> Connection[Invoice]:
         return _list(info, "invoices", "invoice", filter, order_by, first, after)
+
+    @strawberry.field(description="Payments accounting backends reported that were refused (unknown invoice, more "
+                                  "than is due, another currency), oldest first; none of them was applied.")
+    def rejected_payments(self, info: strawberry.Info, backend: Optional[str] = None, first: Optional[int] = None,
+                          after: Optional[str] = None) -> Connection[RejectedPayment]:
+        return paginate(info, "rejected_payments", "rejected_payment", Filter(backend=backend), "id",
+                        OrderDirection.ASC, first, after)
 
     changes: Changes = strawberry.field(
         resolver=changes,

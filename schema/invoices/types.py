@@ -12,8 +12,9 @@ from ...domain.invoice import InvoiceLine as DomainInvoiceLine
 from ...domain.invoice import Payment as DomainPayment
 from ...domain.status import InvoiceStatus as S
 from ...domain.sync import JobStatus
+from ...domain.sync import RejectedPayment as DomainRejectedPayment
 from ..core.documents import Document
-from ..core.fields import children, is_type_of, money_field, ref, resolve_nodes_for, with_currency
+from ..core.fields import children, is_type_of, money_field, quantity_field, ref, resolve_nodes_for, with_currency
 from ..core.lines import PricedDocument, PricedLine, line_id
 from ..core.scalars import Decimal
 
@@ -40,6 +41,23 @@ class InvoiceSync:
     last_error: Optional[str]
     external_ref: Optional[str]
     updated_at: datetime
+
+
+@strawberry.type(description="A payment an accounting backend reported that salesflow refused, with the "
+                             "error code: correct it in the backend (it was never applied).")
+class RejectedPayment(relay.Node):
+    backend: str
+    external_id: str
+    invoice_number: str
+    currency: str
+    code: str
+    message: str
+    created_at: datetime
+    amount: Decimal = quantity_field("amount")
+
+    _id_attr = "id"
+    is_type_of = is_type_of(DomainRejectedPayment)
+    resolve_nodes = resolve_nodes_for("rejected_payments", "rejected_payment")
 
 
 @strawberry.type

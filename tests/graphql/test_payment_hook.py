@@ -121,3 +121,21 @@ def test_an_integration_token_reports_a_payment_with_record_payment_once(gateway
     second = receiver.mutate("recordPayment", mutation, variables)
     assert first["payment"]["id"] == second["payment"]["id"]
     assert _state(admin, invoice)["amountPaid"] == "100.00"
+
+
+REJECTED = "query { rejectedPayments(backend: \"webhook\") { totalCount edges { node { externalId invoiceNumber amount currency code } } } }"
+
+
+def test_refused_payments_are_listed_for_accountants_and_hidden_from_reps(gateway, invoice, as_user):
+    _post(gateway, _payment(invoice, externalId="too-much", amount="9999.00"))
+    _post(gateway, _payment(invoice, externalId="too-much", amount="9999.00"))  # the sender retries
+    _post(gateway, _payment(invoice, externalId="dollars", currency="USD"))
+    listed = as_user("anna", "accountant").client.run(REJECTED)["rejectedPayments"]
+    assert listed["totalCount"] == 2
+    assert [e["node"] for e in listed["edges"]] == [
+        {"externalId": "too-much", "invoiceNumber": invoice["number"], "amount": "9999", "currency": "EUR",
+         "code": "OVER_PAYMENT"},
+        {"externalId": "dollars", "invoiceNumber": invoice["number"], "amount": "400", "currency": "USD",
+         "code": "CURRENCY_MISMATCH"}]
+    refused = as_user("reza", "sales_rep").client.post(REJECTED)
+    assert refused["errors"][0]["extensions"]["code"] == "FORBIDDEN"
