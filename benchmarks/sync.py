@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """Sync benchmark: invoices delivered per second by the outbox worker, and its peak memory as the count grows.
 
-    python benchmarks/sync.py [--sizes 10000,100000] [--backends beancount,webhook] [--repeat 1]
+    python benchmarks/sync.py [--sizes 2000,20000] [--backends beancount,webhook] [--repeat 1]
                               [--database-url postgresql://…] [--beancount-recheck SECONDS]
                               [--tracemalloc] [--snapshot] [--profile N]
 
@@ -18,9 +18,10 @@
    `SyncWorker` (a new unit of work per operation, as `salesflow sync` builds it) runs passes (`run_once`:
    enqueue, deliver the due jobs, pull payments) until all N jobs are delivered. Backends:
    - `beancount`: `BeancountBackend` on a fresh, empty ledger in a temporary directory (one new file per
-     invoice, fsynced). Its full re-check of the ledger runs every `recheck_seconds` (default 300) when
-     payments are pulled; `--beancount-recheck` sets it (0 disables nothing: it re-checks on every pull;
-     use a large number to keep it from running during the measurement).
+     invoice, fsynced). Its full check of the whole ledger runs again when payments are pulled and the last
+     one is `recheck_seconds` old (the backend's default unless `--beancount-recheck` sets it; 0: on every
+     pull; more than the run lasts: only the first check, of the empty ledger, runs while measuring). The
+     report says which value was used.
    - `webhook`: `WebhookBackend` posting to the reference `Receiver(keep_bodies=False)` that runs in its own
      process (started here with --serve-receiver), so neither its memory nor its CPU is charged to the worker's
      figures; it still shares the machine's cores.
@@ -33,13 +34,18 @@
 3. `--repeat R` runs every case R times (interleaved backends); the table gives medians, and the ratio
    peak RSS(largest N) ÷ peak RSS(smallest N) per backend: about 1.0 when memory stays flat.
 4. `--snapshot` (with --tracemalloc) prints the 15 source lines whose traced memory grew most between 10 %
-   and 100 % of the loop; `--profile N` runs N invoices per backend under cProfile and prints the top
-   functions by cumulative time.
+   and 100 % of the loop, and for beancount what one full check of the ledger costs at the end (seconds,
+   peak RSS, the lines holding beancount's entries). `--profile N` runs N invoices per backend under
+   cProfile and prints the top functions by cumulative and by own time (`--sizes ""`: only that).
+
+The full figures (10,000 and 100,000 invoices) take about 30 minutes on a 2-core VM, so the default sizes
+are smaller; README.md has the commands and the figures.
 """
 from __future__ import annotations
 
 import argparse
 import cProfile
+import gc
 import io
 import json
 import os
@@ -73,7 +79,7 @@ from salesflow.statemachine.accounting import SyncWorker
 from salesflow.statemachine.engine import utcnow
 from salesflow.statemachine.invoice import PAYMENT_TERM_DAYS
 
-DEFAULT_SIZES = (10_000, 100_000)
+DEFAULT_SIZES = (2_000, 20_000)  # the full figures: --sizes 10000,100000 (see README.md)
 BACKENDS = ("beancount", "webhook")
 CHUNK = 5_000  # invoices per seeding transaction: memory stays flat while seeding too
 CURRENCY = "EUR"
@@ -374,6 +380,8 @@ def run_case(backend_name: str, url: str, n: int, *, recheck: float | None, trac
         verified: list[str] = []
         with make_backend(backend_name, folder, recheck, n, verified) as backend:
             worker = SyncWorker(lambda: SqlUnitOfWork(engine), [backend])  # as gateway/syncing.worker_for
+            if hasattr(backend, "recheck_seconds"):
+                result["recheck_seconds"] = backend.recheck_seconds
             result["rss_before_mb"] = rss_mb()
             milestones = {round(n * f / 10) for f in range(1, 11)}  # at every 10 % of the invoices:
             rss_at, seconds_at, snaps = {}, {}, {}  # RSS and the time so far
@@ -396,6 +404,7 @@ def run_case(backend_name: str, url: str, n: int, *, recheck: float | None, trac
                     rss_at[round(100 * m / n)] = rss_mb()
                     seconds_at[round(100 * m / n)] = time.perf_counter() - started
                     if snapshot and trace and round(100 * m / n) in (10, 100):
+                        gc.collect()  # what is still referenced, not the garbage waiting for the collector
                         snaps[round(100 * m / n)] = tracemalloc.take_snapshot()
             seconds = time.perf_counter() - started
             if prof:
@@ -404,6 +413,7 @@ def run_case(backend_name: str, url: str, n: int, *, recheck: float | None, trac
                 result["traced_peak_mb"] = tracemalloc.get_traced_memory()[1] / MB
                 tracemalloc.stop()
             result.update(seconds=seconds, passes=passes, delivered=delivered, rss_at=rss_at, seconds_at=seconds_at,
+                          batch=worker.batch,
                           peak_rss_mb=peak_rss_mb())
             if len(snaps) == 2:
                 grown = snaps[100].compare_to(snaps[10], "lineno")[:15]
@@ -417,11 +427,38 @@ def run_case(backend_name: str, url: str, n: int, *, recheck: float | None, trac
                 retried = conn.execute(select(func.count()).select_from(t.sync_jobs)
                                        .where(t.sync_jobs.c.attempts != 1)).scalar_one()
             assert jobs == {"done": n} and retried == 0, (jobs, retried)
+            if snapshot and backend_name == "beancount":
+                result["full_check"] = full_check_cost(backend)
         result["verified"] = verified[0]
     finally:
         engine.dispose()
         shutil.rmtree(folder, ignore_errors=True)
     return result
+
+
+def full_check_cost(backend) -> dict:
+    """What one full check of the ledger costs now, with N invoices in it (the check `recheck_seconds`
+    repeats when payments are pulled): once as the backend runs it (seconds, growth of the peak RSS), once
+    more under tracemalloc, with the top lines by memory while beancount's entries are alive."""
+    from salesflow.adapters.beancount import ledger
+
+    gc.collect()
+    before, started = peak_rss_mb(), time.perf_counter()
+    backend._snap = None  # forget the last check, as recheck_seconds does
+    checked = backend._state(for_payments=True)
+    seconds = time.perf_counter() - started
+    assert checked.error is None, checked.error
+    cost = dict(seconds=seconds, peak_rss_growth_mb=peak_rss_mb() - before, rss_now_mb=rss_mb())
+    gc.collect()
+    tracemalloc.start()
+    entries, _errors, _options = ledger._load_uncached(str(backend.layout.main))  # what ledger.load reads
+    held = tracemalloc.take_snapshot()
+    cost.update(entries=len(entries), traced_held_mb=tracemalloc.get_traced_memory()[0] / MB,
+                traced_peak_mb=tracemalloc.get_traced_memory()[1] / MB,
+                top=[f"{st.size / MB:8.1f} MB {st.count:9d} blocks  {st.traceback}"
+                     for st in held.statistics("lineno")[:10]])
+    tracemalloc.stop()
+    return cost
 
 
 # --- profile ----------------------------------------------------------------------------------------------
@@ -438,13 +475,16 @@ def _short(filename: str) -> str:
     return filename
 
 
-def profile_rows(prof: cProfile.Profile, n: int, top: int = 25) -> list[str]:
-    """The top functions by cumulative time, in ms per invoice."""
+def profile_rows(prof: cProfile.Profile, n: int, top: int = 25) -> dict[str, list[str]]:
+    """The top functions by cumulative and by own time, in ms per invoice."""
     stats = pstats.Stats(prof, stream=io.StringIO())
-    rows = sorted(((ct, tt, nc, _short(fn), line, func) for (fn, line, func), (_cc, nc, tt, ct, _) in
-                   stats.stats.items()), reverse=True)
-    return [f"{ct / n * 1e3:8.3f} {tt / n * 1e3:8.3f} {nc / n:7.1f}  {fname}:{line}({func})"
-            for ct, tt, nc, fname, line, func in rows[:top]]
+    rows = [(ct, tt, nc, _short(fn), line, func) for (fn, line, func), (_cc, nc, tt, ct, _) in stats.stats.items()]
+
+    def show(ordered) -> list[str]:
+        return [f"{ct / n * 1e3:8.3f} {tt / n * 1e3:8.3f} {nc / n:7.1f}  {fname}:{line}({func})"
+                for ct, tt, nc, fname, line, func in ordered[:top]]
+    return {"cumulative": show(sorted(rows, reverse=True)),
+            "own": show(sorted(rows, key=lambda r: r[1], reverse=True))}
 
 
 # --- the parent: seed, run every case in a subprocess, report ---------------------------------------------
@@ -459,10 +499,16 @@ def spawn_case(backend: str, url: str, n: int, args, *, trace: bool, profile: bo
         cmd.append("--snapshot")
     if profile:
         cmd.append("--profile-case")
-    proc = subprocess.run(cmd, stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
+    try:
+        out, _ = proc.communicate()
+    except BaseException:  # Ctrl-C, SIGTERM: the case cleans up its ledger and receiver on SIGTERM
+        proc.terminate()
+        proc.wait()
+        raise
     if proc.returncode != 0:
         raise RuntimeError(f"case {backend} × {n} failed (exit {proc.returncode})")
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+    return json.loads(out.strip().splitlines()[-1])
 
 
 @dataclass
@@ -480,6 +526,10 @@ def report(figures: list[Figures], args) -> None:
     traced = any(f.traced for f in figures)
     print(f"\nSync: the real SyncWorker delivering N seeded invoices to one backend, one fresh process per case "
           f"(medians of {args.repeat})")
+    recheck = sorted({r["recheck_seconds"] for f in figures for r in f.runs if "recheck_seconds" in r})
+    if recheck:
+        print(f"   beancount: full check of the ledger when pulling payments at most every "
+              f"{', '.join(f'{v:g}' for v in recheck)} s (recheck_seconds)")
     head = (f"   {'backend':<10} {'invoices':>9} {'seconds':>9} {'invoices/s':>11} {'min/s':>8} {'max/s':>8} "
             f"{'peak RSS MB':>12} {'RSS before':>11}")
     print(head + (f" {'traced peak MB':>15}" if traced else ""))
@@ -496,10 +546,11 @@ def report(figures: list[Figures], args) -> None:
         tenths = sorted(at, key=int)
         rates, previous = [], 0.0
         for k in tenths:
-            rates.append(f.n / 10 / max(sec[k] - previous, 1e-9))
+            rates.append(f"{f.n / 10 / (sec[k] - previous):4.0f}")
             previous = sec[k]
-        print(f"   {f.backend:<10} {f.n:>9,}  " + " ".join(f"{at[k]:5.1f}" for k in tenths) + "  | "
-              + " ".join(f"{r:4.0f}" for r in rates))
+        if f.n < 10 * f.runs[0]["batch"]:  # a pass delivers more than a tenth: no rate per tenth
+            rates = []
+        print(f"   {f.backend:<10} {f.n:>9,}  " + " ".join(f"{at[k]:5.1f}" for k in tenths) + "  | " + " ".join(rates))
     sizes = sorted({f.n for f in figures})
     if len(sizes) > 1:
         small, large = sizes[0], sizes[-1]
@@ -513,6 +564,15 @@ def report(figures: list[Figures], args) -> None:
                 if by_n[small].traced and by_n[large].traced:
                     line += (f"   traced peak {by_n[large].traced['traced_peak_mb'] / by_n[small].traced['traced_peak_mb']:5.2f}")
                 print(line)
+    for f in figures:
+        check = (f.traced or {}).get("full_check")
+        if check:
+            print(f"\n   beancount × {f.n:,}: one full check of the ledger ({check['entries']:,} entries) took "
+                  f"{check['seconds']:.1f} s and raised the peak RSS by {check['peak_rss_growth_mb']:.0f} MB "
+                  f"(RSS after it {check['rss_now_mb']:.0f} MB); beancount's entries hold "
+                  f"{check['traced_held_mb']:.0f} MB traced (peak {check['traced_peak_mb']:.0f} MB while loading):")
+            for row in check["top"]:
+                print("   " + row)
     for f in figures:
         if f.traced and f.traced.get("grown"):
             print(f"\n   {f.backend} × {f.n:,}: traced memory that grew from 10 % to 100 % of the loop (top 15 lines)")
@@ -547,7 +607,8 @@ def profile_cases(store: Store, backends: list[str], args) -> dict[str, dict]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default=",".join(map(str, DEFAULT_SIZES)),
-                        help="invoice counts, comma-separated (default %(default)s)")
+                        help="invoice counts, comma-separated (default %(default)s; '' with --profile: "
+                             "only the profile)")
     parser.add_argument("--backends", default=",".join(BACKENDS), help="default %(default)s")
     parser.add_argument("--repeat", type=int, default=1, help="runs per case; medians reported (default 1)")
     parser.add_argument("--database-url", help="a PostgreSQL admin URL: the databases are created on its server "
@@ -568,6 +629,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profile-case", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
 
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # run the cleanups (finally) on SIGTERM too
     if args.serve_receiver:
         return serve_receiver()
     if args.case:
@@ -582,8 +644,6 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"backends are {', '.join(BACKENDS)}")
     started = time.perf_counter()
     store = Store(args.database_url)
-    # Cleanup also on Ctrl-C and SIGTERM (the children die with the process group's signal).
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     figures: list[Figures] = []
     try:
         for n in sizes:
@@ -617,14 +677,16 @@ def main(argv: list[str] | None = None) -> int:
             profiles = profile_cases(store, backends, args)
     finally:
         store.close()
-    report(figures, args)
+    if figures:
+        report(figures, args)
     if args.profile:
         for backend, profiled in profiles.items():
             print(f"\nProfile: {backend} × {args.profile:,} under cProfile, {profiled['seconds']:.1f} s "
-                  f"({args.profile / profiled['seconds']:.1f}/s with the profiler's overhead); top functions by "
-                  f"cumulative time, ms per invoice:\n  {'cum ms':>8} {'own ms':>8} {'calls':>7}  function")
-            for row in profiled["profile"]:
-                print("  " + row)
+                  f"({args.profile / profiled['seconds']:.1f}/s with the profiler's overhead); ms and calls per invoice")
+            for order_by, rows in profiled["profile"].items():
+                print(f"  top by {order_by} time:\n  {'cum ms':>8} {'own ms':>8} {'calls':>7}  function")
+                for row in rows:
+                    print("  " + row)
     print(f"\n(total {time.perf_counter() - started:.1f} s; Python {sys.version.split()[0]}; {os.cpu_count()} CPUs)")
     return 0
 
