@@ -63,3 +63,14 @@ def issue_invoices(uow, actor, n: int) -> list:
                                                         for ln in doc.lines], actor=actor)
         issued.append(invoice.issue_invoice(uow, delivered.invoice.id, actor=actor))
     return issued
+
+
+def job_statuses(engine) -> dict[str, int]:
+    """How many sync jobs are in each status."""
+    from salesflow.adapters.sql import SqlUnitOfWork
+    uow = SqlUnitOfWork(engine)
+    with uow:
+        counts: dict[str, int] = {}
+        for job in uow.sync_jobs.find():
+            counts[job.status] = counts.get(job.status, 0) + 1
+        return counts

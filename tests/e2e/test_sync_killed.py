@@ -9,7 +9,7 @@ import subprocess
 import time
 from datetime import datetime, timezone
 
-from support import issue_invoices
+from support import issue_invoices, job_statuses
 
 from salesflow.adapters.odoo.fake import FakeOdoo
 from salesflow.adapters.sql import SqlUnitOfWork, install
@@ -18,15 +18,6 @@ from salesflow.domain.parties import User
 
 N = 300
 SECRET = "killed-worker-secret-01"
-
-
-def _statuses(engine) -> dict[str, int]:
-    uow = SqlUnitOfWork(engine)
-    with uow:
-        out: dict[str, int] = {}
-        for job in uow.sync_jobs.find():
-            out[job.status] = out.get(job.status, 0) + 1
-        return out
 
 
 def test_a_worker_killed_mid_delivery_again_and_again_duplicates_nothing(empty_database, cli, tmp_path):
@@ -46,8 +37,8 @@ def test_a_worker_killed_mid_delivery_again_and_again_duplicates_nothing(empty_d
                    "SALESFLOW_ODOO_API_KEY": odoo.api_key, "SALESFLOW_SYNC_LEASE_SECONDS": "1"}
             command += ["sync", "--interval", "0.05", "--database-url", url]
             rng, kills, deadline = random.Random(7), 0, time.monotonic() + 240
-            while _statuses(engine) != {"done": 2 * N}:
-                assert time.monotonic() < deadline, _statuses(engine)
+            while job_statuses(engine) != {"done": 2 * N}:
+                assert time.monotonic() < deadline, job_statuses(engine)
                 with open(tmp_path / "sync.log", "ab") as log:
                     worker = subprocess.Popen(command, env=env, stdout=log, stderr=log, start_new_session=True)
                 time.sleep(rng.uniform(1.5, 3.5))  # starting takes about a second; then it delivers

@@ -24,7 +24,7 @@ from salesflow.adapters.webhook import WebhookBackend
 from salesflow.adapters.webhook.receiver import Receiver
 from salesflow.domain.sync import RetryPolicy
 from salesflow.statemachine import accounting
-from support import issue_invoices
+from support import issue_invoices, job_statuses
 
 beancount = pytest.importorskip("beancount", reason="the beancount extra is not installed")
 from beancount import loader  # noqa: E402
@@ -85,15 +85,6 @@ class Chaos:
                 self.faults[name] = self.faults.get(name, 0) + 1
 
 
-def _jobs(engine) -> dict[str, int]:
-    uow = SqlUnitOfWork(engine)
-    with uow:
-        counts: dict[str, int] = {}
-        for job in uow.sync_jobs.find():
-            counts[job.status] = counts.get(job.status, 0) + 1
-        return counts
-
-
 def _run_until(engine, backends, chaos, clock, done, *, passes: int = 400) -> int:
     """Worker passes, each after new faults, a worker started afresh after each kill; returns passes."""
     policy = RetryPolicy(max_attempts=40, base_seconds=1, cap_seconds=600)
@@ -108,7 +99,7 @@ def _run_until(engine, backends, chaos, clock, done, *, passes: int = 400) -> in
         clock[0] += timedelta(minutes=15)  # every backoff has run out by the next pass
         if done():
             return n
-    raise AssertionError(f"not done after {passes} passes: jobs {_jobs(engine)}")
+    raise AssertionError(f"not done after {passes} passes: jobs {job_statuses(engine)}")
 
 
 def test_a_thousand_invoices_through_faults_arrive_once_and_every_payment_applies_once(engine, actor, tmp_path,
@@ -126,7 +117,7 @@ def test_a_thousand_invoices_through_faults_arrive_once_and_every_payment_applie
                     BeancountBackend(ledger)]
         chaos = Chaos(rng, receiver, odoo, monkeypatch)
         clock = [datetime.now(timezone.utc)]
-        passes = _run_until(engine, backends, chaos, clock, lambda: _jobs(engine) == {"done": 3 * N})
+        passes = _run_until(engine, backends, chaos, clock, lambda: job_statuses(engine) == {"done": 3 * N})
 
         # -- delivered: once each, in every backend -----------------------------------------------------
         assert all(receiver.count("invoice.issued", number) == 1 for number in numbers)
