@@ -1,10 +1,13 @@
-"""Delivering issued and voided invoices to the accounting backends, from the outbox.
+"""Delivering issued and voided invoices to the accounting backends, from the outbox, and
+applying the payments they report.
 
-Each outbox entry becomes one job per configured backend. A job is attempted outside any
-business transaction; its outcome is then settled in a short transaction of its own. A backend
-sees the same idempotency key on every attempt, so a worker that dies between the backend's
-answer and the settlement repeats the call harmlessly. Failures are retried with exponential
-backoff and jitter; after `max_attempts`, or on a permanent error, the job is dead-lettered.
+Each outbox entry becomes one job per configured backend. A job is claimed with a lease, attempted
+outside any business transaction, and its outcome settled in a short transaction of its own. A
+backend sees the same idempotency key on every attempt, so a worker that dies between the
+backend's answer and the settlement repeats the call harmlessly. Failures are retried with
+exponential backoff and jitter; after `max_attempts`, or on a permanent error, the job is
+dead-lettered. Payments are applied once per (backend, external id), page by page behind a cursor
+stored per backend; refused ones are kept with their error code.
 """
 from __future__ import annotations
 
