@@ -30,7 +30,7 @@ from .quotes.types import Quote
 
 HUNDRED = PyDecimal(100)
 NODE_TYPES = {t.__name__: t for t in (Lead, Account, Contact, User, Stage, Opportunity, Quote, Order, Delivery,
-                                      Invoice, Payment)}
+                                      Invoice, Payment, RejectedPayment)}
 
 
 def resolve_nodes(info, ids: list[str]) -> list:

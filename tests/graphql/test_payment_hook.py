@@ -139,3 +139,8 @@ def test_refused_payments_are_listed_for_accountants_and_hidden_from_reps(gatewa
          "code": "CURRENCY_MISMATCH"}]
     refused = as_user("reza", "sales_rep").client.post(REJECTED)
     assert refused["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    first = as_user("anna", "accountant").client.run("{ rejectedPayments(first: 1) { edges { node { id } } } }")
+    node_id = first["rejectedPayments"]["edges"][0]["node"]["id"]
+    by_id = as_user("anna", "accountant").client.run(
+        "query($id: ID!) { node(id: $id) { ... on RejectedPayment { externalId code } } }", {"id": node_id})
+    assert by_id["node"] == {"externalId": "too-much", "code": "OVER_PAYMENT"}
