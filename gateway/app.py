@@ -49,8 +49,10 @@ class GraphQLView(GraphQL):
         self.stores, self.auth, self.broker = stores, auth, broker
         self.policy = default_policy()
 
-    def encode_json(self, data: object) -> bytes:
-        return orjson.dumps(data)
+    def encode_json(self, data: object) -> str:
+        # str, not bytes: strawberry sends bytes as binary WebSocket frames, which graphql-ws clients
+        # (browsers, GraphiQL, Node) cannot read; the protocol is JSON in text frames.
+        return orjson.dumps(data).decode()
 
     def decode_json(self, data: str | bytes) -> object:
         value = orjson.loads(data)
