@@ -86,7 +86,7 @@ def assert_only_the_server_was_asked(report: dict, server) -> None:
     assert report["pageErrors"] == [], report["pageErrors"]
 
 
-def test_graphiql_runs_a_query_with_a_bearer_token_without_reaching_outside_the_server(server, browser, tmp_path):
+def test_graphiql_runs_a_query_with_a_bearer_token_without_reaching_outside_the_server(browser, server, tmp_path):
     screenshot = tmp_path / "graphiql.png"
     report = browser(url=f"{server.url}/graphql", headers=token_headers(server.admin_token), query=VIEWER,
                      expect='"role": "admin"', screenshot=str(screenshot))
@@ -103,7 +103,7 @@ def test_graphiql_runs_a_query_with_a_bearer_token_without_reaching_outside_the_
 
 
 def test_a_subscription_run_in_graphiql_receives_a_committed_transition_over_its_websocket(
-        server, admin, browser, tmp_path):
+        browser, server, admin, tmp_path):
     stop = threading.Event()
 
     def keep_creating_leads():  # until the subscription (which has no acknowledgement) has seen one
@@ -125,7 +125,7 @@ def test_a_subscription_run_in_graphiql_receives_a_committed_transition_over_its
         "documentType": "LEAD", "trigger": "create", "toState": "new", "actor": {"name": "admin"}}}}
 
 
-def test_the_browser_guard_aborts_and_records_a_request_to_another_host(server, browser):
+def test_the_browser_guard_aborts_and_records_a_request_to_another_host(browser, server):
     """The net the tests above rely on: a request to another host is caught, not let through."""
     elsewhere = "http://cdn.invalid/graphiql.min.js"
     report = browser(url=f"{server.url}/graphql", headers=token_headers(server.admin_token), query=VIEWER,
