@@ -32,6 +32,7 @@ from ..adapters.sql.migrate import current_revision, head_revision
 from ..domain.access import default_policy
 from ..schema.core.context import RequestContext, Stores
 from ..schema.schema import build_schema
+from . import ide
 from .auth import Authenticator, bearer
 from .broker import Broker
 from .hooks import payment_hook
@@ -49,8 +50,10 @@ class GraphQLView(GraphQL):
         self.stores, self.auth, self.broker = stores, auth, broker
         self.policy = default_policy()
 
-    def encode_json(self, data: object) -> bytes:
-        return orjson.dumps(data)
+    def encode_json(self, data: object) -> str:
+        # str, not bytes: strawberry sends bytes as binary WebSocket frames, which graphql-ws clients
+        # (browsers, GraphiQL, Node) cannot read; the protocol is JSON in text frames.
+        return orjson.dumps(data).decode()
 
     def decode_json(self, data: str | bytes) -> object:
         value = orjson.loads(data)
@@ -70,6 +73,9 @@ class GraphQLView(GraphQL):
     def _ide_page(self, request) -> bool:
         """A browser opening /graphql gets the IDE page (it holds no data; its requests carry the token)."""
         return bool(self.graphql_ide) and self.should_render_graphql_ide(self.request_adapter_class(request))
+
+    async def render_graphql_ide(self, request):
+        return ide.page(request)  # our own build, served from the package: no CDN (see gateway/ide.py)
 
     async def on_ws_connect(self, context: RequestContext):
         params = context.connection_params if isinstance(context.connection_params, dict) else {}
@@ -150,6 +156,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
                                      allow_headers=["Authorization", "Content-Type"], max_age=600))
     routes = [Route("/graphql", view, methods=["GET", "POST"]), WebSocketRoute("/graphql", view),
               Route("/healthz", healthz), Route("/readyz", readyz)]
+    if settings.graphql_ide:
+        routes += ide.routes()
     if settings.webhook_secret:
         routes.append(Route("/hooks/payments", payment_hook(stores.writer, settings.webhook_secret), methods=["POST"]))
     app = Starlette(routes=routes,

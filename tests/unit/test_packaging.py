@@ -27,7 +27,8 @@ pytestmark = pytest.mark.slow
 ROOT = Path(salesflow.__file__).resolve().parent
 MANIFEST_KEYS = {"name", "version", "summary", "license", "depends", "data", "external_dependencies"}
 NOT_SHIPPED = shutil.ignore_patterns(".git", ".ci", "build", "dist", "*.egg-info", "__pycache__", ".pytest_cache",
-                                     ".hypothesis", ".benchmarks", ".venv", "*.db", "*.db-wal", "*.db-shm")
+                                     ".hypothesis", ".benchmarks", ".venv", "*.db", "*.db-wal", "*.db-shm",
+                                     "node_modules")
 
 
 @pytest.fixture(scope="module")
@@ -63,6 +64,12 @@ def test_the_wheel_carries_manifest_security_data_and_migrations(wheel_files):
     in_tree = {f"salesflow/adapters/sql/migrations/versions/{p.name}"
                for p in (ROOT / "adapters/sql/migrations/versions").glob("*.py")}
     assert in_tree and in_tree <= shipped
+
+
+def test_the_wheel_carries_the_offline_graphiql_ide(wheel_files):
+    built = {f"salesflow/gateway/graphiql/{p.name}" for p in (ROOT / "gateway/graphiql").iterdir()}
+    assert {"salesflow/gateway/graphiql/manifest.json", "salesflow/gateway/graphiql/index.html"} <= built
+    assert built <= wheel_files, built - wheel_files
 
 
 def test_every_python_package_in_the_tree_is_in_the_wheel(wheel_files):
