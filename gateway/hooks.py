@@ -13,7 +13,8 @@ changes nothing, and is kept among the rejected payments. Amounts are decimal st
 """
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Callable
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
 import anyio
@@ -24,6 +25,7 @@ from starlette.responses import JSONResponse
 from ..adapters.webhook.signing import HEADER, SignatureError, verify
 from ..domain.accounting import ExternalPayment
 from ..statemachine.accounting import Applied, take_payment
+from ..statemachine.engine import utcnow
 
 MAX_BODY = 16 * 1024
 SOURCE = "webhook"  # the backend name the payments are recorded under
@@ -60,7 +62,8 @@ def _payment(data: object) -> ExternalPayment:
                            currency=texts["currency"].upper(), paid_at=paid_at, reference=texts.get("reference"))
 
 
-def payment_hook(new_uow, secret: str):
+def payment_hook(new_uow, secret: str, clock: Callable[[], datetime] = utcnow):
+    """The endpoint; `clock` is its time, for the signature's age and the payment's stamps."""
     if len(secret) < 16:
         raise ValueError("SALESFLOW_WEBHOOK_SECRET must have at least 16 characters")
     async def receive(request: Request) -> JSONResponse:
@@ -71,7 +74,8 @@ def payment_hook(new_uow, secret: str):
         if len(body) > MAX_BODY:
             return _error(413, "VALIDATION", f"the body must be at most {MAX_BODY} bytes")
         try:
-            verify(secret, body, request.headers.get(HEADER))
+            now = clock()
+            verify(secret, body, request.headers.get(HEADER), now=now.timestamp())
         except SignatureError as err:
             return _error(401, err.code, str(err))
         try:
@@ -79,7 +83,7 @@ def payment_hook(new_uow, secret: str):
         except (orjson.JSONDecodeError, ValueError) as err:
             field, _, message = str(err).partition(": ")
             return _error(400, "VALIDATION", message or str(err), field if message else None)
-        outcome, err = await anyio.to_thread.run_sync(lambda: take_payment(new_uow, SOURCE, paid))
+        outcome, err = await anyio.to_thread.run_sync(lambda: take_payment(new_uow, SOURCE, paid, now=now))
         if outcome == Applied.REJECTED:
             return _error(422, err.code.value, err.message, ".".join(err.field) if err.field else None)
         return JSONResponse({"status": outcome, "externalId": paid.external_id})

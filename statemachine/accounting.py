@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import random
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Callable
 
@@ -51,7 +51,7 @@ def retrying(call: Callable, tries: int = 5):
                 raise
 
 
-@operation
+@operation(needs_now=True)
 def enqueue(ctx: Context, backend: str, batch: int = 500) -> int:
     """Create this backend's jobs for outbox entries it has not had yet, in commit order; returns
     how many. The cursor moves over entries whose transactions are settled, so an entry that
@@ -74,7 +74,7 @@ def enqueue(ctx: Context, backend: str, batch: int = 500) -> int:
     return made
 
 
-@operation
+@operation(needs_now=True)
 def due_jobs(ctx: Context, backend: str, limit: int = 100) -> list[SyncJob]:
     """Pending jobs of a backend whose time has come, oldest first."""
     jobs, _ = ctx.uow.sync_jobs.page(PageSpec(filter=Filter(statuses=(JobStatus.PENDING.value,), backend=backend),
@@ -97,7 +97,7 @@ class Work:
         return self.job.attempts, self.job.next_attempt_at
 
 
-@operation
+@operation(needs_now=True)
 def prepare(ctx: Context, job_id: int, lease: timedelta = timedelta(seconds=120),
             policy: RetryPolicy = RetryPolicy()) -> Work | None:
     """Claim a due job for `lease` and read what its call needs; None if it is not ours to do.
@@ -128,7 +128,7 @@ def prepare(ctx: Context, job_id: int, lease: timedelta = timedelta(seconds=120)
     return work
 
 
-@operation
+@operation(needs_now=True)
 def settle(ctx: Context, job_id: int, claim: tuple[int, object], *, external_ref: str | None = None,
            error: BackendError | None = None, policy: RetryPolicy = RetryPolicy(), jitter: float = 0.5) -> SyncJob:
     """Record an attempt's outcome: done, retry later (backoff with jitter) or dead-letter.
@@ -151,7 +151,7 @@ def settle(ctx: Context, job_id: int, claim: tuple[int, object], *, external_ref
     return job
 
 
-@operation
+@operation(needs_now=True)
 def retry(ctx: Context, invoice_id: int, backend: str | None = None) -> list[SyncJob]:
     """Put an invoice's dead jobs (of one backend, or all) back in the queue, due now."""
     ctx.require(ctx.uow.invoices, invoice_id, "invoice", "invoiceId")
@@ -166,7 +166,7 @@ def _requeue(ctx: Context, job: SyncJob) -> None:
     job.status, job.attempts, job.next_attempt_at, job.updated_at = JobStatus.PENDING.value, 0, ctx.now, ctx.now
 
 
-@operation
+@operation(needs_now=True)
 def retry_dead(ctx: Context, backend: str | None = None, limit: int = 1000) -> int:
     """Put up to `limit` dead jobs (of one backend, or all) back in the queue, due now; how many.
     After an outage longer than the retries lasted, one command instead of one per invoice."""
@@ -183,7 +183,7 @@ class Applied:
     REJECTED = "rejected"  # refused with a coded error; kept in rejected_payments
 
 
-@operation
+@operation(needs_now=True)
 def apply_payment(ctx: Context, backend: str, paid: ExternalPayment) -> str:
     """Apply one payment a backend reported, exactly once per (backend, external id).
 
@@ -208,7 +208,7 @@ def apply_payment(ctx: Context, backend: str, paid: ExternalPayment) -> str:
     return Applied.APPLIED
 
 
-@operation
+@operation(needs_now=True)
 def reject(ctx: Context, backend: str, paid: ExternalPayment, error: DomainError) -> str:
     """Keep a refused payment with its code, once, for a person to resolve in the backend."""
     if not ctx.uow.rejected_payments.find(backend=backend, external_id=paid.external_id):
@@ -220,7 +220,7 @@ def reject(ctx: Context, backend: str, paid: ExternalPayment, error: DomainError
 
 
 def take_payment(new_uow: Callable[[], UnitOfWork], backend: str, paid: ExternalPayment, *,
-                 now=None) -> tuple[str, DomainError | None]:
+                 now: datetime) -> tuple[str, DomainError | None]:
     """apply_payment, or reject with the coded error: the outcome and the error, if any.
 
     A CONFLICT (another worker changed the invoice between our read and our lock) is not the
@@ -234,7 +234,7 @@ def take_payment(new_uow: Callable[[], UnitOfWork], backend: str, paid: External
     return retrying(lambda: reject(new_uow(), backend, paid, refused, now=now)), refused
 
 
-@operation
+@operation(needs_now=True)
 def save_payments_cursor(ctx: Context, backend: str, cursor: str | None) -> None:
     row = _cursor(ctx, backend)
     row.payments_cursor, row.updated_at = cursor, ctx.now
@@ -300,6 +300,14 @@ class SyncWorker:
             if backend.capabilities.pulls_payments:
                 report.payments = self.pull(backend)
         return reports
+
+    def retry(self, invoice_id: int, backend: str | None = None, *, actor=None) -> list[SyncJob]:
+        """`retry` at this worker's time: the jobs come due by the clock that will look for them."""
+        return retry(self.new_uow(), invoice_id, backend, actor=actor, now=self.clock())
+
+    def retry_dead(self, backend: str | None = None) -> int:
+        """`retry_dead` at this worker's time."""
+        return retry_dead(self.new_uow(), backend, now=self.clock())
 
     def run_once(self) -> dict[str, int]:
         """A pass; returns invoices delivered per backend."""

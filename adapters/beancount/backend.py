@@ -239,8 +239,11 @@ class BeancountBackend:
                 if errors or len(recorded) != 1:
                     raise BackendError(f"{self._reference(path)} does not hold one salesflow transaction; "
                                        f"it was edited by hand", transient=False)
+                # Dated when salesflow voided it (the invoice's last change), not when this call runs:
+                # a retry hours later, or a worker whose clock is off, writes the same entry.
+                voided_on = invoice.updated_at.date() if invoice.updated_at else invoice.issue_date
                 self._write(void_path, render.void_entry(recorded[0], invoice.number, idempotency_key,
-                                                         self.today(), invoice.void_reason))
+                                                         voided_on, invoice.void_reason))
             except OSError as err:
                 raise BackendError(f"{reference}: {err.strerror or err}") from err
 

@@ -55,7 +55,7 @@ class InvoiceMutations:
     def retry_invoice_sync(self, info: strawberry.Info, input: RetryInvoiceSyncInput) -> InvoicePayload:
         def call(uow, **kw):
             ident = _invoice_id(input)
-            accounting.retry(uow, ident, input.backend, **kw)
+            accounting.retry(uow, ident, input.backend, now=info.context.clock(), **kw)
             return ident
         return mutate(info, [("write", "invoice_sync")], call,
                       lambda ident: {"invoice": info.context.loader.get("invoices", ident)}, InvoicePayload)
