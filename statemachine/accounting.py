@@ -154,9 +154,11 @@ def settle(ctx: Context, job_id: int, claim: tuple[int, object], *, external_ref
 @operation(needs_now=True)
 def retry(ctx: Context, invoice_id: int, backend: str | None = None) -> list[SyncJob]:
     """Put an invoice's dead jobs (of one backend, or all) back in the queue, due now."""
-    ctx.require(ctx.uow.invoices, invoice_id, "invoice", "invoiceId")
-    jobs = [j for j in ctx.uow.sync_jobs.find(invoice_id=invoice_id)
-            if j.status == JobStatus.DEAD.value and backend in (None, j.backend)]
+    invoice = ctx.require(ctx.uow.invoices, invoice_id, "invoice", "invoiceId")
+    everywhere = ctx.uow.sync_jobs.find(invoice_id=invoice_id)
+    if backend is not None and not any(j.backend == backend for j in everywhere):
+        raise DomainError(ErrorCode.NOT_FOUND, f"{invoice} was never sent to a backend named {backend!r}", "backend")
+    jobs = [j for j in everywhere if j.status == JobStatus.DEAD.value and backend in (None, j.backend)]
     for job in jobs:
         _requeue(ctx, job)
     return jobs

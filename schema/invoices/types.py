@@ -37,10 +37,13 @@ class InvoiceSync:
     operation: str
     status: SyncStatus
     attempts: int
-    next_attempt_at: datetime
     last_error: Optional[str]
     external_ref: Optional[str]
     updated_at: datetime
+
+    @strawberry.field(description="When the worker tries again; null once the job is done or dead.")
+    def next_attempt_at(self) -> Optional[datetime]:
+        return self.next_attempt_at if self.status == JobStatus.PENDING.value else None
 
 
 @strawberry.type(description="A payment an accounting backend reported that salesflow refused, with the "
