@@ -21,6 +21,7 @@ from typing import Callable
 from ..domain.accounting import (AccountingBackend, BackendError, Customer, ExternalPayment, idempotency_key,
                                  presented)
 from ..domain.errors import DomainError, ErrorCode
+from ..domain.money import as_reported, storable_amount
 from ..domain.outbox import OutboxOperation
 from ..domain.ports import UnitOfWork
 from ..domain.query import Filter, PageSpec
@@ -183,6 +184,7 @@ class Applied:
     APPLIED = "applied"
     DUPLICATE = "duplicate"  # applied before (a page read again after a crash, or another worker)
     REJECTED = "rejected"  # refused with a coded error; kept in rejected_payments
+    REVERSED = "reversed"  # taken back: edited, deleted or reversed in the backend
 
 
 @operation(needs_now=True)
@@ -202,7 +204,8 @@ def apply_payment(ctx: Context, backend: str, paid: ExternalPayment) -> str:
         return Applied.DUPLICATE
     amount = paid.amount
     if paid.cumulative:  # the backend's total so far: apply what is new
-        amount -= sum((p.amount for p in ctx.uow.payments.find(invoice_id=invoice.id, source=backend)), Decimal(0))
+        amount -= sum((p.amount for p in ctx.uow.payments.find(invoice_id=invoice.id, source=backend)
+                       if not p.reversed), Decimal(0))
         if amount <= 0:
             return Applied.DUPLICATE
     record_payment.inner(ctx, invoice.id, amount, paid_at=paid.paid_at, reference=paid.reference,
@@ -216,7 +219,8 @@ def reject(ctx: Context, backend: str, paid: ExternalPayment, error: DomainError
     if not ctx.uow.rejected_payments.find(backend=backend, external_id=paid.external_id):
         ctx.uow.rejected_payments.add(RejectedPayment(
             backend=backend, external_id=paid.external_id, invoice_number=paid.invoice_number[:200],
-            amount=paid.amount, currency=paid.currency[:16], code=error.code.value,
+            amount=storable_amount(paid.amount), reported_amount=as_reported(paid.amount),
+            currency=paid.currency[:16], code=error.code.value,
             message=str(error)[:MAX_ERROR], created_at=ctx.now))
     return Applied.REJECTED
 
@@ -271,7 +275,7 @@ class PassReport:
     failed: int = 0  # to be retried after a backoff
     dead: int = 0  # given up on: retryInvoiceSync or `salesflow sync --retry-dead`
     payments: dict[str, int] = field(default_factory=lambda: {Applied.APPLIED: 0, Applied.DUPLICATE: 0,
-                                                              Applied.REJECTED: 0})
+                                                              Applied.REJECTED: 0, Applied.REVERSED: 0})
 
     def __str__(self) -> str:
         parts = [f"{self.delivered} delivered"]
@@ -321,7 +325,9 @@ class SyncWorker:
         The cursor is saved after its page is applied; a crash in between reads the page again
         and every payment on it is recognised as a duplicate. A backend failure stops the pull
         for this pass and leaves the cursor where it was."""
-        counts = {Applied.APPLIED: 0, Applied.DUPLICATE: 0, Applied.REJECTED: 0}
+        from .reconciliation import take_statement  # it builds on this module's operations
+
+        counts = {Applied.APPLIED: 0, Applied.DUPLICATE: 0, Applied.REJECTED: 0, Applied.REVERSED: 0}
         cursor = payments_cursor(self.new_uow(), backend.name)
         for _ in range(self.max_pages):
             try:
@@ -338,9 +344,20 @@ class SyncWorker:
                 if err is not None:
                     log.warning("%s: payment %s refused: %s %s", backend.name, paid.external_id, err.code, err)
                 counts[outcome] += 1
+            for statement in page.statements:
+                try:
+                    done = take_statement(self.new_uow, backend.name, statement, now=self.clock())
+                except DomainError as busy:  # still conflicting: the next pass reads this page again
+                    log.warning("%s: invoice %s not reconciled yet: %s", backend.name, statement.invoice_number, busy)
+                    return counts
+                for paid, err in done.rejected:
+                    log.warning("%s: payment %s refused: %s %s", backend.name, paid.external_id, err.code, err)
+                counts[Applied.APPLIED] += done.applied
+                counts[Applied.REVERSED] += done.reversed
+                counts[Applied.REJECTED] += len(done.rejected)
             if page.cursor != cursor:
                 retrying(lambda: save_payments_cursor(self.new_uow(), backend.name, page.cursor, now=self.clock()))
-            if not page.payments or page.cursor == cursor:
+            if not (page.payments or page.statements) or page.cursor == cursor:
                 break
             cursor = page.cursor
         return counts

@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ...domain.activity import Activity
 from ...domain.errors import DomainError, ErrorCode
-from ...domain.invoice import Invoice, Payment
+from ...domain.invoice import Invoice, Payment, PaymentReversal
 from ...domain.lead import Lead
 from ...domain.opportunity import Opportunity, Stage
 from ...domain.outbox import OutboxEntry
@@ -256,7 +256,7 @@ class SqlOutbox(SqlRepository[OutboxEntry]):
 REPOSITORIES = {
     "users": User, "accounts": Account, "contacts": Contact, "leads": Lead, "stages": Stage,
     "opportunities": Opportunity, "quotes": Quote, "orders": Order, "deliveries": Delivery,
-    "invoices": Invoice, "payments": Payment, "tokens": ApiToken,
+    "invoices": Invoice, "payments": Payment, "payment_reversals": PaymentReversal, "tokens": ApiToken,
     "sync_jobs": SyncJob, "sync_cursors": SyncCursor, "rejected_payments": RejectedPayment,
 }
 

@@ -16,7 +16,7 @@ from ...domain.sync import RejectedPayment as DomainRejectedPayment
 from ..core.documents import Document
 from ..core.fields import children, is_type_of, money_field, quantity_field, ref, resolve_nodes_for, with_currency
 from ..core.lines import PricedDocument, PricedLine, line_id
-from ..core.scalars import Decimal
+from ..core.scalars import Decimal, quantity
 
 if TYPE_CHECKING:
     from ..orders.types import Delivery, Order
@@ -56,7 +56,13 @@ class RejectedPayment(relay.Node):
     code: str
     message: str
     created_at: datetime
-    amount: Decimal = quantity_field("amount")
+    reported_amount: str = strawberry.field(description="The amount exactly as the backend reported it.")
+
+    @strawberry.field(description="The amount; null when the reported number cannot be an amount at all "
+                                  "(larger than any amount salesflow keeps, or finer than a ten-thousandth): "
+                                  "see reportedAmount.")
+    def amount(self) -> Optional[Decimal]:
+        return quantity(self.amount)
 
     _id_attr = "id"
     is_type_of = is_type_of(DomainRejectedPayment)
