@@ -157,3 +157,15 @@ def reverse_reported(ctx: Context, backend: str, reversal: ExternalPayment) -> s
     take_back(ctx, invoice, standing_ones[0], reversal.reference or f"reversed in {backend}", source=backend,
               external_id=reversal.external_id)
     return Applied.REVERSED
+
+
+def take_reversal(new_uow: Callable[[], UnitOfWork], backend: str, reversal: ExternalPayment, *,
+                  now: datetime) -> tuple[str, DomainError | None]:
+    """reverse_reported, or the coded error that refused it (a reversal is not kept when refused:
+    it names no payment salesflow has, and the sender may send it again once it does)."""
+    try:
+        return retrying(lambda: reverse_reported(new_uow(), backend, reversal, now=now)), None
+    except DomainError as err:
+        if err.code == ErrorCode.CONFLICT:
+            raise
+        return Applied.REJECTED, err

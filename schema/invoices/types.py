@@ -75,13 +75,28 @@ class InvoiceLine(PricedLine):
     is_type_of = is_type_of(DomainInvoiceLine)
 
 
-@strawberry.type(description="Money received against an invoice.")
+@strawberry.type(description="Money received against an invoice; a reversed one stays, marked reversed.")
 class Payment(relay.Node):
     currency: str
     paid_at: date
     reference: Optional[str]
     created_at: datetime
     amount: Decimal = money_field("amount")
+    source: Optional[str] = strawberry.field(description="The accounting backend that reported it; null when it "
+                                                         "was recorded in salesflow.")
+    reversed_at: Optional[datetime] = strawberry.field(description="When it was reversed; null while it stands.")
+
+    @strawberry.field(description="Whether it was reversed: the invoice's amount paid does not count it.")
+    def reversed(self) -> bool:
+        return self.reversed_at is not None
+
+    @strawberry.field(description="Why it was reversed (the reason given, or the backend's reversing entry); "
+                                  "null while it stands.")
+    def reason(self, info: strawberry.Info) -> Optional[str]:
+        if self.reversed_at is None or not info.context.may("read", "payment_reversal"):
+            return None
+        found = info.context.loader.children(self, "payment_reversals", "payment_id")
+        return found[0].reason if found else None
 
     _id_attr = "id"
     resolve_nodes = resolve_nodes_for("payments", "payment")
