@@ -21,12 +21,12 @@ make your backend and how to look into it, and pytest runs the rest.
             ...
 
 The checks work at the port (`salesflow.domain.accounting.AccountingBackend`) only: pushing is
-idempotent per key, voiding works (when declared), payments come back once each through the
-cursor, an outage is a transient `BackendError` and a retry after it records once, and the
-capability flags say what the backend does. A backend that `reports_reversals` must bring a
-payment reversed or corrected in place back as such: `Books` works out what salesflow would hold
-after each read, and the amount paid must equal the backend's, nothing counted twice. Hooks a backend cannot honour (there is nothing to
-count in `local`) skip the checks that need them, with the reason.
+idempotent per key, voiding works (when declared), payments come back once each through the cursor,
+an outage is a transient `BackendError` and a retry after it records once, and the capability flags
+say what the backend does. A backend that `reports_reversals` must bring a payment reversed or
+corrected in place back as such: `Books` works out what salesflow would hold after each read, and
+the amount paid must equal the backend's, nothing counted twice. Hooks a backend cannot honour
+(there is nothing to count in `local`) skip the checks that need them, with the reason.
 """
 from __future__ import annotations
 
@@ -274,7 +274,8 @@ class BackendConformance:
             assert isinstance(paid.amount, Decimal) and isinstance(paid.paid_at, date)
         books = Books()
         cursor = books.read(backend)
-        assert books.paid(invoice.number) == Decimal("100.00") and books.applied == [(invoice.number, Decimal("100.00"))]
+        assert books.paid(invoice.number) == Decimal("100.00")
+        assert books.applied == [(invoice.number, Decimal("100.00"))]
         books.read(backend, cursor)
         assert books.applied == [] and books.reversed == [], "a cursor must not hand back what was already read"
 

@@ -15,18 +15,20 @@
 
 `json2_enabled=False` plays an Odoo 18 or older: /json/2 answers the HTML 404 page.
 
-The subset: res.partner, res.currency (EUR, USD, JPY; GBP inactive), account.tax (sale 21%, 12%,
-6%, 0% and a purchase 21%), account.move with its account.move.line (amounts computed per line
-and rounded half-up to the currency, draft/posted/cancel, payment_state and amount_residual),
-account.payment (registered on an invoice, unreconciled or cancelled: the invoice's residual
-goes back up and its payment_state back to partial or not_paid, as in Odoo) and res.users; the methods search, search_count, search_read, read, create, write, action_post,
-button_draft, button_cancel and context_get; domains with =, !=, <, >, <=, >=, in, not in, like,
-ilike, =like, =ilike and the '&', '|', '!' prefix operators, inactive records left out unless the
-domain names `active`. Every change stamps write_date from a clock that moves one second per
-change (or not at all inside `same_second()`), so runs are deterministic.
+The subset: res.partner, res.currency (EUR, USD, JPY; GBP inactive), account.tax (sale 21%, 12%, 6%,
+0% and a purchase 21%), account.move with its account.move.line (amounts computed per line and
+rounded half-up to the currency, draft/posted/cancel, payment_state and amount_residual),
+account.payment (registered on an invoice, unreconciled or cancelled: the invoice's residual goes
+back up and its payment_state back to partial or not_paid, as in Odoo) and res.users; the methods
+search, search_count, search_read, read, create, write, action_post, button_draft, button_cancel and
+context_get; domains with =, !=, <, >, <=, >=, in, not in, like, ilike, =like, =ilike and the '&',
+'|', '!' prefix operators, inactive records left out unless the domain names `active`. Every change
+stamps write_date from a clock that moves one second per change (or not at all inside
+`same_second()`), so runs are deterministic.
 
-Test helpers work in-process, not over HTTP: `pay`, `unreconcile`, `cancel_payment`, `moves`, `partners`, `down`/`up`, `fail_next`,
-`lose_next_answer`, and `calls`, the log of (protocol, model, method) received.
+Test helpers work in-process, not over HTTP: `pay`, `unreconcile`, `cancel_payment`, `moves`,
+`partners`, `down`/`up`, `fail_next`, `lose_next_answer`, and `calls`, the log of (protocol, model,
+method) received.
 """
 from __future__ import annotations
 

@@ -14,7 +14,7 @@ from ...domain.status import InvoiceStatus as S
 from ...domain.sync import JobStatus
 from ...domain.sync import RejectedPayment as DomainRejectedPayment
 from ..core.documents import Document
-from ..core.fields import children, is_type_of, money_field, quantity_field, ref, resolve_nodes_for, with_currency
+from ..core.fields import children, is_type_of, money_field, ref, resolve_nodes_for, with_currency
 from ..core.lines import PricedDocument, PricedLine, line_id
 from ..core.scalars import Decimal, quantity
 
