@@ -15,12 +15,18 @@ make your backend and how to look into it, and pytest runs the rest.
         @contextmanager
         def outage(self, backend):                   # the backend unreachable while inside
             ...
+        def take_back(self, backend, invoice, amount):            # reverse a payment there
+            ...
+        def correct(self, backend, invoice, amount, new_amount):  # edit a payment's amount there
+            ...
 
 The checks work at the port (`salesflow.domain.accounting.AccountingBackend`) only: pushing is
-idempotent per key, voiding works (when declared), payments come back once each through the
-cursor, an outage is a transient `BackendError` and a retry after it records once, and the
-capability flags say what the backend does. Hooks a backend cannot honour (there is nothing to
-count in `local`) skip the checks that need them, with the reason.
+idempotent per key, voiding works (when declared), payments come back once each through the cursor,
+an outage is a transient `BackendError` and a retry after it records once, and the capability flags
+say what the backend does. A backend that `reports_reversals` must bring a payment reversed or
+corrected in place back as such: `Books` works out what salesflow would hold after each read, and
+the amount paid must equal the backend's, nothing counted twice. Hooks a backend cannot honour
+(there is nothing to count in `local`) skip the checks that need them, with the reason.
 """
 from __future__ import annotations
 
@@ -33,7 +39,8 @@ from typing import Iterator
 import pytest
 
 from ..domain.accounting import (AccountingBackend, BackendError, Capabilities, Customer, ExternalPayment, Health,
-                                 PaymentPage, idempotency_key)
+                                 InvoicePayments, PaymentPage, idempotency_key)
+from ..domain.reconciliation import standing
 from ..domain.invoice import Invoice, InvoiceLine
 from ..domain.status import InvoiceStatus
 
@@ -61,18 +68,77 @@ CUSTOMER = Customer(name="Ferrante Tools BV", email="billing@ferrante.example", 
                     account_id=1)
 
 
-def all_payments(backend: AccountingBackend, cursor: str | None = None, *, pages: int = 100) -> tuple[list, str | None]:
-    """Every payment after `cursor`, following pages until one comes back empty; and the last cursor."""
-    found: list[ExternalPayment] = []
+def all_pages(backend: AccountingBackend, cursor: str | None = None, *, pages: int = 100) -> tuple[list, str | None]:
+    """Every page after `cursor`, until one comes back empty; and the last cursor."""
+    found: list[PaymentPage] = []
     for _ in range(pages):
         page = backend.fetch_payments(cursor)
         assert isinstance(page, PaymentPage)
-        found.extend(page.payments)
-        if not page.payments:
+        if not page.payments and not page.statements:
             return found, page.cursor
+        found.append(page)
         assert page.cursor != cursor, "a page with payments must move the cursor on"
         cursor = page.cursor
     raise AssertionError(f"fetch_payments still returned payments after {pages} pages")
+
+
+def all_payments(backend: AccountingBackend, cursor: str | None = None, *, pages: int = 100) -> tuple[list, str | None]:
+    """Every payment after `cursor` (the entries of statements too), and the last cursor."""
+    read, cursor = all_pages(backend, cursor, pages=pages)
+    return [p for page in read for p in [*page.payments, *(e for s in page.statements for e in s.payments)]], cursor
+
+
+class Books:
+    """What salesflow holds from one backend after reading its pages, worked out as the worker
+    does (statements reconciled, single payments applied once): per invoice, the standing
+    payments by external id, and what each read applied and reversed."""
+
+    def __init__(self):
+        self.held: dict[str, dict[str, Decimal]] = {}
+        self.applied: list[tuple[str, Decimal]] = []  # (invoice number, amount) of the last read
+        self.reversed: list[tuple[str, Decimal]] = []
+
+    def read(self, backend: AccountingBackend, cursor: str | None = None) -> str | None:
+        """Read every page after `cursor`; returns the cursor to go on from."""
+        self.applied, self.reversed = [], []
+        pages, cursor = all_pages(backend, cursor)
+        for page in pages:
+            for paid in page.payments:
+                self._single(paid)
+            for statement in page.statements:
+                self._statement(statement)
+        return cursor
+
+    def paid(self, number: str) -> Decimal:
+        return sum(self.held.get(number, {}).values(), Decimal(0))
+
+    def _single(self, paid: ExternalPayment) -> None:
+        held = self.held.setdefault(paid.invoice_number, {})
+        if paid.cumulative:
+            more = paid.amount - sum(held.values(), Decimal(0))
+            if more > 0:
+                held[paid.external_id] = more
+                self.applied.append((paid.invoice_number, more))
+        elif paid.external_id not in held:
+            held[paid.external_id] = paid.amount
+            self.applied.append((paid.invoice_number, paid.amount))
+
+    def _statement(self, statement: InvoicePayments) -> None:
+        number = statement.invoice_number
+        held = self.held.setdefault(number, {})
+        running = [e for e in statement.payments if e.cumulative]
+        if running:
+            now, before = running[-1].amount, sum(held.values(), Decimal(0))
+            if now < before:
+                self.reversed.append((number, before - now))
+            elif now > before:
+                self.applied.append((number, now - before))
+            self.held[number] = {running[-1].external_id: now} if now > 0 else {}
+            return
+        theirs = {p.external_id: p.amount for p in standing(statement.payments).payments}
+        self.reversed += [(number, amount) for ident, amount in held.items() if ident not in theirs]
+        self.applied += [(number, amount) for ident, amount in theirs.items() if ident not in held]
+        self.held[number] = theirs
 
 
 def newly_paid(payments: list[ExternalPayment], number: str, before: Decimal = Decimal(0)) -> list[Decimal]:
@@ -199,27 +265,31 @@ class BackendConformance:
         invoice = sample_invoice()
         self.push(backend, invoice)
         self.pay(backend, invoice, Decimal("100.00"))
-        payments, cursor = all_payments(backend)
+        payments, _ = all_payments(backend)
         mine = [p for p in payments if p.invoice_number == invoice.number]
-        assert len(mine) == 1 and newly_paid(mine, invoice.number) == [Decimal("100.00")]
-        paid = mine[0]
-        assert isinstance(paid, ExternalPayment) and paid.external_id and len(paid.external_id) <= 200
-        assert paid.currency == "EUR"
-        assert isinstance(paid.amount, Decimal) and isinstance(paid.paid_at, date)
-        again, _ = all_payments(backend, cursor)
-        assert again == [], "a cursor must not hand back what was already read"
+        assert mine, "the payment must come back"
+        for paid in mine:
+            assert isinstance(paid, ExternalPayment) and paid.external_id and len(paid.external_id) <= 200
+            assert paid.currency == "EUR"
+            assert isinstance(paid.amount, Decimal) and isinstance(paid.paid_at, date)
+        books = Books()
+        cursor = books.read(backend)
+        assert books.paid(invoice.number) == Decimal("100.00")
+        assert books.applied == [(invoice.number, Decimal("100.00"))]
+        books.read(backend, cursor)
+        assert books.applied == [] and books.reversed == [], "a cursor must not hand back what was already read"
 
     def test_the_cursor_resumes_after_what_was_read(self, backend):
         self._needs_payments(backend)
         invoice = sample_invoice()
         self.push(backend, invoice)
         self.pay(backend, invoice, Decimal("40.00"))
-        first, cursor = all_payments(backend)
+        books = Books()
+        cursor = books.read(backend)
         self.pay(backend, invoice, Decimal("60.25"))
-        later, _ = all_payments(backend, cursor)
-        assert newly_paid(later, invoice.number, before=sum(newly_paid(first, invoice.number))) == [Decimal("60.25")]
-        ids = [p.external_id for p in first + later]
-        assert len(ids) == len(set(ids)), "every payment has its own external id"
+        books.read(backend, cursor)
+        assert books.applied == [(invoice.number, Decimal("60.25"))] and books.reversed == []
+        assert books.paid(invoice.number) == Decimal("100.25")
 
     def test_reading_from_the_start_again_gives_the_same_ids(self, backend):
         self._needs_payments(backend)
@@ -230,6 +300,46 @@ class BackendConformance:
         twice, _ = all_payments(backend)
         assert [p.external_id for p in once] == [p.external_id for p in twice], \
             "re-reading a page after a crash must name the same payments, so they apply once"
+
+    # -- reversals (backends that report them) ---------------------------------------------------------
+
+    def take_back(self, backend: AccountingBackend, invoice: Invoice, amount: Decimal) -> None:
+        """Reverse a payment of this amount the way the backend's users do (a reversing entry, a
+        cancelled or unreconciled payment)."""
+        pytest.skip(f"{backend.name}: payments are not reversed in this backend")
+
+    def correct(self, backend: AccountingBackend, invoice: Invoice, amount: Decimal, new_amount: Decimal) -> None:
+        """Change a payment's amount in place, as its users would correct a typo."""
+        pytest.skip(f"{backend.name}: payments are not corrected in place in this backend")
+
+    def _needs_reversals(self, backend):
+        self._needs_payments(backend)
+        if not backend.capabilities.reports_reversals:
+            pytest.skip(f"{backend.name} does not report reversals")
+
+    def test_a_payment_reversed_in_the_backend_comes_back_as_a_reversal(self, backend):
+        self._needs_reversals(backend)
+        invoice = sample_invoice()
+        self.push(backend, invoice)
+        self.pay(backend, invoice, Decimal("100.00"))
+        self.pay(backend, invoice, Decimal("30.00"))
+        books = Books()
+        cursor = books.read(backend)
+        self.take_back(backend, invoice, Decimal("100.00"))
+        books.read(backend, cursor)
+        assert books.paid(invoice.number) == Decimal("30.00")
+        assert sum(a for _n, a in books.reversed) - sum(a for _n, a in books.applied) == Decimal("100.00")
+
+    def test_a_payment_corrected_in_place_replaces_the_one_it_corrects(self, backend):
+        self._needs_reversals(backend)
+        invoice = sample_invoice()
+        self.push(backend, invoice)
+        self.pay(backend, invoice, Decimal("100.00"))
+        books = Books()
+        cursor = books.read(backend)
+        self.correct(backend, invoice, Decimal("100.00"), Decimal("120.00"))
+        books.read(backend, cursor)
+        assert books.paid(invoice.number) == Decimal("120.00"), "the corrected payment must not count twice"
 
     # -- failure and retry ----------------------------------------------------------------------------------------
 

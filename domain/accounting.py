@@ -22,6 +22,9 @@ class Capabilities:
     can_void: bool = True
     pulls_payments: bool = True  # fetch_payments returns payments recorded in the backend
     payments_by_webhook: bool = False  # the backend reports payments itself (recordPayment)
+    #: fetch_payments reports, for each invoice whose payments changed, everything paid on it now
+    #: (PaymentPage.statements): salesflow reverses what was edited, deleted or reversed there
+    reports_reversals: bool = False
 
 
 @dataclass(frozen=True)
@@ -59,12 +62,30 @@ class ExternalPayment:
     #: applies the difference from what it already has from this backend, and an id of the form
     #: "<invoice>@<total>" makes each step unique.
     cumulative: bool = False
+    #: The external id of the payment this entry takes back (a reversal the backend names, such as
+    #: a webhook's `payment.reversed`); its amount is then negative. A negative entry that names
+    #: none (a reversing entry typed in a ledger) is matched to a payment by amount.
+    reverses: str | None = None
+
+
+@dataclass(frozen=True)
+class InvoicePayments:
+    """Everything a backend holds as paid on one invoice now, reversals included (a statement).
+
+    salesflow makes its payments from that backend match it: what is new is applied, what is gone
+    or reversed is reversed, so an edit or a deletion in the backend never counts twice. A running-
+    total backend reports one `cumulative` entry (0 when nothing is paid any more)."""
+
+    invoice_number: str
+    payments: tuple[ExternalPayment, ...] = ()
 
 
 @dataclass(frozen=True)
 class PaymentPage:
     payments: list[ExternalPayment] = field(default_factory=list)
     cursor: str | None = None  # pass back to get what came after; stored per backend
+    #: From a backend that `reports_reversals`: the statements of the invoices that changed.
+    statements: list[InvoicePayments] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

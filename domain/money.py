@@ -75,6 +75,25 @@ def check_amount(amount: Decimal, field: str) -> Decimal:
     return amount
 
 
+#: Decimals any stored amount may have (the most a currency uses: CLF, UYW).
+AMOUNT_DECIMALS = 4
+
+
+def storable_amount(value: Decimal) -> Decimal | None:
+    """`value` if salesflow can keep it as an amount (within MAX_AMOUNT, at most AMOUNT_DECIMALS
+    decimals), else None: what a refused payment of any size is kept with."""
+    if not value.is_finite() or abs(value) > MAX_AMOUNT:
+        return None
+    with localcontext(WIDE):
+        return value if value == value.quantize(Decimal(1).scaleb(-AMOUNT_DECIMALS)) else None
+
+
+def as_reported(value: Decimal, limit: int = 100) -> str:
+    """A number as a backend reported it, in at most `limit` characters."""
+    text = str(value)
+    return text if len(text) <= limit else format(value, ".30E")
+
+
 def money_amount(value: object, currency: str, field: str) -> Decimal:
     """Validate a monetary amount: not negative, with no more decimals than the currency allows."""
     amount = to_decimal(value, field)

@@ -5,7 +5,7 @@ from typing import Any, Generic, Iterable, Protocol, TypeVar
 
 from .activity import Activity
 from .idempotency import IdempotencyStore
-from .invoice import Invoice, Payment
+from .invoice import Invoice, Payment, PaymentReversal
 from .lead import Lead
 from .opportunity import Opportunity, Stage
 from .outbox import OutboxEntry
@@ -79,6 +79,7 @@ class UnitOfWork(Protocol):
     deliveries: Repository[Delivery]
     invoices: Repository[Invoice]
     payments: Repository[Payment]
+    payment_reversals: Repository[PaymentReversal]
     activities: ActivityLog
     tokens: Repository[ApiToken]
     outbox: OutboxLog

@@ -52,7 +52,8 @@ class RejectedPayment:
     backend: str
     external_id: str
     invoice_number: str
-    amount: Decimal
+    amount: Decimal | None  # None when the reported number cannot be an amount (too large, too precise)
+    reported_amount: str  # the number exactly as the backend reported it
     currency: str
     code: str
     message: str

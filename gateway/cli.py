@@ -90,7 +90,6 @@ def cmd_sync(args) -> int:
     import threading
 
     from ..adapters.registry import load
-    from ..statemachine.accounting import retry_dead
     from .settings import Settings
     from .syncing import health, run, worker_for
     settings = Settings.from_env(database_url=args.database_url, accounting=args.accounting,
@@ -104,7 +103,7 @@ def cmd_sync(args) -> int:
     try:
         if args.retry_dead:
             for backend in worker.backends:
-                print(f"{backend.name}: {retry_dead(worker.new_uow(), backend.name)} dead jobs queued again")
+                print(f"{backend.name}: {worker.retry_dead(backend.name)} dead jobs queued again")
         run(worker, settings.sync_interval, threading.Event(), once=args.once,
             report=lambda line: print(line, flush=True))
     except KeyboardInterrupt:

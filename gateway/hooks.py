@@ -6,6 +6,16 @@
     {"externalId": "pay_8812", "invoiceNumber": "INV/2026/00001", "amount": "250.00",
      "currency": "EUR", "paidAt": "2026-12-01", "reference": "SEPA 8812"}
 
+A payment taken back in the accounting system (a chargeback, a bounced transfer, a correction)
+is reported the same way, as a reversal naming the payment's `externalId`; it has its own id:
+
+    {"type": "payment.reversed", "externalId": "rev_77", "paymentId": "pay_8812",
+     "reason": "chargeback", "reversedAt": "2026-12-09"}
+
+The payment stays, marked reversed; the invoice's amount paid drops and it goes back to
+partially paid or issued. A repeat answers `"duplicate"`; an unknown payment answers 422 NOT_FOUND.
+(`"type"` defaults to `"payment.received"`, the payment above.)
+
 A bad signature or a timestamp more than 5 minutes away answers 401 and changes nothing. The
 payment is applied once per `externalId`: a repeat answers 200 with `"duplicate"`. A payment for
 an unknown invoice, for more than is due or in another currency answers 422 with its error code,
@@ -13,7 +23,8 @@ changes nothing, and is kept among the rejected payments. Amounts are decimal st
 """
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Callable
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
 import anyio
@@ -24,6 +35,8 @@ from starlette.responses import JSONResponse
 from ..adapters.webhook.signing import HEADER, SignatureError, verify
 from ..domain.accounting import ExternalPayment
 from ..statemachine.accounting import Applied, take_payment
+from ..statemachine.reconciliation import take_reversal
+from ..statemachine.engine import utcnow
 
 MAX_BODY = 16 * 1024
 SOURCE = "webhook"  # the backend name the payments are recorded under
@@ -60,7 +73,36 @@ def _payment(data: object) -> ExternalPayment:
                            currency=texts["currency"].upper(), paid_at=paid_at, reference=texts.get("reference"))
 
 
-def payment_hook(new_uow, secret: str):
+def _reversal(data: dict) -> ExternalPayment:
+    """The reversal in a request body, or ValueError naming the field."""
+    texts = {}
+    for name, limit in (("externalId", 200), ("paymentId", 200), ("reason", 2000), ("reversedAt", 10)):
+        value = data.get(name)
+        if not isinstance(value, str) or not value.strip() or len(value) > limit:
+            raise ValueError(f"{name}: a string of 1 to {limit} characters is expected")
+        texts[name] = value.strip()
+    try:
+        reversed_at = date.fromisoformat(texts["reversedAt"])
+    except ValueError:
+        raise ValueError("reversedAt: a date such as \"2026-12-09\" is expected") from None
+    return ExternalPayment(external_id=texts["externalId"], invoice_number="", amount=Decimal(0), currency="",
+                           paid_at=reversed_at, reference=texts["reason"], reverses=texts["paymentId"])
+
+
+EVENTS = {"payment.received": _payment, "payment.reversed": _reversal}
+
+
+def _event(data: object) -> tuple[str, ExternalPayment]:
+    if not isinstance(data, dict):
+        raise ValueError("body: a JSON object is expected")
+    kind = data.get("type", "payment.received")
+    if kind not in EVENTS:
+        raise ValueError(f"type: one of {', '.join(EVENTS)} is expected")
+    return kind, EVENTS[kind](data)
+
+
+def payment_hook(new_uow, secret: str, clock: Callable[[], datetime] = utcnow):
+    """The endpoint; `clock` is its time, for the signature's age and the payment's stamps."""
     if len(secret) < 16:
         raise ValueError("SALESFLOW_WEBHOOK_SECRET must have at least 16 characters")
     async def receive(request: Request) -> JSONResponse:
@@ -71,15 +113,17 @@ def payment_hook(new_uow, secret: str):
         if len(body) > MAX_BODY:
             return _error(413, "VALIDATION", f"the body must be at most {MAX_BODY} bytes")
         try:
-            verify(secret, body, request.headers.get(HEADER))
+            now = clock()
+            verify(secret, body, request.headers.get(HEADER), now=now.timestamp())
         except SignatureError as err:
             return _error(401, err.code, str(err))
         try:
-            paid = _payment(orjson.loads(body))
+            kind, paid = _event(orjson.loads(body))
         except (orjson.JSONDecodeError, ValueError) as err:
             field, _, message = str(err).partition(": ")
             return _error(400, "VALIDATION", message or str(err), field if message else None)
-        outcome, err = await anyio.to_thread.run_sync(lambda: take_payment(new_uow, SOURCE, paid))
+        take = take_reversal if kind == "payment.reversed" else take_payment
+        outcome, err = await anyio.to_thread.run_sync(lambda: take(new_uow, SOURCE, paid, now=now))
         if outcome == Applied.REJECTED:
             return _error(422, err.code.value, err.message, ".".join(err.field) if err.field else None)
         return JSONResponse({"status": outcome, "externalId": paid.external_id})

@@ -14,13 +14,14 @@ from __future__ import annotations
 import logging
 import random
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Callable
 
 from ..domain.accounting import (AccountingBackend, BackendError, Customer, ExternalPayment, idempotency_key,
                                  presented)
 from ..domain.errors import DomainError, ErrorCode
+from ..domain.money import as_reported, storable_amount
 from ..domain.outbox import OutboxOperation
 from ..domain.ports import UnitOfWork
 from ..domain.query import Filter, PageSpec
@@ -51,7 +52,7 @@ def retrying(call: Callable, tries: int = 5):
                 raise
 
 
-@operation
+@operation(needs_now=True)
 def enqueue(ctx: Context, backend: str, batch: int = 500) -> int:
     """Create this backend's jobs for outbox entries it has not had yet, in commit order; returns
     how many. The cursor moves over entries whose transactions are settled, so an entry that
@@ -74,7 +75,7 @@ def enqueue(ctx: Context, backend: str, batch: int = 500) -> int:
     return made
 
 
-@operation
+@operation(needs_now=True)
 def due_jobs(ctx: Context, backend: str, limit: int = 100) -> list[SyncJob]:
     """Pending jobs of a backend whose time has come, oldest first."""
     jobs, _ = ctx.uow.sync_jobs.page(PageSpec(filter=Filter(statuses=(JobStatus.PENDING.value,), backend=backend),
@@ -97,7 +98,7 @@ class Work:
         return self.job.attempts, self.job.next_attempt_at
 
 
-@operation
+@operation(needs_now=True)
 def prepare(ctx: Context, job_id: int, lease: timedelta = timedelta(seconds=120),
             policy: RetryPolicy = RetryPolicy()) -> Work | None:
     """Claim a due job for `lease` and read what its call needs; None if it is not ours to do.
@@ -128,7 +129,7 @@ def prepare(ctx: Context, job_id: int, lease: timedelta = timedelta(seconds=120)
     return work
 
 
-@operation
+@operation(needs_now=True)
 def settle(ctx: Context, job_id: int, claim: tuple[int, object], *, external_ref: str | None = None,
            error: BackendError | None = None, policy: RetryPolicy = RetryPolicy(), jitter: float = 0.5) -> SyncJob:
     """Record an attempt's outcome: done, retry later (backoff with jitter) or dead-letter.
@@ -151,12 +152,14 @@ def settle(ctx: Context, job_id: int, claim: tuple[int, object], *, external_ref
     return job
 
 
-@operation
+@operation(needs_now=True)
 def retry(ctx: Context, invoice_id: int, backend: str | None = None) -> list[SyncJob]:
     """Put an invoice's dead jobs (of one backend, or all) back in the queue, due now."""
-    ctx.require(ctx.uow.invoices, invoice_id, "invoice", "invoiceId")
-    jobs = [j for j in ctx.uow.sync_jobs.find(invoice_id=invoice_id)
-            if j.status == JobStatus.DEAD.value and backend in (None, j.backend)]
+    invoice = ctx.require(ctx.uow.invoices, invoice_id, "invoice", "invoiceId")
+    everywhere = ctx.uow.sync_jobs.find(invoice_id=invoice_id)
+    if backend is not None and not any(j.backend == backend for j in everywhere):
+        raise DomainError(ErrorCode.NOT_FOUND, f"{invoice} was never sent to a backend named {backend!r}", "backend")
+    jobs = [j for j in everywhere if j.status == JobStatus.DEAD.value and backend in (None, j.backend)]
     for job in jobs:
         _requeue(ctx, job)
     return jobs
@@ -166,7 +169,7 @@ def _requeue(ctx: Context, job: SyncJob) -> None:
     job.status, job.attempts, job.next_attempt_at, job.updated_at = JobStatus.PENDING.value, 0, ctx.now, ctx.now
 
 
-@operation
+@operation(needs_now=True)
 def retry_dead(ctx: Context, backend: str | None = None, limit: int = 1000) -> int:
     """Put up to `limit` dead jobs (of one backend, or all) back in the queue, due now; how many.
     After an outage longer than the retries lasted, one command instead of one per invoice."""
@@ -181,9 +184,10 @@ class Applied:
     APPLIED = "applied"
     DUPLICATE = "duplicate"  # applied before (a page read again after a crash, or another worker)
     REJECTED = "rejected"  # refused with a coded error; kept in rejected_payments
+    REVERSED = "reversed"  # taken back: edited, deleted or reversed in the backend
 
 
-@operation
+@operation(needs_now=True)
 def apply_payment(ctx: Context, backend: str, paid: ExternalPayment) -> str:
     """Apply one payment a backend reported, exactly once per (backend, external id).
 
@@ -200,7 +204,8 @@ def apply_payment(ctx: Context, backend: str, paid: ExternalPayment) -> str:
         return Applied.DUPLICATE
     amount = paid.amount
     if paid.cumulative:  # the backend's total so far: apply what is new
-        amount -= sum((p.amount for p in ctx.uow.payments.find(invoice_id=invoice.id, source=backend)), Decimal(0))
+        amount -= sum((p.amount for p in ctx.uow.payments.find(invoice_id=invoice.id, source=backend)
+                       if not p.reversed), Decimal(0))
         if amount <= 0:
             return Applied.DUPLICATE
     record_payment.inner(ctx, invoice.id, amount, paid_at=paid.paid_at, reference=paid.reference,
@@ -208,19 +213,20 @@ def apply_payment(ctx: Context, backend: str, paid: ExternalPayment) -> str:
     return Applied.APPLIED
 
 
-@operation
+@operation(needs_now=True)
 def reject(ctx: Context, backend: str, paid: ExternalPayment, error: DomainError) -> str:
     """Keep a refused payment with its code, once, for a person to resolve in the backend."""
     if not ctx.uow.rejected_payments.find(backend=backend, external_id=paid.external_id):
         ctx.uow.rejected_payments.add(RejectedPayment(
             backend=backend, external_id=paid.external_id, invoice_number=paid.invoice_number[:200],
-            amount=paid.amount, currency=paid.currency[:16], code=error.code.value,
+            amount=storable_amount(paid.amount), reported_amount=as_reported(paid.amount),
+            currency=paid.currency[:16], code=error.code.value,
             message=str(error)[:MAX_ERROR], created_at=ctx.now))
     return Applied.REJECTED
 
 
 def take_payment(new_uow: Callable[[], UnitOfWork], backend: str, paid: ExternalPayment, *,
-                 now=None) -> tuple[str, DomainError | None]:
+                 now: datetime) -> tuple[str, DomainError | None]:
     """apply_payment, or reject with the coded error: the outcome and the error, if any.
 
     A CONFLICT (another worker changed the invoice between our read and our lock) is not the
@@ -234,7 +240,7 @@ def take_payment(new_uow: Callable[[], UnitOfWork], backend: str, paid: External
     return retrying(lambda: reject(new_uow(), backend, paid, refused, now=now)), refused
 
 
-@operation
+@operation(needs_now=True)
 def save_payments_cursor(ctx: Context, backend: str, cursor: str | None) -> None:
     row = _cursor(ctx, backend)
     row.payments_cursor, row.updated_at = cursor, ctx.now
@@ -269,7 +275,7 @@ class PassReport:
     failed: int = 0  # to be retried after a backoff
     dead: int = 0  # given up on: retryInvoiceSync or `salesflow sync --retry-dead`
     payments: dict[str, int] = field(default_factory=lambda: {Applied.APPLIED: 0, Applied.DUPLICATE: 0,
-                                                              Applied.REJECTED: 0})
+                                                              Applied.REJECTED: 0, Applied.REVERSED: 0})
 
     def __str__(self) -> str:
         parts = [f"{self.delivered} delivered"]
@@ -301,6 +307,14 @@ class SyncWorker:
                 report.payments = self.pull(backend)
         return reports
 
+    def retry(self, invoice_id: int, backend: str | None = None, *, actor=None) -> list[SyncJob]:
+        """`retry` at this worker's time: the jobs come due by the clock that will look for them."""
+        return retry(self.new_uow(), invoice_id, backend, actor=actor, now=self.clock())
+
+    def retry_dead(self, backend: str | None = None) -> int:
+        """`retry_dead` at this worker's time."""
+        return retry_dead(self.new_uow(), backend, now=self.clock())
+
     def run_once(self) -> dict[str, int]:
         """A pass; returns invoices delivered per backend."""
         return {name: report.delivered for name, report in self.run_pass().items()}
@@ -311,7 +325,9 @@ class SyncWorker:
         The cursor is saved after its page is applied; a crash in between reads the page again
         and every payment on it is recognised as a duplicate. A backend failure stops the pull
         for this pass and leaves the cursor where it was."""
-        counts = {Applied.APPLIED: 0, Applied.DUPLICATE: 0, Applied.REJECTED: 0}
+        from .reconciliation import take_statement  # it builds on this module's operations
+
+        counts = {Applied.APPLIED: 0, Applied.DUPLICATE: 0, Applied.REJECTED: 0, Applied.REVERSED: 0}
         cursor = payments_cursor(self.new_uow(), backend.name)
         for _ in range(self.max_pages):
             try:
@@ -328,9 +344,20 @@ class SyncWorker:
                 if err is not None:
                     log.warning("%s: payment %s refused: %s %s", backend.name, paid.external_id, err.code, err)
                 counts[outcome] += 1
+            for statement in page.statements:
+                try:
+                    done = take_statement(self.new_uow, backend.name, statement, now=self.clock())
+                except DomainError as busy:  # still conflicting: the next pass reads this page again
+                    log.warning("%s: invoice %s not reconciled yet: %s", backend.name, statement.invoice_number, busy)
+                    return counts
+                for paid, err in done.rejected:
+                    log.warning("%s: payment %s refused: %s %s", backend.name, paid.external_id, err.code, err)
+                counts[Applied.APPLIED] += done.applied
+                counts[Applied.REVERSED] += done.reversed
+                counts[Applied.REJECTED] += len(done.rejected)
             if page.cursor != cursor:
                 retrying(lambda: save_payments_cursor(self.new_uow(), backend.name, page.cursor, now=self.clock()))
-            if not page.payments or page.cursor == cursor:
+            if not (page.payments or page.statements) or page.cursor == cursor:
                 break
             cursor = page.cursor
         return counts

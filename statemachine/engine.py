@@ -227,16 +227,24 @@ class Replay:
     result: dict
 
 
-def operation(fn: Callable) -> Callable:
+def operation(fn: Callable | None = None, *, needs_now: bool = False) -> Callable:
     """Run fn(ctx, …) as one transaction of the given unit of work, committed on success.
 
     With `once=Once(...)` the call is idempotent per actor and key: a repeat returns `Replay`.
+    `needs_now`: the caller must pass `now` (its own clock: the sync worker's, a request's); the
+    operation never falls back to the wall clock, so stamps and due times follow the caller's time.
     """
+    if fn is None:
+        return lambda f: operation(f, needs_now=needs_now)
 
     @wraps(fn)
     def run(uow: UnitOfWork, *args, actor: User | None = None, now: datetime | None = None,
             once: Once | None = None, **kwargs):
-        ctx = Context(uow, actor, now or utcnow())
+        if now is None:
+            if needs_now:
+                raise TypeError(f"{fn.__name__} takes its time from its caller: pass now=")
+            now = utcnow()
+        ctx = Context(uow, actor, now)
         with uow:
             record = None
             if once is not None and actor is not None:

@@ -5,7 +5,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from ..domain.errors import DomainError, ErrorCode
-from ..domain.invoice import Invoice, InvoiceLine, Payment
+from ..domain.invoice import Invoice, InvoiceLine, Payment, PaymentReversal
 from ..domain.money import (NOTHING, ZERO, LineAmounts, check_currency, cumulative_amounts, money_amount,
                             round_money)
 from ..domain.order import Delivery, Order
@@ -23,11 +23,17 @@ settled = Guard("settled", lambda inv, ctx: inv.amount_due <= 0, ErrorCode.VALID
 unsettled = Guard("unsettled", lambda inv, ctx: inv.amount_due > 0, ErrorCode.VALIDATION, "it is fully paid")
 no_payments = Guard("no_payments", lambda inv, ctx: inv.amount_paid == 0, ErrorCode.INVALID_TRANSITION,
                     "it has payments and cannot be voided", "invoiceId")
+# After a payment is taken back (amount_paid already lowered): where the invoice stands now.
+some_paid = Guard("some_paid", lambda inv, ctx: inv.amount_paid > 0, ErrorCode.VALIDATION, "nothing is paid any more")
+nothing_paid = Guard("nothing_paid", lambda inv, ctx: inv.amount_paid == 0, ErrorCode.VALIDATION,
+                     "part of it is still paid")
 
 LIFECYCLE = Lifecycle("invoice", S, S.DRAFT, [
     route("issue", S.DRAFT, S.ISSUED, has_lines),
     route("pay", [S.ISSUED, S.PARTIALLY_PAID], S.PAID, settled),
     route("pay", [S.ISSUED, S.PARTIALLY_PAID], S.PARTIALLY_PAID, unsettled),
+    route("reverse_payment", [S.PARTIALLY_PAID, S.PAID], S.PARTIALLY_PAID, some_paid),
+    route("reverse_payment", [S.PARTIALLY_PAID, S.PAID], S.ISSUED, nothing_paid),
     route("void", S.ISSUED, S.VOID, no_payments),
     route("cancel", S.DRAFT, S.CANCELED),
 ])
@@ -148,4 +154,43 @@ def record_payment(ctx: Context, invoice_id: int, amount, *, paid_at: date | Non
     ctx.uow.payments.add(payment)
     invoice.amount_paid += value
     LIFECYCLE.fire(invoice, "pay", ctx, reference)
+    return payment, invoice
+
+
+def take_back(ctx: Context, invoice: Invoice, payment: Payment, reason: str, *, source: str | None = None,
+              external_id: str | None = None) -> PaymentReversal:
+    """Reverse one payment of a locked invoice: the payment is marked, the reversal recorded, the
+    amount paid lowered and the invoice back to partially paid or issued (its history says why)."""
+    if payment.reversed:
+        raise DomainError(ErrorCode.INVALID_TRANSITION, f"payment {payment.id} was already reversed", "paymentId")
+    LIFECYCLE.check_source(invoice, "reverse_payment")
+    payment.reversed_at = payment.updated_at = ctx.now
+    invoice.amount_paid -= payment.amount
+    said = f"{round_money(payment.amount, payment.currency)} {payment.currency}"
+    if payment.reference:
+        said += f" ({payment.reference})"
+    LIFECYCLE.fire(invoice, "reverse_payment", ctx, f"payment of {said} reversed: {reason}")
+    return ctx.uow.payment_reversals.add(PaymentReversal(
+        payment_id=payment.id, invoice_id=invoice.id, amount=payment.amount, reason=reason,
+        reversed_by_id=ctx.actor_id, source=source, external_id=external_id, created_at=ctx.now, updated_at=ctx.now))
+
+
+@operation
+def reverse_payment(ctx: Context, payment_id: int, reason: str, *,
+                    expected_version: int | None = None) -> tuple[Payment, Invoice]:
+    """Reverse a payment recorded in salesflow (a bounced transfer, a mistake), with a reason.
+
+    A payment an accounting backend reported is reversed there (an edit, a deletion, a reversing
+    entry, an unreconciled payment), and comes back reversed: salesflow's amount paid always
+    equals the backend's, so it is refused here with VALIDATION."""
+    payment: Payment | None = ctx.uow.payments.get(payment_id) if payment_id is not None else None
+    if payment is None or not ctx.sees(payment):
+        raise DomainError(ErrorCode.NOT_FOUND, f"payment {payment_id} does not exist", "paymentId")
+    invoice: Invoice = ctx.require(ctx.uow.invoices, payment.invoice_id, "invoice", "paymentId", lock=True)
+    check_version(invoice, expected_version)
+    reason = require_text(reason, "reason", "a reason")
+    if payment.source is not None:
+        raise DomainError(ErrorCode.VALIDATION, f"payment {payment.id} came from {payment.source}: reverse it there, "
+                                                f"and salesflow follows", "paymentId")
+    take_back(ctx, invoice, payment, reason)
     return payment, invoice

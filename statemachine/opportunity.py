@@ -4,7 +4,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from ..domain.errors import DomainError, ErrorCode, invalid
-from ..domain.money import ZERO, check_currency, money_amount, round_money
+from ..domain.money import MAX_AMOUNT, ZERO, check_currency, money_amount, round_money
 from ..domain.opportunity import Opportunity
 from ..domain.status import OpportunityStatus as S
 from ..domain.status import OrderStatus
@@ -116,13 +116,18 @@ def win(ctx: Context, opp: Opportunity, reason: str | None = None) -> None:
     _won(ctx, opp, reason)
 
 
-def refresh_amount(uow, opp: Opportunity) -> None:
-    """Once it has orders, the opportunity is worth the sum of its live orders."""
+def refresh_amount(uow, opp: Opportunity, field: str = "lines") -> None:
+    """Once it has orders, the opportunity is worth the sum of its live orders: within MAX_AMOUNT,
+    like every stored amount (VALIDATION on `field`, the input that would push it past)."""
     orders = uow.orders.find(opportunity_id=opp.id)
     live = [o for o in orders if o.status != OrderStatus.CANCELED]
     opp.live_orders = len(live)
     if orders:
-        opp.amount = sum((o.total for o in live), ZERO)
+        total = sum((o.total for o in live), ZERO)
+        if abs(total) > MAX_AMOUNT:
+            raise invalid(f"{opp}'s orders would come to {total} {opp.currency}; an opportunity's amount is "
+                          f"limited to {MAX_AMOUNT:,}", field)
+        opp.amount = total
 
 
 def _won(ctx: Context, opp: Opportunity, reason: str | None) -> None:

@@ -43,14 +43,14 @@ def parse_policy(value) -> str:
         raise invalid(f"unknown invoicing policy {value!r}", "invoicingPolicy") from None
 
 
-def _place(ctx: Context, opp: Opportunity, order: Order) -> Order:
+def _place(ctx: Context, opp: Opportunity, order: Order, field: str = "lines") -> Order:
     """Store a new order; its opportunity is won and worth the sum of its live orders."""
     order.retotal()
     order.account_id = opp.account_id
     ctx.create(ctx.uow.orders, order)
     if opp.status == OpportunityStatus.OPEN:
         opportunities.win(ctx, opp, reason=f"order {order.number}")
-    opportunities.refresh_amount(ctx.uow, opp)
+    opportunities.refresh_amount(ctx.uow, opp, field)
     return order
 
 
@@ -99,7 +99,7 @@ def convert_quote_to_order(ctx: Context, quote_id: int, *, invoicing_policy=Invo
     order = Order(number=ctx.uow.numbers.next("order", ctx.today.year), invoicing_policy=policy,
                   currency=quote.currency, opportunity_id=opp.id, quote_id=quote.id, owner_id=quote.owner_id,
                   lines=copy_lines(OrderLine, quote.lines, quote.currency))
-    return Acceptance(_place(ctx, opp, order), quote, opp)
+    return Acceptance(_place(ctx, opp, order, "quoteId"), quote, opp)
 
 
 @dataclass

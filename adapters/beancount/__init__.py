@@ -10,7 +10,6 @@ Configured from the environment (SALESFLOW_ACCOUNTING=beancount):
     SALESFLOW_BEANCOUNT_ACCOUNT_PER_RATE  income,tax (default) | income | tax | none:
                                           a sub-account per tax rate (Income:Sales:Rate21)
     SALESFLOW_BEANCOUNT_RECHECK_SECONDS   300: the longest a full check may be reused for payments
-    SALESFLOW_BEANCOUNT_CURSOR_DAYS       92: how far back payments are tracked one by one
 
 Needs the optional extra: pip install 'salesflow[beancount]'.
 """

@@ -13,9 +13,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from datetime import date, timedelta
 from pathlib import Path
 
 from ...domain.accounting import BackendError, Capabilities, Customer, Health, PaymentPage
@@ -54,15 +53,15 @@ def _invalid(var: str, message: str) -> DomainError:
 
 class BeancountBackend:
     name = "beancount"
-    capabilities = Capabilities(can_void=True, pulls_payments=True, payments_by_webhook=False)
+    capabilities = Capabilities(can_void=True, pulls_payments=True, payments_by_webhook=False, reports_reversals=True)
 
     def __init__(self, ledger_path: str | Path, *, receivable: str = "Assets:Receivable",
                  income: str = "Income:Sales", tax: str = "Liabilities:Tax:Output",
                  per_rate_income: bool = True, per_rate_tax: bool = True, recheck_seconds: float = RECHECK_SECONDS,
-                 cursor_days: int = 92, page_size: int = 500, today: Callable[[], date] = date.today):
+                 page_size: int = 500):
         """`recheck_seconds`: how old the last full check may be when payments are fetched (a
         change to any hand-kept file triggers one at once; 0 checks on every fetch).
-        `cursor_days`: how far back payments are tracked one by one (see cursor.py)."""
+        `page_size`: about how many invoices' statements one fetch_payments hands out."""
         if _MISSING is not None:
             raise DomainError(ErrorCode.VALIDATION, "the beancount backend needs the beancount package: "
                                                     "pip install 'salesflow[beancount]'", "SALESFLOW_ACCOUNTING")
@@ -74,8 +73,7 @@ class BeancountBackend:
             raise _invalid(LEDGER, f"{LEDGER}: {path} is not a ledger file (create it, even empty, first)")
         self.layout = ledger.Layout(path)
         self.accounts = render.Accounts(receivable, income, tax, per_rate_income, per_rate_tax)
-        self.recheck_seconds, self.cursor_days, self.page_size = recheck_seconds, cursor_days, page_size
-        self.today = today
+        self.recheck_seconds, self.page_size = recheck_seconds, page_size
         self._lock = threading.RLock()  # one call at a time per instance; files.locked between workers
         self._lock_depth = 0
         self._snap: ledger.Snapshot | None = None
@@ -89,8 +87,7 @@ class BeancountBackend:
         if words - {"income", "tax"}:
             raise _invalid(PER_RATE, f"{PER_RATE} lists income, tax, both (comma-separated) or none")
         numbers = {}
-        for var, kind, default in (("SALESFLOW_BEANCOUNT_RECHECK_SECONDS", float, RECHECK_SECONDS),
-                                   ("SALESFLOW_BEANCOUNT_CURSOR_DAYS", int, 92)):
+        for var, kind, default in (("SALESFLOW_BEANCOUNT_RECHECK_SECONDS", float, RECHECK_SECONDS),):
             try:
                 numbers[var] = kind(env.get(var) or default)
             except ValueError:
@@ -99,8 +96,7 @@ class BeancountBackend:
                 raise _invalid(var, f"{var} must not be negative")
         receivable, income, tax = (env.get(var) or default for var, default in DEFAULTS.items())
         return cls(path, receivable=receivable, income=income, tax=tax, per_rate_income="income" in words,
-                   per_rate_tax="tax" in words, recheck_seconds=numbers["SALESFLOW_BEANCOUNT_RECHECK_SECONDS"],
-                   cursor_days=numbers["SALESFLOW_BEANCOUNT_CURSOR_DAYS"])
+                   per_rate_tax="tax" in words, recheck_seconds=numbers["SALESFLOW_BEANCOUNT_RECHECK_SECONDS"])
 
     # -- the ledger's state ------------------------------------------------------------------------------------
 
@@ -239,29 +235,33 @@ class BeancountBackend:
                 if errors or len(recorded) != 1:
                     raise BackendError(f"{self._reference(path)} does not hold one salesflow transaction; "
                                        f"it was edited by hand", transient=False)
+                # Dated when salesflow voided it (the invoice's last change), not when this call runs:
+                # a retry hours later, or a worker whose clock is off, writes the same entry.
+                voided_on = invoice.updated_at.date() if invoice.updated_at else invoice.issue_date
                 self._write(void_path, render.void_entry(recorded[0], invoice.number, idempotency_key,
-                                                         self.today(), invoice.void_reason))
+                                                         voided_on, invoice.void_reason))
             except OSError as err:
                 raise BackendError(f"{reference}: {err.strerror or err}") from err
 
     # -- reading -------------------------------------------------------------------------------------------------
 
     def fetch_payments(self, cursor_text: str | None) -> PaymentPage:
+        """The statements of the invoices whose payments changed since the cursor (see cursor.py):
+        everything paid on each now, reversing entries included."""
         with self._lock:
             snap = self._state(for_payments=True)
             if snap.error:
                 raise BackendError(f"{snap.error} - the ledger does not pass bean-check, so its payments are "
                                    f"not read until that is fixed")
-            seen = cursor.Seen()
+            seen = None
             if cursor_text:
                 try:
                     seen = cursor.decode(cursor_text)
                 except ValueError as err:
-                    # Starting over is safe: salesflow applies each external id once.
-                    log.warning("beancount: %s; reading payments from the start", err)
-            page, seen = cursor.next_page(snap.payments, seen, limit=self.page_size,
-                                          horizon=self.today() - timedelta(days=self.cursor_days))
-            return PaymentPage(payments=page, cursor=cursor.encode(seen))
+                    # Starting over is safe: reconciling a statement that is already in step changes nothing.
+                    log.warning("beancount: %s; reading every invoice's payments again", err)
+            page, digests = cursor.next_page(snap.payments, seen, limit=self.page_size)
+            return PaymentPage(statements=page, cursor=cursor.encode(digests))
 
     def health(self) -> Health:
         with self._lock:

@@ -32,9 +32,10 @@ from beancount.core import data
 from beancount.ops import validation
 from beancount.parser import booking, options, parser
 
-from ...domain.accounting import BackendError, ExternalPayment
+from ...domain.accounting import BackendError
 from . import files
-from .payments import payments_in
+from .cursor import Index
+from .payments import statements_in
 
 log = logging.getLogger("salesflow.beancount")
 FOLDER = "salesflow"
@@ -96,7 +97,7 @@ class Snapshot:
     roots: frozenset[str] = frozenset()
     watched: dict[str, tuple | None] = field(default_factory=dict)  # path -> signature at the check
     includes_ours: bool = False
-    payments: list[ExternalPayment] = field(default_factory=list)
+    payments: Index = field(default_factory=lambda: Index.of({}))  # every invoice's statement, by bucket
     checked_at: float = 0.0
 
     def changed(self) -> list[str]:
@@ -160,9 +161,9 @@ def load(layout: Layout, receivable: str, previous: Snapshot | None = None) -> S
             key = (entry.account, entry.amount.currency)
             if key not in snap.assertions or snap.assertions[key].date < entry.date:
                 snap.assertions[key] = entry
-    snap.payments = payments_in(entries, receivable)
-    log.info("beancount: checked %s in %.1fs (%d entries, %d payments)", layout.show(main),
-             time.monotonic() - started, len(entries), len(snap.payments))
+    snap.payments = Index.of(statements_in(entries, receivable))
+    log.info("beancount: checked %s in %.1fs (%d entries, %d payments)", layout.show(main), time.monotonic() - started,
+             len(entries), sum(len(p) for p in snap.payments.statements.values()))
     return snap
 
 

@@ -14,12 +14,16 @@ by the posting's own `invoice: "<number>"` metadata; postings it cannot attribut
 
 The external id is made of what the payment *is* - link, date, amount, currency - plus an
 ordinal among payments that are identical in all four, so re-reading the ledger names every
-payment the same way even after lines were inserted above it or its narration was corrected:
+payment the same way even after lines were inserted above it, its transaction was moved to
+another file, files were reordered or its narration was corrected:
 
     invoice-INV/2026/00001@2026-12-01:100EUR#1
 
-(Editing a payment's amount or date makes it a new payment; correct one with a reversing
-entry, as bookkeeping wants anyway.)
+Editing a payment's amount or date makes it another payment: the ledger is read as one
+statement per invoice (`statements_in`), everything paid on it now, and salesflow reverses the
+old one and applies the new (statemachine/reconciliation.py). A reversing entry - the same
+postings with the signs turned, money back into the receivable - is a negative entry that
+reverses the payment of its amount; its narration becomes the reason.
 """
 from __future__ import annotations
 
@@ -75,8 +79,9 @@ def _receivable_amounts(entry: data.Transaction, links: list[str], receivable: s
     return amounts
 
 
-def payments_in(entries: list, receivable: str) -> list[ExternalPayment]:
-    """Every payment in a loaded ledger, in date order (then by id)."""
+def statements_in(entries: list, receivable: str) -> dict[str, tuple[ExternalPayment, ...]]:
+    """Every invoice the ledger knows (salesflow's own, and any a payment names) -> its payments
+    and reversing entries (negative), in date order; an invoice with none has an empty tuple."""
     numbers: dict[str, str] = {}  # link -> invoice number, from the invoices salesflow recorded
     typed = []
     for entry in entries:
@@ -90,9 +95,11 @@ def payments_in(entries: list, receivable: str) -> list[ExternalPayment]:
                 numbers.update((link, str(entry.meta["invoice"])) for link in links)
             continue
         typed.append((str(entry.meta.get("filename", "")), int(entry.meta.get("lineno") or 0), entry, links))
-    typed.sort(key=lambda t: (t[0], t[1]))  # the ordinal follows the ledger's own order
+    # The ordinal among identical payments follows date order, never files: moving a transaction
+    # to another file, or reordering files, renames nothing.
+    typed.sort(key=lambda t: (t[2].date, t[0], t[1]))
     ordinals: Counter = Counter()
-    found = []
+    found: dict[str, list[ExternalPayment]] = {number: [] for number in numbers.values()}
     for _, _, entry, links in typed:
         for (link, currency), amount in sorted(_receivable_amounts(entry, links, receivable).items()):
             if amount == 0:
@@ -104,9 +111,8 @@ def payments_in(entries: list, receivable: str) -> list[ExternalPayment]:
                 log.warning("%s:%s: link ^%s names no invoice; payment left out", entry.meta.get("filename"),
                             entry.meta.get("lineno"), link)
                 continue
-            found.append(ExternalPayment(
+            found.setdefault(number, []).append(ExternalPayment(
                 external_id=_external_id(link, entry.date, amount, currency, ordinals[key]),
                 invoice_number=number, amount=amount, currency=currency, paid_at=entry.date,
                 reference=(entry.narration or "")[:MAX_REFERENCE] or None))
-    found.sort(key=lambda p: (p.paid_at, p.external_id))
-    return found
+    return {number: tuple(sorted(paid, key=lambda p: (p.paid_at, p.external_id))) for number, paid in found.items()}

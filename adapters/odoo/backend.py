@@ -6,7 +6,8 @@ on them there comes back.
                 line (name, quantity, price_unit, discount, tax_ids: the sale tax of that percent),
                 then action_post
     void     -> button_draft, then button_cancel (Odoo cancels only drafts)
-    payments <- amount_total − amount_residual of posted invoices, read in write_date order
+    payments <- amount_total − amount_residual of posted invoices, read in write_date order (also
+                when it goes down: a payment unreconciled or cancelled is a reversal)
 
 Pushing is idempotent by lookup, not by key: every push first searches the move by its number, so
 a retry after a crash between create and post finds the draft and posts it, and a retry after the
@@ -14,8 +15,10 @@ post returns the posted move; neither creates a second invoice. Before posting, 
 must equal salesflow's: a difference (another rounding method, a price-included tax) leaves the
 draft for an accountant and is a permanent error.
 
-Odoo shows what is left to pay, not single payments, so each change is reported as the total paid
-so far (`cumulative`) under the id "<move id>@<total paid>", and salesflow applies the difference.
+Odoo shows what is left to pay, not single payments, so each changed move is reported as a
+statement of the total paid now (`cumulative`, under the id "<move id>@<total paid>"): salesflow
+applies what is new and, when the total went down (a payment unreconciled or cancelled in Odoo),
+reverses its latest payments from Odoo until it holds no more than Odoo does.
 The cursor is "<write_date>|<ids read at that second>": Odoo shows write_date in whole seconds
 while storing microseconds (before 19 a domain compares them too), so the last second is read
 again, less the moves already read, and nothing is skipped or repeated. Seconds newer than
@@ -37,6 +40,7 @@ from ...domain.accounting import (
     Customer,
     ExternalPayment,
     Health,
+    InvoicePayments,
     PaymentPage,
 )
 from ...domain.errors import DomainError, ErrorCode
@@ -123,7 +127,7 @@ class Position:
 
 class OdooBackend:
     name = "odoo"
-    capabilities = Capabilities(can_void=True, pulls_payments=True, payments_by_webhook=False)
+    capabilities = Capabilities(can_void=True, pulls_payments=True, payments_by_webhook=False, reports_reversals=True)
 
     def __init__(self, url: str, db: str, api_key: str, *, login: str | None = None, protocol: str = "auto",
                  timeout: float = 10.0, client: httpx.Client | None = None,
@@ -268,27 +272,27 @@ class OdooBackend:
         """Posted invoices whose payment changed after the cursor, as running totals (`cumulative`)."""
         position = Position.parse(cursor)
         settled = (self.clock() - timedelta(seconds=self.settle_seconds)).strftime(DATETIME)
-        payments: list[ExternalPayment] = []
+        statements: list[InvoicePayments] = []
         for _ in range(PAGES_PER_FETCH):
             domain = [("move_type", "=", "out_invoice"), ("ref", "!=", False), ("state", "=", "posted"),
                       ("write_date", "<", settled)]
             rows = self.rpc.call("account.move", "search_read", domain=domain + (position.domain() if position else []),
                                  fields=MOVE_FIELDS, order="write_date asc, id asc", limit=self.page_size)
-            payments.extend(paid for paid in map(self._paid, rows) if paid is not None)
+            statements.extend(self._statement(row) for row in rows)
             position = Position.after(position, rows)
-            if payments or len(rows) < self.page_size:
+            if any(s.payments[0].amount for s in statements) or len(rows) < self.page_size:
                 break
-        return PaymentPage(payments=payments, cursor=str(position) if position else cursor)
+        return PaymentPage(statements=statements, cursor=str(position) if position else cursor)
 
     @staticmethod
-    def _paid(row: dict) -> ExternalPayment | None:
+    def _statement(row: dict) -> InvoicePayments:
+        """What is paid on a move now, as one running total; 0 once its payments were unreconciled."""
         currency = _name(row["currency_id"]) or ""
         paid = _money(row["amount_total"], currency) - _money(row["amount_residual"], currency)
-        if paid <= 0:
-            return None
-        return ExternalPayment(external_id=f"{row['id']}@{paid}", invoice_number=row["ref"], amount=paid,
-                               currency=currency, paid_at=date.fromisoformat(str(row["write_date"])[:10]),
-                               reference=row.get("name") or None, cumulative=True)
+        return InvoicePayments(row["ref"], (ExternalPayment(
+            external_id=f"{row['id']}@{paid}", invoice_number=row["ref"], amount=paid, currency=currency,
+            paid_at=date.fromisoformat(str(row["write_date"])[:10]), reference=row.get("name") or None,
+            cumulative=True),))
 
     # -- health --------------------------------------------------------------------------------------------
 

@@ -15,17 +15,20 @@
 
 `json2_enabled=False` plays an Odoo 18 or older: /json/2 answers the HTML 404 page.
 
-The subset: res.partner, res.currency (EUR, USD, JPY; GBP inactive), account.tax (sale 21%, 12%,
-6%, 0% and a purchase 21%), account.move with its account.move.line (amounts computed per line
-and rounded half-up to the currency, draft/posted/cancel, payment_state and amount_residual) and
-res.users; the methods search, search_count, search_read, read, create, write, action_post,
-button_draft, button_cancel and context_get; domains with =, !=, <, >, <=, >=, in, not in, like,
-ilike, =like, =ilike and the '&', '|', '!' prefix operators, inactive records left out unless the
-domain names `active`. Every change stamps write_date from a clock that moves one second per
-change (or not at all inside `same_second()`), so runs are deterministic.
+The subset: res.partner, res.currency (EUR, USD, JPY; GBP inactive), account.tax (sale 21%, 12%, 6%,
+0% and a purchase 21%), account.move with its account.move.line (amounts computed per line and
+rounded half-up to the currency, draft/posted/cancel, payment_state and amount_residual),
+account.payment (registered on an invoice, unreconciled or cancelled: the invoice's residual goes
+back up and its payment_state back to partial or not_paid, as in Odoo) and res.users; the methods
+search, search_count, search_read, read, create, write, action_post, button_draft, button_cancel and
+context_get; domains with =, !=, <, >, <=, >=, in, not in, like, ilike, =like, =ilike and the '&',
+'|', '!' prefix operators, inactive records left out unless the domain names `active`. Every change
+stamps write_date from a clock that moves one second per change (or not at all inside
+`same_second()`), so runs are deterministic.
 
-Test helpers work in-process, not over HTTP: `pay`, `moves`, `partners`, `down`/`up`, `fail_next`,
-`lose_next_answer`, and `calls`, the log of (protocol, model, method) received.
+Test helpers work in-process, not over HTTP: `pay`, `unreconcile`, `cancel_payment`, `moves`,
+`partners`, `down`/`up`, `fail_next`, `lose_next_answer`, and `calls`, the log of (protocol, model,
+method) received.
 """
 from __future__ import annotations
 
@@ -64,6 +67,9 @@ FIELDS = {
                           "price_unit": "float", "discount": "float", "tax_ids": "m2m account.tax",
                           "price_subtotal": "monetary", "price_total": "monetary"},
     "res.users": {"name": "char", "login": "char"},
+    # A customer payment: posted ("paid" once matched), its reconciled invoices; "canceled" when cancelled.
+    "account.payment": {"name": "char", "amount": "monetary", "state": "char", "date": "date",
+                        "reconciled_invoice_ids": "m2m account.move", "is_reconciled": "bool"},
 }
 MAGIC = {"id": "int", "display_name": "char", "create_date": "datetime", "write_date": "datetime"}
 NUMBERS = {"int", "float", "monetary"}
@@ -250,8 +256,10 @@ class FakeOdoo:
         with self.lock:
             return [dict(p) for p in self._tables["res.partner"].values() if ref is None or p.get("ref") == ref]
 
-    def pay(self, move: int | str, amount: Decimal | str) -> None:
-        """A payment registered in Odoo on a posted invoice (by id or ref): lowers amount_residual."""
+    def pay(self, move: int | str, amount: Decimal | str) -> int:
+        """A payment registered in Odoo on a posted invoice (by id or ref), as "Register Payment"
+        does: an account.payment reconciled with the invoice, lowering its amount_residual. Returns
+        the payment's id."""
         with self.lock:
             found = [m for m in self._tables["account.move"].values() if move in (m["id"], m.get("ref"))]
             if len(found) != 1 or found[0]["state"] != "posted":
@@ -259,9 +267,43 @@ class FakeOdoo:
             record, amount = found[0], Decimal(str(amount))
             if not 0 < amount <= record["amount_residual"]:
                 raise ValueError(f"cannot pay {amount} on a residual of {record['amount_residual']}")
-            record["_paid"] += amount
-            self._compute_move(record)
+            payment = self._insert("account.payment", {
+                "name": f"PBNK1/{self._clock:%Y}/{self._next_id['account.payment']:05d}", "amount": amount,
+                "state": "paid", "date": self._clock.strftime("%Y-%m-%d"), "reconciled_invoice_ids": [record["id"]],
+                "is_reconciled": True})
+            self._settle(record, amount)
+            return payment["id"]
+
+    def unreconcile(self, payment: int) -> None:
+        """The accountant removes a payment from its invoice (Unreconcile on the journal item): the
+        payment stays posted, as an outstanding credit; the invoice's residual goes back up."""
+        with self.lock:
+            record = self._tables["account.payment"][payment]
+            if not record["is_reconciled"]:
+                raise ValueError(f"payment {payment} is not reconciled with an invoice")
+            self._release(record)
             record["write_date"] = self._tick()
+
+    def cancel_payment(self, payment: int) -> None:
+        """The accountant cancels a payment (reset to draft, then cancel): it is unreconciled from
+        its invoice, whose residual goes back up, and its state is "canceled"."""
+        with self.lock:
+            record = self._tables["account.payment"][payment]
+            if record["state"] == "canceled":
+                raise ValueError(f"payment {payment} is cancelled already")
+            if record["is_reconciled"]:
+                self._release(record)
+            record.update(state="canceled", write_date=self._tick())
+
+    def _settle(self, move: dict, amount: Decimal) -> None:
+        move["_paid"] += amount
+        self._compute_move(move)
+        move["write_date"] = self._tick()
+
+    def _release(self, payment: dict) -> None:
+        for move_id in payment["reconciled_invoice_ids"]:
+            self._settle(self._tables["account.move"][move_id], -payment["amount"])
+        payment.update(reconciled_invoice_ids=[], is_reconciled=False)
 
     # -- HTTP -----------------------------------------------------------------------------------------
 

@@ -13,7 +13,7 @@ from operator import attrgetter
 from sqlalchemy import Table, bindparam, select
 
 from ...domain.activity import Activity
-from ...domain.invoice import Invoice, InvoiceLine, Payment
+from ...domain.invoice import Invoice, InvoiceLine, Payment, PaymentReversal
 from ...domain.lead import Lead
 from ...domain.opportunity import Opportunity, Stage
 from ...domain.outbox import OutboxEntry
@@ -89,6 +89,7 @@ MAPPINGS: dict[type, Mapping] = {m.cls: m for m in (
               natural_key="order_line_id"),
     _document(Invoice, t.invoices, InvoiceLine, t.invoice_lines, "invoice_id"),
     Mapping(Payment, t.payments),
+    Mapping(PaymentReversal, t.payment_reversals),
     Mapping(Activity, t.activities),
     Mapping(ApiToken, t.api_tokens),
     Mapping(OutboxEntry, t.outbox),

@@ -5,7 +5,7 @@ from datetime import datetime, timezone
 from decimal import Decimal
 from functools import lru_cache
 
-from sqlalchemy import and_, func, literal, or_, select, text, tuple_
+from sqlalchemy import BigInteger, and_, func, literal, or_, select, text, tuple_, type_coerce
 
 from ...domain.errors import DomainError, ErrorCode
 from ...domain.query import MAX_ID, Filter, PageSpec
@@ -120,11 +120,25 @@ def count_query(mapping: Mapping, spec: PageSpec):
     return select(func.count()).select_from(mapping.table).where(*conditions(mapping, spec.filter))
 
 
-def totals_query(mapping: Mapping, flt: Filter, group_by: tuple[str, ...], sum_of: str):
+#: SQLite sums 64-bit integers and fails on overflow; the scaled amounts are summed in two halves.
+HALF = 32
+
+
+def totals_query(mapping: Mapping, flt: Filter, group_by: tuple[str, ...], sum_of: str, dialect: str = "sqlite"):
+    """(*keys, count, sum) per group; on SQLite (*keys, count, sum of high halves, sum of low halves).
+
+    A stored amount fits 64 bits, but two of 900,000,000,000,000 EUR (scaled by 10^4) already
+    overflow SQLite's integer SUM. Split as x = hi·2^32 + lo (arithmetic shift, 0 <= lo < 2^32),
+    each half's sum stays exact for up to 2^31 rows; the caller recombines them in Python."""
     table = mapping.table
     keys = [table.c[k] for k in group_by]
-    return (select(*keys, func.count(), func.coalesce(func.sum(table.c[sum_of]), 0))
-            .where(*conditions(mapping, flt)).group_by(*keys))
+    column = table.c[sum_of]
+    if dialect == "sqlite":
+        raw = type_coerce(column, BigInteger)
+        sums = [func.coalesce(func.sum(raw.op(">>")(HALF)), 0), func.coalesce(func.sum(raw.op("&")(2 ** HALF - 1)), 0)]
+    else:
+        sums = [func.coalesce(func.sum(column), 0)]
+    return select(*keys, func.count(), *sums).where(*conditions(mapping, flt)).group_by(*keys)
 
 
 def committed_query(table, dialect: str, position: tuple[int, int], limit: int, *where):

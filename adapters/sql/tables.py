@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy import (BigInteger, Boolean, CheckConstraint, Column, Date, ForeignKey, Index, Integer, MetaData,
                         String, Table, Text, UniqueConstraint, false, true)
+from sqlalchemy import text as sql_text
 
 from ...domain.access import ROLES
 from ...domain.outbox import OutboxOperation
@@ -229,7 +230,22 @@ payments = Table(
     Column("external_id", String(200)),
     CheckConstraint("amount > 0", name="amount_positive"),
     *stamps(),
-    UniqueConstraint("source", "external_id", name="uq_payments_source_external_id"))
+    Column("reversed_at", UTCDateTime()),  # 0010
+    # One standing payment per backend id; a reversed one may come back (an edit undone in the ledger).
+    Index("uq_payments_standing_external_id", "source", "external_id", unique=True,
+          sqlite_where=sql_text("reversed_at IS NULL"), postgresql_where=sql_text("reversed_at IS NULL")))
+
+payment_reversals = Table(
+    "payment_reversals", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("payment_id", ForeignKey("payments.id"), nullable=False, unique=True),
+    Column("invoice_id", ForeignKey("invoices.id"), nullable=False, index=True),
+    Column("amount", Money(), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("reversed_by_id", ForeignKey("users.id")),
+    Column("source", String(64)),
+    Column("external_id", String(200)),
+    *stamps())
 
 activities = Table(
     "activities", metadata,
@@ -304,7 +320,8 @@ rejected_payments = Table(
     Column("backend", String(64), nullable=False),
     Column("external_id", String(200), nullable=False),
     Column("invoice_number", String(200), nullable=False),
-    Column("amount", Money(), nullable=False),
+    Column("amount", Money()),
+    Column("reported_amount", String(100), nullable=False),  # 0010
     Column("currency", String(16), nullable=False),
     Column("code", String(40), nullable=False),
     Column("message", Text, nullable=False),

@@ -12,13 +12,15 @@ from dataclasses import fields
 from functools import lru_cache
 from typing import Any, Generic, Iterable, TypeVar
 
+from decimal import Decimal
+
 from sqlalchemy import and_, bindparam, delete, insert, or_, select, text, update
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
 from ...domain.activity import Activity
 from ...domain.errors import DomainError, ErrorCode
-from ...domain.invoice import Invoice, Payment
+from ...domain.invoice import Invoice, Payment, PaymentReversal
 from ...domain.lead import Lead
 from ...domain.opportunity import Opportunity, Stage
 from ...domain.outbox import OutboxEntry
@@ -31,7 +33,7 @@ from .mapping import MAPPINGS, Mapping
 from .events import notify
 from .idempotency import SqlIdempotencyStore
 from .numbering import SqlNumberSeries
-from .queries import changes_query, committed_query, count_query, page_query, totals_query
+from .queries import HALF, changes_query, committed_query, count_query, page_query, totals_query
 from .tables import activities, outbox
 
 T = TypeVar("T")
@@ -136,8 +138,13 @@ class SqlRepository(Generic[T]):
         return self.uow.connection.execute(count_query(self.mapping, spec)).scalar_one()
 
     def totals(self, flt: Filter, group_by: tuple[str, ...], sum_of: str) -> list[tuple]:
-        self.uow.flush()  # the sum keeps the column's type, so it comes back as an exact Decimal
-        return [tuple(row) for row in self.uow.connection.execute(totals_query(self.mapping, flt, group_by, sum_of))]
+        self.uow.flush()
+        dialect = self.uow.connection.dialect.name
+        rows = self.uow.connection.execute(totals_query(self.mapping, flt, group_by, sum_of, dialect)).all()
+        if dialect != "sqlite":  # NUMERIC sums cannot overflow and come back as exact Decimals
+            return [tuple(row) for row in rows]
+        scale = self.mapping.table.c[sum_of].type.scale  # scaled integers: recombine the halves, then scale
+        return [(*row[:-2], Decimal((int(row[-2]) << HALF) + int(row[-1])).scaleb(-scale)) for row in rows]
 
 
 @lru_cache(maxsize=1024)
@@ -256,7 +263,7 @@ class SqlOutbox(SqlRepository[OutboxEntry]):
 REPOSITORIES = {
     "users": User, "accounts": Account, "contacts": Contact, "leads": Lead, "stages": Stage,
     "opportunities": Opportunity, "quotes": Quote, "orders": Order, "deliveries": Delivery,
-    "invoices": Invoice, "payments": Payment, "tokens": ApiToken,
+    "invoices": Invoice, "payments": Payment, "payment_reversals": PaymentReversal, "tokens": ApiToken,
     "sync_jobs": SyncJob, "sync_cursors": SyncCursor, "rejected_payments": RejectedPayment,
 }
 

@@ -3,12 +3,14 @@ from __future__ import annotations
 
 from contextvars import ContextVar
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Callable
 
 from ...domain.access import AccessPolicy, Perm
 from ...domain.parties import User
 from ...domain.ports import UnitOfWork
 from ...statemachine.engine import Context as OperationContext
+from ...statemachine.engine import utcnow
 from .errors import Forbidden, Unauthenticated
 from .loader import Loader
 
@@ -34,6 +36,7 @@ class RequestContext:
     request: Any = None
     broker: Any = None  # where committed transitions arrive for subscriptions
     connection_params: Any = None  # a WebSocket's connection_init payload
+    clock: Callable[[], datetime] = utcnow  # the request's time, for operations that need the caller's
 
     def __post_init__(self):
         self._loader = Loader(self.stores.reader)

@@ -47,3 +47,14 @@ class RecordPaymentInput:
 class RetryInvoiceSyncInput:
     invoice_id: strawberry.ID
     backend: Optional[str] = strawberry.field(default=None, description="One backend, or every dead one if omitted.")
+
+
+@strawberry.input(description="Which payment to reverse, and why.")
+class ReversePaymentInput:
+    payment_id: strawberry.ID = strawberry.field(description="The payment recorded in salesflow to reverse "
+                                                             "(one an accounting backend reported is reversed "
+                                                             "there, and comes back reversed).")
+    reason: str = strawberry.field(description="Why it is reversed (a bounced transfer, a mistake); kept on the "
+                                               "reversal and in the invoice's history.")
+    expected_version: Optional[int] = strawberry.field(default=None, description="The invoice's version you read: "
+                                                       "CONFLICT if it changed since.")

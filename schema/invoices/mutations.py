@@ -1,7 +1,7 @@
 """Invoice mutations: issue (numbered, gapless), void, and payments."""
 from __future__ import annotations
 
-from typing import Optional
+from typing import Annotated, Optional
 
 import strawberry
 
@@ -11,7 +11,7 @@ from ..core.errors import UserError
 from ..core.inputs import ref_id
 from ..core.mutations import mutate
 from ..orders.mutations import InvoicePayload
-from .inputs import IssueInvoiceInput, RecordPaymentInput, RetryInvoiceSyncInput, VoidInvoiceInput
+from .inputs import IssueInvoiceInput, RecordPaymentInput, RetryInvoiceSyncInput, ReversePaymentInput, VoidInvoiceInput
 from .types import Invoice, Payment
 
 
@@ -20,6 +20,14 @@ class RecordPaymentPayload:
     payment: Optional[Payment] = None
     invoice: Optional[Invoice] = None
     errors: list[UserError]
+
+
+@strawberry.type(description="What reversePayment did.")
+class ReversePaymentPayload:
+    payment: Optional[Payment] = strawberry.field(default=None, description="The payment, now marked reversed.")
+    invoice: Optional[Invoice] = strawberry.field(default=None, description="Its invoice: amount paid lowered, back "
+                                                  "to PARTIALLY_PAID or ISSUED.")
+    errors: list[UserError] = strawberry.field(description="Why nothing changed; empty when it was reversed.")
 
 
 def _invoice_id(data) -> int:
@@ -51,11 +59,22 @@ class InvoiceMutations:
                       lambda pair: {"payment": pair[0], "invoice": pair[1]}, RecordPaymentPayload,
                       name="recordPayment", data=input, key=input.idempotency_key)
 
+    @strawberry.mutation(description="Reverse a payment recorded in salesflow, with a reason: the payment stays, "
+                                     "marked reversed; the invoice's amount paid no longer counts it.")
+    def reverse_payment(self, info: strawberry.Info,
+                        input: Annotated[ReversePaymentInput, strawberry.argument(
+                            description="The payment and the reason.")]) -> ReversePaymentPayload:
+        return mutate(info, [("create", "payment_reversal"), ("write", "invoice")],
+                      lambda uow, **kw: ops.reverse_payment(uow, ref_id(input.payment_id, "Payment", "paymentId"),
+                                                            input.reason, expected_version=input.expected_version,
+                                                            **kw),
+                      lambda pair: {"payment": pair[0], "invoice": pair[1]}, ReversePaymentPayload)
+
     @strawberry.mutation(description="Queue an invoice's dead-lettered accounting deliveries again.")
     def retry_invoice_sync(self, info: strawberry.Info, input: RetryInvoiceSyncInput) -> InvoicePayload:
         def call(uow, **kw):
             ident = _invoice_id(input)
-            accounting.retry(uow, ident, input.backend, **kw)
+            accounting.retry(uow, ident, input.backend, now=info.context.clock(), **kw)
             return ident
         return mutate(info, [("write", "invoice_sync")], call,
                       lambda ident: {"invoice": info.context.loader.get("invoices", ident)}, InvoicePayload)

@@ -14,9 +14,9 @@ from ...domain.status import InvoiceStatus as S
 from ...domain.sync import JobStatus
 from ...domain.sync import RejectedPayment as DomainRejectedPayment
 from ..core.documents import Document
-from ..core.fields import children, is_type_of, money_field, quantity_field, ref, resolve_nodes_for, with_currency
+from ..core.fields import children, is_type_of, money_field, ref, resolve_nodes_for, with_currency
 from ..core.lines import PricedDocument, PricedLine, line_id
-from ..core.scalars import Decimal
+from ..core.scalars import Decimal, quantity
 
 if TYPE_CHECKING:
     from ..orders.types import Delivery, Order
@@ -37,10 +37,13 @@ class InvoiceSync:
     operation: str
     status: SyncStatus
     attempts: int
-    next_attempt_at: datetime
     last_error: Optional[str]
     external_ref: Optional[str]
     updated_at: datetime
+
+    @strawberry.field(description="When the worker tries again; null once the job is done or dead.")
+    def next_attempt_at(self) -> Optional[datetime]:
+        return self.next_attempt_at if self.status == JobStatus.PENDING.value else None
 
 
 @strawberry.type(description="A payment an accounting backend reported that salesflow refused, with the "
@@ -53,7 +56,13 @@ class RejectedPayment(relay.Node):
     code: str
     message: str
     created_at: datetime
-    amount: Decimal = quantity_field("amount")
+    reported_amount: str = strawberry.field(description="The amount exactly as the backend reported it.")
+
+    @strawberry.field(description="The amount; null when the reported number cannot be an amount at all "
+                                  "(larger than any amount salesflow keeps, or finer than a ten-thousandth): "
+                                  "see reportedAmount.")
+    def amount(self) -> Optional[Decimal]:
+        return quantity(self.amount)
 
     _id_attr = "id"
     is_type_of = is_type_of(DomainRejectedPayment)
@@ -66,13 +75,28 @@ class InvoiceLine(PricedLine):
     is_type_of = is_type_of(DomainInvoiceLine)
 
 
-@strawberry.type(description="Money received against an invoice.")
+@strawberry.type(description="Money received against an invoice; a reversed one stays, marked reversed.")
 class Payment(relay.Node):
     currency: str
     paid_at: date
     reference: Optional[str]
     created_at: datetime
     amount: Decimal = money_field("amount")
+    source: Optional[str] = strawberry.field(description="The accounting backend that reported it; null when it "
+                                                         "was recorded in salesflow.")
+    reversed_at: Optional[datetime] = strawberry.field(description="When it was reversed; null while it stands.")
+
+    @strawberry.field(description="Whether it was reversed: the invoice's amount paid does not count it.")
+    def reversed(self) -> bool:
+        return self.reversed_at is not None
+
+    @strawberry.field(description="Why it was reversed (the reason given, or the backend's reversing entry); "
+                                  "null while it stands.")
+    def reason(self, info: strawberry.Info) -> Optional[str]:
+        if self.reversed_at is None or not info.context.may("read", "payment_reversal"):
+            return None
+        found = info.context.loader.children(self, "payment_reversals", "payment_id")
+        return found[0].reason if found else None
 
     _id_attr = "id"
     resolve_nodes = resolve_nodes_for("payments", "payment")

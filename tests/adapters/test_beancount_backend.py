@@ -21,8 +21,8 @@ from salesflow.adapters import registry  # noqa: E402
 from salesflow.adapters.beancount import BeancountBackend  # noqa: E402
 from salesflow.adapters.beancount import backend as backend_module  # noqa: E402
 from salesflow.adapters.beancount import cursor, ledger, naming  # noqa: E402
-from salesflow.adapters.testing import CUSTOMER, BackendConformance, all_payments, sample_invoice  # noqa: E402
-from salesflow.domain.accounting import BackendError, idempotency_key  # noqa: E402
+from salesflow.adapters.testing import CUSTOMER, BackendConformance, Books, all_payments, sample_invoice  # noqa: E402
+from salesflow.domain.accounting import BackendError, ExternalPayment, idempotency_key  # noqa: E402
 from salesflow.domain.errors import DomainError  # noqa: E402
 
 BOOKS = """option "title" "Ferrante Tools - books"
@@ -68,6 +68,22 @@ def pay(main: Path, number: str, amount: str, on: date = date(2026, 12, 1), curr
                   f"  {receivable}  -{amount} {currency}\n")
 
 
+def reverse(main: Path, number: str, amount: str, on: date = date(2026, 12, 15), currency: str = "EUR",
+            why: str = "Reversal: transfer bounced") -> None:
+    """An accountant reverses a payment: the same postings with the signs turned, same link."""
+    with main.open("a") as out:
+        out.write(f'\n{on.isoformat()} * "Ferrante Tools BV" "{why}" ^{naming.invoice_link(number)}\n'
+                  f"  Assets:Bank        -{amount} {currency}\n"
+                  f"  Assets:Receivable   {amount} {currency}\n")
+
+
+def correct(main: Path, amount: str, new_amount: str) -> None:
+    """An accountant corrects a payment's amount in place (both postings of the one transfer)."""
+    text = main.read_text()
+    assert text.count(f" {amount} ") == 1 and text.count(f" -{amount} ") == 1, "one payment of that amount"
+    main.write_text(text.replace(f" -{amount} ", f" -{new_amount} ").replace(f" {amount} ", f" {new_amount} "))
+
+
 def push(backend: BeancountBackend, invoice) -> str:
     return backend.push_invoice(invoice, CUSTOMER, idempotency_key=idempotency_key(invoice.number, "beancount", "push"))
 
@@ -86,6 +102,12 @@ class TestBeancountBackend(BackendConformance):
 
     def pay(self, backend, invoice, amount):
         pay(backend.layout.main, invoice.number, str(amount), currency=invoice.currency)
+
+    def take_back(self, backend, invoice, amount):
+        reverse(backend.layout.main, invoice.number, str(amount), currency=invoice.currency)
+
+    def correct(self, backend, invoice, amount, new_amount):
+        correct(backend.layout.main, str(amount), str(new_amount))
 
     @contextmanager
     def outage(self, backend):
@@ -349,28 +371,35 @@ def test_a_payment_typed_later_with_an_earlier_date_is_still_returned(tmp_path):
     invoice = sample_invoice()
     push(backend, invoice)
     pay(main, invoice.number, "100.00", on=date(2026, 12, 10))
-    first, cursor_text = all_payments(backend)
+    books = Books()
+    cursor_text = books.read(backend)
+    assert books.applied == [(invoice.number, Decimal("100.00"))]
     pay(main, invoice.number, "50.00", on=date(2026, 12, 1))  # backdated, typed after the read
-    later, _ = all_payments(backend, cursor_text)
-    assert [(p.amount, p.paid_at) for p in later] == [(Decimal("50.00"), date(2026, 12, 1))]
-    assert [(p.amount, p.paid_at) for p in first] == [(Decimal("100.00"), date(2026, 12, 10))]
+    books.read(backend, cursor_text)
+    assert books.applied == [(invoice.number, Decimal("50.00"))] and books.reversed == []
 
 
-def test_a_payment_backdated_past_the_cursor_window_is_handed_out_with_the_old_ones(tmp_path):
+def test_a_payment_edited_deleted_or_moved_a_year_later_changes_its_invoices_statement(tmp_path):
     main = new_ledger(tmp_path)
-    backend = BeancountBackend(main, today=lambda: date(2027, 6, 1), cursor_days=30)
-    invoice = sample_invoice()
+    backend = BeancountBackend(main)
+    invoice, other = sample_invoice(), sample_invoice()
     push(backend, invoice)
+    push(backend, other)
     pay(main, invoice.number, "100.00", on=date(2026, 12, 10))
-    pay(main, invoice.number, "1.00", on=date(2027, 5, 30))
-    first, cursor_text = all_payments(backend)
-    assert all_payments(backend, cursor_text)[0] == []
-    pay(main, invoice.number, "50.00", on=date(2026, 12, 1))  # older than the 30 days tracked one by one
-    later, cursor_text = all_payments(backend, cursor_text)
-    # all payments before the horizon come again (salesflow applies each id once), the new one among them
-    assert {p.external_id for p in later} - {p.external_id for p in first} == {
-        f"invoice-{invoice.number}@2026-12-01:50EUR#1"}
-    assert all_payments(backend, cursor_text)[0] == []
+    pay(main, other.number, "5.00", on=date(2026, 12, 11))
+    books = Books()
+    cursor_text = books.read(backend)
+    correct(main, "100.00", "120.00")
+    cursor_text = books.read(backend, cursor_text)
+    assert books.reversed == [(invoice.number, Decimal("100.00"))] and books.applied == [(invoice.number,
+                                                                                          Decimal("120.00"))]
+    text = main.read_text()
+    start = text.index("2026-12-11 *")
+    (tmp_path / "2026.beancount").write_text(text[start:])  # the accountant moves it to a file of its own
+    main.write_text(text[:start] + 'include "2026.beancount"\n')
+    books.read(backend, cursor_text)
+    assert (books.applied, books.reversed) == ([], []), "a payment moved to another file is the same payment"
+    assert (books.paid(invoice.number), books.paid(other.number)) == (Decimal("120.00"), Decimal("5.00"))
 
 
 def test_identical_payments_have_their_own_ids_which_do_not_change(tmp_path):
@@ -408,19 +437,24 @@ def test_one_transfer_paying_two_invoices_is_split_by_posting_metadata(tmp_path)
     bean_check(main)
 
 
-def test_payments_come_in_pages_each_handed_out_once(tmp_path):
+def test_statements_come_in_pages_and_a_change_between_pages_is_not_missed(tmp_path):
     main = new_ledger(tmp_path)
     backend = BeancountBackend(main, page_size=2)
-    invoice = sample_invoice()
-    push(backend, invoice)
-    for day in (5, 1, 9, 3, 7):
+    invoices = [sample_invoice() for _ in range(5)]
+    for day, invoice in zip((5, 1, 9, 3, 7), invoices):
+        push(backend, invoice)
         pay(main, invoice.number, f"{day}.00", on=date(2026, 12, day))
     page = backend.fetch_payments(None)
-    assert [p.paid_at.day for p in page.payments] == [1, 3]
-    pay(main, invoice.number, "2.00", on=date(2026, 12, 2))  # typed between two pages, dated before both
-    rest, cursor_text = all_payments(backend, page.cursor)
-    assert sorted(p.paid_at.day for p in page.payments + rest) == [1, 2, 3, 5, 7, 9]
-    assert all_payments(backend, cursor_text)[0] == []
+    assert 2 <= len(page.statements) < 5
+    pay(main, invoices[0].number, "2.00", on=date(2026, 12, 2))  # typed between two pages, dated before both
+    books = Books()
+    for statement in page.statements:
+        books._statement(statement)
+    cursor_text = books.read(backend, page.cursor)
+    cursor_text = books.read(backend, cursor_text)
+    assert [books.paid(i.number) for i in invoices] == [Decimal(n) for n in ("7.00", "1.00", "9.00", "3.00", "7.00")]
+    books.read(backend, cursor_text)
+    assert (books.applied, books.reversed) == ([], [])
 
 
 def test_a_receivable_posting_left_for_beancount_to_fill_in_is_read_with_its_amount(tmp_path):
@@ -443,14 +477,18 @@ def test_a_damaged_cursor_starts_over_rather_than_failing(tmp_path):
     push(backend, invoice)
     pay(main, invoice.number, "10.00")
     page = backend.fetch_payments("v1.not-a-cursor")
-    assert [p.amount for p in page.payments] == [Decimal("10.00")]
+    assert [[p.amount for p in st.payments] for st in page.statements] == [[Decimal("10.00")]]
 
 
-def test_the_cursor_encodes_what_was_seen_compactly():
-    seen = cursor.Seen(date(2026, 9, 1), 7, 12345, frozenset(cursor.ident_hash(f"p{i}") for i in range(1000)))
-    text = cursor.encode(seen)
-    assert cursor.decode(text) == seen
-    assert len(text) < 1000 * 12, "about 8 bytes a payment, in base64"
+def test_the_cursor_has_the_same_size_whatever_the_ledger_holds():
+    statements = {f"INV/2026/{n:05d}": (ExternalPayment(external_id=f"p{n}", invoice_number=f"INV/2026/{n:05d}",
+                                                        amount=Decimal(n), currency="EUR", paid_at=date(2026, 12, 1)),)
+                  for n in range(1, 20001)}
+    index = cursor.Index.of(statements)
+    page, digests = cursor.next_page(index, None, limit=10 ** 6)
+    assert len(page) == 20000 and cursor.decode(cursor.encode(digests)) == index.digests
+    assert len(cursor.encode(digests)) < 12000, "1,024 digests of 8 bytes, in base64"
+    assert cursor.next_page(index, tuple(digests), limit=10)[0] == []
 
 
 # -- names and configuration ---------------------------------------------------------------------------------------

@@ -413,10 +413,10 @@ def test_the_cursor_pages_over_more_moves_than_a_page_without_repeats(fixture, r
     pages, cursor, seen = 0, None, []
     while True:
         page = backend.fetch_payments(cursor)
-        if not page.payments:
+        if not page.statements:
             break
-        assert len(page.payments) <= 3
-        pages, cursor, seen = pages + 1, page.cursor, seen + page.payments
+        assert len(page.statements) <= 3
+        pages, cursor, seen = pages + 1, page.cursor, seen + [e for st in page.statements for e in st.payments]
     assert pages >= 3 and len(seen) == 8 and len({p.external_id for p in seen}) == 8
     assert sorted(p.invoice_number for p in seen) == sorted(i.number for i in invoices)
     assert all_payments(backend, cursor)[0] == []
@@ -429,7 +429,7 @@ def test_unpaid_moves_move_the_cursor_without_ending_the_read_early(odoo):
         push(backend, invoice)
     odoo.pay(invoices[-1].number, "5.00")  # behind three pages of moves with nothing paid
     payments, _ = all_payments(backend)
-    assert [p.invoice_number for p in payments] == [invoices[-1].number]
+    assert [p.invoice_number for p in payments if p.amount] == [invoices[-1].number]
 
 
 def test_changes_from_the_last_seconds_wait_for_the_next_read(odoo):

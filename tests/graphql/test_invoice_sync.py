@@ -46,3 +46,28 @@ def test_only_accountants_and_admins_may_queue_deliveries_again(gateway, sales, 
     invoice = _issued_invoice(sales)
     body = as_user("maria", "sales_manager").client.post(RETRY, {"i": {"invoiceId": invoice}})
     assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+
+
+def _synced_once(gateway, backends) -> None:
+    engine = create_engine(gateway.database_url)
+    try:
+        SyncWorker(lambda: SqlUnitOfWork(engine), backends).run_once()
+    finally:
+        engine.dispose()
+
+
+def test_queueing_deliveries_to_a_backend_the_invoice_never_went_to_is_a_coded_error(gateway, sales, as_user):
+    invoice = _issued_invoice(sales)
+    _synced_once(gateway, [LocalBackend()])
+    payload = as_user("anna", "accountant").client.run(
+        RETRY, {"i": {"invoiceId": invoice, "backend": "no-such-ledger"}})["retryInvoiceSync"]
+    assert [(e["code"], e["field"]) for e in payload["errors"]] == [("NOT_FOUND", ["backend"])]
+
+
+def test_a_finished_delivery_shows_no_next_attempt(gateway, sales, as_user):
+    invoice = _issued_invoice(sales)
+    _synced_once(gateway, [LocalBackend(), Down()])
+    query = "query($id: ID!) { node(id: $id) { ... on Invoice { sync { backend status nextAttemptAt } } } }"
+    sync = as_user("anna", "accountant").client.run(query, {"id": invoice})["node"]["sync"]
+    assert {s["backend"]: (s["status"], s["nextAttemptAt"]) for s in sync} == {"local": ("DONE", None),
+                                                                              "down": ("DEAD", None)}

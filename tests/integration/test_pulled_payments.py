@@ -67,7 +67,7 @@ def test_pulled_payments_move_the_invoice_to_partially_paid_then_paid_once_each(
     assert _invoice(uow, issued.id).status == "partially_paid"
     bank.pay(issued.number, "137.88")
     counts = worker.pull(bank)
-    assert counts == {"applied": 1, "duplicate": 0, "rejected": 0}
+    assert counts == {"applied": 1, "duplicate": 0, "rejected": 0, "reversed": 0}
     paid = _invoice(uow, issued.id)
     assert (paid.status, paid.amount_paid, paid.amount_due) == ("paid", Decimal("237.88"), Decimal("0.00"))
     assert _payments(uow, issued.id) == [("bank", "p1", Decimal("100.00")), ("bank", "p2", Decimal("137.88"))]
@@ -90,7 +90,7 @@ def test_a_crash_before_the_cursor_is_saved_reads_the_page_again_and_applies_not
     with pytest.raises(KeyboardInterrupt):
         worker.pull(bank)
     monkeypatch.setattr(accounting, "save_payments_cursor", real)
-    assert worker.pull(bank) == {"applied": 0, "duplicate": 3, "rejected": 0}
+    assert worker.pull(bank) == {"applied": 0, "duplicate": 3, "rejected": 0, "reversed": 0}
     assert _invoice(uow, issued.id).amount_paid == Decimal("60.00")
     assert len(_payments(uow, issued.id)) == 3
 
@@ -104,7 +104,7 @@ def test_payments_that_do_not_fit_are_refused_with_their_code_and_kept_once(stor
     bank.pay(issued.number, "-5.00")
     bank.pay(issued.number, "5.00")
     worker = _worker(uow, bank)
-    assert worker.pull(bank) == {"applied": 1, "duplicate": 0, "rejected": 4}
+    assert worker.pull(bank) == {"applied": 1, "duplicate": 0, "rejected": 4, "reversed": 0}
     assert _invoice(uow, issued.id).amount_paid == Decimal("5.00")
     with uow:
         rejected = sorted((r.external_id, r.code) for r in uow.rejected_payments.find())
@@ -113,7 +113,7 @@ def test_payments_that_do_not_fit_are_refused_with_their_code_and_kept_once(stor
     with uow:
         uow.sync_cursors.find(backend="bank")[0].payments_cursor = None
         uow.commit()
-    assert worker.pull(bank) == {"applied": 0, "duplicate": 1, "rejected": 4}
+    assert worker.pull(bank) == {"applied": 0, "duplicate": 1, "rejected": 4, "reversed": 0}
     with uow:
         assert len(uow.rejected_payments.find()) == 4
 
@@ -134,7 +134,7 @@ def test_an_unreachable_backend_keeps_its_cursor(story, uow):
     bank.pay(issued.number, "10.00")
     bank.down = True
     worker = _worker(uow, bank)
-    assert worker.pull(bank) == {"applied": 0, "duplicate": 0, "rejected": 0}
+    assert worker.pull(bank) == {"applied": 0, "duplicate": 0, "rejected": 0, "reversed": 0}
     bank.down = False
     assert worker.pull(bank)["applied"] == 1
 

@@ -159,7 +159,10 @@ def test_a_thousand_invoices_through_faults_arrive_once_and_every_payment_applie
         passes += _run_until(engine, backends, chaos, clock, all_paid)
         for _ in range(3):  # and nothing more arrives however often it is read again
             chaos.before_pass()
-            accounting.SyncWorker(lambda: SqlUnitOfWork(engine), backends, clock=lambda: clock[0]).pull(backends[1])
+            try:  # Odoo's statements of unpaid invoices may still move the cursor, and a kill may hit its save
+                accounting.SyncWorker(lambda: SqlUnitOfWork(engine), backends, clock=lambda: clock[0]).pull(backends[1])
+            except Killed:
+                pass
 
     check = SqlUnitOfWork(engine)
     with check:

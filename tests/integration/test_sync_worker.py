@@ -94,7 +94,7 @@ def test_after_max_attempts_the_job_is_dead_lettered_and_can_be_retried(story, u
         worker.run_once()
         clock.now += timedelta(hours=1)
     assert _jobs(uow) == [("ledger", "push", "dead", 3)] and ledger.records == {}
-    accounting.retry(uow, issued.id, actor=actor)
+    accounting.retry(uow, issued.id, actor=actor, now=clock())
     assert worker.run_once() == {"ledger": 1} and list(ledger.records.values()) == [issued.number]
 
 
@@ -193,3 +193,23 @@ def test_a_job_whose_attempts_keep_killing_the_worker_is_dead_lettered(story, uo
     with uow:
         (job,) = uow.sync_jobs.find()
     assert (job.status, job.attempts) == ("dead", 3) and "worker stopped" in job.last_error
+
+
+def test_the_sync_operations_take_their_time_from_their_caller_never_the_wall_clock(story, uow, actor):
+    issued = story.issued_invoice()
+    with pytest.raises(TypeError, match="pass now="):
+        accounting.retry(uow, issued.id, actor=actor)
+    with pytest.raises(TypeError, match="pass now="):
+        accounting.enqueue(uow, "ledger")
+
+
+def test_a_dead_job_queued_again_is_due_by_the_workers_clock_years_from_today(story, uow, actor):
+    issued = story.issued_invoice()
+    ledger, clock = Ledger(), Clock()
+    clock.now = datetime(2041, 3, 1, 12, 0, tzinfo=timezone.utc)
+    ledger.failures = [BackendError("refused", transient=False)]
+    worker = _worker(uow, [ledger], clock)
+    worker.run_once()
+    (job,) = worker.retry(issued.id, actor=actor)
+    assert job.next_attempt_at == clock.now
+    assert worker.run_once() == {"ledger": 1}
