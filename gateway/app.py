@@ -24,6 +24,7 @@ from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError, MissingQueryError
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types.graphql import OperationType
+from strawberry.types.unset import UNSET
 
 from ..adapters.sql import SqlUnitOfWork, create_engine
 from ..adapters.sql.events import EventFeed
@@ -85,12 +86,13 @@ class GraphQLView(GraphQL):
         """A browser opening /graphql gets the IDE page (it holds no data; its requests carry the token)."""
         return bool(self.graphql_ide) and self.should_render_graphql_ide(self.request_adapter_class(request))
 
-    async def on_ws_connect(self, context: RequestContext) -> None:
+    async def on_ws_connect(self, context: RequestContext):
         token = connection_token(context.connection_params)
         user = await anyio.to_thread.run_sync(self.auth.user, token) if token else None
         if user is None:
             raise ConnectionRejectionError({"message": "a valid bearer token is required in connection_init"})
         context.user = user
+        return UNSET  # a connection_ack without payload: it has nothing to say about the server
 
     async def execute_single(self, request, request_adapter, sub_response, context, root_value, request_data):
         # subscriptions need a WebSocket: over HTTP they are a 400, not a result that cannot complete
