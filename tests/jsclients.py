@@ -24,6 +24,7 @@ import pytest
 JS = Path(__file__).resolve().parent / "js"
 CHROMIUM = os.environ.get("SALESFLOW_CHROMIUM", "/usr/bin/chromium")
 INSTALL_SECONDS = 600
+NODE_MAJOR = 20
 
 
 def missing(reason: str):
@@ -38,6 +39,9 @@ def install() -> str:
     node, npm = shutil.which("node"), shutil.which("npm")
     if not node or not npm:
         missing("Node.js is not installed (node and npm; Debian: apt-get install nodejs npm)")
+    version = subprocess.run([node, "--version"], capture_output=True, text=True, timeout=30, check=False).stdout
+    if int(version.lstrip("v").split(".")[0] or 0) < NODE_MAJOR:  # playwright-core and graphql-ws need it
+        missing(f"Node.js {NODE_MAJOR} or newer is needed, {node} is {version.strip()}")
     lock_path = Path(tempfile.gettempdir()) / f"salesflow-npm-ci-{hashlib.sha256(bytes(JS)).hexdigest()[:12]}.lock"
     with open(lock_path, "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # pytest-xdist workers: one installs, the others wait for it
@@ -89,11 +93,16 @@ class NodeClient:
 
     def wait_for(self, predicate, timeout: float) -> dict | None:
         """The first event (a `documentEvents` payload) matching predicate within timeout, or None."""
+        message = self.wait_for_report(lambda m: "event" in m and predicate(m["event"]), timeout)
+        return message["event"] if message is not None else None
+
+    def wait_for_report(self, predicate, timeout: float) -> dict | None:
+        """The first report matching predicate within timeout, or None."""
         deadline = time.monotonic() + timeout
         while (remaining := deadline - time.monotonic()) > 0:
             message = self.next(remaining)
-            if message is not None and "event" in message and predicate(message["event"]):
-                return message["event"]
+            if message is not None and predicate(message):
+                return message
         return None
 
     @property

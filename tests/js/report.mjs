@@ -21,12 +21,14 @@ export function setting(name) {
   return value;
 }
 
-/** A WebSocket class (the browser's constructor signature) whose handshake carries `Origin`,
- * as a browser page on that origin would send it. */
+/** A WebSocket class (the browser's constructor signature) whose handshake carries `Origin`, as a
+ * page on that origin would send it; it reports whether the server accepted the handshake. */
 export function webSocketFrom(origin) {
   return class extends WebSocket {
     constructor(url, protocols) {
       super(url, protocols, { origin });
+      this.once("upgrade", () => report({ accepted: origin }));
+      this.once("error", (error) => report({ refused: origin, reason: error.message }));
     }
   };
 }
