@@ -9,22 +9,34 @@
   on our own connect, pages elsewhere get 403 (cross-site WebSocket hijacking). Clients that send
   no `Origin` (Node, curl, servers) are not browsers and connect; like everyone, they must then
   authenticate in `connection_init`.
+- **Messages in.** Only JSON objects: a client that sends anything else is told so (close 4400).
 - **Authentication.** The bearer token travels in `connection_init`'s payload, since browsers
   cannot set headers on a WebSocket handshake.
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import AsyncGenerator, Mapping
 
+from cross_web import HTTPException
 from starlette.websockets import WebSocketDisconnect
 from strawberry.asgi import ASGIWebSocketAdapter
-from strawberry.http.exceptions import WebSocketDisconnected
+from strawberry.http.exceptions import NonJsonMessageReceived, WebSocketDisconnected
 
 from .auth import bearer
 
 
 class TextFrames(ASGIWebSocketAdapter):
-    """strawberry's Starlette WebSocket adapter, sending every message as a text frame."""
+    """strawberry's Starlette WebSocket adapter, sending every message as a text frame, and taking
+    only JSON objects (the protocol's messages): anything else closes the socket with 4400."""
+
+    async def iter_json(self, *, ignore_parsing_errors: bool = False) -> AsyncGenerator[object, None]:
+        try:
+            async for message in super().iter_json(ignore_parsing_errors=ignore_parsing_errors):
+                if not isinstance(message, dict):
+                    raise NonJsonMessageReceived
+                yield message
+        except HTTPException as exc:  # our decode_json refuses what is not an object, as for an HTTP body
+            raise NonJsonMessageReceived from exc
 
     async def send_json(self, message: Mapping[str, object]) -> None:
         encoded = self.view.encode_json(message)

@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from support import CREATE_LEAD, SEND_QUOTE, new_opportunity, new_quote, unique
-from websockets.exceptions import InvalidStatus
+from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import connect as ws_connect
 
 SPA_ORIGIN = "http://localhost:5173"  # an SPA on its dev server: another origin than the API's
@@ -169,6 +169,19 @@ def test_queries_and_mutations_over_the_websocket_answer_as_over_http(server):
         assert read["payload"] == {"data": {"node": {"title": title}}}
         (invalid,) = operation(socket_, "3", "{ leads { salary } }")  # a validation error: the protocol's `error`
         assert invalid["type"] == "error" and "salary" in invalid["payload"][0]["message"]
+    finally:
+        socket_.close()
+
+
+@pytest.mark.parametrize("frame", ["42", "[1]", '"connection_init"', "{not json"])
+def test_a_message_that_is_not_a_json_object_closes_the_socket_with_4400(server, frame):
+    socket_ = server.connect(server.admin_token)
+    try:
+        assert socket_.open() == {"type": "connection_ack"}
+        socket_.ws.send(frame)
+        with pytest.raises(ConnectionClosed) as closed:
+            socket_.receive(timeout=10)
+        assert closed.value.rcvd is not None and closed.value.rcvd.code == 4400, closed.value
     finally:
         socket_.close()
 
