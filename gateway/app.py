@@ -153,7 +153,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
     if settings.cors_origins:
         middleware.append(Middleware(CORSMiddleware, allow_origins=list(settings.cors_origins),
                                      allow_methods=["GET", "POST", "OPTIONS"],
-                                     allow_headers=["Authorization", "Content-Type"], max_age=600))
+                                     allow_headers=["Authorization", "Content-Type"], max_age=600,
+                                     expose_headers=["WWW-Authenticate"]))  # so an SPA can read a 401's challenge
     routes = [Route("/graphql", view), WebSocketRoute("/graphql", view),  # the view refuses other methods (405)
               Route("/healthz", healthz), Route("/readyz", readyz)]
     if settings.webhook_secret:
