@@ -13,6 +13,7 @@ import json
 import os
 import queue
 import shutil
+import signal
 import subprocess
 import tempfile
 import threading
@@ -68,7 +69,8 @@ class NodeClient:
         self._inbox: queue.Queue = queue.Queue()
         with open(log, "wb") as err:
             self.process = subprocess.Popen([node, str(JS / script)], cwd=JS, env={**os.environ, **env},
-                                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=err)
+                                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=err,
+                                            start_new_session=True)  # its group: Node and the browser it runs
         threading.Thread(target=self._read, daemon=True).start()
 
     def _read(self) -> None:
@@ -113,10 +115,14 @@ class NodeClient:
         return f"--- reported ---\n{self.messages}\n--- stderr ---\n{self.log.read_text(errors='replace')[-4000:]}"
 
     def close(self) -> None:
-        """Close its stdin (the scripts leave on that), then make sure it is gone."""
+        """Close its stdin (the scripts leave on that), then make sure nothing of it is left running."""
         try:
             self.process.stdin.close()
             self.process.wait(timeout=15)
         except (OSError, subprocess.TimeoutExpired):
-            self.process.kill()
-            self.process.wait(timeout=5)
+            pass
+        try:
+            os.killpg(self.process.pid, signal.SIGKILL)  # whatever outlived it (a browser it launched)
+        except ProcessLookupError:
+            pass
+        self.process.wait(timeout=5)
