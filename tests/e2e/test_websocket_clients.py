@@ -80,7 +80,8 @@ def receives_a_quote_sent_over_http(client: jsclients.NodeClient, admin) -> dict
     assert admin.mutate("sendQuote", SEND_QUOTE, {"i": {"quoteId": quote}})["quote"]["status"] == "SENT"
     event = client.wait_for(lambda e: e["documentId"] == quote and e["trigger"] == "send", ARRIVAL_SECONDS)
     assert event is not None, f"{client.script} never received the send\n{client.output()}"
-    print(f"{client.script} received: {json.dumps(event)}")  # shown with -s: what a real client gets
+    # shown with -s: what a real client got, and what else it reported (handshake, connection, browser)
+    print(f"{client.script} reported {[m for m in client.messages if 'event' not in m]}, received {json.dumps(event)}")
     assert (event["documentType"], event["fromState"], event["toState"]) == ("QUOTE", "draft", "sent")
     assert event["document"]["id"] == quote and event["document"]["quoteStatus"] == "SENT"
     assert event["actor"]["name"] == "admin" and isinstance(event["sequence"], int)  # Apollo adds __typename
