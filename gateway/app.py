@@ -1,42 +1,45 @@
 """The ASGI app: `/graphql` (POST, GET for queries, WebSocket), `/healthz` and `/readyz`.
 
-GraphQL operations run synchronously in a worker thread: resolvers are plain functions over the
-store, and the event loop stays free for other requests and for subscriptions.
+GraphQL queries and mutations run synchronously in a worker thread, over HTTP and WebSocket alike:
+resolvers are plain functions over the store, and the event loop stays free for other requests and
+for subscriptions. The WebSocket specifics are in websocket.py; refusals answer GraphQL JSON (errors.py).
 """
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
-import os
-from functools import partial
 
 import anyio
 import orjson
+from cross_web import HTTPException
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
+from starlette.types import Receive, Scope, Send
 from strawberry.asgi import GraphQL
-from strawberry.exceptions import ConnectionRejectionError
-from cross_web import HTTPException
-from strawberry.exceptions import MissingQueryError
+from strawberry.exceptions import ConnectionRejectionError, MissingQueryError
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types.graphql import OperationType
+from strawberry.types.unset import UNSET
 
 from ..adapters.sql import SqlUnitOfWork, create_engine
 from ..adapters.sql.events import EventFeed
 from ..adapters.sql.migrate import current_revision, head_revision
 from ..domain.access import default_policy
+from ..schema.core.blocking import execute_in_thread
 from ..schema.core.context import RequestContext, Stores
 from ..schema.schema import build_schema
 from . import ide
 from .auth import Authenticator, bearer
 from .broker import Broker
+from .errors import Unauthorized, error_response
 from .hooks import payment_hook
 from .settings import Settings
+from .websocket import TextFrames, connection_token
 
 log = logging.getLogger("salesflow.gateway")
 
@@ -44,16 +47,26 @@ log = logging.getLogger("salesflow.gateway")
 class GraphQLView(GraphQL):
     """strawberry's ASGI view, with our context, bearer auth, orjson, and sync execution in a thread."""
 
-    def __init__(self, schema, *, stores: Stores, auth: Authenticator, broker: Broker, graphql_ide: bool):
+    websocket_adapter_class = TextFrames
+
+    def __init__(self, schema, *, stores: Stores, auth: Authenticator, broker: Broker, graphql_ide: bool,
+                 allowed_origins: tuple[str, ...] = ()):
         super().__init__(schema, graphql_ide="graphiql" if graphql_ide else None, allow_queries_via_get=True,
-                         keep_alive=True, keep_alive_interval=15)
+                         keep_alive=True, keep_alive_interval=15, allowed_origins=allowed_origins)
         self.stores, self.auth, self.broker = stores, auth, broker
         self.policy = default_policy()
 
-    def encode_json(self, data: object) -> str:
-        # str, not bytes: strawberry sends bytes as binary WebSocket frames, which graphql-ws clients
-        # (browsers, GraphiQL, Node) cannot read; the protocol is JSON in text frames.
-        return orjson.dumps(data).decode()
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return await super().__call__(scope, receive, send)
+        try:
+            response: Response = await self.run(Request(scope, receive))
+        except HTTPException as exc:  # strawberry would answer plain text, which GraphQL clients cannot parse
+            response = error_response(exc)
+        await response(scope, receive, send)
+
+    def encode_json(self, data: object) -> bytes:
+        return orjson.dumps(data)
 
     def decode_json(self, data: str | bytes) -> object:
         value = orjson.loads(data)
@@ -67,7 +80,7 @@ class GraphQLView(GraphQL):
             token = bearer(request.headers.get("authorization"))
             ctx.user = await anyio.to_thread.run_sync(self.auth.user, token) if token else None
             if ctx.user is None and not self._ide_page(request):
-                raise HTTPException(401, "a valid bearer token is required (Authorization: Bearer <token>)")
+                raise Unauthorized(token_sent=token is not None)
         return ctx
 
     def _ide_page(self, request) -> bool:
@@ -78,30 +91,21 @@ class GraphQLView(GraphQL):
         return ide.page(request)  # our own build, served from the package: no CDN (see gateway/ide.py)
 
     async def on_ws_connect(self, context: RequestContext):
-        params = context.connection_params if isinstance(context.connection_params, dict) else {}
-        raw = params.get("Authorization") or params.get("authorization") or params.get("token")
-        token = bearer(raw) if isinstance(raw, str) and " " in raw else raw
-        user = await anyio.to_thread.run_sync(self.auth.user, token) if isinstance(token, str) else None
+        token = connection_token(context.connection_params)
+        user = await anyio.to_thread.run_sync(self.auth.user, token) if token else None
         if user is None:
             raise ConnectionRejectionError({"message": "a valid bearer token is required in connection_init"})
         context.user = user
-        return {"worker": os.getpid()}  # which process serves this socket (tests prove cross-worker events)
+        return UNSET  # a connection_ack without payload: it has nothing to say about the server
 
     async def execute_single(self, request, request_adapter, sub_response, context, root_value, request_data):
         # subscriptions need a WebSocket: over HTTP they are a 400, not a result that cannot complete
         allowed = OperationType.from_http(request_adapter.method) - {OperationType.SUBSCRIPTION}
-        run = partial(self.schema.execute_sync, request_data.query, root_value=root_value,
-                      variable_values=request_data.variables, context_value=context,
-                      operation_name=request_data.operation_name, allowed_operation_types=allowed,
-                      operation_extensions=request_data.extensions)
-
-        def execute():
-            try:
-                return run()
-            finally:
-                context.loader.close()
         try:
-            return await anyio.to_thread.run_sync(execute)
+            return await execute_in_thread(self.schema, request_data.query, root_value=root_value,
+                                           variable_values=request_data.variables, context_value=context,
+                                           operation_name=request_data.operation_name,
+                                           allowed_operation_types=allowed, operation_extensions=request_data.extensions)
         except InvalidOperationTypeError as exc:  # e.g. a mutation over GET
             raise HTTPException(400, exc.as_http_error_reason(request_adapter.method)) from exc
         except CannotGetOperationTypeError as exc:
@@ -118,7 +122,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     schema = build_schema(introspection=settings.introspection, max_depth=settings.max_depth,
                           max_aliases=settings.max_aliases, max_tokens=settings.max_tokens)
     view = GraphQLView(schema, stores=stores, auth=Authenticator(stores.reader, settings.auth_cache_seconds),
-                       broker=broker, graphql_ide=settings.graphql_ide)
+                       broker=broker, graphql_ide=settings.graphql_ide, allowed_origins=settings.cors_origins)
 
     async def healthz(request: Request) -> JSONResponse:
         return JSONResponse({"status": "ok"})
@@ -153,8 +157,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
     if settings.cors_origins:
         middleware.append(Middleware(CORSMiddleware, allow_origins=list(settings.cors_origins),
                                      allow_methods=["GET", "POST", "OPTIONS"],
-                                     allow_headers=["Authorization", "Content-Type"], max_age=600))
-    routes = [Route("/graphql", view, methods=["GET", "POST"]), WebSocketRoute("/graphql", view),
+                                     allow_headers=["Authorization", "Content-Type"], max_age=600,
+                                     expose_headers=["WWW-Authenticate"]))  # so an SPA can read a 401's challenge
+    routes = [Route("/graphql", view), WebSocketRoute("/graphql", view),  # the view refuses other methods (405)
               Route("/healthz", healthz), Route("/readyz", readyz)]
     if settings.graphql_ide:
         routes += ide.routes()

@@ -13,6 +13,7 @@ from strawberry.types.graphql import OperationType
 from strawberry.schema.config import StrawberryConfig
 
 from ..domain.errors import DomainError
+from .core.blocking import ThreadedOperations
 from .core.fast import FastExecutionContext, accelerate
 from .core.scalars import DECIMAL_SCALAR, Decimal
 from .events.subscription import Subscription
@@ -41,9 +42,10 @@ class Mutation(LeadMutations, PartyMutations, OpportunityMutations, QuoteMutatio
     """Every mutation takes one `input` and returns a payload with `errors: [UserError!]!`."""
 
 
-class Schema(strawberry.Schema):
+class Schema(ThreadedOperations, strawberry.Schema):
     """Client mistakes (syntax, validation, limits) are answered, not logged as server errors;
-    unexpected ones are logged once, with their error id, by MaskUnexpected."""
+    unexpected ones are logged once, with their error id, by MaskUnexpected. Queries and mutations
+    streamed over a WebSocket run in a worker thread (ThreadedOperations)."""
 
     def process_errors(self, errors, execution_context=None) -> None:
         for error in errors:

@@ -1,6 +1,9 @@
 """Helpers the scenario tests share (importable because conftest.py puts this folder on sys.path)."""
 from __future__ import annotations
 
+import uuid
+from datetime import date, timedelta
+
 import pytest
 
 from salesflow.domain.errors import DomainError
@@ -74,3 +77,39 @@ def job_statuses(engine) -> dict[str, int]:
         for job in uow.sync_jobs.find():
             counts[job.status] = counts.get(job.status, 0) + 1
         return counts
+
+
+# --- documents made over GraphQL, by any client with `mutate(name, query, variables)` (e2e) ---------
+
+CREATE_LEAD = """mutation($i: CreateLeadInput!) { createLead(input: $i) {
+  lead { id status } errors { code field message } } }"""
+CREATE_OPPORTUNITY = """mutation($i: CreateOpportunityInput!) { createOpportunity(input: $i) {
+  opportunity { id } errors { code field message } } }"""
+CREATE_QUOTE = """mutation($i: ConvertOpportunityToQuoteInput!) { convertOpportunityToQuote(input: $i) {
+  quote { id status } errors { code field message } } }"""
+SEND_QUOTE = """mutation($i: QuoteActionInput!) { sendQuote(input: $i) {
+  quote { id status } errors { code field message } } }"""
+LINES = [{"description": "Desk", "quantity": "2", "unitPrice": "310.00", "taxRate": "19"}]
+
+
+def valid_until() -> str:
+    return (date.today() + timedelta(days=30)).isoformat()
+
+
+def unique(title: str) -> str:
+    return f"{title} {uuid.uuid4().hex[:10]}"
+
+
+def new_lead(client) -> str:
+    return client.mutate("createLead", CREATE_LEAD, {"i": {"title": unique("Lead")}})["lead"]["id"]
+
+
+def new_opportunity(client) -> str:
+    return client.mutate("createOpportunity", CREATE_OPPORTUNITY,
+                         {"i": {"title": unique("Desks"), "currency": "EUR"}})["opportunity"]["id"]
+
+
+def new_quote(client, opportunity_id: str, lines=LINES) -> str:
+    return client.mutate("convertOpportunityToQuote", CREATE_QUOTE, {"i": {
+        "opportunityId": opportunity_id, "kind": "PROFORMA", "validUntil": valid_until(),
+        **({"lines": lines} if lines else {})}})["quote"]["id"]

@@ -20,6 +20,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
+import psutil
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
@@ -175,11 +176,11 @@ class Server:
 
     # -- subscriptions --------------------------------------------------------------------------
     def subscribe(self, token: str | None, query: str, variables: dict | None = None) -> Subscriber:
-        return Subscriber(self.ws_url, token).start(query, variables)
+        return Subscriber(self.ws_url, token, self.process.pid).start(query, variables)
 
     def connect(self, token: str | None) -> Subscriber:
         """A WebSocket that is not subscribed yet (call `open()` to send connection_init)."""
-        return Subscriber(self.ws_url, token)
+        return Subscriber(self.ws_url, token, self.process.pid)
 
     @staticmethod
     def wait_until_live(subscribers: list[Subscriber], fire, **kw) -> None:
@@ -223,10 +224,9 @@ class Client:
 class Subscriber:
     """One graphql-transport-ws connection with one `subscribe` operation (id "1")."""
 
-    def __init__(self, ws_url: str, token: str | None):
-        self.ws_url, self.token = ws_url, token
+    def __init__(self, ws_url: str, token: str | None, server_pid: int | None = None):
+        self.ws_url, self.token, self.server_pid = ws_url, token, server_pid
         self.ws = None
-        self.worker: int | None = None
         self.seen: list[dict] = []  # every `next` payload's data received so far
 
     def open(self) -> dict:
@@ -236,15 +236,35 @@ class Subscriber:
                              close_timeout=2).__enter__()
         payload = {"Authorization": f"Bearer {self.token}"} if self.token else {}
         self.ws.send(json.dumps({"type": "connection_init", "payload": payload}))
-        return json.loads(self.ws.recv(timeout=10))
+        return self.receive(timeout=10)
+
+    def receive(self, timeout: float) -> dict:
+        """The next message, which must come as a text frame: the protocol's clients parse nothing else."""
+        frame = self.ws.recv(timeout=timeout)
+        assert isinstance(frame, str), f"a binary frame, which graphql-ws clients cannot read: {frame[:200]!r}"
+        return json.loads(frame)
 
     def start(self, query: str, variables: dict | None = None) -> Subscriber:
         ack = self.open()
-        assert ack["type"] == "connection_ack", ack
-        self.worker = ack["payload"]["worker"]
+        assert ack == {"type": "connection_ack"}, ack  # nothing about the server in it
         self.ws.send(json.dumps({"id": "1", "type": "subscribe",
                                  "payload": {"query": query, "variables": variables or {}}}))
         return self
+
+    @property
+    def worker(self) -> int:
+        """The pid of the server process holding this socket's other end (found among the server's processes)."""
+        here = self.ws.socket.getsockname()
+        server_port = self.ws.socket.getpeername()[1]
+        root = psutil.Process(self.server_pid)  # uvicorn's supervisor, or with one worker the worker itself
+        for process in [root, *root.children(recursive=True)]:
+            try:
+                connections = process.net_connections(kind="tcp")
+            except psutil.NoSuchProcess:
+                continue
+            if any(c.raddr and tuple(c.raddr) == here and c.laddr.port == server_port for c in connections):
+                return process.pid
+        raise AssertionError(f"no worker of server {self.server_pid} holds the connection from {here}")
 
     def next_event(self, timeout: float) -> dict | None:
         """The next `next` payload's data, or None if none arrives within timeout."""
@@ -254,7 +274,7 @@ class Subscriber:
             if remaining <= 0:
                 return None
             try:
-                message = json.loads(self.ws.recv(timeout=remaining))
+                message = self.receive(timeout=remaining)
             except TimeoutError:
                 return None
             kind = message["type"]

@@ -51,7 +51,7 @@ def test_a_subscription_nested_deeper_than_ten_levels_is_refused_over_the_websoc
             " opportunities { account { opportunities { account { opportunities { account { id } } } } } } } } } } } } }")
     listener = server.subscribe(admin.token, deep)
     subscribers.append(listener)
-    message = json.loads(listener.ws.recv(timeout=10))
+    message = listener.receive(timeout=10)
     assert message["type"] == "error" and message["id"] == "1", message
     assert "depth" in message["payload"][0]["message"]
 
@@ -65,7 +65,7 @@ def test_an_unparsable_subscription_is_answered_with_an_error_not_a_silent_compl
     listener = server.subscribe(admin.token, query)
     subscribers.append(listener)
     try:
-        message = json.loads(listener.ws.recv(timeout=10))
+        message = listener.receive(timeout=10)
     except ConnectionClosed as closed:
         assert closed.rcvd is not None and closed.rcvd.code == 4400, closed
         return

@@ -4,55 +4,23 @@ from __future__ import annotations
 
 import json
 import time
-import uuid
 from concurrent.futures import ThreadPoolExecutor
-from datetime import date, timedelta
+
+from support import CREATE_LEAD, LINES, SEND_QUOTE, new_lead, new_opportunity, new_quote, unique
 
 EVENTS = """subscription($types: [DocumentType!]) { documentEvents(types: $types) {
   trigger fromState toState reason at sequence documentType documentId actor { name }
   document { id version ... on Quote { quoteStatus: status number } ... on Lead { leadStatus: status title } } } }"""
 
-CREATE_LEAD = """mutation($i: CreateLeadInput!) { createLead(input: $i) {
-  lead { id status } errors { code field message } } }"""
 MARK_CONTACTED = """mutation($i: LeadActionInput!) { markLeadContacted(input: $i) {
   lead { id status } errors { code field message } } }"""
-CREATE_OPPORTUNITY = """mutation($i: CreateOpportunityInput!) { createOpportunity(input: $i) {
-  opportunity { id } errors { code field message } } }"""
-CREATE_QUOTE = """mutation($i: ConvertOpportunityToQuoteInput!) { convertOpportunityToQuote(input: $i) {
-  quote { id status } errors { code field message } } }"""
 UPDATE_QUOTE = """mutation($i: UpdateQuoteInput!) { updateQuote(input: $i) {
-  quote { id status } errors { code field message } } }"""
-SEND_QUOTE = """mutation($i: QuoteActionInput!) { sendQuote(input: $i) {
   quote { id status } errors { code field message } } }"""
 QUOTE_HISTORY = """query($id: ID!) { node(id: $id) { ... on Quote { status version
   history { trigger fromState toState } } } }"""
 
-LINES = [{"description": "Desk", "quantity": "2", "unitPrice": "310.00", "taxRate": "19"}]
 QUIET_SECONDS = 1.5
 ARRIVAL_SECONDS = 10
-
-
-def valid_until() -> str:
-    return (date.today() + timedelta(days=30)).isoformat()
-
-
-def unique(title: str) -> str:
-    return f"{title} {uuid.uuid4().hex[:10]}"
-
-
-def new_lead(client) -> str:
-    return client.mutate("createLead", CREATE_LEAD, {"i": {"title": unique("Lead")}})["lead"]["id"]
-
-
-def new_opportunity(client) -> str:
-    return client.mutate("createOpportunity", CREATE_OPPORTUNITY,
-                         {"i": {"title": unique("Desks"), "currency": "EUR"}})["opportunity"]["id"]
-
-
-def new_quote(client, opportunity_id: str, lines=LINES) -> str:
-    return client.mutate("convertOpportunityToQuote", CREATE_QUOTE, {"i": {
-        "opportunityId": opportunity_id, "kind": "PROFORMA", "validUntil": valid_until(),
-        **({"lines": lines} if lines else {})}})["quote"]["id"]
 
 
 def event_of(data: dict) -> dict:
@@ -196,7 +164,7 @@ def test_two_subscriptions_on_one_socket_both_see_a_burst_of_transitions(server,
     per_operation: dict[str, set] = {"1": set(), "2": set()}
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline and not all(created <= ids for ids in per_operation.values()):
-        message = json.loads(first.ws.recv(timeout=10))
+        message = first.receive(timeout=10)
         if message["type"] == "ping":
             first.ws.send(json.dumps({"type": "pong"}))
             continue

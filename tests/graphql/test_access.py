@@ -337,17 +337,27 @@ def test_a_rep_converting_its_lead_owns_what_it_becomes(reps, gq):
 
 # --- authentication -------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("headers", [
-    {}, {"Authorization": "Bearer not-a-token"}, {"Authorization": "Bearer "}, {"Authorization": "Basic YWRtaW46YWRtaW4="},
-    {"Authorization": "not-a-scheme"},
+#: RFC 6750 §3: a request without a bearer token gets the bare challenge; a bad token is named as the reason
+BARE = 'Bearer realm="salesflow"'
+INVALID = 'Bearer realm="salesflow", error="invalid_token", error_description="the bearer token is not valid"'
+
+
+@pytest.mark.parametrize("headers, challenge", [
+    ({}, BARE), ({"Authorization": "Bearer not-a-token"}, INVALID), ({"Authorization": "Bearer "}, BARE),
+    ({"Authorization": "Basic YWRtaW46YWRtaW4="}, BARE), ({"Authorization": "not-a-scheme"}, BARE),
 ], ids=["no header", "unknown token", "empty token", "basic auth", "no scheme"])
-def test_a_request_without_a_valid_token_is_401(headers, gateway, no_leak, store_snapshot):
+def test_a_request_without_a_valid_token_is_a_401_in_graphql_json_with_a_bearer_challenge(
+        headers, challenge, gateway, no_leak, store_snapshot):
     before = store_snapshot()
     for request in ({"query": "{ viewer { role } }"},
                     {"query": 'mutation { createLead(input: {title: "anonymous"}) { errors { code } } }'}):
         response = gateway.http.post("/graphql", json=request, headers=headers)
         assert response.status_code == 401, (response.status_code, response.text)
         no_leak(response.text)
+        assert response.headers["content-type"].startswith("application/json"), response.headers
+        assert response.headers["www-authenticate"] == challenge
+        (error,) = response.json()["errors"]
+        assert error["extensions"] == {"code": "UNAUTHENTICATED"} and "bearer token" in error["message"]
     response = gateway.http.get("/graphql", params={"query": "{ viewer { role } }"}, headers=headers)
-    assert response.status_code == 401
+    assert response.status_code == 401 and response.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
     assert store_snapshot() == before

@@ -69,6 +69,9 @@ class Http:
     def get(self, query: str):
         return self.client.get("/graphql", params={"query": query}, headers=self.headers)
 
+    def put(self, query: str):
+        return self.client.put("/graphql", json={"query": query}, headers=self.headers)
+
 
 @pytest.fixture
 def http(gateway, admin) -> Http:
@@ -85,6 +88,7 @@ class GraphQLError:
 @dataclass(frozen=True)
 class HttpError:
     status: int = 400
+    code: str = "BAD_REQUEST"
 
 
 @dataclass(frozen=True)
@@ -137,6 +141,7 @@ CASES: dict[str, tuple[Callable, object]] = {
     "a body with no query": (lambda w, h: h.raw(b'{"variables": {}}'), HttpError()),
     "a mutation via GET": (lambda w, h: h.get('mutation { createLead(input: {title: "via GET"}) { errors { code } } }'),
                            HttpError()),
+    "a PUT": (lambda w, h: h.put("{ viewer { role } }"), HttpError(405, "METHOD_NOT_ALLOWED")),
     "a syntax error": (lambda w: ("{ leads { ", None), GraphQLError()),
     # the document against the schema
     "an unknown field in a query": (lambda w: ("{ leads { edges { node { id salary } } } }", None), GraphQLError()),
@@ -228,8 +233,11 @@ CASES: dict[str, tuple[Callable, object]] = {
 def _check(response, expected, no_leak) -> None:
     assert response.status_code != 500, f"HTTP 500: {response.text[:500]}"
     no_leak(response.text)
-    if isinstance(expected, HttpError):
+    if isinstance(expected, HttpError):  # refused before GraphQL ran: still a GraphQL response clients can parse
         assert response.status_code == expected.status, (response.status_code, response.text[:300])
+        assert response.headers["content-type"].startswith("application/json"), response.headers
+        (error,) = response.json()["errors"]
+        assert error["extensions"]["code"] == expected.code and error["message"], error
         return
     assert response.status_code == 200, (response.status_code, response.text[:300])
     body = response.json()

@@ -35,6 +35,19 @@ def test_cors_answers_configured_origins_only(tmp_path):
         assert "access-control-allow-origin" not in other.headers
 
 
+def test_a_page_on_a_cors_origin_can_read_why_its_request_was_refused(tmp_path):
+    url = f"sqlite:///{tmp_path / 'cors401.db'}"
+    install(url).dispose()
+    app = create_app(Settings(database_url=url, cors_origins=("https://app.example",)))
+    with TestClient(app) as http:
+        refused = http.post("/graphql", json={"query": "{ viewer { role } }"},
+                            headers={"Origin": "https://app.example", "Authorization": "Bearer expired"})
+    assert refused.status_code == 401 and refused.headers["access-control-allow-origin"] == "https://app.example"
+    assert "www-authenticate" in refused.headers["access-control-expose-headers"].lower()
+    assert 'error="invalid_token"' in refused.headers["www-authenticate"]
+    assert refused.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+
+
 def test_health_and_readiness(tmp_path):
     url = f"sqlite:///{tmp_path / 'ready.db'}"
     install(url).dispose()

@@ -28,7 +28,7 @@ ROOT = Path(salesflow.__file__).resolve().parent
 MANIFEST_KEYS = {"name", "version", "summary", "license", "depends", "data", "external_dependencies"}
 NOT_SHIPPED = shutil.ignore_patterns(".git", ".ci", "build", "dist", "*.egg-info", "__pycache__", ".pytest_cache",
                                      ".hypothesis", ".benchmarks", ".venv", "*.db", "*.db-wal", "*.db-shm",
-                                     "node_modules")
+                                     "node_modules")  # tests/js's JavaScript clients
 
 
 @pytest.fixture(scope="module")

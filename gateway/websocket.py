@@ -1,0 +1,56 @@
+"""The WebSocket side of `/graphql` (graphql-transport-ws): text frames, who may open a socket, who is on it.
+
+- **Text frames.** The protocol's clients (graphql-ws, Apollo's GraphQLWsLink, urql, GraphiQL)
+  parse only text frames; a binary one fails with "Message is missing the 'type' property". Our
+  JSON encoder returns orjson's bytes, which strawberry would send as binary frames, so the
+  socket's adapter sends each message as text (HTTP keeps the bytes).
+- **Origins.** Browsers apply no CORS to WebSockets: any page can open one. The handshake checks
+  `Origin` (strawberry's `allowed_origins`, fed with the CORS origins): pages on those origins and
+  on our own connect, pages elsewhere get 403 (cross-site WebSocket hijacking). Clients that send
+  no `Origin` (Node, curl, servers) are not browsers and connect; like everyone, they must then
+  authenticate in `connection_init`.
+- **Messages in.** Only JSON objects: a client that sends anything else is told so (close 4400).
+- **Authentication.** The bearer token travels in `connection_init`'s payload, since browsers
+  cannot set headers on a WebSocket handshake.
+"""
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator, Mapping
+
+from cross_web import HTTPException
+from starlette.websockets import WebSocketDisconnect
+from strawberry.asgi import ASGIWebSocketAdapter
+from strawberry.http.exceptions import NonJsonMessageReceived, WebSocketDisconnected
+
+from .auth import bearer
+
+
+class TextFrames(ASGIWebSocketAdapter):
+    """strawberry's Starlette WebSocket adapter, sending every message as a text frame, and taking
+    only JSON objects (the protocol's messages): anything else closes the socket with 4400."""
+
+    async def iter_json(self, *, ignore_parsing_errors: bool = False) -> AsyncGenerator[object, None]:
+        try:
+            async for message in super().iter_json(ignore_parsing_errors=ignore_parsing_errors):
+                if not isinstance(message, dict):
+                    raise NonJsonMessageReceived
+                yield message
+        except HTTPException as exc:  # our decode_json refuses what is not an object, as for an HTTP body
+            raise NonJsonMessageReceived from exc
+
+    async def send_json(self, message: Mapping[str, object]) -> None:
+        encoded = self.view.encode_json(message)
+        try:
+            await self.ws.send_text(encoded.decode() if isinstance(encoded, bytes) else encoded)
+        except WebSocketDisconnect as exc:
+            raise WebSocketDisconnected from exc
+
+
+def connection_token(params: object) -> str | None:
+    """The bearer token of a connection_init payload: `{"Authorization": "Bearer …"}` (or a bare `token`)."""
+    if not isinstance(params, dict):
+        return None
+    raw = params.get("Authorization") or params.get("authorization") or params.get("token")
+    if not isinstance(raw, str):
+        return None
+    return bearer(raw) if " " in raw else raw
