@@ -24,13 +24,23 @@ unsettled = Guard("unsettled", lambda inv, ctx: inv.amount_due > 0, ErrorCode.VA
 no_payments = Guard("no_payments", lambda inv, ctx: inv.amount_paid == 0, ErrorCode.INVALID_TRANSITION,
                     "it has payments and cannot be voided", "invoiceId")
 
+#: What each state means to whoever reads the invoice (the GraphQL enum's descriptions).
+STATES = {
+    S.DRAFT: "Not issued yet: no number, nothing sent to accounting; canceled if its order is.",
+    S.ISSUED: "Numbered (gapless per series and year), handed to accounting, never edited again; nothing paid yet.",
+    S.PARTIALLY_PAID: "Issued, and part of its total paid (amountPaid); amountDue is still open.",
+    S.PAID: "Paid in full: amountDue is zero.",
+    S.VOID: "Issued, then voided with a reason while nothing was paid; its quantities can be invoiced again.",
+    S.CANCELED: "A draft canceled together with its order; it was never issued.",
+}
+
 LIFECYCLE = Lifecycle("invoice", S, S.DRAFT, [
     route("issue", S.DRAFT, S.ISSUED, has_lines),
     route("pay", [S.ISSUED, S.PARTIALLY_PAID], S.PAID, settled),
     route("pay", [S.ISSUED, S.PARTIALLY_PAID], S.PARTIALLY_PAID, unsettled),
     route("void", S.ISSUED, S.VOID, no_payments),
     route("cancel", S.DRAFT, S.CANCELED),
-])
+], STATES)
 
 
 #: Invoices whose amounts count against their order lines.

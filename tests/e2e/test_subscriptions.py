@@ -14,7 +14,7 @@ EVENTS = """subscription($types: [DocumentType!]) { documentEvents(types: $types
 
 CREATE_LEAD = """mutation($i: CreateLeadInput!) { createLead(input: $i) {
   lead { id status } errors { code field message } } }"""
-MARK_CONTACTED = """mutation($i: LeadActionInput!) { markLeadContacted(input: $i) {
+MARK_CONTACTED = """mutation($i: MarkLeadContactedInput!) { markLeadContacted(input: $i) {
   lead { id status } errors { code field message } } }"""
 CREATE_OPPORTUNITY = """mutation($i: CreateOpportunityInput!) { createOpportunity(input: $i) {
   opportunity { id } errors { code field message } } }"""
@@ -22,7 +22,7 @@ CREATE_QUOTE = """mutation($i: ConvertOpportunityToQuoteInput!) { convertOpportu
   quote { id status } errors { code field message } } }"""
 UPDATE_QUOTE = """mutation($i: UpdateQuoteInput!) { updateQuote(input: $i) {
   quote { id status } errors { code field message } } }"""
-SEND_QUOTE = """mutation($i: QuoteActionInput!) { sendQuote(input: $i) {
+SEND_QUOTE = """mutation($i: SendQuoteInput!) { sendQuote(input: $i) {
   quote { id status } errors { code field message } } }"""
 QUOTE_HISTORY = """query($id: ID!) { node(id: $id) { ... on Quote { status version
   history { trigger fromState toState } } } }"""
