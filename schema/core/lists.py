@@ -15,8 +15,10 @@ from ...domain.query import DEFAULT_PAGE, MAX_CHILDREN, MAX_PAGE
 from .errors import BadInput
 
 #: "Type.field" -> the most items one such list returns. A list with a `first` argument has its cap
-#: here (and as `first`'s default and maximum); None marks a list bounded only by its document's own
-#: data: lines (there is no MAX_LINES yet) and the records of a fixed setup (stages, permissions).
+#: here (and as `first`'s maximum); None marks a list bounded only by its document's own data: lines
+#: (there is no MAX_LINES yet) and the records of a fixed setup (stages, permissions). A connection's
+#: `edges` and the feed's `events` are bounded by the `first` of the Query field that returns them;
+#: a payload's `errors` by PAYLOAD_ERRORS.
 LIST_CAPS: dict[str, int | None] = {
     # connections and feeds: `first` (default DEFAULT_PAGE, at most MAX_PAGE); nodes: at most MAX_PAGE ids
     **{f"Query.{name}": MAX_PAGE for name in ("leads", "accounts", "contacts", "opportunities", "quotes", "orders",
@@ -44,6 +46,9 @@ LIST_CAPS: dict[str, int | None] = {
     "ConvertLeadPayload.duplicates": None,
     "ReorderStagesPayload.stages": None,
 }
+
+#: Every mutation payload's `errors` holds at most this many UserErrors (a mutation stops at its first).
+PAYLOAD_ERRORS = 1
 
 PageFirst = Annotated[Optional[int], strawberry.argument(
     description=f"How many records to return: at most {MAX_PAGE}; {DEFAULT_PAGE} if omitted or null.")]
