@@ -124,7 +124,9 @@ class SqlRepository(Generic[T]):
             query = _query(self.mapping, "in", (attribute, *sorted(equals)), "id")
         else:
             query = _first_in(self.mapping, attribute, tuple(sorted(equals)), after is not None)
-            params.update(_limit=per_value if per_value is not None else MAX_ID, _after=after)
+            params["_limit"] = per_value if per_value is not None else MAX_ID
+            if after is not None:
+                params["_after"] = after
         return self.uow.load_many(self.mapping, query, params)
 
     def find_any(self, **equals: Any) -> list[T]:
