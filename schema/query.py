@@ -87,9 +87,10 @@ def _list(info, repo, model, flt, order_by, first, after):
     return paginate(info, repo, model, domain_filter(flt), field, direction, first, after)
 
 
-def _listing(what: str, model: str) -> str:
-    return (f"{what}, a page at a time (keyset pagination: pass `endCursor` as `after`). A sales rep sees only "
-            f"its own. {who_may([('read', model)])}")
+def _listing(what: str, model: str, *, shared: bool = False) -> str:
+    scope = "Shared: every role that may read them sees them all." if shared else "A sales rep sees only its own."
+    return (f"{what}, a page at a time (keyset pagination: pass `endCursor` as `after`). {scope} "
+            f"{who_may([('read', model)])}")
 
 
 OrderBy = Annotated[Optional[Ordering], strawberry.argument(
@@ -128,13 +129,13 @@ class Query:
               order_by: OrderBy = None, first: PageFirst = DEFAULT_PAGE, after: After = None) -> Connection[Lead]:
         return _list(info, "leads", "lead", filter, order_by, first, after)
 
-    @strawberry.field(description=_listing("Accounts (shared: every sales role sees them all)", "account"))
+    @strawberry.field(description=_listing("Accounts", "account", shared=True))
     def accounts(self, info: strawberry.Info, filter: Annotated[Optional[AccountFilter], _filter("accounts")] = None,
                  order_by: OrderBy = None, first: PageFirst = DEFAULT_PAGE, after: After = None
                  ) -> Connection[Account]:
         return _list(info, "accounts", "account", filter, order_by, first, after)
 
-    @strawberry.field(description=_listing("Contacts (shared: every sales role sees them all)", "contact"))
+    @strawberry.field(description=_listing("Contacts", "contact", shared=True))
     def contacts(self, info: strawberry.Info, filter: Annotated[Optional[ContactFilter], _filter("contacts")] = None,
                  order_by: OrderBy = None, first: PageFirst = DEFAULT_PAGE, after: After = None
                  ) -> Connection[Contact]:
@@ -176,15 +177,18 @@ class Query:
     changes: Changes = strawberry.field(
         resolver=changes,
         description="Committed transitions in commit order, gap-free: resume from `endCursor` and "
-                    "nothing is missed or repeated (for accounting systems that pull).")
+                    "nothing is missed or repeated (for accounting systems that pull). "
+                    + who_may([("read", "activity")]))
 
-    @strawberry.field(description="The sales process: its active stages, in order (by `sequence`).")
+    @strawberry.field(description="The sales process: its active stages, in order (by `sequence`). "
+                                  + who_may([("read", "stage")]))
     def stages(self, info: strawberry.Info) -> list[Stage]:
         info.context.require("read", "stage")
         return info.context.loader.batch(info.context.loader.uow.stages.find(active=True, order_by="sequence"))
 
     @strawberry.field(description="Open opportunities per active stage: count, amount and amount × probability, "
-                                  "per currency (a sales rep's own only).")
+                                  "per currency (a sales rep's own only). "
+                                  + who_may([("read", "opportunity"), ("read", "stage")]))
     def pipeline(self, info: strawberry.Info) -> list[PipelineStage]:
         ctx = info.context
         user = ctx.require("read", "opportunity")

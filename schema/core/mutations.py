@@ -40,6 +40,7 @@ from ...domain.order import Delivery, Order
 from ...domain.parties import Account, Contact
 from ...domain.quote import Quote
 from ...domain.text import MAX_LENGTH
+from ...statemachine import LIFECYCLES
 from ...statemachine.engine import Once, Replay
 from .errors import Forbidden, user_error
 
@@ -49,6 +50,9 @@ T = TypeVar("T")
 INPUT = strawberry.argument(description="Everything the mutation needs, in one object; its fields are "
                                         "described on its input type.")
 Input = Annotated[T, INPUT]
+
+#: Models a sales rep reaches only through documents it owns (the documents, and what belongs to them).
+OWNED = frozenset({*LIFECYCLES, "delivery", "payment", "activity"})
 
 #: mutation (python name) -> the (permission, model) pairs it needs, as declared by @mutation.
 NEEDS: dict[str, tuple[tuple[str, str], ...]] = {}
@@ -60,7 +64,8 @@ def who_may(needs: Iterable[tuple[str, str]]) -> str:
     if not needs:
         return "Any signed-in user may call it."
     policy = default_policy()
-    roles = [r + (" (own documents)" if r in OWNER_SCOPED_ROLES else "")
+    owned = any(model in OWNED for _perm, model in needs)
+    roles = [r + (" (own documents)" if owned and r in OWNER_SCOPED_ROLES else "")
              for r in ROLES if all(policy.may(r, perm, model) for perm, model in needs)]
     wanted = " and ".join(f"`{perm}` on {model}" for perm, model in needs)
     return (f"Needs {wanted}: by default {', '.join(roles) if roles else 'no role'} "
