@@ -78,6 +78,7 @@ from salesflow.adapters.sql import SqlUnitOfWork, create_engine, install
 from salesflow.adapters.sql import tables as t
 from salesflow.domain.money import document_totals, line_amounts
 from salesflow.domain.normalize import company_key
+from salesflow.domain.query import MAX_CHILDREN
 from salesflow.gateway.app import create_app
 from salesflow.gateway.auth import Authenticator, bearer
 from salesflow.gateway.settings import Settings
@@ -291,8 +292,12 @@ _o, _a, _q, _ql = t.opportunities, t.accounts, t.quotes, t.quote_lines
 FLOOR_PAGE = select(_o).order_by(_o.c.created_at.desc(), _o.c.id.desc())
 FLOOR_OPPORTUNITIES_BY_ID = select(_o).where(_o.c.id.in_(bindparam("id", expanding=True))).order_by(_o.c.id)
 FLOOR_ACCOUNTS_BY_ID = select(_a).where(_a.c.id.in_(bindparam("id", expanding=True))).order_by(_a.c.id)
-FLOOR_QUOTES_BY_OPPORTUNITY = (select(_q).where(_q.c.opportunity_id.in_(bindparam("opportunity_id", expanding=True)))
-                               .order_by(_q.c.id))
+# An opportunity's quotes are a bounded list: the first MAX_CHILDREN of each, numbered per opportunity.
+_QUOTES_RANKED = select(_q, sql_func.row_number().over(partition_by=_q.c.opportunity_id, order_by=_q.c.id)
+                        .label("_rank")).where(_q.c.opportunity_id.in_(bindparam("opportunity_id", expanding=True))
+                                               ).subquery()
+FLOOR_QUOTES_BY_OPPORTUNITY = (select(*(_QUOTES_RANKED.c[c] for c in _q.c.keys()))
+                               .where(_QUOTES_RANKED.c._rank <= bindparam("_limit")).order_by(_QUOTES_RANKED.c.id))
 FLOOR_LINES_BY_QUOTE = (select(_ql).where(_ql.c.quote_id.in_(bindparam("parents", expanding=True)))
                         .order_by(_ql.c.quote_id, _ql.c.sequence, _ql.c.id))
 
@@ -339,7 +344,8 @@ def fetch_page(conn, first: int):
     opportunities = conn.execute(FLOOR_PAGE.limit(first + 1)).all()[:first]
     account_ids = list({o[O_ACCOUNT] for o in opportunities} - {None})
     accounts = conn.execute(FLOOR_ACCOUNTS_BY_ID, {"id": account_ids}).all()
-    quotes = conn.execute(FLOOR_QUOTES_BY_OPPORTUNITY, {"opportunity_id": [o[O_ID] for o in opportunities]}).all()
+    quotes = conn.execute(FLOOR_QUOTES_BY_OPPORTUNITY, {"opportunity_id": [o[O_ID] for o in opportunities],
+                                                        "_limit": MAX_CHILDREN}).all()
     lines = conn.execute(FLOOR_LINES_BY_QUOTE, {"parents": [q[Q_ID] for q in quotes]}).all()
     return opportunities, accounts, quotes, lines
 

@@ -28,8 +28,11 @@ class Repository(Protocol, Generic[T]):
     def find(self, *, order_by: str | None = None, lock: bool = False, **equals: Any) -> list[T]:
         """Records whose attributes equal the given values (locked for this transaction if `lock`)."""
 
-    def find_in(self, attribute: str, values: Iterable[Any]) -> list[T]:
-        """Records whose attribute is one of the values."""
+    def find_in(self, attribute: str, values: Iterable[Any], *, per_value: int | None = None,
+                after: int | None = None, **equals: Any) -> list[T]:
+        """Records whose attribute is one of the values (and whose other attributes equal `equals`),
+        by id; with `per_value`, only the first that many for each value, and with `after`, only ids
+        above it (a bounded list inside a document, read on from a position)."""
 
     def find_any(self, **equals: Any) -> list[T]:
         """Records where at least one of the attributes equals its value (None values are skipped)."""

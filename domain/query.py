@@ -7,6 +7,9 @@ from datetime import datetime
 MAX_PAGE = 100
 MAX_ID = 2**63 - 1  # record ids are 64-bit integers in every store
 DEFAULT_PAGE = 20
+#: The most records a list inside one document returns (its history, an opportunity's quotes …):
+#: the default and the maximum of such a list's `first`.
+MAX_CHILDREN = 100
 
 
 @dataclass(frozen=True)

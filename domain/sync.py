@@ -14,6 +14,15 @@ class JobStatus(StrEnum):
     DEAD = "dead"  # gave up: needs a person (retryInvoiceSync) or a fixed backend
 
 
+#: What each job status tells whoever watches an invoice's delivery (the GraphQL enum's descriptions).
+MEANINGS = {
+    JobStatus.PENDING: "Waiting for the sync worker: not tried yet, or failed and due again at nextAttemptAt.",
+    JobStatus.DONE: "The backend has it (externalRef is its reference there, when it gives one).",
+    JobStatus.DEAD: "Given up after too many attempts (lastError says why): fix the backend, then "
+                    "retryInvoiceSync.",
+}
+
+
 @dataclass(kw_only=True, eq=False)
 class SyncJob:
     id: int | None = None

@@ -3,15 +3,17 @@ from __future__ import annotations
 
 from collections import defaultdict
 from decimal import Decimal as PyDecimal
-from typing import Optional
+from typing import Annotated, Optional
 
 import strawberry
 from strawberry import relay
 
 from ..domain.access import Perm
-from ..domain.query import MAX_PAGE, Filter
+from ..domain.query import DEFAULT_PAGE, MAX_PAGE, Filter
 from ..domain.status import OpportunityStatus
 from .core.ordering import OrderDirection, Ordering, order_of
+from .core.lists import After, PageFirst
+from .core.mutations import who_may
 from .core.pages import BadInput, Connection, domain_filter, paginate
 from .core.scalars import money
 from .events.subscription import Changes, changes
@@ -56,22 +58,24 @@ def resolve_nodes(info, ids: list[str]) -> list:
 
 @strawberry.type(description="What one role may do with one kind of record (security/access.csv).")
 class Permission:
-    model: str
-    read: bool
-    write: bool
-    create: bool
-    unlink: bool
+    model: str = strawberry.field(description="The kind of record: `lead`, `quote`, `invoice`, `payment`, "
+                                              "`invoice_sync` …")
+    read: bool = strawberry.field(description="May read such records (a sales rep only its own documents).")
+    write: bool = strawberry.field(description="May change them and move them through their lifecycle.")
+    create: bool = strawberry.field(description="May create them.")
+    unlink: bool = strawberry.field(description="May delete them.")
 
 
 @strawberry.type(description="Who is asking, and what its role allows.")
 class Viewer:
-    user: User
+    user: User = strawberry.field(description="The signed-in user (the token's).")
 
-    @strawberry.field
+    @strawberry.field(description="The user's role: `sales_rep`, `sales_manager`, `accountant`, `integration` or "
+                                  "`admin`.")
     def role(self) -> str:
         return self.user.role
 
-    @strawberry.field
+    @strawberry.field(description="What the role may do, per kind of record: show or hide actions with it.")
     def permissions(self, info: strawberry.Info) -> list[Permission]:
         policy = info.context.policy
         models = sorted({m for (_r, _p, m) in policy.grants})
@@ -83,75 +87,108 @@ def _list(info, repo, model, flt, order_by, first, after):
     return paginate(info, repo, model, domain_filter(flt), field, direction, first, after)
 
 
-@strawberry.type
+def _listing(what: str, model: str, *, shared: bool = False) -> str:
+    scope = "Shared: every role that may read them sees them all." if shared else "A sales rep sees only its own."
+    return (f"{what}, a page at a time (keyset pagination: pass `endCursor` as `after`). {scope} "
+            f"{who_may([('read', model)])}")
+
+
+OrderBy = Annotated[Optional[Ordering], strawberry.argument(
+    description="How to sort; newest first (CREATED_AT, DESC) if omitted.")]
+
+
+def _filter(what: str):
+    return strawberry.argument(description=f"Which {what} to list; all the viewer may see if omitted.")
+
+
+@strawberry.type(description="Everything a client can read. Lists are connections (`first`, `after`, `filter`, "
+                             "`orderBy`, `totalCount`); any record can be fetched by its global id with `node`.")
 class Query:
     @strawberry.field(description="Any record by its global id; null if there is none the viewer may see.")
-    def node(self, info: strawberry.Info, id: strawberry.ID) -> Optional[relay.Node]:
+    def node(self, info: strawberry.Info,
+             id: Annotated[strawberry.ID, strawberry.argument(description="A global id, as an `id` field gave it.")]
+             ) -> Optional[relay.Node]:
         return resolve_nodes(info, [id])[0]
 
-    @strawberry.field(description="Records by global id, in the order asked; null where there is none to see.")
-    def nodes(self, info: strawberry.Info, ids: list[strawberry.ID]) -> list[Optional[relay.Node]]:
+    @strawberry.field(description=f"Records by global id, in the order asked (at most {MAX_PAGE}); null where there "
+                                  f"is none to see.")
+    def nodes(self, info: strawberry.Info,
+              ids: Annotated[list[strawberry.ID], strawberry.argument(
+                  description=f"Global ids, as `id` fields gave them; at most {MAX_PAGE}.")]
+              ) -> list[Optional[relay.Node]]:
         if len(ids) > MAX_PAGE:
             raise BadInput(f"at most {MAX_PAGE} ids at once")
         return resolve_nodes(info, ids)
 
-    @strawberry.field
+    @strawberry.field(description="Who is asking: the token's user, its role and what the role may do.")
     def viewer(self, info: strawberry.Info) -> Viewer:
         return Viewer(user=info.context.viewer)
 
-    @strawberry.field
-    def leads(self, info: strawberry.Info, filter: Optional[LeadFilter] = None, order_by: Optional[Ordering] = None,
-              first: Optional[int] = None, after: Optional[str] = None) -> Connection[Lead]:
+    @strawberry.field(description=_listing("Leads", "lead"))
+    def leads(self, info: strawberry.Info, filter: Annotated[Optional[LeadFilter], _filter("leads")] = None,
+              order_by: OrderBy = None, first: PageFirst = DEFAULT_PAGE, after: After = None) -> Connection[Lead]:
         return _list(info, "leads", "lead", filter, order_by, first, after)
 
-    @strawberry.field
-    def accounts(self, info: strawberry.Info, filter: Optional[AccountFilter] = None, order_by: Optional[Ordering] = None,
-                 first: Optional[int] = None, after: Optional[str] = None) -> Connection[Account]:
+    @strawberry.field(description=_listing("Accounts", "account", shared=True))
+    def accounts(self, info: strawberry.Info, filter: Annotated[Optional[AccountFilter], _filter("accounts")] = None,
+                 order_by: OrderBy = None, first: PageFirst = DEFAULT_PAGE, after: After = None
+                 ) -> Connection[Account]:
         return _list(info, "accounts", "account", filter, order_by, first, after)
 
-    @strawberry.field
-    def contacts(self, info: strawberry.Info, filter: Optional[ContactFilter] = None, order_by: Optional[Ordering] = None,
-                 first: Optional[int] = None, after: Optional[str] = None) -> Connection[Contact]:
+    @strawberry.field(description=_listing("Contacts", "contact", shared=True))
+    def contacts(self, info: strawberry.Info, filter: Annotated[Optional[ContactFilter], _filter("contacts")] = None,
+                 order_by: OrderBy = None, first: PageFirst = DEFAULT_PAGE, after: After = None
+                 ) -> Connection[Contact]:
         return _list(info, "contacts", "contact", filter, order_by, first, after)
 
-    @strawberry.field
-    def opportunities(self, info: strawberry.Info, filter: Optional[OpportunityFilter] = None, order_by: Optional[Ordering] = None,
-                      first: Optional[int] = None, after: Optional[str] = None) -> Connection[Opportunity]:
+    @strawberry.field(description=_listing("Opportunities", "opportunity"))
+    def opportunities(self, info: strawberry.Info,
+                      filter: Annotated[Optional[OpportunityFilter], _filter("opportunities")] = None,
+                      order_by: OrderBy = None, first: PageFirst = DEFAULT_PAGE, after: After = None
+                      ) -> Connection[Opportunity]:
         return _list(info, "opportunities", "opportunity", filter, order_by, first, after)
 
-    @strawberry.field
-    def quotes(self, info: strawberry.Info, filter: Optional[QuoteFilter] = None, order_by: Optional[Ordering] = None,
-               first: Optional[int] = None, after: Optional[str] = None) -> Connection[Quote]:
+    @strawberry.field(description=_listing("Quotes (every revision)", "quote"))
+    def quotes(self, info: strawberry.Info, filter: Annotated[Optional[QuoteFilter], _filter("quotes")] = None,
+               order_by: OrderBy = None, first: PageFirst = DEFAULT_PAGE, after: After = None) -> Connection[Quote]:
         return _list(info, "quotes", "quote", filter, order_by, first, after)
 
-    @strawberry.field
-    def orders(self, info: strawberry.Info, filter: Optional[OrderFilter] = None, order_by: Optional[Ordering] = None,
-               first: Optional[int] = None, after: Optional[str] = None) -> Connection[Order]:
+    @strawberry.field(description=_listing("Orders", "order"))
+    def orders(self, info: strawberry.Info, filter: Annotated[Optional[OrderFilter], _filter("orders")] = None,
+               order_by: OrderBy = None, first: PageFirst = DEFAULT_PAGE, after: After = None) -> Connection[Order]:
         return _list(info, "orders", "order", filter, order_by, first, after)
 
-    @strawberry.field
-    def invoices(self, info: strawberry.Info, filter: Optional[InvoiceFilter] = None, order_by: Optional[Ordering] = None,
-                 first: Optional[int] = None, after: Optional[str] = None) -> Connection[Invoice]:
+    @strawberry.field(description=_listing("Invoices", "invoice"))
+    def invoices(self, info: strawberry.Info, filter: Annotated[Optional[InvoiceFilter], _filter("invoices")] = None,
+                 order_by: OrderBy = None, first: PageFirst = DEFAULT_PAGE, after: After = None
+                 ) -> Connection[Invoice]:
         return _list(info, "invoices", "invoice", filter, order_by, first, after)
 
     @strawberry.field(description="Payments accounting backends reported that were refused (unknown invoice, more "
-                                  "than is due, another currency), oldest first; none of them was applied.")
-    def rejected_payments(self, info: strawberry.Info, backend: Optional[str] = None, first: Optional[int] = None,
-                          after: Optional[str] = None) -> Connection[RejectedPayment]:
+                                  "than is due, another currency), oldest first; none of them was applied. "
+                                  + who_may([("read", "rejected_payment")]))
+    def rejected_payments(self, info: strawberry.Info,
+                          backend: Annotated[Optional[str], strawberry.argument(
+                              description="Only those one backend reported (by name); all if omitted.")] = None,
+                          first: PageFirst = DEFAULT_PAGE, after: After = None) -> Connection[RejectedPayment]:
         return paginate(info, "rejected_payments", "rejected_payment", Filter(backend=backend), "id",
                         OrderDirection.ASC, first, after)
 
     changes: Changes = strawberry.field(
         resolver=changes,
         description="Committed transitions in commit order, gap-free: resume from `endCursor` and "
-                    "nothing is missed or repeated (for accounting systems that pull).")
+                    "nothing is missed or repeated (for accounting systems that pull). "
+                    + who_may([("read", "activity")]))
 
-    @strawberry.field(description="The sales process: active stages in order.")
+    @strawberry.field(description="The sales process: its active stages, in order (by `sequence`). "
+                                  + who_may([("read", "stage")]))
     def stages(self, info: strawberry.Info) -> list[Stage]:
         info.context.require("read", "stage")
         return info.context.loader.batch(info.context.loader.uow.stages.find(active=True, order_by="sequence"))
 
-    @strawberry.field(description="Open opportunities per stage: count, amount and amount × probability.")
+    @strawberry.field(description="Open opportunities per active stage: count, amount and amount × probability, "
+                                  "per currency (a sales rep's own only). "
+                                  + who_may([("read", "opportunity"), ("read", "stage")]))
     def pipeline(self, info: strawberry.Info) -> list[PipelineStage]:
         ctx = info.context
         user = ctx.require("read", "opportunity")

@@ -36,7 +36,9 @@ log = logging.getLogger("salesflow.errors")
 LIMITS = {"max_depth": 10, "max_aliases": 15, "max_tokens": 2000}
 
 
-@strawberry.type
+@strawberry.type(description="Everything a client can change. Each mutation takes one `input` (its own input "
+                             "type, named after it) and returns its own payload type: the affected records and "
+                             "`errors: [UserError!]!`. It happens entirely, in one transaction, or not at all.")
 class Mutation(LeadMutations, PartyMutations, OpportunityMutations, QuoteMutations, OrderMutations,
                InvoiceMutations):
     """Every mutation takes one `input` and returns a payload with `errors: [UserError!]!`."""

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from enum import StrEnum
 from functools import wraps
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Mapping
 
 from transitions import Machine
 
@@ -145,11 +145,21 @@ def route(trigger: str, source: str | Iterable[str], dest: str, *guards: Guard) 
 
 
 class Lifecycle:
-    """A document's lifecycle as data, and the one Machine built from it."""
+    """A document's lifecycle as data, and the one Machine built from it.
 
-    def __init__(self, name: str, states: type[StrEnum], initial: StrEnum, routes: list[Route]):
+    `meanings` says what each state means to someone reading the document; it is the one place
+    those words live (the GraphQL enum values are described with them), so every state needs one.
+    """
+
+    def __init__(self, name: str, states: type[StrEnum], initial: StrEnum, routes: list[Route],
+                 meanings: Mapping[str, str]):
         self.name = name
         self.states = [s.value for s in states]
+        self.meanings = {str(state): text for state, text in meanings.items()}
+        if set(self.meanings) != set(self.states):
+            raise ValueError(f"{name}: every state needs one meaning (missing: "
+                             f"{sorted(set(self.states) - set(self.meanings))}, unknown: "
+                             f"{sorted(set(self.meanings) - set(self.states))})")
         self.initial = initial.value
         self.routes = routes
         self.triggers = list(dict.fromkeys(r.trigger for r in routes))

@@ -28,6 +28,16 @@ some_paid = Guard("some_paid", lambda inv, ctx: inv.amount_paid > 0, ErrorCode.V
 nothing_paid = Guard("nothing_paid", lambda inv, ctx: inv.amount_paid == 0, ErrorCode.VALIDATION,
                      "part of it is still paid")
 
+#: What each state means to whoever reads the invoice (the GraphQL enum's descriptions).
+STATES = {
+    S.DRAFT: "Not issued yet: no number, nothing sent to accounting; canceled if its order is.",
+    S.ISSUED: "Numbered (gapless per series and year), handed to accounting, never edited again; nothing paid yet.",
+    S.PARTIALLY_PAID: "Issued, and part of its total paid (amountPaid); amountDue is still open.",
+    S.PAID: "Paid in full: amountDue is zero.",
+    S.VOID: "Issued, then voided with a reason while nothing was paid; its quantities can be invoiced again.",
+    S.CANCELED: "A draft canceled together with its order; it was never issued.",
+}
+
 LIFECYCLE = Lifecycle("invoice", S, S.DRAFT, [
     route("issue", S.DRAFT, S.ISSUED, has_lines),
     route("pay", [S.ISSUED, S.PARTIALLY_PAID], S.PAID, settled),
@@ -36,7 +46,7 @@ LIFECYCLE = Lifecycle("invoice", S, S.DRAFT, [
     route("reverse_payment", [S.PARTIALLY_PAID, S.PAID], S.ISSUED, nothing_paid),
     route("void", S.ISSUED, S.VOID, no_payments),
     route("cancel", S.DRAFT, S.CANCELED),
-])
+], STATES)
 
 
 #: Invoices whose amounts count against their order lines.

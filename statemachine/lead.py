@@ -14,12 +14,21 @@ from .engine import (Context, Lifecycle, check_version, operation, require_text,
 from .opportunity import build_opportunity
 from .records import build_account, build_contact, store
 
+#: What each state means to whoever reads the lead (the GraphQL enum's descriptions).
+STATES = {
+    S.NEW: "Just recorded; nobody has been in touch yet (markLeadContacted moves it on).",
+    S.WORKING: "Someone is in touch: contacted, or reactivated after a disqualification.",
+    S.CONVERTED: "Converted into an account, a contact and usually an opportunity (convertedAccount, "
+                 "convertedContact, convertedOpportunity); read-only from then on.",
+    S.DISQUALIFIED: "Not worth pursuing, with a reason (disqualifyReason); reactivateLead makes it WORKING again.",
+}
+
 LIFECYCLE = Lifecycle("lead", S, S.NEW, [
     route("mark_contacted", S.NEW, S.WORKING),
     route("convert", [S.NEW, S.WORKING], S.CONVERTED),
     route("disqualify", [S.NEW, S.WORKING], S.DISQUALIFIED),
     route("reactivate", S.DISQUALIFIED, S.WORKING),
-])
+], STATES)
 
 EDITABLE = ("title", "contact_name", "company_name", "email", "phone", "source", "notes")
 

@@ -18,13 +18,21 @@ HUNDRED = Decimal(100)
 no_live_order = Guard("no_live_order", lambda opp, ctx: opp.live_orders == 0, ErrorCode.INVALID_TRANSITION,
                       "it has a live order; cancel the order first", "opportunityId")
 
+#: What each state means to whoever reads the opportunity (the GraphQL enum's descriptions).
+STATES = {
+    S.OPEN: "Being worked on: it sits on a stage of the sales process and takes that stage's probability.",
+    S.WON: "Won (an order was placed, or winOpportunity): probability 100, and its amount is the sum of its "
+           "live orders. It can be reopened only while it has no live order.",
+    S.LOST: "Lost, with a reason (lostReason): probability 0. reopenOpportunity makes it OPEN again.",
+}
+
 LIFECYCLE = Lifecycle("opportunity", S, S.OPEN, [
     route("move_stage", S.OPEN, S.OPEN),
     route("win", S.OPEN, S.WON),
     route("lose", S.OPEN, S.LOST),
     route("reopen", S.LOST, S.OPEN),
     route("reopen", S.WON, S.OPEN, no_live_order),
-])
+], STATES)
 
 EDITABLE = ("title", "account_id", "contact_id", "expected_close", "amount", "currency")
 

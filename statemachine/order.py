@@ -29,11 +29,27 @@ partly_delivered = Guard("partly_delivered", lambda o, ctx: not o.fully_delivere
 nothing_delivered = Guard("nothing_delivered", lambda o, ctx: not o.anything_delivered and not o.anything_invoiced,
                           ErrorCode.INVALID_TRANSITION, "something was already delivered or invoiced", "orderId")
 
+#: What each state means to whoever reads the order (the GraphQL enum's descriptions).
+STATES = {
+    S.OPEN: "Placed, nothing delivered yet; it can still be canceled while nothing is invoiced.",
+    S.PARTIALLY_DELIVERED: "Some quantities delivered (recordDelivery), some still to deliver.",
+    S.DELIVERED: "Every line delivered in full.",
+    S.CANCELED: "Canceled before anything was delivered or invoiced; its draft invoices were canceled with it.",
+}
+
+#: What each invoicing policy does (the GraphQL enum's descriptions).
+POLICIES = {
+    InvoicingPolicy.PER_DELIVERY: "Each delivery creates a draft invoice for what it delivered (the seed's rule).",
+    InvoicingPolicy.ON_COMPLETION: "One draft invoice, created when the last line is delivered in full.",
+    InvoicingPolicy.MANUAL: "No invoice by itself: convertOrderToInvoice invoices what is delivered and not yet "
+                            "invoiced.",
+}
+
 LIFECYCLE = Lifecycle("order", S, S.OPEN, [
     route("deliver", [S.OPEN, S.PARTIALLY_DELIVERED], S.DELIVERED, fully_delivered),
     route("deliver", [S.OPEN, S.PARTIALLY_DELIVERED], S.PARTIALLY_DELIVERED, partly_delivered),
     route("cancel", S.OPEN, S.CANCELED, nothing_delivered),
-])
+], STATES)
 
 
 def parse_policy(value) -> str:

@@ -27,6 +27,24 @@ opportunity_not_lost = Guard("opportunity_not_lost",
     lambda q, ctx: ctx.uow.opportunities.get(q.opportunity_id).status != OpportunityStatus.LOST,
     ErrorCode.INVALID_TRANSITION, "its opportunity is lost; reopen the opportunity first", "quoteId")
 
+#: What each state means to whoever reads the quote (the GraphQL enum's descriptions).
+STATES = {
+    S.DRAFT: "Being written: the only state in which its lines, dates and terms can change (updateQuote).",
+    S.SENT: "Sent to the customer, waiting for an answer: accepting it is convertQuoteToOrder.",
+    S.ACCEPTED: "Accepted: it became an order (its `order`).",
+    S.REJECTED: "The customer said no; reviseQuote can still make a new draft revision of it.",
+    S.EXPIRED: "Its validUntil passed while it was sent; it can no longer be accepted.",
+    S.SUPERSEDED: "Replaced by a newer revision with the same number (reviseQuote); read-only.",
+    S.CANCELED: "Withdrawn before the customer answered; read-only.",
+}
+
+#: What each kind of quote is (the GraphQL enum's descriptions).
+KINDS = {
+    QuoteKind.PROFORMA: "A pre-invoice: the offer with its prices, valid until a date.",
+    QuoteKind.CONTRACT: "A contract: the offer with a start and an end date and terms (both dates are needed "
+                        "to send it).",
+}
+
 LIFECYCLE = Lifecycle("quote", S, S.DRAFT, [
     route("send", S.DRAFT, S.SENT, has_lines, still_valid, contract_dated),
     route("accept", S.SENT, S.ACCEPTED, latest, unexpired, opportunity_not_lost),
@@ -34,7 +52,7 @@ LIFECYCLE = Lifecycle("quote", S, S.DRAFT, [
     route("expire", S.SENT, S.EXPIRED, lapsed),
     route("revise", [S.DRAFT, S.SENT, S.REJECTED], S.SUPERSEDED, latest),
     route("cancel", [S.DRAFT, S.SENT], S.CANCELED),
-])
+], STATES)
 
 
 def _check_dates(start: date | None, end: date | None) -> None:

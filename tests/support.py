@@ -87,7 +87,7 @@ CREATE_OPPORTUNITY = """mutation($i: CreateOpportunityInput!) { createOpportunit
   opportunity { id } errors { code field message } } }"""
 CREATE_QUOTE = """mutation($i: ConvertOpportunityToQuoteInput!) { convertOpportunityToQuote(input: $i) {
   quote { id status } errors { code field message } } }"""
-SEND_QUOTE = """mutation($i: QuoteActionInput!) { sendQuote(input: $i) {
+SEND_QUOTE = """mutation($i: SendQuoteInput!) { sendQuote(input: $i) {
   quote { id status } errors { code field message } } }"""
 LINES = [{"description": "Desk", "quantity": "2", "unitPrice": "310.00", "taxRate": "19"}]
 

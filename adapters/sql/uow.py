@@ -14,7 +14,7 @@ from typing import Any, Generic, Iterable, TypeVar
 
 from decimal import Decimal
 
-from sqlalchemy import and_, bindparam, delete, insert, or_, select, text, update
+from sqlalchemy import and_, bindparam, delete, func, insert, or_, select, text, update
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
@@ -27,7 +27,7 @@ from ...domain.outbox import OutboxEntry
 from ...domain.sync import RejectedPayment, SyncCursor, SyncJob
 from ...domain.order import Delivery, Order
 from ...domain.parties import Account, ApiToken, Contact, User
-from ...domain.query import Filter, PageSpec
+from ...domain.query import MAX_ID, Filter, PageSpec
 from ...domain.quote import Quote
 from .mapping import MAPPINGS, Mapping
 from .events import notify
@@ -119,9 +119,17 @@ class SqlRepository(Generic[T]):
         query = _query(self.mapping, "all", tuple(sorted(given)), order_by or "id", missing, lock)
         return self.uow.load_many(self.mapping, query, given, lock=lock)
 
-    def find_in(self, attribute: str, values: Iterable[Any]) -> list[T]:
-        query = _query(self.mapping, "in", (attribute,), "id")
-        return self.uow.load_many(self.mapping, query, {attribute: list(values)})
+    def find_in(self, attribute: str, values: Iterable[Any], *, per_value: int | None = None,
+                after: int | None = None, **equals: Any) -> list[T]:
+        params = {attribute: list(values), **equals}
+        if per_value is None and after is None:
+            query = _query(self.mapping, "in", (attribute, *sorted(equals)), "id")
+        else:
+            query = _first_in(self.mapping, attribute, tuple(sorted(equals)), after is not None)
+            params["_limit"] = per_value if per_value is not None else MAX_ID
+            if after is not None:
+                params["_after"] = after
+        return self.uow.load_many(self.mapping, query, params)
 
     def find_any(self, **equals: Any) -> list[T]:
         given = {k: v for k, v in equals.items() if v is not None}
@@ -154,6 +162,7 @@ def _query(mapping: Mapping, how: str, names: tuple[str, ...], order_by: str, mi
     table = mapping.table
     if how == "in":
         tests = [table.c[names[0]].in_(bindparam(names[0], expanding=True))]
+        tests += [table.c[n] == bindparam(n) for n in names[1:]]
     else:
         tests = [table.c[n] == bindparam(n) for n in names]
     if how == "any":
@@ -161,6 +170,24 @@ def _query(mapping: Mapping, how: str, names: tuple[str, ...], order_by: str, mi
     tests += [table.c[n].is_(None) for n in missing]
     query = select(table).where(*tests).order_by(table.c[order_by])
     return query.with_for_update() if lock else query
+
+
+@lru_cache(maxsize=256)
+def _first_in(mapping: Mapping, attribute: str, equals: tuple[str, ...], after: bool):
+    """The first :_limit rows by id for each value of `attribute` (ids above :_after if `after`), at once.
+
+    ROW_NUMBER() per parent keeps one statement for a whole page of parents, as find_in does, while
+    a parent with a million children still reads only its first few (SQLite ≥ 3.25, PostgreSQL).
+    """
+    table = mapping.table
+    tests = [table.c[attribute].in_(bindparam(attribute, expanding=True))]
+    tests += [table.c[n] == bindparam(n) for n in equals]
+    if after:
+        tests.append(table.c.id > bindparam("_after"))
+    rank = func.row_number().over(partition_by=table.c[attribute], order_by=table.c.id).label("_rank")
+    ranked = select(table, rank).where(*tests).subquery()
+    return (select(*(ranked.c[c] for c in mapping.columns)).where(ranked.c._rank <= bindparam("_limit"))
+            .order_by(ranked.c.id))
 
 
 _APPEND_ACTIVITY = insert(activities)
@@ -200,9 +227,9 @@ class SqlActivityLog(SqlRepository[Activity]):
         self.write()
         return super().find(order_by=order_by, **equals)
 
-    def find_in(self, attribute: str, values: Iterable[Any]) -> list[Activity]:
+    def find_in(self, attribute: str, values: Iterable[Any], **options: Any) -> list[Activity]:
         self.write()
-        return super().find_in(attribute, values)
+        return super().find_in(attribute, values, **options)
 
     def find_any(self, **equals: Any) -> list[Activity]:
         self.write()

@@ -7,13 +7,19 @@ from typing import TYPE_CHECKING, Annotated, Optional
 import strawberry
 from strawberry import relay
 
+from ...domain.query import MAX_CHILDREN
 from ...statemachine import LIFECYCLES
 from .actions import ACTIONS, EXTRA
+from .cursors import seal, unseal
+from .errors import BadInput
+from .lists import ChildFirst, child_first
 
 if TYPE_CHECKING:
     from ..parties.types import User
 
 UserRef = Annotated["User", strawberry.lazy("salesflow.schema.parties.types")]
+HistoryAfter = Annotated[Optional[str], strawberry.argument(
+    description="Return the entries after this one: the `cursor` of an entry of this same document's history.")]
 
 
 def _uninvoiced(doc) -> bool:
@@ -40,40 +46,67 @@ def available_actions(info, doc) -> list[str]:
     return list(dict.fromkeys(names))
 
 
+def history_key(kind: str, ident: int) -> str:
+    """What a history cursor is sealed to: one document's history."""
+    return f"history:{kind}:{ident}"
+
+
 @strawberry.type(description="One transition of a document: who, when, what, from which state to which.")
 class HistoryEntry:
-    at: datetime
-    trigger: str
-    from_state: Optional[str]
-    to_state: str
-    reason: Optional[str]
+    at: datetime = strawberry.field(description="When it was committed (ISO 8601, UTC).")
+    trigger: str = strawberry.field(description="What happened, as the lifecycle names it: `create`, `send`, "
+                                                "`revise`, `deliver`, `pay` …")
+    from_state: Optional[str] = strawberry.field(
+        description="The state before, as its lowercase value (`sent`); null for the creation.")
+    to_state: str = strawberry.field(description="The state after, as its lowercase value (`accepted`).")
+    reason: Optional[str] = strawberry.field(
+        description="The reason given (disqualifying, losing, voiding, canceling); null if none was needed.")
 
-    @strawberry.field
+    @strawberry.field(description="Who did it; null for the system (the sync worker) or if the viewer's role "
+                                  "may not read users.")
     def actor(self, info: strawberry.Info) -> Optional[UserRef]:
         return info.context.loader.ref(self, "actor_id", "users") if info.context.may("read", "user") else None
 
+    @strawberry.field(description="Pass it as `history(after:)` to read the entries after this one.")
+    def cursor(self) -> str:
+        return seal(history_key(self.document_type, self.document_id), self.id)
 
-def history(info, doc) -> list[HistoryEntry]:
+
+def history(info, doc, first: int | None, after: str | None) -> list[HistoryEntry]:
     ctx = info.context
     ctx.require("read", "activity")
-    return [a for a in ctx.loader.children(doc, "activities", "document_id")
-            if a.document_type == doc.kind_name]
+    position = None
+    if after is not None:
+        found = unseal(history_key(doc.kind_name, doc.id), after, "`after` is not a cursor of this history")
+        if len(found) != 1 or not isinstance(found[0], int) or isinstance(found[0], bool):
+            raise BadInput("`after` is not a cursor of this history")
+        position = found[0]
+    return ctx.loader.children(doc, "activities", "document_id", first=child_first(first), after=position,
+                               document_type=doc.kind_name)
 
 
-@strawberry.interface(description="A sales document: it has an owner, a lifecycle and a version.")
+@strawberry.interface(description="A sales document (lead, opportunity, quote, order, invoice): it has an owner, "
+                                  "a lifecycle, a version and a history.")
 class Document(relay.Node):
-    version: int = strawberry.field(description="Pass it back as expectedVersion to detect concurrent edits.")
-    created_at: datetime
-    updated_at: datetime
+    version: int = strawberry.field(description="Goes up by one with every change. Pass the one you read as "
+                                                "`expectedVersion` to be told (CONFLICT) if someone changed it since.")
+    created_at: datetime = strawberry.field(description="When it was created (ISO 8601, UTC).")
+    updated_at: datetime = strawberry.field(description="When it last changed (ISO 8601, UTC).")
 
-    @strawberry.field(description="Mutations the viewer may call on this document now.")
+    @strawberry.field(description="The mutations the viewer may call on this document now, by name "
+                                  "(`sendQuote`, `convertQuoteToOrder` …): its state, its guards and the "
+                                  "viewer's role allow them. Empty for a document the viewer may only read.")
     def available_actions(self, info: strawberry.Info) -> list[str]:
         return available_actions(info, self)
 
-    @strawberry.field(description="Every transition, oldest first.")
-    def history(self, info: strawberry.Info) -> list[HistoryEntry]:
-        return history(info, self)
+    @strawberry.field(description="Its transitions, oldest first, from its creation; at most `first` of them. "
+                                  "To read on, pass the last entry's `cursor` as `after`. Needs `read` on "
+                                  "activity.")
+    def history(self, info: strawberry.Info, first: ChildFirst = MAX_CHILDREN,
+                after: HistoryAfter = None) -> list[HistoryEntry]:
+        return history(info, self, first, after)
 
-    @strawberry.field
+    @strawberry.field(description="The user responsible for it (a sales rep sees only its own documents); null "
+                                  "if the viewer's role may not read users.")
     def owner(self, info: strawberry.Info) -> Optional[UserRef]:
         return info.context.loader.ref(self, "owner_id", "users") if info.context.may("read", "user") else None

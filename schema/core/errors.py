@@ -6,17 +6,21 @@ from typing import Optional
 import strawberry
 from graphql import GraphQLError
 
-from ...domain.errors import DomainError
+from ...domain.errors import MEANINGS, DomainError
 from ...domain.errors import ErrorCode as DomainErrorCode
+from .enums import described_enum
 
-ErrorCode = strawberry.enum(DomainErrorCode, name="ErrorCode", description="Why a mutation did not happen.")
+ErrorCode = described_enum(DomainErrorCode, "ErrorCode", "Why a mutation did not happen: a stable code to branch "
+                           "on (the message is for people and may change).", MEANINGS)
 
 
 @strawberry.type(description="A business or validation failure; nothing was changed.")
 class UserError:
-    field: Optional[list[str]] = strawberry.field(description="The input path at fault, e.g. [\"lines\", \"0\", \"quantity\"].")
-    message: str
-    code: ErrorCode
+    field: Optional[list[str]] = strawberry.field(
+        description="The path of the input field at fault, in the input's own names, e.g. [\"lines\", \"0\", "
+                    "\"quantity\"]; null when no single field is.")
+    message: str = strawberry.field(description="What went wrong, in English, for a person to read.")
+    code: ErrorCode = strawberry.field(description="What went wrong, as a code to branch on.")
 
 
 def user_error(err: DomainError) -> UserError:
@@ -28,6 +32,13 @@ class Forbidden(GraphQLError):
 
     def __init__(self, message: str):
         super().__init__(message, extensions={"code": "FORBIDDEN"})
+
+
+class BadInput(GraphQLError):
+    """A request-level mistake (a page size, a cursor, a filter): top-level, `BAD_USER_INPUT`."""
+
+    def __init__(self, message: str):
+        super().__init__(message, extensions={"code": "BAD_USER_INPUT"})
 
 
 class Unauthenticated(GraphQLError):

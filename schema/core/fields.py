@@ -3,14 +3,24 @@ from __future__ import annotations
 
 import strawberry
 
+from ...statemachine import LIFECYCLES
 from .ids import database_id
-from .scalars import Decimal, money, quantity
+from .lists import child_first
+from .scalars import Decimal, money, quantity, reported
 
 
 def money_field(attr: str, description: str | None = None):
     """An amount shown at its currency's precision (the document's, or the line's document's)."""
     def resolve(root) -> Decimal:
         return money(getattr(root, attr), root.currency)
+    resolve.__name__ = attr
+    return strawberry.field(resolver=resolve, description=description)
+
+
+def reported_field(attr: str, description: str):
+    """An amount reported from outside, at its currency's precision without rounding away a digit."""
+    def resolve(root) -> Decimal:
+        return reported(getattr(root, attr), root.currency)
     resolve.__name__ = attr
     return strawberry.field(resolver=resolve, description=description)
 
@@ -59,7 +69,12 @@ def ref(info, obj, attr: str, repo: str, model: str):
     return target if target is not None and ctx.sees(target) else None
 
 
-def children(info, obj, repo: str, attr: str, model: str) -> list:
+def children(info, obj, repo: str, attr: str, model: str, first: int | None) -> list:
+    """The first `first` (checked against the cap) of obj's children that the viewer may see, by id.
+
+    A sales rep's documents are picked in SQL (its own only), so the cap counts only what it sees.
+    """
     ctx = info.context
-    ctx.require("read", model)
-    return ctx.visible(ctx.loader.children(obj, repo, attr))
+    user = ctx.require("read", model)
+    mine = {"owner_id": user.id} if model in LIFECYCLES and ctx.operation_context().owner_scoped else {}
+    return ctx.visible(ctx.loader.children(obj, repo, attr, first=child_first(first), **mine))

@@ -6,12 +6,22 @@ from typing import Optional
 
 import strawberry
 
+_MOMENT = "An ISO 8601 date-time with a time zone (2026-11-22T10:30:00Z)"
 
-@strawberry.input(description="Created and updated ranges, owner and text search: what every list can filter on.")
+
+@strawberry.input(description="Created and updated ranges, owner and text search: what every list can filter on. "
+                              "Conditions combine with AND; an omitted or null field does not filter.")
 class CommonFilter:
-    owner_id: Optional[strawberry.ID] = None
-    search: Optional[str] = strawberry.field(default=None, description="Words in names, titles, numbers, e-mail.")
-    created_after: Optional[datetime] = None
-    created_before: Optional[datetime] = None
-    updated_after: Optional[datetime] = None
-    updated_before: Optional[datetime] = None
+    owner_id: Optional[strawberry.ID] = strawberry.field(
+        default=None, description="Only records owned by this user (a User's global id). A sales rep sees only its "
+                                  "own documents whatever it asks.")
+    search: Optional[str] = strawberry.field(
+        default=None, description="Text found, case-insensitively, in names, titles, numbers, e-mail or phone.")
+    created_after: Optional[datetime] = strawberry.field(
+        default=None, description=f"{_MOMENT}: only records created at or after it.")
+    created_before: Optional[datetime] = strawberry.field(
+        default=None, description=f"{_MOMENT}: only records created before it.")
+    updated_after: Optional[datetime] = strawberry.field(
+        default=None, description=f"{_MOMENT}: only records changed at or after it.")
+    updated_before: Optional[datetime] = strawberry.field(
+        default=None, description=f"{_MOMENT}: only records changed before it.")

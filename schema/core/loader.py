@@ -19,7 +19,7 @@ class Loader:
         self._uow: UnitOfWork | None = None
         self._cohort: dict[int, list] = {}
         self._refs: dict[tuple[str, Any], Any] = {}
-        self._children: dict[tuple[str, str, Any], list] = {}
+        self._children: dict[tuple, list] = {}
         self.operation_context = None  # the statemachine Context over this loader's reader
 
     @property
@@ -83,17 +83,24 @@ class Loader:
             self._remember(repo, missing, getattr(self.uow, repo).find_in("id", missing))
         return self._refs[key]
 
-    def children(self, obj, repo: str, attr: str, key_attr: str = "id") -> list:
-        """Records of repo whose <attr> is obj.<key_attr>, loaded for obj's whole cohort at once."""
-        key = (repo, attr, getattr(obj, key_attr))
+    def children(self, obj, repo: str, attr: str, key_attr: str = "id", *, first: int | None = None,
+                 after: int | None = None, **equals) -> list:
+        """Records of repo whose <attr> is obj.<key_attr> (and whose other attributes equal `equals`),
+        loaded for obj's whole cohort at once; with `first`, the first that many of each (by id).
+
+        `after` (an id) reads on within obj's own list, so it is loaded for obj alone.
+        """
+        options = (first, after, tuple(sorted(equals.items())))
+        key = (repo, attr, getattr(obj, key_attr), options)
         if key not in self._children:
-            cohort = self._cohort.get(id(obj), [obj])
+            cohort = [obj] if after is not None else self._cohort.get(id(obj), [obj])
             parents = {getattr(o, key_attr) for o in cohort} - {None}
-            parents = [p for p in parents if (repo, attr, p) not in self._children]
-            found = self.batch(getattr(self.uow, repo).find_in(attr, parents))
+            parents = [p for p in parents if (repo, attr, p, options) not in self._children]
+            found = self.batch(getattr(self.uow, repo).find_in(attr, parents, per_value=first, after=after,
+                                                                **equals))
             grouped: dict[Any, list] = defaultdict(list)
             for child in found:
                 grouped[getattr(child, attr)].append(child)
             for p in parents:
-                self._children[(repo, attr, p)] = grouped.get(p, [])
+                self._children[(repo, attr, p, options)] = grouped.get(p, [])
         return self._children[key]

@@ -3,14 +3,34 @@
 Business and validation failures come back as `UserError`s in the payload and change nothing;
 access failures are top-level errors. Create and convert mutations may carry an idempotency key:
 their result is stored as ids, so a replay returns the same objects.
+
+The shape every mutation has (Relay's convention, as GitHub's API has it; clients and
+graphql-codegen rely on it, and `tests/unit/test_schema_contract.py` enforces it):
+
+- `fooBar(input: FooBarInput!): FooBarPayload!` — one argument, `input`, whose type is named after
+  the mutation, and a payload type named after it. Neither type is shared with another mutation,
+  so one mutation can gain a field without changing another's contract.
+- Fields several mutations share come from a base class, never from a shared GraphQL type:
+  `input_type("SendQuoteInput", QuoteTarget, "…")` and `payload_type("SendQuotePayload",
+  QuoteResult, "…")` make a mutation's own type from a base in one line; `core.inputs` has the
+  common input fields (`document_id`, `expected_version`, `idempotency_key`, `kept`).
+- A payload holds what the mutation affected (null when it did not happen), then
+  `errors: [UserError!]!` (`errors_field()`): empty when it happened.
+- `@mutation("What it does, from which states", ("write", "quote"))` declares the field: its
+  description ends with the permissions it needs and the roles that have them (from
+  `security/access.csv`), and `mutate` checks exactly those. Its `input` argument is `Input[...]`.
+- Everything has a description that helps a client developer: formats, units, defaults, which
+  states, what null or an omitted field means. A test lists every type, field, argument, input
+  field and enum value of the SDL without one.
 """
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Callable, Iterable
+from typing import Annotated, Any, Callable, Iterable, TypeVar
 
 import strawberry
 
+from ...domain.access import OWNER_SCOPED_ROLES, ROLES, default_policy
 from ...domain.errors import DomainError, ErrorCode
 from ...domain.idempotency import fingerprint
 from ...domain.invoice import Invoice, Payment
@@ -20,8 +40,62 @@ from ...domain.order import Delivery, Order
 from ...domain.parties import Account, Contact
 from ...domain.quote import Quote
 from ...domain.text import MAX_LENGTH
+from ...statemachine import LIFECYCLES
 from ...statemachine.engine import Once, Replay
 from .errors import Forbidden, user_error
+
+T = TypeVar("T")
+
+#: The `input` argument of every mutation: `def send_quote(self, info, input: Input[SendQuoteInput])`.
+INPUT = strawberry.argument(description="Everything the mutation needs, in one object; its fields are "
+                                        "described on its input type.")
+Input = Annotated[T, INPUT]
+
+#: Models a sales rep reaches only through documents it owns (the documents, and what belongs to them).
+OWNED = frozenset({*LIFECYCLES, "delivery", "payment", "activity"})
+
+#: mutation (python name) -> the (permission, model) pairs it needs, as declared by @mutation.
+NEEDS: dict[str, tuple[tuple[str, str], ...]] = {}
+
+
+def who_may(needs: Iterable[tuple[str, str]]) -> str:
+    """The sentence a description ends with: the permissions needed and the roles that have them."""
+    needs = tuple(needs)
+    if not needs:
+        return "Any signed-in user may call it."
+    policy = default_policy()
+    owned = any(model in OWNED for _perm, model in needs)
+    roles = [r + (" (own documents)" if owned and r in OWNER_SCOPED_ROLES else "")
+             for r in ROLES if all(policy.may(r, perm, model) for perm, model in needs)]
+    wanted = " and ".join(f"`{perm}` on {model}" for perm, model in needs)
+    return (f"Needs {wanted}: by default {', '.join(roles) if roles else 'no role'} "
+            f"(security/access.csv; `viewer.permissions` shows the caller's).")
+
+
+def mutation(description: str, *needs: tuple[str, str]):
+    """A mutation field whose description ends with who may call it; `mutate` checks the same needs."""
+    def declare(resolver: Callable) -> Any:
+        NEEDS[resolver.__name__] = needs
+        return strawberry.mutation(description=f"{description}\n\n{who_may(needs)}")(resolver)
+    return declare
+
+
+def errors_field():
+    """The `errors` field every payload ends with."""
+    return strawberry.field(default_factory=list,
+                            description="Why the mutation did not happen (then nothing changed); empty when it did.")
+
+
+def input_type(name: str, base: type, description: str) -> type:
+    """A mutation's own input type with the fields of `base` (shared fields, never a shared type)."""
+    return strawberry.input(type(name, (base,), {"__module__": base.__module__}), name=name,
+                            description=description)
+
+
+def payload_type(name: str, base: type, description: str) -> type:
+    """A mutation's own payload type with the fields of `base`."""
+    return strawberry.type(type(name, (base,), {"__module__": base.__module__}), name=name,
+                           description=description)
 
 #: Where each kind of record is read back from when a result is replayed.
 REPOSITORY_OF = {Lead: "leads", Account: "accounts", Contact: "contacts", Opportunity: "opportunities",
@@ -50,9 +124,12 @@ def _bad_key(key: str) -> str | None:
 
 def mutate(info, permissions: Iterable[tuple[str, str]], call: Callable, parts: Callable[[Any], dict],
            payload: type, *, name: str | None = None, data=None, key: str | None = None):
-    """Run `call(uow, actor=…, once=…)` and return `payload(**parts(result), errors=[])`."""
+    """Run `call(uow, actor=…, once=…)` and return `payload(**parts(result), errors=[])`.
+
+    The viewer needs what the mutation declared (@mutation) and the `permissions` given here.
+    """
     ctx = info.context
-    for perm, model in permissions:
+    for perm, model in (*NEEDS.get(info.python_name, ()), *permissions):
         ctx.require(perm, model)
     ctx.fresh()
     kwargs = {"actor": ctx.viewer}

@@ -1,19 +1,19 @@
 """Connections: keyset pages with a total count, filtered, ordered, and scoped to what the viewer may see."""
 from __future__ import annotations
 
-import base64
-import json
 from datetime import datetime, timezone
+from decimal import Decimal
 from enum import Enum
 from typing import Callable, Generic, Optional, TypeVar
 
 import strawberry
-from graphql import GraphQLError
 from strawberry import relay
 
 from ...domain.errors import DomainError
 from ...domain.query import DEFAULT_PAGE, MAX_PAGE, Filter, PageSpec
 from ...domain.text import camel
+from .cursors import seal, unseal
+from .errors import BadInput
 from .ids import decode
 
 NodeType = TypeVar("NodeType")
@@ -21,8 +21,8 @@ NodeType = TypeVar("NodeType")
 
 @strawberry.enum(description="Sort direction.")
 class OrderDirection(Enum):
-    ASC = "asc"
-    DESC = "desc"
+    ASC = strawberry.enum_value("asc", description="Smallest, earliest or A first.")
+    DESC = strawberry.enum_value("desc", description="Largest, latest or Z first.")
 
 
 @strawberry.type(description="A page of a list, with its position and how many match in all.")
@@ -34,24 +34,31 @@ class Connection(relay.Connection[NodeType], Generic[NodeType]):
         return self.count()
 
 
-class BadInput(GraphQLError):
-    def __init__(self, message: str):
-        super().__init__(message, extensions={"code": "BAD_USER_INPUT"})
+def list_key(repo: str, order_field: str, direction: OrderDirection) -> str:
+    """What a connection's cursors are sealed to: the list and its ordering."""
+    return f"{repo}:{order_field}:{direction.value}"
 
 
-def encode_cursor(value, ident: int) -> str:
-    text = value.isoformat() if isinstance(value, datetime) else "" if value is None else str(value)
-    return base64.urlsafe_b64encode(json.dumps([text, ident]).encode()).decode()
+def plain(value) -> str:
+    """A sort value as a client could have written it: an amount without the store's scale."""
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f")
+    return "" if value is None else str(value)
 
 
-def decode_cursor(cursor: str) -> tuple[str, int]:
-    try:
-        text, ident = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-        if not isinstance(text, str) or not isinstance(ident, int) or isinstance(ident, bool):
-            raise ValueError
-        return text, ident
-    except (ValueError, TypeError, UnicodeError):
-        raise BadInput("`after` is not a cursor of this list") from None
+def encode_cursor(key: str, value, ident: int) -> str:
+    return seal(key, plain(value), ident)
+
+
+def decode_cursor(key: str, cursor: str) -> tuple[str, int]:
+    """(sort value as text, id) from a cursor of the list `key`; BAD_USER_INPUT otherwise."""
+    position = unseal(key, cursor)
+    if (len(position) != 2 or not isinstance(position[0], str) or not isinstance(position[1], int)
+            or isinstance(position[1], bool)):
+        raise BadInput("`after` is not a cursor of this list")
+    return position[0], position[1]
 
 
 def domain_filter(flt, *, statuses: bool = True) -> Filter:
@@ -101,7 +108,8 @@ def paginate(info, repo: str, model: str, flt: Filter, order_field: str, directi
             flt = Filter(**{**flt.__dict__, "owner_id": -1})  # another rep's documents: none to see
         else:
             flt = Filter(**{**flt.__dict__, "owner_id": user.id})
-    position = decode_cursor(after) if after else None
+    key = list_key(repo, order_field, direction)
+    position = decode_cursor(key, after) if after else None
     spec = PageSpec(filter=flt, order_by=order_field, descending=direction == OrderDirection.DESC,
                     after=position, limit=first)
     store = getattr(ctx.loader.uow, repo)
@@ -110,7 +118,7 @@ def paginate(info, repo: str, model: str, flt: Filter, order_field: str, directi
     except DomainError as err:
         raise BadInput(err.message) from None
     ctx.loader.batch(rows)
-    edges = [relay.Edge(cursor=encode_cursor(getattr(r, order_field), r.id), node=r) for r in rows]
+    edges = [relay.Edge(cursor=encode_cursor(key, getattr(r, order_field), r.id), node=r) for r in rows]
     return Connection(
         edges=edges,
         page_info=relay.PageInfo(has_next_page=more, has_previous_page=after is not None,

@@ -13,7 +13,9 @@ Decimal = NewType("Decimal", PyDecimal)
 #: How `Decimal` travels; schema.py maps the type to it (StrawberryConfig.scalar_map).
 DECIMAL_SCALAR = strawberry.scalar(
     name="Decimal",
-    description='An exact decimal number as a string, e.g. "1234.50". Never a float.',
+    description='An exact decimal number as a string, e.g. "1234.50"; never a float. Amounts come with their '
+                'currency\'s number of decimals ("1234.50" EUR, "1234" IRR); quantities, prices and percentages '
+                'without trailing zeros ("2", "99.9"). Send it as a string (an integer is accepted too).',
     serialize=lambda value: format(value, "f"),
     parse_value=lambda value: _parse(value),
 )
@@ -47,6 +49,15 @@ def money(value: PyDecimal | None, currency: str | None) -> PyDecimal | None:
     if exp is None:
         exp = _PLACES[currency] = PyDecimal(1).scaleb(-get_currency_precision(currency))
     return value.quantize(exp, rounding=ROUND_HALF_UP)  # the rounding rule of DESIGN §2
+
+
+def reported(value: PyDecimal | None, currency: str | None) -> PyDecimal | None:
+    """An amount someone else reported, at its currency's precision but never rounded: digits beyond
+    the currency's stay visible (they may be why it was refused)."""
+    if value is None:
+        return None
+    shown = money(value, currency)
+    return shown if shown == value else quantity(value)
 
 
 def quantity(value: PyDecimal | None) -> PyDecimal | None:

@@ -7,7 +7,7 @@ import copy
 import logging
 from datetime import datetime
 from enum import Enum
-from typing import AsyncGenerator, Optional
+from typing import Annotated, AsyncGenerator, Optional
 
 import strawberry
 
@@ -25,46 +25,56 @@ DOCUMENTS = {"lead": ("Lead", "leads"), "opportunity": ("Opportunity", "opportun
              "quote": ("Quote", "quotes"), "order": ("Order", "orders"), "invoice": ("Invoice", "invoices")}
 
 
-@strawberry.enum
+@strawberry.enum(description="A kind of sales document.")
 class DocumentType(Enum):
-    LEAD = "lead"
-    OPPORTUNITY = "opportunity"
-    QUOTE = "quote"
-    ORDER = "order"
-    INVOICE = "invoice"
+    LEAD = strawberry.enum_value("lead", description="A Lead.")
+    OPPORTUNITY = strawberry.enum_value("opportunity", description="An Opportunity.")
+    QUOTE = strawberry.enum_value("quote", description="A Quote.")
+    ORDER = strawberry.enum_value("order", description="An Order.")
+    INVOICE = strawberry.enum_value("invoice", description="An Invoice.")
 
 
 @strawberry.type(description="One committed transition of a document.")
 class DocumentEvent:
     """Its root is the transition's Activity, with the document it moved attached as `doc`."""
 
-    trigger: str
-    from_state: Optional[str]
-    to_state: str
-    reason: Optional[str]
-    at: datetime
+    trigger: str = strawberry.field(description="What happened, as the lifecycle names it: `create`, `send`, "
+                                                "`deliver`, `pay` …")
+    from_state: Optional[str] = strawberry.field(
+        description="The state before, as its lowercase value (`draft`); null for a creation.")
+    to_state: str = strawberry.field(description="The state after, as its lowercase value (`sent`).")
+    reason: Optional[str] = strawberry.field(description="The reason given, if the transition took one.")
+    at: datetime = strawberry.field(description="When it was committed (ISO 8601, UTC).")
 
     @strawberry.field(description="Increases with every event: the order transitions committed in.")
     def sequence(self) -> int:
         return self.id
 
-    @strawberry.field
+    @strawberry.field(description="What kind of document moved.")
     def document_type(self) -> DocumentType:
         return DocumentType(self.document_type)
 
-    @strawberry.field
+    @strawberry.field(description="The global id of the document that moved.")
     def document_id(self) -> strawberry.ID:
         return strawberry.ID(global_id(DOCUMENTS[self.document_type][0], self.document_id))
 
-    @strawberry.field
+    @strawberry.field(description="Who did it; null for the system, or if the viewer's role may not read users.")
     def actor(self, info: strawberry.Info) -> Optional[User]:
         if self.actor_id is None or not info.context.may("read", "user"):
             return None
         return info.context.loader.get("users", self.actor_id)
 
-    @strawberry.field(description="The document as it is now.")
+    @strawberry.field(description="The document as it is now (select its fields with `... on Quote { … }`; alias "
+                                  "fields whose types differ between documents, such as `status`).")
     def document(self) -> Document:
         return self.doc
+
+
+ChangesAfter = Annotated[Optional[str], strawberry.argument(
+    description="Resume after this position: the `endCursor` of an earlier page; from the beginning if omitted.")]
+ChangesFirst = Annotated[int, strawberry.argument(description=f"How many transitions to read, at most {MAX_PAGE}.")]
+EventTypes = Annotated[Optional[list[DocumentType]], strawberry.argument(
+    description="Only transitions of these kinds of document; all kinds the viewer may read if omitted.")]
 
 
 def _visible(ctx, activity: Activity):
@@ -73,10 +83,12 @@ def _visible(ctx, activity: Activity):
     return doc if doc is not None and ctx.sees(doc) else None
 
 
-@strawberry.type
+@strawberry.type(description="Live updates over WebSocket (graphql-transport-ws).")
 class Subscription:
-    @strawberry.subscription(description="Transitions of the given document types (all if omitted) as they commit.")
-    async def document_events(self, info: strawberry.Info, types: Optional[list[DocumentType]] = None
+    @strawberry.subscription(description="Every transition of the given document types as it commits (never one "
+                                         "that rolled back), for the documents the subscriber may see. Over "
+                                         "WebSocket (graphql-transport-ws), the token in `connection_init`.")
+    async def document_events(self, info: strawberry.Info, types: EventTypes = None
                               ) -> AsyncGenerator[DocumentEvent, None]:
         ctx = info.context
         ctx.viewer  # noqa: B018 - unauthenticated subscribers are refused here
@@ -103,9 +115,11 @@ class Subscription:
 
 @strawberry.type(description="A page of the change feed.")
 class Changes:
-    events: list[DocumentEvent]
-    end_cursor: Optional[str] = strawberry.field(description="Pass as `after` to resume; unchanged when nothing new.")
-    has_more: bool
+    events: list[DocumentEvent] = strawberry.field(
+        description="The transitions after `after`, in commit order, of the documents the viewer may see.")
+    end_cursor: Optional[str] = strawberry.field(description="Pass as `after` to resume; unchanged when nothing new; "
+                                                             "null on a first call that found nothing.")
+    has_more: bool = strawberry.field(description="True if the page is full: ask again with endCursor at once.")
 
 
 def _position(cursor: Optional[str]) -> tuple[int, int]:
@@ -125,8 +139,8 @@ def _cursor(position: tuple[int, int]) -> str:
     return base64.urlsafe_b64encode(f"{position[0]}:{position[1]}".encode()).decode()
 
 
-def changes(info: strawberry.Info, after: Optional[str] = None, first: int = 100,
-            types: Optional[list[DocumentType]] = None) -> Changes:
+def changes(info: strawberry.Info, after: ChangesAfter = None, first: ChangesFirst = MAX_PAGE,
+            types: EventTypes = None) -> Changes:
     """Committed transitions in commit order, gap-free, from a resumable cursor."""
     ctx = info.context
     ctx.require("read", "activity")

@@ -6,55 +6,69 @@ from typing import Optional
 
 import strawberry
 
+from ...domain.text import MAX_LENGTH
+from ...statemachine.invoice import PAYMENT_TERM_DAYS
 from ..core.filters import CommonFilter
+from ..core.inputs import document_id, expected_version, idempotency_key
 from ..core.scalars import Decimal
 from .types import InvoiceStatus
 
 
-@strawberry.input
+@strawberry.input(description="Which invoices to list.")
 class InvoiceFilter(CommonFilter):
-    status: Optional[list[InvoiceStatus]] = None
-    order_id: Optional[strawberry.ID] = None
-    account_id: Optional[strawberry.ID] = None
+    status: Optional[list[InvoiceStatus]] = strawberry.field(
+        default=None, description="Only invoices in one of these states; all states if omitted or empty.")
+    order_id: Optional[strawberry.ID] = strawberry.field(
+        default=None, description="Only the invoices of this order (an Order's global id).")
+    account_id: Optional[strawberry.ID] = strawberry.field(
+        default=None, description="Only the invoices of this account (an Account's global id).")
 
 
-@strawberry.input
+@strawberry.input(description="The DRAFT invoice to issue.")
 class IssueInvoiceInput:
-    invoice_id: strawberry.ID
-    due_date: Optional[date] = None
-    expected_version: Optional[int] = None
+    invoice_id: strawberry.ID = document_id("invoice")
+    due_date: Optional[date] = strawberry.field(
+        default=None, description=f"When payment is due (ISO 8601 date), not before today; {PAYMENT_TERM_DAYS} days "
+                                  f"from today if omitted.")
+    expected_version: Optional[int] = expected_version()
 
 
-@strawberry.input
+@strawberry.input(description="The ISSUED invoice to void (it must have no payments), and why.")
 class VoidInvoiceInput:
-    invoice_id: strawberry.ID
-    reason: str
-    expected_version: Optional[int] = None
+    invoice_id: strawberry.ID = document_id("invoice")
+    reason: str = strawberry.field(description=f"Why, up to {MAX_LENGTH['reason']:,} characters (required, not "
+                                               f"blank).")
+    expected_version: Optional[int] = expected_version()
 
 
-@strawberry.input
+@strawberry.input(description="A payment received against an ISSUED or PARTIALLY_PAID invoice.")
 class RecordPaymentInput:
-    invoice_id: strawberry.ID
-    amount: Decimal
-    paid_at: Optional[date] = None
-    reference: Optional[str] = None
-    currency: Optional[str] = strawberry.field(default=None, description="Must be the invoice's, if given.")
-    expected_version: Optional[int] = None
-    idempotency_key: Optional[str] = None
+    invoice_id: strawberry.ID = document_id("invoice")
+    amount: Decimal = strawberry.field(description="How much: more than 0, at most the invoice's amountDue (else "
+                                                   "OVER_PAYMENT), with at most the currency's decimals.")
+    paid_at: Optional[date] = strawberry.field(default=None, description="The day it was paid (ISO 8601 date); "
+                                                                         "today if omitted.")
+    reference: Optional[str] = strawberry.field(
+        default=None, description=f"The payer's or the bank's reference, up to {MAX_LENGTH['reference']} characters.")
+    currency: Optional[str] = strawberry.field(
+        default=None, description="ISO 4217 code; if given it must be the invoice's (else CURRENCY_MISMATCH).")
+    expected_version: Optional[int] = expected_version()
+    idempotency_key: Optional[str] = idempotency_key()
 
 
-@strawberry.input
+@strawberry.input(description="The invoice whose dead-lettered accounting deliveries to queue again.")
 class RetryInvoiceSyncInput:
-    invoice_id: strawberry.ID
-    backend: Optional[str] = strawberry.field(default=None, description="One backend, or every dead one if omitted.")
+    invoice_id: strawberry.ID = document_id("invoice")
+    backend: Optional[str] = strawberry.field(default=None, description="Only this backend's (by name); every dead "
+                                                                        "one of the invoice if omitted.")
 
 
 @strawberry.input(description="Which payment to reverse, and why.")
 class ReversePaymentInput:
-    payment_id: strawberry.ID = strawberry.field(description="The payment recorded in salesflow to reverse "
-                                                             "(one an accounting backend reported is reversed "
+    payment_id: strawberry.ID = strawberry.field(description="The global id of the payment recorded in salesflow to "
+                                                             "reverse (one an accounting backend reported is reversed "
                                                              "there, and comes back reversed).")
-    reason: str = strawberry.field(description="Why it is reversed (a bounced transfer, a mistake); kept on the "
-                                               "reversal and in the invoice's history.")
-    expected_version: Optional[int] = strawberry.field(default=None, description="The invoice's version you read: "
-                                                       "CONFLICT if it changed since.")
+    reason: str = strawberry.field(description=f"Why it is reversed (a bounced transfer, a mistake), up to "
+                                               f"{MAX_LENGTH['reason']:,} characters; kept on the reversal and in the "
+                                               f"invoice's history.")
+    expected_version: Optional[int] = expected_version()

@@ -9,9 +9,9 @@ from ...statemachine import lead as ops
 from ..core.errors import UserError
 from ..core.ids import global_id
 from ..core.inputs import ref_id, sent
-from ..core.mutations import mutate, trigger
-from .inputs import (ConvertLeadInput, CreateLeadInput, DisqualifyLeadInput, LeadActionInput,
-                     UpdateLeadInput)
+from ..core.mutations import Input, errors_field, mutate, mutation, payload_type, trigger
+from .inputs import (ConvertLeadInput, CreateLeadInput, DisqualifyLeadInput, MarkLeadContactedInput,
+                     ReactivateLeadInput, UpdateLeadInput)
 from .types import Duplicate, Lead
 
 if TYPE_CHECKING:
@@ -27,19 +27,39 @@ _MATCHED_ON = {"company_name": "companyName"}
 
 
 @strawberry.type
-class LeadPayload:
-    lead: Optional[Lead] = None
-    errors: list[UserError]
+class LeadResult:
+    """What a mutation of one lead answers (each mutation has its own payload type from it)."""
+
+    lead: Optional[Lead] = strawberry.field(default=None, description="The lead as it is now; null if the mutation "
+                                                                       "did not happen.")
+    errors: list[UserError] = errors_field()
 
 
-@strawberry.type
+CreateLeadPayload = payload_type("CreateLeadPayload", LeadResult, "What createLead answers: the new lead.")
+UpdateLeadPayload = payload_type("UpdateLeadPayload", LeadResult, "What updateLead answers: the changed lead.")
+MarkLeadContactedPayload = payload_type("MarkLeadContactedPayload", LeadResult,
+                                        "What markLeadContacted answers: the lead, now WORKING.")
+DisqualifyLeadPayload = payload_type("DisqualifyLeadPayload", LeadResult,
+                                     "What disqualifyLead answers: the lead, now DISQUALIFIED.")
+ReactivateLeadPayload = payload_type("ReactivateLeadPayload", LeadResult,
+                                     "What reactivateLead answers: the lead, WORKING again.")
+
+
+@strawberry.type(description="What convertLead answers: the converted lead and what it became, or, on a dry run, "
+                             "only the look-alikes.")
 class ConvertLeadPayload:
-    lead: Optional[Lead] = None
-    account: Optional[AccountRef] = None
-    contact: Optional[ContactRef] = None
-    opportunity: Optional[OpportunityRef] = None
-    duplicates: list[Duplicate] = strawberry.field(default_factory=list)
-    errors: list[UserError]
+    lead: Optional[Lead] = strawberry.field(default=None, description="The lead: CONVERTED (unchanged on a dry "
+                                                                       "run); null if the mutation did not happen.")
+    account: Optional[AccountRef] = strawberry.field(default=None, description="The account created or linked; "
+                                                                               "null if none (or on a dry run).")
+    contact: Optional[ContactRef] = strawberry.field(default=None, description="The contact created or linked; "
+                                                                               "null if none (or on a dry run).")
+    opportunity: Optional[OpportunityRef] = strawberry.field(
+        default=None, description="The opportunity created; null if none (or on a dry run).")
+    duplicates: list[Duplicate] = strawberry.field(
+        default_factory=list, description="Existing accounts, contacts and open leads that look like this lead "
+                                          "(same e-mail, phone or company), whether or not it was converted.")
+    errors: list[UserError] = errors_field()
 
 
 def _lead(result):
@@ -62,41 +82,44 @@ def _duplicates(found) -> list[Duplicate]:
                       matched_on=_MATCHED_ON.get(d.matched_on, d.matched_on)) for d in found]
 
 
-
 @strawberry.type
 class LeadMutations:
-    @strawberry.mutation
-    def create_lead(self, info: strawberry.Info, input: CreateLeadInput) -> LeadPayload:
+    @mutation("Record a new lead, in state NEW.", ("create", "lead"))
+    def create_lead(self, info: strawberry.Info, input: Input[CreateLeadInput]) -> CreateLeadPayload:
         fields = {n: getattr(input, n) for n in ops.EDITABLE if n != "title" and getattr(input, n) is not None}
-        return mutate(info, [("create", "lead")],
+        return mutate(info, (),
                       lambda uow, **kw: ops.create_lead(uow, input.title, ref_id(input.owner_id, "User", "ownerId"),
                                                         **fields, **kw),
-                      _lead, LeadPayload, name="createLead", data=input, key=input.idempotency_key)
+                      _lead, CreateLeadPayload, name="createLead", data=input, key=input.idempotency_key)
 
-    @strawberry.mutation
-    def update_lead(self, info: strawberry.Info, input: UpdateLeadInput) -> LeadPayload:
+    @mutation("Change a lead's details; a converted lead is read-only (ALREADY_CONVERTED).", ("write", "lead"))
+    def update_lead(self, info: strawberry.Info, input: Input[UpdateLeadInput]) -> UpdateLeadPayload:
         changes = sent(input, *ops.EDITABLE)
-        return mutate(info, [("write", "lead")],
+        return mutate(info, (),
                       lambda uow, **kw: ops.update_lead(uow, _lead_id(input), expected_version=input.expected_version,
                                                         **changes, **kw),
-                      _lead, LeadPayload)
+                      _lead, UpdateLeadPayload)
 
-    @strawberry.mutation(description="new → working")
-    def mark_lead_contacted(self, info: strawberry.Info, input: LeadActionInput) -> LeadPayload:
-        return mutate(info, [("write", "lead")], trigger(ops.mark_lead_contacted, _lead_id, input), _lead, LeadPayload)
+    @mutation("Someone got in touch: NEW → WORKING.", ("write", "lead"))
+    def mark_lead_contacted(self, info: strawberry.Info,
+                            input: Input[MarkLeadContactedInput]) -> MarkLeadContactedPayload:
+        return mutate(info, (), trigger(ops.mark_lead_contacted, _lead_id, input), _lead, MarkLeadContactedPayload)
 
-    @strawberry.mutation
-    def disqualify_lead(self, info: strawberry.Info, input: DisqualifyLeadInput) -> LeadPayload:
-        return mutate(info, [("write", "lead")], trigger(ops.disqualify_lead, _lead_id, input, input.reason), _lead,
-                      LeadPayload)
+    @mutation("Not worth pursuing: NEW or WORKING → DISQUALIFIED, with a reason.", ("write", "lead"))
+    def disqualify_lead(self, info: strawberry.Info, input: Input[DisqualifyLeadInput]) -> DisqualifyLeadPayload:
+        return mutate(info, (), trigger(ops.disqualify_lead, _lead_id, input, input.reason), _lead,
+                      DisqualifyLeadPayload)
 
-    @strawberry.mutation
-    def reactivate_lead(self, info: strawberry.Info, input: LeadActionInput) -> LeadPayload:
-        return mutate(info, [("write", "lead")], trigger(ops.reactivate_lead, _lead_id, input), _lead, LeadPayload)
+    @mutation("Work on a disqualified lead again: DISQUALIFIED → WORKING.", ("write", "lead"))
+    def reactivate_lead(self, info: strawberry.Info, input: Input[ReactivateLeadInput]) -> ReactivateLeadPayload:
+        return mutate(info, (), trigger(ops.reactivate_lead, _lead_id, input), _lead, ReactivateLeadPayload)
 
-    @strawberry.mutation(description="Create or link an account and a contact, and create an opportunity, at once.")
-    def convert_lead(self, info: strawberry.Info, input: ConvertLeadInput) -> ConvertLeadPayload:
-        needs = [("write", "lead")]
+    @mutation("The seed's first conversion, all at once or not at all: a NEW or WORKING lead becomes CONVERTED, with "
+              "an account and a contact (each created from the lead, linked, or left out) and an opportunity. "
+              "Look-alike accounts and contacts are refused (DUPLICATE) unless linked or allowed; dryRun shows them "
+              "first. It also needs `create` on each kind of record it creates.", ("write", "lead"))
+    def convert_lead(self, info: strawberry.Info, input: Input[ConvertLeadInput]) -> ConvertLeadPayload:
+        needs = []
         if input.create_account and input.account_id is None:
             needs.append(("create", "account"))
         if input.create_contact and input.contact_id is None:

@@ -9,9 +9,13 @@ from strawberry import relay
 
 from ...domain.opportunity import Opportunity as DomainOpportunity
 from ...domain.opportunity import Stage as DomainStage
+from ...domain.query import MAX_CHILDREN
 from ...domain.status import OpportunityStatus as S
+from ...statemachine import LIFECYCLES
 from ..core.documents import Document
+from ..core.enums import described_enum
 from ..core.fields import children, is_type_of, money_field, quantity_field, ref, resolve_nodes_for
+from ..core.lists import ChildFirst
 from ..core.scalars import Decimal
 
 if TYPE_CHECKING:
@@ -20,79 +24,94 @@ if TYPE_CHECKING:
     from ..parties.types import Account, Contact
     from ..quotes.types import Quote
 
-OpportunityStatus = strawberry.enum(S, name="OpportunityStatus")
+OpportunityStatus = described_enum(S, "OpportunityStatus", "Where an opportunity is: open (on a stage), won or "
+                                   "lost.", LIFECYCLES["opportunity"].meanings)
 AccountRef = Annotated["Account", strawberry.lazy("salesflow.schema.parties.types")]
 ContactRef = Annotated["Contact", strawberry.lazy("salesflow.schema.parties.types")]
 LeadRef = Annotated["Lead", strawberry.lazy("salesflow.schema.leads.types")]
 QuoteRef = Annotated["Quote", strawberry.lazy("salesflow.schema.quotes.types")]
 OrderRef = Annotated["Order", strawberry.lazy("salesflow.schema.orders.types")]
 
+_PERCENT = "in percent, 0 to 100 (\"25\" is 25 %)"
+
 
 @strawberry.type(description="A step of the sales process, with the probability an opportunity on it closes.")
 class Stage(relay.Node):
-    name: str
-    sequence: int
-    active: bool
-    probability: Decimal = quantity_field("probability")
+    name: str = strawberry.field(description="The stage's name, e.g. \"Qualification\".")
+    sequence: int = strawberry.field(description="Its place in the process (10, 20, 30 …); stages come in this "
+                                                 "order.")
+    active: bool = strawberry.field(description="False once archived: no opportunity can move onto it.")
+    probability: Decimal = quantity_field("probability", f"The chance an opportunity on it is won, {_PERCENT}.")
 
     _id_attr = "id"
     resolve_nodes = resolve_nodes_for("stages", "stage")
     is_type_of = is_type_of(DomainStage)
 
 
-@strawberry.type(description="A sale we hope to make.")
+@strawberry.type(description="A sale we hope to make. It has 0..n quotes and 0..n orders (a sale may skip the "
+                             "quote); placing an order wins it.")
 class Opportunity(Document):
-    status: OpportunityStatus
-    title: str
-    currency: Optional[str]
-    expected_close: Optional[date]
-    lost_reason: Optional[str]
-    probability: Decimal = quantity_field("probability")
-    amount: Decimal = money_field("amount", "The sum of its live orders once won; an estimate before.")
+    status: OpportunityStatus = strawberry.field(description="Where it is in its lifecycle.")
+    title: str = strawberry.field(description="What the sale is, e.g. \"Chairs for HQ\".")
+    currency: Optional[str] = strawberry.field(
+        description="ISO 4217 code of its amount and of its quotes and orders; null until one is set. It cannot "
+                    "change once it has quotes or orders.")
+    expected_close: Optional[date] = strawberry.field(description="When it is expected to close (ISO 8601 date); "
+                                                                  "null if not said.")
+    lost_reason: Optional[str] = strawberry.field(description="Why it was lost; null unless it is LOST.")
+    probability: Decimal = quantity_field("probability", f"The chance it is won, {_PERCENT}: its stage's while "
+                                                         f"OPEN, 100 when WON, 0 when LOST.")
+    amount: Decimal = money_field("amount", "What it is worth, in its currency and at its precision: an estimate "
+                                            "while it has no order, then the sum of its live orders' totals.")
 
     _id_attr = "id"
     resolve_nodes = resolve_nodes_for("opportunities", "opportunity")
     is_type_of = is_type_of(DomainOpportunity)
 
-
-    @strawberry.field
+    @strawberry.field(description="The stage of the sales process it is on; null if the viewer may not read "
+                                  "stages.")
     def stage(self, info: strawberry.Info) -> Optional[Stage]:
         return ref(info, self, "stage_id", "stages", "stage")
 
-    @strawberry.field
+    @strawberry.field(description="The company it is for; null if none or not readable by the viewer.")
     def account(self, info: strawberry.Info) -> Optional[AccountRef]:
         return ref(info, self, "account_id", "accounts", "account")
 
-    @strawberry.field
+    @strawberry.field(description="The person it is with; null if none or not readable by the viewer.")
     def contact(self, info: strawberry.Info) -> Optional[ContactRef]:
         return ref(info, self, "contact_id", "contacts", "contact")
 
-    @strawberry.field
+    @strawberry.field(description="The lead it was converted from; null if it was created directly or the viewer "
+                                  "may not see it.")
     def lead(self, info: strawberry.Info) -> Optional[LeadRef]:
         return ref(info, self, "lead_id", "leads", "lead")
 
-    @strawberry.field
-    def quotes(self, info: strawberry.Info) -> list[QuoteRef]:
-        return children(info, self, "quotes", "opportunity_id", "quote")
+    @strawberry.field(description="Its quotes (every revision) the viewer may see, oldest first; at most `first` "
+                                  "(for more, list `quotes(filter: {opportunityId})`).")
+    def quotes(self, info: strawberry.Info, first: ChildFirst = MAX_CHILDREN) -> list[QuoteRef]:
+        return children(info, self, "quotes", "opportunity_id", "quote", first)
 
-    @strawberry.field
-    def orders(self, info: strawberry.Info) -> list[OrderRef]:
-        return children(info, self, "orders", "opportunity_id", "order")
+    @strawberry.field(description="Its orders the viewer may see, oldest first; at most `first` (for more, list "
+                                  "`orders(filter: {opportunityId})`).")
+    def orders(self, info: strawberry.Info, first: ChildFirst = MAX_CHILDREN) -> list[OrderRef]:
+        return children(info, self, "orders", "opportunity_id", "order", first)
 
 
 @strawberry.type(description="What one stage holds in one currency.")
 class PipelineAmount:
-    currency: str
-    count: int
-    amount: Decimal
-    weighted_amount: Decimal
+    currency: str = strawberry.field(description="ISO 4217 code; empty for opportunities without a currency.")
+    count: int = strawberry.field(description="How many open opportunities on the stage are in this currency.")
+    amount: Decimal = strawberry.field(description="The sum of their amounts, at the currency's precision.")
+    weighted_amount: Decimal = strawberry.field(
+        description="Σ amount × probability / 100, rounded once to the currency's precision.")
 
 
 @strawberry.type(description="One stage of the pipeline: its open opportunities, their amount and weighted amount.")
 class PipelineStage:
-    stage: Stage
-    count: int
-    amounts: list[PipelineAmount] = strawberry.field(description="Per currency, as amounts in different currencies do not add up.")
+    stage: Stage = strawberry.field(description="The stage.")
+    count: int = strawberry.field(description="How many open opportunities are on it, in every currency.")
+    amounts: list[PipelineAmount] = strawberry.field(
+        description="Per currency, as amounts in different currencies do not add up; empty for an empty stage.")
 
     @strawberry.field(description="The stage's amount when its opportunities share one currency (else null).")
     def amount(self) -> Optional[Decimal]:
@@ -102,6 +121,6 @@ class PipelineStage:
     def weighted_amount(self) -> Optional[Decimal]:
         return self.amounts[0].weighted_amount if len(self.amounts) == 1 else None
 
-    @strawberry.field
+    @strawberry.field(description="The currency of amount and weightedAmount when there is one (else null).")
     def currency(self) -> Optional[str]:
         return self.amounts[0].currency if len(self.amounts) == 1 else None

@@ -11,11 +11,16 @@ from ...domain.order import Delivery as DomainDelivery
 from ...domain.order import DeliveryLine as DomainDeliveryLine
 from ...domain.order import Order as DomainOrder
 from ...domain.order import OrderLine as DomainOrderLine
+from ...domain.query import MAX_CHILDREN
 from ...domain.status import InvoicingPolicy as P
 from ...domain.status import OrderStatus as S
+from ...statemachine import LIFECYCLES
+from ...statemachine.order import POLICIES
 from ..core.documents import Document
+from ..core.enums import described_enum
 from ..core.fields import children, is_type_of, quantity_field, ref, resolve_nodes_for, with_currency
 from ..core.lines import PricedDocument, PricedLine, line_id
+from ..core.lists import ChildFirst
 from ..core.scalars import Decimal
 
 if TYPE_CHECKING:
@@ -24,37 +29,40 @@ if TYPE_CHECKING:
     from ..parties.types import Account
     from ..quotes.types import Quote
 
-OrderStatus = strawberry.enum(S, name="OrderStatus")
-InvoicingPolicy = strawberry.enum(P, name="InvoicingPolicy")
+OrderStatus = described_enum(S, "OrderStatus", "Where an order is: open → partially delivered → delivered, or "
+                             "canceled.", LIFECYCLES["order"].meanings)
+InvoicingPolicy = described_enum(P, "InvoicingPolicy", "When an order's deliveries are invoiced.", POLICIES)
 OpportunityRef = Annotated["Opportunity", strawberry.lazy("salesflow.schema.opportunities.types")]
 QuoteRef = Annotated["Quote", strawberry.lazy("salesflow.schema.quotes.types")]
 AccountRef = Annotated["Account", strawberry.lazy("salesflow.schema.parties.types")]
 InvoiceRef = Annotated["Invoice", strawberry.lazy("salesflow.schema.invoices.types")]
 
 
-@strawberry.type
+@strawberry.type(description="A line of an order: what was ordered, and how much of it is delivered and invoiced.")
 class OrderLine(PricedLine):
     id: strawberry.ID = line_id("OrderLine")
-    delivered_quantity: Decimal = quantity_field("delivered_quantity")
-    invoiced_quantity: Decimal = quantity_field("invoiced_quantity")
-    remaining_quantity: Decimal = quantity_field("remaining_quantity", "Still to deliver.")
+    delivered_quantity: Decimal = quantity_field("delivered_quantity", "How much of it is delivered so far.")
+    invoiced_quantity: Decimal = quantity_field("invoiced_quantity", "How much of it is on live invoices so far "
+                                                                     "(never more than delivered).")
+    remaining_quantity: Decimal = quantity_field("remaining_quantity", "Still to deliver: quantity − "
+                                                                       "deliveredQuantity.")
 
     is_type_of = is_type_of(DomainOrderLine)
 
 
-@strawberry.type
+@strawberry.type(description="The order line a delivery line delivers (its id, to match with the order's lines).")
 class OrderLineRef:
     id: strawberry.ID = line_id("OrderLine")
 
 
-@strawberry.type
+@strawberry.type(description="How much of one order line one delivery delivered.")
 class DeliveryLine:
     id: strawberry.ID = line_id("DeliveryLine")
-    quantity: Decimal = quantity_field("quantity")
+    quantity: Decimal = quantity_field("quantity", "How much was delivered, without trailing zeros.")
 
     is_type_of = is_type_of(DomainDeliveryLine)
 
-    @strawberry.field
+    @strawberry.field(description="The order line it delivers.")
     def order_line(self) -> OrderLineRef:
         return _LineId(self.order_line_id)
 
@@ -68,56 +76,61 @@ class _LineId:
 
 @strawberry.type(description="One delivery stage of an order.")
 class Delivery(relay.Node):
-    number: str
-    delivered_at: datetime
-    created_at: datetime
+    number: str = strawberry.field(description="Its number in the delivery series (DL/2026/00001).")
+    delivered_at: datetime = strawberry.field(description="When the goods or services were delivered (ISO 8601, "
+                                                          "UTC).")
+    created_at: datetime = strawberry.field(description="When it was recorded (ISO 8601, UTC).")
 
     _id_attr = "id"
     resolve_nodes = resolve_nodes_for("deliveries", "delivery")
     is_type_of = is_type_of(DomainDelivery)
 
-    @strawberry.field
+    @strawberry.field(description="What it delivered, per order line.")
     def lines(self) -> list[DeliveryLine]:
         return self.lines
 
-    @strawberry.field
+    @strawberry.field(description="The order it delivers; null if the viewer may not see it.")
     def order(self, info: strawberry.Info) -> Optional[Order]:
         return ref(info, self, "order_id", "orders", "order")
 
 
-@strawberry.type(description="What warehouse, service and delivery must do. Invoiced per delivery, on completion or by hand.")
+@strawberry.type(description="What warehouse, service and delivery must do. Invoiced per delivery, on completion or "
+                             "by hand.")
 class Order(Document, PricedDocument):
-    status: OrderStatus
-    invoicing_policy: InvoicingPolicy
-    number: str
-    cancel_reason: Optional[str]
+    status: OrderStatus = strawberry.field(description="Where it is in its lifecycle.")
+    invoicing_policy: InvoicingPolicy = strawberry.field(description="When its deliveries are invoiced.")
+    number: str = strawberry.field(description="Its number in the order series (SO/2026/00001).")
+    cancel_reason: Optional[str] = strawberry.field(description="Why it was canceled, if a reason was given; null "
+                                                                "otherwise.")
 
     _id_attr = "id"
     resolve_nodes = resolve_nodes_for("orders", "order")
     is_type_of = is_type_of(DomainOrder)
 
-
-
-    @strawberry.field
+    @strawberry.field(description="Its lines, in order (`sequence`). Not paged: a document's lines come whole.")
     def lines(self) -> list[OrderLine]:
         return with_currency(self)
 
-    @strawberry.field
-    def deliveries(self, info: strawberry.Info) -> list[Delivery]:
-        return children(info, self, "deliveries", "order_id", "delivery")
+    @strawberry.field(description="Its delivery stages, oldest first; at most `first`.")
+    def deliveries(self, info: strawberry.Info, first: ChildFirst = MAX_CHILDREN) -> list[Delivery]:
+        return children(info, self, "deliveries", "order_id", "delivery", first)
 
-    @strawberry.field
-    def invoices(self, info: strawberry.Info) -> list[InvoiceRef]:
-        return children(info, self, "invoices", "order_id", "invoice")
+    @strawberry.field(description="Its invoices the viewer may see (drafts, issued, voided …), oldest first; at most "
+                                  "`first` (for more, list `invoices(filter: {orderId})`).")
+    def invoices(self, info: strawberry.Info, first: ChildFirst = MAX_CHILDREN) -> list[InvoiceRef]:
+        return children(info, self, "invoices", "order_id", "invoice", first)
 
-    @strawberry.field
+    @strawberry.field(description="The opportunity it was placed for (which it won); null if the viewer may not see "
+                                  "it.")
     def opportunity(self, info: strawberry.Info) -> Optional[OpportunityRef]:
         return ref(info, self, "opportunity_id", "opportunities", "opportunity")
 
-    @strawberry.field
+    @strawberry.field(description="The quote it was accepted from; null if it was created without one, or if the "
+                                  "viewer may not see it.")
     def quote(self, info: strawberry.Info) -> Optional[QuoteRef]:
         return ref(info, self, "quote_id", "quotes", "quote")
 
-    @strawberry.field
+    @strawberry.field(description="The customer: its opportunity's account when it was placed; null if none or not "
+                                  "readable by the viewer.")
     def account(self, info: strawberry.Info) -> Optional[AccountRef]:
         return ref(info, self, "account_id", "accounts", "account")

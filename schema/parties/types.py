@@ -8,7 +8,9 @@ import strawberry
 from strawberry import relay
 
 from ...domain import parties as d
+from ...domain.query import MAX_CHILDREN
 from ..core.fields import children, is_type_of, ref, resolve_nodes_for
+from ..core.lists import ChildFirst
 
 if TYPE_CHECKING:
     from ..opportunities.types import Opportunity
@@ -18,59 +20,65 @@ OpportunityRef = Annotated["Opportunity", strawberry.lazy("salesflow.schema.oppo
 
 @strawberry.type(description="Someone who signs in: a sales rep, a manager, an accountant, an integration.")
 class User(relay.Node):
-    name: str
-    role: str
-    active: bool
+    name: str = strawberry.field(description="The user's name, as `salesflow token create --user` gave it.")
+    role: str = strawberry.field(description="`sales_rep`, `sales_manager`, `accountant`, `integration` or `admin` "
+                                             "(what each may do: security/access.csv).")
+    active: bool = strawberry.field(description="False once the user may no longer sign in.")
 
     _id_attr = "id"
     resolve_nodes = resolve_nodes_for("users", "user")
     is_type_of = is_type_of(d.User)
 
 
-@strawberry.type(description="A company we sell to.")
+@strawberry.type(description="A company we sell to. Accounts are shared: every sales role sees them all.")
 class Account(relay.Node):
-    name: str
-    email: Optional[str]
-    phone: Optional[str]
-    website: Optional[str]
-    version: int
-    created_at: datetime
-    updated_at: datetime
+    name: str = strawberry.field(description="The company's name.")
+    email: Optional[str] = strawberry.field(description="Its e-mail address, as entered.")
+    phone: Optional[str] = strawberry.field(description="Its phone number, as entered.")
+    website: Optional[str] = strawberry.field(description="Its website, as entered.")
+    version: int = strawberry.field(description="Goes up by one with every change; pass it as `expectedVersion`.")
+    created_at: datetime = strawberry.field(description="When it was created (ISO 8601, UTC).")
+    updated_at: datetime = strawberry.field(description="When it last changed (ISO 8601, UTC).")
 
     _id_attr = "id"
     resolve_nodes = resolve_nodes_for("accounts", "account")
     is_type_of = is_type_of(d.Account)
 
-    @strawberry.field
+    @strawberry.field(description="The user responsible for it; null if none or if the viewer's role may not read "
+                                  "users.")
     def owner(self, info: strawberry.Info) -> Optional[User]:
         return ref(info, self, "owner_id", "users", "user")
 
-    @strawberry.field
-    def contacts(self, info: strawberry.Info) -> list[Contact]:
-        return children(info, self, "contacts", "account_id", "contact")
+    @strawberry.field(description="Its contacts, oldest first; at most `first` (for more, list "
+                                  "`contacts(filter: {accountId})`).")
+    def contacts(self, info: strawberry.Info, first: ChildFirst = MAX_CHILDREN) -> list[Contact]:
+        return children(info, self, "contacts", "account_id", "contact", first)
 
-    @strawberry.field
-    def opportunities(self, info: strawberry.Info) -> list[OpportunityRef]:
-        return children(info, self, "opportunities", "account_id", "opportunity")
+    @strawberry.field(description="Its opportunities the viewer may see, oldest first; at most `first` (for more, "
+                                  "list `opportunities(filter: {accountId})`).")
+    def opportunities(self, info: strawberry.Info, first: ChildFirst = MAX_CHILDREN) -> list[OpportunityRef]:
+        return children(info, self, "opportunities", "account_id", "opportunity", first)
 
 
-@strawberry.type(description="A person we talk to, usually at an account.")
+@strawberry.type(description="A person we talk to, usually at an account. Contacts are shared like accounts.")
 class Contact(relay.Node):
-    name: str
-    email: Optional[str]
-    phone: Optional[str]
-    version: int
-    created_at: datetime
-    updated_at: datetime
+    name: str = strawberry.field(description="The person's name.")
+    email: Optional[str] = strawberry.field(description="The person's e-mail address, as entered.")
+    phone: Optional[str] = strawberry.field(description="The person's phone number, as entered.")
+    version: int = strawberry.field(description="Goes up by one with every change; pass it as `expectedVersion`.")
+    created_at: datetime = strawberry.field(description="When it was created (ISO 8601, UTC).")
+    updated_at: datetime = strawberry.field(description="When it last changed (ISO 8601, UTC).")
 
     _id_attr = "id"
     resolve_nodes = resolve_nodes_for("contacts", "contact")
     is_type_of = is_type_of(d.Contact)
 
-    @strawberry.field
+    @strawberry.field(description="The account the person works at; null if none or if the viewer may not read "
+                                  "accounts.")
     def account(self, info: strawberry.Info) -> Optional[Account]:
         return ref(info, self, "account_id", "accounts", "account")
 
-    @strawberry.field
+    @strawberry.field(description="The user responsible for it; null if none or if the viewer's role may not read "
+                                  "users.")
     def owner(self, info: strawberry.Info) -> Optional[User]:
         return ref(info, self, "owner_id", "users", "user")

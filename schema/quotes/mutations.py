@@ -8,22 +8,39 @@ import strawberry
 from ...statemachine import quote as ops
 from ..core.errors import UserError
 from ..core.inputs import ref_id, sent
-from ..core.mutations import mutate, trigger
-from .inputs import ConvertOpportunityToQuoteInput, QuoteActionInput, UpdateQuoteInput
+from ..core.mutations import Input, errors_field, mutate, mutation, payload_type, trigger
+from .inputs import (CancelQuoteInput, ConvertOpportunityToQuoteInput, RejectQuoteInput, ReviseQuoteInput,
+                     SendQuoteInput, UpdateQuoteInput)
 from .types import Quote
 
 
 @strawberry.type
-class QuotePayload:
-    quote: Optional[Quote] = None
-    errors: list[UserError]
+class QuoteResult:
+    """What a mutation of one quote answers (each mutation has its own payload type from it)."""
+
+    quote: Optional[Quote] = strawberry.field(default=None, description="The quote as it is now; null if the "
+                                                                         "mutation did not happen.")
+    errors: list[UserError] = errors_field()
 
 
-@strawberry.type
+ConvertOpportunityToQuotePayload = payload_type("ConvertOpportunityToQuotePayload", QuoteResult,
+                                                "What convertOpportunityToQuote answers: the new draft quote.")
+UpdateQuotePayload = payload_type("UpdateQuotePayload", QuoteResult, "What updateQuote answers: the changed draft.")
+SendQuotePayload = payload_type("SendQuotePayload", QuoteResult, "What sendQuote answers: the quote, now SENT.")
+RejectQuotePayload = payload_type("RejectQuotePayload", QuoteResult,
+                                  "What rejectQuote answers: the quote, now REJECTED.")
+CancelQuotePayload = payload_type("CancelQuotePayload", QuoteResult,
+                                  "What cancelQuote answers: the quote, now CANCELED.")
+
+
+@strawberry.type(description="What reviseQuote answers: the new draft revision and the one it superseded.")
 class ReviseQuotePayload:
-    quote: Optional[Quote] = strawberry.field(default=None, description="The new draft revision.")
-    previous_revision: Optional[Quote] = None
-    errors: list[UserError]
+    quote: Optional[Quote] = strawberry.field(default=None, description="The new draft revision (same number, "
+                                                                        "revision + 1, lines copied); null if the "
+                                                                        "mutation did not happen.")
+    previous_revision: Optional[Quote] = strawberry.field(
+        default=None, description="The quote that was revised, now SUPERSEDED; null if the mutation did not happen.")
+    errors: list[UserError] = errors_field()
 
 
 def _quote(result):
@@ -34,40 +51,45 @@ def _quote_id(data) -> int:
     return ref_id(data.quote_id, "Quote", "quoteId")
 
 
-
 @strawberry.type
 class QuoteMutations:
-    @strawberry.mutation(description="The seed's second conversion: an opportunity gets a written offer.")
-    def convert_opportunity_to_quote(self, info: strawberry.Info, input: ConvertOpportunityToQuoteInput) -> QuotePayload:
+    @mutation("The seed's second conversion: an OPEN opportunity gets a written offer, a new DRAFT quote.",
+              ("create", "quote"))
+    def convert_opportunity_to_quote(self, info: strawberry.Info, input: Input[ConvertOpportunityToQuoteInput]
+                                     ) -> ConvertOpportunityToQuotePayload:
         def call(uow, **kw):
             return ops.convert_opportunity_to_quote(
                 uow, ref_id(input.opportunity_id, "Opportunity", "opportunityId"), input.kind.value,
                 currency=input.currency, valid_until=input.valid_until, lines=input.lines, terms=input.terms,
                 start_date=input.start_date, end_date=input.end_date, **kw)
-        return mutate(info, [("create", "quote")], call, _quote, QuotePayload,
+        return mutate(info, (), call, _quote, ConvertOpportunityToQuotePayload,
                       name="convertOpportunityToQuote", data=input, key=input.idempotency_key)
 
-    @strawberry.mutation(description="Edit a draft: its lines (replaced), dates or terms.")
-    def update_quote(self, info: strawberry.Info, input: UpdateQuoteInput) -> QuotePayload:
+    @mutation("Edit a DRAFT: its lines (replaced as a whole), dates or terms; totals are recomputed.",
+              ("write", "quote"))
+    def update_quote(self, info: strawberry.Info, input: Input[UpdateQuoteInput]) -> UpdateQuotePayload:
         changes = sent(input, "lines", "valid_until", "terms", "start_date", "end_date")
-        return mutate(info, [("write", "quote")],
+        return mutate(info, (),
                       lambda uow, **kw: ops.update_quote(uow, _quote_id(input), expected_version=input.expected_version,
                                                          **changes, **kw),
-                      _quote, QuotePayload)
+                      _quote, UpdateQuotePayload)
 
-    @strawberry.mutation
-    def send_quote(self, info: strawberry.Info, input: QuoteActionInput) -> QuotePayload:
-        return mutate(info, [("write", "quote")], trigger(ops.send_quote, _quote_id, input), _quote, QuotePayload)
+    @mutation("DRAFT → SENT. It needs at least one line, a validUntil that is not past, and, for a contract, a "
+              "start and an end date.", ("write", "quote"))
+    def send_quote(self, info: strawberry.Info, input: Input[SendQuoteInput]) -> SendQuotePayload:
+        return mutate(info, (), trigger(ops.send_quote, _quote_id, input), _quote, SendQuotePayload)
 
-    @strawberry.mutation
-    def reject_quote(self, info: strawberry.Info, input: QuoteActionInput) -> QuotePayload:
-        return mutate(info, [("write", "quote")], trigger(ops.reject_quote, _quote_id, input), _quote, QuotePayload)
+    @mutation("SENT → REJECTED: the customer said no (it can still be revised).", ("write", "quote"))
+    def reject_quote(self, info: strawberry.Info, input: Input[RejectQuoteInput]) -> RejectQuotePayload:
+        return mutate(info, (), trigger(ops.reject_quote, _quote_id, input), _quote, RejectQuotePayload)
 
-    @strawberry.mutation
-    def cancel_quote(self, info: strawberry.Info, input: QuoteActionInput) -> QuotePayload:
-        return mutate(info, [("write", "quote")], trigger(ops.cancel_quote, _quote_id, input), _quote, QuotePayload)
+    @mutation("DRAFT or SENT → CANCELED: withdraw the offer.", ("write", "quote"))
+    def cancel_quote(self, info: strawberry.Info, input: Input[CancelQuoteInput]) -> CancelQuotePayload:
+        return mutate(info, (), trigger(ops.cancel_quote, _quote_id, input), _quote, CancelQuotePayload)
 
-    @strawberry.mutation(description="A new draft revision with the same number; the old one is superseded.")
-    def revise_quote(self, info: strawberry.Info, input: QuoteActionInput) -> ReviseQuotePayload:
-        return mutate(info, [("write", "quote"), ("create", "quote")], trigger(ops.revise_quote, _quote_id, input),
+    @mutation("Negotiate: the latest revision (DRAFT, SENT or REJECTED) becomes SUPERSEDED and a new DRAFT "
+              "with the same number, revision + 1 and the same lines takes its place.",
+              ("write", "quote"), ("create", "quote"))
+    def revise_quote(self, info: strawberry.Info, input: Input[ReviseQuoteInput]) -> ReviseQuotePayload:
+        return mutate(info, (), trigger(ops.revise_quote, _quote_id, input),
                       lambda pair: {"quote": pair[0], "previous_revision": pair[1]}, ReviseQuotePayload)

@@ -28,10 +28,10 @@ QUOTE_FIELDS = """id number revision kind status currency validUntil version
 CONVERT_TO_QUOTE = f"""mutation($i: ConvertOpportunityToQuoteInput!) {{ convertOpportunityToQuote(input: $i) {{
   quote {{ {QUOTE_FIELDS} }} errors {{ code field message }} }} }}"""
 
-SEND_QUOTE = f"""mutation($i: QuoteActionInput!) {{ sendQuote(input: $i) {{
+SEND_QUOTE = f"""mutation($i: SendQuoteInput!) {{ sendQuote(input: $i) {{
   quote {{ {QUOTE_FIELDS} }} errors {{ code field message }} }} }}"""
 
-REVISE_QUOTE = f"""mutation($i: QuoteActionInput!) {{ reviseQuote(input: $i) {{
+REVISE_QUOTE = f"""mutation($i: ReviseQuoteInput!) {{ reviseQuote(input: $i) {{
   quote {{ {QUOTE_FIELDS} }} previousRevision {{ id status availableActions }} errors {{ code field message }} }} }}"""
 
 UPDATE_QUOTE = f"""mutation($i: UpdateQuoteInput!) {{ updateQuote(input: $i) {{

@@ -12,10 +12,11 @@ EVENTS = """subscription($types: [DocumentType!]) { documentEvents(types: $types
   trigger fromState toState reason at sequence documentType documentId actor { name }
   document { id version ... on Quote { quoteStatus: status number } ... on Lead { leadStatus: status title } } } }"""
 
-MARK_CONTACTED = """mutation($i: LeadActionInput!) { markLeadContacted(input: $i) {
+MARK_CONTACTED = """mutation($i: MarkLeadContactedInput!) { markLeadContacted(input: $i) {
   lead { id status } errors { code field message } } }"""
 UPDATE_QUOTE = """mutation($i: UpdateQuoteInput!) { updateQuote(input: $i) {
   quote { id status } errors { code field message } } }"""
+MARK_CONTACTED = """mutation($i: MarkLeadContactedInput!) { markLeadContacted(input: $i) {
 QUOTE_HISTORY = """query($id: ID!) { node(id: $id) { ... on Quote { status version
   history { trigger fromState toState } } } }"""
 

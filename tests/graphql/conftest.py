@@ -44,7 +44,7 @@ INVOICE = ("id number status version currency subtotal discountTotal taxTotal to
 
 CREATE_LEAD = f"mutation($i: CreateLeadInput!) {{ createLead(input: $i) {{ lead {{ {LEAD} }} {ERRORS} }} }}"
 UPDATE_LEAD = f"mutation($i: UpdateLeadInput!) {{ updateLead(input: $i) {{ lead {{ {LEAD} }} {ERRORS} }} }}"
-MARK_CONTACTED = f"mutation($i: LeadActionInput!) {{ markLeadContacted(input: $i) {{ lead {{ {LEAD} }} {ERRORS} }} }}"
+MARK_CONTACTED = f"mutation($i: MarkLeadContactedInput!) {{ markLeadContacted(input: $i) {{ lead {{ {LEAD} }} {ERRORS} }} }}"
 CONVERT_LEAD = (f"mutation($i: ConvertLeadInput!) {{ convertLead(input: $i) {{ lead {{ {LEAD} }} "
                 f"account {{ id name }} contact {{ id name }} opportunity {{ {OPPORTUNITY} }} "
                 f"duplicates {{ kind name }} {ERRORS} }} }}")
@@ -58,8 +58,8 @@ LOSE_OPPORTUNITY = (f"mutation($i: LoseOpportunityInput!) {{ loseOpportunity(inp
 CONVERT_TO_QUOTE = (f"mutation($i: ConvertOpportunityToQuoteInput!) {{ convertOpportunityToQuote(input: $i) "
                     f"{{ quote {{ {QUOTE} }} {ERRORS} }} }}")
 UPDATE_QUOTE = f"mutation($i: UpdateQuoteInput!) {{ updateQuote(input: $i) {{ quote {{ {QUOTE} }} {ERRORS} }} }}"
-SEND_QUOTE = f"mutation($i: QuoteActionInput!) {{ sendQuote(input: $i) {{ quote {{ {QUOTE} }} {ERRORS} }} }}"
-REVISE_QUOTE = (f"mutation($i: QuoteActionInput!) {{ reviseQuote(input: $i) {{ quote {{ {QUOTE} }} "
+SEND_QUOTE = f"mutation($i: SendQuoteInput!) {{ sendQuote(input: $i) {{ quote {{ {QUOTE} }} {ERRORS} }} }}"
+REVISE_QUOTE = (f"mutation($i: ReviseQuoteInput!) {{ reviseQuote(input: $i) {{ quote {{ {QUOTE} }} "
                 f"previousRevision {{ {QUOTE} }} {ERRORS} }} }}")
 CONVERT_TO_ORDER = (f"mutation($i: ConvertQuoteToOrderInput!) {{ convertQuoteToOrder(input: $i) "
                     f"{{ order {{ {ORDER} }} quote {{ id status availableActions }} "

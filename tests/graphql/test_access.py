@@ -112,7 +112,7 @@ class Prepare:
 MUTATIONS = {
     "createLead": ("CreateLeadInput", [("create", "lead")]),
     "updateLead": ("UpdateLeadInput", [("write", "lead")]),
-    "markLeadContacted": ("LeadActionInput", [("write", "lead")]),
+    "markLeadContacted": ("MarkLeadContactedInput", [("write", "lead")]),
     "disqualifyLead": ("DisqualifyLeadInput", [("write", "lead")]),
     "convertLead": ("ConvertLeadInput", [("write", "lead"), ("create", "account"), ("create", "contact"),
                                          ("create", "opportunity")]),
@@ -121,7 +121,7 @@ MUTATIONS = {
     "moveOpportunityStage": ("MoveOpportunityStageInput", [("write", "opportunity")]),
     "loseOpportunity": ("LoseOpportunityInput", [("write", "opportunity")]),
     "convertOpportunityToQuote": ("ConvertOpportunityToQuoteInput", [("create", "quote")]),
-    "sendQuote": ("QuoteActionInput", [("write", "quote")]),
+    "sendQuote": ("SendQuoteInput", [("write", "quote")]),
     "convertQuoteToOrder": ("ConvertQuoteToOrderInput", [("create", "order")]),
     "createOrder": ("CreateOrderInput", [("create", "order")]),
     "recordDelivery": ("RecordDeliveryInput", [("create", "delivery")]),
@@ -270,7 +270,7 @@ def _made_up(global_id: str) -> str:
 
 
 REP_MUTATIONS = [
-    ("markLeadContacted", "LeadActionInput", "lead", lambda ident, gq: {"leadId": ident}, "leadId"),
+    ("markLeadContacted", "MarkLeadContactedInput", "lead", lambda ident, gq: {"leadId": ident}, "leadId"),
     ("updateLead", "UpdateLeadInput", "lead", lambda ident, gq: {"leadId": ident, "title": "Mine now"}, "leadId"),
     ("convertLead", "ConvertLeadInput", "lead", lambda ident, gq: {"leadId": ident}, "leadId"),
     ("disqualifyLead", "DisqualifyLeadInput", "lead", lambda ident, gq: {"leadId": ident, "reason": "x"}, "leadId"),
@@ -283,10 +283,10 @@ REP_MUTATIONS = [
                         "lines": [gq.WIDGETS]}, "opportunityId"),
     ("createOrder", "CreateOrderInput", "opportunity",
      lambda ident, gq: {"opportunityId": ident, "currency": "EUR", "lines": [gq.WIDGETS]}, "opportunityId"),
-    ("sendQuote", "QuoteActionInput", "quote", lambda ident, gq: {"quoteId": ident}, "quoteId"),
+    ("sendQuote", "SendQuoteInput", "quote", lambda ident, gq: {"quoteId": ident}, "quoteId"),
     ("updateQuote", "UpdateQuoteInput", "quote", lambda ident, gq: {"quoteId": ident, "terms": "mine"}, "quoteId"),
-    ("reviseQuote", "QuoteActionInput", "quote", lambda ident, gq: {"quoteId": ident}, "quoteId"),
-    ("cancelQuote", "QuoteActionInput", "quote", lambda ident, gq: {"quoteId": ident}, "quoteId"),
+    ("reviseQuote", "ReviseQuoteInput", "quote", lambda ident, gq: {"quoteId": ident}, "quoteId"),
+    ("cancelQuote", "CancelQuoteInput", "quote", lambda ident, gq: {"quoteId": ident}, "quoteId"),
 ]
 
 

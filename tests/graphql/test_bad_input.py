@@ -16,14 +16,16 @@ from functools import cached_property
 import pytest
 from starlette.testclient import TestClient
 
+from salesflow.schema.core.cursors import seal
+
 MADE_UP_LEAD = base64.b64encode(b"Lead:987654").decode()
 HUGE_LEAD = base64.b64encode(b"Lead:99999999999999999999").decode()
 NOT_A_NUMBER_LEAD = base64.b64encode(b"Lead:abc").decode()
 
 
 def cursor(value, ident) -> str:
-    """A cursor of the lists' own shape (base64 of [sort value, id])."""
-    return base64.urlsafe_b64encode(json.dumps([value, ident]).encode()).decode()
+    """A cursor sealed as the server seals those of `leads` (newest first), around any position."""
+    return seal("leads:created_at:desc", value, ident)
 
 
 class World:
@@ -101,7 +103,7 @@ class UserError:
 LEAD_LIST = "query($f: Int, $a: String) { leads(first: $f, after: $a) { totalCount edges { cursor } } }"
 CREATE_LEAD = "mutation($i: CreateLeadInput!) { createLead(input: $i) { lead { id } errors { code field message } } }"
 CONVERT = "mutation($i: ConvertLeadInput!) { convertLead(input: $i) { opportunity { id } errors { code field message } } }"
-MARK = "mutation($i: LeadActionInput!) { markLeadContacted(input: $i) { lead { id } errors { code field message } } }"
+MARK = "mutation($i: MarkLeadContactedInput!) { markLeadContacted(input: $i) { lead { id } errors { code field message } } }"
 CREATE_OPP = ("mutation($i: CreateOpportunityInput!) { createOpportunity(input: $i) { opportunity { id } "
               "errors { code field message } } }")
 QUOTE = ("mutation($i: ConvertOpportunityToQuoteInput!) { convertOpportunityToQuote(input: $i) { quote { id } "

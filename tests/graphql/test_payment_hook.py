@@ -133,9 +133,9 @@ def test_refused_payments_are_listed_for_accountants_and_hidden_from_reps(gatewa
     listed = as_user("anna", "accountant").client.run(REJECTED)["rejectedPayments"]
     assert listed["totalCount"] == 2
     assert [e["node"] for e in listed["edges"]] == [
-        {"externalId": "too-much", "invoiceNumber": invoice["number"], "amount": "9999", "currency": "EUR",
+        {"externalId": "too-much", "invoiceNumber": invoice["number"], "amount": "9999.00", "currency": "EUR",
          "code": "OVER_PAYMENT"},
-        {"externalId": "dollars", "invoiceNumber": invoice["number"], "amount": "400", "currency": "USD",
+        {"externalId": "dollars", "invoiceNumber": invoice["number"], "amount": "400.00", "currency": "USD",
          "code": "CURRENCY_MISMATCH"}]
     refused = as_user("reza", "sales_rep").client.post(REJECTED)
     assert refused["errors"][0]["extensions"]["code"] == "FORBIDDEN"
