@@ -35,6 +35,7 @@ from ..schema.schema import build_schema
 from .auth import Authenticator, bearer
 from .broker import Broker
 from .hooks import payment_hook
+from .sessions import CLOSE_CODE, CLOSE_REASON, Sessions
 from .settings import Settings
 
 log = logging.getLogger("salesflow.gateway")
@@ -43,10 +44,11 @@ log = logging.getLogger("salesflow.gateway")
 class GraphQLView(GraphQL):
     """strawberry's ASGI view, with our context, bearer auth, orjson, and sync execution in a thread."""
 
-    def __init__(self, schema, *, stores: Stores, auth: Authenticator, broker: Broker, graphql_ide: bool):
+    def __init__(self, schema, *, stores: Stores, auth: Authenticator, broker: Broker, sessions: Sessions,
+                 graphql_ide: bool):
         super().__init__(schema, graphql_ide="graphiql" if graphql_ide else None, allow_queries_via_get=True,
                          keep_alive=True, keep_alive_interval=15)
-        self.stores, self.auth, self.broker = stores, auth, broker
+        self.stores, self.auth, self.broker, self.sessions = stores, auth, broker, sessions
         self.policy = default_policy()
 
     def encode_json(self, data: object) -> bytes:
@@ -75,10 +77,12 @@ class GraphQLView(GraphQL):
         params = context.connection_params if isinstance(context.connection_params, dict) else {}
         raw = params.get("Authorization") or params.get("authorization") or params.get("token")
         token = bearer(raw) if isinstance(raw, str) and " " in raw else raw
-        user = await anyio.to_thread.run_sync(self.auth.user, token) if isinstance(token, str) else None
-        if user is None:
+        found = await anyio.to_thread.run_sync(self.auth.credential, token) if isinstance(token, str) else None
+        if found is None:
             raise ConnectionRejectionError({"message": "a valid bearer token is required in connection_init"})
-        context.user = user
+        context.user = found.user
+        socket = context.request
+        self.sessions.open(context, found, lambda: socket.close(code=CLOSE_CODE, reason=CLOSE_REASON))
         return {"worker": os.getpid()}  # which process serves this socket (tests prove cross-worker events)
 
     async def execute_single(self, request, request_adapter, sub_response, context, root_value, request_data):
@@ -111,8 +115,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
     broker = Broker()
     schema = build_schema(introspection=settings.introspection, max_depth=settings.max_depth,
                           max_aliases=settings.max_aliases, max_tokens=settings.max_tokens)
-    view = GraphQLView(schema, stores=stores, auth=Authenticator(stores.reader, settings.auth_cache_seconds),
-                       broker=broker, graphql_ide=settings.graphql_ide)
+    sessions = Sessions(stores.reader)  # the open WebSockets, closed when their access ends
+    view = GraphQLView(schema, stores=stores, auth=Authenticator(stores.reader, stores.writer), broker=broker,
+                       sessions=sessions, graphql_ide=settings.graphql_ide)
 
     async def healthz(request: Request) -> JSONResponse:
         return JSONResponse({"status": "ok"})
@@ -134,13 +139,15 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
     @contextlib.asynccontextmanager
     async def lifespan(app):
-        feed = asyncio.create_task(EventFeed(engine, broker.publish).run())
+        tasks = [asyncio.create_task(EventFeed(engine, sessions.relay(broker.publish)).run()),
+                 asyncio.create_task(sessions.sweep())]
         try:
             yield
         finally:
-            feed.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await feed
+            for task in tasks:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
             engine.dispose()
 
     middleware = []
@@ -154,7 +161,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         routes.append(Route("/hooks/payments", payment_hook(stores.writer, settings.webhook_secret), methods=["POST"]))
     app = Starlette(routes=routes,
                     middleware=middleware, lifespan=lifespan)
-    app.state.engine, app.state.broker, app.state.schema = engine, broker, schema
+    app.state.engine, app.state.broker, app.state.schema, app.state.sessions = engine, broker, schema, sessions
     return app
 
 

@@ -1,11 +1,23 @@
-"""Who sends a request: `Authorization: Bearer <token>`, looked up by hash, briefly cached per process."""
+"""Who sends a request: `Authorization: Bearer <token>`, looked up by hash on every request.
+
+There is no cache. A revoked token, an expired one or a deactivated user must be refused on the
+very next request in every worker process, and only the database is shared by them all; so each
+request makes one indexed read (token hash -> token and user, joined: adapters/sql/tokens.py).
+That is less than the cache saved before (a miss read the token, then the user), and a cache
+that stays correct across processes would need that same read to validate it. The last-used
+stamp is the only write, at most once per token per LAST_USED_RESOLUTION.
+"""
 from __future__ import annotations
 
-import time
+import logging
+from collections.abc import Callable
+from datetime import datetime
 
 from ..domain.parties import User
-from ..domain.tokens import hash_token
-from ..statemachine.users import authenticate
+from ..statemachine.engine import utcnow
+from ..statemachine.users import Credential, authenticate, last_use_is_stale, touch_token
+
+log = logging.getLogger("salesflow.gateway")
 
 
 def bearer(header: str | None) -> str | None:
@@ -16,23 +28,25 @@ def bearer(header: str | None) -> str | None:
 
 
 class Authenticator:
-    def __init__(self, new_reader, cache_seconds: float = 10.0):
-        self.new_reader = new_reader
-        self.cache_seconds = cache_seconds
-        self._cache: dict[str, tuple[float, User | None]] = {}
+    def __init__(self, new_reader: Callable, new_writer: Callable | None = None,
+                 clock: Callable[[], datetime] = utcnow):
+        self.new_reader, self.new_writer, self.clock = new_reader, new_writer, clock
 
-    def user(self, token: str | None) -> User | None:
-        """The token's user, or None. Revoking a token takes effect within cache_seconds."""
+    def credential(self, token: str | None) -> Credential | None:
+        """The token's credential if it is usable now by an active user, else None."""
         if not token:
             return None
-        key = hash_token(token)
-        now = time.monotonic()
-        hit = self._cache.get(key)
-        if hit is not None and now - hit[0] < self.cache_seconds:
-            return hit[1]
+        now = self.clock()
         with self.new_reader() as uow:
-            user = authenticate(uow, token)
-        if len(self._cache) > 10_000:
-            self._cache.clear()
-        self._cache[key] = (now, user)
-        return user
+            found = authenticate(uow, token, now)
+        if found is not None and self.new_writer is not None and last_use_is_stale(found.token, now):
+            try:
+                touch_token(self.new_writer(), found.token.id, now=now)
+            except Exception:
+                log.warning("could not stamp the last use of token %s", found.token.id, exc_info=True)
+        return found
+
+    def user(self, token: str | None) -> User | None:
+        """The token's user, or None."""
+        found = self.credential(token)
+        return found.user if found is not None else None

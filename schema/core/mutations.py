@@ -50,8 +50,13 @@ def _bad_key(key: str) -> str | None:
 
 def mutate(info, permissions: Iterable[tuple[str, str]], call: Callable, parts: Callable[[Any], dict],
            payload: type, *, name: str | None = None, data=None, key: str | None = None):
-    """Run `call(uow, actor=…, once=…)` and return `payload(**parts(result), errors=[])`."""
+    """Run `call(uow, actor=…, once=…)` and return `payload(**parts(result), errors=[])`.
+
+    Who may: the role must be allowed to run the mutation itself (security/operations.csv, by its
+    name) and to touch the records it writes (`permissions`, from security/access.csv).
+    """
     ctx = info.context
+    ctx.require_operation(info.field_name)
     for perm, model in permissions:
         ctx.require(perm, model)
     ctx.fresh()

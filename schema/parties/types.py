@@ -12,8 +12,10 @@ from ..core.fields import children, is_type_of, ref, resolve_nodes_for
 
 if TYPE_CHECKING:
     from ..opportunities.types import Opportunity
+    from ..people.types import ApiToken
 
 OpportunityRef = Annotated["Opportunity", strawberry.lazy("salesflow.schema.opportunities.types")]
+ApiTokenRef = Annotated["ApiToken", strawberry.lazy("salesflow.schema.people.types")]
 
 
 @strawberry.type(description="Someone who signs in: a sales rep, a manager, an accountant, an integration.")
@@ -25,6 +27,10 @@ class User(relay.Node):
     _id_attr = "id"
     resolve_nodes = resolve_nodes_for("users", "user")
     is_type_of = is_type_of(d.User)
+
+    @strawberry.field(description="Its bearer tokens, oldest first, revoked and expired ones included (admins only).")
+    def tokens(self, info: strawberry.Info) -> list[ApiTokenRef]:
+        return children(info, self, "tokens", "user_id", "api_token")
 
 
 @strawberry.type(description="A company we sell to.")
