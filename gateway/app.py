@@ -41,6 +41,11 @@ from .settings import Settings
 log = logging.getLogger("salesflow.gateway")
 
 
+async def _close_socket(context: RequestContext) -> None:
+    """Close a WebSocket whose access ended (gateway/sessions.py)."""
+    await context.request.close(code=CLOSE_CODE, reason=CLOSE_REASON)
+
+
 class GraphQLView(GraphQL):
     """strawberry's ASGI view, with our context, bearer auth, orjson, and sync execution in a thread."""
 
@@ -81,8 +86,7 @@ class GraphQLView(GraphQL):
         if found is None:
             raise ConnectionRejectionError({"message": "a valid bearer token is required in connection_init"})
         context.user = found.user
-        socket = context.request
-        self.sessions.open(context, found, lambda: socket.close(code=CLOSE_CODE, reason=CLOSE_REASON))
+        self.sessions.open(context, found, _close_socket)
         return {"worker": os.getpid()}  # which process serves this socket (tests prove cross-worker events)
 
     async def execute_single(self, request, request_adapter, sub_response, context, root_value, request_data):

@@ -43,7 +43,7 @@ class Session:
     token_id: int
     user_id: int
     role: str  # the role it was authorised with
-    close: Callable[[], Awaitable[None]]
+    close: Callable[[object], Awaitable[None]]  # given the context (holding it here would keep it alive)
     timer: asyncio.TimerHandle | None = None
 
 
@@ -58,8 +58,8 @@ class Sessions:
     def __len__(self) -> int:
         return len(self._open)
 
-    def open(self, context, credential: Credential, close: Callable[[], Awaitable[None]]) -> None:
-        """Watch a connection authorised by `credential`; `close()` closes it with CLOSE_CODE."""
+    def open(self, context, credential: Credential, close: Callable[[object], Awaitable[None]]) -> None:
+        """Watch a connection authorised by `credential`; `close(context)` closes it with CLOSE_CODE."""
         key = next(self._keys)
         session = Session(weakref.ref(context, lambda _gone: self._forget(key)), credential.token.id,
                           credential.user.id, credential.user.role, close)
@@ -83,7 +83,7 @@ class Sessions:
             await asyncio.sleep(self.sweep_seconds)
             try:
                 await self.check()
-            except Exception:
+            except Exception:  # noqa: BLE001 - try again next time; the feed is the first line
                 log.exception("checking the open sessions failed")
 
     async def check(self) -> None:
@@ -118,15 +118,16 @@ class Sessions:
             return
         self._forget(key)
         context = session.context()
-        if context is not None:
-            context.user = None  # from now on this connection is nobody: every check refuses it
-        task = asyncio.get_running_loop().create_task(self._close(session))
+        if context is None:  # the connection is gone already
+            return
+        context.user = None  # from now on this connection is nobody: every check refuses it
+        task = asyncio.get_running_loop().create_task(self._close(session.close, context))
         self._closing.add(task)
         task.add_done_callback(self._closing.discard)
 
     @staticmethod
-    async def _close(session: Session) -> None:
+    async def _close(close: Callable[[object], Awaitable[None]], context) -> None:
         try:
-            await session.close()
-        except Exception:
+            await close(context)
+        except Exception:  # noqa: BLE001 - it may have closed on its own meanwhile
             log.debug("closing an ended session failed", exc_info=True)
