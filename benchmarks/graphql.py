@@ -79,6 +79,7 @@ from salesflow.adapters.sql import tables as t
 from salesflow.domain.money import document_totals, line_amounts
 from salesflow.domain.normalize import company_key
 from salesflow.gateway.app import create_app
+from salesflow.adapters.sql.tokens import TokenLookup
 from salesflow.gateway.auth import Authenticator, bearer
 from salesflow.gateway.settings import Settings
 from salesflow.statemachine.users import create_token
@@ -391,7 +392,7 @@ def read_transaction(engine):
 def create_floor_app(url: str) -> Starlette:
     """POST /floor/page {"first": 100} and POST /floor/node {"id": "<global id>"}, bearer token required."""
     engine = create_engine(url)
-    auth = Authenticator(lambda: SqlUnitOfWork(engine, read_only=True))
+    auth = Authenticator(TokenLookup(engine))
 
     def answer(token: str | None, build, arg) -> dict | None:
         if auth.user(token) is None:

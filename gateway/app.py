@@ -29,6 +29,7 @@ from strawberry.types.graphql import OperationType
 from ..adapters.sql import SqlUnitOfWork, create_engine
 from ..adapters.sql.events import EventFeed
 from ..adapters.sql.migrate import current_revision, head_revision
+from ..adapters.sql.tokens import TokenLookup
 from ..domain.access import default_policy
 from ..schema.core.context import RequestContext, Stores
 from ..schema.schema import build_schema
@@ -120,7 +121,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     schema = build_schema(introspection=settings.introspection, max_depth=settings.max_depth,
                           max_aliases=settings.max_aliases, max_tokens=settings.max_tokens)
     sessions = Sessions(stores.reader)  # the open WebSockets, closed when their access ends
-    view = GraphQLView(schema, stores=stores, auth=Authenticator(stores.reader, stores.writer), broker=broker,
+    view = GraphQLView(schema, stores=stores, auth=Authenticator(TokenLookup(engine), stores.writer), broker=broker,
                        sessions=sessions, graphql_ide=settings.graphql_ide)
 
     async def healthz(request: Request) -> JSONResponse:

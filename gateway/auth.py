@@ -1,11 +1,12 @@
 """Who sends a request: `Authorization: Bearer <token>`, looked up by hash on every request.
 
 There is no cache. A revoked token, an expired one or a deactivated user must be refused on the
-very next request in every worker process, and only the database is shared by them all; so each
-request makes one indexed read (token hash -> token and user, joined: adapters/sql/tokens.py).
-That is less than the cache saved before (a miss read the token, then the user), and a cache
-that stays correct across processes would need that same read to validate it. The last-used
-stamp is the only write, at most once per token per LAST_USED_RESOLUTION.
+very next request in every worker process, and only the database is shared by them all: so each
+request reads it once, one indexed statement (token hash -> token joined to its user,
+adapters/sql/tokens.py). A cache that stayed correct across processes would need that same read
+to validate itself. Before, a cache miss read the token and then its user, in a transaction of
+their own; benchmarks/auth.py measures both. The last-used stamp is the only write, at most once
+per token per LAST_USED_RESOLUTION.
 """
 from __future__ import annotations
 
@@ -13,11 +14,15 @@ import logging
 from collections.abc import Callable
 from datetime import datetime
 
-from ..domain.parties import User
+from ..domain.parties import ApiToken, User
+from ..domain.tokens import hash_token
 from ..statemachine.engine import utcnow
-from ..statemachine.users import Credential, authenticate, last_use_is_stale, touch_token
+from ..statemachine.users import Credential, credential_of, last_use_is_stale, touch_token
 
 log = logging.getLogger("salesflow.gateway")
+
+#: token hash -> (token, its user), or None: one read of the store (adapters/sql/tokens.py TokenLookup).
+Lookup = Callable[[str], "tuple[ApiToken, User] | None"]
 
 
 def bearer(header: str | None) -> str | None:
@@ -28,17 +33,16 @@ def bearer(header: str | None) -> str | None:
 
 
 class Authenticator:
-    def __init__(self, new_reader: Callable, new_writer: Callable | None = None,
+    def __init__(self, lookup: Lookup, new_writer: Callable | None = None,
                  clock: Callable[[], datetime] = utcnow):
-        self.new_reader, self.new_writer, self.clock = new_reader, new_writer, clock
+        self.lookup, self.new_writer, self.clock = lookup, new_writer, clock
 
     def credential(self, token: str | None) -> Credential | None:
         """The token's credential if it is usable now by an active user, else None."""
         if not token:
             return None
         now = self.clock()
-        with self.new_reader() as uow:
-            found = authenticate(uow, token, now)
+        found = credential_of(self.lookup(hash_token(token)), now)
         if found is not None and self.new_writer is not None and last_use_is_stale(found.token, now):
             try:
                 touch_token(self.new_writer(), found.token.id, now=now)

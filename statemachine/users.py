@@ -43,13 +43,17 @@ class Credential:
 
 # --- reading ------------------------------------------------------------------------------------
 
-def authenticate(uow, token: str, now: datetime) -> Credential | None:
-    """The credential of a usable token of an active user, or None (one indexed read)."""
-    found = uow.tokens.lookup(hash_token(token))
+def credential_of(found: tuple[ApiToken, User] | None, now: datetime) -> Credential | None:
+    """A looked-up (token, user) as a credential, if the token is usable now by an active user."""
     if found is None:
         return None
     record, user = found
     return Credential(record, user) if record.usable(now) and user.active else None
+
+
+def authenticate(uow, token: str, now: datetime) -> Credential | None:
+    """The credential of a usable token of an active user, or None (one indexed read)."""
+    return credential_of(uow.tokens.lookup(hash_token(token)), now)
 
 
 def last_use_is_stale(token: ApiToken, now: datetime) -> bool:

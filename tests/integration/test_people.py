@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from salesflow.adapters.sql import SqlUnitOfWork
 from salesflow.adapters.sql.tables import activities
+from salesflow.adapters.sql.tokens import TokenLookup
 from salesflow.domain.errors import DomainError, ErrorCode
 from salesflow.domain.tokens import LAST_USED_RESOLUTION
 from salesflow.gateway.auth import Authenticator
@@ -227,9 +228,9 @@ def test_a_user_is_named_by_id_or_name_and_a_missing_one_is_not_found(uow):
 
 # --- authenticating ---------------------------------------------------------------------------------
 
-def test_authenticating_a_request_is_one_statement_on_the_token_hash_index(uow, engine, reader):
+def test_authenticating_a_request_is_one_statement_on_the_token_hash_index(uow, engine):
     issued = made(uow, "maria", "sales_rep")
-    auth = Authenticator(reader)  # no writer: the last-used stamp is not what is counted here
+    auth = Authenticator(TokenLookup(engine))  # no writer: the last-used stamp is not what is counted here
     statements: list[str] = []
 
     def count(conn, cursor, statement, *_args):
@@ -251,7 +252,7 @@ def test_authenticating_a_request_is_one_statement_on_the_token_hash_index(uow, 
 def test_the_last_use_is_stamped_at_most_once_an_hour(uow, engine, reader):
     issued = made(uow, "maria", "sales_rep")
     moments = iter([T0, T0 + timedelta(minutes=59), T0 + LAST_USED_RESOLUTION + timedelta(minutes=1)])
-    auth = Authenticator(reader, lambda: SqlUnitOfWork(engine), clock=lambda: next(moments))
+    auth = Authenticator(TokenLookup(engine), lambda: SqlUnitOfWork(engine), clock=lambda: next(moments))
 
     def last_used():
         with reader() as check:
