@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from salesflow.adapters.sql import SqlUnitOfWork
