@@ -1,4 +1,5 @@
 #!/usr/bin/env python
+# ruff: noqa: E402 - the imports come after the sys.path fix below
 """Authentication benchmark: what a request pays to be authenticated, and how soon a revoked token's
 WebSockets close.
 

@@ -2,23 +2,24 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Optional
 
 import strawberry
 
 
 @strawberry.input(description="Which users to list.")
 class UserFilter:
-    search: str | None = strawberry.field(default=None, description="Part of the user's name.")
-    role: str | None = strawberry.field(default=None, description="Only users with this role.")
-    active: bool | None = strawberry.field(
+    search: Optional[str] = strawberry.field(default=None, description="Part of the user's name.")
+    role: Optional[str] = strawberry.field(default=None, description="Only users with this role.")
+    active: Optional[bool] = strawberry.field(
         default=None, description="true: only active users; false: only deactivated ones; null: both.")
 
 
 @strawberry.input(description="A new bearer token for an existing, active user.")
 class CreateTokenInput:
     user_id: strawberry.ID = strawberry.field(description="The user the token signs in as.")
-    label: str | None = strawberry.field(default=None, description="What the token is for (at most 120 characters).")
-    expires_at: datetime | None = strawberry.field(
+    label: Optional[str] = strawberry.field(default=None, description="What the token is for (at most 120 characters).")
+    expires_at: Optional[datetime] = strawberry.field(
         default=None, description="When it stops working (with a time zone, in the future); null: when revoked.")
 
 

@@ -3,7 +3,7 @@ deactivated and reactivated. Asking for what already is (revoking a revoked toke
 nothing and is not an error, so a retry is safe."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import strawberry
 
@@ -24,8 +24,8 @@ ERRORS = "Why nothing happened; empty if it did."
 
 @strawberry.type(description="The result of createToken.")
 class CreateTokenPayload:
-    token: ApiToken | None = strawberry.field(default=None, description="The new token.")
-    secret: str | None = strawberry.field(
+    token: Optional[ApiToken] = strawberry.field(default=None, description="The new token.")
+    secret: Optional[str] = strawberry.field(
         default=None, description="The bearer token to send as `Authorization: Bearer <secret>`. Shown in this "
                                   "answer only: only its hash is kept, so a lost secret means a new token.")
     errors: list[UserError] = strawberry.field(description=ERRORS)
@@ -33,25 +33,25 @@ class CreateTokenPayload:
 
 @strawberry.type(description="The result of revokeToken.")
 class RevokeTokenPayload:
-    token: ApiToken | None = strawberry.field(default=None, description="The token, now revoked.")
+    token: Optional[ApiToken] = strawberry.field(default=None, description="The token, now revoked.")
     errors: list[UserError] = strawberry.field(description=ERRORS)
 
 
 @strawberry.type(description="The result of setUserRole.")
 class SetUserRolePayload:
-    user: UserRef | None = strawberry.field(default=None, description="The user, with its new role.")
+    user: Optional[UserRef] = strawberry.field(default=None, description="The user, with its new role.")
     errors: list[UserError] = strawberry.field(description=ERRORS)
 
 
 @strawberry.type(description="The result of deactivateUser.")
 class DeactivateUserPayload:
-    user: UserRef | None = strawberry.field(default=None, description="The user, now inactive.")
+    user: Optional[UserRef] = strawberry.field(default=None, description="The user, now inactive.")
     errors: list[UserError] = strawberry.field(description=ERRORS)
 
 
 @strawberry.type(description="The result of reactivateUser.")
 class ReactivateUserPayload:
-    user: UserRef | None = strawberry.field(default=None, description="The user, active again.")
+    user: Optional[UserRef] = strawberry.field(default=None, description="The user, active again.")
     errors: list[UserError] = strawberry.field(description=ERRORS)
 
 

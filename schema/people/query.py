@@ -1,7 +1,7 @@
 """The `users` list: who may sign in, with which role (their tokens are on each user, for admins)."""
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Optional
 
 import strawberry
 
@@ -13,7 +13,7 @@ from ..parties.types import User
 from .inputs import UserFilter
 
 
-def _filter(flt: UserFilter | None) -> Filter:
+def _filter(flt: Optional[UserFilter]) -> Filter:
     if flt is None:
         return Filter()
     if flt.role is not None:
@@ -29,9 +29,9 @@ class PeopleQuery:
     @strawberry.field(description="Users by name. Readable by the roles that may read users; their tokens only by "
                                   "admins.")
     def users(self, info: strawberry.Info,
-              filter: Annotated[UserFilter | None, strawberry.argument(description="Which users.")] = None,
-              first: Annotated[int | None, strawberry.argument(description="At most this many (default 20, "
+              filter: Annotated[Optional[UserFilter], strawberry.argument(description="Which users.")] = None,
+              first: Annotated[Optional[int], strawberry.argument(description="At most this many (default 20, "
                                                                                 "at most 100).")] = None,
-              after: Annotated[str | None, strawberry.argument(description="The endCursor of the page before.")]
+              after: Annotated[Optional[str], strawberry.argument(description="The endCursor of the page before.")]
               = None) -> Connection[User]:
         return paginate(info, "users", "user", _filter(filter), "name", OrderDirection.ASC, first, after)
