@@ -9,6 +9,7 @@
     "depends": [],
     "data": [
         "security/access.csv",
+        "security/operations.csv",
         "data/stages.csv",
         "data/number_series.csv",
     ],

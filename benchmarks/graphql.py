@@ -13,10 +13,10 @@
    - nested page: `opportunities(first: 100) { edges { node { … account { … } quotes { … lines { … } } } } }`
      (100 opportunities + 100 accounts + 300 quotes + 900 lines = 1,400 objects);
    - by id: `node(id: "<an opportunity>") { ... on Opportunity { id title amount account { name } } }`.
-   (a) through `/graphql` of `create_app(Settings(database_url=…, auth_cache_seconds=60))`;
+   (a) through `/graphql` of `create_app(Settings(database_url=…))`;
    (b) through the floor: a small Starlette app defined here that checks the same bearer token (the
-       gateway's Authenticator, same cache), runs the SAME SQL statements with SQLAlchemy Core on the same
-       kind of engine (`salesflow.adapters.sql.create_engine`) in one worker thread, and returns the same
+       gateway's Authenticator, one lookup per request), runs the SAME SQL statements with SQLAlchemy Core
+       on the same kind of engine (`salesflow.adapters.sql.create_engine`) in one worker thread, and returns the same
        JSON (field names, money as strings at the currency's precision, base64 "Type:id" global ids)
        serialised with orjson. Before anything is timed, the script captures the statements each side
        sends (`before_cursor_execute`) and asserts they are identical, and asserts that the two response
@@ -80,6 +80,7 @@ from salesflow.domain.money import document_totals, line_amounts
 from salesflow.domain.normalize import company_key
 from salesflow.domain.query import MAX_CHILDREN
 from salesflow.gateway.app import create_app
+from salesflow.adapters.sql.tokens import TokenLookup
 from salesflow.gateway.auth import Authenticator, bearer
 from salesflow.gateway.settings import Settings
 from salesflow.statemachine.users import create_token
@@ -397,7 +398,7 @@ def read_transaction(engine):
 def create_floor_app(url: str) -> Starlette:
     """POST /floor/page {"first": 100} and POST /floor/node {"id": "<global id>"}, bearer token required."""
     engine = create_engine(url)
-    auth = Authenticator(lambda: SqlUnitOfWork(engine, read_only=True), 60)
+    auth = Authenticator(TokenLookup(engine))
 
     def answer(token: str | None, build, arg) -> dict | None:
         if auth.user(token) is None:
@@ -495,7 +496,7 @@ async def verify_in_process(gql_app, floor_app, token: str) -> list[Check]:
     checks = []
     async with asgi_client(gql_app) as g, asgi_client(floor_app) as f:
         for sc in scenarios():
-            for client, call in ((g, sc.graphql), (f, sc.floor)):  # warm both (auth cache, compiled SQL)
+            for client, call in ((g, sc.graphql), (f, sc.floor)):  # warm both (compiled SQL)
                 response = await client.post(call.path, content=call.body, headers=headers(token))
                 assert response.status_code == 200, (call.path, response.status_code, response.text[:500])
             with captured_sql(gql_app.state.engine) as gql_sql:
@@ -744,12 +745,13 @@ async def measure_layers(gql_app, floor_app, token: str, n: int = 40) -> Layers:
     """The nested page taken apart, without a profiler: each part timed in turn, interleaved, n times."""
     from salesflow.domain.access import default_policy
     from salesflow.schema.core.context import RequestContext, Stores
+    from salesflow.statemachine.engine import utcnow
     from salesflow.statemachine.users import authenticate
 
     g_engine, f_engine = gql_app.state.engine, floor_app.state.engine
     stores = Stores(writer=lambda: SqlUnitOfWork(g_engine), reader=lambda: SqlUnitOfWork(g_engine, read_only=True))
     with stores.reader() as uow:
-        user = authenticate(uow, token)
+        user = authenticate(uow, token, utcnow()).user
     policy, schema = default_policy(), gql_app.state.schema
     in_cursor = [0.0]
     starts: list[float] = []
@@ -1088,7 +1090,7 @@ def main(argv: list[str] | None = None) -> int:
     token = bench_token(url)
     workdir = tempfile.mkdtemp(prefix="salesflow-bench-graphql-")
     try:
-        gql_app = create_app(Settings(database_url=url, auth_cache_seconds=60))
+        gql_app = create_app(Settings(database_url=url))
         floor_app = create_floor_app(url)
         print("checking that GraphQL and the floor send the same SQL and return the same JSON …", flush=True)
         checks = asyncio.run(verify_in_process(gql_app, floor_app, token))

@@ -20,6 +20,7 @@ class ErrorCode(StrEnum):
     IDEMPOTENCY_KEY_REUSED = "IDEMPOTENCY_KEY_REUSED"
     DUPLICATE = "DUPLICATE"
     PERMISSION_DENIED = "PERMISSION_DENIED"
+    LAST_ADMIN = "LAST_ADMIN"
 
 
 #: What each code tells a client (the GraphQL enum's descriptions).
@@ -45,6 +46,7 @@ MEANINGS = {
     ErrorCode.DUPLICATE: "convertLead found an account or contact that looks like the one it would create: link "
                          "it (accountId, contactId) or set allowDuplicates.",
     ErrorCode.PERMISSION_DENIED: "Your role may not do this (mutations answer it as a top-level FORBIDDEN error).",
+    ErrorCode.LAST_ADMIN: "The change would leave no active admin (demoting or deactivating the last one).",
 }
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from .base import Record
 from .normalize import company_key, email_key, phone_key
@@ -9,6 +10,7 @@ from .normalize import company_key, email_key, phone_key
 
 @dataclass(kw_only=True, eq=False)
 class User(Record):
+    kind_name = "user"  # its role changes and (de)activations are activities, like transitions
     name: str
     role: str
     active: bool = True
@@ -49,7 +51,18 @@ class Contact(Record):
 class ApiToken(Record):
     """A bearer token of a user. Only its SHA-256 is stored; the token itself is shown once."""
 
+    kind_name = "api_token"
     user_id: int
     token_hash: str
     label: str | None = None
     revoked: bool = False
+    revoked_at: datetime | None = None
+    expires_at: datetime | None = None  # None: until revoked
+    last_used_at: datetime | None = None  # to the hour (domain/tokens.py LAST_USED_RESOLUTION)
+
+    def expired(self, now: datetime) -> bool:
+        return self.expires_at is not None and now >= self.expires_at
+
+    def usable(self, now: datetime) -> bool:
+        """Neither revoked nor expired (its user must be active too)."""
+        return not self.revoked and not self.expired(now)

@@ -1,6 +1,7 @@
 """The ports adapters implement: repositories, number series and the unit of work."""
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, Generic, Iterable, Protocol, TypeVar
 
 from .activity import Activity
@@ -60,6 +61,14 @@ class OutboxLog(Repository[OutboxEntry], Protocol):
         its position over them never misses an entry whose transaction commits later."""
 
 
+class TokenRepository(Repository[ApiToken], Protocol):
+    def lookup(self, token_hash: str) -> tuple[ApiToken, User] | None:
+        """The token with this hash and its user, in one indexed read (what every request costs)."""
+
+    def touch(self, token_id: int, now: datetime, cutoff: datetime) -> bool:
+        """Stamp last_used_at = now unless it is already at or after cutoff; True if it wrote."""
+
+
 class NumberSeries(Protocol):
     def next(self, code: str, year: int) -> str:
         """The next number of a series in a year, taken inside the current transaction.
@@ -84,7 +93,7 @@ class UnitOfWork(Protocol):
     payments: Repository[Payment]
     payment_reversals: Repository[PaymentReversal]
     activities: ActivityLog
-    tokens: Repository[ApiToken]
+    tokens: TokenRepository
     outbox: OutboxLog
     sync_jobs: Repository[SyncJob]
     sync_cursors: Repository[SyncCursor]

@@ -21,6 +21,8 @@ class Filter:
     opportunity_id: int | None = None
     order_id: int | None = None
     backend: str | None = None
+    role: str | None = None  # users
+    active: bool | None = None  # users
     search: str | None = None
     created_after: datetime | None = None
     created_before: datetime | None = None

@@ -29,6 +29,7 @@ from strawberry.types.unset import UNSET
 from ..adapters.sql import SqlUnitOfWork, create_engine
 from ..adapters.sql.events import EventFeed
 from ..adapters.sql.migrate import current_revision, head_revision
+from ..adapters.sql.tokens import TokenLookup
 from ..domain.access import default_policy
 from ..schema.core.blocking import execute_in_thread
 from ..schema.core.context import RequestContext, Stores
@@ -38,10 +39,16 @@ from .auth import Authenticator, bearer
 from .broker import Broker
 from .errors import Unauthorized, error_response
 from .hooks import payment_hook
+from .sessions import CLOSE_CODE, CLOSE_REASON, Sessions
 from .settings import Settings
 from .websocket import TextFrames, connection_token
 
 log = logging.getLogger("salesflow.gateway")
+
+
+async def _close_socket(context: RequestContext) -> None:
+    """Close a WebSocket whose access ended (gateway/sessions.py)."""
+    await context.request.close(code=CLOSE_CODE, reason=CLOSE_REASON)
 
 
 class GraphQLView(GraphQL):
@@ -49,11 +56,11 @@ class GraphQLView(GraphQL):
 
     websocket_adapter_class = TextFrames
 
-    def __init__(self, schema, *, stores: Stores, auth: Authenticator, broker: Broker, graphql_ide: bool,
-                 allowed_origins: tuple[str, ...] = ()):
+    def __init__(self, schema, *, stores: Stores, auth: Authenticator, broker: Broker, sessions: Sessions,
+                 graphql_ide: bool, allowed_origins: tuple[str, ...] = ()):
         super().__init__(schema, graphql_ide="graphiql" if graphql_ide else None, allow_queries_via_get=True,
                          keep_alive=True, keep_alive_interval=15, allowed_origins=allowed_origins)
-        self.stores, self.auth, self.broker = stores, auth, broker
+        self.stores, self.auth, self.broker, self.sessions = stores, auth, broker, sessions
         self.policy = default_policy()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -92,10 +99,11 @@ class GraphQLView(GraphQL):
 
     async def on_ws_connect(self, context: RequestContext):
         token = connection_token(context.connection_params)
-        user = await anyio.to_thread.run_sync(self.auth.user, token) if token else None
-        if user is None:
+        found = await anyio.to_thread.run_sync(self.auth.credential, token) if token else None
+        if found is None:
             raise ConnectionRejectionError({"message": "a valid bearer token is required in connection_init"})
-        context.user = user
+        context.user = found.user
+        self.sessions.open(context, found, _close_socket)
         return UNSET  # a connection_ack without payload: it has nothing to say about the server
 
     async def execute_single(self, request, request_adapter, sub_response, context, root_value, request_data):
@@ -121,8 +129,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
     broker = Broker()
     schema = build_schema(introspection=settings.introspection, max_depth=settings.max_depth,
                           max_aliases=settings.max_aliases, max_tokens=settings.max_tokens)
-    view = GraphQLView(schema, stores=stores, auth=Authenticator(stores.reader, settings.auth_cache_seconds),
-                       broker=broker, graphql_ide=settings.graphql_ide, allowed_origins=settings.cors_origins)
+    sessions = Sessions(stores.reader)  # the open WebSockets, closed when their access ends
+    view = GraphQLView(schema, stores=stores, auth=Authenticator(TokenLookup(engine), stores.writer), broker=broker,
+                       sessions=sessions, graphql_ide=settings.graphql_ide, allowed_origins=settings.cors_origins)
 
     async def healthz(request: Request) -> JSONResponse:
         return JSONResponse({"status": "ok"})
@@ -144,13 +153,15 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
     @contextlib.asynccontextmanager
     async def lifespan(app):
-        feed = asyncio.create_task(EventFeed(engine, broker.publish).run())
+        tasks = [asyncio.create_task(EventFeed(engine, sessions.relay(broker.publish)).run()),
+                 asyncio.create_task(sessions.sweep())]
         try:
             yield
         finally:
-            feed.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await feed
+            for task in tasks:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
             engine.dispose()
 
     middleware = []
@@ -167,7 +178,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         routes.append(Route("/hooks/payments", payment_hook(stores.writer, settings.webhook_secret), methods=["POST"]))
     app = Starlette(routes=routes,
                     middleware=middleware, lifespan=lifespan)
-    app.state.engine, app.state.broker, app.state.schema = engine, broker, schema
+    app.state.engine, app.state.broker, app.state.schema, app.state.sessions = engine, broker, schema, sessions
     return app
 
 

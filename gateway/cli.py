@@ -11,6 +11,7 @@ from sqlalchemy.exc import ArgumentError, OperationalError
 
 from ..adapters.sql import DEFAULT_URL, SqlUnitOfWork, install
 from ..domain.errors import DomainError
+from .people import add_commands as add_people_commands
 
 ENV_DATABASE_URL = "SALESFLOW_DATABASE_URL"
 
@@ -64,18 +65,6 @@ def cmd_serve(args) -> int:
                                  introspection=False if args.no_introspection else None,
                                  sync=True if args.sync else None, accounting=args.accounting)
     serve(settings)
-    return 0
-
-
-def cmd_token_create(args) -> int:
-    from ..statemachine.users import create_token
-    engine = install(database_url(args))
-    try:
-        user, token = create_token(SqlUnitOfWork(engine), args.user, args.role, args.label)
-    finally:
-        engine.dispose()
-    print(f"token for {user.name} ({user.role}), shown only this once:", file=sys.stderr)
-    print(token)
     return 0
 
 
@@ -133,14 +122,7 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--sync", action="store_true", help="also run the accounting sync worker (or $SALESFLOW_SYNC=1)")
     s.add_argument("--accounting", help="backends, comma-separated (default: $SALESFLOW_ACCOUNTING or local)")
     s.set_defaults(run=cmd_serve)
-    t = sub.add_parser("token", help="bearer tokens")
-    tsub = t.add_subparsers(dest="token_command", required=True)
-    tc = tsub.add_parser("create", help="create a token (and the user, if new); prints it once")
-    tc.add_argument("--user", required=True)
-    tc.add_argument("--role", required=True, help="sales_rep, sales_manager, accountant, integration or admin")
-    tc.add_argument("--label", help="what the token is for")
-    tc.add_argument("--database-url", help=f"default: ${ENV_DATABASE_URL} or {DEFAULT_URL}")
-    tc.set_defaults(run=cmd_token_create)
+    add_people_commands(sub)  # token …, user …
     y = sub.add_parser("sync", help="deliver issued and voided invoices to the accounting backends")
     y.add_argument("--once", action="store_true", help="one pass, then exit")
     y.add_argument("--interval", type=float, help="seconds between passes (default: $SALESFLOW_SYNC_INTERVAL or 5)")

@@ -27,12 +27,14 @@ from .orders.inputs import OrderFilter
 from .orders.types import Delivery, Order
 from .parties.inputs import AccountFilter, ContactFilter
 from .parties.types import Account, Contact, User
+from .people.query import PeopleQuery
+from .people.types import ApiToken
 from .quotes.inputs import QuoteFilter
 from .quotes.types import Quote
 
 HUNDRED = PyDecimal(100)
 NODE_TYPES = {t.__name__: t for t in (Lead, Account, Contact, User, Stage, Opportunity, Quote, Order, Delivery,
-                                      Invoice, Payment, RejectedPayment)}
+                                      Invoice, Payment, RejectedPayment, ApiToken)}
 
 
 def resolve_nodes(info, ids: list[str]) -> list:
@@ -81,6 +83,11 @@ class Viewer:
         models = sorted({m for (_r, _p, m) in policy.grants})
         return [Permission(model=m, **{p.value: policy.may(self.user.role, p, m) for p in Perm}) for m in models]
 
+    @strawberry.field(description="The mutations the viewer's role may call (security/operations.csv), sorted; a "
+                                  "document's availableActions are those of them its state allows now.")
+    def operations(self, info: strawberry.Info) -> list[str]:
+        return info.context.policy.operations_of(self.user.role)
+
 
 def _list(info, repo, model, flt, order_by, first, after):
     field, direction = order_of(order_by)
@@ -103,7 +110,7 @@ def _filter(what: str):
 
 @strawberry.type(description="Everything a client can read. Lists are connections (`first`, `after`, `filter`, "
                              "`orderBy`, `totalCount`); any record can be fetched by its global id with `node`.")
-class Query:
+class Query(PeopleQuery):
     @strawberry.field(description="Any record by its global id; null if there is none the viewer may see.")
     def node(self, info: strawberry.Info,
              id: Annotated[strawberry.ID, strawberry.argument(description="A global id, as an `id` field gave it.")]

@@ -27,6 +27,8 @@ from .orders.mutations import OrderMutations
 from .orders.types import Delivery, Order, OrderLine
 from .parties.mutations import PartyMutations
 from .parties.types import Account, Contact, User
+from .people.mutations import PeopleMutations
+from .people.types import ApiToken
 from .query import Query
 from .quotes.mutations import QuoteMutations
 from .quotes.types import Quote, QuoteLine
@@ -40,7 +42,7 @@ LIMITS = {"max_depth": 10, "max_aliases": 15, "max_tokens": 2000}
                              "type, named after it) and returns its own payload type: the affected records and "
                              "`errors: [UserError!]!`. It happens entirely, in one transaction, or not at all.")
 class Mutation(LeadMutations, PartyMutations, OpportunityMutations, QuoteMutations, OrderMutations,
-               InvoiceMutations):
+               InvoiceMutations, PeopleMutations):
     """Every mutation takes one `input` and returns a payload with `errors: [UserError!]!`."""
 
 
@@ -126,7 +128,7 @@ def build_schema(*, introspection: bool = True, max_depth: int = LIMITS["max_dep
     schema = Schema(
         query=Query, mutation=Mutation, subscription=Subscription, extensions=extensions,
         types=[Lead, Account, Contact, User, Stage, Opportunity, Quote, QuoteLine, Order, OrderLine, Delivery,
-               Invoice, InvoiceLine, Payment],
+               Invoice, InvoiceLine, Payment, ApiToken],
         config=StrawberryConfig(disable_field_suggestions=not introspection,
                                 scalar_map={Decimal: DECIMAL_SCALAR}),
         execution_context_class=FastExecutionContext)

@@ -39,7 +39,7 @@ class Gateway:
 
     def __init__(self, database_url: str, **settings):
         self.database_url = database_url
-        self.app = create_app(Settings(database_url=database_url, auth_cache_seconds=0, **settings))
+        self.app = create_app(Settings(database_url=database_url, **settings))
         self.http = TestClient(self.app)
         self.http.__enter__()
         self._engine = create_engine(database_url)

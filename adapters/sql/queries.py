@@ -21,9 +21,10 @@ SEARCHED = {
     "quotes": ("number",),
     "orders": ("number",),
     "invoices": ("number",),
+    "users": ("name",),
 }
 #: Filter attribute -> column; applied only where the table has the column.
-_EQUALS = ("owner_id", "stage_id", "account_id", "opportunity_id", "order_id", "backend")
+_EQUALS = ("owner_id", "stage_id", "account_id", "opportunity_id", "order_id", "backend", "role", "active")
 _RANGES = (("created_after", "created_at", ">="), ("created_before", "created_at", "<"),
            ("updated_after", "updated_at", ">="), ("updated_before", "updated_at", "<"))
 

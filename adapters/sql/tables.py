@@ -269,7 +269,10 @@ api_tokens = Table(
     Column("token_hash", String(64), nullable=False, unique=True),
     text("label"),
     Column("revoked", Boolean, nullable=False, server_default=false()),
-    *stamps())
+    *stamps(),
+    Column("revoked_at", UTCDateTime()),  # 0009
+    Column("expires_at", UTCDateTime()),
+    Column("last_used_at", UTCDateTime()))
 
 idempotency_keys = Table(
     "idempotency_keys", metadata,

@@ -35,6 +35,7 @@ from .idempotency import SqlIdempotencyStore
 from .numbering import SqlNumberSeries
 from .queries import HALF, changes_query, committed_query, count_query, page_query, totals_query
 from .tables import activities, outbox
+from .tokens import TokenQueries
 
 T = TypeVar("T")
 
@@ -287,6 +288,13 @@ class SqlOutbox(SqlRepository[OutboxEntry]):
         return [((e.txid or 0, e.id), e) for e in entries]
 
 
+class SqlTokens(TokenQueries, SqlRepository[ApiToken]):
+    """Bearer tokens: the generic repository, plus the one-statement lookup and the last-used stamp."""
+
+    def __init__(self, uow: SqlUnitOfWork):
+        super().__init__(uow, ApiToken)
+
+
 REPOSITORIES = {
     "users": User, "accounts": Account, "contacts": Contact, "leads": Lead, "stages": Stage,
     "opportunities": Opportunity, "quotes": Quote, "orders": Order, "deliveries": Delivery,
@@ -307,6 +315,7 @@ class SqlUnitOfWork:
             setattr(self, name, SqlRepository(self, cls))
         self.activities = SqlActivityLog(self)
         self.outbox = SqlOutbox(self)
+        self.tokens = SqlTokens(self)
 
     # -- transaction -------------------------------------------------------------------------
     def __enter__(self) -> SqlUnitOfWork:

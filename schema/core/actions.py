@@ -1,47 +1,48 @@
 """What a viewer may do to a document now: its lifecycle's allowed triggers, as mutation names,
-kept to those the viewer's role may perform. The table is data, read once."""
+kept to those the viewer's role may run (security/operations.csv, the rule mutations obey too).
+The tables are data, read once."""
 from __future__ import annotations
 
-#: document type -> trigger -> (mutation, permission, model the permission is on)
-ACTIONS: dict[str, dict[str, tuple[str, str, str]]] = {
+#: document type -> trigger -> the mutation that fires it
+ACTIONS: dict[str, dict[str, str]] = {
     "lead": {
-        "mark_contacted": ("markLeadContacted", "write", "lead"),
-        "convert": ("convertLead", "write", "lead"),
-        "disqualify": ("disqualifyLead", "write", "lead"),
-        "reactivate": ("reactivateLead", "write", "lead"),
+        "mark_contacted": "markLeadContacted",
+        "convert": "convertLead",
+        "disqualify": "disqualifyLead",
+        "reactivate": "reactivateLead",
     },
     "opportunity": {
-        "move_stage": ("moveOpportunityStage", "write", "opportunity"),
-        "win": ("winOpportunity", "write", "opportunity"),
-        "lose": ("loseOpportunity", "write", "opportunity"),
-        "reopen": ("reopenOpportunity", "write", "opportunity"),
+        "move_stage": "moveOpportunityStage",
+        "win": "winOpportunity",
+        "lose": "loseOpportunity",
+        "reopen": "reopenOpportunity",
     },
     "quote": {
-        "send": ("sendQuote", "write", "quote"),
-        "accept": ("convertQuoteToOrder", "create", "order"),
-        "reject": ("rejectQuote", "write", "quote"),
-        "revise": ("reviseQuote", "create", "quote"),
-        "cancel": ("cancelQuote", "write", "quote"),
+        "send": "sendQuote",
+        "accept": "convertQuoteToOrder",
+        "reject": "rejectQuote",
+        "revise": "reviseQuote",
+        "cancel": "cancelQuote",
     },
     "order": {
-        "deliver": ("recordDelivery", "create", "delivery"),
-        "cancel": ("cancelOrder", "write", "order"),
+        "deliver": "recordDelivery",
+        "cancel": "cancelOrder",
     },
     "invoice": {
-        "issue": ("issueInvoice", "write", "invoice"),
-        "pay": ("recordPayment", "create", "payment"),
-        "void": ("voidInvoice", "write", "invoice"),
+        "issue": "issueInvoice",
+        "pay": "recordPayment",
+        "void": "voidInvoice",
     },
 }
 
-#: Actions that are not a transition of the document itself, with the state they need.
-EXTRA: dict[str, list[tuple[str, tuple[str, ...], str, str, str]]] = {
-    "lead": [("updateLead", ("new", "working"), "write", "lead", "")],
-    "opportunity": [("updateOpportunity", ("open",), "write", "opportunity", ""),
-                    ("convertOpportunityToQuote", ("open",), "create", "quote", ""),
-                    ("createOrder", ("open", "won"), "create", "order", "")],
-    "quote": [("updateQuote", ("draft",), "write", "quote", "")],
-    "order": [("convertOrderToInvoice", ("open", "partially_delivered", "delivered"), "create", "invoice",
-               "uninvoiced")],
+#: Actions that are not a transition of the document itself: (mutation, the states it needs, a
+#: condition on the document by name, "" for none).
+EXTRA: dict[str, list[tuple[str, tuple[str, ...], str]]] = {
+    "lead": [("updateLead", ("new", "working"), "")],
+    "opportunity": [("updateOpportunity", ("open",), ""),
+                    ("convertOpportunityToQuote", ("open",), ""),
+                    ("createOrder", ("open", "won"), "")],
+    "quote": [("updateQuote", ("draft",), "")],
+    "order": [("convertOrderToInvoice", ("open", "partially_delivered", "delivered"), "uninvoiced")],
     "invoice": [],
 }

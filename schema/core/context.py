@@ -66,6 +66,17 @@ class RequestContext:
     def may(self, perm: str | Perm, model: str) -> bool:
         return self.user is not None and self.policy.may(self.user.role, perm, model)
 
+    def may_run(self, operation: str) -> bool:
+        """May the viewer's role run this operation (a mutation, by name; security/operations.csv)?"""
+        return self.user is not None and self.policy.may_run(self.user.role, operation)
+
+    def require_operation(self, operation: str) -> User:
+        """The viewer, if its role may run operation; a top-level FORBIDDEN otherwise."""
+        user = self.viewer
+        if not self.policy.may_run(user.role, operation):
+            raise Forbidden(f"role {user.role} may not run {operation}")
+        return user
+
     def require(self, perm: str | Perm, model: str) -> User:
         """The viewer, if its role may do perm on model; a top-level FORBIDDEN otherwise."""
         user = self.viewer

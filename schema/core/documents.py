@@ -37,11 +37,11 @@ def available_actions(info, doc) -> list[str]:
     names = []
     table = ACTIONS[kind]
     for trigger in LIFECYCLES[kind].allowed(doc, ctx.operation_context()):
-        entry = table.get(trigger)
-        if entry and ctx.may(entry[1], entry[2]):
-            names.append(entry[0])
-    for name, states, perm, model, condition in EXTRA[kind]:
-        if doc.status in states and ctx.may(perm, model) and _CONDITIONS[condition](doc):
+        name = table.get(trigger)
+        if name and ctx.may_run(name):
+            names.append(name)
+    for name, states, condition in EXTRA[kind]:
+        if doc.status in states and ctx.may_run(name) and _CONDITIONS[condition](doc):
             names.append(name)
     return list(dict.fromkeys(names))
 

@@ -33,6 +33,7 @@ LIST_CAPS: dict[str, int | None] = {
     "Order.invoices": MAX_CHILDREN,
     "Invoice.payments": MAX_CHILDREN,
     "Invoice.sync": MAX_CHILDREN,
+    "User.tokens": MAX_CHILDREN,
     # bounded by the document: its lines (no `first`)
     "Quote.lines": None,
     "Order.lines": None,

@@ -18,7 +18,9 @@ graphql-codegen rely on it, and `tests/unit/test_schema_contract.py` enforces it
   `errors: [UserError!]!` (`errors_field()`): empty when it happened.
 - `@mutation("What it does, from which states", ("write", "quote"))` declares the field: its
   description ends with the permissions it needs and the roles that have them (from
-  `security/access.csv`), and `mutate` checks exactly those. Its `input` argument is `Input[...]`.
+  `security/operations.csv`, by the mutation's name, and `security/access.csv`), and `mutate`
+  checks exactly those. Its `input` argument is `Input[...]`. A new mutation needs its row in
+  operations.csv, or no role may run it.
 - Everything has a description that helps a client developer: formats, units, defaults, which
   states, what null or an omitted field means. A test lists every type, field, argument, input
   field and enum value of the SDL without one.
@@ -39,7 +41,7 @@ from ...domain.opportunity import Opportunity, Stage
 from ...domain.order import Delivery, Order
 from ...domain.parties import Account, Contact
 from ...domain.quote import Quote
-from ...domain.text import MAX_LENGTH
+from ...domain.text import MAX_LENGTH, camel
 from ...statemachine import LIFECYCLES
 from ...statemachine.engine import Once, Replay
 from .errors import Forbidden, user_error
@@ -58,25 +60,30 @@ OWNED = frozenset({*LIFECYCLES, "delivery", "payment", "activity"})
 NEEDS: dict[str, tuple[tuple[str, str], ...]] = {}
 
 
-def who_may(needs: Iterable[tuple[str, str]]) -> str:
-    """The sentence a description ends with: the permissions needed and the roles that have them."""
+def who_may(needs: Iterable[tuple[str, str]], operation: str | None = None) -> str:
+    """The sentence a description ends with: the roles that may run the mutation (security/operations.csv)
+    and have the record permissions it needs (security/access.csv)."""
     needs = tuple(needs)
-    if not needs:
-        return "Any signed-in user may call it."
     policy = default_policy()
+    if not needs and operation is None:
+        return "Any signed-in user may call it."
     owned = any(model in OWNED for _perm, model in needs)
     roles = [r + (" (own documents)" if owned and r in OWNER_SCOPED_ROLES else "")
-             for r in ROLES if all(policy.may(r, perm, model) for perm, model in needs)]
+             for r in ROLES if all(policy.may(r, perm, model) for perm, model in needs)
+             and (operation is None or policy.may_run(r, operation))]
     wanted = " and ".join(f"`{perm}` on {model}" for perm, model in needs)
-    return (f"Needs {wanted}: by default {', '.join(roles) if roles else 'no role'} "
-            f"(security/access.csv; `viewer.permissions` shows the caller's).")
+    needed = f"Needs {wanted}" if needs else "Needs the right to run it"
+    where = ("security/operations.csv and access.csv; `viewer.operations` and `viewer.permissions` show the caller's"
+             if operation else "security/access.csv; `viewer.permissions` shows the caller's")
+    return f"{needed}: by default {', '.join(roles) if roles else 'no role'} ({where})."
 
 
 def mutation(description: str, *needs: tuple[str, str]):
     """A mutation field whose description ends with who may call it; `mutate` checks the same needs."""
     def declare(resolver: Callable) -> Any:
         NEEDS[resolver.__name__] = needs
-        return strawberry.mutation(description=f"{description}\n\n{who_may(needs)}")(resolver)
+        operation = camel(resolver.__name__)
+        return strawberry.mutation(description=f"{description}\n\n{who_may(needs, operation)}")(resolver)
     return declare
 
 
@@ -126,9 +133,12 @@ def mutate(info, permissions: Iterable[tuple[str, str]], call: Callable, parts: 
            payload: type, *, name: str | None = None, data=None, key: str | None = None):
     """Run `call(uow, actor=…, once=…)` and return `payload(**parts(result), errors=[])`.
 
-    The viewer needs what the mutation declared (@mutation) and the `permissions` given here.
+    Who may: the role must be allowed to run the mutation itself (security/operations.csv, by its
+    name) and to touch the records it writes (what it declared with @mutation and the `permissions`
+    given here, from security/access.csv).
     """
     ctx = info.context
+    ctx.require_operation(info.field_name)
     for perm, model in (*NEEDS.get(info.python_name, ()), *permissions):
         ctx.require(perm, model)
     ctx.fresh()

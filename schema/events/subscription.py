@@ -103,7 +103,9 @@ class Subscription:
                 loader, token = ctx.scoped_loader()
                 try:
                     doc = await asyncio.to_thread(_visible, ctx, activity)
-                    if doc is not None:
+                    # A revoked connection forgets its user (gateway/sessions.py) before any event
+                    # committed after the revocation is queued: none of those is ever yielded.
+                    if doc is not None and ctx.user is not None:
                         event = copy.copy(activity)  # the broker hands the same row to every subscriber
                         event.doc = doc
                         yield event

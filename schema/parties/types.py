@@ -14,8 +14,10 @@ from ..core.lists import ChildFirst
 
 if TYPE_CHECKING:
     from ..opportunities.types import Opportunity
+    from ..people.types import ApiToken
 
 OpportunityRef = Annotated["Opportunity", strawberry.lazy("salesflow.schema.opportunities.types")]
+ApiTokenRef = Annotated["ApiToken", strawberry.lazy("salesflow.schema.people.types")]
 
 
 @strawberry.type(description="Someone who signs in: a sales rep, a manager, an accountant, an integration.")
@@ -28,6 +30,11 @@ class User(relay.Node):
     _id_attr = "id"
     resolve_nodes = resolve_nodes_for("users", "user")
     is_type_of = is_type_of(d.User)
+
+    @strawberry.field(description="Its bearer tokens, oldest first, revoked and expired ones included (admins only); "
+                                  "at most `first`.")
+    def tokens(self, info: strawberry.Info, first: ChildFirst = MAX_CHILDREN) -> list[ApiTokenRef]:
+        return children(info, self, "tokens", "user_id", "api_token", first)
 
 
 @strawberry.type(description="A company we sell to. Accounts are shared: every sales role sees them all.")

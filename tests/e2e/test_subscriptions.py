@@ -16,7 +16,6 @@ MARK_CONTACTED = """mutation($i: MarkLeadContactedInput!) { markLeadContacted(in
   lead { id status } errors { code field message } } }"""
 UPDATE_QUOTE = """mutation($i: UpdateQuoteInput!) { updateQuote(input: $i) {
   quote { id status } errors { code field message } } }"""
-MARK_CONTACTED = """mutation($i: MarkLeadContactedInput!) { markLeadContacted(input: $i) {
 QUOTE_HISTORY = """query($id: ID!) { node(id: $id) { ... on Quote { status version
   history { trigger fromState toState } } } }"""
 

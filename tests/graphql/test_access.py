@@ -143,8 +143,9 @@ OTHER_QUERIES = {
 }
 
 
-def allowed(role: str, needs) -> bool:
-    return all(POLICY.may(role, perm, model) for perm, model in needs)
+def allowed(role: str, name: str, needs) -> bool:
+    """The right to run the operation (operations.csv) and to write what it writes (access.csv)."""
+    return POLICY.may_run(role, name) and all(POLICY.may(role, perm, model) for perm, model in needs)
 
 
 def forbidden_codes(body: dict) -> list:
@@ -165,12 +166,12 @@ def test_each_role_may_call_the_mutations_its_permissions_allow(role, gateway, s
         data = getattr(prepare, name)()
         before = store_snapshot()
         body = user.client.post(_mutation(name, input_type), {"i": data})
-        if allowed(role, needs):
+        if allowed(role, name, needs):
             if "errors" in body or body["data"][name]["errors"]:
-                wrong.append(f"{name}: allowed by access.csv for {role} but refused: {body}")
+                wrong.append(f"{name}: allowed by security/ for {role} but refused: {body}")
         else:
             if forbidden_codes(body) != ["FORBIDDEN"] or (body.get("data") or {}).get(name) is not None:
-                wrong.append(f"{name}: not allowed for {role} by access.csv, yet answered {body}")
+                wrong.append(f"{name}: not allowed for {role} by security/, yet answered {body}")
             if store_snapshot() != before:
                 wrong.append(f"{name}: refused for {role} but the store changed")
     assert not wrong, "\n".join(wrong)

@@ -8,7 +8,7 @@ amount is kept as text (`reported_amount`) and as an amount only when it can be 
 typed as 1e20 is kept and shown, not a crash of every sync.
 
 Revision ID: 0010
-Revises: 0008
+Revises: 0009
 Create Date: 2026-11-24 09:00:00
 """
 from __future__ import annotations
@@ -21,7 +21,7 @@ from alembic import op
 import salesflow.adapters.sql.types
 
 revision = '0010'
-down_revision = '0008'
+down_revision = '0009'
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,109 @@
+"""Admins manage people: tokens created (the secret shown once) and revoked, roles changed, users
+deactivated and reactivated. Asking for what already is (revoking a revoked token …) changes
+nothing and is not an error, so a retry is safe."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated, Optional
+
+import strawberry
+
+from ...statemachine import users as ops
+from ..core.errors import UserError
+from ..core.inputs import ref_id
+from ..core.mutations import mutate
+from .inputs import CreateTokenInput, DeactivateUserInput, ReactivateUserInput, RevokeTokenInput, SetUserRoleInput
+from .types import ApiToken
+
+if TYPE_CHECKING:
+    from ..parties.types import User
+
+UserRef = Annotated["User", strawberry.lazy("salesflow.schema.parties.types")]
+
+ERRORS = "Why nothing happened; empty if it did."
+
+
+@strawberry.type(description="The result of createToken.")
+class CreateTokenPayload:
+    token: Optional[ApiToken] = strawberry.field(default=None, description="The new token.")
+    secret: Optional[str] = strawberry.field(
+        default=None, description="The bearer token to send as `Authorization: Bearer <secret>`. Shown in this "
+                                  "answer only: only its hash is kept, so a lost secret means a new token.")
+    errors: list[UserError] = strawberry.field(description=ERRORS)
+
+
+@strawberry.type(description="The result of revokeToken.")
+class RevokeTokenPayload:
+    token: Optional[ApiToken] = strawberry.field(default=None, description="The token, now revoked.")
+    errors: list[UserError] = strawberry.field(description=ERRORS)
+
+
+@strawberry.type(description="The result of setUserRole.")
+class SetUserRolePayload:
+    user: Optional[UserRef] = strawberry.field(default=None, description="The user, with its new role.")
+    errors: list[UserError] = strawberry.field(description=ERRORS)
+
+
+@strawberry.type(description="The result of deactivateUser.")
+class DeactivateUserPayload:
+    user: Optional[UserRef] = strawberry.field(default=None, description="The user, now inactive.")
+    errors: list[UserError] = strawberry.field(description=ERRORS)
+
+
+@strawberry.type(description="The result of reactivateUser.")
+class ReactivateUserPayload:
+    user: Optional[UserRef] = strawberry.field(default=None, description="The user, active again.")
+    errors: list[UserError] = strawberry.field(description=ERRORS)
+
+
+def _user_id(data) -> int:
+    return ref_id(data.user_id, "User", "userId")
+
+
+@strawberry.type
+class PeopleMutations:
+    @strawberry.mutation(description="A new bearer token for a user; its secret is in this answer and never again. "
+                                     "Not idempotent (a secret cannot be replayed): revoke a token you did not get.")
+    def create_token(self, info: strawberry.Info,
+                     input: Annotated[CreateTokenInput, strawberry.argument(description="Whose token, and until when.")]
+                     ) -> CreateTokenPayload:
+        return mutate(info, [("create", "api_token")],
+                      lambda uow, **kw: ops.issue_token(uow, _user_id(input), input.label, expires_at=input.expires_at,
+                                                        **kw),
+                      lambda made: {"token": made[0], "secret": made[1]}, CreateTokenPayload)
+
+    @strawberry.mutation(description="Revoke a token: its next request is refused, in every worker process, and its "
+                                     "WebSockets are closed (4403). Revoking a revoked token changes nothing.")
+    def revoke_token(self, info: strawberry.Info,
+                     input: Annotated[RevokeTokenInput, strawberry.argument(description="Which token.")]
+                     ) -> RevokeTokenPayload:
+        return mutate(info, [("write", "api_token")],
+                      lambda uow, **kw: ops.revoke_token(uow, ref_id(input.token_id, "ApiToken", "tokenId"), **kw),
+                      lambda token: {"token": token}, RevokeTokenPayload)
+
+    @strawberry.mutation(description="Give a user another role; its open WebSockets are closed (they were authorised "
+                                     "with the old one). The last active admin cannot be demoted (LAST_ADMIN).")
+    def set_user_role(self, info: strawberry.Info,
+                      input: Annotated[SetUserRoleInput, strawberry.argument(description="Who, and which role.")]
+                      ) -> SetUserRolePayload:
+        return mutate(info, [("write", "user")],
+                      lambda uow, **kw: ops.set_role(uow, _user_id(input), input.role, **kw),
+                      lambda user: {"user": user}, SetUserRolePayload)
+
+    @strawberry.mutation(description="Refuse every token of a user from its next request on and close its "
+                                     "WebSockets; reactivateUser undoes it. The last active admin cannot be "
+                                     "deactivated (LAST_ADMIN).")
+    def deactivate_user(self, info: strawberry.Info,
+                        input: Annotated[DeactivateUserInput, strawberry.argument(description="Who.")]
+                        ) -> DeactivateUserPayload:
+        return mutate(info, [("write", "user")],
+                      lambda uow, **kw: ops.deactivate_user(uow, _user_id(input), **kw),
+                      lambda user: {"user": user}, DeactivateUserPayload)
+
+    @strawberry.mutation(description="Let a deactivated user sign in again, with its tokens that are neither "
+                                     "revoked nor expired.")
+    def reactivate_user(self, info: strawberry.Info,
+                        input: Annotated[ReactivateUserInput, strawberry.argument(description="Who.")]
+                        ) -> ReactivateUserPayload:
+        return mutate(info, [("write", "user")],
+                      lambda uow, **kw: ops.reactivate_user(uow, _user_id(input), **kw),
+                      lambda user: {"user": user}, ReactivateUserPayload)

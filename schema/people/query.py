@@ -1,0 +1,37 @@
+"""The `users` list: who may sign in, with which role (their tokens are on each user, for admins)."""
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import strawberry
+
+from ...domain.errors import DomainError
+from ...domain.query import Filter
+from ...statemachine.users import check_role
+from ..core.pages import BadInput, Connection, OrderDirection, paginate
+from ..parties.types import User
+from .inputs import UserFilter
+
+
+def _filter(flt: Optional[UserFilter]) -> Filter:
+    if flt is None:
+        return Filter()
+    if flt.role is not None:
+        try:
+            check_role(flt.role)
+        except DomainError as err:
+            raise BadInput(f"filter.role: {err.message}") from None
+    return Filter(search=flt.search or None, role=flt.role, active=flt.active)
+
+
+@strawberry.type
+class PeopleQuery:
+    @strawberry.field(description="Users by name. Readable by the roles that may read users; their tokens only by "
+                                  "admins.")
+    def users(self, info: strawberry.Info,
+              filter: Annotated[Optional[UserFilter], strawberry.argument(description="Which users.")] = None,
+              first: Annotated[Optional[int], strawberry.argument(description="At most this many (default 20, "
+                                                                                "at most 100).")] = None,
+              after: Annotated[Optional[str], strawberry.argument(description="The endCursor of the page before.")]
+              = None) -> Connection[User]:
+        return paginate(info, "users", "user", _filter(filter), "name", OrderDirection.ASC, first, after)
