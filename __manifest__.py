@@ -13,7 +13,8 @@
         "data/number_series.csv",
     ],
     "external_dependencies": {
-        "python": ["sqlalchemy", "alembic", "transitions", "babel", "strawberry", "starlette", "uvicorn"],
+        "python": ["sqlalchemy", "alembic", "transitions", "babel", "strawberry", "starlette", "uvicorn",
+                   "phonenumbers"],
     },
     "installable": True,
     "application": True,

@@ -9,6 +9,7 @@ import strawberry
 from strawberry import relay
 
 from ..domain.access import Perm
+from ..domain.errors import DomainError
 from ..domain.query import MAX_PAGE, Filter
 from ..domain.status import OpportunityStatus
 from .core.ordering import OrderDirection, Ordering, order_of
@@ -138,8 +139,11 @@ class Query:
                                   "than is due, another currency), oldest first; none of them was applied.")
     def rejected_payments(self, info: strawberry.Info, backend: Optional[str] = None, first: Optional[int] = None,
                           after: Optional[str] = None) -> Connection[RejectedPayment]:
-        return paginate(info, "rejected_payments", "rejected_payment", Filter(backend=backend), "id",
-                        OrderDirection.ASC, first, after)
+        try:
+            flt = Filter(backend=backend)
+        except DomainError as err:
+            raise BadInput.of(err) from None
+        return paginate(info, "rejected_payments", "rejected_payment", flt, "id", OrderDirection.ASC, first, after)
 
     changes: Changes = strawberry.field(
         resolver=changes,

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy import (BigInteger, Boolean, CheckConstraint, Column, Date, ForeignKey, Index, Integer, MetaData,
                         String, Table, Text, UniqueConstraint, false, true)
+from sqlalchemy import text as sql_text
 
 from ...domain.access import ROLES
 from ...domain.outbox import OutboxOperation
@@ -334,6 +335,10 @@ external_ids = Table(
 
 #: Lists are paged newest first by default (ORDER BY created_at DESC, id DESC): an index per list
 #: makes a page a short index walk instead of a sort of the whole table.
+#: Each listed record also keeps its searched texts folded in one column (mapping.SEARCHED,
+#: domain/normalize.py fold), written by the store with the row: what `filter: {search}` matches,
+#: alike on SQLite and PostgreSQL. One plain text column, so a trigram or full-text index can cover it.
 LISTED = (leads, accounts, contacts, opportunities, quotes, orders, invoices)
 for _table in LISTED:
     Index(f"ix_{_table.name}_created_at_id", _table.c.created_at, _table.c.id)
+    _table.append_column(Column("search_key", Text, nullable=False, server_default=sql_text("''")))

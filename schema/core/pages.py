@@ -35,8 +35,18 @@ class Connection(relay.Connection[NodeType], Generic[NodeType]):
 
 
 class BadInput(GraphQLError):
-    def __init__(self, message: str):
-        super().__init__(message, extensions={"code": "BAD_USER_INPUT"})
+    """A query argument the query cannot run with (top-level; `field` is its path when known)."""
+
+    def __init__(self, message: str, field: tuple[str, ...] | list[str] | None = None):
+        extensions = {"code": "BAD_USER_INPUT"}
+        if field:
+            extensions["field"] = list(field)
+        super().__init__(message, extensions=extensions)
+
+    @classmethod
+    def of(cls, err: DomainError, prefix: tuple[str, ...] = ()) -> BadInput:
+        """A domain error about an argument, its field path under `prefix` (e.g. filter.search)."""
+        return cls(err.message, (*prefix, *err.field) if err.field else prefix or None)
 
 
 def encode_cursor(value, ident: int) -> str:
@@ -79,12 +89,15 @@ def domain_filter(flt, *, statuses: bool = True) -> Filter:
             moment.astimezone(timezone.utc)
         except OverflowError:
             raise BadInput(f"filter.{camel(name)}: the date-time is out of range") from None
-    return Filter(
-        statuses=tuple(s.value for s in (get("status") or ())) if statuses else (),
-        search=get("search") or None,
-        created_after=get("created_after"), created_before=get("created_before"),
-        updated_after=get("updated_after"), updated_before=get("updated_before"),
-        **refs)
+    try:
+        return Filter(
+            statuses=tuple(s.value for s in (get("status") or ())) if statuses else (),
+            search=get("search") or None,
+            created_after=get("created_after"), created_before=get("created_before"),
+            updated_after=get("updated_after"), updated_before=get("updated_before"),
+            **refs)
+    except DomainError as err:  # a search too long, or with a control character in it
+        raise BadInput.of(err, ("filter",)) from None
 
 
 def paginate(info, repo: str, model: str, flt: Filter, order_field: str, direction: OrderDirection,
