@@ -75,9 +75,9 @@ def search_key(values) -> str:
     return "\n".join(folded for folded in map(fold, values) if folded)
 
 
-def search_terms(query: str | None) -> list[str]:
-    """The folded words of a search; a record matches when its key contains every one of them."""
-    return fold(query).split()
+def search_text(query: str | None) -> str:
+    """A search folded as the keys are; a record matches when its search key contains it."""
+    return fold(query)
 
 
 @lru_cache(maxsize=1)

@@ -51,7 +51,7 @@ def check_text(value: str, name: str, prefix: str = "") -> None:
         raise invalid(f"{field} contains a control character (U+{ord(bad.group()):04X}): {allowed}", field)
     limit = MAX_LENGTH.get(name)
     if limit is not None and len(value) > limit:
-        raise invalid(f"{field} is longer than {limit} characters", field)
+        raise invalid(f"{field} may be at most {limit:,} characters long ({len(value):,} given)", field)
 
 
 def check_texts(values: Mapping, prefix: str = "") -> None:

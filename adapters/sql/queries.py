@@ -8,7 +8,7 @@ from functools import lru_cache
 from sqlalchemy import and_, func, literal, or_, select, text, tuple_
 
 from ...domain.errors import DomainError, ErrorCode
-from ...domain.normalize import search_terms
+from ...domain.normalize import search_text
 from ...domain.query import MAX_ID, Filter, PageSpec
 from ...domain.text import check_text
 from .mapping import Mapping
@@ -38,10 +38,9 @@ def conditions(mapping: Mapping, flt: Filter) -> list:
             col = table.c[column]
             out.append(col >= value if op == ">=" else col < value)
     if flt.search and mapping.searched:
-        # The record's folded search key holds every word of the folded query: the same LIKE on
-        # both stores, as both sides are already folded (case, accents, letter variants, digits).
-        key = table.c.search_key
-        out.extend(key.like(f"%{_escape(term)}%", escape="\\") for term in search_terms(flt.search))
+        # The record's folded search key contains the folded query: the same LIKE on both stores,
+        # as both sides are already folded (case, accents, letter variants, joiners, digits).
+        out.append(table.c.search_key.like(f"%{_escape(search_text(flt.search))}%", escape="\\"))
     return out
 
 
