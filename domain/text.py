@@ -23,6 +23,7 @@ MAX_LENGTH = {
     "opportunity_title": 200,  # convertLead's title for the new opportunity
     "currency": 16,  # as typed; check_currency then wants one of the ISO 4217 codes
     "backend": 64,  # an accounting backend's name
+    "user": 200,  # a user's name as `salesflow token create --user` gives it (users.name)
     # A search longer than the longest text it looks in (an e-mail address) can match nothing; the
     # bound also keeps the LIKE patterns far below SQLite's 50,000-byte limit whatever folding does.
     "search": 254,

@@ -8,7 +8,7 @@ SALESFLOW_PHONE_REGIONS. Only keys are written; versions and timestamps stay as 
 """
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from sqlalchemy import bindparam, column, select, table, update
 from sqlalchemy.engine import Connection

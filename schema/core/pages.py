@@ -120,8 +120,8 @@ def paginate(info, repo: str, model: str, flt: Filter, order_field: str, directi
     store = getattr(ctx.loader.uow, repo)
     try:
         rows, more = store.page(spec)
-    except DomainError as err:
-        raise BadInput(err.message) from None
+    except DomainError as err:  # a cursor or an ordering this list cannot use
+        raise BadInput.of(err) from None
     ctx.loader.batch(rows)
     edges = [relay.Edge(cursor=encode_cursor(getattr(r, order_field), r.id), node=r) for r in rows]
     return Connection(

@@ -7,7 +7,7 @@ from salesflow.domain.errors import ErrorCode
 from salesflow.domain.query import Filter, PageSpec
 from salesflow.statemachine import invoice as invoices
 from salesflow.statemachine import lead as leads
-from salesflow.statemachine import records
+from salesflow.statemachine import records, users
 from support import expect, reload
 
 
@@ -100,7 +100,8 @@ def seeded(story, uow, actor):
     story.lead(title="صندلی اداری", company_name="شرکت بازرگانی پارسیان", contact_name="علی رضایی",
                phone="۰۹۱۲ ۳۴۵ ۶۷۸۹")
     story.lead(title="میز جلسه", company_name="شركت پارس‌تک", contact_name="محمد‌رضا كاظمي")
-    story.lead(title="Office chairs", company_name="Müller GmbH", contact_name="Jürgen Weiß", email="jw@mueller.example")
+    story.lead(title="Office chairs", company_name="Müller GmbH", contact_name="Jürgen Weiß",
+               email="jw@mueller.example")
 
 
 @pytest.mark.parametrize("typed, found", [
@@ -160,3 +161,12 @@ def test_a_search_for_a_like_wildcard_looks_for_the_character(story, uow):
     story.lead(title="1000 cotton")
     assert search(uow, "leads", "100%", "title") == ["100% cotton"]
     assert search(uow, "leads", "_", "title") == []
+
+
+@pytest.mark.parametrize("name", ["root\x00", "two\nlines", "u" * 201])
+def test_a_user_name_is_one_line_of_bounded_text(uow, store_snapshot, name):
+    before = store_snapshot()
+    with expect(ErrorCode.VALIDATION, ("user",)):
+        users.create_token(uow, name, "admin")
+    assert store_snapshot() == before
+
