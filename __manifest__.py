@@ -14,7 +14,8 @@
         "data/number_series.csv",
     ],
     "external_dependencies": {
-        "python": ["sqlalchemy", "alembic", "transitions", "babel", "strawberry", "starlette", "uvicorn"],
+        "python": ["sqlalchemy", "alembic", "transitions", "babel", "strawberry", "starlette", "uvicorn",
+                   "phonenumbers"],
     },
     "installable": True,
     "application": True,

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Callable, ClassVar
 
 
 @dataclass(kw_only=True, eq=False)
@@ -18,6 +19,15 @@ class Record(Entity):
 
     created_at: datetime | None = None
     updated_at: datetime | None = None
+
+    #: Keys kept beside the attributes they are derived from, for finding duplicates:
+    #: key attribute -> (derivation, source attribute). Data, so a reindex can recompute them.
+    keys: ClassVar[dict[str, tuple[Callable, str]]] = {}
+
+    def rekey(self) -> None:
+        """Recompute the keys from their source attributes (after an edit)."""
+        for key, (derive, source) in self.keys.items():
+            setattr(self, key, derive(getattr(self, source)))
 
 
 @dataclass(kw_only=True, eq=False)

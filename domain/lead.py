@@ -3,9 +3,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import ClassVar
 
 from .base import Document
-from .normalize import company_key, email_key, phone_key
+from . import normalize
 from .status import LeadStatus
 
 
@@ -29,7 +30,5 @@ class Lead(Document):
     phone_key: str | None = None
     company_key: str | None = None
 
-    def rekey(self) -> None:
-        """Recompute the duplicate-search keys after an edit."""
-        self.email_key, self.phone_key = email_key(self.email), phone_key(self.phone)
-        self.company_key = company_key(self.company_name) or None
+    keys: ClassVar = {"email_key": (normalize.email_key, "email"), "phone_key": (normalize.phone_key, "phone"),
+                      "company_key": (lambda name: normalize.company_key(name) or None, "company_name")}

@@ -1,14 +1,123 @@
-"""Keys under which duplicates are looked for: normalised email, phone and company name."""
+"""Keys under which records are compared and searched: folded text, company names, e-mail and phone.
+
+Names reach us in Persian, Arabic, Turkish, German and English, typed on whatever keyboard was at
+hand, so one name arrives in several spellings. `fold` reduces text to one spelling per name:
+
+- compatibility forms are decomposed (Arabic presentation forms, ligatures, full-width letters) and
+  marks dropped: accents (ş → s, ü → u), Arabic harakat, and the hamza or madda over a letter
+  (أ إ آ → ا, ؤ → و, ئ → ی);
+- the Arabic and Persian codes of one letter become one (ي ى → ی, ك → ک, ة ۀ → ه), and the joiners,
+  direction marks and tatweel that change how a word looks but not what it says are removed (the
+  ZWNJ of می‌شود, so it matches میشود);
+- digits of every script become ASCII (۰۹۱۲ and ٠٩١٢ → 0912);
+- case is folded the same way for every language: I, İ, ı and i all become i. A Turkish-locale fold
+  (I → ı) would need to know each text's language and would break English and German names
+  ("IBM" → ıbm); a plain fold would leave "Yılmaz" ≠ "YILMAZ" and "İstanbul" ≠ "istanbul". Folding
+  both dotted and dotless i to i makes every one of these match; the cost is that Turkish words
+  differing only in the dot (kır/kir) fold alike, which for finding a record is what a user who
+  typed it on a keyboard without ı expects anyway.
+
+Phone numbers are parsed with Google's libphonenumber (`phonenumbers`) into E.164, reading numbers
+written locally (0912 345 6789, 0532 123 45 67) in the configured regions, first one first.
+"""
 from __future__ import annotations
 
+import csv
 import re
 import unicodedata
+from functools import lru_cache
+from pathlib import Path
 
-_LEGAL_FORMS = {
-    "inc", "incorporated", "llc", "ltd", "limited", "gmbh", "ag", "sa", "sas", "sarl", "srl",
-    "bv", "nv", "plc", "corp", "corporation", "co", "company", "as", "ab", "oy", "spa", "kg",
-    "aş", "ltd şti", "şti", "pjs", "sl", "pty", "the",
-}
+import phonenumbers
+
+#: The addon's table of legal forms (Inc, GmbH, A.Ş., سهامی خاص …), stripped from company names.
+LEGAL_FORMS_FILE = Path(__file__).resolve().parent.parent / "data" / "legal_forms.csv"
+
+#: One code for each letter after decomposition (the hamza and madda are marks, already dropped).
+_LETTERS = str.maketrans({
+    "\u064a": "\u06cc",  # ARABIC LETTER YEH → FARSI YEH
+    "\u0649": "\u06cc",  # ALEF MAKSURA → FARSI YEH
+    "\u0643": "\u06a9",  # ARABIC LETTER KAF → KEHEH (the Persian kaf)
+    "\u0629": "\u0647",  # TEH MARBUTA → HEH
+    "\u06d5": "\u0647",  # AE (what ۀ decomposes to) → HEH
+    "\u06be": "\u0647",  # HEH DOACHASHMEE → HEH
+    "\u0671": "\u0627",  # ALEF WASLA → ALEF
+    "\u0640": None,      # TATWEEL: stretches a word, says nothing
+    "\u0131": "i",       # DOTLESS I → i (see the module docstring)
+})
+#: Unicode categories dropped by `fold`: combining marks and format characters (ZWNJ, ZWJ, LRM, RLM …).
+_DROPPED = frozenset({"Mn", "Me", "Cf"})
+_DIGIT = re.compile(r"\d")
+
+#: Regions whose local numbers we read, the default first: the seed markets, Iran and Turkey.
+DEFAULT_PHONE_REGIONS: tuple[str, ...] = ("IR", "TR")
+_phone_regions: tuple[str, ...] = DEFAULT_PHONE_REGIONS
+_MIN_PHONE_DIGITS = 6
+
+
+def fold(text: str | None) -> str:
+    """One spelling per name: marks, joiners and case folded, letters unified, digits ASCII."""
+    if not text:
+        return ""
+    decomposed = unicodedata.normalize("NFKD", text)
+    kept = "".join(ch for ch in decomposed if unicodedata.category(ch) not in _DROPPED)
+    folded = _DIGIT.sub(lambda m: str(unicodedata.decimal(m.group(), 0)), kept.casefold().translate(_LETTERS))
+    return " ".join(folded.split())
+
+
+def words(text: str | None) -> list[str]:
+    """The folded words of a text, punctuation dropped (A.Ş. → a, s)."""
+    return re.findall(r"\w+", fold(text))
+
+
+def search_key(values) -> str:
+    """The text a record is searched in: each value folded, one per line (a query has no line breaks)."""
+    return "\n".join(folded for folded in map(fold, values) if folded)
+
+
+def search_text(query: str | None) -> str:
+    """A search folded as the keys are; a record matches when its search key contains it."""
+    return fold(query)
+
+
+@lru_cache(maxsize=1)
+def legal_forms() -> tuple[frozenset[tuple[str, ...]], int]:
+    """The legal forms as folded word sequences (each also with its words run together: A.Ş. and AŞ),
+    and the longest one's length."""
+    forms: set[tuple[str, ...]] = set()
+    with LEGAL_FORMS_FILE.open(newline="", encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            form = tuple(words(row["form"]))
+            if form:
+                forms.add(form)
+                forms.add(("".join(form),))
+    return frozenset(forms), max(map(len, forms))
+
+
+def _strip_legal_forms(found: list[str]) -> list[str]:
+    """Peel legal forms off both ends of a name (شرکت … سهامی خاص, … Ltd. Şti.), longest first;
+    a name that is nothing but legal forms keeps its last word."""
+    forms, longest = legal_forms()
+    peeled = True
+    while peeled:
+        peeled = False
+        for n in range(min(longest, len(found) - 1), 0, -1):
+            if tuple(found[-n:]) in forms:
+                found, peeled = found[:-n], True
+                break
+            if tuple(found[:n]) in forms:
+                found, peeled = found[n:], True
+                break
+    return found
+
+
+def company_key(name: str | None) -> str:
+    """A company name folded, legal forms stripped and the words run together, so spacing and
+    half-spaces do not matter (پارس‌تک, پارس تک and پارستک are one key)."""
+    found = words(name)
+    if not found:
+        return ""
+    return "".join(_strip_legal_forms(found))[:200]  # folding can lengthen text (ﷺ); keys fit their column
 
 
 def email_key(email: str | None) -> str | None:
@@ -19,24 +128,53 @@ def email_key(email: str | None) -> str | None:
     return key if "@" in key else None
 
 
+def use_phone_regions(regions) -> tuple[str, ...]:
+    """Set the regions (ISO 3166 codes, default first) whose local numbers phone_key reads."""
+    global _phone_regions
+    chosen = tuple(str(r).strip().upper() for r in regions if str(r).strip())
+    unknown = [r for r in chosen if r not in phonenumbers.SUPPORTED_REGIONS]
+    if unknown:
+        raise ValueError(f"unknown phone regions: {', '.join(unknown)}")
+    _phone_regions = chosen
+    return chosen
+
+
+def phone_regions() -> tuple[str, ...]:
+    """The regions phone_key reads local numbers in, the default first."""
+    return _phone_regions
+
+
+def _parse(text: str, region: str | None) -> phonenumbers.PhoneNumber | None:
+    try:
+        return phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException:
+        return None
+
+
+def _e164(number: phonenumbers.PhoneNumber) -> str:
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
 def phone_key(phone: str | None) -> str | None:
-    """Digits only, a leading 00 read as +, and at most the last 10 digits compared."""
-    if not phone:
-        return None
-    digits = re.sub(r"\D", "", phone.strip().replace("+", "00", 1) if phone.strip().startswith("+") else phone)
-    if digits.startswith("00"):
-        digits = digits[2:]
-    digits = digits.lstrip("0")
-    if len(digits) < 6:
-        return None
-    return digits[-10:]
+    """A phone number in E.164 (+989123456789), or None when it has too few digits to compare.
 
-
-def company_key(name: str | None) -> str:
-    """Accents, case, punctuation and legal forms (Inc, GmbH, Ltd …) stripped."""
-    if not name:
-        return ""
-    text = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode() or name
-    words = re.findall(r"\w+", text.lower())
-    kept = [w for w in words if w not in _LEGAL_FORMS]
-    return " ".join(kept or words)[:200]  # normalising can lengthen text (ﬁ → fi); keys fit their column
+    A number valid in one of the configured regions (tried in order) is that number; one written
+    internationally (+ or 00) but unknown to libphonenumber keeps its country code; a local number
+    valid in none of them falls back to its digits without trunk zeros, compared as written.
+    """
+    text = fold(phone)
+    digits = re.sub(r"\D", "", text)
+    if len(digits) < _MIN_PHONE_DIGITS:
+        return None
+    international = text.startswith("+") or digits.startswith("00")
+    candidates = [_parse(text, region) for region in _phone_regions or (None,)]
+    if international:
+        candidates.append(_parse("+" + digits[2:] if digits.startswith("00") else text, None))
+    for number in candidates:
+        if number is not None and phonenumbers.is_valid_number(number):
+            return _e164(number)
+    if international:
+        number = next((n for n in reversed(candidates) if n is not None), None)
+        if number is not None:
+            return _e164(number)
+    return digits.lstrip("0")[-15:] or None

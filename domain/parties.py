@@ -3,9 +3,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import ClassVar
 
 from .base import Record
-from .normalize import company_key, email_key, phone_key
+from . import normalize
 
 
 @dataclass(kw_only=True, eq=False)
@@ -27,8 +28,7 @@ class Account(Record):
     owner_id: int | None = None
     version: int = 0
 
-    def rekey(self) -> None:
-        self.name_key = company_key(self.name)
+    keys: ClassVar = {"name_key": (normalize.company_key, "name")}
 
 
 @dataclass(kw_only=True, eq=False)
@@ -43,8 +43,7 @@ class Contact(Record):
     owner_id: int | None = None
     version: int = 0
 
-    def rekey(self) -> None:
-        self.email_key, self.phone_key = email_key(self.email), phone_key(self.phone)
+    keys: ClassVar = {"email_key": (normalize.email_key, "email"), "phone_key": (normalize.phone_key, "phone")}
 
 
 @dataclass(kw_only=True, eq=False)

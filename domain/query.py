@@ -4,6 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from .text import check_text
+
 MAX_PAGE = 100
 MAX_ID = 2**63 - 1  # record ids are 64-bit integers in every store
 DEFAULT_PAGE = 20
@@ -28,6 +30,13 @@ class Filter:
     created_before: datetime | None = None
     updated_after: datetime | None = None
     updated_before: datetime | None = None
+
+    def __post_init__(self) -> None:
+        # Texts a store compares: bounded, and free of what one store refuses (NUL) and another keeps.
+        for name in ("search", "backend"):
+            value = getattr(self, name)
+            if value is not None:
+                check_text(value, name)
 
 
 @dataclass(frozen=True)

@@ -1,14 +1,41 @@
-"""Limits on text fields, shared by validation and the table definitions."""
+"""Limits on text: the most characters each text input holds, and the characters no text may hold.
+
+`check_texts` is the one check: the operations run it on every argument they are given (see
+statemachine.engine.operation), the list filters on their search, and the table definitions size
+their text columns from MAX_LENGTH. A text input missing here is a bug: tests/unit/test_text.py
+checks every String input of the GraphQL schema against this table.
+"""
 from __future__ import annotations
+
+import re
+from collections.abc import Mapping
 
 from .errors import invalid
 
-#: attribute -> the most characters it holds (text not listed here is unbounded).
+REASON = 2_000
+
+#: attribute (or argument) -> the most characters it holds.
 MAX_LENGTH = {
     "title": 200, "name": 200, "contact_name": 200, "company_name": 200, "email": 254, "phone": 64,
     "source": 120, "website": 254, "product_code": 64, "reference": 200, "number": 40,
-    "label": 120, "idempotency_key": 200, "notes": 10_000, "terms": 20_000, "reason": 2_000,
+    "label": 120, "idempotency_key": 200, "notes": 10_000, "terms": 20_000, "reason": REASON,
+    "description": 2_000,  # a document line's
+    "opportunity_title": 200,  # convertLead's title for the new opportunity
+    "currency": 16,  # as typed; check_currency then wants one of the ISO 4217 codes
+    "backend": 64,  # an accounting backend's name
+    "user": 200,  # a user's name as `salesflow token create --user` gives it (users.name)
+    "role": 32,  # a role's name (security/access.csv), checked against the known roles after
+    # A search longer than the longest text it looks in (an e-mail address) can match nothing; the
+    # bound also keeps the LIKE patterns far below SQLite's 50,000-byte limit whatever folding does.
+    "search": 254,
 }
+
+#: Texts written over several lines: they may hold line breaks and tabs; no other text may.
+MULTILINE = frozenset({"notes", "terms", "reason", "description"})
+
+# C0 and C1 control characters, DEL, and unpaired surrogates (which no encoding can store).
+_NOT_IN_TEXT = re.compile("[\x00-\x08\x0b-\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+_NOT_IN_A_LINE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
 def camel(name: str) -> str:
@@ -17,10 +44,31 @@ def camel(name: str) -> str:
     return head + "".join(part.capitalize() for part in rest)
 
 
-def check_lengths(values: dict, prefix: str = "") -> None:
-    """VALIDATION naming the field of the first text that is longer than its column."""
-    for key, value in values.items():
-        limit = MAX_LENGTH.get(key)
-        if limit is not None and isinstance(value, str) and len(value) > limit:
-            raise invalid(f"{camel(key)} is longer than {limit} characters", f"{prefix}{camel(key)}")
+def check_text(value: str, name: str, prefix: str = "") -> None:
+    """VALIDATION naming the field if the text holds a control character or is longer than allowed."""
+    field = f"{prefix}{camel(name)}"
+    bad = (_NOT_IN_TEXT if name in MULTILINE else _NOT_IN_A_LINE).search(value)
+    if bad is not None:
+        allowed = "only line breaks and tabs are allowed" if name in MULTILINE else "it must be one line"
+        raise invalid(f"{field} contains a control character (U+{ord(bad.group()):04X}): {allowed}", field)
+    limit = MAX_LENGTH.get(name)
+    if limit is not None and len(value) > limit:
+        raise invalid(f"{field} may be at most {limit:,} characters long ({len(value):,} given)", field)
 
+
+def check_texts(values: Mapping, prefix: str = "") -> None:
+    """check_text on every text in values whose name is a text attribute, and on those of each
+    record in a list (a document's lines: lines.3.description)."""
+    for name, value in values.items():
+        if isinstance(value, str):
+            if name in MAX_LENGTH:
+                check_text(value, name, prefix)
+        elif isinstance(value, (list, tuple)):
+            for i, item in enumerate(value):
+                fields = item if isinstance(item, Mapping) else getattr(item, "__dict__", None)
+                if fields:
+                    check_texts(fields, f"{prefix}{camel(name)}.{i}.")
+
+
+#: The name the earlier modules call it by.
+check_lengths = check_texts

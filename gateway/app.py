@@ -31,6 +31,7 @@ from ..adapters.sql.events import EventFeed
 from ..adapters.sql.migrate import current_revision, head_revision
 from ..adapters.sql.tokens import TokenLookup
 from ..domain.access import default_policy
+from ..domain.normalize import use_phone_regions
 from ..schema.core.blocking import execute_in_thread
 from ..schema.core.context import RequestContext, Stores
 from ..schema.schema import build_schema
@@ -124,6 +125,7 @@ class GraphQLView(GraphQL):
 
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or Settings.from_env()
+    use_phone_regions(settings.phone_regions.split(","))
     engine = create_engine(settings.database_url)
     stores = Stores(writer=lambda: SqlUnitOfWork(engine), reader=lambda: SqlUnitOfWork(engine, read_only=True))
     broker = Broker()

@@ -11,6 +11,7 @@ from sqlalchemy.exc import ArgumentError, OperationalError
 
 from ..adapters.sql import DEFAULT_URL, SqlUnitOfWork, install
 from ..domain.errors import DomainError
+from ..domain.normalize import use_phone_regions
 from .people import add_commands as add_people_commands
 
 ENV_DATABASE_URL = "SALESFLOW_DATABASE_URL"
@@ -25,6 +26,20 @@ def cmd_migrate(args) -> int:
     engine = install(url)
     engine.dispose()
     print(f"database at {url} is up to date; data files loaded")
+    return 0
+
+
+def cmd_reindex(args) -> int:
+    from ..adapters.sql.keys import reindex
+    url = database_url(args)
+    engine = install(url)
+    try:
+        with engine.begin() as conn:
+            changed = reindex(conn)
+    finally:
+        engine.dispose()
+    for table, count in changed.items():
+        print(f"{table}: {count} rows rekeyed")
     return 0
 
 
@@ -108,6 +123,10 @@ def parser() -> argparse.ArgumentParser:
     m = sub.add_parser("migrate", help="create or upgrade the database and load the data files")
     m.add_argument("--database-url", help=f"default: ${ENV_DATABASE_URL} or {DEFAULT_URL}")
     m.set_defaults(run=cmd_migrate)
+    r = sub.add_parser("reindex", help="recompute the duplicate and search keys of every record (after changing "
+                                       "$SALESFLOW_PHONE_REGIONS or upgrading the normalisation)")
+    r.add_argument("--database-url", help=f"default: ${ENV_DATABASE_URL} or {DEFAULT_URL}")
+    r.set_defaults(run=cmd_reindex)
     d = sub.add_parser("demo", help="play the whole seed story on a fresh database and print it")
     d.add_argument("--database-url", help="a database to play it on (default: a temporary SQLite file)")
     d.set_defaults(run=cmd_demo)
@@ -143,6 +162,13 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    from .settings import Settings
+    regions = os.environ.get("SALESFLOW_PHONE_REGIONS", Settings.phone_regions)
+    try:
+        use_phone_regions(regions.split(","))  # before any command keys a phone number (migrate, reindex …)
+    except ValueError as err:
+        print(f"salesflow: SALESFLOW_PHONE_REGIONS: {err}", file=sys.stderr)
+        return 2
     try:
         return args.run(args)
     except DomainError as err:

@@ -32,6 +32,9 @@ class Settings:
     sync_retry_cap: float = 3600.0  # the longest wait between two attempts
     sync_lease_seconds: float = 120.0  # a claimed job waits this long before another worker may retry it
     webhook_secret: str = ""  # set: POST /hooks/payments accepts payments signed with it
+    # Regions (ISO 3166, comma-separated, the default first) whose local phone numbers are read,
+    # e.g. 0912 345 6789 as +98…; changing it calls for `salesflow reindex` (domain/normalize.py).
+    phone_regions: str = "IR,TR"
 
     @classmethod
     def from_env(cls, environ=os.environ, **overrides) -> Settings:

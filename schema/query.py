@@ -9,6 +9,7 @@ import strawberry
 from strawberry import relay
 
 from ..domain.access import Perm
+from ..domain.errors import DomainError
 from ..domain.query import DEFAULT_PAGE, MAX_PAGE, Filter
 from ..domain.status import OpportunityStatus
 from .core.ordering import OrderDirection, Ordering, order_of
@@ -178,8 +179,11 @@ class Query(PeopleQuery):
                           backend: Annotated[Optional[str], strawberry.argument(
                               description="Only those one backend reported (by name); all if omitted.")] = None,
                           first: PageFirst = DEFAULT_PAGE, after: After = None) -> Connection[RejectedPayment]:
-        return paginate(info, "rejected_payments", "rejected_payment", Filter(backend=backend), "id",
-                        OrderDirection.ASC, first, after)
+        try:
+            flt = Filter(backend=backend)
+        except DomainError as err:
+            raise BadInput.of(err) from None
+        return paginate(info, "rejected_payments", "rejected_payment", flt, "id", OrderDirection.ASC, first, after)
 
     changes: Changes = strawberry.field(
         resolver=changes,

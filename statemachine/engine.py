@@ -7,6 +7,7 @@ activity row that every transition writes.
 """
 from __future__ import annotations
 
+import inspect
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from enum import StrEnum
@@ -25,7 +26,7 @@ from ..domain.idempotency import IdempotencyRecord, check_replay
 from ..domain.invoice import Payment
 from ..domain.order import Delivery
 from ..domain.parties import User
-from ..domain.text import check_lengths
+from ..domain.text import check_texts
 from ..domain.ports import UnitOfWork
 
 
@@ -237,19 +238,38 @@ class Replay:
     result: dict
 
 
+def arguments(signature: inspect.Signature, args: tuple, kwargs: dict) -> dict:
+    """An operation's arguments by name (its **fields spread out), the context left out."""
+    try:
+        bound = signature.bind(None, *args, **kwargs)
+    except TypeError:
+        return {}  # the call itself will say what is wrong
+    named: dict = {}
+    for name, value in list(bound.arguments.items())[1:]:
+        if signature.parameters[name].kind is inspect.Parameter.VAR_KEYWORD:
+            named.update(value)
+        else:
+            named[name] = value
+    return named
+
+
 def operation(fn: Callable | None = None, *, needs_now: bool = False) -> Callable:
     """Run fn(ctx, …) as one transaction of the given unit of work, committed on success.
 
+    Every text argument is checked first (domain/text.py: no control characters, no more than its
+    limit), so no operation stores or searches text that one of the stores would refuse or crash on.
     With `once=Once(...)` the call is idempotent per actor and key: a repeat returns `Replay`.
     `needs_now`: the caller must pass `now` (its own clock: the sync worker's, a request's); the
     operation never falls back to the wall clock, so stamps and due times follow the caller's time.
     """
     if fn is None:
         return lambda f: operation(f, needs_now=needs_now)
+    signature = inspect.signature(fn)
 
     @wraps(fn)
     def run(uow: UnitOfWork, *args, actor: User | None = None, now: datetime | None = None,
             once: Once | None = None, **kwargs):
+        check_texts(arguments(signature, args, kwargs))
         if now is None:
             if needs_now:
                 raise TypeError(f"{fn.__name__} takes its time from its caller: pass now=")
@@ -315,7 +335,7 @@ def require_text(value: str | None, field_name: str, what: str) -> str:
     text = (value or "").strip()
     if not text:
         raise DomainError(ErrorCode.VALIDATION, f"{what} is required", field_name)
-    check_lengths({field_name: text})
+    check_texts({field_name: text})
     return text
 
 

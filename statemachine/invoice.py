@@ -11,7 +11,6 @@ from ..domain.money import (NOTHING, ZERO, LineAmounts, check_currency, cumulati
 from ..domain.order import Delivery, Order
 from ..domain.outbox import OutboxEntry, OutboxOperation
 from ..domain.status import InvoiceStatus as S
-from ..domain.text import check_lengths
 from .engine import Context, Guard, Lifecycle, check_version, operation, require_text, route
 
 #: Days between issue and due date unless the caller says otherwise.
@@ -149,7 +148,6 @@ def record_payment(ctx: Context, invoice_id: int, amount, *, paid_at: date | Non
     if currency is not None and check_currency(currency) != invoice.currency:
         raise DomainError(ErrorCode.CURRENCY_MISMATCH,
                           f"{invoice} is in {invoice.currency}, not {currency}", "currency")
-    check_lengths({"reference": reference})
     value = money_amount(amount, invoice.currency, "amount")
     if value <= 0:
         raise DomainError(ErrorCode.VALIDATION, "a payment must be greater than zero", "amount")

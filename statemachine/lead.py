@@ -8,7 +8,6 @@ from ..domain.lead import Lead
 from ..domain.opportunity import Opportunity
 from ..domain.parties import Account, Contact
 from ..domain.status import LeadStatus as S
-from ..domain.text import check_lengths
 from .engine import (Context, Lifecycle, check_version, operation, require_text, route,
                      trigger_operation)
 from .opportunity import build_opportunity
@@ -38,7 +37,6 @@ def create_lead(ctx: Context, title: str, owner_id: int | None = None, **fields)
     unknown = set(fields) - set(EDITABLE)
     if unknown:
         raise invalid(f"unknown lead fields: {', '.join(sorted(unknown))}", sorted(unknown)[0])
-    check_lengths(fields)
     lead = Lead(title=require_text(title, "title", "a title"), owner_id=owner_id, **fields)
     lead.rekey()
     return ctx.create(ctx.uow.leads, lead)
@@ -50,7 +48,6 @@ def update_lead(ctx: Context, lead_id: int, *, expected_version: int | None = No
     check_version(lead, expected_version)
     if lead.status == S.CONVERTED:
         raise DomainError(ErrorCode.ALREADY_CONVERTED, f"{lead} is converted and read-only", "leadId")
-    check_lengths(changes)
     for key, value in changes.items():
         if key not in EDITABLE:
             raise invalid(f"{key} cannot be changed", key)

@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from ..domain.errors import DomainError, ErrorCode, invalid
 from ..domain.invoice import Invoice
-from ..domain.lines import reader
+from ..domain.lines import check_line_count, reader
 from ..domain.money import MAX_INPUT_DECIMALS, check_places, to_decimal
 from ..domain.opportunity import Opportunity
 from ..domain.order import Delivery, DeliveryLine, Order, OrderLine
@@ -128,6 +128,7 @@ class DeliveryResult:
 def _delivered_quantities(order: Order, lines) -> dict[int, Decimal]:
     if not lines:
         raise invalid("a delivery needs at least one line", "lines")
+    check_line_count(lines)
     wanted: dict[int, Decimal] = {}
     for i, raw in enumerate(lines):
         get = reader(raw)

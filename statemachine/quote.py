@@ -8,7 +8,6 @@ from ..domain.opportunity import Opportunity
 from ..domain.quote import Quote, QuoteLine
 from ..domain.status import OpportunityStatus, QuoteKind
 from ..domain.status import QuoteStatus as S
-from ..domain.text import check_lengths
 from .engine import Context, Guard, Lifecycle, check_version, operation, route, trigger_operation
 from .pricing import build_lines, copy_lines, inherit_currency
 
@@ -75,7 +74,6 @@ def convert_opportunity_to_quote(ctx: Context, opportunity_id: int, kind: str = 
     except ValueError:
         raise invalid(f"unknown quote kind {kind!r}", "kind") from None
     _check_dates(start_date, end_date)
-    check_lengths({"terms": terms})
     code = inherit_currency(opp, currency)
     quote = Quote(number=ctx.uow.numbers.next("quote", ctx.today.year), kind=kind.value, currency=code,
                   opportunity_id=opp.id, valid_until=valid_until, terms=terms, start_date=start_date,
@@ -96,8 +94,6 @@ def update_quote(ctx: Context, quote_id: int, *, lines=None, valid_until=UNSET, 
     if quote.status != S.DRAFT:
         raise DomainError(ErrorCode.INVALID_TRANSITION, f"{quote} is {quote.status}: only a draft can be edited",
                           "quoteId")
-    if terms is not UNSET:
-        check_lengths({"terms": terms})
     for name, value in (("valid_until", valid_until), ("terms", terms), ("start_date", start_date),
                         ("end_date", end_date)):
         if value is not UNSET:

@@ -7,7 +7,6 @@ from ..domain.errors import DomainError, ErrorCode, invalid
 from ..domain.lines import input_number
 from ..domain.opportunity import Stage
 from ..domain.parties import Account, Contact
-from ..domain.text import check_lengths
 from .engine import Context, check_version, operation, require_text
 
 ACCOUNT_FIELDS = ("name", "email", "phone", "website")
@@ -22,7 +21,6 @@ def _stamp(ctx: Context, record: Account | Contact) -> None:
 
 def build_account(ctx: Context, name: str, **fields) -> Account:
     """A new account, not yet stored."""
-    check_lengths(fields)
     account = Account(name=require_text(name, "name", "an account name"), **fields)
     account.rekey()
     _stamp(ctx, account)
@@ -33,7 +31,6 @@ def build_contact(ctx: Context, name: str, **fields) -> Contact:
     """A new contact, not yet stored."""
     if fields.get("account_id") is not None:
         ctx.require(ctx.uow.accounts, fields["account_id"], "account", "accountId")
-    check_lengths(fields)
     contact = Contact(name=require_text(name, "name", "a contact name"), **fields)
     contact.rekey()
     _stamp(ctx, contact)
@@ -57,7 +54,6 @@ def create_account(ctx: Context, name: str, **fields) -> Account:
 def update_account(ctx: Context, account_id: int, *, expected_version: int | None = None, **changes) -> Account:
     account = ctx.require(ctx.uow.accounts, account_id, "account", "accountId", lock=True)
     check_version(account, expected_version)
-    check_lengths(changes)
     for key, value in changes.items():
         if key not in ACCOUNT_FIELDS:
             raise invalid(f"{key} cannot be changed", key)
@@ -77,7 +73,6 @@ def create_contact(ctx: Context, name: str, **fields) -> Contact:
 def update_contact(ctx: Context, contact_id: int, *, expected_version: int | None = None, **changes) -> Contact:
     contact = ctx.require(ctx.uow.contacts, contact_id, "contact", "contactId", lock=True)
     check_version(contact, expected_version)
-    check_lengths(changes)
     for key, value in changes.items():
         if key not in CONTACT_FIELDS:
             raise invalid(f"{key} cannot be changed", key)

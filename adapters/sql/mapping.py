@@ -13,6 +13,7 @@ from operator import attrgetter
 from sqlalchemy import Table, bindparam, select
 
 from ...domain.activity import Activity
+from ...domain.normalize import search_key
 from ...domain.invoice import Invoice, InvoiceLine, Payment, PaymentReversal
 from ...domain.lead import Lead
 from ...domain.opportunity import Opportunity, Stage
@@ -32,11 +33,23 @@ class Mapping:
     parent_key: str | None = None  # on a line mapping: the column pointing at its document
     order_by: str = "id"
     natural_key: str | None = None  # on a line mapping: unique within its document, in practice
-
+    #: The columns a text search looks in. The store keeps them folded in one `search_key` column,
+    #: written whenever one of them is: it belongs to the row, not to the domain object.
+    searched: tuple[str, ...] = ()
 
     @cached_property
     def columns(self) -> tuple[str, ...]:
-        return tuple(self.table.c.keys())
+        """The columns that are the domain object's fields, in table order."""
+        return tuple(c for c in self.table.c.keys() if c != SEARCH_KEY)
+
+    @cached_property
+    def selected(self) -> tuple:
+        """What a SELECT of whole objects reads: their columns (not the search key)."""
+        return tuple(self.table.c[c] for c in self.columns)
+
+    def search_key(self, obj) -> dict:
+        """{search_key: …} for a searched table's object, else nothing."""
+        return {SEARCH_KEY: search_key(getattr(obj, c) for c in self.searched)} if self.searched else {}
 
     @cached_property
     def versioned(self) -> bool:
@@ -54,7 +67,7 @@ class Mapping:
 
     def by_id(self, lock: bool):
         """SELECT one row by id (FOR UPDATE when locking; SQLite ignores it, its writers are serialised)."""
-        query = select(self.table).where(self.table.c.id == bindparam("id"))
+        query = select(*self.selected).where(self.table.c.id == bindparam("id"))
         return query.with_for_update() if lock else query
 
     def lines_of(self):
@@ -69,20 +82,37 @@ class Mapping:
         if names != set(self.columns):
             raise TypeError(f"{self.cls.__name__} fields and {self.table.name} columns differ: "
                             f"{sorted(names ^ set(self.columns))}")
+        if bool(self.searched) != (SEARCH_KEY in self.table.c) or not set(self.searched) <= names:
+            raise TypeError(f"{self.table.name}: searched columns {self.searched} and its {SEARCH_KEY} disagree")
+
+
+SEARCH_KEY = "search_key"
+
+#: Which columns a text search looks in, per table (`filter: {search: …}` on every list).
+SEARCHED = {
+    "leads": ("title", "contact_name", "company_name", "email", "phone"),
+    "accounts": ("name", "email", "phone", "website"),
+    "contacts": ("name", "email", "phone"),
+    "opportunities": ("title",),
+    "quotes": ("number",),
+    "orders": ("number",),
+    "invoices": ("number",),
+    "users": ("name",),
+}
 
 
 def _document(cls, table, line_cls, line_table, parent_key, order_by="sequence", natural_key="sequence") -> Mapping:
     return Mapping(cls, table, lines=Mapping(line_cls, line_table, parent_key=parent_key, order_by=order_by,
-                                             natural_key=natural_key))
+                                             natural_key=natural_key), searched=SEARCHED.get(table.name, ()))
 
 
 MAPPINGS: dict[type, Mapping] = {m.cls: m for m in (
-    Mapping(User, t.users),
-    Mapping(Account, t.accounts),
-    Mapping(Contact, t.contacts),
+    Mapping(User, t.users, searched=SEARCHED["users"]),
+    Mapping(Account, t.accounts, searched=SEARCHED["accounts"]),
+    Mapping(Contact, t.contacts, searched=SEARCHED["contacts"]),
     Mapping(Stage, t.stages),
-    Mapping(Lead, t.leads),
-    Mapping(Opportunity, t.opportunities),
+    Mapping(Lead, t.leads, searched=SEARCHED["leads"]),
+    Mapping(Opportunity, t.opportunities, searched=SEARCHED["opportunities"]),
     _document(Quote, t.quotes, QuoteLine, t.quote_lines, "quote_id"),
     _document(Order, t.orders, OrderLine, t.order_lines, "order_id"),
     _document(Delivery, t.deliveries, DeliveryLine, t.delivery_lines, "delivery_id", order_by="id",

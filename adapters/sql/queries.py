@@ -8,21 +8,11 @@ from functools import lru_cache
 from sqlalchemy import BigInteger, and_, func, literal, or_, select, text, tuple_, type_coerce
 
 from ...domain.errors import DomainError, ErrorCode
+from ...domain.normalize import search_text
 from ...domain.query import MAX_ID, Filter, PageSpec
+from ...domain.text import check_text
 from .mapping import Mapping
 from .tables import activities
-
-#: Which columns a text search looks in, per table.
-SEARCHED = {
-    "leads": ("title", "contact_name", "company_name", "email", "phone"),
-    "accounts": ("name", "email", "phone", "website"),
-    "contacts": ("name", "email", "phone"),
-    "opportunities": ("title",),
-    "quotes": ("number",),
-    "orders": ("number",),
-    "invoices": ("number",),
-    "users": ("name",),
-}
 #: Filter attribute -> column; applied only where the table has the column.
 _EQUALS = ("owner_id", "stage_id", "account_id", "opportunity_id", "order_id", "backend", "role", "active")
 _RANGES = (("created_after", "created_at", ">="), ("created_before", "created_at", "<"),
@@ -47,9 +37,10 @@ def conditions(mapping: Mapping, flt: Filter) -> list:
         if value is not None:
             col = table.c[column]
             out.append(col >= value if op == ">=" else col < value)
-    if flt.search:
-        pattern = f"%{_escape(flt.search.strip())}%"
-        out.append(or_(*(table.c[c].ilike(pattern, escape="\\") for c in SEARCHED.get(table.name, ()))))
+    if flt.search and mapping.searched:
+        # The record's folded search key contains the folded query: the same LIKE on both stores,
+        # as both sides are already folded (case, accents, letter variants, joiners, digits).
+        out.append(table.c.search_key.like(f"%{_escape(search_text(flt.search))}%", escape="\\"))
     return out
 
 
@@ -73,8 +64,9 @@ def sort_value(mapping: Mapping, column: str, text: str):
             if not number.is_finite() or abs(number) >= MAX_SORT_NUMBER or number.as_tuple().exponent < -scale:
                 raise ValueError("not a stored number")
             return number
+        check_text(text, column)  # the cursor's text goes to the store: nothing it would refuse
         return kind(text)
-    except (ValueError, ArithmeticError) as exc:
+    except (ValueError, ArithmeticError, DomainError) as exc:
         raise DomainError(ErrorCode.VALIDATION, "the cursor is not valid for this list", "after") from exc
 
 
@@ -114,7 +106,7 @@ def page_query(mapping: Mapping, spec: PageSpec):
     keys = [col.desc(), ident.desc()] if spec.descending else [col, ident]
     if spec.order_by == "id":
         keys = keys[:1]
-    return select(table).where(*where).order_by(*keys).limit(spec.limit + 1)
+    return select(*mapping.selected).where(*where).order_by(*keys).limit(spec.limit + 1)
 
 
 def count_query(mapping: Mapping, spec: PageSpec):

@@ -354,6 +354,11 @@ external_ids = Table(
 
 #: Lists are paged newest first by default (ORDER BY created_at DESC, id DESC): an index per list
 #: makes a page a short index walk instead of a sort of the whole table.
+#: Each listed record also keeps its searched texts folded in one column (mapping.SEARCHED,
+#: domain/normalize.py fold), written by the store with the row: what `filter: {search}` matches,
+#: alike on SQLite and PostgreSQL. One plain text column, so a trigram or full-text index can cover it.
 LISTED = (leads, accounts, contacts, opportunities, quotes, orders, invoices)
 for _table in LISTED:
     Index(f"ix_{_table.name}_created_at_id", _table.c.created_at, _table.c.id)
+for _table in (*LISTED, users):  # users are searched by name (admins' `users(filter: {search})`)
+    _table.append_column(Column("search_key", Text, nullable=False, server_default=sql_text("''")))

@@ -13,7 +13,7 @@ from .tables import api_tokens, users
 _TOKEN, _USER = MAPPINGS[ApiToken], MAPPINGS[User]
 
 #: Token and user in one statement, by the unique index on token_hash: a request's whole cost.
-_LOOKUP = (select(*api_tokens.c, *users.c)
+_LOOKUP = (select(*(api_tokens.c[name] for name in _TOKEN.columns), *(users.c[name] for name in _USER.columns))
            .join_from(api_tokens, users, api_tokens.c.user_id == users.c.id)
            .where(api_tokens.c.token_hash == bindparam("token_hash")))
 

@@ -169,7 +169,7 @@ def _query(mapping: Mapping, how: str, names: tuple[str, ...], order_by: str, mi
     if how == "any":
         tests = [or_(*tests)]
     tests += [table.c[n].is_(None) for n in missing]
-    query = select(table).where(*tests).order_by(table.c[order_by])
+    query = select(*mapping.selected).where(*tests).order_by(table.c[order_by])
     return query.with_for_update() if lock else query
 
 
@@ -447,8 +447,8 @@ class SqlUnitOfWork:
             return self._attach(mapping, obj)
         if mapping.versioned:
             obj.version = 1
-        obj.id = self.connection.execute(_statements(mapping)["insert"], _params(mapping, mapping.values(obj))
-                                         ).scalar_one()
+        params = {**_params(mapping, mapping.values(obj)), **mapping.search_key(obj)}
+        obj.id = self.connection.execute(_statements(mapping)["insert"], params).scalar_one()
         tracked = self._tracked[(mapping.cls, obj.id)] = Tracked(obj, mapping.values(obj),
                                                                  {} if mapping.lines else None, bumped=True)
         self._locked.add((mapping.cls, obj.id))
@@ -510,6 +510,8 @@ class SqlUnitOfWork:
             obj.version = params["version"] = tracked.row[at] + (0 if tracked.bumped else 1)
             current = mapping.values(obj)
             tracked.bumped = True
+        if mapping.searched and not params.keys().isdisjoint(mapping.searched):
+            params.update(mapping.search_key(obj))
         names = tuple(k for k in params if k[0] != "_")
         if not names:  # only the lines of an unversioned document changed
             tracked.row = current

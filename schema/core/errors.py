@@ -35,10 +35,19 @@ class Forbidden(GraphQLError):
 
 
 class BadInput(GraphQLError):
-    """A request-level mistake (a page size, a cursor, a filter): top-level, `BAD_USER_INPUT`."""
+    """A request-level mistake (a page size, a cursor, a filter): top-level, `BAD_USER_INPUT`, with the
+    argument's path in `extensions.field` when it is known."""
 
-    def __init__(self, message: str):
-        super().__init__(message, extensions={"code": "BAD_USER_INPUT"})
+    def __init__(self, message: str, field: tuple[str, ...] | list[str] | None = None):
+        extensions = {"code": "BAD_USER_INPUT"}
+        if field:
+            extensions["field"] = list(field)
+        super().__init__(message, extensions=extensions)
+
+    @classmethod
+    def of(cls, err, prefix: tuple[str, ...] = ()) -> BadInput:
+        """A domain error about an argument, its field path under `prefix` (e.g. filter.search)."""
+        return cls(err.message, (*prefix, *err.field) if err.field else prefix or None)
 
 
 class Unauthenticated(GraphQLError):

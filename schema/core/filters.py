@@ -6,6 +6,8 @@ from typing import Optional
 
 import strawberry
 
+from ...domain.text import MAX_LENGTH
+
 _MOMENT = "An ISO 8601 date-time with a time zone (2026-11-22T10:30:00Z)"
 
 
@@ -15,8 +17,10 @@ class CommonFilter:
     owner_id: Optional[strawberry.ID] = strawberry.field(
         default=None, description="Only records owned by this user (a User's global id). A sales rep sees only its "
                                   "own documents whatever it asks.")
-    search: Optional[str] = strawberry.field(
-        default=None, description="Text found, case-insensitively, in names, titles, numbers, e-mail or phone.")
+    search: Optional[str] = strawberry.field(default=None, description=(
+        "Words in names, titles, numbers, e-mail or phone, matched whatever their case, accents, Arabic or Persian "
+        "letter forms, half-spaces (ZWNJ) or digits: istanbul finds İstanbul, yilmaz finds YILMAZ, "
+        f"علي finds علی. One line of at most {MAX_LENGTH['search']} characters."))
     created_after: Optional[datetime] = strawberry.field(
         default=None, description=f"{_MOMENT}: only records created at or after it.")
     created_before: Optional[datetime] = strawberry.field(

@@ -41,7 +41,7 @@ from ...domain.opportunity import Opportunity, Stage
 from ...domain.order import Delivery, Order
 from ...domain.parties import Account, Contact
 from ...domain.quote import Quote
-from ...domain.text import MAX_LENGTH, camel
+from ...domain.text import camel, check_text
 from ...statemachine import LIFECYCLES
 from ...statemachine.engine import Once, Replay
 from .errors import Forbidden, user_error
@@ -124,8 +124,10 @@ def _input_payload(data) -> Any:
 def _bad_key(key: str) -> str | None:
     if not key.strip():
         return "an idempotency key cannot be empty"
-    if len(key) > MAX_LENGTH["idempotency_key"]:
-        return f"an idempotency key is at most {MAX_LENGTH['idempotency_key']} characters"
+    try:
+        check_text(key, "idempotency_key")
+    except DomainError as err:
+        return err.message
     return None
 
 

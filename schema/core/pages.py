@@ -86,12 +86,15 @@ def domain_filter(flt, *, statuses: bool = True) -> Filter:
             moment.astimezone(timezone.utc)
         except OverflowError:
             raise BadInput(f"filter.{camel(name)}: the date-time is out of range") from None
-    return Filter(
-        statuses=tuple(s.value for s in (get("status") or ())) if statuses else (),
-        search=get("search") or None,
-        created_after=get("created_after"), created_before=get("created_before"),
-        updated_after=get("updated_after"), updated_before=get("updated_before"),
-        **refs)
+    try:
+        return Filter(
+            statuses=tuple(s.value for s in (get("status") or ())) if statuses else (),
+            search=get("search") or None,
+            created_after=get("created_after"), created_before=get("created_before"),
+            updated_after=get("updated_after"), updated_before=get("updated_before"),
+            **refs)
+    except DomainError as err:  # a search too long, or with a control character in it
+        raise BadInput.of(err, ("filter",)) from None
 
 
 def paginate(info, repo: str, model: str, flt: Filter, order_field: str, direction: OrderDirection,
@@ -115,8 +118,8 @@ def paginate(info, repo: str, model: str, flt: Filter, order_field: str, directi
     store = getattr(ctx.loader.uow, repo)
     try:
         rows, more = store.page(spec)
-    except DomainError as err:
-        raise BadInput(err.message) from None
+    except DomainError as err:  # a cursor or an ordering this list cannot use
+        raise BadInput.of(err) from None
     ctx.loader.batch(rows)
     edges = [relay.Edge(cursor=encode_cursor(key, getattr(r, order_field), r.id), node=r) for r in rows]
     return Connection(

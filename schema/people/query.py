@@ -7,6 +7,7 @@ import strawberry
 
 from ...domain.errors import DomainError
 from ...domain.query import Filter
+from ...domain.text import check_text
 from ...statemachine.users import check_role
 from ..core.pages import BadInput, Connection, OrderDirection, paginate
 from ..parties.types import User
@@ -16,12 +17,13 @@ from .inputs import UserFilter
 def _filter(flt: Optional[UserFilter]) -> Filter:
     if flt is None:
         return Filter()
-    if flt.role is not None:
-        try:
+    try:
+        if flt.role is not None:
+            check_text(flt.role, "role")
             check_role(flt.role)
-        except DomainError as err:
-            raise BadInput(f"filter.role: {err.message}") from None
-    return Filter(search=flt.search or None, role=flt.role, active=flt.active)
+        return Filter(search=flt.search or None, role=flt.role, active=flt.active)
+    except DomainError as err:
+        raise BadInput.of(err, ("filter",)) from None
 
 
 @strawberry.type
