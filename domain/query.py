@@ -7,6 +7,8 @@ from datetime import datetime
 MAX_PAGE = 100
 MAX_ID = 2**63 - 1  # record ids are 64-bit integers in every store
 DEFAULT_PAGE = 20
+#: The most lines one quote, order, invoice or delivery holds (what a query's cost assumes a `lines` list holds).
+MAX_LINES = 1000
 
 
 @dataclass(frozen=True)

@@ -30,11 +30,13 @@ from ..adapters.sql import SqlUnitOfWork, create_engine
 from ..adapters.sql.events import EventFeed
 from ..adapters.sql.migrate import current_revision, head_revision
 from ..domain.access import default_policy
+from ..domain.deadline import Deadline
 from ..schema.core.context import RequestContext, Stores
 from ..schema.schema import build_schema
 from .auth import Authenticator, bearer
 from .broker import Broker
 from .hooks import payment_hook
+from .limits import BodyLimit, run_until_done
 from .settings import Settings
 
 log = logging.getLogger("salesflow.gateway")
@@ -43,10 +45,12 @@ log = logging.getLogger("salesflow.gateway")
 class GraphQLView(GraphQL):
     """strawberry's ASGI view, with our context, bearer auth, orjson, and sync execution in a thread."""
 
-    def __init__(self, schema, *, stores: Stores, auth: Authenticator, broker: Broker, graphql_ide: bool):
+    def __init__(self, schema, *, stores: Stores, auth: Authenticator, broker: Broker, graphql_ide: bool,
+                 query_timeout: float = 0):
         super().__init__(schema, graphql_ide="graphiql" if graphql_ide else None, allow_queries_via_get=True,
                          keep_alive=True, keep_alive_interval=15)
         self.stores, self.auth, self.broker = stores, auth, broker
+        self.query_timeout = query_timeout
         self.policy = default_policy()
 
     def encode_json(self, data: object) -> bytes:
@@ -94,8 +98,9 @@ class GraphQLView(GraphQL):
                 return run()
             finally:
                 context.loader.close()
+        deadline = Deadline(self.query_timeout) if self.query_timeout else None
         try:
-            return await anyio.to_thread.run_sync(execute)
+            return await run_until_done(execute, deadline, request.receive)  # stops when the client goes
         except InvalidOperationTypeError as exc:  # e.g. a mutation over GET
             raise HTTPException(400, exc.as_http_error_reason(request_adapter.method)) from exc
         except CannotGetOperationTypeError as exc:
@@ -110,9 +115,10 @@ def create_app(settings: Settings | None = None) -> Starlette:
     stores = Stores(writer=lambda: SqlUnitOfWork(engine), reader=lambda: SqlUnitOfWork(engine, read_only=True))
     broker = Broker()
     schema = build_schema(introspection=settings.introspection, max_depth=settings.max_depth,
-                          max_aliases=settings.max_aliases, max_tokens=settings.max_tokens)
+                          max_aliases=settings.max_aliases, max_tokens=settings.max_tokens,
+                          max_cost=settings.max_cost, timeout=settings.query_timeout or None)
     view = GraphQLView(schema, stores=stores, auth=Authenticator(stores.reader, settings.auth_cache_seconds),
-                       broker=broker, graphql_ide=settings.graphql_ide)
+                       broker=broker, graphql_ide=settings.graphql_ide, query_timeout=settings.query_timeout)
 
     async def healthz(request: Request) -> JSONResponse:
         return JSONResponse({"status": "ok"})
@@ -148,6 +154,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         middleware.append(Middleware(CORSMiddleware, allow_origins=list(settings.cors_origins),
                                      allow_methods=["GET", "POST", "OPTIONS"],
                                      allow_headers=["Authorization", "Content-Type"], max_age=600))
+    middleware.append(Middleware(BodyLimit, max_bytes=settings.max_body_bytes))
     routes = [Route("/graphql", view, methods=["GET", "POST"]), WebSocketRoute("/graphql", view),
               Route("/healthz", healthz), Route("/readyz", readyz)]
     if settings.webhook_secret:

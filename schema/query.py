@@ -54,6 +54,21 @@ def resolve_nodes(info, ids: list[str]) -> list:
     return [found.get((g.type_name, g.node_id)) if g else None for g in parsed]
 
 
+def _repeated(ids: list[str]) -> str | None:
+    """An id asked twice, if any.
+
+    Refused rather than folded: an answer's i-th entry is the i-th id's record, so folding would
+    shift the positions clients rely on, while answering each repeat multiplies the response for
+    nothing (a hundred copies of one large document).
+    """
+    seen: set[str] = set()
+    for ident in ids:
+        if ident in seen:
+            return ident
+        seen.add(ident)
+    return None
+
+
 @strawberry.type(description="What one role may do with one kind of record (security/access.csv).")
 class Permission:
     model: str
@@ -89,10 +104,14 @@ class Query:
     def node(self, info: strawberry.Info, id: strawberry.ID) -> Optional[relay.Node]:
         return resolve_nodes(info, [id])[0]
 
-    @strawberry.field(description="Records by global id, in the order asked; null where there is none to see.")
+    @strawberry.field(description="Records by global id, in the order asked; null where there is none to see. "
+                                  "At most 100 ids, each once.")
     def nodes(self, info: strawberry.Info, ids: list[strawberry.ID]) -> list[Optional[relay.Node]]:
         if len(ids) > MAX_PAGE:
             raise BadInput(f"at most {MAX_PAGE} ids at once")
+        repeated = _repeated(ids)
+        if repeated is not None:
+            raise BadInput(f"ids: {repeated} is asked more than once; ask for each record once")
         return resolve_nodes(info, ids)
 
     @strawberry.field

@@ -273,7 +273,7 @@ def test_fifteen_aliases_are_still_allowed(http):
 
 def test_a_query_via_get_is_answered(http):
     response = http.get("{ viewer { role } }")
-    assert response.status_code == 200 and response.json() == {"data": {"viewer": {"role": "admin"}}}
+    assert response.status_code == 200 and response.json()["data"] == {"viewer": {"role": "admin"}}
 
 
 @pytest.mark.parametrize("ident", [
@@ -285,4 +285,4 @@ def test_node_answers_null_for_an_id_that_names_nothing(ident, http, world, no_l
     response = http.post("query($id: ID!) { node(id: $id) { id } nodes(ids: [$id]) { id } }", {"id": ident})
     assert response.status_code == 200
     no_leak(response.text)
-    assert response.json() == {"data": {"node": None, "nodes": [None]}}, response.json()
+    assert response.json()["data"] == {"node": None, "nodes": [None]} and "errors" not in response.json()
