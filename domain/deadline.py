@@ -2,7 +2,8 @@
 
 The gateway opens a scope around each operation; the GraphQL executor checks it between fields and
 the SQL adapter makes the database check it too (SQLite's progress handler, PostgreSQL's
-statement_timeout). A request stops when its time is up or when whoever asked for it has gone.
+statement_timeout) and before every commit. A request stops when its time is up or when whoever
+asked for it has gone; the transaction it was in rolls back.
 This is elapsed time on the monotonic clock, a limit on work, never a business date.
 """
 from __future__ import annotations
@@ -29,11 +30,12 @@ class DeadlineExceeded(BaseException):
 class Deadline:
     """A time limit in seconds from now, which the event loop may also cancel from its own thread."""
 
-    __slots__ = ("_cancelled", "at", "seconds")
+    __slots__ = ("_cancelled", "at", "commits", "seconds")
 
     def __init__(self, seconds: float):
         self.seconds = seconds
         self.at = time.monotonic() + seconds
+        self.commits = 0  # transactions that committed under this deadline: their changes stay
         self._cancelled = threading.Event()
 
     def cancel(self) -> None:
@@ -54,6 +56,10 @@ class Deadline:
         """Raise DeadlineExceeded if the work must stop."""
         if self.expired():
             raise DeadlineExceeded(self)
+
+    def committed(self) -> None:
+        """A transaction of this request has committed (the store says so)."""
+        self.commits += 1
 
     def reason(self) -> str:
         if self.cancelled:

@@ -36,7 +36,7 @@ from ..schema.schema import build_schema
 from .auth import Authenticator, bearer
 from .broker import Broker
 from .hooks import payment_hook
-from .limits import BodyLimit, run_until_done
+from .limits import BodyLimit, run_until_done, startup_heap_frozen
 from .settings import Settings
 
 log = logging.getLogger("salesflow.gateway")
@@ -142,7 +142,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
     async def lifespan(app):
         feed = asyncio.create_task(EventFeed(engine, broker.publish).run())
         try:
-            yield
+            with startup_heap_frozen():
+                yield
         finally:
             feed.cancel()
             with contextlib.suppress(asyncio.CancelledError):

@@ -5,7 +5,8 @@ can still ask for a page of a hundred opportunities, each with its quotes, each 
 lines. So before execution every operation is priced the way GitHub, Shopify and Saleor price
 theirs, in the vocabulary of the GraphQL cost directive spec (https://ibm.github.io/graphql-specs/cost-spec.html):
 
-- every value the answer can hold costs 1: an object, a scalar, each item of a list;
+- every value the answer can hold costs 1: an object, a scalar, each item of a list; a text
+  costs 1 more per KiB it may hold (its limit in domain/text.py), so long texts weigh what they can;
 - a list holds as many items as its *slicing argument* says (`first`: its value, from the query,
   a variable or the argument's default, at most the page cap), `nodes(ids)` as many as it has ids,
   and a list without either as many as its *assumed size* (a cap: a document's `lines`…);
@@ -20,6 +21,7 @@ in `extensions.cost` of every response, as Saleor does: `{"requestedQueryCost", 
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -34,16 +36,19 @@ from graphql import (
     InlineFragmentNode,
     OperationDefinitionNode,
     SelectionSetNode,
+    Undefined,
     get_named_type,
     is_abstract_type,
     is_leaf_type,
     is_list_type,
     is_non_null_type,
+    validate,
 )
 from graphql.utilities import value_from_ast_untyped
 from strawberry.extensions import SchemaExtension
 
 from ...domain.query import DEFAULT_PAGE, MAX_LINES, MAX_PAGE
+from ...domain.text import MAX_LENGTH
 
 #: The default budget per operation (`SALESFLOW_MAX_COST`); benchmarks/worst_query.py measured it.
 DEFAULT_MAX_COST = 50_000
@@ -81,6 +86,9 @@ ASSUMED_SIZES: tuple[tuple[str, str, int], ...] = (
 #: Any other list (none today: tests/unit/test_query_cost.py proves every list has a rule).
 DEFAULT_ASSUMED_SIZE = MAX_PAGE
 
+#: A String field whose attribute has a length limit costs 1 more per this many characters of it.
+TEXT_UNIT = 1024
+
 #: Introspection answers from the schema, not the data: a flat price per `__schema` / `__type`,
 #: about the number of values in GraphiQL's full introspection of this schema.
 INTROSPECTION_COST = {"__schema": 20_000, "__type": 500}
@@ -102,6 +110,17 @@ def assumed_size(type_name: str, field_name: str) -> int:
         if rule_field == field_name and rule_type in ("*", type_name):
             return size
     return DEFAULT_ASSUMED_SIZE
+
+
+def _snake(name: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+
+
+def leaf_weight(field_name: str, type_name: str) -> int:
+    """What one value of a leaf costs: 1, and 1 more per TEXT_UNIT characters a text may hold."""
+    if type_name != "String":
+        return 1
+    return 1 + MAX_LENGTH.get(_snake(field_name), 0) // TEXT_UNIT
 
 
 def _clamp(value: Any, cap: int) -> int:
@@ -136,10 +155,10 @@ class _Pricer:
         given = next((a.value for a in node.arguments or () if a.name.value == name), None)
         if given is not None:
             value = value_from_ast_untyped(given, self.variables)
-            if value is not None:
+            if value is not None and value is not Undefined:  # a variable not given is as good as absent
                 return value
         default = getattr(field_def.args[name], "default_value", None)
-        return None if default is None or type(default).__name__ == "UndefinedType" else default
+        return None if default is Undefined else default
 
     def _size(self, parent: str, field_def, node: FieldNode, sized_from_above: int | None) -> tuple[int, int | None]:
         """(how many times the field's value is there, the size it passes to the lists below it)."""
@@ -176,7 +195,7 @@ class _Pricer:
         named = get_named_type(field_def.type)
         below = tuple(n.selection_set for n in nodes if n.selection_set is not None)
         if is_leaf_type(named) or not below:
-            return count
+            return count * leaf_weight(name, named.name)
         return count * (1 + self.selection_sets(below, named, passed_down))
 
     def selection_sets(self, sets: tuple[SelectionSetNode, ...], parent_type, sized: int | None) -> int:
@@ -262,14 +281,18 @@ class QueryCost(SchemaExtension):
         self.cost: int | None = None
 
     def on_validate(self):
-        yield
+        # Before strawberry looks at the errors: they are checked inside the validation step, so a
+        # refusal set after `yield` would come too late. Only a valid document is priced, so it is
+        # validated here unless an extension before this one (ValidationCache) has done so.
         ctx = self.execution_context
-        if ctx.pre_execution_errors or ctx.graphql_document is None:
-            return  # an invalid document is refused for that; there is nothing to price
-        variables = ctx.variables if isinstance(ctx.variables, dict) else {}
-        self.cost = operation_cost(ctx.schema._schema, ctx.graphql_document, ctx.operation_name, variables)
-        if self.cost is not None and self.limit is not None and self.cost > self.limit:
-            ctx.pre_execution_errors = [QueryTooComplex(self.cost, self.limit)]
+        if ctx.pre_execution_errors is None and ctx.graphql_document is not None:
+            ctx.pre_execution_errors = validate(ctx.schema._schema, ctx.graphql_document, ctx.validation_rules)
+        if not ctx.pre_execution_errors and ctx.graphql_document is not None:
+            variables = ctx.variables if isinstance(ctx.variables, dict) else {}
+            self.cost = operation_cost(ctx.schema._schema, ctx.graphql_document, ctx.operation_name, variables)
+            if self.cost is not None and self.limit is not None and self.cost > self.limit:
+                ctx.pre_execution_errors = [QueryTooComplex(self.cost, self.limit)]
+        yield
 
     def get_results(self) -> dict:
         if self.cost is None:

@@ -28,9 +28,14 @@ OPERATION_NAME_REQUIRED = "Must provide operation name if query contains multipl
 
 
 class QueryTimeout(GraphQLError):
+    """A top-level TIMEOUT; `committed` says whether changes made before the stop were kept."""
+
     def __init__(self, stop: deadlines.DeadlineExceeded):
-        super().__init__(f"{stop.deadline.reason()}; nothing of it was kept (mutations that had already "
-                         f"completed stay done)", extensions={"code": "TIMEOUT"})
+        commits = stop.deadline.commits
+        kept = (f"{commits} change(s) it made before that were saved: read them back before trying again"
+                if commits else "nothing it did was kept")
+        super().__init__(f"{stop.deadline.reason()}; {kept}.",
+                         extensions={"code": "TIMEOUT", "committed": bool(commits)})
 
 
 class GuardedRuns:
