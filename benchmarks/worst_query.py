@@ -367,8 +367,30 @@ def count_values(data) -> int:
     return 0
 
 
+#: Run in its own process, so that reading a large answer here never delays a probe: asks /healthz every
+#: 50 ms until its stdin closes, then prints the slowest answer in seconds.
+PROBE = """
+import sys, threading, time, httpx
+done = threading.Event()
+threading.Thread(target=lambda: (sys.stdin.read(), done.set()), daemon=True).start()
+slowest = 0.0
+with httpx.Client(base_url=sys.argv[1], timeout=30, trust_env=False) as http:
+    http.get("/healthz")
+    print("ready", flush=True)
+    while not done.is_set():
+        started = time.perf_counter()
+        try:
+            http.get("/healthz")
+        except httpx.TransportError:
+            break
+        slowest = max(slowest, time.perf_counter() - started)
+        done.wait(0.05)
+print(slowest, flush=True)
+"""
+
+
 class Watch(threading.Thread):
-    """While a query runs: kill the server above the RSS cap; time /healthz every 50 ms."""
+    """While a query runs: kill the server above the RSS cap; a separate process times /healthz."""
 
     def __init__(self, server: Server, rss_cap_kb: int):
         super().__init__(daemon=True)
@@ -376,21 +398,27 @@ class Watch(threading.Thread):
         self.done = threading.Event()
         self.killed = False
         self.slowest_healthz = 0.0
+        self.prober = subprocess.Popen([sys.executable, "-c", PROBE, server.base], stdin=subprocess.PIPE,
+                                       stdout=subprocess.PIPE, text=True)
+        self.prober.stdout.readline()  # "ready": its connection is open
 
     def run(self) -> None:
-        with httpx.Client(base_url=self.server.base, timeout=30, trust_env=False) as http:
-            while not self.done.is_set() and self.server.alive:
-                try:
-                    if self.server.memory().get("VmRSS", 0) > self.rss_cap_kb:
-                        self.killed = True
-                        os.killpg(self.server.process.pid, signal.SIGKILL)
-                        return
-                    started = time.perf_counter()
-                    http.get("/healthz")
-                    self.slowest_healthz = max(self.slowest_healthz, time.perf_counter() - started)
-                except (OSError, httpx.TransportError):
+        while not self.done.is_set() and self.server.alive:
+            try:
+                if self.server.memory().get("VmRSS", 0) > self.rss_cap_kb:
+                    self.killed = True
+                    os.killpg(self.server.process.pid, signal.SIGKILL)
                     return
-                self.done.wait(0.05)
+            except OSError:
+                return
+            self.done.wait(0.05)
+
+    def stop(self) -> None:
+        self.done.set()
+        self.join(timeout=5)
+        out, _ = self.prober.communicate("", timeout=60)
+        lines = out.split()
+        self.slowest_healthz = float(lines[-1]) if lines else 0.0
 
 
 def measure(server: Server, mode: str, query: Query, token: str, wall_cap: float, rss_cap_mb: int) -> Result:
@@ -414,8 +442,7 @@ def measure(server: Server, mode: str, query: Query, token: str, wall_cap: float
         outcome = "killed (memory cap)" if watch.killed else "connection lost"
     seconds = time.perf_counter() - started
     peak = server.memory().get("VmHWM", 0) if server.alive else rss_cap_mb * 1024
-    watch.done.set()
-    watch.join(timeout=5)
+    watch.stop()
     if watch.killed:
         outcome = "killed (memory cap)"
     result = Result(mode=mode, query=query.name, outcome=outcome, seconds=round(seconds, 3), status=status,

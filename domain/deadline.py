@@ -8,6 +8,7 @@ This is elapsed time on the monotonic clock, a limit on work, never a business d
 """
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections.abc import Iterator
@@ -28,13 +29,13 @@ class DeadlineExceeded(BaseException):
 
 
 class Deadline:
-    """A time limit in seconds from now, which the event loop may also cancel from its own thread."""
+    """A time limit in seconds from now (None: none), which the event loop may also cancel from its own thread."""
 
     __slots__ = ("_cancelled", "at", "commits", "seconds")
 
-    def __init__(self, seconds: float):
+    def __init__(self, seconds: float | None):
         self.seconds = seconds
-        self.at = time.monotonic() + seconds
+        self.at = math.inf if seconds is None else time.monotonic() + seconds
         self.commits = 0  # transactions that committed under this deadline: their changes stay
         self._cancelled = threading.Event()
 
@@ -47,6 +48,7 @@ class Deadline:
         return self._cancelled.is_set()
 
     def remaining(self) -> float:
+        """Seconds left; math.inf for a deadline that only a cancellation ends."""
         return max(0.0, self.at - time.monotonic())
 
     def expired(self) -> bool:

@@ -98,7 +98,7 @@ class GraphQLView(GraphQL):
                 return run()
             finally:
                 context.loader.close()
-        deadline = Deadline(self.query_timeout) if self.query_timeout else None
+        deadline = Deadline(self.query_timeout or None)  # no timeout: still stopped if the client goes
         try:
             return await run_until_done(execute, deadline, request.receive)  # stops when the client goes
         except InvalidOperationTypeError as exc:  # e.g. a mutation over GET

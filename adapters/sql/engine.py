@@ -53,7 +53,7 @@ def create_engine(url: str = DEFAULT_URL, **kwargs) -> Engine:
         @event.listens_for(engine, "begin")
         def _statement_timeout(conn):
             current = deadline.current()
-            if current is not None:
+            if current is not None and current.remaining() != math.inf:
                 # 0 would mean "no limit": even a transaction begun out of time gets 1 ms, and stops
                 ms = max(1, math.ceil(current.remaining() * 1000))
                 conn.exec_driver_sql(f"SET LOCAL statement_timeout = {ms}")
