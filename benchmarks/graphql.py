@@ -13,7 +13,9 @@
    - nested page: `opportunities(first: 100) { edges { node { … account { … } quotes { … lines { … } } } } }`
      (100 opportunities + 100 accounts + 300 quotes + 900 lines = 1,400 objects);
    - by id: `node(id: "<an opportunity>") { ... on Opportunity { id title amount account { name } } }`.
-   (a) through `/graphql` of `create_app(Settings(database_url=…, auth_cache_seconds=60))`;
+   (a) through `/graphql` of `create_app(Settings(database_url=…, auth_cache_seconds=60, max_cost=0))` (the
+       nested page is priced far over the default cost budget, each quote being allowed 1,000 lines: the
+       limit is off here, since what is measured is the execution);
    (b) through the floor: a small Starlette app defined here that checks the same bearer token (the
        gateway's Authenticator, same cache), runs the SAME SQL statements with SQLAlchemy Core on the same
        kind of engine (`salesflow.adapters.sql.create_engine`) in one worker thread, and returns the same
@@ -65,6 +67,7 @@ from functools import lru_cache
 import anyio
 import httpx
 import orjson
+from graphql import parse
 from babel.numbers import get_currency_precision
 from sqlalchemy import bindparam, event, select
 from sqlalchemy import func as sql_func
@@ -81,6 +84,8 @@ from salesflow.domain.normalize import company_key
 from salesflow.gateway.app import create_app
 from salesflow.gateway.auth import Authenticator, bearer
 from salesflow.gateway.settings import Settings
+from salesflow.schema.core.cost import operation_cost
+from salesflow.schema.schema import build_schema
 from salesflow.statemachine.users import create_token
 
 ACCOUNTS = 2_000
@@ -393,11 +398,17 @@ def create_floor_app(url: str) -> Starlette:
     engine = create_engine(url)
     auth = Authenticator(lambda: SqlUnitOfWork(engine, read_only=True), 60)
 
+    # GraphQL reports each query's cost (schema/core/cost.py); the floor sends the same numbers, worked out once
+    schema = build_schema()._schema
+    costs = {build: {"cost": {"requestedQueryCost": operation_cost(schema, parse(query), None, {}),
+                              "maximumAvailable": None}}
+             for build, query in ((floor_page, PAGE_QUERY), (floor_node, node_query(NODE_ID)))}
+
     def answer(token: str | None, build, arg) -> dict | None:
         if auth.user(token) is None:
             return None
         with read_transaction(engine) as conn:
-            return {"data": build(conn, arg)}
+            return {"data": build(conn, arg), "extensions": costs[build]}
 
     async def serve(request: Request, build, arg_of) -> Response:
         body = orjson.loads(await request.body())
@@ -626,7 +637,8 @@ class Server:
 
 def start_servers(url: str, workdir: str) -> tuple[Server, Server]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SALESFLOW_")}
-    env.update(SALESFLOW_AUTH_CACHE_SECONDS="60", SALESFLOW_LOG_LEVEL="warning", PYTHONUNBUFFERED="1")
+    env.update(SALESFLOW_AUTH_CACHE_SECONDS="60", SALESFLOW_LOG_LEVEL="warning", PYTHONUNBUFFERED="1",
+               SALESFLOW_MAX_COST="0")  # see (a) in the docstring
     salesflow_cli = shutil.which("salesflow")
     cli = [salesflow_cli] if salesflow_cli else [sys.executable, "-m", "salesflow.gateway.cli"]
     gport, fport = free_port(), free_port()
@@ -1082,7 +1094,7 @@ def main(argv: list[str] | None = None) -> int:
     token = bench_token(url)
     workdir = tempfile.mkdtemp(prefix="salesflow-bench-graphql-")
     try:
-        gql_app = create_app(Settings(database_url=url, auth_cache_seconds=60))
+        gql_app = create_app(Settings(database_url=url, auth_cache_seconds=60, max_cost=0))
         floor_app = create_floor_app(url)
         print("checking that GraphQL and the floor send the same SQL and return the same JSON …", flush=True)
         checks = asyncio.run(verify_in_process(gql_app, floor_app, token))
