@@ -136,7 +136,7 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--sync", action="store_true", help="also run the accounting sync worker (or $SALESFLOW_SYNC=1)")
     s.add_argument("--accounting", help="backends, comma-separated (default: $SALESFLOW_ACCOUNTING or local)")
     s.add_argument("--max-cost", type=int, help="the most a query may cost, 0 for no limit "
-                                                "(default: $SALESFLOW_MAX_COST or 50000)")
+                                                "(default: $SALESFLOW_MAX_COST or 200000)")
     s.add_argument("--query-timeout", type=float, help="seconds a query or mutation may run, 0 for no limit "
                                                        "(default: $SALESFLOW_QUERY_TIMEOUT or 10)")
     s.add_argument("--max-body-bytes", type=int, help="largest request body or WebSocket message "

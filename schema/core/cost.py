@@ -51,7 +51,7 @@ from ...domain.query import DEFAULT_PAGE, MAX_LINES, MAX_PAGE
 from ...domain.text import MAX_LENGTH
 
 #: The default budget per operation (`SALESFLOW_MAX_COST`); benchmarks/worst_query.py measured it.
-DEFAULT_MAX_COST = 50_000
+DEFAULT_MAX_COST = 200_000
 
 #: An Int argument saying how many items a list holds; above the page cap the resolver refuses,
 #: so the cap is the most it can cost. Absent or null: the argument's default, else the default page.
@@ -61,18 +61,20 @@ UNSLICED = DEFAULT_PAGE
 #: A list argument with one item of the answer per entry (`nodes(ids)`), at most the page cap.
 COUNTED_ARGUMENTS = ("ids",)
 
-#: Lists without a slicing argument: the most items they are assumed to hold, by (type, field);
+#: Lists without a slicing argument: how many items they are assumed to hold, by (type, field);
 #: "*" matches any type. The first match wins, so specific rules come before general ones.
 ASSUMED_SIZES: tuple[tuple[str, str, int], ...] = (
-    ("*", "lines", MAX_LINES),            # a document's lines
-    ("*", "history", MAX_PAGE),           # children of a document: a page's worth
-    ("*", "quotes", MAX_PAGE),
-    ("*", "orders", MAX_PAGE),
-    ("*", "invoices", MAX_PAGE),
-    ("*", "payments", MAX_PAGE),
-    ("*", "deliveries", MAX_PAGE),
-    ("*", "contacts", MAX_PAGE),
-    ("*", "opportunities", MAX_PAGE),
+    ("*", "lines", MAX_LINES),            # a document's lines: a hard cap
+    # A document's children: the default page, as for a list whose `first` is left out (once these
+    # lists take `first`, its value or default is what counts, and these rules go unused).
+    ("*", "history", DEFAULT_PAGE),
+    ("*", "quotes", DEFAULT_PAGE),
+    ("*", "orders", DEFAULT_PAGE),
+    ("*", "invoices", DEFAULT_PAGE),
+    ("*", "payments", DEFAULT_PAGE),
+    ("*", "deliveries", DEFAULT_PAGE),
+    ("*", "contacts", DEFAULT_PAGE),
+    ("*", "opportunities", DEFAULT_PAGE),
     ("*", "stages", 50),                  # a sales process has a handful of stages
     ("Query", "pipeline", 50),            # one entry per stage
     ("*", "amounts", 20),                 # one per currency in a stage

@@ -54,7 +54,7 @@ def test_nodes_counts_its_ids_repeats_included():
 
 def test_nested_lists_without_first_multiply_by_their_caps():
     query = "{ node(id: \"x\") { ... on Account { opportunities { account { opportunities { id } } } } } }"
-    assert cost(query) == 1 + MAX_PAGE * (1 + 1 * (1 + MAX_PAGE * 2))
+    assert cost(query) == 1 + DEFAULT_PAGE * (1 + 1 * (1 + DEFAULT_PAGE * 2))
 
 
 def test_a_documents_lines_count_as_the_most_lines_a_document_holds():
@@ -65,7 +65,7 @@ def test_a_fragment_on_an_interface_counts_its_most_costly_possible_type():
     query = ("{ node(id: \"x\") { id ... on Quote { lines { id } } ...OrderLines } }"
              " fragment OrderLines on Order { lines { id total } deliveries { id } }")
     # node 1 + id 1 + the order's lines and deliveries (the costlier of the two types)
-    assert cost(query) == 1 + 1 + MAX_LINES * 3 + MAX_PAGE * 2
+    assert cost(query) == 1 + 1 + MAX_LINES * 3 + DEFAULT_PAGE * 2
 
 
 def test_skip_and_include_leave_out_what_they_say():
