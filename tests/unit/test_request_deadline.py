@@ -5,7 +5,6 @@ import time
 
 import anyio
 import pytest
-
 from salesflow.domain.deadline import Deadline, DeadlineExceeded, current
 from salesflow.gateway.limits import run_until_done
 
