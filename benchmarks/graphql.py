@@ -13,7 +13,9 @@
    - nested page: `opportunities(first: 100) { edges { node { … account { … } quotes { … lines { … } } } } }`
      (100 opportunities + 100 accounts + 300 quotes + 900 lines = 1,400 objects);
    - by id: `node(id: "<an opportunity>") { ... on Opportunity { id title amount account { name } } }`.
-   (a) through `/graphql` of `create_app(Settings(database_url=…))`;
+   (a) through `/graphql` of `create_app(Settings(database_url=…, max_cost=0))` (the nested page is priced
+       far over the default cost budget, each quote being allowed 1,000 lines: the limit is off here,
+       since what is measured is the execution);
    (b) through the floor: a small Starlette app defined here that checks the same bearer token (the
        gateway's Authenticator, one lookup per request), runs the SAME SQL statements with SQLAlchemy Core
        on the same kind of engine (`salesflow.adapters.sql.create_engine`) in one worker thread, and returns the same
@@ -65,6 +67,7 @@ from functools import lru_cache
 import anyio
 import httpx
 import orjson
+from graphql import parse
 from babel.numbers import get_currency_precision
 from sqlalchemy import bindparam, event, select
 from sqlalchemy import func as sql_func
@@ -78,11 +81,13 @@ from salesflow.adapters.sql import SqlUnitOfWork, create_engine, install
 from salesflow.adapters.sql import tables as t
 from salesflow.domain.money import document_totals, line_amounts
 from salesflow.domain.normalize import company_key
-from salesflow.domain.query import MAX_CHILDREN
+from salesflow.domain.query import DEFAULT_PAGE
 from salesflow.gateway.app import create_app
 from salesflow.adapters.sql.tokens import TokenLookup
 from salesflow.gateway.auth import Authenticator, bearer
 from salesflow.gateway.settings import Settings
+from salesflow.schema.core.cost import operation_cost
+from salesflow.schema.schema import build_schema
 from salesflow.statemachine.users import create_token
 
 ACCOUNTS = 2_000
@@ -293,7 +298,7 @@ _o, _a, _q, _ql = t.opportunities, t.accounts, t.quotes, t.quote_lines
 FLOOR_PAGE = select(_o).order_by(_o.c.created_at.desc(), _o.c.id.desc())
 FLOOR_OPPORTUNITIES_BY_ID = select(_o).where(_o.c.id.in_(bindparam("id", expanding=True))).order_by(_o.c.id)
 FLOOR_ACCOUNTS_BY_ID = select(_a).where(_a.c.id.in_(bindparam("id", expanding=True))).order_by(_a.c.id)
-# An opportunity's quotes are a bounded list: the first MAX_CHILDREN of each, numbered per opportunity.
+# An opportunity's quotes are a bounded list: the first DEFAULT_PAGE of each (the default `first`), numbered per opportunity.
 _QUOTES_RANKED = select(_q, sql_func.row_number().over(partition_by=_q.c.opportunity_id, order_by=_q.c.id)
                         .label("_rank")).where(_q.c.opportunity_id.in_(bindparam("opportunity_id", expanding=True))
                                                ).subquery()
@@ -346,7 +351,7 @@ def fetch_page(conn, first: int):
     account_ids = list({o[O_ACCOUNT] for o in opportunities} - {None})
     accounts = conn.execute(FLOOR_ACCOUNTS_BY_ID, {"id": account_ids}).all()
     quotes = conn.execute(FLOOR_QUOTES_BY_OPPORTUNITY, {"opportunity_id": [o[O_ID] for o in opportunities],
-                                                        "_limit": MAX_CHILDREN}).all()
+                                                        "_limit": DEFAULT_PAGE}).all()
     lines = conn.execute(FLOOR_LINES_BY_QUOTE, {"parents": [q[Q_ID] for q in quotes]}).all()
     return opportunities, accounts, quotes, lines
 
@@ -400,11 +405,17 @@ def create_floor_app(url: str) -> Starlette:
     engine = create_engine(url)
     auth = Authenticator(TokenLookup(engine))
 
+    # GraphQL reports each query's cost (schema/core/cost.py); the floor sends the same numbers, worked out once
+    schema = build_schema()._schema
+    costs = {build: {"cost": {"requestedQueryCost": operation_cost(schema, parse(query), None, {}),
+                              "maximumAvailable": None}}
+             for build, query in ((floor_page, PAGE_QUERY), (floor_node, node_query(NODE_ID)))}
+
     def answer(token: str | None, build, arg) -> dict | None:
         if auth.user(token) is None:
             return None
         with read_transaction(engine) as conn:
-            return {"data": build(conn, arg)}
+            return {"data": build(conn, arg), "extensions": costs[build]}
 
     async def serve(request: Request, build, arg_of) -> Response:
         body = orjson.loads(await request.body())
@@ -633,7 +644,8 @@ class Server:
 
 def start_servers(url: str, workdir: str) -> tuple[Server, Server]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SALESFLOW_")}
-    env.update(SALESFLOW_AUTH_CACHE_SECONDS="60", SALESFLOW_LOG_LEVEL="warning", PYTHONUNBUFFERED="1")
+    env.update(SALESFLOW_AUTH_CACHE_SECONDS="60", SALESFLOW_LOG_LEVEL="warning", PYTHONUNBUFFERED="1",
+               SALESFLOW_MAX_COST="0")  # see (a) in the docstring
     salesflow_cli = shutil.which("salesflow")
     cli = [salesflow_cli] if salesflow_cli else [sys.executable, "-m", "salesflow.gateway.cli"]
     gport, fport = free_port(), free_port()
@@ -1090,7 +1102,7 @@ def main(argv: list[str] | None = None) -> int:
     token = bench_token(url)
     workdir = tempfile.mkdtemp(prefix="salesflow-bench-graphql-")
     try:
-        gql_app = create_app(Settings(database_url=url))
+        gql_app = create_app(Settings(database_url=url, max_cost=0))
         floor_app = create_floor_app(url)
         print("checking that GraphQL and the floor send the same SQL and return the same JSON …", flush=True)
         checks = asyncio.run(verify_in_process(gql_app, floor_app, token))

@@ -9,6 +9,11 @@ from .base import Document, Record
 from .status import OpportunityStatus
 
 
+#: The most active stages a sales process has: the seeds' processes have five to eight, and every
+#: list of stages (`stages`, `pipeline`) is read whole, so its size is bounded here.
+MAX_STAGES = 50
+
+
 @dataclass(kw_only=True, eq=False)
 class Stage(Record):
     kind_name = "stage"

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from functools import partial
 
 import anyio
 import orjson
@@ -31,6 +32,7 @@ from ..adapters.sql.events import EventFeed
 from ..adapters.sql.migrate import current_revision, head_revision
 from ..adapters.sql.tokens import TokenLookup
 from ..domain.access import default_policy
+from ..domain.deadline import Deadline
 from ..domain.normalize import use_phone_regions
 from ..schema.core.blocking import execute_in_thread
 from ..schema.core.context import RequestContext, Stores
@@ -40,6 +42,7 @@ from .auth import Authenticator, bearer
 from .broker import Broker
 from .errors import Unauthorized, error_response
 from .hooks import payment_hook
+from .limits import BodyLimit, run_until_done, startup_heap_frozen
 from .sessions import CLOSE_CODE, CLOSE_REASON, Sessions
 from .settings import Settings
 from .websocket import TextFrames, connection_token
@@ -58,10 +61,11 @@ class GraphQLView(GraphQL):
     websocket_adapter_class = TextFrames
 
     def __init__(self, schema, *, stores: Stores, auth: Authenticator, broker: Broker, sessions: Sessions,
-                 graphql_ide: bool, allowed_origins: tuple[str, ...] = ()):
+                 graphql_ide: bool, allowed_origins: tuple[str, ...] = (), query_timeout: float = 0):
         super().__init__(schema, graphql_ide="graphiql" if graphql_ide else None, allow_queries_via_get=True,
                          keep_alive=True, keep_alive_interval=15, allowed_origins=allowed_origins)
         self.stores, self.auth, self.broker, self.sessions = stores, auth, broker, sessions
+        self.query_timeout = query_timeout
         self.policy = default_policy()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -110,11 +114,13 @@ class GraphQLView(GraphQL):
     async def execute_single(self, request, request_adapter, sub_response, context, root_value, request_data):
         # subscriptions need a WebSocket: over HTTP they are a 400, not a result that cannot complete
         allowed = OperationType.from_http(request_adapter.method) - {OperationType.SUBSCRIPTION}
+        deadline = Deadline(self.query_timeout or None)  # no timeout: still stopped if the client goes
         try:
             return await execute_in_thread(self.schema, request_data.query, root_value=root_value,
                                            variable_values=request_data.variables, context_value=context,
                                            operation_name=request_data.operation_name,
-                                           allowed_operation_types=allowed, operation_extensions=request_data.extensions)
+                                           allowed_operation_types=allowed, operation_extensions=request_data.extensions,
+                                           run=partial(run_until_done, deadline=deadline, receive=request.receive))
         except InvalidOperationTypeError as exc:  # e.g. a mutation over GET
             raise HTTPException(400, exc.as_http_error_reason(request_adapter.method)) from exc
         except CannotGetOperationTypeError as exc:
@@ -130,10 +136,12 @@ def create_app(settings: Settings | None = None) -> Starlette:
     stores = Stores(writer=lambda: SqlUnitOfWork(engine), reader=lambda: SqlUnitOfWork(engine, read_only=True))
     broker = Broker()
     schema = build_schema(introspection=settings.introspection, max_depth=settings.max_depth,
-                          max_aliases=settings.max_aliases, max_tokens=settings.max_tokens)
+                          max_aliases=settings.max_aliases, max_tokens=settings.max_tokens,
+                          max_cost=settings.max_cost, timeout=settings.query_timeout or None)
     sessions = Sessions(stores.reader)  # the open WebSockets, closed when their access ends
     view = GraphQLView(schema, stores=stores, auth=Authenticator(TokenLookup(engine), stores.writer), broker=broker,
-                       sessions=sessions, graphql_ide=settings.graphql_ide, allowed_origins=settings.cors_origins)
+                       sessions=sessions, graphql_ide=settings.graphql_ide, allowed_origins=settings.cors_origins,
+                       query_timeout=settings.query_timeout)
 
     async def healthz(request: Request) -> JSONResponse:
         return JSONResponse({"status": "ok"})
@@ -158,7 +166,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
         tasks = [asyncio.create_task(EventFeed(engine, sessions.relay(broker.publish)).run()),
                  asyncio.create_task(sessions.sweep())]
         try:
-            yield
+            with startup_heap_frozen():
+                yield
         finally:
             for task in tasks:
                 task.cancel()
@@ -172,6 +181,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
                                      allow_methods=["GET", "POST", "OPTIONS"],
                                      allow_headers=["Authorization", "Content-Type"], max_age=600,
                                      expose_headers=["WWW-Authenticate"]))  # so an SPA can read a 401's challenge
+    middleware.append(Middleware(BodyLimit, max_bytes=settings.max_body_bytes))
     routes = [Route("/graphql", view), WebSocketRoute("/graphql", view),  # the view refuses other methods (405)
               Route("/healthz", healthz), Route("/readyz", readyz)]
     if settings.graphql_ide:

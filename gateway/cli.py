@@ -78,7 +78,9 @@ def cmd_serve(args) -> int:
                                  workers=args.workers, cors_origins=cors,
                                  graphql_ide=False if args.no_ide else None,
                                  introspection=False if args.no_introspection else None,
-                                 sync=True if args.sync else None, accounting=args.accounting)
+                                 sync=True if args.sync else None, accounting=args.accounting,
+                                 max_cost=args.max_cost, query_timeout=args.query_timeout,
+                                 max_body_bytes=args.max_body_bytes)
     serve(settings)
     return 0
 
@@ -140,6 +142,12 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--no-introspection", action="store_true", help="refuse introspection (and field suggestions)")
     s.add_argument("--sync", action="store_true", help="also run the accounting sync worker (or $SALESFLOW_SYNC=1)")
     s.add_argument("--accounting", help="backends, comma-separated (default: $SALESFLOW_ACCOUNTING or local)")
+    s.add_argument("--max-cost", type=int, help="the most a query may cost, 0 for no limit "
+                                                "(default: $SALESFLOW_MAX_COST or 200000)")
+    s.add_argument("--query-timeout", type=float, help="seconds a query or mutation may run, 0 for no limit "
+                                                       "(default: $SALESFLOW_QUERY_TIMEOUT or 10)")
+    s.add_argument("--max-body-bytes", type=int, help="largest request body or WebSocket message "
+                                                      "(default: $SALESFLOW_MAX_BODY_BYTES or 1048576)")
     s.set_defaults(run=cmd_serve)
     add_people_commands(sub)  # token …, user …
     y = sub.add_parser("sync", help="deliver issued and voided invoices to the accounting backends")

@@ -37,6 +37,7 @@ from ..domain.accounting import ExternalPayment
 from ..statemachine.accounting import Applied, take_payment
 from ..statemachine.reconciliation import take_reversal
 from ..statemachine.engine import utcnow
+from .limits import BodyTooLarge, read_body
 
 MAX_BODY = 16 * 1024
 SOURCE = "webhook"  # the backend name the payments are recorded under
@@ -106,11 +107,9 @@ def payment_hook(new_uow, secret: str, clock: Callable[[], datetime] = utcnow):
     if len(secret) < 16:
         raise ValueError("SALESFLOW_WEBHOOK_SECRET must have at least 16 characters")
     async def receive(request: Request) -> JSONResponse:
-        length = request.headers.get("content-length")
-        if length is not None and (not length.isdigit() or int(length) > MAX_BODY):
-            return _error(413, "VALIDATION", f"the body must be at most {MAX_BODY} bytes")
-        body = await request.body()
-        if len(body) > MAX_BODY:
+        try:
+            body = await read_body(request, MAX_BODY)  # never more than MAX_BODY in memory
+        except BodyTooLarge:
             return _error(413, "VALIDATION", f"the body must be at most {MAX_BODY} bytes")
         try:
             now = clock()

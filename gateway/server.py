@@ -12,6 +12,8 @@ from ..statemachine.users import bootstrap_admin
 from .settings import Settings
 from .syncing import start_in_background
 
+UVICORN_WS_MAX_SIZE = 16 * 1024 * 1024  # uvicorn's own default, when the body limit is off
+
 
 def prepare(settings: Settings, out=sys.stdout) -> str | None:
     """Bring the database to head and load data files; print the first admin's token if one was made."""
@@ -46,4 +48,4 @@ def serve(settings: Settings) -> None:
 def _run(settings: Settings) -> None:
     uvicorn.run("salesflow.gateway.app:app_from_env", factory=True, host=settings.host, port=settings.port,
                 workers=settings.workers if settings.workers > 1 else None, log_level=settings.log_level,
-                ws="auto", lifespan="on")
+                ws="auto", ws_max_size=settings.max_body_bytes or UVICORN_WS_MAX_SIZE, lifespan="on")

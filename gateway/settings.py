@@ -5,6 +5,8 @@ import os
 from dataclasses import dataclass, fields
 
 from ..adapters.sql.engine import DEFAULT_URL
+from ..schema.core.cost import DEFAULT_MAX_COST
+from .limits import DEFAULT_MAX_BODY_BYTES
 
 
 def _bool(text: str) -> bool:
@@ -23,6 +25,9 @@ class Settings:
     max_depth: int = 10
     max_aliases: int = 15
     max_tokens: int = 2000
+    max_cost: int = DEFAULT_MAX_COST  # the most an operation may cost (schema/core/cost.py); 0: no limit
+    query_timeout: float = 10.0  # seconds a query or mutation may run; 0: no limit
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES  # HTTP request bodies and WebSocket messages
     log_level: str = "info"
     accounting: str = "local"  # comma-separated accounting backends (adapters/registry.py)
     sync: bool = False  # run the outbox worker inside `serve`

@@ -59,6 +59,21 @@ def resolve_nodes(info, ids: list[str]) -> list:
     return [found.get((g.type_name, g.node_id)) if g else None for g in parsed]
 
 
+def _repeated(ids: list[str]) -> str | None:
+    """An id asked twice, if any.
+
+    Refused rather than folded: an answer's i-th entry is the i-th id's record, so folding would
+    shift the positions clients rely on, while answering each repeat multiplies the response for
+    nothing (a hundred copies of one large document).
+    """
+    seen: set[str] = set()
+    for ident in ids:
+        if ident in seen:
+            return ident
+        seen.add(ident)
+    return None
+
+
 @strawberry.type(description="What one role may do with one kind of record (security/access.csv).")
 class Permission:
     model: str = strawberry.field(description="The kind of record: `lead`, `quote`, `invoice`, `payment`, "
@@ -118,14 +133,17 @@ class Query(PeopleQuery):
              ) -> Optional[relay.Node]:
         return resolve_nodes(info, [id])[0]
 
-    @strawberry.field(description=f"Records by global id, in the order asked (at most {MAX_PAGE}); null where there "
-                                  f"is none to see.")
+    @strawberry.field(description=f"Records by global id, in the order asked (at most {MAX_PAGE}, each once); null "
+                                  f"where there is none the viewer may see.")
     def nodes(self, info: strawberry.Info,
               ids: Annotated[list[strawberry.ID], strawberry.argument(
-                  description=f"Global ids, as `id` fields gave them; at most {MAX_PAGE}.")]
+                  description=f"Global ids, as `id` fields gave them; at most {MAX_PAGE}, none repeated.")]
               ) -> list[Optional[relay.Node]]:
         if len(ids) > MAX_PAGE:
             raise BadInput(f"at most {MAX_PAGE} ids at once")
+        repeated = _repeated(ids)
+        if repeated is not None:
+            raise BadInput(f"ids: {repeated} is asked more than once; ask for each record once")
         return resolve_nodes(info, ids)
 
     @strawberry.field(description="Who is asking: the token's user, its role and what the role may do.")

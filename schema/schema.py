@@ -14,7 +14,9 @@ from strawberry.schema.config import StrawberryConfig
 
 from ..domain.errors import DomainError
 from .core.blocking import ThreadedOperations
+from .core.cost import DEFAULT_MAX_COST, QueryCost
 from .core.fast import FastExecutionContext, accelerate
+from .core.running import GuardedRuns
 from .core.scalars import DECIMAL_SCALAR, Decimal
 from .events.subscription import Subscription
 from .invoices.mutations import InvoiceMutations
@@ -35,7 +37,7 @@ from .quotes.types import Quote, QuoteLine
 
 log = logging.getLogger("salesflow.errors")
 
-LIMITS = {"max_depth": 10, "max_aliases": 15, "max_tokens": 2000}
+LIMITS = {"max_depth": 10, "max_aliases": 15, "max_tokens": 2000, "max_cost": DEFAULT_MAX_COST}
 
 
 @strawberry.type(description="Everything a client can change. Each mutation takes one `input` (its own input "
@@ -46,10 +48,11 @@ class Mutation(LeadMutations, PartyMutations, OpportunityMutations, QuoteMutatio
     """Every mutation takes one `input` and returns a payload with `errors: [UserError!]!`."""
 
 
-class Schema(ThreadedOperations, strawberry.Schema):
+class Schema(GuardedRuns, ThreadedOperations, strawberry.Schema):
     """Client mistakes (syntax, validation, limits) are answered, not logged as server errors;
-    unexpected ones are logged once, with their error id, by MaskUnexpected. Queries and mutations
-    streamed over a WebSocket run in a worker thread (ThreadedOperations)."""
+    unexpected ones are logged once, with their error id, by MaskUnexpected. Each request runs
+    the one operation it names, within its deadline (core/running.py); queries and mutations
+    streamed over a WebSocket run in a worker thread (core/blocking.py)."""
 
     def process_errors(self, errors, execution_context=None) -> None:
         for error in errors:
@@ -108,7 +111,10 @@ class SafeParserCache(ParserCache):
 
 
 def build_schema(*, introspection: bool = True, max_depth: int = LIMITS["max_depth"],
-                 max_aliases: int = LIMITS["max_aliases"], max_tokens: int = LIMITS["max_tokens"]) -> strawberry.Schema:
+                 max_aliases: int = LIMITS["max_aliases"], max_tokens: int = LIMITS["max_tokens"],
+                 max_cost: int | None = LIMITS["max_cost"], timeout: float | None = None) -> strawberry.Schema:
+    """The schema with its limits; max_cost 0 or None counts and reports the cost but refuses nothing,
+    timeout (seconds) bounds each query and mutation that no caller gave a deadline of its own."""
     # Factories: strawberry builds each extension per request. The limit rules are built once here,
     # so the validation cache (keyed by the rules) hits; the parse and validation caches live at
     # module level and are shared by every request.
@@ -118,8 +124,9 @@ def build_schema(*, introspection: bool = True, max_depth: int = LIMITS["max_dep
     extensions = [
         lambda: AddValidationRules(limits),
         lambda: MaxTokensLimiter(max_token_count=max_tokens),
-        lambda: SafeParserCache(maxsize=512),
+        lambda: SafeParserCache(maxsize=Schema.parse_cache_size),
         lambda: ValidationCache(maxsize=512),
+        lambda: QueryCost(max_cost),
         MaskUnexpected,
         CloseReads,
     ]
@@ -132,6 +139,7 @@ def build_schema(*, introspection: bool = True, max_depth: int = LIMITS["max_dep
         config=StrawberryConfig(disable_field_suggestions=not introspection,
                                 scalar_map={Decimal: DECIMAL_SCALAR}),
         execution_context_class=FastExecutionContext)
+    schema.timeout, schema.max_tokens = timeout, max_tokens
     accelerate(schema)
     return schema
 

@@ -66,6 +66,11 @@ disqualify_lead = trigger_operation(LIFECYCLE, "leads", "disqualify", reason_req
 reactivate_lead = trigger_operation(LIFECYCLE, "leads", "reactivate")
 
 
+#: The most look-alikes a conversion reports: enough to see the lead is known (accounts first, then
+#: contacts, then other leads); a phone shared by thousands of leads must not make the answer huge.
+MAX_DUPLICATES = 50
+
+
 @dataclass
 class Duplicate:
     """An existing record that looks like what the conversion would create."""
@@ -107,7 +112,7 @@ def find_duplicates(uow, lead: Lead, sees=lambda doc: True) -> list[Duplicate]:
                                              ("company_key", "company_name"))
                        if getattr(lead, attr) and getattr(other, attr) == getattr(lead, attr))
             add("lead", other, other.title, how)
-    return list(found.values())
+    return list(found.values())[:MAX_DUPLICATES]
 
 
 def _refuse_duplicate(dups: list[Duplicate], kind: str, field_name: str) -> None:

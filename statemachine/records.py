@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from ..domain.errors import DomainError, ErrorCode, invalid
 from ..domain.lines import input_number
-from ..domain.opportunity import Stage
+from ..domain.opportunity import MAX_STAGES, Stage
 from ..domain.parties import Account, Contact
 from .engine import Context, check_version, operation, require_text
 
@@ -92,10 +92,16 @@ def stages_in_order(uow) -> list[Stage]:
     return uow.stages.find(active=True, order_by="sequence")
 
 
+def _room_for_a_stage(existing: list[Stage], field: str | None = None) -> None:
+    if len(existing) >= MAX_STAGES:
+        raise invalid(f"a sales process has at most {MAX_STAGES} active stages: deactivate one first", field)
+
+
 @operation
 def create_stage(ctx: Context, name: str, probability, sequence: int | None = None) -> Stage:
+    existing = stages_in_order(ctx.uow)
+    _room_for_a_stage(existing)
     if sequence is None:
-        existing = stages_in_order(ctx.uow)
         sequence = (existing[-1].sequence + 10) if existing else 10
     stage = Stage(name=require_text(name, "name", "a stage name"), probability=_probability(probability),
                   sequence=sequence, created_at=ctx.now, updated_at=ctx.now)
@@ -111,6 +117,8 @@ def update_stage(ctx: Context, stage_id: int, *, name: str | None = None, probab
     if probability is not None:
         stage.probability = _probability(probability)
     if active is not None:
+        if active and not stage.active:
+            _room_for_a_stage(stages_in_order(ctx.uow), "active")
         stage.active = active
     stage.updated_at = ctx.now
     return stage

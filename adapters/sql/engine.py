@@ -1,13 +1,39 @@
-"""Engines for SQLite (WAL, foreign keys, writers serialised with BEGIN IMMEDIATE) and PostgreSQL."""
+"""Engines for SQLite (WAL, foreign keys, writers serialised with BEGIN IMMEDIATE) and PostgreSQL.
+
+Both stop a statement when the request it serves runs out of time (domain/deadline.py): SQLite
+through its progress handler, PostgreSQL through a statement_timeout set for each transaction.
+The interrupted statement then raises DeadlineExceeded, not a database error.
+"""
 from __future__ import annotations
+
+import math
 
 from sqlalchemy import create_engine as sa_create_engine
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
 
+from ...domain import deadline
+
 DEFAULT_URL = "sqlite:///salesflow.db"
 #: How long a SQLite writer waits for the lock before giving up (milliseconds).
 SQLITE_BUSY_MS = 30_000
+#: SQLite asks the progress handler every this many virtual machine steps (well under a millisecond).
+SQLITE_PROGRESS_STEPS = 10_000
+
+
+def _late() -> int:
+    """SQLite's progress handler: non-zero interrupts the running statement."""
+    current = deadline.current()
+    return 1 if current is not None and current.expired() else 0
+
+
+def _stop_on_deadline(engine: Engine) -> None:
+    @event.listens_for(engine, "handle_error")
+    def _interrupted(context):
+        current = deadline.current()
+        if current is not None and current.expired():
+            return deadline.DeadlineExceeded(current)  # raised in place of the database's error
+        return None
 
 
 def normalise_url(url: str) -> str:
@@ -21,7 +47,18 @@ def normalise_url(url: str) -> str:
 def create_engine(url: str = DEFAULT_URL, **kwargs) -> Engine:
     url = normalise_url(url)
     if make_url(url).get_backend_name() != "sqlite":
-        return sa_create_engine(url, pool_pre_ping=True, **kwargs)
+        engine = sa_create_engine(url, pool_pre_ping=True, **kwargs)
+        _stop_on_deadline(engine)
+
+        @event.listens_for(engine, "begin")
+        def _statement_timeout(conn):
+            current = deadline.current()
+            if current is not None and current.remaining() != math.inf:
+                # 0 would mean "no limit": even a transaction begun out of time gets 1 ms, and stops
+                ms = max(1, math.ceil(current.remaining() * 1000))
+                conn.exec_driver_sql(f"SET LOCAL statement_timeout = {ms}")
+
+        return engine
     engine = sa_create_engine(url, connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_MS / 1000},
                               **kwargs)
 
@@ -36,6 +73,7 @@ def create_engine(url: str = DEFAULT_URL, **kwargs) -> Engine:
         cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_MS}")
         cur.execute("PRAGMA synchronous=NORMAL")
         cur.close()
+        dbapi_conn.set_progress_handler(_late, SQLITE_PROGRESS_STEPS)
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):
@@ -44,4 +82,5 @@ def create_engine(url: str = DEFAULT_URL, **kwargs) -> Engine:
         mode = conn.get_execution_options().get("sqlite_begin", "IMMEDIATE")
         conn.exec_driver_sql(f"BEGIN {mode}")
 
+    _stop_on_deadline(engine)
     return engine

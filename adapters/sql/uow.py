@@ -18,6 +18,7 @@ from sqlalchemy import and_, bindparam, delete, func, insert, or_, select, text,
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
+from ...domain import deadline
 from ...domain.activity import Activity
 from ...domain.errors import DomainError, ErrorCode
 from ...domain.invoice import Invoice, Payment, PaymentReversal
@@ -356,7 +357,12 @@ class SqlUnitOfWork:
     def commit(self) -> None:
         self.flush()
         self.activities.write()
+        limit = deadline.current()
+        if limit is not None:
+            limit.check()  # out of time: leaving the unit of work rolls back instead
         self.connection.commit()
+        if limit is not None:
+            limit.committed()  # a request stopped later must say that this much was kept
 
     def rollback(self) -> None:
         self.connection.rollback()

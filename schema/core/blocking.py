@@ -11,7 +11,7 @@ close, each other's read transaction.
 """
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Iterable
+from collections.abc import AsyncGenerator, Awaitable, Callable, Iterable
 from typing import Any
 
 import anyio
@@ -24,11 +24,15 @@ BLOCKING = frozenset({OperationType.QUERY, OperationType.MUTATION})
 ALL = frozenset(OperationType)
 
 
-async def execute_in_thread(schema, query: str | None, *, context_value: Any, **options) -> ExecutionResult:
+async def execute_in_thread(schema, query: str | None, *, context_value: Any,
+                            run: Callable[[Callable[[], ExecutionResult]], Awaitable[ExecutionResult]] | None = None,
+                            **options) -> ExecutionResult:
     """`schema.execute_sync` in a worker thread, reading through a loader of its own.
 
-    Raises what execute_sync raises before executing anything (an operation type that is not
-    allowed, an operation name that is not in the document, no query).
+    `run` puts the work on a thread (default: anyio's); the gateway passes one that also stops the
+    work when the HTTP client goes away (gateway/limits.py). Raises what execute_sync raises before
+    executing anything (an operation type that is not allowed, an operation name that is not in the
+    document, no query).
     """
     def execute() -> ExecutionResult:
         scope = context_value.scoped_loader() if hasattr(context_value, "scoped_loader") else None
@@ -37,7 +41,7 @@ async def execute_in_thread(schema, query: str | None, *, context_value: Any, **
         finally:
             if scope is not None:
                 context_value.end_scope(*scope)
-    return await anyio.to_thread.run_sync(execute)
+    return await (run or anyio.to_thread.run_sync)(execute)
 
 
 def _as_streamed(result: ExecutionResult) -> ExecutionResult:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Optional
 import strawberry
 from strawberry import relay
 
-from ...domain.query import MAX_CHILDREN
+from ...domain.query import DEFAULT_PAGE
 from ...statemachine import LIFECYCLES
 from .actions import ACTIONS, EXTRA
 from .cursors import seal, unseal
@@ -102,7 +102,7 @@ class Document(relay.Node):
     @strawberry.field(description="Its transitions, oldest first, from its creation; at most `first` of them. "
                                   "To read on, pass the last entry's `cursor` as `after`. Needs `read` on "
                                   "activity.")
-    def history(self, info: strawberry.Info, first: ChildFirst = MAX_CHILDREN,
+    def history(self, info: strawberry.Info, first: ChildFirst = DEFAULT_PAGE,
                 after: HistoryAfter = None) -> list[HistoryEntry]:
         return history(info, self, first, after)
 

@@ -12,6 +12,9 @@ are marked with their getter and their type's serializer. `FastExecutionContext`
 in a line each instead of graphql-core's full field execution (resolve info, path, completion),
 and falls back to that whenever a value is missing or anything is unusual, so errors still come
 out exactly as graphql-core would report them.
+
+Every object's fields begin with a look at the request's deadline (domain/deadline.py), so a
+request whose time is up, or whose client has gone, stops within one object's worth of work.
 """
 from __future__ import annotations
 
@@ -22,6 +25,7 @@ from graphql import GraphQLNonNull, GraphQLObjectType, is_leaf_type
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 
+from ...domain import deadline
 from .ids import global_id
 
 BACKREF = GraphQLCoreConverter.DEFINITION_BACKREF
@@ -95,9 +99,15 @@ def _id_getter(type_name: str):
 
 
 class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
-    """Completes marked leaves directly; every other field goes through graphql-core as usual."""
+    """Completes marked leaves directly; every other field goes through graphql-core as usual.
+
+    And stops the execution when the request's deadline has passed.
+    """
 
     def execute_fields(self, parent_type, source_value, path, grouped_field_set, position_context):
+        limit = deadline.current()
+        if limit is not None:
+            limit.check()  # DeadlineExceeded is no Exception: it unwinds the whole execution
         fields = parent_type.fields
         slow = None
         results = {}

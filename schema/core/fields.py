@@ -41,11 +41,17 @@ def with_currency(doc) -> list:
 
 
 def resolve_nodes_for(repo: str, model: str):
-    """`Node.resolve_nodes` for a type: by id through the loader, unseen ones as missing."""
+    """`Node.resolve_nodes` for a type: by id through the loader, unseen ones as missing.
+
+    A role that may not read the type gets null for each id, exactly as for a made-up id: `node`
+    and `nodes` answer what may be seen and say nothing of the rest (the contract).
+    """
     @classmethod
     def resolve_nodes(cls, *, info, node_ids, required=False):
         ctx = info.context
-        ctx.require("read", model)
+        ctx.viewer  # noqa: B018 - unauthenticated is still a top-level error
+        if not ctx.may("read", model):
+            return [None] * len(node_ids)
         idents = [database_id(i) for i in node_ids]
         found = ctx.loader.get_many(repo, [i for i in idents if i is not None])
         by_id = {o.id: o for o in found if o is not None and ctx.sees(o)}

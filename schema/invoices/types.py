@@ -10,7 +10,7 @@ from strawberry import relay
 from ...domain.invoice import Invoice as DomainInvoice
 from ...domain.invoice import InvoiceLine as DomainInvoiceLine
 from ...domain.invoice import Payment as DomainPayment
-from ...domain.query import MAX_CHILDREN
+from ...domain.query import DEFAULT_PAGE
 from ...domain.status import InvoiceStatus as S
 from ...domain.sync import MEANINGS as SYNC_MEANINGS
 from ...domain.sync import JobStatus
@@ -56,9 +56,6 @@ class InvoiceSync:
     def next_attempt_at(self) -> Optional[datetime]:
         return self.next_attempt_at if self.status == JobStatus.PENDING.value else None
 
-    @strawberry.field(description="When the worker tries again; null once the job is done or dead.")
-    def next_attempt_at(self) -> Optional[datetime]:
-        return self.next_attempt_at if self.status == JobStatus.PENDING.value else None
 
 
 @strawberry.type(description="A payment an accounting backend reported that salesflow refused, with the "
@@ -147,11 +144,11 @@ class Invoice(Document, PricedDocument):
 
     @strawberry.field(description="How its delivery to each accounting backend stands, per operation; empty until "
                                   "the sync worker picks it up. At most `first`.")
-    def sync(self, info: strawberry.Info, first: ChildFirst = MAX_CHILDREN) -> list[InvoiceSync]:
+    def sync(self, info: strawberry.Info, first: ChildFirst = DEFAULT_PAGE) -> list[InvoiceSync]:
         return children(info, self, "sync_jobs", "invoice_id", "invoice_sync", first)
 
     @strawberry.field(description="The payments against it, oldest first; at most `first`.")
-    def payments(self, info: strawberry.Info, first: ChildFirst = MAX_CHILDREN) -> list[Payment]:
+    def payments(self, info: strawberry.Info, first: ChildFirst = DEFAULT_PAGE) -> list[Payment]:
         return children(info, self, "payments", "invoice_id", "payment", first)
 
     @strawberry.field(description="The order it invoices; null if the viewer may not see it.")

@@ -9,7 +9,7 @@ from strawberry import relay
 
 from ...domain.opportunity import Opportunity as DomainOpportunity
 from ...domain.opportunity import Stage as DomainStage
-from ...domain.query import MAX_CHILDREN
+from ...domain.query import DEFAULT_PAGE
 from ...domain.status import OpportunityStatus as S
 from ...statemachine import LIFECYCLES
 from ..core.documents import Document
@@ -88,12 +88,12 @@ class Opportunity(Document):
 
     @strawberry.field(description="Its quotes (every revision) the viewer may see, oldest first; at most `first` "
                                   "(for more, list `quotes(filter: {opportunityId})`).")
-    def quotes(self, info: strawberry.Info, first: ChildFirst = MAX_CHILDREN) -> list[QuoteRef]:
+    def quotes(self, info: strawberry.Info, first: ChildFirst = DEFAULT_PAGE) -> list[QuoteRef]:
         return children(info, self, "quotes", "opportunity_id", "quote", first)
 
     @strawberry.field(description="Its orders the viewer may see, oldest first; at most `first` (for more, list "
                                   "`orders(filter: {opportunityId})`).")
-    def orders(self, info: strawberry.Info, first: ChildFirst = MAX_CHILDREN) -> list[OrderRef]:
+    def orders(self, info: strawberry.Info, first: ChildFirst = DEFAULT_PAGE) -> list[OrderRef]:
         return children(info, self, "orders", "opportunity_id", "order", first)
 
 

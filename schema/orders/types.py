@@ -11,7 +11,7 @@ from ...domain.order import Delivery as DomainDelivery
 from ...domain.order import DeliveryLine as DomainDeliveryLine
 from ...domain.order import Order as DomainOrder
 from ...domain.order import OrderLine as DomainOrderLine
-from ...domain.query import MAX_CHILDREN
+from ...domain.query import DEFAULT_PAGE
 from ...domain.status import InvoicingPolicy as P
 from ...domain.status import OrderStatus as S
 from ...statemachine import LIFECYCLES
@@ -112,12 +112,12 @@ class Order(Document, PricedDocument):
         return with_currency(self)
 
     @strawberry.field(description="Its delivery stages, oldest first; at most `first`.")
-    def deliveries(self, info: strawberry.Info, first: ChildFirst = MAX_CHILDREN) -> list[Delivery]:
+    def deliveries(self, info: strawberry.Info, first: ChildFirst = DEFAULT_PAGE) -> list[Delivery]:
         return children(info, self, "deliveries", "order_id", "delivery", first)
 
     @strawberry.field(description="Its invoices the viewer may see (drafts, issued, voided …), oldest first; at most "
                                   "`first` (for more, list `invoices(filter: {orderId})`).")
-    def invoices(self, info: strawberry.Info, first: ChildFirst = MAX_CHILDREN) -> list[InvoiceRef]:
+    def invoices(self, info: strawberry.Info, first: ChildFirst = DEFAULT_PAGE) -> list[InvoiceRef]:
         return children(info, self, "invoices", "order_id", "invoice", first)
 
     @strawberry.field(description="The opportunity it was placed for (which it won); null if the viewer may not see "

@@ -8,7 +8,7 @@ import strawberry
 from strawberry import relay
 
 from ...domain import parties as d
-from ...domain.query import MAX_CHILDREN
+from ...domain.query import DEFAULT_PAGE
 from ..core.fields import children, is_type_of, ref, resolve_nodes_for
 from ..core.lists import ChildFirst
 
@@ -33,7 +33,7 @@ class User(relay.Node):
 
     @strawberry.field(description="Its bearer tokens, oldest first, revoked and expired ones included (admins only); "
                                   "at most `first`.")
-    def tokens(self, info: strawberry.Info, first: ChildFirst = MAX_CHILDREN) -> list[ApiTokenRef]:
+    def tokens(self, info: strawberry.Info, first: ChildFirst = DEFAULT_PAGE) -> list[ApiTokenRef]:
         return children(info, self, "tokens", "user_id", "api_token", first)
 
 
@@ -58,12 +58,12 @@ class Account(relay.Node):
 
     @strawberry.field(description="Its contacts, oldest first; at most `first` (for more, list "
                                   "`contacts(filter: {accountId})`).")
-    def contacts(self, info: strawberry.Info, first: ChildFirst = MAX_CHILDREN) -> list[Contact]:
+    def contacts(self, info: strawberry.Info, first: ChildFirst = DEFAULT_PAGE) -> list[Contact]:
         return children(info, self, "contacts", "account_id", "contact", first)
 
     @strawberry.field(description="Its opportunities the viewer may see, oldest first; at most `first` (for more, "
                                   "list `opportunities(filter: {accountId})`).")
-    def opportunities(self, info: strawberry.Info, first: ChildFirst = MAX_CHILDREN) -> list[OpportunityRef]:
+    def opportunities(self, info: strawberry.Info, first: ChildFirst = DEFAULT_PAGE) -> list[OpportunityRef]:
         return children(info, self, "opportunities", "account_id", "opportunity", first)
 
 

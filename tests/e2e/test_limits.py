@@ -2,7 +2,11 @@
 from __future__ import annotations
 
 import json
+import socket
+import threading
+import time
 
+import httpx
 import pytest
 from websockets.exceptions import ConnectionClosed
 
@@ -14,6 +18,15 @@ def nested(levels: int) -> str:
         path.append("opportunities" if path[-1] == "account" else "account")
     path.append("id")
     return "{ " + " { ".join(path) + " }" * len(path)
+
+
+def nested_cheaply(levels: int) -> str:
+    """As deep, through single references only (opportunity › lead › convertedOpportunity › …): cheap to run."""
+    path = ["opportunities(first: 1)", "edges", "node"]
+    while len(path) < levels - 1:
+        path.append("convertedOpportunity" if path[-1] == "lead" else "lead")
+    path.append("id")
+    return "{ " + " { ".join(path) + " }" * (len(path) - 1) + " }"
 
 
 def aliases(count: int) -> str:
@@ -30,7 +43,7 @@ def refused(response) -> list[dict]:
 
 
 def test_a_query_ten_levels_deep_is_answered(admin):
-    assert admin.run(nested(10)) == {"opportunities": {"edges": []}}
+    assert admin.run(nested_cheaply(10)) == {"opportunities": {"edges": []}}
 
 
 @pytest.mark.parametrize("levels", [12, 20])
@@ -110,7 +123,7 @@ def test_a_mutation_over_get_is_refused_and_does_nothing(server, admin):
 
 def test_a_query_over_get_is_answered(server, admin):
     response = server.http.get("/graphql", headers=admin.headers, params={"query": "{ viewer { role } }"})
-    assert response.status_code == 200 and response.json() == {"data": {"viewer": {"role": "admin"}}}
+    assert response.status_code == 200 and response.json()["data"] == {"viewer": {"role": "admin"}}
 
 
 def post_raw(server, admin, body: bytes):
@@ -138,3 +151,172 @@ def test_a_body_without_a_query_is_a_client_error(server, admin):
 
 def test_a_server_that_refused_bad_requests_still_answers(admin):
     assert admin.run("{ viewer { role } }") == {"viewer": {"role": "admin"}}
+
+
+# --- what a query costs, and what it may cost ----------------------------------------------------------
+
+NESTED_THROUGH_NODES = ("query($ids: [ID!]!) { nodes(ids: $ids) { ... on Account { opportunities { account {"
+                        " opportunities { account { opportunities { id title } } } } } } } }")
+TWO_OPERATIONS = "query Roles { viewer { role } } query Stages { stages { name } }"
+NAME_REQUIRED = "Must provide operation name if query contains multiple operations."
+
+
+def test_every_answer_says_what_its_query_cost_and_the_limit(admin):
+    body = admin.execute("{ viewer { role } }")
+    assert body["extensions"]["cost"] == {"requestedQueryCost": 2, "maximumAvailable": 200_000}
+
+
+def test_nested_lists_multiplied_by_nodes_are_refused_before_they_run(admin):
+    account = admin.mutate("createAccount", "mutation($i: CreateAccountInput!) { createAccount(input: $i) "
+                                            "{ account { id } errors { code } } }", {"i": {"name": "Nested"}})
+    errors = refused(admin.post(NESTED_THROUGH_NODES, {"ids": [account["account"]["id"]] * 100}))
+    assert errors[0]["extensions"]["code"] == "QUERY_TOO_COMPLEX"
+    assert errors[0]["extensions"]["cost"] > errors[0]["extensions"]["maximumAvailable"] == 200_000
+
+
+def test_nodes_refuses_a_repeated_id_and_answers_null_for_a_type_the_role_may_not_read(server, admin):
+    lead = admin.mutate("createLead", "mutation($i: CreateLeadInput!) { createLead(input: $i) { lead { id } "
+                                      "errors { code } } }", {"i": {"title": "Hidden from accountants"}})["lead"]["id"]
+    errors = refused(admin.post("query($ids: [ID!]!) { nodes(ids: $ids) { id } }", {"ids": [lead] * 100}))
+    assert errors[0]["extensions"]["code"] == "BAD_USER_INPUT"
+    (accountant,) = server.users("accountant")
+    answer = accountant.run("query($ids: [ID!]!) { nodes(ids: $ids) { id } viewer { role } }", {"ids": [lead]})
+    assert answer == {"nodes": [None], "viewer": {"role": "accountant"}}
+
+
+# --- several operations in one document ------------------------------------------------------------------
+
+def test_several_operations_without_a_name_are_refused_over_post_get_and_websocket(server, admin, subscribers):
+    posted = refused(admin.post(TWO_OPERATIONS))
+    got = refused(server.http.get("/graphql", params={"query": TWO_OPERATIONS}, headers=admin.headers))
+    for errors in (posted, got):
+        assert errors[0]["message"] == NAME_REQUIRED and errors[0]["extensions"]["code"] == "OPERATION_NAME_REQUIRED"
+    listener = server.subscribe(admin.token, TWO_OPERATIONS)
+    subscribers.append(listener)
+    message = json.loads(listener.ws.recv(timeout=10))
+    assert message["type"] == "error" and message["payload"][0]["message"] == NAME_REQUIRED, message
+    named = server.http.post("/graphql", json={"query": TWO_OPERATIONS, "operationName": "Stages"},
+                             headers=admin.headers).json()
+    assert "errors" not in named and set(named["data"]) == {"stages"}
+
+
+# --- request bodies and WebSocket messages -------------------------------------------------------------
+
+def _raw_post(server, admin, headers: str, body_chunks=()) -> bytes:
+    """An HTTP/1.1 POST written by hand; returns what the server answered before it closed."""
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
+        sock.sendall((f"POST /graphql HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {admin.token}\r\n"
+                      f"Content-Type: application/json\r\n{headers}\r\n").encode())
+        for chunk in body_chunks:
+            sock.sendall(chunk)
+        answer = b""
+        while b"\r\n\r\n" not in answer or len(answer.split(b"\r\n\r\n", 1)[1]) < 100:
+            data = sock.recv(65536)
+            if not data:
+                break
+            answer += data
+        return answer
+
+
+def test_a_body_declared_larger_than_the_limit_is_refused_before_a_byte_of_it_is_sent(server, admin):
+    started = time.monotonic()
+    answer = _raw_post(server, admin, "Content-Length: 104857600\r\n")  # 100 MB announced, none sent
+    assert answer.startswith(b"HTTP/1.1 413"), answer[:200]
+    assert b'"PAYLOAD_TOO_LARGE"' in answer and time.monotonic() - started < 5
+
+
+def test_a_chunked_body_is_refused_as_soon_as_it_passes_the_limit(server, admin):
+    chunk = b" " * 65536
+    chunks = [b"%x\r\n%s\r\n" % (len(chunk), chunk)] * 17  # 1.06 MB, more than the 1 MB limit
+    answer = _raw_post(server, admin, "Transfer-Encoding: chunked\r\n", chunks)
+    assert answer.startswith(b"HTTP/1.1 413") and b'"PAYLOAD_TOO_LARGE"' in answer, answer[:200]
+    assert admin.run("{ viewer { role } }") == {"viewer": {"role": "admin"}}
+
+
+def test_a_websocket_message_larger_than_the_limit_closes_the_socket(server, admin):
+    listener = server.connect(admin.token)
+    assert listener.open()["type"] == "connection_ack"
+    try:
+        listener.ws.send(json.dumps({"id": "1", "type": "subscribe",
+                                     "payload": {"query": "{ viewer { role } }", "variables": {"pad": "x" * 1_200_000}}}))
+        with pytest.raises(ConnectionClosed) as closed:
+            listener.ws.recv(timeout=10)
+        assert closed.value.rcvd is not None and closed.value.rcvd.code == 1009, closed.value  # message too big
+    finally:
+        listener.close()
+
+
+# --- the deadline, and clients that go away --------------------------------------------------------------
+
+HEAVY_LINES = 1000  # MAX_LINES: the query below then takes several times its 1 s deadline
+HEAVY_QUOTES = 10
+LINE = "id description quantity unitPrice discountPercent taxRate netAmount taxAmount total"
+HEAVY = "{ " + " ".join(f"a{i}: quotes(first: {HEAVY_QUOTES}) {{ edges {{ node {{ lines {{ {LINE} }} }} }} }}"
+                        for i in range(15)) + " }"
+
+
+@pytest.fixture(scope="module")
+def slow_server(serve_with):
+    """A server with a 1 s deadline and no cost limit, holding quotes with 1,000 lines each: HEAVY takes seconds."""
+    with serve_with(args=("--query-timeout", "1", "--max-cost", "0")) as srv:
+        admin = srv.admin()
+        for n in range(HEAVY_QUOTES):
+            opportunity = admin.mutate("createOpportunity", "mutation($i: CreateOpportunityInput!) { createOpportunity("
+                                       "input: $i) { opportunity { id } errors { code } } }",
+                                       {"i": {"title": f"Heavy {n}", "currency": "EUR"}})["opportunity"]["id"]
+            lines = [{"description": f"Line {k} " + "widget " * 10, "quantity": "2", "unitPrice": "9.99",
+                      "taxRate": "19"} for k in range(HEAVY_LINES)]
+            admin.mutate("convertOpportunityToQuote", "mutation($i: ConvertOpportunityToQuoteInput!) { "
+                         "convertOpportunityToQuote(input: $i) { quote { id } errors { code message } } }",
+                         {"i": {"opportunityId": opportunity, "kind": "PROFORMA", "lines": lines}})
+        yield srv
+
+
+def _healthz_while(server, work) -> tuple[object, list[float]]:
+    """work() while /healthz is asked every 50 ms from another thread; returns its result and the latencies."""
+    latencies: list[float] = []
+    done = threading.Event()
+
+    def probe():
+        with httpx.Client(base_url=server.url, timeout=10, trust_env=False) as http:
+            http.get("/healthz")  # the connection is open before the work starts
+            ready.set()
+            while not done.is_set():
+                started = time.monotonic()
+                assert http.get("/healthz").status_code == 200
+                latencies.append(time.monotonic() - started)
+                done.wait(0.05)
+    ready = threading.Event()
+    prober = threading.Thread(target=probe)
+    prober.start()
+    ready.wait(10)
+    try:
+        return work(), latencies
+    finally:
+        done.set()
+        prober.join()
+
+
+def test_a_query_running_past_its_deadline_is_stopped_while_healthz_keeps_answering(slow_server):
+    admin = slow_server.admin()
+    started = time.monotonic()
+    response, latencies = _healthz_while(slow_server, lambda: admin.post(HEAVY))
+    errors = refused(response)
+    assert errors[0]["extensions"]["code"] == "TIMEOUT" and "longer than 1 s" in errors[0]["message"], errors
+    assert time.monotonic() - started < 5
+    # Nine in ten within 100 ms, none near a second: a probe can be descheduled on a shared machine,
+    # but a server whose event loop waited for the query would miss every one of them.
+    slow = [round(x, 3) for x in latencies if x >= 0.1]
+    assert len(latencies) >= 5 and len(slow) <= len(latencies) // 10 and max(latencies) < 0.5, latencies
+
+
+def test_a_query_whose_client_goes_away_is_stopped(slow_server):
+    before = slow_server.stderr_path.read_text(errors="replace").count("client went away")
+    with pytest.raises(httpx.ReadTimeout):
+        slow_server.http.post("/graphql", json={"query": HEAVY}, headers=slow_server.admin().headers, timeout=0.3)
+    deadline = time.monotonic() + 0.6  # well before the 1 s deadline would have stopped it
+    while time.monotonic() < deadline:
+        if slow_server.stderr_path.read_text(errors="replace").count("client went away") > before:
+            break
+        time.sleep(0.05)
+    assert slow_server.stderr_path.read_text(errors="replace").count("client went away") > before, slow_server.output()

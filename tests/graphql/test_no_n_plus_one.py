@@ -21,6 +21,16 @@ from sqlalchemy import event
 N_OPPORTUNITIES = 100
 BOUND = 10
 
+
+@pytest.fixture
+def gateway(database_url):
+    """The app without a cost limit: these pages are priced far over the default budget (each quote
+    may hold 1,000 lines), and what this module measures is the statements they run."""
+    from gql import Gateway
+    gw = Gateway(database_url, max_cost=0)
+    yield gw
+    gw.close()
+
 PAGE = """query($first: Int) { opportunities(first: $first) { edges { node {
   title account { name } quotes { number lines { description total } } } } } }"""
 PAGE_WITH_LIFECYCLE = """query($first: Int) { opportunities(first: $first) { totalCount edges { node {

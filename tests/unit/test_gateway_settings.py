@@ -17,6 +17,14 @@ def test_environment_variables_set_what_flags_do_not():
     assert Settings.from_env(s.to_env()) == s
 
 
+def test_the_request_limits_come_from_flags_or_their_environment_variables():
+    env = {"SALESFLOW_MAX_COST": "1234", "SALESFLOW_QUERY_TIMEOUT": "2.5", "SALESFLOW_MAX_BODY_BYTES": "65536"}
+    s = Settings.from_env(env, max_cost=999)
+    assert (s.max_cost, s.query_timeout, s.max_body_bytes) == (999, 2.5, 65536)
+    defaults = Settings.from_env({})
+    assert (defaults.max_cost, defaults.query_timeout, defaults.max_body_bytes) == (200_000, 10.0, 1024 * 1024)
+
+
 def test_only_bearer_authorization_counts():
     assert bearer("Bearer abc") == "abc" and bearer("bearer  abc ") == "abc"
     assert bearer("Basic abc") is None and bearer("") is None and bearer(None) is None and bearer("Bearer ") is None
