@@ -23,7 +23,7 @@ unexpired = Guard("unexpired", lambda q, ctx: q.valid_until is None or q.valid_u
                   "its validity has passed", "quoteId")
 lapsed = Guard("lapsed", lambda q, ctx: q.valid_until is not None and q.valid_until < ctx.today, ErrorCode.VALIDATION,
                "it is still valid", "quoteId")
-opportunity_not_lost = Guard("opportunity_not_lost", 
+opportunity_not_lost = Guard("opportunity_not_lost",
     lambda q, ctx: ctx.uow.opportunities.get(q.opportunity_id).status != OpportunityStatus.LOST,
     ErrorCode.INVALID_TRANSITION, "its opportunity is lost; reopen the opportunity first", "quoteId")
 
