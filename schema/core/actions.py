@@ -22,6 +22,7 @@ ACTIONS: dict[str, dict[str, tuple[str, str, str]]] = {
         "reject": ("rejectQuote", "write", "quote"),
         "revise": ("reviseQuote", "create", "quote"),
         "cancel": ("cancelQuote", "write", "quote"),
+        "expire": ("expireQuote", "write", "quote"),
     },
     "order": {
         "deliver": ("recordDelivery", "create", "delivery"),
@@ -42,6 +43,6 @@ EXTRA: dict[str, list[tuple[str, tuple[str, ...], str, str, str]]] = {
                     ("createOrder", ("open", "won"), "create", "order", "")],
     "quote": [("updateQuote", ("draft",), "write", "quote", "")],
     "order": [("convertOrderToInvoice", ("open", "partially_delivered", "delivered"), "create", "invoice",
-               "uninvoiced")],
+               "invoiceable")],
     "invoice": [],
 }

@@ -8,6 +8,7 @@ import strawberry
 from strawberry import relay
 
 from ...statemachine import LIFECYCLES
+from ...statemachine.order import manual_invoice_refusal
 from .actions import ACTIONS, EXTRA
 
 if TYPE_CHECKING:
@@ -16,11 +17,7 @@ if TYPE_CHECKING:
 UserRef = Annotated["User", strawberry.lazy("salesflow.schema.parties.types")]
 
 
-def _uninvoiced(doc) -> bool:
-    return any(line.delivered_quantity > line.invoiced_quantity for line in doc.lines)
-
-
-_CONDITIONS = {"": lambda doc: True, "uninvoiced": _uninvoiced}
+_CONDITIONS = {"": lambda doc: True, "invoiceable": lambda doc: manual_invoice_refusal(doc) is None}
 
 
 def available_actions(info, doc) -> list[str]:

@@ -45,3 +45,11 @@ class UpdateQuoteInput:
 class QuoteActionInput:
     quote_id: strawberry.ID
     expected_version: Optional[int] = None
+
+
+@strawberry.input(description="Which sent quote to mark expired, now that its validity has passed.")
+class ExpireQuoteInput:
+    quote_id: strawberry.ID = strawberry.field(
+        description="The quote's global id. It must be SENT, and its validUntil day (UTC) over.")
+    expected_version: Optional[int] = strawberry.field(
+        default=None, description="The version you read; CONFLICT if the quote changed since.")

@@ -1,7 +1,7 @@
 """Quote mutations: the conversion from an opportunity, edits, sending, revising, rejecting, canceling."""
 from __future__ import annotations
 
-from typing import Optional
+from typing import Annotated, Optional
 
 import strawberry
 
@@ -9,7 +9,7 @@ from ...statemachine import quote as ops
 from ..core.errors import UserError
 from ..core.inputs import ref_id, sent
 from ..core.mutations import mutate, trigger
-from .inputs import ConvertOpportunityToQuoteInput, QuoteActionInput, UpdateQuoteInput
+from .inputs import ConvertOpportunityToQuoteInput, ExpireQuoteInput, QuoteActionInput, UpdateQuoteInput
 from .types import Quote
 
 
@@ -24,6 +24,14 @@ class ReviseQuotePayload:
     quote: Optional[Quote] = strawberry.field(default=None, description="The new draft revision.")
     previous_revision: Optional[Quote] = None
     errors: list[UserError]
+
+
+@strawberry.type(description="What expireQuote answers.")
+class ExpireQuotePayload:
+    quote: Optional[Quote] = strawberry.field(default=None, description="The quote, now EXPIRED; null if refused.")
+    errors: list[UserError] = strawberry.field(
+        description="Why nothing changed (e.g. VALIDATION: it is still valid; INVALID_TRANSITION: it is not "
+                    "sent); empty when the quote expired.")
 
 
 def _quote(result):
@@ -71,3 +79,12 @@ class QuoteMutations:
     def revise_quote(self, info: strawberry.Info, input: QuoteActionInput) -> ReviseQuotePayload:
         return mutate(info, [("write", "quote"), ("create", "quote")], trigger(ops.revise_quote, _quote_id, input),
                       lambda pair: {"quote": pair[0], "previous_revision": pair[1]}, ReviseQuotePayload)
+
+    @strawberry.mutation(description=(
+        "Mark a sent quote whose validity has passed as EXPIRED (a quote is valid through its validUntil "
+        "day, in UTC). The server also does this for every lapsed quote at start and just after each "
+        "midnight UTC; a lapsed quote lists expireQuote in its availableActions until then."))
+    def expire_quote(self, info: strawberry.Info, input: Annotated[
+            ExpireQuoteInput, strawberry.argument(description="The quote to expire.")]) -> ExpireQuotePayload:
+        return mutate(info, [("write", "quote")], trigger(ops.expire_quote, _quote_id, input), _quote,
+                      ExpireQuotePayload)
