@@ -5,6 +5,7 @@ Store tests take the `engine` (or `uow`) fixture and so run once per backend.
 from __future__ import annotations
 
 import os
+import re
 import sys
 import uuid
 from datetime import date, datetime, timedelta, timezone
@@ -19,6 +20,59 @@ from salesflow.domain.parties import User
 sys.path.insert(0, os.path.dirname(__file__))  # for `from support import …` in the tests
 
 POSTGRES_URL = os.environ.get("SALESFLOW_TEST_POSTGRES_URL")
+
+# --- The clock, moved ---------------------------------------------------------------------------
+# No test may depend on the real date. SALESFLOW_TEST_CLOCK_SHIFT=+7y (or -2y, +400d, +7y30d) moves
+# the whole test process that far from now before any test module is imported, and lets it tick
+# (time-machine). Processes the tests start (the e2e servers, the CLI in a subprocess) keep the real
+# clock, so the e2e tests are skipped in a shifted run.
+CLOCK_SHIFT_VARIABLE = "SALESFLOW_TEST_CLOCK_SHIFT"
+_SHIFT = re.compile(r"([+-])((?:\d+[yd])+)")
+
+
+def shifted(now: datetime, shift: str) -> datetime:
+    """`now` moved by a shift such as +7y, -2y, +400d or +7y30d (a year keeps the calendar date)."""
+    found = _SHIFT.fullmatch(shift.strip())
+    if not found:
+        raise pytest.UsageError(f"{CLOCK_SHIFT_VARIABLE}={shift!r}: expected e.g. +7y, -2y, +400d or +7y30d")
+    sign = 1 if found.group(1) == "+" else -1
+    for amount, unit in re.findall(r"(\d+)([yd])", found.group(2)):
+        if unit == "y":
+            year = now.year + sign * int(amount)
+            now = now.replace(year=year, day=min(now.day, 28)) if (now.month, now.day) == (2, 29) \
+                else now.replace(year=year)
+        else:
+            now += sign * timedelta(days=int(amount))
+    return now
+
+
+def pytest_configure(config):
+    shift = os.environ.get(CLOCK_SHIFT_VARIABLE)
+    if shift:
+        import time_machine
+        destination = shifted(datetime.now(timezone.utc), shift)
+        config._salesflow_clock = time_machine.travel(destination, tick=True)
+        config._salesflow_clock.start()
+
+
+def pytest_unconfigure(config):
+    clock = getattr(config, "_salesflow_clock", None)
+    if clock is not None:
+        clock.stop()
+
+
+def pytest_report_header(config):
+    shift = os.environ.get(CLOCK_SHIFT_VARIABLE)
+    if shift:
+        return f"clock: moved {shift} ({CLOCK_SHIFT_VARIABLE}): now is {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC"
+
+
+def pytest_collection_modifyitems(config, items):
+    if os.environ.get(CLOCK_SHIFT_VARIABLE):
+        real_clock = pytest.mark.skip(reason=f"{CLOCK_SHIFT_VARIABLE}: servers in subprocesses keep the real clock")
+        for item in items:
+            if "e2e" in item.path.parts:
+                item.add_marker(real_clock)
 BACKENDS = ["sqlite", pytest.param("postgres", marks=[
     pytest.mark.postgres,
     pytest.mark.skipif(not POSTGRES_URL, reason="SALESFLOW_TEST_POSTGRES_URL is not set")])]
