@@ -46,19 +46,24 @@ def shifted(now: datetime, shift: str) -> datetime:
     return now
 
 
-def pytest_configure(config):
+def _move_the_clock():
+    """Start the shifted clock, if asked: here, as this conftest is imported, before any test module or
+    nested conftest computes something from the date (pytest imports those after this one)."""
     shift = os.environ.get(CLOCK_SHIFT_VARIABLE)
-    if shift:
-        import time_machine
-        destination = shifted(datetime.now(timezone.utc), shift)
-        config._salesflow_clock = time_machine.travel(destination, tick=True)
-        config._salesflow_clock.start()
+    if not shift:
+        return None
+    import time_machine
+    traveller = time_machine.travel(shifted(datetime.now(timezone.utc), shift), tick=True)
+    traveller.start()
+    return traveller
+
+
+_CLOCK = _move_the_clock()
 
 
 def pytest_unconfigure(config):
-    clock = getattr(config, "_salesflow_clock", None)
-    if clock is not None:
-        clock.stop()
+    if _CLOCK is not None:
+        _CLOCK.stop()
 
 
 def pytest_report_header(config):
