@@ -138,7 +138,12 @@ def create_app(settings: Settings | None = None) -> Starlette:
         try:
             yield
         finally:
-            feed.cancel()
+            # Cancel until it has stopped: on Python 3.11, asyncio.wait_for (which psycopg's waits use) can
+            # swallow a cancellation that lands as its timeout fires; the feed would then wait for the next
+            # NOTIFY and shutdown would hang (seen in CI). Cancelling again ends it.
+            while not feed.done():
+                feed.cancel()
+                await asyncio.wait({feed}, timeout=1)
             with contextlib.suppress(asyncio.CancelledError):
                 await feed
             engine.dispose()
