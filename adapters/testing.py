@@ -27,6 +27,9 @@ say what the backend does. A backend that `reports_reversals` must bring a payme
 corrected in place back as such: `Books` works out what salesflow would hold after each read, and
 the amount paid must equal the backend's, nothing counted twice. Hooks a backend cannot honour
 (there is nothing to count in `local`) skip the checks that need them, with the reason.
+
+pytest is imported only when a check runs: it comes with the `test` extra, and the runtime package
+(which ships this module) never imports it.
 """
 from __future__ import annotations
 
@@ -35,8 +38,6 @@ from contextlib import contextmanager
 from datetime import date
 from decimal import Decimal
 from typing import Iterator
-
-import pytest
 
 from ..domain.accounting import (AccountingBackend, BackendError, Capabilities, Customer, ExternalPayment, Health,
                                  InvoicePayments, PaymentPage, idempotency_key)
@@ -156,37 +157,41 @@ def newly_paid(payments: list[ExternalPayment], number: str, before: Decimal = D
     return amounts
 
 
+def _pytest():
+    """pytest, imported when a check needs it (to skip, or to expect an error)."""
+    import pytest
+
+    return pytest
+
+
 class BackendConformance:
-    """The checks; a subclass provides the `backend` fixture and the hooks below."""
+    """The checks; a subclass provides the `backend` fixture (a fresh backend per test, see the module
+    docstring; pytest reports "fixture 'backend' not found" without it) and the hooks below."""
 
     # -- what a backend's own test provides ------------------------------------------------------
 
-    @pytest.fixture
-    def backend(self) -> AccountingBackend:
-        raise NotImplementedError("provide a `backend` fixture returning a fresh backend")
-
     def recorded(self, backend: AccountingBackend, number: str) -> int:
         """How many invoices the backend holds under this invoice number."""
-        pytest.skip(f"{backend.name}: nothing to count (the backend keeps no invoices of its own)")
+        _pytest().skip(f"{backend.name}: nothing to count (the backend keeps no invoices of its own)")
 
     def voided(self, backend: AccountingBackend, number: str) -> bool:
         """Whether the backend shows the invoice as voided (cancelled, reversed)."""
-        pytest.skip(f"{backend.name}: voids leave nothing to look at")
+        _pytest().skip(f"{backend.name}: voids leave nothing to look at")
 
     def pay(self, backend: AccountingBackend, invoice: Invoice, amount: Decimal) -> None:
         """Enter a payment for the invoice in the backend, the way its users would."""
-        pytest.skip(f"{backend.name}: payments are not entered in this backend")
+        _pytest().skip(f"{backend.name}: payments are not entered in this backend")
 
     @contextmanager
     def outage(self, backend: AccountingBackend) -> Iterator[None]:
         """Make the backend unreachable (down, timing out, failing) while inside."""
-        pytest.skip(f"{backend.name}: cannot be made to fail")
+        _pytest().skip(f"{backend.name}: cannot be made to fail")
         yield
 
     @contextmanager
     def lost_answer(self, backend: AccountingBackend) -> Iterator[None]:
         """The backend does the work but its answer never arrives (a timeout after it committed)."""
-        pytest.skip(f"{backend.name}: cannot lose an answer")
+        _pytest().skip(f"{backend.name}: cannot lose an answer")
         yield
 
     # -- helpers -----------------------------------------------------------------------------------
@@ -208,7 +213,7 @@ class BackendConformance:
 
     def test_a_backend_that_pulls_no_payments_returns_none(self, backend):
         if backend.capabilities.pulls_payments:
-            pytest.skip("pulls payments: see the payment checks")
+            _pytest().skip("pulls payments: see the payment checks")
         self.push(backend, sample_invoice())
         payments, _ = all_payments(backend)
         assert payments == []
@@ -240,7 +245,7 @@ class BackendConformance:
 
     def test_void_after_push_and_again_with_the_same_key(self, backend):
         if not backend.capabilities.can_void:
-            pytest.skip(f"{backend.name} declares it cannot void; the worker dead-letters voids at once")
+            _pytest().skip(f"{backend.name} declares it cannot void; the worker dead-letters voids at once")
         invoice = sample_invoice()
         ref = self.push(backend, invoice)
         key = idempotency_key(invoice.number, backend.name, "void")
@@ -258,7 +263,7 @@ class BackendConformance:
 
     def _needs_payments(self, backend):
         if not backend.capabilities.pulls_payments:
-            pytest.skip(f"{backend.name} does not pull payments")
+            _pytest().skip(f"{backend.name} does not pull payments")
 
     def test_a_payment_comes_back_once_with_its_invoice_amount_and_currency(self, backend):
         self._needs_payments(backend)
@@ -306,16 +311,16 @@ class BackendConformance:
     def take_back(self, backend: AccountingBackend, invoice: Invoice, amount: Decimal) -> None:
         """Reverse a payment of this amount the way the backend's users do (a reversing entry, a
         cancelled or unreconciled payment)."""
-        pytest.skip(f"{backend.name}: payments are not reversed in this backend")
+        _pytest().skip(f"{backend.name}: payments are not reversed in this backend")
 
     def correct(self, backend: AccountingBackend, invoice: Invoice, amount: Decimal, new_amount: Decimal) -> None:
         """Change a payment's amount in place, as its users would correct a typo."""
-        pytest.skip(f"{backend.name}: payments are not corrected in place in this backend")
+        _pytest().skip(f"{backend.name}: payments are not corrected in place in this backend")
 
     def _needs_reversals(self, backend):
         self._needs_payments(backend)
         if not backend.capabilities.reports_reversals:
-            pytest.skip(f"{backend.name} does not report reversals")
+            _pytest().skip(f"{backend.name} does not report reversals")
 
     def test_a_payment_reversed_in_the_backend_comes_back_as_a_reversal(self, backend):
         self._needs_reversals(backend)
@@ -346,7 +351,7 @@ class BackendConformance:
     def test_an_outage_is_a_transient_backend_error(self, backend):
         invoice = sample_invoice()
         with self.outage(backend):
-            with pytest.raises(BackendError) as caught:
+            with _pytest().raises(BackendError) as caught:
                 self.push(backend, invoice)
             assert caught.value.transient, "an outage must be retried, not dead-lettered"
             assert not backend.health().ok
@@ -354,7 +359,7 @@ class BackendConformance:
     def test_a_retry_after_an_outage_records_once(self, backend):
         invoice = sample_invoice()
         with self.outage(backend):
-            with pytest.raises(BackendError):
+            with _pytest().raises(BackendError):
                 self.push(backend, invoice)
         self.push(backend, invoice)
         self.push(backend, invoice)
@@ -363,7 +368,7 @@ class BackendConformance:
     def test_a_push_whose_answer_was_lost_is_not_recorded_twice(self, backend):
         invoice = sample_invoice()
         with self.lost_answer(backend):
-            with pytest.raises(BackendError):
+            with _pytest().raises(BackendError):
                 self.push(backend, invoice)
         self.push(backend, invoice)
         assert self.recorded(backend, invoice.number) == 1
@@ -371,5 +376,5 @@ class BackendConformance:
     def test_fetching_payments_in_an_outage_is_a_backend_error(self, backend):
         self._needs_payments(backend)
         with self.outage(backend):
-            with pytest.raises(BackendError):
+            with _pytest().raises(BackendError):
                 backend.fetch_payments(None)

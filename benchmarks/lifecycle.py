@@ -295,7 +295,7 @@ def profile_sqlite(n: int, top: int = 10) -> None:
         wall = time.perf_counter() - start
     stats = pstats.Stats(prof, stream=io.StringIO())
     rows = []
-    for (filename, line, func), (cc, nc, tt, ct, _callers) in stats.stats.items():
+    for (filename, line, func), (_cc, nc, tt, ct, _callers) in stats.stats.items():
         if any(p in filename for p in PROFILE_PATHS) and not filename.startswith(BENCH_DIR):
             rows.append((ct, tt, nc, _short(filename), line, func))
     rows.sort(reverse=True)

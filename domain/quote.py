@@ -30,6 +30,12 @@ class Quote(PricedDocumentMixin, Document):
     is_latest: bool = True
     lines: list[QuoteLine] = field(default_factory=list)
 
+    def lapsed(self, today: date) -> bool:
+        """Has its validity passed? `valid_until` is the last day on which it may be accepted, a calendar
+        day in UTC: a quote valid until 31 December can be accepted until 23:59:59 UTC that day and lapses
+        at 00:00 UTC on 1 January, wherever the customer is. (`today` is the UTC date: Context.today.)"""
+        return self.valid_until is not None and self.valid_until < today
+
     @property
     def display_number(self) -> str:
         return f"{self.number}-R{self.revision}" if self.revision else self.number

@@ -169,8 +169,13 @@ def create_app(settings: Settings | None = None) -> Starlette:
             with startup_heap_frozen():
                 yield
         finally:
+            # Cancel until each has stopped: on Python 3.11, asyncio.wait_for (which psycopg's waits use) can
+            # swallow a cancellation that lands as its timeout fires; the feed would then wait for the next
+            # NOTIFY and shutdown would hang (seen in CI). Cancelling again ends it.
             for task in tasks:
-                task.cancel()
+                while not task.done():
+                    task.cancel()
+                    await asyncio.wait({task}, timeout=1)
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
             engine.dispose()

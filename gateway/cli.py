@@ -9,7 +9,8 @@ from pathlib import Path
 
 from sqlalchemy.exc import ArgumentError, OperationalError
 
-from ..adapters.sql import DEFAULT_URL, SqlUnitOfWork, install
+from ..adapters.sql import (DEFAULT_URL, NoDatabase, SqlUnitOfWork, UnsupportedDatabase, describe, install,
+                            open_installed)
 from ..domain.errors import DomainError
 from ..domain.normalize import use_phone_regions
 from .people import add_commands as add_people_commands
@@ -25,7 +26,7 @@ def cmd_migrate(args) -> int:
     url = database_url(args)
     engine = install(url)
     engine.dispose()
-    print(f"database at {url} is up to date; data files loaded")
+    print(f"database at {describe(url)} is up to date; data files loaded")
     return 0
 
 
@@ -58,14 +59,19 @@ def cmd_demo(args) -> int:
 
 
 def cmd_diagrams(args) -> int:
+    """Write the diagrams to --output, and refresh a README's lifecycle section only when --readme names it."""
     from ..statemachine.diagrams import START, lifecycle_markdown, with_diagrams
     out = Path(args.output)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(lifecycle_markdown(), encoding="utf-8")
     print(f"wrote {out}")
-    readme = Path(args.readme)
-    if readme.exists() and START in readme.read_text(encoding="utf-8"):
-        readme.write_text(with_diagrams(readme.read_text(encoding="utf-8")), encoding="utf-8")
+    if args.readme:
+        readme = Path(args.readme)
+        text = readme.read_text(encoding="utf-8") if readme.exists() else ""
+        if START not in text:
+            print(f"salesflow: {readme} has no {START} marker: nothing refreshed there", file=sys.stderr)
+            return 1
+        readme.write_text(with_diagrams(text), encoding="utf-8")
         print(f"refreshed the diagrams in {readme}")
     return 0
 
@@ -119,6 +125,18 @@ def cmd_sync(args) -> int:
     return 0
 
 
+def cmd_expire_quotes(args) -> int:
+    from ..statemachine.quote import expire_quotes
+    engine = open_installed(database_url(args))
+    try:
+        expired = expire_quotes(SqlUnitOfWork(engine))
+    finally:
+        engine.dispose()
+    print(f"{len(expired)} lapsed quote{'' if len(expired) == 1 else 's'} expired"
+          + "".join(f"\n  {quote.display_number} (valid until {quote.valid_until})" for quote in expired))
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="salesflow", description="The salesflow sales module.")
     sub = p.add_subparsers(dest="command", required=True)
@@ -163,8 +181,12 @@ def parser() -> argparse.ArgumentParser:
     x.set_defaults(run=cmd_schema)
     g = sub.add_parser("diagrams", help="write a mermaid state diagram per lifecycle")
     g.add_argument("--output", default="docs/lifecycle.md")
-    g.add_argument("--readme", default="README.md", help="a README with lifecycle markers to refresh")
+    g.add_argument("--readme", help="also refresh the diagrams between the lifecycle markers of this file "
+                                    "(the repository's README.md, say)")
     g.set_defaults(run=cmd_diagrams)
+    e = sub.add_parser("expire-quotes", help="expire every sent quote whose validity has passed (serve does it daily)")
+    e.add_argument("--database-url", help=f"default: ${ENV_DATABASE_URL} or {DEFAULT_URL}")
+    e.set_defaults(run=cmd_expire_quotes)
     return p
 
 
@@ -183,9 +205,25 @@ def main(argv: list[str] | None = None) -> int:
         field = f" ({'.'.join(err.field)})" if err.field else ""
         print(f"salesflow: {err.code.value}{field}: {err.message}", file=sys.stderr)
         return 1
-    except (ArgumentError, OperationalError) as err:
-        print(f"salesflow: cannot use the database: {getattr(err, 'orig', None) or err}", file=sys.stderr)
+    except NoDatabase as err:
+        print(f"salesflow: {err}. Create it with `salesflow migrate --database-url URL` (serve creates it too), or "
+              f"name the existing one with --database-url or ${ENV_DATABASE_URL}.", file=sys.stderr)
         return 2
+    except UnsupportedDatabase as err:
+        print(f"salesflow: {err}", file=sys.stderr)
+        return 2
+    except (ArgumentError, OperationalError) as err:
+        where = getattr(args, "database_url", None) or os.environ.get(ENV_DATABASE_URL) or DEFAULT_URL
+        print(f"salesflow: cannot use the database at {_where(where)}: {getattr(err, 'orig', None) or err}".rstrip(),
+              file=sys.stderr)
+        return 2
+
+
+def _where(url: str) -> str:
+    try:
+        return describe(url)
+    except ArgumentError:
+        return repr(url)
 
 
 if __name__ == "__main__":

@@ -13,7 +13,7 @@ import sys
 from collections.abc import Callable
 from datetime import datetime
 
-from ..adapters.sql import SqlUnitOfWork, install
+from ..adapters.sql import SqlUnitOfWork, open_installed
 from ..domain.access import ROLES
 from ..domain.parties import ApiToken, User
 from ..statemachine import users as ops
@@ -68,7 +68,7 @@ def _emit(args, data, human: str) -> None:
 
 def _engine(args):
     from .cli import database_url
-    return install(database_url(args))
+    return open_installed(database_url(args))
 
 
 def _run(args, operation: Callable, *call_args, **kwargs):

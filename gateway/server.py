@@ -1,4 +1,5 @@
-"""`salesflow serve`: migrate if needed, make the first admin on an empty database, run uvicorn."""
+"""`salesflow serve`: migrate if needed, make the first admin on an empty database, start the background
+loops (quote expiry; the accounting sync with --sync), run uvicorn."""
 from __future__ import annotations
 
 import os
@@ -9,6 +10,7 @@ import uvicorn
 from ..adapters.registry import load
 from ..adapters.sql import SqlUnitOfWork, install
 from ..statemachine.users import bootstrap_admin
+from . import expiry
 from .settings import Settings
 from .syncing import start_in_background
 
@@ -33,15 +35,17 @@ def serve(settings: Settings) -> None:
     backends = load(settings.accounting) if settings.sync else []  # a bad setting stops us before anything
     prepare(settings)
     os.environ.update(settings.to_env())  # worker processes build their app from these
-    stop = None
+    # Background loops run here, in the serving process, once however many workers answer GraphQL.
+    stops = [expiry.start_in_background(settings.database_url)[0]]
     if settings.sync:
-        stop, _thread = start_in_background(settings, backends)
+        stops.append(start_in_background(settings, backends)[0])
         print(f"salesflow: accounting sync every {settings.sync_interval:g} s to {settings.accounting}", flush=True)
+    print("salesflow: lapsed quotes are expired now and just after each midnight UTC", flush=True)
     print(f"salesflow: GraphQL on http://{settings.host}:{settings.port}/graphql", flush=True)
     try:
         _run(settings)
     finally:
-        if stop is not None:
+        for stop in stops:
             stop.set()
 
 

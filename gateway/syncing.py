@@ -13,7 +13,7 @@ from datetime import timedelta
 from typing import Callable
 
 from ..adapters.registry import load
-from ..adapters.sql import SqlUnitOfWork, install
+from ..adapters.sql import SqlUnitOfWork, open_installed
 from ..domain.accounting import Health
 from ..domain.sync import RetryPolicy
 from ..statemachine.accounting import PassReport, SyncWorker
@@ -26,7 +26,7 @@ def worker_for(settings: Settings, backends: list | None = None) -> tuple[SyncWo
     """A worker over the database and the configured backends, and how to close it."""
     if backends is None:
         backends = load(settings.accounting)  # configuration errors surface here, at start-up
-    engine = install(settings.database_url)
+    engine = open_installed(settings.database_url)  # serve made it already; `sync` never creates one
     policy = RetryPolicy(max_attempts=settings.sync_max_attempts, base_seconds=settings.sync_retry_base,
                          cap_seconds=settings.sync_retry_cap)
     worker = SyncWorker(lambda: SqlUnitOfWork(engine), backends, policy=policy,

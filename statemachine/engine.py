@@ -44,7 +44,9 @@ class Context:
 
     @property
     def today(self) -> date:
-        return self.now.date()
+        """The operation's calendar day, in UTC (business dates such as a quote's validUntil are UTC days)."""
+        now = self.now if self.now.tzinfo is None else self.now.astimezone(timezone.utc)
+        return now.date()
 
     @property
     def actor_id(self) -> int | None:

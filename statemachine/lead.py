@@ -61,9 +61,14 @@ def _keep_reason(ctx: Context, lead: Lead, reason: str | None) -> None:
     lead.disqualify_reason = reason
 
 
+def _forget_reason(ctx: Context, lead: Lead, reason: str | None) -> None:
+    """A reactivated lead is no longer disqualified; why it was stays in its history (the disqualify row)."""
+    lead.disqualify_reason = None
+
+
 mark_lead_contacted = trigger_operation(LIFECYCLE, "leads", "mark_contacted")
 disqualify_lead = trigger_operation(LIFECYCLE, "leads", "disqualify", reason_required=True, then=_keep_reason)
-reactivate_lead = trigger_operation(LIFECYCLE, "leads", "reactivate")
+reactivate_lead = trigger_operation(LIFECYCLE, "leads", "reactivate", then=_forget_reason)
 
 
 #: The most look-alikes a conversion reports: enough to see the lead is known (accounts first, then

@@ -180,18 +180,33 @@ def _uninvoiced(order: Order) -> dict[int, Decimal]:
     return {ln.id: ln.invoiceable_quantity for ln in order.lines if ln.invoiceable_quantity > 0}
 
 
+def manual_invoice_refusal(order: Order) -> DomainError | None:
+    """Why `convert_order_to_invoice` would refuse this order now, or None if it may run.
+
+    An ON_COMPLETION order is invoiced once, when its last delivery is recorded: invoicing part of it
+    by hand before that would break its policy. (availableActions asks the same question.)
+    """
+    if order.status == S.CANCELED:
+        return DomainError(ErrorCode.INVALID_TRANSITION, f"{order} is canceled", "orderId")
+    if order.invoicing_policy == InvoicingPolicy.ON_COMPLETION and order.status != S.DELIVERED:
+        return DomainError(ErrorCode.INVALID_TRANSITION,
+                           f"{order} is invoiced on completion: its invoice is made when everything is delivered",
+                           "orderId")
+    if not _uninvoiced(order):
+        return DomainError(ErrorCode.NOTHING_TO_INVOICE, f"{order} has nothing delivered that is not invoiced",
+                           "orderId")
+    return None
+
+
 @operation
 def convert_order_to_invoice(ctx: Context, order_id: int, *, expected_version: int | None = None) -> Invoice:
-    """A draft invoice for everything delivered and not yet invoiced."""
+    """A draft invoice for everything delivered and not yet invoiced (see manual_invoice_refusal)."""
     order: Order = ctx.require(ctx.uow.orders, order_id, "order", "orderId", lock=True)
     check_version(order, expected_version)
-    if order.status == S.CANCELED:
-        raise DomainError(ErrorCode.INVALID_TRANSITION, f"{order} is canceled", "orderId")
-    quantities = _uninvoiced(order)
-    if not quantities:
-        raise DomainError(ErrorCode.NOTHING_TO_INVOICE, f"{order} has nothing delivered that is not invoiced",
-                          "orderId")
-    return invoices.invoice_quantities(ctx, order, quantities)
+    refusal = manual_invoice_refusal(order)
+    if refusal is not None:
+        raise refusal
+    return invoices.invoice_quantities(ctx, order, _uninvoiced(order))
 
 
 @operation

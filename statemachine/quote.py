@@ -12,17 +12,16 @@ from .engine import Context, Guard, Lifecycle, check_version, operation, route, 
 from .pricing import build_lines, copy_lines, inherit_currency
 
 has_lines = Guard("has_lines", lambda q, ctx: bool(q.lines), ErrorCode.VALIDATION, "a quote needs at least one line", "lines")
-still_valid = Guard("still_valid", lambda q, ctx: q.valid_until is not None and q.valid_until >= ctx.today,
+still_valid = Guard("still_valid", lambda q, ctx: q.valid_until is not None and not q.lapsed(ctx.today),
                     ErrorCode.VALIDATION, "validUntil must be set and not in the past", "validUntil")
 contract_dated = Guard("contract_dated", lambda q, ctx: q.kind != QuoteKind.CONTRACT or bool(q.start_date and q.end_date),
                        ErrorCode.VALIDATION, "a contract needs a start and an end date", "startDate")
 latest = Guard("latest", lambda q, ctx: q.is_latest, ErrorCode.NOT_LATEST_REVISION,
                "a newer revision exists; only the latest revision can be used", "quoteId")
-unexpired = Guard("unexpired", lambda q, ctx: q.valid_until is None or q.valid_until >= ctx.today, ErrorCode.QUOTE_EXPIRED,
+unexpired = Guard("unexpired", lambda q, ctx: not q.lapsed(ctx.today), ErrorCode.QUOTE_EXPIRED,
                   "its validity has passed", "quoteId")
-lapsed = Guard("lapsed", lambda q, ctx: q.valid_until is not None and q.valid_until < ctx.today, ErrorCode.VALIDATION,
-               "it is still valid", "quoteId")
-opportunity_not_lost = Guard("opportunity_not_lost", 
+lapsed = Guard("lapsed", lambda q, ctx: q.lapsed(ctx.today), ErrorCode.VALIDATION, "it is still valid", "quoteId")
+opportunity_not_lost = Guard("opportunity_not_lost",
     lambda q, ctx: ctx.uow.opportunities.get(q.opportunity_id).status != OpportunityStatus.LOST,
     ErrorCode.INVALID_TRANSITION, "its opportunity is lost; reopen the opportunity first", "quoteId")
 
@@ -141,9 +140,15 @@ def revise_quote(ctx: Context, quote_id: int, *, expected_version: int | None = 
 
 @operation
 def expire_quotes(ctx: Context) -> list[Quote]:
-    """Expire every sent quote whose validity has passed (run daily)."""
+    """Expire every sent quote whose validity has passed (Quote.lapsed), in one transaction.
+
+    `salesflow serve` runs it at start and just after each midnight UTC, when quotes lapse;
+    `salesflow expire-quotes` runs it on demand.
+    """
     expired = []
-    for quote in ctx.uow.quotes.find(status=S.SENT.value):
+    # locked: a sweep running twice at once (two servers) expires each quote once, and one being accepted
+    # right now is left to that acceptance
+    for quote in ctx.uow.quotes.find(status=S.SENT.value, lock=True):
         if LIFECYCLE.may(quote, "expire", ctx):
             LIFECYCLE.fire(quote, "expire", ctx)
             expired.append(quote)

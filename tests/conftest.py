@@ -5,6 +5,7 @@ Store tests take the `engine` (or `uow`) fixture and so run once per backend.
 from __future__ import annotations
 
 import os
+import re
 import sys
 import uuid
 from datetime import date, datetime, timedelta, timezone
@@ -19,6 +20,64 @@ from salesflow.domain.parties import User
 sys.path.insert(0, os.path.dirname(__file__))  # for `from support import …` in the tests
 
 POSTGRES_URL = os.environ.get("SALESFLOW_TEST_POSTGRES_URL")
+
+# --- The clock, moved ---------------------------------------------------------------------------
+# No test may depend on the real date. SALESFLOW_TEST_CLOCK_SHIFT=+7y (or -2y, +400d, +7y30d) moves
+# the whole test process that far from now before any test module is imported, and lets it tick
+# (time-machine). Processes the tests start (the e2e servers, the CLI in a subprocess) keep the real
+# clock, so the e2e tests are skipped in a shifted run.
+CLOCK_SHIFT_VARIABLE = "SALESFLOW_TEST_CLOCK_SHIFT"
+_SHIFT = re.compile(r"([+-])((?:\d+[yd])+)")
+
+
+def shifted(now: datetime, shift: str) -> datetime:
+    """`now` moved by a shift such as +7y, -2y, +400d or +7y30d (a year keeps the calendar date)."""
+    found = _SHIFT.fullmatch(shift.strip())
+    if not found:
+        raise pytest.UsageError(f"{CLOCK_SHIFT_VARIABLE}={shift!r}: expected e.g. +7y, -2y, +400d or +7y30d")
+    sign = 1 if found.group(1) == "+" else -1
+    for amount, unit in re.findall(r"(\d+)([yd])", found.group(2)):
+        if unit == "y":
+            year = now.year + sign * int(amount)
+            now = now.replace(year=year, day=min(now.day, 28)) if (now.month, now.day) == (2, 29) \
+                else now.replace(year=year)
+        else:
+            now += sign * timedelta(days=int(amount))
+    return now
+
+
+def _move_the_clock():
+    """Start the shifted clock, if asked: here, as this conftest is imported, before any test module or
+    nested conftest computes something from the date (pytest imports those after this one)."""
+    shift = os.environ.get(CLOCK_SHIFT_VARIABLE)
+    if not shift:
+        return None
+    import time_machine
+    traveller = time_machine.travel(shifted(datetime.now(timezone.utc), shift), tick=True)
+    traveller.start()
+    return traveller
+
+
+_CLOCK = _move_the_clock()
+
+
+def pytest_unconfigure(config):
+    if _CLOCK is not None:
+        _CLOCK.stop()
+
+
+def pytest_report_header(config):
+    shift = os.environ.get(CLOCK_SHIFT_VARIABLE)
+    if shift:
+        return f"clock: moved {shift} ({CLOCK_SHIFT_VARIABLE}): now is {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC"
+
+
+def pytest_collection_modifyitems(config, items):
+    if os.environ.get(CLOCK_SHIFT_VARIABLE):
+        real_clock = pytest.mark.skip(reason=f"{CLOCK_SHIFT_VARIABLE}: servers in subprocesses keep the real clock")
+        for item in items:
+            if "e2e" in item.path.parts:
+                item.add_marker(real_clock)
 BACKENDS = ["sqlite", pytest.param("postgres", marks=[
     pytest.mark.postgres,
     pytest.mark.skipif(not POSTGRES_URL, reason="SALESFLOW_TEST_POSTGRES_URL is not set")])]
@@ -259,3 +318,31 @@ def gateway(database_url):
 @pytest.fixture
 def admin(gateway):
     return gateway.client("root", "admin")
+
+
+# --- Node packages for the JavaScript client tests -------------------------------------------------
+
+JS_DIR = os.path.join(os.path.dirname(__file__), "js")
+
+
+@pytest.fixture(scope="session")
+def node_modules() -> str:
+    """tests/js/node_modules, installed by `npm ci` from the committed lock when missing or older than the
+    lock (one xdist worker installs, the others wait on a file lock); skips the test without npm."""
+    import fcntl
+    import shutil
+    import subprocess
+
+    npm = shutil.which("npm")
+    if npm is None:
+        pytest.skip("npm is not installed (Debian: apt-get install nodejs npm)")
+    modules = os.path.join(JS_DIR, "node_modules")
+    marker = os.path.join(modules, ".package-lock.json")  # npm writes it last, after a complete install
+    lock = os.path.join(JS_DIR, "package-lock.json")
+    with open(os.path.join(JS_DIR, ".npm-ci.lock"), "w") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        if not os.path.exists(marker) or os.path.getmtime(marker) < os.path.getmtime(lock):
+            done = subprocess.run([npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"], cwd=JS_DIR,
+                                  capture_output=True, text=True, timeout=600)
+            assert done.returncode == 0, f"npm ci in tests/js failed:\n{done.stdout}\n{done.stderr}"
+    return modules

@@ -7,6 +7,7 @@ The interrupted statement then raises DeadlineExceeded, not a database error.
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 from sqlalchemy import create_engine as sa_create_engine
 from sqlalchemy import event
@@ -36,12 +37,34 @@ def _stop_on_deadline(engine: Engine) -> None:
         return None
 
 
+#: The URL schemes salesflow runs on (postgresql:// means psycopg 3).
+SUPPORTED_SCHEMES = ("sqlite", "postgresql", "postgresql+psycopg")
+
+
+class UnsupportedDatabase(ValueError):
+    """A database URL of a kind salesflow does not run on."""
+
+
 def normalise_url(url: str) -> str:
-    """postgresql:// means psycopg 3 here."""
+    """postgresql:// means psycopg 3 here; any scheme but SUPPORTED_SCHEMES is refused."""
     parsed = make_url(url)
     if parsed.drivername in ("postgresql", "postgres"):
         parsed = parsed.set(drivername="postgresql+psycopg")
+    if parsed.drivername not in (*SUPPORTED_SCHEMES, "sqlite+pysqlite"):
+        raise UnsupportedDatabase(
+            f"{make_url(url).drivername}:// databases are not supported; use one of: "
+            + ", ".join(f"{scheme}://" for scheme in SUPPORTED_SCHEMES))
     return parsed.render_as_string(hide_password=False)
+
+
+def describe(url: str) -> str:
+    """Where a URL points, for people: a SQLite file's absolute path, else the URL without its password."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database in (None, "", ":memory:"):
+            return "an in-memory SQLite database"
+        return f"{Path(parsed.database).resolve()} (SQLite)"
+    return parsed.render_as_string(hide_password=True)
 
 
 def create_engine(url: str = DEFAULT_URL, **kwargs) -> Engine:

@@ -44,5 +44,15 @@ def head_revision() -> str:
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 
+def installed(engine: Engine) -> bool:
+    """Was this database created by `install` (salesflow migrate or serve)? Finding out creates nothing:
+    a SQLite file that is not there is not opened (opening it would create it)."""
+    url = engine.url
+    if url.get_backend_name() == "sqlite" and (url.database in (None, "", ":memory:")
+                                               or not Path(url.database).exists()):
+        return False
+    return current_revision(engine) is not None
+
+
 def needs_upgrade(engine: Engine) -> bool:
     return current_revision(engine) != head_revision()

@@ -134,15 +134,33 @@ def totals_query(mapping: Mapping, flt: Filter, group_by: tuple[str, ...], sum_o
     return select(*keys, func.count(), *sums).where(*conditions(mapping, flt)).group_by(*keys)
 
 
+#: On PostgreSQL, the oldest transaction still running *in this database* (else the snapshot's
+#: xmax). Transaction ids are cluster-wide, so the snapshot's own xmin also counts transactions of
+#: other databases on the same server, which can never write here: one long transaction of another
+#: application would stall the feed and the outbox. Only transactions positively known to belong to
+#: another database (pg_stat_activity, pg_prepared_xacts) are passed over; any other running one,
+#: even one that ended after the snapshot was taken, still holds the horizon back.
+_HORIZON = text("""(SELECT coalesce(
+    (SELECT min(running::text::bigint) FROM pg_snapshot_xip(snap.s) AS running
+     WHERE running::xid NOT IN (
+         SELECT backend_xid FROM pg_stat_activity
+         WHERE backend_xid IS NOT NULL
+           AND datid <> (SELECT oid FROM pg_database WHERE datname = current_database())
+         UNION ALL
+         SELECT transaction FROM pg_prepared_xacts WHERE database <> current_database())),
+    pg_snapshot_xmax(snap.s)::text::bigint)
+  FROM (SELECT pg_current_snapshot() AS s) AS snap)""")
+
+
 def committed_query(table, dialect: str, position: tuple[int, int], limit: int, *where):
     """Rows of an append-only table after a (txid, id) position, in commit order.
 
     SQLite serialises writers, so ids come in commit order. On PostgreSQL a row's id is taken at
-    insert, so rows are ordered by (txid, id) and only transactions older than every one still
-    running (the snapshot's xmin) are shown: none can later commit behind a position handed out."""
+    insert, so rows are ordered by (txid, id) and only transactions older than every one of this
+    database still running are shown (_HORIZON): none can later commit behind a position handed out."""
     tx, last = position
     if dialect == "postgresql":
-        horizon = text("pg_snapshot_xmin(pg_current_snapshot())::text::bigint")
+        horizon = _HORIZON
         where = (*where, tuple_(table.c.txid, table.c.id) > tuple_(literal(tx), literal(last)), table.c.txid < horizon)
         order = [table.c.txid, table.c.id]
     else:

@@ -23,6 +23,7 @@ ACTIONS: dict[str, dict[str, str]] = {
         "reject": "rejectQuote",
         "revise": "reviseQuote",
         "cancel": "cancelQuote",
+        "expire": "expireQuote",
     },
     "order": {
         "deliver": "recordDelivery",
@@ -43,6 +44,6 @@ EXTRA: dict[str, list[tuple[str, tuple[str, ...], str]]] = {
                     ("convertOpportunityToQuote", ("open",), ""),
                     ("createOrder", ("open", "won"), "")],
     "quote": [("updateQuote", ("draft",), "")],
-    "order": [("convertOrderToInvoice", ("open", "partially_delivered", "delivered"), "uninvoiced")],
+    "order": [("convertOrderToInvoice", ("open", "partially_delivered", "delivered"), "invoiceable")],
     "invoice": [],
 }

@@ -9,6 +9,7 @@ from strawberry import relay
 
 from ...domain.query import DEFAULT_PAGE
 from ...statemachine import LIFECYCLES
+from ...statemachine.order import manual_invoice_refusal
 from .actions import ACTIONS, EXTRA
 from .cursors import seal, unseal
 from .errors import BadInput
@@ -22,11 +23,7 @@ HistoryAfter = Annotated[Optional[str], strawberry.argument(
     description="Return the entries after this one: the `cursor` of an entry of this same document's history.")]
 
 
-def _uninvoiced(doc) -> bool:
-    return any(line.delivered_quantity > line.invoiced_quantity for line in doc.lines)
-
-
-_CONDITIONS = {"": lambda doc: True, "uninvoiced": _uninvoiced}
+_CONDITIONS = {"": lambda doc: True, "invoiceable": lambda doc: manual_invoice_refusal(doc) is None}
 
 
 def available_actions(info, doc) -> list[str]:

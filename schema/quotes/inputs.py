@@ -68,3 +68,5 @@ RejectQuoteInput = input_type("RejectQuoteInput", QuoteTarget, "The sent quote t
 CancelQuoteInput = input_type("CancelQuoteInput", QuoteTarget, "The draft or sent quote to withdraw.")
 ReviseQuoteInput = input_type("ReviseQuoteInput", QuoteTarget, "The quote to revise: the latest revision, DRAFT, "
                                                                "SENT or REJECTED.")
+ExpireQuoteInput = input_type("ExpireQuoteInput", QuoteTarget, "The SENT quote whose validity has passed (its "
+                                                               "validUntil day, in UTC, is over), to mark EXPIRED.")

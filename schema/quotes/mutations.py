@@ -9,8 +9,8 @@ from ...statemachine import quote as ops
 from ..core.errors import UserError
 from ..core.inputs import ref_id, sent
 from ..core.mutations import Input, errors_field, mutate, mutation, payload_type, trigger
-from .inputs import (CancelQuoteInput, ConvertOpportunityToQuoteInput, RejectQuoteInput, ReviseQuoteInput,
-                     SendQuoteInput, UpdateQuoteInput)
+from .inputs import (CancelQuoteInput, ConvertOpportunityToQuoteInput, ExpireQuoteInput, RejectQuoteInput,
+                     ReviseQuoteInput, SendQuoteInput, UpdateQuoteInput)
 from .types import Quote
 
 
@@ -41,6 +41,11 @@ class ReviseQuotePayload:
     previous_revision: Optional[Quote] = strawberry.field(
         default=None, description="The quote that was revised, now SUPERSEDED; null if the mutation did not happen.")
     errors: list[UserError] = errors_field()
+
+
+ExpireQuotePayload = payload_type("ExpireQuotePayload", QuoteResult,
+                                  "What expireQuote answers: the quote, now EXPIRED (VALIDATION if it is still valid, "
+                                  "INVALID_TRANSITION if it is not SENT).")
 
 
 def _quote(result):
@@ -93,3 +98,9 @@ class QuoteMutations:
     def revise_quote(self, info: strawberry.Info, input: Input[ReviseQuoteInput]) -> ReviseQuotePayload:
         return mutate(info, (), trigger(ops.revise_quote, _quote_id, input),
                       lambda pair: {"quote": pair[0], "previous_revision": pair[1]}, ReviseQuotePayload)
+
+    @mutation("SENT → EXPIRED once its validity has passed (a quote is valid through its validUntil day, in UTC). "
+              "The server also does this for every lapsed quote at start and just after each midnight UTC; a "
+              "lapsed quote lists expireQuote in its availableActions until then.", ("write", "quote"))
+    def expire_quote(self, info: strawberry.Info, input: Input[ExpireQuoteInput]) -> ExpireQuotePayload:
+        return mutate(info, (), trigger(ops.expire_quote, _quote_id, input), _quote, ExpireQuotePayload)

@@ -383,3 +383,16 @@ def subscribers():
     yield opened
     for s in opened:
         s.close()
+
+
+@pytest.fixture
+def serve_on():
+    """`salesflow serve` on a database the test prepared first: `with serve_on(url, directory, workers=2) as srv:`."""
+    @contextmanager
+    def start(url: str, directory: Path, workers: int = 1, **options):
+        server = Server(url, directory, workers, **options).start()
+        try:
+            yield server
+        finally:
+            server.stop()
+    return start

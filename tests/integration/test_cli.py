@@ -1,6 +1,15 @@
 """The operator's commands, run in-process as `salesflow …` would run them."""
 from __future__ import annotations
 
+import os
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+from salesflow.adapters.sql import create_engine
 from salesflow.gateway.cli import main
 
 
@@ -21,10 +30,21 @@ def test_a_second_demo_on_the_same_database_is_refused_cleanly(tmp_path, capsys)
     assert err.startswith("salesflow: DUPLICATE (accountId):") and "Traceback" not in err
 
 
-def test_a_database_url_that_cannot_be_used_is_reported_without_a_traceback(capsys):
-    assert main(["migrate", "--database-url", "nosuchdb://somewhere"]) == 2
+@pytest.mark.parametrize("url", ["mysql://app:secret@db.example/sales", "nosuchdb://somewhere"])
+def test_an_unsupported_database_url_is_one_line_naming_the_supported_schemes(url, capsys):
+    assert main(["migrate", "--database-url", url]) == 2
     err = capsys.readouterr().err
-    assert err.startswith("salesflow: cannot use the database:") and "Traceback" not in err
+    assert err.count("\n") == 1 and "Traceback" not in err and "secret" not in err
+    assert err.startswith(f"salesflow: {url.split(':')[0]}:// databases are not supported")
+    assert "sqlite://" in err and "postgresql://" in err
+
+
+def test_a_database_that_cannot_be_reached_is_reported_without_a_traceback(tmp_path, capsys):
+    url = f"sqlite:///{tmp_path / 'no-such-folder' / 'x.db'}"
+    assert main(["migrate", "--database-url", url]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"salesflow: cannot use the database at {tmp_path / 'no-such-folder' / 'x.db'}")
+    assert "Traceback" not in err
 
 
 def test_migrate_reads_the_database_url_from_the_environment(tmp_path, monkeypatch, capsys):
@@ -34,17 +54,97 @@ def test_migrate_reads_the_database_url_from_the_environment(tmp_path, monkeypat
     assert target.exists() and str(target) in capsys.readouterr().out
 
 
-def test_diagrams_are_written_where_asked(tmp_path, capsys):
-    out = tmp_path / "lifecycle.md"
-    assert main(["diagrams", "--output", str(out), "--readme", str(tmp_path / "none.md")]) == 0
+def test_diagrams_are_written_where_asked_and_nowhere_else(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    readme = tmp_path / "README.md"
+    readme.write_text("intro\n<!-- lifecycle:start -->\nold\n<!-- lifecycle:end -->\n", encoding="utf-8")
+    out = tmp_path / "out" / "lifecycle.md"
+    assert main(["diagrams", "--output", str(out)]) == 0
     text = out.read_text(encoding="utf-8")
     assert text.count("```mermaid") == 5 and "stateDiagram-v2" in text
+    assert readme.read_text(encoding="utf-8").endswith("\nold\n<!-- lifecycle:end -->\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["README.md", "out"]
+
+
+def test_diagrams_refresh_the_readme_named_and_refuse_one_without_markers(tmp_path, capsys):
+    readme = tmp_path / "README.md"
+    readme.write_text("intro\n<!-- lifecycle:start -->\nold\n<!-- lifecycle:end -->\ntail\n", encoding="utf-8")
+    assert main(["diagrams", "--output", str(tmp_path / "l.md"), "--readme", str(readme)]) == 0
+    refreshed = readme.read_text(encoding="utf-8")
+    assert refreshed.startswith("intro\n") and refreshed.endswith("tail\n") and refreshed.count("```mermaid") == 5
+    plain = tmp_path / "PLAIN.md"
+    plain.write_text("no markers\n", encoding="utf-8")
+    assert main(["diagrams", "--output", str(tmp_path / "l.md"), "--readme", str(plain)]) == 1
+    assert plain.read_text(encoding="utf-8") == "no markers\n" and "no <!-- lifecycle:start -->" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("command", [["token", "create", "--user", "maria", "--role", "admin"], ["sync", "--once"],
+                                     ["expire-quotes"]], ids=["token", "sync", "expire-quotes"])
+def test_commands_refuse_a_database_that_was_never_created_and_say_where_they_looked(
+        command, tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("SALESFLOW_DATABASE_URL", raising=False)
+    assert main(command) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"salesflow: no salesflow database at {tmp_path / 'salesflow.db'} (SQLite).")
+    assert "salesflow migrate --database-url" in err and "SALESFLOW_DATABASE_URL" in err
+    assert list(tmp_path.iterdir()) == []  # nothing was created
+
+
+def test_a_postgresql_database_that_was_never_migrated_is_refused_without_its_password(capsys):
+    base = os.environ.get("SALESFLOW_TEST_POSTGRES_URL")
+    if not base:
+        pytest.skip("SALESFLOW_TEST_POSTGRES_URL is not set")
+    name = f"salesflow_empty_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        url = make_url(base).set(database=name, password="hunter2").render_as_string(hide_password=False)
+        assert main(["token", "create", "--user", "maria", "--role", "admin", "--database-url", url]) == 2
+        err = capsys.readouterr().err
+        assert f"no salesflow database at {make_url(url).render_as_string(hide_password=True)}" in err
+        assert "hunter2" not in err
+        with create_engine(url.replace(":hunter2", "")).connect() as conn:
+            assert conn.execute(text("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'")).scalar() == 0
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def test_expire_quotes_expires_the_lapsed_ones_and_says_how_many(tmp_path, capsys):
+    from salesflow.adapters.sql import SqlUnitOfWork
+    from salesflow.statemachine import opportunity, quote
+
+    url = f"sqlite:///{tmp_path / 'quotes.db'}"
+    assert main(["migrate", "--database-url", url]) == 0
+    long_ago = datetime.now(UTC) - timedelta(days=30)
+    engine = create_engine(url)
+    try:
+        opp = opportunity.create_opportunity(SqlUnitOfWork(engine), "Chairs", currency="EUR", now=long_ago)
+        sent = []
+        for days in (5, 10, 60):
+            draft = quote.convert_opportunity_to_quote(
+                SqlUnitOfWork(engine), opp.id, "proforma", valid_until=long_ago.date() + timedelta(days=days),
+                lines=[{"description": "Chair", "quantity": "1", "unit_price": "100"}], now=long_ago)
+            sent.append(quote.send_quote(SqlUnitOfWork(engine), draft.id, now=long_ago))
+    finally:
+        engine.dispose()
+    capsys.readouterr()
+    assert main(["expire-quotes", "--database-url", url]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == "2 lapsed quotes expired"
+    assert sorted(line.split()[0] for line in out[1:]) == sorted(q.display_number for q in sent[:2])
+    assert main(["expire-quotes", "--database-url", url]) == 0
+    assert capsys.readouterr().out.strip() == "0 lapsed quotes expired"
 
 
 def test_token_create_prints_a_token_once_and_stores_only_its_hash(tmp_path, capsys):
     from sqlalchemy import create_engine as sa_engine
-    from sqlalchemy import text
     url = f"sqlite:///{tmp_path / 'tokens.db'}"
+    assert main(["migrate", "--database-url", url]) == 0
+    capsys.readouterr()
     assert main(["token", "create", "--user", "maria", "--role", "sales_rep", "--database-url", url]) == 0
     token = capsys.readouterr().out.strip()
     assert token.startswith("sf_") and len(token) > 40
@@ -56,6 +156,7 @@ def test_token_create_prints_a_token_once_and_stores_only_its_hash(tmp_path, cap
 
 def test_token_create_refuses_an_unknown_role_or_a_changed_role(tmp_path, capsys):
     url = f"sqlite:///{tmp_path / 'tokens.db'}"
+    assert main(["migrate", "--database-url", url]) == 0
     assert main(["token", "create", "--user", "maria", "--role", "wizard", "--database-url", url]) == 1
     assert "VALIDATION (role)" in capsys.readouterr().err
     assert main(["token", "create", "--user", "maria", "--role", "sales_rep", "--database-url", url]) == 0
@@ -83,6 +184,8 @@ def test_first_start_makes_one_admin_and_prints_its_token_once(tmp_path):
 
 def test_sync_once_delivers_to_the_local_backend_and_unknown_backends_are_refused(tmp_path, capsys):
     url = f"sqlite:///{tmp_path / 'sync.db'}"
+    assert main(["migrate", "--database-url", url]) == 0
+    capsys.readouterr()
     assert main(["sync", "--once", "--database-url", url]) == 0
     assert "local: 0 delivered" in capsys.readouterr().out
     assert main(["sync", "--once", "--accounting", "nosuch", "--database-url", url]) == 1

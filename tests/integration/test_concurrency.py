@@ -285,8 +285,10 @@ PROCESS_TIMEOUT = 60.0
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
-def _issue_in_process(url, invoice_ids, actor_id, barrier, results):
-    """Child process: its own engine on the same database, issuing its invoices one by one."""
+def _issue_in_process(url, invoice_ids, actor_id, barrier, results, now):
+    """Child process: its own engine on the same database, issuing its invoices one by one.
+
+    It runs on the parent's clock (`now`): a spawned process does not inherit a moved clock."""
     from salesflow.adapters.sql import SqlUnitOfWork, create_engine
     from salesflow.statemachine import invoice as invoice_ops
 
@@ -297,7 +299,8 @@ def _issue_in_process(url, invoice_ids, actor_id, barrier, results):
             actor = uow.users.get(actor_id)
             uow.commit()  # keeps it loaded (leaving the block otherwise rolls back and expires it)
         barrier.wait(timeout=30)
-        taken = [(inv_id, invoice_ops.issue_invoice(uow, inv_id, actor=actor).number) for inv_id in invoice_ids]
+        taken = [(inv_id, invoice_ops.issue_invoice(uow, inv_id, actor=actor, now=now).number)
+                 for inv_id in invoice_ids]
         results.put((os.getpid(), taken, None))
     except BaseException as exc:  # noqa: BLE001 - reported to the parent
         results.put((os.getpid(), [], "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))))
@@ -316,7 +319,8 @@ def test_processes_issuing_at_once_get_unique_gapless_numbers(database_url, engi
     barrier = ctx.Barrier(PROCESSES)
     results = ctx.Queue()
     procs = [ctx.Process(target=_issue_in_process, name=f"issuer-{i}", daemon=True,
-                         args=(database_url, ids[i::PROCESSES], actor.id, barrier, results))
+                         args=(database_url, ids[i::PROCESSES], actor.id, barrier, results,
+                               datetime.now(timezone.utc)))
              for i in range(PROCESSES)]
     for p in procs:
         p.start()

@@ -8,7 +8,7 @@ import pytest
 from salesflow.domain.errors import ErrorCode
 from salesflow.statemachine import lead as leads
 from salesflow.statemachine import records
-from support import expect, reload
+from support import expect, history, reload
 
 
 @pytest.fixture
@@ -83,6 +83,16 @@ def test_a_disqualified_lead_keeps_its_reason_and_can_be_reactivated_to_working(
     assert back.status == "working"
     assert activities(uow, "lead", lead.id)[-2:] == [("disqualify", "new", "disqualified"),
                                                      ("reactivate", "disqualified", "working")]
+
+
+def test_a_reactivated_lead_forgets_why_it_was_disqualified_and_its_history_remembers(story, uow, actor):
+    lead = story.lead()
+    leads.disqualify_lead(uow, lead.id, "no budget this year", actor=actor)
+    leads.reactivate_lead(uow, lead.id, actor=actor)
+    stored = reload(uow, "leads", lead.id)
+    assert (stored.status, stored.disqualify_reason) == ("working", None)
+    assert history(uow, "lead", lead.id)[-2:] == [("disqualify", "new", "disqualified", "no budget this year"),
+                                                  ("reactivate", "disqualified", "working", None)]
 
 
 def test_only_a_disqualified_lead_can_be_reactivated(story, uow, actor):

@@ -407,6 +407,21 @@ def test_a_quote_can_be_accepted_on_its_last_valid_day(story, uow, actor, next_m
     assert accepted.quote.status == "accepted"
 
 
+def test_a_quote_lapses_at_midnight_utc_whatever_the_time_zone_of_the_clock(story, uow, actor, next_month):
+    # validUntil is a UTC day: 10:00 on the next day in Auckland (UTC+13) is still that day in UTC,
+    # 20:00 on that very day in Honolulu (UTC-10) is already the next day in UTC.
+    auckland, honolulu = timezone(timedelta(hours=13)), timezone(timedelta(hours=-10))
+    still = datetime.combine(next_month + timedelta(days=1), time(10), tzinfo=auckland)
+    lapsed = datetime.combine(next_month, time(20), tzinfo=honolulu)
+    quote = story.sent_quote()
+    with uow:
+        assert not uow.quotes.get(quote.id).lapsed(Context(uow, actor, still).today)
+        assert uow.quotes.get(quote.id).lapsed(Context(uow, actor, lapsed).today)
+    with expect(ErrorCode.QUOTE_EXPIRED, ("quoteId",)):
+        orders.convert_quote_to_order(uow, quote.id, actor=actor, now=lapsed)
+    assert orders.convert_quote_to_order(uow, quote.id, actor=actor, now=still).quote.status == "accepted"
+
+
 def test_expire_quotes_sweeps_only_the_sent_quotes_whose_validity_has_passed(story, uow, actor, today):
     opp = story.opportunity()
 

@@ -166,6 +166,21 @@ def test_on_completion_policy_makes_one_invoice_once_everything_is_delivered(sto
     assert line_quantities(uow, order.id) == [(10, 10, 10), (2, 2, 2)]
 
 
+def test_an_on_completion_order_is_not_invoiced_by_hand_before_everything_is_delivered(story, uow, actor,
+                                                                                      store_snapshot):
+    order = story.order(("10", "19.99", "0", "19"), policy="on_completion")
+    story.deliver(order, {0: "4"})
+    before = store_snapshot()
+    with expect(ErrorCode.INVALID_TRANSITION, ("orderId",)) as refused:
+        orders.convert_order_to_invoice(uow, order.id, actor=actor)
+    assert "invoiced on completion" in refused.value.message
+    assert store_snapshot() == before
+    story.deliver(order, {0: "6"})  # the last delivery makes its one invoice: nothing is left to invoice by hand
+    with expect(ErrorCode.NOTHING_TO_INVOICE, ("orderId",)):
+        orders.convert_order_to_invoice(uow, order.id, actor=actor)
+    assert len(find(uow, "invoices", order_id=order.id)) == 1
+
+
 def test_manual_policy_makes_no_invoice_until_the_order_is_converted(story, uow, actor):
     order = story.order(("10", "19.99", "0", "19"), policy="manual")
     assert story.deliver(order, {0: "4"}).invoice is None

@@ -6,7 +6,7 @@ import json
 from datetime import datetime, timedelta
 
 import pytest
-from salesflow.adapters.sql import SqlUnitOfWork, create_engine
+from salesflow.adapters.sql import install, SqlUnitOfWork, create_engine
 from salesflow.gateway.cli import main
 from salesflow.statemachine.engine import utcnow
 from salesflow.statemachine.users import authenticate
@@ -14,7 +14,10 @@ from salesflow.statemachine.users import authenticate
 
 @pytest.fixture
 def url(tmp_path) -> str:
-    return f"sqlite:///{tmp_path / 'people.db'}"
+    """A database `salesflow migrate` made (the people commands refuse one that does not exist)."""
+    made = f"sqlite:///{tmp_path / 'people.db'}"
+    install(made).dispose()
+    return made
 
 
 @pytest.fixture

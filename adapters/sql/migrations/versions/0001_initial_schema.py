@@ -4,7 +4,7 @@ Issued invoices are protected by triggers as well as by the application: once an
 left draft its number, amounts and lines can no longer change, and it can never be deleted.
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-22 20:41:44.985000
 """
 from __future__ import annotations

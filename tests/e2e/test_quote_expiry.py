@@ -1,0 +1,54 @@
+"""`salesflow serve` expires the quotes whose validity has passed as it starts (and after each midnight
+UTC), once, in the serving process, however many workers answer GraphQL."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime, timedelta
+
+from salesflow.adapters.sql import SqlUnitOfWork, install
+from salesflow.schema.core.ids import global_id
+from salesflow.statemachine import opportunity, quote
+
+QUOTE = "query($id: ID!) { node(id: $id) { ... on Quote { status availableActions } } }"
+
+
+def _sent_quotes(url: str, valid_for_days: list[int]) -> list:
+    """Quotes sent 30 days ago, each valid for the given number of days from then."""
+    long_ago = datetime.now(UTC) - timedelta(days=30)
+    engine = install(url)
+    try:
+        opp = opportunity.create_opportunity(SqlUnitOfWork(engine), "Chairs", currency="EUR", now=long_ago)
+        sent = []
+        for days in valid_for_days:
+            draft = quote.convert_opportunity_to_quote(
+                SqlUnitOfWork(engine), opp.id, "proforma", valid_until=long_ago.date() + timedelta(days=days),
+                lines=[{"description": "Chair", "quantity": "1", "unit_price": "100"}], now=long_ago)
+            sent.append(quote.send_quote(SqlUnitOfWork(engine), draft.id, now=long_ago))
+        return sent
+    finally:
+        engine.dispose()
+
+
+def _expirations(url: str) -> list[int]:
+    engine = install(url)
+    try:
+        with SqlUnitOfWork(engine, read_only=True) as uow:
+            return sorted(a.document_id for a in uow.activities.find(document_type="quote", trigger="expire"))
+    finally:
+        engine.dispose()
+
+
+def test_serve_expires_the_lapsed_quotes_at_start_once_with_two_workers(empty_database, serve_on, tmp_path):
+    lapsed_a, lapsed_b, valid = _sent_quotes(empty_database, [5, 20, 90])
+    with serve_on(empty_database, tmp_path, workers=2) as server:
+        deadline = time.monotonic() + 20
+        while _expirations(empty_database) != sorted([lapsed_a.id, lapsed_b.id]) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        admin = server.admin()
+        statuses = [admin.run(QUOTE, {"id": global_id("Quote", q.id)})["node"]["status"]
+                    for q in (lapsed_a, lapsed_b, valid)]
+        time.sleep(1)  # a second sweep (one per worker, say) would have run by now
+    assert statuses == ["EXPIRED", "EXPIRED", "SENT"]
+    assert _expirations(empty_database) == sorted([lapsed_a.id, lapsed_b.id])
+    assert "lapsed quotes are expired" in (tmp_path / "serve.out").read_text()
