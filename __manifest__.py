@@ -14,8 +14,16 @@
         "data/number_series.csv",
     ],
     "external_dependencies": {
-        "python": ["sqlalchemy", "alembic", "transitions", "babel", "strawberry", "starlette", "uvicorn",
-                   "phonenumbers"],
+        "python": [
+            "sqlalchemy",
+            "alembic",
+            "transitions",
+            "babel",
+            "strawberry",
+            "starlette",
+            "uvicorn",
+            "phonenumbers",
+        ],
     },
     "installable": True,
     "application": True,

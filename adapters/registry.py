@@ -5,6 +5,7 @@ A backend class configures itself from the environment with a `from_settings(env
 (reading its own `SALESFLOW_<NAME>_*` variables); one without it is built with no arguments.
 A configuration error is a DomainError naming the variable, raised at start-up, not at first use.
 """
+
 from __future__ import annotations
 
 import os
@@ -37,9 +38,11 @@ def load(names: str | list[str], env: Mapping[str, str] | None = None):
     backends = []
     for name in wanted or ["local"]:
         if name not in known:
-            raise DomainError(ErrorCode.VALIDATION,
-                              f"unknown accounting backend {name!r}; known: {', '.join(sorted(known))}",
-                              "accounting")
+            raise DomainError(
+                ErrorCode.VALIDATION,
+                f"unknown accounting backend {name!r}; known: {', '.join(sorted(known))}",
+                "accounting",
+            )
         module, _, attr = known[name].partition(":")
         cls = getattr(__import__(module, fromlist=[attr]), attr)
         backends.append(cls.from_settings(env) if hasattr(cls, "from_settings") else cls())

@@ -31,18 +31,28 @@ the amount paid must equal the backend's, nothing counted twice. Hooks a backend
 pytest is imported only when a check runs: it comes with the `test` extra, and the runtime package
 (which ships this module) never imports it.
 """
+
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
 from decimal import Decimal
-from typing import Iterator
 
-from ..domain.accounting import (AccountingBackend, BackendError, Capabilities, Customer, ExternalPayment, Health,
-                                 InvoicePayments, PaymentPage, idempotency_key)
-from ..domain.reconciliation import standing
+from ..domain.accounting import (
+    AccountingBackend,
+    BackendError,
+    Capabilities,
+    Customer,
+    ExternalPayment,
+    Health,
+    InvoicePayments,
+    PaymentPage,
+    idempotency_key,
+)
 from ..domain.invoice import Invoice, InvoiceLine
+from ..domain.reconciliation import standing
 from ..domain.status import InvoiceStatus
 
 _numbers = itertools.count(1)
@@ -50,14 +60,35 @@ _numbers = itertools.count(1)
 
 def sample_invoice(*, currency: str = "EUR", number: str | None = None) -> Invoice:
     """An issued invoice with two tax rates, priced by the domain's own rules (total 1,074.30 EUR, tax 181.80)."""
-    invoice = Invoice(id=next(_numbers), number=number or f"INV/2026/T{next(_numbers):05d}",
-                      status=InvoiceStatus.ISSUED.value, order_id=1, account_id=1, currency=currency,
-                      issue_date=date(2026, 11, 23), due_date=date(2026, 12, 23))
+    invoice = Invoice(
+        id=next(_numbers),
+        number=number or f"INV/2026/T{next(_numbers):05d}",
+        status=InvoiceStatus.ISSUED.value,
+        order_id=1,
+        account_id=1,
+        currency=currency,
+        issue_date=date(2026, 11, 23),
+        due_date=date(2026, 12, 23),
+    )
     invoice.lines = [
-        InvoiceLine(id=1, sequence=1, description="Consulting day", quantity=Decimal("2"),
-                    unit_price=Decimal("450.00"), discount_percent=Decimal("5"), tax_rate=Decimal("21")),
-        InvoiceLine(id=2, sequence=2, description="Manual", product_code="DOC-1", quantity=Decimal("3"),
-                    unit_price=Decimal("12.50"), tax_rate=Decimal("6")),
+        InvoiceLine(
+            id=1,
+            sequence=1,
+            description="Consulting day",
+            quantity=Decimal("2"),
+            unit_price=Decimal("450.00"),
+            discount_percent=Decimal("5"),
+            tax_rate=Decimal("21"),
+        ),
+        InvoiceLine(
+            id=2,
+            sequence=2,
+            description="Manual",
+            product_code="DOC-1",
+            quantity=Decimal("3"),
+            unit_price=Decimal("12.50"),
+            tax_rate=Decimal("6"),
+        ),
     ]
     for line in invoice.lines:
         line.price(currency)
@@ -65,8 +96,7 @@ def sample_invoice(*, currency: str = "EUR", number: str | None = None) -> Invoi
     return invoice
 
 
-CUSTOMER = Customer(name="Ferrante Tools BV", email="billing@ferrante.example", phone="+31 20 555 0100",
-                    account_id=1)
+CUSTOMER = Customer(name="Ferrante Tools BV", email="billing@ferrante.example", phone="+31 20 555 0100", account_id=1)
 
 
 def all_pages(backend: AccountingBackend, cursor: str | None = None, *, pages: int = 100) -> tuple[list, str | None]:
@@ -197,8 +227,9 @@ class BackendConformance:
     # -- helpers -----------------------------------------------------------------------------------
 
     def push(self, backend: AccountingBackend, invoice: Invoice) -> str:
-        return backend.push_invoice(invoice, CUSTOMER, idempotency_key=idempotency_key(invoice.number, backend.name,
-                                                                                        "push"))
+        return backend.push_invoice(
+            invoice, CUSTOMER, idempotency_key=idempotency_key(invoice.number, backend.name, "push")
+        )
 
     # -- capability flags ----------------------------------------------------------------------------
 
@@ -303,8 +334,9 @@ class BackendConformance:
         self.pay(backend, invoice, Decimal("10.00"))
         once, _ = all_payments(backend)
         twice, _ = all_payments(backend)
-        assert [p.external_id for p in once] == [p.external_id for p in twice], \
+        assert [p.external_id for p in once] == [p.external_id for p in twice], (
             "re-reading a page after a crash must name the same payments, so they apply once"
+        )
 
     # -- reversals (backends that report them) ---------------------------------------------------------
 

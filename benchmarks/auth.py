@@ -21,6 +21,7 @@ WebSockets close.
 PostgreSQL: a fresh database on the server of --postgres-url (or $SALESFLOW_TEST_POSTGRES_URL), dropped
 at the end.
 """
+
 from __future__ import annotations
 
 import os
@@ -46,6 +47,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
+from sqlalchemy import insert, text
+from sqlalchemy.engine import make_url
+from websockets.exceptions import ConnectionClosed
+from websockets.sync.client import connect as ws_connect
+
 from salesflow.adapters.sql import SqlUnitOfWork, create_engine, install
 from salesflow.adapters.sql.tables import api_tokens, users
 from salesflow.adapters.sql.tokens import TokenLookup
@@ -53,10 +59,6 @@ from salesflow.domain.tokens import hash_token, new_token
 from salesflow.gateway.app import create_app
 from salesflow.gateway.auth import Authenticator
 from salesflow.gateway.settings import Settings
-from sqlalchemy import insert, text
-from sqlalchemy.engine import make_url
-from websockets.exceptions import ConnectionClosed
-from websockets.sync.client import connect as ws_connect
 
 USERS = 1000
 RUNS = 5
@@ -109,12 +111,28 @@ def seed(engine) -> list[str]:
     now = datetime.now(UTC)
     secrets = [new_token() for _ in range(USERS)]
     with engine.begin() as conn:
-        conn.execute(insert(users), [{"name": f"u{i}", "role": "sales_manager", "active": True, "created_at": now,
-                                      "updated_at": now} for i in range(USERS)])
+        conn.execute(
+            insert(users),
+            [
+                {"name": f"u{i}", "role": "sales_manager", "active": True, "created_at": now, "updated_at": now}
+                for i in range(USERS)
+            ],
+        )
         ids = [row[0] for row in conn.execute(text("SELECT id FROM users ORDER BY id"))]
-        conn.execute(insert(api_tokens), [{"user_id": uid, "token_hash": hash_token(s), "revoked": False,
-                                           "created_at": now, "updated_at": now, "last_used_at": now}
-                                          for uid, s in zip(ids, secrets, strict=True)])
+        conn.execute(
+            insert(api_tokens),
+            [
+                {
+                    "user_id": uid,
+                    "token_hash": hash_token(s),
+                    "revoked": False,
+                    "created_at": now,
+                    "updated_at": now,
+                    "last_used_at": now,
+                }
+                for uid, s in zip(ids, secrets, strict=True)
+            ],
+        )
     return secrets
 
 
@@ -134,8 +152,11 @@ def lookups(url: str, calls: int) -> dict[str, float]:
         warm = PreviousAuthenticator(reader, cache_seconds=float("inf"))  # every call a hit
         for s in secrets:
             warm.user(s)
-        calls_of = {"now (one statement)": now.user, "before, cache miss (two statements)": before.user,
-                    "before, cache hit": warm.user}
+        calls_of = {
+            "now (one statement)": now.user,
+            "before, cache miss (two statements)": before.user,
+            "before, cache hit": warm.user,
+        }
         runs: dict[str, list[float]] = {label: [] for label in calls_of}
         for _ in range(RUNS):  # interleaved, so each sees the same machine
             for label, call in calls_of.items():
@@ -147,8 +168,7 @@ def lookups(url: str, calls: int) -> dict[str, float]:
 
 async def requests_per_second(url: str, calls: int) -> dict[str, float]:
     app = create_app(Settings(database_url=url))
-    view = next(r.endpoint for r in app.routes if getattr(r, "path", "") == "/graphql"
-                and hasattr(r.endpoint, "auth"))
+    view = next(r.endpoint for r in app.routes if getattr(r, "path", "") == "/graphql" and hasattr(r.endpoint, "auth"))
     engine = app.state.engine
     secret = seed_one(engine)
     reader = lambda: SqlUnitOfWork(engine, read_only=True)
@@ -172,6 +192,7 @@ async def requests_per_second(url: str, calls: int) -> dict[str, float]:
 
 def seed_one(engine) -> str:
     from salesflow.statemachine.users import create_token
+
     return create_token(SqlUnitOfWork(engine), "bench", "admin").secret
 
 
@@ -186,9 +207,24 @@ def close_latency(url: str, directory: str, sockets: int) -> list[float]:
     out_path = os.path.join(directory, f"serve-{port}.out")
     env = {k: v for k, v in os.environ.items() if not k.startswith("SALESFLOW_")}
     with open(out_path, "wb") as out:
-        server = subprocess.Popen([sys.executable, "-m", "salesflow.gateway.cli", "serve", "--port", str(port),
-                                   "--database-url", url, "--workers", "2"], stdout=out, stderr=subprocess.STDOUT,
-                                  start_new_session=True, env=env)
+        server = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "salesflow.gateway.cli",
+                "serve",
+                "--port",
+                str(port),
+                "--database-url",
+                url,
+                "--workers",
+                "2",
+            ],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            env=env,
+        )
     try:
         http = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30, trust_env=False)
         deadline = time.monotonic() + 60
@@ -199,15 +235,19 @@ def close_latency(url: str, directory: str, sockets: int) -> list[float]:
             if admin and log.count("Application startup complete") >= 2:
                 break
             time.sleep(0.2)
-        gql = lambda q, v=None: http.post("/graphql", json={"query": q, "variables": v or {}},
-                                          headers={"Authorization": f"Bearer {admin}"}).json()["data"]
+        gql = lambda q, v=None: http.post(
+            "/graphql", json={"query": q, "variables": v or {}}, headers={"Authorization": f"Bearer {admin}"}
+        ).json()["data"]
         me = gql("{ viewer { user { id } } }")["viewer"]["user"]["id"]
-        made = gql("mutation($i: CreateTokenInput!) { createToken(input: $i) { token { id } secret } }",
-                   {"i": {"userId": me, "label": "bench"}})["createToken"]
+        made = gql(
+            "mutation($i: CreateTokenInput!) { createToken(input: $i) { token { id } secret } }",
+            {"i": {"userId": me, "label": "bench"}},
+        )["createToken"]
         opened, workers = [], set()
         while len(opened) < sockets or len(workers) < 2:
-            ws = ws_connect(f"ws://127.0.0.1:{port}/graphql", subprotocols=["graphql-transport-ws"], proxy=None
-                            ).__enter__()  # closed by the server, or with the process
+            ws = ws_connect(
+                f"ws://127.0.0.1:{port}/graphql", subprotocols=["graphql-transport-ws"], proxy=None
+            ).__enter__()  # closed by the server, or with the process
             ws.send(json.dumps({"type": "connection_init", "payload": {"Authorization": f"Bearer {made['secret']}"}}))
             workers.add(json.loads(ws.recv(timeout=10))["payload"]["worker"])
             opened.append(ws)
@@ -219,12 +259,15 @@ def close_latency(url: str, directory: str, sockets: int) -> list[float]:
                     ws.recv(timeout=30)
             except ConnectionClosed:
                 closed_at.append(time.perf_counter())
+
         threads = [threading.Thread(target=wait, args=(ws,)) for ws in opened]
         for t in threads:
             t.start()
         time.sleep(0.5)
-        gql("mutation($i: RevokeTokenInput!) { revokeToken(input: $i) { token { revoked } } }",
-            {"i": {"tokenId": made["token"]["id"]}})
+        gql(
+            "mutation($i: RevokeTokenInput!) { revokeToken(input: $i) { token { revoked } } }",
+            {"i": {"tokenId": made["token"]["id"]}},
+        )
         answered = time.perf_counter()
         for t in threads:
             t.join(35)
@@ -255,8 +298,10 @@ def main() -> None:
                     print(f"  {{ viewer }} requests/s, {label:<18} {rate:8.0f}")
             with database(kind, args.postgres_url, directory) as url:
                 latencies = close_latency(url, directory, args.sockets)
-                print(f"  {len(latencies)} sockets closed after revokeToken answered: median "
-                      f"{statistics.median(latencies):.0f} ms, max {max(latencies):.0f} ms")
+                print(
+                    f"  {len(latencies)} sockets closed after revokeToken answered: median "
+                    f"{statistics.median(latencies):.0f} ms, max {max(latencies):.0f} ms"
+                )
 
 
 if __name__ == "__main__":

@@ -33,6 +33,7 @@
 Target (per the issue): GraphQL at most 4× the floor in-process and 5× over HTTP, for the nested query,
 as floor req/s ÷ GraphQL req/s.
 """
+
 from __future__ import annotations
 
 import os
@@ -60,15 +61,15 @@ import time
 from collections import defaultdict
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from functools import lru_cache
+from functools import cache, lru_cache
 
 import anyio
 import httpx
 import orjson
-from graphql import parse
 from babel.numbers import get_currency_precision
+from graphql import parse
 from sqlalchemy import bindparam, event, select
 from sqlalchemy import func as sql_func
 from starlette.applications import Starlette
@@ -79,11 +80,11 @@ from starlette.routing import Route
 import salesflow
 from salesflow.adapters.sql import SqlUnitOfWork, create_engine, install
 from salesflow.adapters.sql import tables as t
+from salesflow.adapters.sql.tokens import TokenLookup
 from salesflow.domain.money import document_totals, line_amounts
 from salesflow.domain.normalize import company_key
 from salesflow.domain.query import DEFAULT_PAGE
 from salesflow.gateway.app import create_app
-from salesflow.adapters.sql.tokens import TokenLookup
 from salesflow.gateway.auth import Authenticator, bearer
 from salesflow.gateway.settings import Settings
 from salesflow.schema.core.cost import operation_cost
@@ -112,13 +113,16 @@ SERVER_START_TIMEOUT_S = 60.0
 
 TARGETS = {"in-process": 4.0, "http": 5.0}  # floor req/s ÷ GraphQL req/s, nested query
 
-PAGE_QUERY = ("{ opportunities(first: %d) { edges { node { id title amount account { id name } "
-              "quotes { id number total lines { id description quantity unitPrice total } } } } } }" % PAGE)
+PAGE_QUERY = (
+    "{ opportunities(first: %d) { edges { node { id title amount account { id name } "
+    "quotes { id number total lines { id description quantity unitPrice total } } } } } }" % PAGE
+)
 
 
 def node_query(opportunity_id: int) -> str:
-    return ('{ node(id: "%s") { ... on Opportunity { id title amount account { name } } } }'
-            % global_id("Opportunity", opportunity_id))
+    return '{ node(id: "%s") { ... on Opportunity { id title amount account { name } } } }' % global_id(
+        "Opportunity", opportunity_id
+    )
 
 
 def global_id(type_name: str, ident: int) -> str:
@@ -135,9 +139,14 @@ EXPECTED_ROWS = {
 }
 
 PRODUCTS = [  # description, unit price
-    ("Standing desk", "489.90"), ("Ergonomic chair", "329.00"), ("Installation (hours)", "85.00"),
-    ("Monitor arm", "119.95"), ("Acoustic panel", "74.50"), ("Meeting table", "1249.00"),
-    ("Cable tray", "19.99"), ("Delivery and assembly", "350.00"),
+    ("Standing desk", "489.90"),
+    ("Ergonomic chair", "329.00"),
+    ("Installation (hours)", "85.00"),
+    ("Monitor arm", "119.95"),
+    ("Acoustic panel", "74.50"),
+    ("Meeting table", "1249.00"),
+    ("Cable tray", "19.99"),
+    ("Delivery and assembly", "350.00"),
 ]
 QUANTITIES = ["1", "2", "4", "6.5", "10", "12", "25"]
 DISCOUNTS = ["0", "0", "5", "7.5", "10"]
@@ -150,11 +159,13 @@ def sqlite_url(path: str) -> str:
 
 def row_counts(engine) -> dict[str, int]:
     with engine.connect() as conn:
-        return {name: conn.execute(select(sql_func.count()).select_from(t.metadata.tables[name])).scalar_one()
-                for name in EXPECTED_ROWS}
+        return {
+            name: conn.execute(select(sql_func.count()).select_from(t.metadata.tables[name])).scalar_one()
+            for name in EXPECTED_ROWS
+        }
 
 
-@lru_cache(maxsize=None)
+@cache
 def _amounts(quantity: str, unit_price: str, discount: str, tax_rate: str):
     return line_amounts(Decimal(quantity), Decimal(unit_price), Decimal(discount), Decimal(tax_rate), CURRENCY)
 
@@ -175,22 +186,33 @@ def seed(path: str) -> float:
             os.remove(leftover)
     engine = install(sqlite_url(partial_path))
     rng = random.Random(SEED)
-    base = datetime(2026, 1, 1, 8, 0, tzinfo=timezone.utc)
+    base = datetime(2026, 1, 1, 8, 0, tzinfo=UTC)
     year = base.year
     try:
         with engine.begin() as conn:
-            stages = conn.execute(select(t.stages.c.id, t.stages.c.probability)
-                                  .where(t.stages.c.active).order_by(t.stages.c.sequence)).all()
+            stages = conn.execute(
+                select(t.stages.c.id, t.stages.c.probability).where(t.stages.c.active).order_by(t.stages.c.sequence)
+            ).all()
             if not stages:
                 raise RuntimeError("install() loaded no stages")
             accounts = []
             for i in range(1, ACCOUNTS + 1):
                 name = f"Bench Account {i:04d} GmbH"
                 stamp = base + timedelta(seconds=i)
-                accounts.append(dict(id=i, name=name, name_key=company_key(name),
-                                     email=f"sales@account{i:04d}.example", phone=f"+49 30 {i:08d}",
-                                     website=f"https://account{i:04d}.example", owner_id=None, version=1,
-                                     created_at=stamp, updated_at=stamp))
+                accounts.append(
+                    dict(
+                        id=i,
+                        name=name,
+                        name_key=company_key(name),
+                        email=f"sales@account{i:04d}.example",
+                        phone=f"+49 30 {i:08d}",
+                        website=f"https://account{i:04d}.example",
+                        owner_id=None,
+                        version=1,
+                        created_at=stamp,
+                        updated_at=stamp,
+                    )
+                )
             conn.execute(t.accounts.insert(), accounts)
 
             opportunities, quotes, lines = [], [], []
@@ -206,9 +228,9 @@ def seed(path: str) -> float:
                 number_b = f"Q/{year}/{number:05d}"
                 previous = None
                 latest_total = Decimal(0)
-                for n, (qnumber, revision, status, is_latest) in enumerate((
-                        (number_a, 0, "superseded", False), (number_a, 1, "sent", True),
-                        (number_b, 0, "draft", True))):
+                for n, (qnumber, revision, status, is_latest) in enumerate(
+                    ((number_a, 0, "superseded", False), (number_a, 1, "sent", True), (number_b, 0, "draft", True))
+                ):
                     quote_id += 1
                     priced = []
                     for seq in range(1, LINES_PER_QUOTE + 1):
@@ -217,37 +239,85 @@ def seed(path: str) -> float:
                         qty, disc, tax = rng.choice(QUANTITIES), rng.choice(DISCOUNTS), rng.choice(TAX_RATES)
                         a = _amounts(qty, price, disc, tax)
                         priced.append(_Line(a.gross, a.discount, a.tax))
-                        lines.append(dict(id=line_id, quote_id=quote_id, sequence=seq, description=description,
-                                          product_code=None, quantity=Decimal(qty), unit_price=Decimal(price),
-                                          discount_percent=Decimal(disc), tax_rate=Decimal(tax),
-                                          subtotal=a.gross, discount_amount=a.discount, net_amount=a.net,
-                                          tax_amount=a.tax, total=a.total))
+                        lines.append(
+                            dict(
+                                id=line_id,
+                                quote_id=quote_id,
+                                sequence=seq,
+                                description=description,
+                                product_code=None,
+                                quantity=Decimal(qty),
+                                unit_price=Decimal(price),
+                                discount_percent=Decimal(disc),
+                                tax_rate=Decimal(tax),
+                                subtotal=a.gross,
+                                discount_amount=a.discount,
+                                net_amount=a.net,
+                                tax_amount=a.tax,
+                                total=a.total,
+                            )
+                        )
                     totals = document_totals(priced, CURRENCY)
                     if is_latest and status == "sent":
                         latest_total = totals.total
                     stamp = created + timedelta(hours=n)
-                    quotes.append(dict(id=quote_id, number=qnumber, revision=revision, kind="proforma",
-                                       opportunity_id=i, valid_until=date(2026, 12, 31), start_date=None,
-                                       end_date=None, terms=None, previous_revision_id=previous,
-                                       is_latest=is_latest, currency=CURRENCY, subtotal=totals.subtotal,
-                                       discount_total=totals.discount_total, tax_total=totals.tax_total,
-                                       total=totals.total, status=status, owner_id=None, version=1,
-                                       created_at=stamp, updated_at=stamp))
+                    quotes.append(
+                        dict(
+                            id=quote_id,
+                            number=qnumber,
+                            revision=revision,
+                            kind="proforma",
+                            opportunity_id=i,
+                            valid_until=date(2026, 12, 31),
+                            start_date=None,
+                            end_date=None,
+                            terms=None,
+                            previous_revision_id=previous,
+                            is_latest=is_latest,
+                            currency=CURRENCY,
+                            subtotal=totals.subtotal,
+                            discount_total=totals.discount_total,
+                            tax_total=totals.tax_total,
+                            total=totals.total,
+                            status=status,
+                            owner_id=None,
+                            version=1,
+                            created_at=stamp,
+                            updated_at=stamp,
+                        )
+                    )
                     previous = quote_id if revision == 0 and not is_latest else None
-                opportunities.append(dict(id=i, title=f"Office fit-out #{i:05d}", stage_id=stage_id,
-                                          probability=probability, amount=latest_total, currency=CURRENCY,
-                                          account_id=rng.randint(1, ACCOUNTS), contact_id=None, lead_id=None,
-                                          lost_reason=None, expected_close=date(2026, 12, 1), live_orders=0,
-                                          status="open", owner_id=None, version=1,
-                                          created_at=created, updated_at=created))
+                opportunities.append(
+                    dict(
+                        id=i,
+                        title=f"Office fit-out #{i:05d}",
+                        stage_id=stage_id,
+                        probability=probability,
+                        amount=latest_total,
+                        currency=CURRENCY,
+                        account_id=rng.randint(1, ACCOUNTS),
+                        contact_id=None,
+                        lead_id=None,
+                        lost_reason=None,
+                        expected_close=date(2026, 12, 1),
+                        live_orders=0,
+                        status="open",
+                        owner_id=None,
+                        version=1,
+                        created_at=created,
+                        updated_at=created,
+                    )
+                )
             conn.execute(t.opportunities.insert(), opportunities)
             conn.execute(t.quotes.insert(), quotes)
             conn.execute(t.quote_lines.insert(), lines)
             # The quote series goes on after the seeded numbers, so quotes made later do not collide.
-            conn.execute(t.number_sequences.delete().where((t.number_sequences.c.series_code == "quote")
-                                                           & (t.number_sequences.c.year == year)))
-            conn.execute(t.number_sequences.insert().values(series_code="quote", year=year,
-                                                            next_number=number + 1))
+            conn.execute(
+                t.number_sequences.delete().where(
+                    (t.number_sequences.c.series_code == "quote") & (t.number_sequences.c.year == year)
+                )
+            )
+            conn.execute(t.number_sequences.insert().values(series_code="quote", year=year, next_number=number + 1))
         counts = row_counts(engine)
         raw = engine.raw_connection()  # outside any transaction: the WAL goes into the file
         try:
@@ -299,13 +369,21 @@ FLOOR_PAGE = select(_o).order_by(_o.c.created_at.desc(), _o.c.id.desc())
 FLOOR_OPPORTUNITIES_BY_ID = select(_o).where(_o.c.id.in_(bindparam("id", expanding=True))).order_by(_o.c.id)
 FLOOR_ACCOUNTS_BY_ID = select(_a).where(_a.c.id.in_(bindparam("id", expanding=True))).order_by(_a.c.id)
 # An opportunity's quotes are a bounded list: the first DEFAULT_PAGE of each (the default `first`), numbered per opportunity.
-_QUOTES_RANKED = select(_q, sql_func.row_number().over(partition_by=_q.c.opportunity_id, order_by=_q.c.id)
-                        .label("_rank")).where(_q.c.opportunity_id.in_(bindparam("opportunity_id", expanding=True))
-                                               ).subquery()
-FLOOR_QUOTES_BY_OPPORTUNITY = (select(*(_QUOTES_RANKED.c[c] for c in _q.c.keys()))
-                               .where(_QUOTES_RANKED.c._rank <= bindparam("_limit")).order_by(_QUOTES_RANKED.c.id))
-FLOOR_LINES_BY_QUOTE = (select(_ql).where(_ql.c.quote_id.in_(bindparam("parents", expanding=True)))
-                        .order_by(_ql.c.quote_id, _ql.c.sequence, _ql.c.id))
+_QUOTES_RANKED = (
+    select(_q, sql_func.row_number().over(partition_by=_q.c.opportunity_id, order_by=_q.c.id).label("_rank"))
+    .where(_q.c.opportunity_id.in_(bindparam("opportunity_id", expanding=True)))
+    .subquery()
+)
+FLOOR_QUOTES_BY_OPPORTUNITY = (
+    select(*(_QUOTES_RANKED.c[c] for c in _q.c.keys()))
+    .where(_QUOTES_RANKED.c._rank <= bindparam("_limit"))
+    .order_by(_QUOTES_RANKED.c.id)
+)
+FLOOR_LINES_BY_QUOTE = (
+    select(_ql)
+    .where(_ql.c.quote_id.in_(bindparam("parents", expanding=True)))
+    .order_by(_ql.c.quote_id, _ql.c.sequence, _ql.c.id)
+)
 
 _EXPONENTS: dict[str, Decimal] = {}
 _ONE = Decimal(1)
@@ -337,8 +415,9 @@ def _at(table, *names: str) -> tuple[int, ...]:
 O_ID, O_TITLE, O_AMOUNT, O_CURRENCY, O_ACCOUNT = _at(_o, "id", "title", "amount", "currency", "account_id")
 A_ID, A_NAME = _at(_a, "id", "name")
 Q_ID, Q_NUMBER, Q_TOTAL, Q_CURRENCY, Q_OPPORTUNITY = _at(_q, "id", "number", "total", "currency", "opportunity_id")
-L_ID, L_QUOTE, L_DESCRIPTION, L_QUANTITY, L_PRICE, L_TOTAL = _at(_ql, "id", "quote_id", "description", "quantity",
-                                                                 "unit_price", "total")
+L_ID, L_QUOTE, L_DESCRIPTION, L_QUANTITY, L_PRICE, L_TOTAL = _at(
+    _ql, "id", "quote_id", "description", "quantity", "unit_price", "total"
+)
 
 
 def _amount(value: Decimal, currency: str | None) -> str:
@@ -350,8 +429,9 @@ def fetch_page(conn, first: int):
     opportunities = conn.execute(FLOOR_PAGE.limit(first + 1)).all()[:first]
     account_ids = list({o[O_ACCOUNT] for o in opportunities} - {None})
     accounts = conn.execute(FLOOR_ACCOUNTS_BY_ID, {"id": account_ids}).all()
-    quotes = conn.execute(FLOOR_QUOTES_BY_OPPORTUNITY, {"opportunity_id": [o[O_ID] for o in opportunities],
-                                                        "_limit": DEFAULT_PAGE}).all()
+    quotes = conn.execute(
+        FLOOR_QUOTES_BY_OPPORTUNITY, {"opportunity_id": [o[O_ID] for o in opportunities], "_limit": DEFAULT_PAGE}
+    ).all()
     lines = conn.execute(FLOOR_LINES_BY_QUOTE, {"parents": [q[Q_ID] for q in quotes]}).all()
     return opportunities, accounts, quotes, lines
 
@@ -365,18 +445,37 @@ def floor_page(conn, first: int) -> dict:
     quotes_of = defaultdict(list)
     for q in quotes:
         cur = q[Q_CURRENCY]
-        quotes_of[q[Q_OPPORTUNITY]].append({
-            "id": gid("Quote", q[Q_ID]), "number": q[Q_NUMBER], "total": money_text(q[Q_TOTAL], cur),
-            "lines": [{"id": gid("QuoteLine", ln[L_ID]), "description": ln[L_DESCRIPTION],
-                       "quantity": quantity_text(ln[L_QUANTITY]), "unitPrice": quantity_text(ln[L_PRICE]),
-                       "total": money_text(ln[L_TOTAL], cur)} for ln in lines[q[Q_ID]]]})
+        quotes_of[q[Q_OPPORTUNITY]].append(
+            {
+                "id": gid("Quote", q[Q_ID]),
+                "number": q[Q_NUMBER],
+                "total": money_text(q[Q_TOTAL], cur),
+                "lines": [
+                    {
+                        "id": gid("QuoteLine", ln[L_ID]),
+                        "description": ln[L_DESCRIPTION],
+                        "quantity": quantity_text(ln[L_QUANTITY]),
+                        "unitPrice": quantity_text(ln[L_PRICE]),
+                        "total": money_text(ln[L_TOTAL], cur),
+                    }
+                    for ln in lines[q[Q_ID]]
+                ],
+            }
+        )
     edges = []
     for o in opportunities:
         account = accounts.get(o[O_ACCOUNT])
-        edges.append({"node": {
-            "id": gid("Opportunity", o[O_ID]), "title": o[O_TITLE], "amount": _amount(o[O_AMOUNT], o[O_CURRENCY]),
-            "account": {"id": gid("Account", account[A_ID]), "name": account[A_NAME]} if account else None,
-            "quotes": quotes_of[o[O_ID]]}})
+        edges.append(
+            {
+                "node": {
+                    "id": gid("Opportunity", o[O_ID]),
+                    "title": o[O_TITLE],
+                    "amount": _amount(o[O_AMOUNT], o[O_CURRENCY]),
+                    "account": {"id": gid("Account", account[A_ID]), "name": account[A_NAME]} if account else None,
+                    "quotes": quotes_of[o[O_ID]],
+                }
+            }
+        )
     return {"opportunities": {"edges": edges}}
 
 
@@ -384,11 +483,17 @@ def floor_node(conn, ident: int) -> dict:
     found = conn.execute(FLOOR_OPPORTUNITIES_BY_ID, {"id": [ident]}).first()
     if found is None:
         return {"node": None}
-    account = (conn.execute(FLOOR_ACCOUNTS_BY_ID, {"id": [found[O_ACCOUNT]]}).first()
-               if found[O_ACCOUNT] is not None else None)
-    return {"node": {"id": gid("Opportunity", found[O_ID]), "title": found[O_TITLE],
-                     "amount": _amount(found[O_AMOUNT], found[O_CURRENCY]),
-                     "account": {"name": account[A_NAME]} if account else None}}
+    account = (
+        conn.execute(FLOOR_ACCOUNTS_BY_ID, {"id": [found[O_ACCOUNT]]}).first() if found[O_ACCOUNT] is not None else None
+    )
+    return {
+        "node": {
+            "id": gid("Opportunity", found[O_ID]),
+            "title": found[O_TITLE],
+            "amount": _amount(found[O_AMOUNT], found[O_CURRENCY]),
+            "account": {"name": account[A_NAME]} if account else None,
+        }
+    }
 
 
 @contextmanager
@@ -407,9 +512,12 @@ def create_floor_app(url: str) -> Starlette:
 
     # GraphQL reports each query's cost (schema/core/cost.py); the floor sends the same numbers, worked out once
     schema = build_schema()._schema
-    costs = {build: {"cost": {"requestedQueryCost": operation_cost(schema, parse(query), None, {}),
-                              "maximumAvailable": None}}
-             for build, query in ((floor_page, PAGE_QUERY), (floor_node, node_query(NODE_ID)))}
+    costs = {
+        build: {
+            "cost": {"requestedQueryCost": operation_cost(schema, parse(query), None, {}), "maximumAvailable": None}
+        }
+        for build, query in ((floor_page, PAGE_QUERY), (floor_node, node_query(NODE_ID)))
+    }
 
     def answer(token: str | None, build, arg) -> dict | None:
         if auth.user(token) is None:
@@ -438,13 +546,19 @@ def create_floor_app(url: str) -> Starlette:
     async def healthz(request: Request) -> Response:
         return JSONResponse({"status": "ok"})
 
-    app = Starlette(routes=[Route("/floor/page", page, methods=["POST"]), Route("/floor/node", node, methods=["POST"]),
-                            Route("/healthz", healthz)])
+    app = Starlette(
+        routes=[
+            Route("/floor/page", page, methods=["POST"]),
+            Route("/floor/node", node, methods=["POST"]),
+            Route("/healthz", healthz),
+        ]
+    )
     app.state.engine = engine
     return app
 
 
 # --- requests ----------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Call:
@@ -463,10 +577,16 @@ class Scenario:
 
 def scenarios() -> list[Scenario]:
     return [
-        Scenario("nested page (1,400 objects)", Call("/graphql", orjson.dumps({"query": PAGE_QUERY})),
-                 Call("/floor/page", orjson.dumps({"first": PAGE}))),
-        Scenario("by id", Call("/graphql", orjson.dumps({"query": node_query(NODE_ID)})),
-                 Call("/floor/node", orjson.dumps({"id": global_id("Opportunity", NODE_ID)}))),
+        Scenario(
+            "nested page (1,400 objects)",
+            Call("/graphql", orjson.dumps({"query": PAGE_QUERY})),
+            Call("/floor/page", orjson.dumps({"first": PAGE})),
+        ),
+        Scenario(
+            "by id",
+            Call("/graphql", orjson.dumps({"query": node_query(NODE_ID)})),
+            Call("/floor/node", orjson.dumps({"id": global_id("Opportunity", NODE_ID)})),
+        ),
     ]
 
 
@@ -480,6 +600,7 @@ def captured_sql(engine):
 
     def on_execute(conn, cursor, statement, parameters, context, executemany):
         statements.append(" ".join(statement.split()))
+
     event.listen(engine, "before_cursor_execute", on_execute)
     try:
         yield statements
@@ -490,8 +611,9 @@ def captured_sql(engine):
 def count_objects(data: dict) -> int:
     edges = data["opportunities"]["edges"]
     quotes = [q for e in edges for q in e["node"]["quotes"]]
-    return (len(edges) + sum(1 for e in edges if e["node"]["account"]) + len(quotes)
-            + sum(len(q["lines"]) for q in quotes))
+    return (
+        len(edges) + sum(1 for e in edges if e["node"]["account"]) + len(quotes) + sum(len(q["lines"]) for q in quotes)
+    )
 
 
 @dataclass
@@ -517,8 +639,12 @@ async def verify_in_process(gql_app, floor_app, token: str) -> list[Check]:
             gql_body, floor_body = orjson.loads(gql.content), orjson.loads(flo.content)
             assert "errors" not in gql_body, gql_body.get("errors")
             assert gql_body == floor_body, f"{sc.name}: the floor's JSON differs from GraphQL's"
-            assert gql_sql == floor_sql, (f"{sc.name}: different SQL\n  graphql: " + "\n           ".join(gql_sql)
-                                          + "\n  floor:   " + "\n           ".join(floor_sql))
+            assert gql_sql == floor_sql, (
+                f"{sc.name}: different SQL\n  graphql: "
+                + "\n           ".join(gql_sql)
+                + "\n  floor:   "
+                + "\n           ".join(floor_sql)
+            )
             if sc.name.startswith("nested"):
                 objects = count_objects(gql_body["data"])
                 assert objects == PAGE * (2 + QUOTES_PER_OPPORTUNITY * (1 + LINES_PER_QUOTE)), objects
@@ -527,6 +653,7 @@ async def verify_in_process(gql_app, floor_app, token: str) -> list[Check]:
 
 
 # --- in-process measurement --------------------------------------------------------------------------
+
 
 def asgi_client(app) -> httpx.AsyncClient:
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bench")
@@ -596,6 +723,7 @@ async def measure_in_process(gql_app, floor_app, token: str, n: int, repeats: in
 
 # --- over HTTP ---------------------------------------------------------------------------------------
 
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -610,8 +738,9 @@ class Server:
         self.base = f"http://127.0.0.1:{port}"
         self.log_path = log_path
         self._log = open(log_path, "wb")
-        self.proc = subprocess.Popen(argv, env=env, stdout=self._log, stderr=subprocess.STDOUT,
-                                     stdin=subprocess.DEVNULL)
+        self.proc = subprocess.Popen(
+            argv, env=env, stdout=self._log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
+        )
 
     def wait_ready(self) -> None:
         deadline = time.monotonic() + SERVER_START_TIMEOUT_S
@@ -644,15 +773,26 @@ class Server:
 
 def start_servers(url: str, workdir: str) -> tuple[Server, Server]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SALESFLOW_")}
-    env.update(SALESFLOW_AUTH_CACHE_SECONDS="60", SALESFLOW_LOG_LEVEL="warning", PYTHONUNBUFFERED="1",
-               SALESFLOW_MAX_COST="0")  # see (a) in the docstring
+    env.update(
+        SALESFLOW_AUTH_CACHE_SECONDS="60", SALESFLOW_LOG_LEVEL="warning", PYTHONUNBUFFERED="1", SALESFLOW_MAX_COST="0"
+    )  # see (a) in the docstring
     salesflow_cli = shutil.which("salesflow")
     cli = [salesflow_cli] if salesflow_cli else [sys.executable, "-m", "salesflow.gateway.cli"]
     gport, fport = free_port(), free_port()
-    gql = Server("graphql", [*cli, "serve", "--database-url", url, "--port", str(gport), "--workers", "1",
-                             "--no-ide"], gport, env, os.path.join(workdir, "graphql-server.log"))
-    floor = Server("floor", [sys.executable, os.path.abspath(__file__), "--serve-floor", "--db-url", url,
-                             "--port", str(fport)], fport, env, os.path.join(workdir, "floor-server.log"))
+    gql = Server(
+        "graphql",
+        [*cli, "serve", "--database-url", url, "--port", str(gport), "--workers", "1", "--no-ide"],
+        gport,
+        env,
+        os.path.join(workdir, "graphql-server.log"),
+    )
+    floor = Server(
+        "floor",
+        [sys.executable, os.path.abspath(__file__), "--serve-floor", "--db-url", url, "--port", str(fport)],
+        fport,
+        env,
+        os.path.join(workdir, "floor-server.log"),
+    )
     return gql, floor
 
 
@@ -686,8 +826,17 @@ def run_wrk(base: str, call: Call, token: str, connections: int, duration: float
     script = os.path.join(workdir, f"wrk-{abs(hash((call.path, call.body)))}.lua")
     with open(script, "w", encoding="utf-8") as fh:
         fh.write(WRK_SCRIPT % (lua_string(call.body), token))
-    argv = ["wrk", "-t1", f"-c{connections}", f"-d{max(1, round(duration))}s", "--timeout", "30s", "-s", script,
-            base + call.path]
+    argv = [
+        "wrk",
+        "-t1",
+        f"-c{connections}",
+        f"-d{max(1, round(duration))}s",
+        "--timeout",
+        "30s",
+        "-s",
+        script,
+        base + call.path,
+    ]
     out = subprocess.run(argv, capture_output=True, text=True, check=True).stdout
     line = next((ln for ln in out.splitlines() if ln.startswith("BENCH ")), None)
     if line is None:
@@ -711,6 +860,7 @@ async def _python_load(base: str, call: Call, token: str, connections: int, dura
                 response = await client.post(call.path, content=call.body, headers=hdrs)
                 latencies.append(time.perf_counter() - t0)
                 errors += response.status_code != 200
+
         started = time.perf_counter()
         await asyncio.gather(*(worker() for _ in range(connections)))
         elapsed = time.perf_counter() - started
@@ -721,8 +871,9 @@ def run_python_load(base: str, call: Call, token: str, connections: int, duratio
     return asyncio.run(_python_load(base, call, token, connections, duration))
 
 
-def measure_http(url: str, token: str, client: str, connections: int, duration: float, repeats: int,
-                 workdir: str) -> list[Measured]:
+def measure_http(
+    url: str, token: str, client: str, connections: int, duration: float, repeats: int, workdir: str
+) -> list[Measured]:
     load = run_wrk if client == "wrk" else run_python_load
     gql, floor = start_servers(url, workdir)
     try:
@@ -746,6 +897,7 @@ def measure_http(url: str, token: str, client: str, connections: int, duration: 
 
 
 # --- where the time goes -----------------------------------------------------------------------------
+
 
 @dataclass
 class Layers:
@@ -833,19 +985,31 @@ async def measure_layers(gql_app, floor_app, token: str, n: int = 40) -> Layers:
     def paired(a: str, *minus: str) -> float:
         """Median over the rounds of a − minus…, each round against itself (drifting load cancels out)."""
         return statistics.median(x - sum(samples[m][i] for m in minus) for i, x in enumerate(samples[a])) * 1e3
+
     rows = [
         ("whole request in-process (httpx → ASGI app → body)", ms["g request"], ms["f request"]),
-        ("handler alone, on a worker thread: `schema.execute_sync` / `floor_page`", ms["g handler"],
-         ms["f handler"]),
-        ("  of which SQLite running the statements (inside cursor.execute)", ms["g handler sqlite"],
-         ms["f handler sqlite"]),
-        ("the same statements run and fetched with SQLAlchemy Core (rows with Decimals, datetimes)", None,
-         ms["f fetch"]),
+        ("handler alone, on a worker thread: `schema.execute_sync` / `floor_page`", ms["g handler"], ms["f handler"]),
+        (
+            "  of which SQLite running the statements (inside cursor.execute)",
+            ms["g handler sqlite"],
+            ms["f handler sqlite"],
+        ),
+        (
+            "the same statements run and fetched with SQLAlchemy Core (rows with Decimals, datetimes)",
+            None,
+            ms["f fetch"],
+        ),
         ("JSON encoding (orjson)", ms["g json"], ms["f json"]),
-        ("→ over the Core fetch: GraphQL execution + loader/unit of work, or the floor's dicts (handler − fetch)",
-         paired("g handler", "f fetch"), paired("f handler", "f fetch")),
-        ("→ around the handler: HTTP/ASGI, view, auth, thread hop (request − handler − JSON)",
-         paired("g request", "g handler", "g json"), paired("f request", "f handler", "f json")),
+        (
+            "→ over the Core fetch: GraphQL execution + loader/unit of work, or the floor's dicts (handler − fetch)",
+            paired("g handler", "f fetch"),
+            paired("f handler", "f fetch"),
+        ),
+        (
+            "→ around the handler: HTTP/ASGI, view, auth, thread hop (request − handler − JSON)",
+            paired("g request", "g handler", "g json"),
+            paired("f request", "f handler", "f json"),
+        ),
     ]
     return Layers(n, rows)
 
@@ -869,8 +1033,10 @@ GROUPS = [
     ("graphql-core (parse, validate, execute)", lambda f, fn: f"{os.sep}graphql{os.sep}" in f),
     ("strawberry", lambda f, fn: f"{os.sep}strawberry{os.sep}" in f),
     ("SQLAlchemy Core", lambda f, fn: f"{os.sep}sqlalchemy{os.sep}" in f),
-    ("httpx/httpcore (the benchmark's client)", lambda f, fn: f"{os.sep}httpx{os.sep}" in f
-     or f"{os.sep}httpcore{os.sep}" in f),
+    (
+        "httpx/httpcore (the benchmark's client)",
+        lambda f, fn: f"{os.sep}httpx{os.sep}" in f or f"{os.sep}httpcore{os.sep}" in f,
+    ),
     ("starlette", lambda f, fn: f"{os.sep}starlette{os.sep}" in f),
     ("anyio/asyncio", lambda f, fn: any(f"{os.sep}{m}{os.sep}" in f for m in ("anyio", "asyncio"))),
     ("babel", lambda f, fn: f"{os.sep}babel{os.sep}" in f),
@@ -915,9 +1081,9 @@ class Profile:
 
 def _short(filename: str) -> str:
     if filename.startswith(_HERE + os.sep):
-        return "benchmarks/" + filename[len(_HERE) + 1:]
+        return "benchmarks/" + filename[len(_HERE) + 1 :]
     if filename.startswith(SALESFLOW_DIR):
-        return "salesflow/" + filename[len(SALESFLOW_DIR):]
+        return "salesflow/" + filename[len(SALESFLOW_DIR) :]
     for marker in ("site-packages" + os.sep, "lib" + os.sep + "python3"):
         if marker in filename:
             return filename.split(marker, 1)[1]
@@ -938,6 +1104,7 @@ async def _profiled(app, call: Call, token: str, n: int) -> tuple[pstats.Stats, 
         worker_profiler = cProfile.Profile() if PER_THREAD_PROFILER else None
         original = anyio.to_thread.run_sync
         if worker_profiler is not None:
+
             async def profiled_hop(func, *args, **kwargs):
                 def run():
                     worker_profiler.enable()
@@ -945,7 +1112,9 @@ async def _profiled(app, call: Call, token: str, n: int) -> tuple[pstats.Stats, 
                         return func(*args)
                     finally:
                         worker_profiler.disable()
+
                 return await original(run, **kwargs)
+
             anyio.to_thread.run_sync = profiled_hop
         try:
             started = time.perf_counter()
@@ -971,32 +1140,44 @@ def profile_requests(name: str, app, call: Call, token: str, n: int, top: int) -
     the same execution measured about 1.5× slower on the 2-core development VM."""
     stats, wall = asyncio.run(_profiled(app, call, token, n))
     groups = sorted(((label, s / n * 1e3) for label, s in own_time_by_group(stats).items()), key=lambda g: -g[1])
-    rows = [(ct, tt, nc, _short(filename), line, func)
-            for (filename, line, func), (_cc, nc, tt, ct, _callers) in stats.stats.items()
-            if group_of(filename, func) != IDLE]
-    return Profile(name, n, wall, groups, sorted(rows, reverse=True)[:top],
-                   sorted(rows, key=lambda r: r[1], reverse=True)[:top])
+    rows = [
+        (ct, tt, nc, _short(filename), line, func)
+        for (filename, line, func), (_cc, nc, tt, ct, _callers) in stats.stats.items()
+        if group_of(filename, func) != IDLE
+    ]
+    return Profile(
+        name, n, wall, groups, sorted(rows, reverse=True)[:top], sorted(rows, key=lambda r: r[1], reverse=True)[:top]
+    )
 
 
 def write_profiles(path: str, profiles: list[Profile]) -> None:
     def table(title: str, p: Profile, chosen: list[tuple]) -> str:
         lines = [title, f"{'cum ms/req':>10} {'own ms/req':>10} {'calls/req':>10}  function"]
-        lines += [f"{ct / p.requests * 1e3:10.3f} {tt / p.requests * 1e3:10.3f} {nc / p.requests:10.1f}  "
-                  f"{fname}:{line}({func})" for ct, tt, nc, fname, line, func in chosen]
+        lines += [
+            f"{ct / p.requests * 1e3:10.3f} {tt / p.requests * 1e3:10.3f} {nc / p.requests:10.1f}  "
+            f"{fname}:{line}({func})"
+            for ct, tt, nc, fname, line, func in chosen
+        ]
         return "\n".join(lines)
 
     with open(path, "w", encoding="utf-8") as fh:
-        fh.write(f"salesflow GraphQL benchmark profile ({datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, "
-                 f"Python {sys.version.split()[0]}, {os.cpu_count()} CPUs)\n")
-        fh.write("In-process requests (httpx over ASGI, sequential) under cProfile: the event loop's thread and the\n"
-                 "worker threads the gateway hops to, merged. Times include the profiler's overhead, which inflates\n"
-                 "many small calls (graphql-core, resolvers) more than a few long ones (SQLite). The event loop's\n"
-                 f"wait in epoll while the worker runs is listed as '{IDLE}' and left out of the percentages.\n")
+        fh.write(
+            f"salesflow GraphQL benchmark profile ({datetime.now(UTC):%Y-%m-%d %H:%M} UTC, "
+            f"Python {sys.version.split()[0]}, {os.cpu_count()} CPUs)\n"
+        )
+        fh.write(
+            "In-process requests (httpx over ASGI, sequential) under cProfile: the event loop's thread and the\n"
+            "worker threads the gateway hops to, merged. Times include the profiler's overhead, which inflates\n"
+            "many small calls (graphql-core, resolvers) more than a few long ones (SQLite). The event loop's\n"
+            f"wait in epoll while the worker runs is listed as '{IDLE}' and left out of the percentages.\n"
+        )
         for p in profiles:
             total = sum(ms for label, ms in p.groups if label != IDLE)
-            fh.write(f"\n{'=' * 100}\n{p.name}: {p.requests} requests, {p.wall_s / p.requests * 1e3:.1f} ms/request "
-                     f"under the profiler\n\nOwn time by library (builtins such as isinstance/getattr charged to "
-                     f"their callers), ms per request:\n")
+            fh.write(
+                f"\n{'=' * 100}\n{p.name}: {p.requests} requests, {p.wall_s / p.requests * 1e3:.1f} ms/request "
+                f"under the profiler\n\nOwn time by library (builtins such as isinstance/getattr charged to "
+                f"their callers), ms per request:\n"
+            )
             for label, ms in p.groups:
                 share = "" if label == IDLE else f"{ms / total * 100:5.1f} %"
                 fh.write(f"{ms:10.2f}  {share:>7}  {label}\n")
@@ -1006,22 +1187,40 @@ def write_profiles(path: str, profiles: list[Profile]) -> None:
 
 # --- report ------------------------------------------------------------------------------------------
 
-def report(measured: list[Measured], checks: list[Check], layers: Layers | None, profiles: list[Profile],
-           profile_path: str,
-           *, db: str, db_state: str, requests: int, duration: float, connections: int, repeats: int,
-           client: str, http_note: str) -> None:
+
+def report(
+    measured: list[Measured],
+    checks: list[Check],
+    layers: Layers | None,
+    profiles: list[Profile],
+    profile_path: str,
+    *,
+    db: str,
+    db_state: str,
+    requests: int,
+    duration: float,
+    connections: int,
+    repeats: int,
+    client: str,
+    http_note: str,
+) -> None:
     print("\n## Checks (before timing)")
     for c in checks:
-        print(f"- {c.scenario}: GraphQL `data` == floor JSON ({'byte-identical' if c.same_bytes else 'equal'}, "
-              f"{c.size:,} bytes); the same {len(c.statements)} SQL statements on both sides:")
+        print(
+            f"- {c.scenario}: GraphQL `data` == floor JSON ({'byte-identical' if c.same_bytes else 'equal'}, "
+            f"{c.size:,} bytes); the same {len(c.statements)} SQL statements on both sides:"
+        )
         for s in c.statements:
             print(f"    {s[:150]}{' …' if len(s) > 150 else ''}")
     print(f"\n## Results (median of {repeats} repeats)")
-    print(f"database: {db} ({db_state}); in-process: {requests} sequential requests after {WARMUP_REQUESTS} "
-          f"warm-up;")
-    print(f"http: {http_note or f'{client}, {connections} connections, {duration:g} s per run, 1 uvicorn worker per server'}\n")
-    print("| setting | query | GraphQL req/s | p50 ms | p99 ms | floor req/s | p50 ms | p99 ms "
-          "| req/s ratio (floor ÷ GraphQL) | p50 ratio (GraphQL ÷ floor) | target |")
+    print(f"database: {db} ({db_state}); in-process: {requests} sequential requests after {WARMUP_REQUESTS} warm-up;")
+    print(
+        f"http: {http_note or f'{client}, {connections} connections, {duration:g} s per run, 1 uvicorn worker per server'}\n"
+    )
+    print(
+        "| setting | query | GraphQL req/s | p50 ms | p99 ms | floor req/s | p50 ms | p99 ms "
+        "| req/s ratio (floor ÷ GraphQL) | p50 ratio (GraphQL ÷ floor) | target |"
+    )
     print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|")
     for m in measured:
         g_rps, f_rps = median_of(m.graphql, "rps"), median_of(m.floor, "rps")
@@ -1032,27 +1231,35 @@ def report(measured: list[Measured], checks: list[Check], layers: Layers | None,
         if m.scenario.startswith("nested"):
             limit = TARGETS[m.setting]
             target = f"≤ {limit:g}× {'PASS' if ratio <= limit else 'FAIL'}"
-        print(f"| {m.setting} | {m.scenario} | {g_rps:,.1f} | {g50:.2f} | {g99:.2f} | {f_rps:,.1f} | {f50:.2f} "
-              f"| {f99:.2f} | {ratio:.2f}× | {g50 / f50:.2f}× | {target} |")
+        print(
+            f"| {m.setting} | {m.scenario} | {g_rps:,.1f} | {g50:.2f} | {g99:.2f} | {f_rps:,.1f} | {f50:.2f} "
+            f"| {f99:.2f} | {ratio:.2f}× | {g50 / f50:.2f}× | {target} |"
+        )
     errors = sum(r.errors for m in measured for r in m.graphql + m.floor)
     print(f"\nper-repeat req/s (GraphQL | floor); errors in all runs: {errors}")
     for m in measured:
-        print(f"  {m.setting:<10} {m.scenario:<28} "
-              f"{' '.join(f'{r.rps:8.1f}' for r in m.graphql)} | {' '.join(f'{r.rps:8.1f}' for r in m.floor)}")
+        print(
+            f"  {m.setting:<10} {m.scenario:<28} "
+            f"{' '.join(f'{r.rps:8.1f}' for r in m.graphql)} | {' '.join(f'{r.rps:8.1f}' for r in m.floor)}"
+        )
     print("\nNoise: a 2-core VM shared with the load generator (and, over HTTP, with both servers); repeats of")
     print("the same run differ by several percent, more on p99. Compare ratios, and runs made on the same host.")
     if layers:
-        print(f"\n## Where a nested-page request goes (in-process, no profiler; medians of {layers.samples} "
-              f"interleaved rounds, ms;\nthe → rows are medians of per-round differences, so the rows do not add "
-              f"up exactly)\n")
+        print(
+            f"\n## Where a nested-page request goes (in-process, no profiler; medians of {layers.samples} "
+            f"interleaved rounds, ms;\nthe → rows are medians of per-round differences, so the rows do not add "
+            f"up exactly)\n"
+        )
         print("| part | GraphQL | floor |")
         print("|---|---:|---:|")
         for what, g, f in layers.rows:
             print(f"| {what} | {'—' if g is None else f'{g:.2f}'} | {'—' if f is None else f'{f:.2f}'} |")
     for p in profiles:
         total = sum(ms for label, ms in p.groups if label != IDLE)
-        print(f"\n## Profile: {p.name}, {p.requests} in-process requests under cProfile "
-              f"({p.wall_s / p.requests * 1e3:.1f} ms/request with the profiler) → {profile_path}")
+        print(
+            f"\n## Profile: {p.name}, {p.requests} in-process requests under cProfile "
+            f"({p.wall_s / p.requests * 1e3:.1f} ms/request with the profiler) → {profile_path}"
+        )
         print("own time by library (builtins charged to their callers):")
         for label, ms in p.groups:
             if label != IDLE and ms / total >= 0.005:
@@ -1063,25 +1270,60 @@ def report(measured: list[Measured], checks: list[Check], layers: Layers | None,
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--db", default=DEFAULT_DB, help=f"the cached SQLite benchmark database, seeded if absent "
-                        f"(default {DEFAULT_DB})")
-    parser.add_argument("--requests", "-n", type=int, default=DEFAULT_REQUESTS,
-                        help=f"timed in-process requests per run (default {DEFAULT_REQUESTS})")
-    parser.add_argument("--duration", "-d", type=float, default=DEFAULT_DURATION,
-                        help=f"seconds per HTTP run (default {DEFAULT_DURATION:g})")
-    parser.add_argument("--connections", "-c", type=int, default=DEFAULT_CONNECTIONS,
-                        help=f"concurrent HTTP connections (default {DEFAULT_CONNECTIONS})")
-    parser.add_argument("--repeats", "-r", type=int, default=DEFAULT_REPEATS,
-                        help=f"repeats of every measurement; medians are reported (default {DEFAULT_REPEATS})")
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--db",
+        default=DEFAULT_DB,
+        help=f"the cached SQLite benchmark database, seeded if absent (default {DEFAULT_DB})",
+    )
+    parser.add_argument(
+        "--requests",
+        "-n",
+        type=int,
+        default=DEFAULT_REQUESTS,
+        help=f"timed in-process requests per run (default {DEFAULT_REQUESTS})",
+    )
+    parser.add_argument(
+        "--duration",
+        "-d",
+        type=float,
+        default=DEFAULT_DURATION,
+        help=f"seconds per HTTP run (default {DEFAULT_DURATION:g})",
+    )
+    parser.add_argument(
+        "--connections",
+        "-c",
+        type=int,
+        default=DEFAULT_CONNECTIONS,
+        help=f"concurrent HTTP connections (default {DEFAULT_CONNECTIONS})",
+    )
+    parser.add_argument(
+        "--repeats",
+        "-r",
+        type=int,
+        default=DEFAULT_REPEATS,
+        help=f"repeats of every measurement; medians are reported (default {DEFAULT_REPEATS})",
+    )
     parser.add_argument("--skip-http", action="store_true", help="in-process only: start no servers")
-    parser.add_argument("--client", choices=("auto", "wrk", "python"), default="auto",
-                        help="HTTP load generator: wrk if installed (auto), or the asyncio httpx client")
-    parser.add_argument("--profile-out", default=DEFAULT_PROFILE_OUT,
-                        help=f"where the cProfile report goes (default {DEFAULT_PROFILE_OUT}); '' for none")
-    parser.add_argument("--profile-requests", type=int, default=DEFAULT_PROFILE_REQUESTS,
-                        help=f"nested-page requests profiled (default {DEFAULT_PROFILE_REQUESTS})")
+    parser.add_argument(
+        "--client",
+        choices=("auto", "wrk", "python"),
+        default="auto",
+        help="HTTP load generator: wrk if installed (auto), or the asyncio httpx client",
+    )
+    parser.add_argument(
+        "--profile-out",
+        default=DEFAULT_PROFILE_OUT,
+        help=f"where the cProfile report goes (default {DEFAULT_PROFILE_OUT}); '' for none",
+    )
+    parser.add_argument(
+        "--profile-requests",
+        type=int,
+        default=DEFAULT_PROFILE_REQUESTS,
+        help=f"nested-page requests profiled (default {DEFAULT_PROFILE_REQUESTS})",
+    )
     parser.add_argument("--serve-floor", action="store_true", help=argparse.SUPPRESS)  # the floor's server
     parser.add_argument("--db-url", help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
@@ -1089,8 +1331,14 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.serve_floor:
         import uvicorn
-        uvicorn.run(create_floor_app(args.db_url or sqlite_url(args.db)), host="127.0.0.1", port=args.port,
-                    log_level="warning", lifespan="off")
+
+        uvicorn.run(
+            create_floor_app(args.db_url or sqlite_url(args.db)),
+            host="127.0.0.1",
+            port=args.port,
+            log_level="warning",
+            lifespan="off",
+        )
         return 0
     if min(args.requests, args.repeats, args.connections) < 1 or args.duration <= 0:
         parser.error("--requests, --repeats and --connections must be at least 1, --duration above 0")
@@ -1122,21 +1370,35 @@ def main(argv: list[str] | None = None) -> int:
             measured += measure_http(url, token, client, args.connections, args.duration, args.repeats, workdir)
         profiles = []
         if args.profile_out:
-            print(f"profiling {args.profile_requests} nested-page and {args.profile_requests * 10} by-id "
-                  f"requests …", flush=True)
+            print(
+                f"profiling {args.profile_requests} nested-page and {args.profile_requests * 10} by-id requests …",
+                flush=True,
+            )
             nested, by_id = scenarios()
-            profiles = [profile_requests("GraphQL nested page", gql_app, nested.graphql, token,
-                                         args.profile_requests, 40),
-                        profile_requests("GraphQL by id", gql_app, by_id.graphql, token,
-                                         args.profile_requests * 10, 25)]
+            profiles = [
+                profile_requests("GraphQL nested page", gql_app, nested.graphql, token, args.profile_requests, 40),
+                profile_requests("GraphQL by id", gql_app, by_id.graphql, token, args.profile_requests * 10, 25),
+            ]
             write_profiles(args.profile_out, profiles)
         gql_app.state.engine.dispose()
         floor_app.state.engine.dispose()
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
-    report(measured, checks, layers, profiles, args.profile_out, db=db, db_state=db_state, requests=args.requests,
-           duration=args.duration, connections=args.connections, repeats=args.repeats, client=client,
-           http_note=http_note)
+    report(
+        measured,
+        checks,
+        layers,
+        profiles,
+        args.profile_out,
+        db=db,
+        db_state=db_state,
+        requests=args.requests,
+        duration=args.duration,
+        connections=args.connections,
+        repeats=args.repeats,
+        client=client,
+        http_note=http_note,
+    )
     print(f"\n(total {time.perf_counter() - started:.0f} s; Python {sys.version.split()[0]}, {os.cpu_count()} CPUs)")
     return 0
 

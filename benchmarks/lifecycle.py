@@ -20,6 +20,7 @@
 
 Targets: ≥ 100 lifecycles/s on SQLite per process; < 50 µs per allowed-actions check.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -70,12 +71,19 @@ LINES = [
 
 # --- the story ---------------------------------------------------------------------------------------
 
+
 def _new_lead(uow):
     """A lead whose company, email and phone are unique, so converting it finds no duplicates."""
     n = next(_serial)
-    return lead.create_lead(uow, f"Office fit-out #{n}", contact_name=f"Sara Ahmadi {n}",
-                            company_name=f"Parsian Trading {n} Ltd", email=f"sara.{n}@parsian{n}.example",
-                            phone=f"+98 21 {n:08d}", source="trade fair")
+    return lead.create_lead(
+        uow,
+        f"Office fit-out #{n}",
+        contact_name=f"Sara Ahmadi {n}",
+        company_name=f"Parsian Trading {n} Ltd",
+        email=f"sara.{n}@parsian{n}.example",
+        phone=f"+98 21 {n:08d}",
+        source="trade fair",
+    )
 
 
 def _sent_quote(uow):
@@ -84,8 +92,9 @@ def _sent_quote(uow):
     lead.mark_lead_contacted(uow, new_lead.id)
     conv = lead.convert_lead(uow, new_lead.id, currency="EUR")
     valid_until = utcnow().date() + timedelta(days=30)
-    draft = quote.convert_opportunity_to_quote(uow, conv.opportunity.id, "proforma", valid_until=valid_until,
-                                               lines=LINES)
+    draft = quote.convert_opportunity_to_quote(
+        uow, conv.opportunity.id, "proforma", valid_until=valid_until, lines=LINES
+    )
     quote.send_quote(uow, draft.id)
     return new_lead, conv, draft
 
@@ -94,18 +103,30 @@ def lifecycle(uow) -> dict:
     """One full lifecycle, the same operations as run_story: … → two invoices issued → one paid."""
     _, conv, draft = _sent_quote(uow)
     revised, old = quote.revise_quote(uow, draft.id)
-    revised = quote.update_quote(uow, revised.id, lines=[
-        dict(description=ln.description, quantity=ln.quantity, unit_price=ln.unit_price, tax_rate=ln.tax_rate,
-             discount_percent="7.5" if ln.description != "Installation (hours)" else "0")
-        for ln in revised.lines])
+    revised = quote.update_quote(
+        uow,
+        revised.id,
+        lines=[
+            dict(
+                description=ln.description,
+                quantity=ln.quantity,
+                unit_price=ln.unit_price,
+                tax_rate=ln.tax_rate,
+                discount_percent="7.5" if ln.description != "Installation (hours)" else "0",
+            )
+            for ln in revised.lines
+        ],
+    )
     quote.send_quote(uow, revised.id)
     accepted = order.convert_quote_to_order(uow, revised.id)
     so = accepted.order
     desks, chairs, install_hours = so.lines
-    first = order.record_delivery(uow, so.id, [dict(order_line_id=desks.id, quantity="12"),
-                                               dict(order_line_id=chairs.id, quantity="5")])
-    second = order.record_delivery(uow, so.id, [dict(order_line_id=chairs.id, quantity="7"),
-                                                dict(order_line_id=install_hours.id, quantity="6.5")])
+    first = order.record_delivery(
+        uow, so.id, [dict(order_line_id=desks.id, quantity="12"), dict(order_line_id=chairs.id, quantity="5")]
+    )
+    second = order.record_delivery(
+        uow, so.id, [dict(order_line_id=chairs.id, quantity="7"), dict(order_line_id=install_hours.id, quantity="6.5")]
+    )
     issued = [invoice.issue_invoice(uow, stage.invoice.id) for stage in (first, second)]
     _, paid = invoice.record_payment(uow, issued[0].id, issued[0].total, reference="bank transfer 4711")
     assert paid.status == "paid" and issued[1].status == "issued", (paid.status, issued[1].status)
@@ -113,6 +134,7 @@ def lifecycle(uow) -> dict:
 
 
 # --- measurements ------------------------------------------------------------------------------------
+
 
 @dataclass
 class LifecycleResult:
@@ -158,12 +180,12 @@ class CheckResult:
 
 def documents_for_checks(uow) -> dict[str, tuple[str, int]]:
     """kind -> (repository, id) of a document in a state whose lifecycle has (guarded) routes."""
-    fresh_lead = _new_lead(uow)                                  # new: mark_contacted, convert, disqualify
-    _, _, sent = _sent_quote(uow)                                # sent: accept (latest, unexpired,
+    fresh_lead = _new_lead(uow)  # new: mark_contacted, convert, disqualify
+    _, _, sent = _sent_quote(uow)  # sent: accept (latest, unexpired,
     #                                                              opportunity_not_lost → store), revise, …
     _, _, to_accept = _sent_quote(uow)
-    accepted = order.convert_quote_to_order(uow, to_accept.id)   # order open: deliver ×2 guards, cancel
-    full = lifecycle(uow)                                        # opportunity won with a live order:
+    accepted = order.convert_quote_to_order(uow, to_accept.id)  # order open: deliver ×2 guards, cancel
+    full = lifecycle(uow)  # opportunity won with a live order:
     #                                                              reopen (no_live_order: the live order count);
     #                                                              invoice issued, unpaid: pay ×2, void
     return {
@@ -181,6 +203,7 @@ def count_statements(engine):
 
     def on_execute(*_args):
         counter[0] += 1
+
     event.listen(engine, "before_cursor_execute", on_execute)
     try:
         yield counter
@@ -198,8 +221,11 @@ def time_checks(engine, uow, docs: dict[str, tuple[str, int]]) -> list[CheckResu
             lc.allowed(doc, ctx)  # loads lazy relationships (lines) once, as any caller would
             with count_statements(engine) as counter:
                 allowed = lc.allowed(doc, ctx)
-            guards = list(dict.fromkeys(g for t in lc._by_source.get(doc.status, ())
-                                        for r in lc._table[(t, doc.status)] for g in r.guards))
+            guards = list(
+                dict.fromkeys(
+                    g for t in lc._by_source.get(doc.status, ()) for r in lc._table[(t, doc.status)] for g in r.guards
+                )
+            )
             store_guards = []
             for g in guards:  # which guards go to the database
                 with count_statements(engine) as guard_counter:
@@ -209,14 +235,26 @@ def time_checks(engine, uow, docs: dict[str, tuple[str, int]]) -> list[CheckResu
             timer = timeit.Timer(lambda: lc.allowed(doc, ctx))
             number, _ = timer.autorange()  # enough calls for ≥ 0.2 s per timed repeat
             per_check = [t / number * 1e6 for t in timer.repeat(repeat=CHECK_REPEATS, number=number)]
-            results.append(CheckResult(kind, str(doc.status), [g.name for g in guards], store_guards,
-                                       allowed, counter[0],
-                                       statistics.median(per_check), min(per_check), max(per_check), number))
+            results.append(
+                CheckResult(
+                    kind,
+                    str(doc.status),
+                    [g.name for g in guards],
+                    store_guards,
+                    allowed,
+                    counter[0],
+                    statistics.median(per_check),
+                    min(per_check),
+                    max(per_check),
+                    number,
+                )
+            )
         uow.rollback()
     return results
 
 
 # --- backends ----------------------------------------------------------------------------------------
+
 
 @dataclass
 class BackendResult:
@@ -299,8 +337,10 @@ def profile_sqlite(n: int, top: int = 10) -> None:
         if any(p in filename for p in PROFILE_PATHS) and not filename.startswith(BENCH_DIR):
             rows.append((ct, tt, nc, _short(filename), line, func))
     rows.sort(reverse=True)
-    print(f"\nProfile: {n} lifecycles on SQLite under cProfile, {wall:.2f} s wall "
-          f"({n / wall:.1f}/s with profiler overhead)")
+    print(
+        f"\nProfile: {n} lifecycles on SQLite under cProfile, {wall:.2f} s wall "
+        f"({n / wall:.1f}/s with profiler overhead)"
+    )
     print(f"  top {top} salesflow/sqlalchemy/transitions functions by cumulative time (per lifecycle):")
     print(f"  {'cum ms':>8} {'own ms':>8} {'calls':>7}  function")
     for ct, tt, nc, fname, line, func in rows[:top]:
@@ -313,7 +353,7 @@ def profile_sqlite(n: int, top: int = 10) -> None:
 
 def _short(filename: str) -> str:
     if filename.startswith(SALESFLOW_DIR):
-        return "salesflow/" + filename[len(SALESFLOW_DIR):]
+        return "salesflow/" + filename[len(SALESFLOW_DIR) :]
     for marker in (f"{os.sep}sqlalchemy{os.sep}", f"{os.sep}transitions{os.sep}"):
         if marker in filename:
             return marker.strip(os.sep) + "/" + filename.split(marker, 1)[1]
@@ -321,6 +361,7 @@ def _short(filename: str) -> str:
 
 
 # --- report ------------------------------------------------------------------------------------------
+
 
 def verdict(ok: bool) -> str:
     return "PASS" if ok else "FAIL"
@@ -338,47 +379,70 @@ def report(results: list[BackendResult]) -> None:
             target = f"≥ {TARGET_LIFECYCLES_PER_S:.0f}/s  {verdict(lc.median >= TARGET_LIFECYCLES_PER_S)}"
         else:
             target = "(no target)"
-        print(f"   {res.name:<11} {lc.median:9.1f} {min(lc.per_second):8.1f} {max(lc.per_second):8.1f} "
-              f"{1e3 / lc.median:13.2f}  {target}")
-        print(f"   {'':<11} {len(lc.per_second)} repeats × {lc.lifecycles} lifecycles"
-              f"{'; ' + lc.note if lc.note else ''}")
-    print(f"\n2. µs per allowed-actions check, LIFECYCLES[kind].allowed(doc, ctx), median of {CHECK_REPEATS} timeit "
-          f"repeats (min–max), target < {TARGET_CHECK_US:.0f} µs")
+        print(
+            f"   {res.name:<11} {lc.median:9.1f} {min(lc.per_second):8.1f} {max(lc.per_second):8.1f} "
+            f"{1e3 / lc.median:13.2f}  {target}"
+        )
+        print(
+            f"   {'':<11} {len(lc.per_second)} repeats × {lc.lifecycles} lifecycles{'; ' + lc.note if lc.note else ''}"
+        )
+    print(
+        f"\n2. µs per allowed-actions check, LIFECYCLES[kind].allowed(doc, ctx), median of {CHECK_REPEATS} timeit "
+        f"repeats (min–max), target < {TARGET_CHECK_US:.0f} µs"
+    )
     for res in results:
         if res.skipped:
             continue
         print(f"   [{res.name}]")
-        print(f"   {'document':<12} {'state':<10} {'µs/check':>9} {'min–max':>15} {'SQL/check':>9}  target  "
-              f"guards evaluated → allowed")
+        print(
+            f"   {'document':<12} {'state':<10} {'µs/check':>9} {'min–max':>15} {'SQL/check':>9}  target  "
+            f"guards evaluated → allowed"
+        )
         for c in res.checks:
             spread = f"{c.us_min:.1f}–{c.us_max:.1f}"
             guards = ", ".join(g + ("*" if g in c.store_guards else "") for g in c.guards) or "-"
-            print(f"   {c.kind:<12} {c.state:<10} {c.us:9.2f} {spread:>15} {c.queries:9d}  "
-                  f"{verdict(c.us < TARGET_CHECK_US)}    {guards} → {', '.join(c.allowed) or '-'}")
+            print(
+                f"   {c.kind:<12} {c.state:<10} {c.us:9.2f} {spread:>15} {c.queries:9d}  "
+                f"{verdict(c.us < TARGET_CHECK_US)}    {guards} → {', '.join(c.allowed) or '-'}"
+            )
         store = [c for c in res.checks if c.store_guards]
         if store:
-            print(f"   * guards that query the store: {'; '.join(f'{c.kind} ' + ', '.join(c.store_guards) for c in store)}"
-                  f". Measured with a real unit of work open on the {res.name} database:")
-            print("     those checks include the SQL round trips (SQL/check), each after the unit of work writes its pending changes.")
+            print(
+                f"   * guards that query the store: {'; '.join(f'{c.kind} ' + ', '.join(c.store_guards) for c in store)}"
+                f". Measured with a real unit of work open on the {res.name} database:"
+            )
+            print(
+                "     those checks include the SQL round trips (SQL/check), each after the unit of work writes its pending changes."
+            )
 
 
 def postgres_url(cli_value: str | None) -> str | None:
-    return (cli_value or os.environ.get("SALESFLOW_BENCH_POSTGRES_URL")
-            or os.environ.get("SALESFLOW_TEST_POSTGRES_URL"))
+    return cli_value or os.environ.get("SALESFLOW_BENCH_POSTGRES_URL") or os.environ.get("SALESFLOW_TEST_POSTGRES_URL")
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--sqlite-only", action="store_true", help="skip PostgreSQL")
-    parser.add_argument("--postgres-url", help="admin URL of a PostgreSQL server (a bench database is created "
-                        "and dropped there); default $SALESFLOW_BENCH_POSTGRES_URL or $SALESFLOW_TEST_POSTGRES_URL")
-    parser.add_argument("--lifecycles", "-n", type=int, default=DEFAULT_LIFECYCLES,
-                        help=f"lifecycles per repeat (default {DEFAULT_LIFECYCLES})")
-    parser.add_argument("--repeats", "-r", type=int, default=DEFAULT_REPEATS,
-                        help=f"repeats per backend (default {DEFAULT_REPEATS})")
-    parser.add_argument("--profile", action="store_true",
-                        help="also cProfile N lifecycles on SQLite and print the top 10 functions")
+    parser.add_argument(
+        "--postgres-url",
+        help="admin URL of a PostgreSQL server (a bench database is created "
+        "and dropped there); default $SALESFLOW_BENCH_POSTGRES_URL or $SALESFLOW_TEST_POSTGRES_URL",
+    )
+    parser.add_argument(
+        "--lifecycles",
+        "-n",
+        type=int,
+        default=DEFAULT_LIFECYCLES,
+        help=f"lifecycles per repeat (default {DEFAULT_LIFECYCLES})",
+    )
+    parser.add_argument(
+        "--repeats", "-r", type=int, default=DEFAULT_REPEATS, help=f"repeats per backend (default {DEFAULT_REPEATS})"
+    )
+    parser.add_argument(
+        "--profile", action="store_true", help="also cProfile N lifecycles on SQLite and print the top 10 functions"
+    )
     args = parser.parse_args(argv)
     if args.lifecycles < 1 or args.repeats < 1:
         parser.error("--lifecycles and --repeats must be at least 1")
@@ -392,8 +456,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.sqlite_only:
         results.append(BackendResult("postgresql", skipped="--sqlite-only"))
     elif not (url := postgres_url(args.postgres_url)):
-        results.append(BackendResult("postgresql", skipped="no --postgres-url, $SALESFLOW_BENCH_POSTGRES_URL "
-                                                           "or $SALESFLOW_TEST_POSTGRES_URL"))
+        results.append(
+            BackendResult(
+                "postgresql", skipped="no --postgres-url, $SALESFLOW_BENCH_POSTGRES_URL or $SALESFLOW_TEST_POSTGRES_URL"
+            )
+        )
     else:
         connected = False
         try:

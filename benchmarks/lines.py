@@ -11,6 +11,7 @@ Reported per N: the median and the longest of R runs, in milliseconds, and ms pe
 cap is domain/lines.py MAX_LINES, so the sizes above it are written here straight through the
 operation's inner function, past the cap, to show what the cap prevents.
 """
+
 from __future__ import annotations
 
 import argparse

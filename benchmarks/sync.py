@@ -41,6 +41,7 @@
 The full figures (10,000 and 100,000 invoices) take about 30 minutes on a 2-core VM, so the default sizes
 are smaller; README.md has the commands and the figures.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -85,8 +86,10 @@ CHUNK = 5_000  # invoices per seeding transaction: memory stays flat while seedi
 CURRENCY = "EUR"
 #: The two order lines every invoice takes one unit of: two tax rates, so each invoice posts to two
 #: income and two tax accounts in the ledger. 489.90 × 19 % = 93.081: tax rounds differently per unit.
-LINES = (dict(description="Standing desk", unit_price="489.90", tax_rate="19"),
-         dict(description="Delivery and assembly", unit_price="45.50", tax_rate="7"))
+LINES = (
+    dict(description="Standing desk", unit_price="489.90", tax_rate="19"),
+    dict(description="Delivery and assembly", unit_price="45.50", tax_rate="7"),
+)
 #: A pass that delivers nothing this many times in a row means the worker is stuck (a backend failing):
 #: the case stops and reports it rather than spin.
 MAX_IDLE_PASSES = 50
@@ -97,6 +100,7 @@ MB = 1024 * 1024
 
 # --- setup: a database of N issued invoices ------------------------------------------------------------
 
+
 def seed(url: str, n: int) -> float:
     """Fill a freshly installed database with n issued invoices and their outbox entries; returns seconds."""
     started = time.perf_counter()
@@ -104,29 +108,42 @@ def seed(url: str, n: int) -> float:
     try:
         uow = SqlUnitOfWork(engine)
         # The documents above the invoices come from the real operations: they are few.
-        prospect = lead.create_lead(uow, "Sync benchmark", contact_name="Bea Benchmark",
-                                    company_name="Benchmark Trading GmbH", email="bea@benchmark.example")
+        prospect = lead.create_lead(
+            uow,
+            "Sync benchmark",
+            contact_name="Bea Benchmark",
+            company_name="Benchmark Trading GmbH",
+            email="bea@benchmark.example",
+        )
         lead.mark_lead_contacted(uow, prospect.id)
         conv = lead.convert_lead(uow, prospect.id, currency=CURRENCY)
-        so = order.create_order(uow, conv.opportunity.id, CURRENCY, [dict(quantity=str(n), **ln) for ln in LINES],
-                                invoicing_policy="manual")  # manual: the delivery makes no invoice
+        so = order.create_order(
+            uow, conv.opportunity.id, CURRENCY, [dict(quantity=str(n), **ln) for ln in LINES], invoicing_policy="manual"
+        )  # manual: the delivery makes no invoice
         so = order.record_delivery(uow, so.id, [dict(order_line_id=ln.id, quantity=str(n)) for ln in so.lines]).order
         assert so.status == OrderStatus.DELIVERED, so.status
         with engine.begin() as conn:
-            prefix, padding = conn.execute(select(t.number_series.c.prefix, t.number_series.c.padding)
-                                           .where(t.number_series.c.code == "invoice")).one()
+            prefix, padding = conn.execute(
+                select(t.number_series.c.prefix, t.number_series.c.padding).where(t.number_series.c.code == "invoice")
+            ).one()
         for first in range(1, n + 1, CHUNK):
             with engine.begin() as conn:
                 _seed_chunk(conn, so, range(first, min(first + CHUNK, n + 1)), prefix, padding)
         with engine.begin() as conn:
             # What N runs of convert_order_to_invoice leave on the order: every unit invoiced, one
             # version per run (the lines changed); and the invoice series goes on after N.
-            conn.execute(update(t.order_lines).where(t.order_lines.c.order_id == so.id)
-                         .values(invoiced_quantity=t.order_lines.c.quantity))
+            conn.execute(
+                update(t.order_lines)
+                .where(t.order_lines.c.order_id == so.id)
+                .values(invoiced_quantity=t.order_lines.c.quantity)
+            )
             conn.execute(update(t.orders).where(t.orders.c.id == so.id).values(version=t.orders.c.version + n))
             year = utcnow().year
-            conn.execute(t.number_sequences.delete().where((t.number_sequences.c.series_code == "invoice")
-                                                           & (t.number_sequences.c.year == year)))
+            conn.execute(
+                t.number_sequences.delete().where(
+                    (t.number_sequences.c.series_code == "invoice") & (t.number_sequences.c.year == year)
+                )
+            )
             conn.execute(t.number_sequences.insert().values(series_code="invoice", year=year, next_number=n + 1))
         check_seed(engine, n)
         if engine.dialect.name == "sqlite":
@@ -147,37 +164,111 @@ def _seed_chunk(conn, so, numbers: range, prefix: str, padding: int) -> None:
     today = now.date()
     drafts, lines = [], []
     for i in numbers:
-        amounts = [(ln, cumulative_amounts(Decimal(i - 1), Decimal(1), ln.unit_price, ln.discount_percent,
-                                           ln.tax_rate, CURRENCY)) for ln in so.lines]
+        amounts = [
+            (
+                ln,
+                cumulative_amounts(
+                    Decimal(i - 1), Decimal(1), ln.unit_price, ln.discount_percent, ln.tax_rate, CURRENCY
+                ),
+            )
+            for ln in so.lines
+        ]
         subtotal = sum((a.gross for _, a in amounts), ZERO)
         discount = sum((a.discount for _, a in amounts), ZERO)
         tax = sum((a.tax for _, a in amounts), ZERO)
-        drafts.append(dict(number=None, order_id=so.id, delivery_id=None, account_id=so.account_id,
-                           issue_date=None, due_date=None, amount_paid=ZERO, void_reason=None, currency=CURRENCY,
-                           subtotal=subtotal, discount_total=discount, tax_total=tax,
-                           total=subtotal - discount + tax, status=InvoiceStatus.DRAFT.value,
-                           owner_id=so.owner_id, version=1, created_at=now, updated_at=now))
-        lines.append([dict(order_line_id=ln.id, sequence=ln.sequence, description=ln.description,
-                           product_code=ln.product_code, quantity=Decimal(1), unit_price=ln.unit_price,
-                           discount_percent=ln.discount_percent, tax_rate=ln.tax_rate, subtotal=a.gross,
-                           discount_amount=a.discount, net_amount=a.net, tax_amount=a.tax, total=a.total)
-                      for ln, a in amounts])
+        drafts.append(
+            dict(
+                number=None,
+                order_id=so.id,
+                delivery_id=None,
+                account_id=so.account_id,
+                issue_date=None,
+                due_date=None,
+                amount_paid=ZERO,
+                void_reason=None,
+                currency=CURRENCY,
+                subtotal=subtotal,
+                discount_total=discount,
+                tax_total=tax,
+                total=subtotal - discount + tax,
+                status=InvoiceStatus.DRAFT.value,
+                owner_id=so.owner_id,
+                version=1,
+                created_at=now,
+                updated_at=now,
+            )
+        )
+        lines.append(
+            [
+                dict(
+                    order_line_id=ln.id,
+                    sequence=ln.sequence,
+                    description=ln.description,
+                    product_code=ln.product_code,
+                    quantity=Decimal(1),
+                    unit_price=ln.unit_price,
+                    discount_percent=ln.discount_percent,
+                    tax_rate=ln.tax_rate,
+                    subtotal=a.gross,
+                    discount_amount=a.discount,
+                    net_amount=a.net,
+                    tax_amount=a.tax,
+                    total=a.total,
+                )
+                for ln, a in amounts
+            ]
+        )
     # Drafts first: the immutability triggers refuse lines for an invoice that is not a draft.
-    ids = conn.execute(t.invoices.insert().returning(t.invoices.c.id, sort_by_parameter_order=True),
-                       drafts).scalars().all()
-    conn.execute(t.invoice_lines.insert(), [dict(line, invoice_id=ident)
-                                            for ident, its in zip(ids, lines, strict=True) for line in its])
-    conn.execute(update(t.invoices).where(t.invoices.c.id == bindparam("_id"))
-                 .values(status=bindparam("status"), number=bindparam("number"), issue_date=bindparam("issue_date"),
-                         due_date=bindparam("due_date"), version=bindparam("version"),
-                         updated_at=bindparam("updated_at")),
-                 [dict(_id=ident, status=InvoiceStatus.ISSUED.value, number=f"{prefix}/{today.year}/{i:0{padding}d}",
-                       issue_date=today, due_date=today + timedelta(days=PAYMENT_TERM_DAYS), version=2,
-                       updated_at=now) for ident, i in zip(ids, numbers, strict=True)])
-    conn.execute(t.activities.insert(), [
-        dict(document_type="invoice", document_id=ident, trigger=trigger, from_state=source, to_state=dest,
-             actor_id=None, at=now, reason=None)
-        for ident in ids for trigger, source, dest in (("create", None, "draft"), ("issue", "draft", "issued"))])
+    ids = (
+        conn.execute(t.invoices.insert().returning(t.invoices.c.id, sort_by_parameter_order=True), drafts)
+        .scalars()
+        .all()
+    )
+    conn.execute(
+        t.invoice_lines.insert(),
+        [dict(line, invoice_id=ident) for ident, its in zip(ids, lines, strict=True) for line in its],
+    )
+    conn.execute(
+        update(t.invoices)
+        .where(t.invoices.c.id == bindparam("_id"))
+        .values(
+            status=bindparam("status"),
+            number=bindparam("number"),
+            issue_date=bindparam("issue_date"),
+            due_date=bindparam("due_date"),
+            version=bindparam("version"),
+            updated_at=bindparam("updated_at"),
+        ),
+        [
+            dict(
+                _id=ident,
+                status=InvoiceStatus.ISSUED.value,
+                number=f"{prefix}/{today.year}/{i:0{padding}d}",
+                issue_date=today,
+                due_date=today + timedelta(days=PAYMENT_TERM_DAYS),
+                version=2,
+                updated_at=now,
+            )
+            for ident, i in zip(ids, numbers, strict=True)
+        ],
+    )
+    conn.execute(
+        t.activities.insert(),
+        [
+            dict(
+                document_type="invoice",
+                document_id=ident,
+                trigger=trigger,
+                from_state=source,
+                to_state=dest,
+                actor_id=None,
+                at=now,
+                reason=None,
+            )
+            for ident in ids
+            for trigger, source, dest in (("create", None, "draft"), ("issue", "draft", "issued"))
+        ],
+    )
     outbox = t.outbox.insert()
     if conn.dialect.name == "postgresql":  # as SqlOutbox writes it: the worker reads in (txid, id) order
         outbox = outbox.values(txid=text("pg_current_xact_id()::text::bigint"))
@@ -187,18 +278,36 @@ def _seed_chunk(conn, so, numbers: range, prefix: str, padding: int) -> None:
 def check_seed(engine, n: int) -> None:
     """The seeded invoices add up: lines net + tax = total, invoice totals = sums of their lines."""
     with engine.connect() as conn:
-        counts = {name: conn.execute(select(func.count()).select_from(t.metadata.tables[name])).scalar_one()
-                  for name in ("invoices", "invoice_lines", "outbox")}
+        counts = {
+            name: conn.execute(select(func.count()).select_from(t.metadata.tables[name])).scalar_one()
+            for name in ("invoices", "invoice_lines", "outbox")
+        }
         assert counts == {"invoices": n, "invoice_lines": 2 * n, "outbox": n}, counts
         il, inv = t.invoice_lines, t.invoices
-        bad_lines = conn.execute(select(func.count()).select_from(il)
-                                 .where(il.c.net_amount + il.c.tax_amount != il.c.total)).scalar_one()
-        sums = (select(il.c.invoice_id, func.sum(il.c.net_amount).label("net"), func.sum(il.c.tax_amount).label("tax"),
-                       func.sum(il.c.total).label("total")).group_by(il.c.invoice_id).subquery())
-        bad_invoices = conn.execute(select(func.count()).select_from(inv.join(sums, sums.c.invoice_id == inv.c.id))
-                                    .where((inv.c.subtotal - inv.c.discount_total != sums.c.net)
-                                           | (inv.c.tax_total != sums.c.tax) | (inv.c.total != sums.c.total)
-                                           | (inv.c.status != "issued") | inv.c.number.is_(None))).scalar_one()
+        bad_lines = conn.execute(
+            select(func.count()).select_from(il).where(il.c.net_amount + il.c.tax_amount != il.c.total)
+        ).scalar_one()
+        sums = (
+            select(
+                il.c.invoice_id,
+                func.sum(il.c.net_amount).label("net"),
+                func.sum(il.c.tax_amount).label("tax"),
+                func.sum(il.c.total).label("total"),
+            )
+            .group_by(il.c.invoice_id)
+            .subquery()
+        )
+        bad_invoices = conn.execute(
+            select(func.count())
+            .select_from(inv.join(sums, sums.c.invoice_id == inv.c.id))
+            .where(
+                (inv.c.subtotal - inv.c.discount_total != sums.c.net)
+                | (inv.c.tax_total != sums.c.tax)
+                | (inv.c.total != sums.c.total)
+                | (inv.c.status != "issued")
+                | inv.c.number.is_(None)
+            )
+        ).scalar_one()
         invoiced = conn.execute(select(func.sum(il.c.quantity))).scalar_one()
         ordered = conn.execute(select(func.sum(t.order_lines.c.invoiced_quantity))).scalar_one()
     assert bad_lines == 0 and bad_invoices == 0, (bad_lines, bad_invoices)
@@ -206,6 +315,7 @@ def check_seed(engine, n: int) -> None:
 
 
 # --- databases: a seeded template per size, a copy per case --------------------------------------------
+
 
 @dataclass
 class Store:
@@ -216,8 +326,9 @@ class Store:
     made: list[str] = field(default_factory=list)  # PostgreSQL databases to drop
 
     def _admin(self):
-        return create_engine(self.admin_url, isolation_level="AUTOCOMMIT",
-                             connect_args={"connect_timeout": CONNECT_TIMEOUT_S})
+        return create_engine(
+            self.admin_url, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": CONNECT_TIMEOUT_S}
+        )
 
     def _pg_url(self, name: str) -> str:
         return make_url(self.admin_url).set(database=name).render_as_string(hide_password=False)
@@ -277,6 +388,7 @@ class Store:
 
 # --- the webhook receiver, in a process of its own -------------------------------------------------------
 
+
 def serve_receiver() -> int:
     """--serve-receiver: run the reference receiver until stdin closes; print its URL first, its tally last."""
     from salesflow.adapters.webhook.receiver import Receiver
@@ -285,9 +397,12 @@ def serve_receiver() -> int:
         print(receiver.url, flush=True)
         sys.stdin.read()  # the case closes it when it is done
         with receiver.lock:
-            tally = dict(received=receiver.received, processed=len(receiver.processed),
-                         repeats=sum(receiver.by_number.values()) - len(receiver.by_number),
-                         rejected=len(receiver.rejected))
+            tally = dict(
+                received=receiver.received,
+                processed=len(receiver.processed),
+                repeats=sum(receiver.by_number.values()) - len(receiver.by_number),
+                rejected=len(receiver.rejected),
+            )
     tally["peak_rss_mb"] = peak_rss_mb()
     print(json.dumps(tally), flush=True)
     return 0
@@ -296,9 +411,13 @@ def serve_receiver() -> int:
 @contextmanager
 def receiver_process(secret: str):
     """A receiver in a child process: yields (its URL, a dict filled with its tally when it stops)."""
-    proc = subprocess.Popen([sys.executable, os.path.abspath(__file__), "--serve-receiver"],
-                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
-                            env={**os.environ, WEBHOOK_SECRET_ENV: secret})
+    proc = subprocess.Popen(
+        [sys.executable, os.path.abspath(__file__), "--serve-receiver"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, WEBHOOK_SECRET_ENV: secret},
+    )
     tally: dict = {}
     try:
         url = proc.stdout.readline().strip()
@@ -314,6 +433,7 @@ def receiver_process(secret: str):
 
 
 # --- one case, in its own process -----------------------------------------------------------------------
+
 
 def _status_mb(field_name: str) -> float | None:
     try:
@@ -370,8 +490,9 @@ def make_backend(name: str, folder: str, recheck: float | None, n: int, verified
         raise SystemExit(f"unknown backend {name!r}")
 
 
-def run_case(backend_name: str, url: str, n: int, *, recheck: float | None, trace: bool, snapshot: bool,
-             profile: bool = False) -> dict:
+def run_case(
+    backend_name: str, url: str, n: int, *, recheck: float | None, trace: bool, snapshot: bool, profile: bool = False
+) -> dict:
     """Deliver the n seeded invoices to one backend with the real SyncWorker; the case's figures."""
     folder = tempfile.mkdtemp(prefix="salesflow-bench-sync-case-")
     engine = create_engine(url)
@@ -397,8 +518,10 @@ def run_case(backend_name: str, url: str, n: int, *, recheck: float | None, trac
                 delivered, passes = delivered + got, passes + 1
                 idle = 0 if got else idle + 1
                 if idle >= MAX_IDLE_PASSES:
-                    raise RuntimeError(f"{backend.name}: nothing delivered in {idle} passes after {delivered}; "
-                                       f"see sync_jobs.last_error")
+                    raise RuntimeError(
+                        f"{backend.name}: nothing delivered in {idle} passes after {delivered}; "
+                        f"see sync_jobs.last_error"
+                    )
                 for m in [m for m in milestones if m <= delivered]:
                     milestones.discard(m)
                     rss_at[round(100 * m / n)] = rss_mb()
@@ -412,20 +535,29 @@ def run_case(backend_name: str, url: str, n: int, *, recheck: float | None, trac
             if trace:
                 result["traced_peak_mb"] = tracemalloc.get_traced_memory()[1] / MB
                 tracemalloc.stop()
-            result.update(seconds=seconds, passes=passes, delivered=delivered, rss_at=rss_at, seconds_at=seconds_at,
-                          batch=worker.batch,
-                          peak_rss_mb=peak_rss_mb())
+            result.update(
+                seconds=seconds,
+                passes=passes,
+                delivered=delivered,
+                rss_at=rss_at,
+                seconds_at=seconds_at,
+                batch=worker.batch,
+                peak_rss_mb=peak_rss_mb(),
+            )
             if len(snaps) == 2:
                 grown = snaps[100].compare_to(snaps[10], "lineno")[:15]
-                result["grown"] = [f"{s.size_diff / 1024:+10.1f} KiB {s.count_diff:+8d} blocks  {s.traceback}"
-                                   for s in grown]
+                result["grown"] = [
+                    f"{s.size_diff / 1024:+10.1f} KiB {s.count_diff:+8d} blocks  {s.traceback}" for s in grown
+                ]
             if prof:
                 result["profile"] = profile_rows(prof, n)
             with engine.connect() as conn:  # every job done, none retried or dead
-                jobs = dict(conn.execute(select(t.sync_jobs.c.status, func.count()).group_by(t.sync_jobs.c.status))
-                            .all())
-                retried = conn.execute(select(func.count()).select_from(t.sync_jobs)
-                                       .where(t.sync_jobs.c.attempts != 1)).scalar_one()
+                jobs = dict(
+                    conn.execute(select(t.sync_jobs.c.status, func.count()).group_by(t.sync_jobs.c.status)).all()
+                )
+                retried = conn.execute(
+                    select(func.count()).select_from(t.sync_jobs).where(t.sync_jobs.c.attempts != 1)
+                ).scalar_one()
             assert jobs == {"done": n} and retried == 0, (jobs, retried)
             if snapshot and backend_name == "beancount":
                 result["full_check"] = full_check_cost(backend)
@@ -453,10 +585,12 @@ def full_check_cost(backend) -> dict:
     tracemalloc.start()
     entries, _errors, _options = ledger._load_uncached(str(backend.layout.main))  # what ledger.load reads
     held = tracemalloc.take_snapshot()
-    cost.update(entries=len(entries), traced_held_mb=tracemalloc.get_traced_memory()[0] / MB,
-                traced_peak_mb=tracemalloc.get_traced_memory()[1] / MB,
-                top=[f"{st.size / MB:8.1f} MB {st.count:9d} blocks  {st.traceback}"
-                     for st in held.statistics("lineno")[:10]])
+    cost.update(
+        entries=len(entries),
+        traced_held_mb=tracemalloc.get_traced_memory()[0] / MB,
+        traced_peak_mb=tracemalloc.get_traced_memory()[1] / MB,
+        top=[f"{st.size / MB:8.1f} MB {st.count:9d} blocks  {st.traceback}" for st in held.statistics("lineno")[:10]],
+    )
     tracemalloc.stop()
     return cost
 
@@ -468,7 +602,7 @@ SALESFLOW_DIR = os.path.dirname(os.path.abspath(salesflow.__file__)) + os.sep
 
 def _short(filename: str) -> str:
     if filename.startswith(SALESFLOW_DIR):
-        return "salesflow/" + filename[len(SALESFLOW_DIR):]
+        return "salesflow/" + filename[len(SALESFLOW_DIR) :]
     for marker in ("site-packages" + os.sep, "lib" + os.sep + "python3.11" + os.sep):
         if marker in filename:
             return filename.split(marker, 1)[1]
@@ -481,13 +615,16 @@ def profile_rows(prof: cProfile.Profile, n: int, top: int = 25) -> dict[str, lis
     rows = [(ct, tt, nc, _short(fn), line, func) for (fn, line, func), (_cc, nc, tt, ct, _) in stats.stats.items()]
 
     def show(ordered) -> list[str]:
-        return [f"{ct / n * 1e3:8.3f} {tt / n * 1e3:8.3f} {nc / n:7.1f}  {fname}:{line}({func})"
-                for ct, tt, nc, fname, line, func in ordered[:top]]
-    return {"cumulative": show(sorted(rows, reverse=True)),
-            "own": show(sorted(rows, key=lambda r: r[1], reverse=True))}
+        return [
+            f"{ct / n * 1e3:8.3f} {tt / n * 1e3:8.3f} {nc / n:7.1f}  {fname}:{line}({func})"
+            for ct, tt, nc, fname, line, func in ordered[:top]
+        ]
+
+    return {"cumulative": show(sorted(rows, reverse=True)), "own": show(sorted(rows, key=lambda r: r[1], reverse=True))}
 
 
 # --- the parent: seed, run every case in a subprocess, report ---------------------------------------------
+
 
 def spawn_case(backend: str, url: str, n: int, args, *, trace: bool, profile: bool = False) -> dict:
     cmd = [sys.executable, os.path.abspath(__file__), "--case", backend, "--case-url", url, "--case-n", str(n)]
@@ -524,19 +661,27 @@ class Figures:
 
 def report(figures: list[Figures], args) -> None:
     traced = any(f.traced for f in figures)
-    print(f"\nSync: the real SyncWorker delivering N seeded invoices to one backend, one fresh process per case "
-          f"(medians of {args.repeat})")
+    print(
+        f"\nSync: the real SyncWorker delivering N seeded invoices to one backend, one fresh process per case "
+        f"(medians of {args.repeat})"
+    )
     recheck = sorted({r["recheck_seconds"] for f in figures for r in f.runs if "recheck_seconds" in r})
     if recheck:
-        print(f"   beancount: full check of the ledger when pulling payments at most every "
-              f"{', '.join(f'{v:g}' for v in recheck)} s (recheck_seconds)")
-    head = (f"   {'backend':<10} {'invoices':>9} {'seconds':>9} {'invoices/s':>11} {'min/s':>8} {'max/s':>8} "
-            f"{'peak RSS MB':>12} {'RSS before':>11}")
+        print(
+            f"   beancount: full check of the ledger when pulling payments at most every "
+            f"{', '.join(f'{v:g}' for v in recheck)} s (recheck_seconds)"
+        )
+    head = (
+        f"   {'backend':<10} {'invoices':>9} {'seconds':>9} {'invoices/s':>11} {'min/s':>8} {'max/s':>8} "
+        f"{'peak RSS MB':>12} {'RSS before':>11}"
+    )
     print(head + (f" {'traced peak MB':>15}" if traced else ""))
     for f in figures:
         rates = [r["n"] / r["seconds"] for r in f.runs]
-        line = (f"   {f.backend:<10} {f.n:>9,} {f.median('seconds'):9.1f} {statistics.median(rates):11.1f} "
-                f"{min(rates):8.1f} {max(rates):8.1f} {f.median('peak_rss_mb'):12.1f} {f.median('rss_before_mb'):11.1f}")
+        line = (
+            f"   {f.backend:<10} {f.n:>9,} {f.median('seconds'):9.1f} {statistics.median(rates):11.1f} "
+            f"{min(rates):8.1f} {max(rates):8.1f} {f.median('peak_rss_mb'):12.1f} {f.median('rss_before_mb'):11.1f}"
+        )
         if traced:
             line += f" {f.traced['traced_peak_mb']:15.2f}" if f.traced else f" {'-':>15}"
         print(line)
@@ -558,19 +703,23 @@ def report(figures: list[Figures], args) -> None:
         for backend in dict.fromkeys(f.backend for f in figures):
             by_n = {f.n: f for f in figures if f.backend == backend}
             if small in by_n and large in by_n:
-                line = (f"   {backend:<10} peak RSS {by_n[large].median('peak_rss_mb') / by_n[small].median('peak_rss_mb'):5.2f}"
-                        f"   growth during the loop (peak − before) {_growth(by_n[small]):6.1f} → "
-                        f"{_growth(by_n[large]):6.1f} MB")
+                line = (
+                    f"   {backend:<10} peak RSS {by_n[large].median('peak_rss_mb') / by_n[small].median('peak_rss_mb'):5.2f}"
+                    f"   growth during the loop (peak − before) {_growth(by_n[small]):6.1f} → "
+                    f"{_growth(by_n[large]):6.1f} MB"
+                )
                 if by_n[small].traced and by_n[large].traced:
-                    line += (f"   traced peak {by_n[large].traced['traced_peak_mb'] / by_n[small].traced['traced_peak_mb']:5.2f}")
+                    line += f"   traced peak {by_n[large].traced['traced_peak_mb'] / by_n[small].traced['traced_peak_mb']:5.2f}"
                 print(line)
     for f in figures:
         check = (f.traced or {}).get("full_check")
         if check:
-            print(f"\n   beancount × {f.n:,}: one full check of the ledger ({check['entries']:,} entries) took "
-                  f"{check['seconds']:.1f} s and raised the peak RSS by {check['peak_rss_growth_mb']:.0f} MB "
-                  f"(RSS after it {check['rss_now_mb']:.0f} MB); beancount's entries hold "
-                  f"{check['traced_held_mb']:.0f} MB traced (peak {check['traced_peak_mb']:.0f} MB while loading):")
+            print(
+                f"\n   beancount × {f.n:,}: one full check of the ledger ({check['entries']:,} entries) took "
+                f"{check['seconds']:.1f} s and raised the peak RSS by {check['peak_rss_growth_mb']:.0f} MB "
+                f"(RSS after it {check['rss_now_mb']:.0f} MB); beancount's entries hold "
+                f"{check['traced_held_mb']:.0f} MB traced (peak {check['traced_peak_mb']:.0f} MB while loading):"
+            )
             for row in check["top"]:
                 print("   " + row)
     for f in figures:
@@ -578,9 +727,14 @@ def report(figures: list[Figures], args) -> None:
             print(f"\n   {f.backend} × {f.n:,}: traced memory that grew from 10 % to 100 % of the loop (top 15 lines)")
             for row in f.traced["grown"]:
                 print("   " + row)
-    print("\n   Per run: " + "; ".join(f"{f.backend}×{f.n}: " + ", ".join(f"{r['n'] / r['seconds']:.0f}/s "
-                                                                         f"{r['peak_rss_mb']:.0f} MB"
-                                                                         for r in f.runs) for f in figures))
+    print(
+        "\n   Per run: "
+        + "; ".join(
+            f"{f.backend}×{f.n}: "
+            + ", ".join(f"{r['n'] / r['seconds']:.0f}/s {r['peak_rss_mb']:.0f} MB" for r in f.runs)
+            for f in figures
+        )
+    )
 
 
 def _growth(f: Figures) -> float:
@@ -606,21 +760,35 @@ def profile_cases(store: Store, backends: list[str], args) -> dict[str, dict]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sizes", default=",".join(map(str, DEFAULT_SIZES)),
-                        help="invoice counts, comma-separated (default %(default)s; '' with --profile: "
-                             "only the profile)")
+    parser.add_argument(
+        "--sizes",
+        default=",".join(map(str, DEFAULT_SIZES)),
+        help="invoice counts, comma-separated (default %(default)s; '' with --profile: only the profile)",
+    )
     parser.add_argument("--backends", default=",".join(BACKENDS), help="default %(default)s")
     parser.add_argument("--repeat", type=int, default=1, help="runs per case; medians reported (default 1)")
-    parser.add_argument("--database-url", help="a PostgreSQL admin URL: the databases are created on its server "
-                                               "(default: SQLite files in a temporary folder)")
-    parser.add_argument("--beancount-recheck", type=float, default=None,
-                        help="the beancount backend's recheck_seconds (default: the backend's own, 300)")
-    parser.add_argument("--tracemalloc", action="store_true",
-                        help="also one traced run per case: the peak of Python allocations in the loop")
-    parser.add_argument("--snapshot", action="store_true",
-                        help="with --tracemalloc: the lines whose memory grew most during the loop")
-    parser.add_argument("--profile", type=int, default=0, metavar="N",
-                        help="also profile N invoices per backend under cProfile")
+    parser.add_argument(
+        "--database-url",
+        help="a PostgreSQL admin URL: the databases are created on its server "
+        "(default: SQLite files in a temporary folder)",
+    )
+    parser.add_argument(
+        "--beancount-recheck",
+        type=float,
+        default=None,
+        help="the beancount backend's recheck_seconds (default: the backend's own, 300)",
+    )
+    parser.add_argument(
+        "--tracemalloc",
+        action="store_true",
+        help="also one traced run per case: the peak of Python allocations in the loop",
+    )
+    parser.add_argument(
+        "--snapshot", action="store_true", help="with --tracemalloc: the lines whose memory grew most during the loop"
+    )
+    parser.add_argument(
+        "--profile", type=int, default=0, metavar="N", help="also profile N invoices per backend under cProfile"
+    )
     # Internal: the child processes.
     parser.add_argument("--serve-receiver", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--case", help=argparse.SUPPRESS)
@@ -633,8 +801,15 @@ def main(argv: list[str] | None = None) -> int:
     if args.serve_receiver:
         return serve_receiver()
     if args.case:
-        result = run_case(args.case, args.case_url, args.case_n, recheck=args.beancount_recheck,
-                          trace=args.tracemalloc, snapshot=args.snapshot, profile=args.profile_case)
+        result = run_case(
+            args.case,
+            args.case_url,
+            args.case_n,
+            recheck=args.beancount_recheck,
+            trace=args.tracemalloc,
+            snapshot=args.snapshot,
+            profile=args.profile_case,
+        )
         print(json.dumps(result))
         return 0
 
@@ -659,9 +834,12 @@ def main(argv: list[str] | None = None) -> int:
                     finally:
                         store.drop(url)
                     cases[backend].runs.append(run)
-                    print(f"[{backend} × {n:,}] run {r + 1}: {n / run['seconds']:.1f} invoices/s, "
-                          f"{run['seconds']:.1f} s, {run['passes']} passes, peak RSS {run['peak_rss_mb']:.1f} MB "
-                          f"({run['verified']})", flush=True)
+                    print(
+                        f"[{backend} × {n:,}] run {r + 1}: {n / run['seconds']:.1f} invoices/s, "
+                        f"{run['seconds']:.1f} s, {run['passes']} passes, peak RSS {run['peak_rss_mb']:.1f} MB "
+                        f"({run['verified']})",
+                        flush=True,
+                    )
             if args.tracemalloc:
                 for backend in backends:
                     url = store.copy(template)
@@ -669,8 +847,11 @@ def main(argv: list[str] | None = None) -> int:
                         cases[backend].traced = spawn_case(backend, url, n, args, trace=True)
                     finally:
                         store.drop(url)
-                    print(f"[{backend} × {n:,}] traced run: peak {cases[backend].traced['traced_peak_mb']:.2f} MB "
-                          f"traced, {n / cases[backend].traced['seconds']:.1f} invoices/s under tracemalloc", flush=True)
+                    print(
+                        f"[{backend} × {n:,}] traced run: peak {cases[backend].traced['traced_peak_mb']:.2f} MB "
+                        f"traced, {n / cases[backend].traced['seconds']:.1f} invoices/s under tracemalloc",
+                        flush=True,
+                    )
             store.drop(template)
             figures.extend(cases.values())
         if args.profile:
@@ -681,8 +862,10 @@ def main(argv: list[str] | None = None) -> int:
         report(figures, args)
     if args.profile:
         for backend, profiled in profiles.items():
-            print(f"\nProfile: {backend} × {args.profile:,} under cProfile, {profiled['seconds']:.1f} s "
-                  f"({args.profile / profiled['seconds']:.1f}/s with the profiler's overhead); ms and calls per invoice")
+            print(
+                f"\nProfile: {backend} × {args.profile:,} under cProfile, {profiled['seconds']:.1f} s "
+                f"({args.profile / profiled['seconds']:.1f}/s with the profiler's overhead); ms and calls per invoice"
+            )
             for order_by, rows in profiled["profile"].items():
                 print(f"  top by {order_by} time:\n  {'cum ms':>8} {'own ms':>8} {'calls':>7}  function")
                 for row in rows:

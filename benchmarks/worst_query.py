@@ -25,6 +25,7 @@
 
 The server runs this checkout's code (`python -m salesflow.gateway.cli`, from the venv running this script).
 """
+
 from __future__ import annotations
 
 import os
@@ -49,15 +50,16 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import httpx
-from salesflow.adapters.sql import SqlUnitOfWork, create_engine, install
-from salesflow.adapters.sql import tables as t
-from salesflow.domain.money import document_totals, line_amounts
-from salesflow.domain.normalize import company_key
-from salesflow.domain.lines import MAX_LINES
-from salesflow.schema.core.cost import DEFAULT_MAX_COST
-from salesflow.statemachine.users import create_token
 from sqlalchemy import func as sql_func
 from sqlalchemy import select
+
+from salesflow.adapters.sql import SqlUnitOfWork, create_engine, install
+from salesflow.adapters.sql import tables as t
+from salesflow.domain.lines import MAX_LINES
+from salesflow.domain.money import document_totals, line_amounts
+from salesflow.domain.normalize import company_key
+from salesflow.schema.core.cost import DEFAULT_MAX_COST
+from salesflow.statemachine.users import create_token
 
 ACCOUNTS = 100
 OPPORTUNITIES_PER_ACCOUNT = 100
@@ -90,20 +92,39 @@ def sqlite_url(path: str) -> str:
 
 # --- seeding -----------------------------------------------------------------------------------------
 
+
 def row_counts(engine) -> dict[str, int]:
     with engine.connect() as conn:
-        return {name: conn.execute(select(sql_func.count()).select_from(t.metadata.tables[name])).scalar_one()
-                for name in EXPECTED_ROWS}
+        return {
+            name: conn.execute(select(sql_func.count()).select_from(t.metadata.tables[name])).scalar_one()
+            for name in EXPECTED_ROWS
+        }
 
 
 def _line(quote_id: int, line_id: int, sequence: int, description: str, rng: random.Random) -> dict:
-    qty, price, disc, tax = rng.choice(["1", "2", "6.5", "12"]), rng.choice(["19.99", "85.00", "489.90"]), \
-        rng.choice(["0", "5", "7.5"]), rng.choice(["7", "19"])
+    qty, price, disc, tax = (
+        rng.choice(["1", "2", "6.5", "12"]),
+        rng.choice(["19.99", "85.00", "489.90"]),
+        rng.choice(["0", "5", "7.5"]),
+        rng.choice(["7", "19"]),
+    )
     a = line_amounts(Decimal(qty), Decimal(price), Decimal(disc), Decimal(tax), CURRENCY)
-    return {"id": line_id, "quote_id": quote_id, "sequence": sequence, "description": description, "product_code": None,
-                "quantity": Decimal(qty), "unit_price": Decimal(price), "discount_percent": Decimal(disc),
-                "tax_rate": Decimal(tax), "subtotal": a.gross, "discount_amount": a.discount, "net_amount": a.net,
-                "tax_amount": a.tax, "total": a.total}
+    return {
+        "id": line_id,
+        "quote_id": quote_id,
+        "sequence": sequence,
+        "description": description,
+        "product_code": None,
+        "quantity": Decimal(qty),
+        "unit_price": Decimal(price),
+        "discount_percent": Decimal(disc),
+        "tax_rate": Decimal(tax),
+        "subtotal": a.gross,
+        "discount_amount": a.discount,
+        "net_amount": a.net,
+        "tax_amount": a.tax,
+        "total": a.total,
+    }
 
 
 @dataclass
@@ -125,21 +146,50 @@ def seed(path: str) -> float:
     base = datetime(2026, 1, 1, 8, 0, tzinfo=UTC)
     try:
         with engine.begin() as conn:
-            stage_id, probability = conn.execute(select(t.stages.c.id, t.stages.c.probability)
-                                                 .where(t.stages.c.active).order_by(t.stages.c.sequence)).first()
+            stage_id, probability = conn.execute(
+                select(t.stages.c.id, t.stages.c.probability).where(t.stages.c.active).order_by(t.stages.c.sequence)
+            ).first()
             accounts, opportunities = [], []
             for a in range(1, ACCOUNTS + 1):
                 name = f"Worst Account {a:03d} GmbH"
-                accounts.append({"id": a, "name": name, "name_key": company_key(name), "email": None, "phone": None,
-                                     "website": None, "owner_id": None, "version": 1, "created_at": base, "updated_at": base})
+                accounts.append(
+                    {
+                        "id": a,
+                        "name": name,
+                        "name_key": company_key(name),
+                        "email": None,
+                        "phone": None,
+                        "website": None,
+                        "owner_id": None,
+                        "version": 1,
+                        "created_at": base,
+                        "updated_at": base,
+                    }
+                )
                 for k in range(OPPORTUNITIES_PER_ACCOUNT):
                     o = (a - 1) * OPPORTUNITIES_PER_ACCOUNT + k + 1
                     stamp = base + timedelta(minutes=o)
-                    opportunities.append({"id": o, "title": f"Deal {o:05d}", "stage_id": stage_id, "probability": probability,
-                                              "amount": Decimal("1000.00"), "currency": CURRENCY, "account_id": a,
-                                              "contact_id": None, "lead_id": None, "lost_reason": None,
-                                              "expected_close": date(2026, 12, 1), "live_orders": 0, "status": "open",
-                                              "owner_id": None, "version": 1, "created_at": stamp, "updated_at": stamp})
+                    opportunities.append(
+                        {
+                            "id": o,
+                            "title": f"Deal {o:05d}",
+                            "stage_id": stage_id,
+                            "probability": probability,
+                            "amount": Decimal("1000.00"),
+                            "currency": CURRENCY,
+                            "account_id": a,
+                            "contact_id": None,
+                            "lead_id": None,
+                            "lost_reason": None,
+                            "expected_close": date(2026, 12, 1),
+                            "live_orders": 0,
+                            "status": "open",
+                            "owner_id": None,
+                            "version": 1,
+                            "created_at": stamp,
+                            "updated_at": stamp,
+                        }
+                    )
             conn.execute(t.accounts.insert(), accounts)
             conn.execute(t.opportunities.insert(), opportunities)
 
@@ -156,12 +206,31 @@ def seed(path: str) -> float:
                     priced.append(_Priced(row["subtotal"], row["discount_amount"], row["tax_amount"]))
                 totals = document_totals(priced, CURRENCY)
                 stamp = base + timedelta(days=30, minutes=q)
-                quotes.append({"id": q, "number": f"Q/2026/{q:05d}", "revision": 0, "kind": "proforma", "opportunity_id": q,
-                                   "valid_until": date(2026, 12, 31), "start_date": None, "end_date": None, "terms": None,
-                                   "previous_revision_id": None, "is_latest": True, "currency": CURRENCY,
-                                   "subtotal": totals.subtotal, "discount_total": totals.discount_total,
-                                   "tax_total": totals.tax_total, "total": totals.total, "status": "draft", "owner_id": None,
-                                   "version": 1, "created_at": stamp, "updated_at": stamp})
+                quotes.append(
+                    {
+                        "id": q,
+                        "number": f"Q/2026/{q:05d}",
+                        "revision": 0,
+                        "kind": "proforma",
+                        "opportunity_id": q,
+                        "valid_until": date(2026, 12, 31),
+                        "start_date": None,
+                        "end_date": None,
+                        "terms": None,
+                        "previous_revision_id": None,
+                        "is_latest": True,
+                        "currency": CURRENCY,
+                        "subtotal": totals.subtotal,
+                        "discount_total": totals.discount_total,
+                        "tax_total": totals.tax_total,
+                        "total": totals.total,
+                        "status": "draft",
+                        "owner_id": None,
+                        "version": 1,
+                        "created_at": stamp,
+                        "updated_at": stamp,
+                    }
+                )
                 if len(lines) >= 20_000:  # in batches: 100,000 lines at once would hold a lot of memory
                     conn.execute(t.quotes.insert(), quotes)
                     conn.execute(t.quote_lines.insert(), lines)
@@ -170,15 +239,32 @@ def seed(path: str) -> float:
                 conn.execute(t.quotes.insert(), quotes)
             if lines:
                 conn.execute(t.quote_lines.insert(), lines)
-            conn.execute(t.number_sequences.delete().where((t.number_sequences.c.series_code == "quote")
-                                                           & (t.number_sequences.c.year == 2026)))
-            conn.execute(t.number_sequences.insert().values(series_code="quote", year=2026,
-                                                            next_number=LINE_QUOTES + 2))
+            conn.execute(
+                t.number_sequences.delete().where(
+                    (t.number_sequences.c.series_code == "quote") & (t.number_sequences.c.year == 2026)
+                )
+            )
+            conn.execute(
+                t.number_sequences.insert().values(series_code="quote", year=2026, next_number=LINE_QUOTES + 2)
+            )
             # an opportunity moved back and forth between two stages, thousands of times
-            conn.execute(t.activities.insert(), [
-                {"document_type": "opportunity", "document_id": 1, "trigger": "move_stage", "from_state": "open",
-                     "to_state": "open", "actor_id": None, "at": base + timedelta(hours=i), "reason": f"move {i}", "txid": None}
-                for i in range(HISTORY)])
+            conn.execute(
+                t.activities.insert(),
+                [
+                    {
+                        "document_type": "opportunity",
+                        "document_id": 1,
+                        "trigger": "move_stage",
+                        "from_state": "open",
+                        "to_state": "open",
+                        "actor_id": None,
+                        "at": base + timedelta(hours=i),
+                        "reason": f"move {i}",
+                        "txid": None,
+                    }
+                    for i in range(HISTORY)
+                ],
+            )
         counts = row_counts(engine)
         raw = engine.raw_connection()
         try:
@@ -220,6 +306,7 @@ def bench_token(url: str) -> str:
 
 # --- the worst queries ---------------------------------------------------------------------------------
 
+
 @dataclass
 class Query:
     name: str
@@ -241,17 +328,29 @@ def worst_queries() -> list[Query]:
     lines_page = f"quotes(first: 100) {{ edges {{ node {{ number lines {{ {LINE_FIELDS} }} }} }} }}"
     history = "node(id: $id) { ... on Opportunity { history { at trigger fromState toState reason actor { name } } } }"
     return [
-        Query("nested_nodes", "nodes(100 accounts) › opportunities › account › opportunities › account › "
-              "opportunities, no `first` anywhere",
-              f"query($ids: [ID!]!) {{ nodes(ids: $ids) {{ ... on Account {{ {_nested(3)} }} }} }}", {"ids": accounts}),
+        Query(
+            "nested_nodes",
+            "nodes(100 accounts) › opportunities › account › opportunities › account › "
+            "opportunities, no `first` anywhere",
+            f"query($ids: [ID!]!) {{ nodes(ids: $ids) {{ ... on Account {{ {_nested(3)} }} }} }}",
+            {"ids": accounts},
+        ),
         Query("lines_page", "a page of 100 quotes with all their lines (1,000 each)", "{ " + lines_page + " }"),
-        Query("aliased_lines", "15 aliases of that page", "{ " + " ".join(f"a{i}: {lines_page}" for i in range(15)) + " }"),
-        Query("history", "15 aliases of an unpaginated history of 5,000 transitions",
-              "query($id: ID!) { " + " ".join(f"h{i}: {history}" for i in range(15)) + " }",
-              {"id": gid("Opportunity", 1)}),
-        Query("big_text_repeated", "nodes(ids: the quote with a 5 MB line, 100 times) { lines { description } }",
-              "query($ids: [ID!]!) { nodes(ids: $ids) { ... on Quote { lines { description } } } }",
-              {"ids": [gid("Quote", 1)] * 100}),
+        Query(
+            "aliased_lines", "15 aliases of that page", "{ " + " ".join(f"a{i}: {lines_page}" for i in range(15)) + " }"
+        ),
+        Query(
+            "history",
+            "15 aliases of an unpaginated history of 5,000 transitions",
+            "query($id: ID!) { " + " ".join(f"h{i}: {history}" for i in range(15)) + " }",
+            {"id": gid("Opportunity", 1)},
+        ),
+        Query(
+            "big_text_repeated",
+            "nodes(ids: the quote with a 5 MB line, 100 times) { lines { description } }",
+            "query($ids: [ID!]!) { nodes(ids: $ids) { ... on Quote { lines { description } } } }",
+            {"ids": [gid("Quote", 1)] * 100},
+        ),
     ]
 
 
@@ -259,16 +358,27 @@ def calibration_queries() -> list[Query]:
     """Two shapes at growing cost, for the budget: lines-heavy and nesting-heavy."""
     out = []
     for k in (1, 5, 10, 19, 50):  # 19 quotes of 1,000 lines: just under the default budget
-        out.append(Query(f"lines x{k}", f"{k} quotes with all their lines",
-                         f"{{ quotes(first: {k}) {{ edges {{ node {{ number lines {{ {LINE_FIELDS} }} }} }} }} }}"))
+        out.append(
+            Query(
+                f"lines x{k}",
+                f"{k} quotes with all their lines",
+                f"{{ quotes(first: {k}) {{ edges {{ node {{ number lines {{ {LINE_FIELDS} }} }} }} }} }}",
+            )
+        )
     for n in (1, 5, 10):
-        out.append(Query(f"nested x{n}", f"nodes({n} accounts) › opportunities › account › opportunities",
-                         f"query($ids: [ID!]!) {{ nodes(ids: $ids) {{ ... on Account {{ {_nested(2)} }} }} }}",
-                         {"ids": [gid("Account", a) for a in range(1, n + 1)]}))
+        out.append(
+            Query(
+                f"nested x{n}",
+                f"nodes({n} accounts) › opportunities › account › opportunities",
+                f"query($ids: [ID!]!) {{ nodes(ids: $ids) {{ ... on Account {{ {_nested(2)} }} }} }}",
+                {"ids": [gid("Account", a) for a in range(1, n + 1)]},
+            )
+        )
     return out
 
 
 # --- the server ----------------------------------------------------------------------------------------
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -299,10 +409,26 @@ class Server:
         self.base = f"http://127.0.0.1:{self.port}"
         env = {k: v for k, v in os.environ.items() if not k.startswith("SALESFLOW_")}
         with open(os.path.join(self.workdir, f"serve-{self.port}.log"), "wb") as log:
-            self.process = subprocess.Popen(CLI + ["serve", "--host", "127.0.0.1", "--port", str(self.port),
-                                                   "--database-url", self.url, "--no-ide", *self.args],
-                                            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                            env=env, cwd=self.workdir, start_new_session=True)
+            self.process = subprocess.Popen(
+                CLI
+                + [
+                    "serve",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(self.port),
+                    "--database-url",
+                    self.url,
+                    "--no-ide",
+                    *self.args,
+                ],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                env=env,
+                cwd=self.workdir,
+                start_new_session=True,
+            )
         deadline = time.monotonic() + START_TIMEOUT_S
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -344,6 +470,7 @@ class Server:
 
 
 # --- measuring -----------------------------------------------------------------------------------------
+
 
 @dataclass
 class Result:
@@ -400,8 +527,9 @@ class Watch(threading.Thread):
         self.done = threading.Event()
         self.killed = False
         self.slowest_healthz = 0.0
-        self.prober = subprocess.Popen([sys.executable, "-c", PROBE, server.base], stdin=subprocess.PIPE,
-                                       stdout=subprocess.PIPE, text=True)
+        self.prober = subprocess.Popen(
+            [sys.executable, "-c", PROBE, server.base], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+        )
         self.prober.stdout.readline()  # "ready": its connection is open
 
     def run(self) -> None:
@@ -432,9 +560,15 @@ def measure(server: Server, mode: str, query: Query, token: str, wall_cap: float
     started = time.perf_counter()
     outcome = "answered"
     try:
-        with httpx.Client(timeout=wall_cap, trust_env=False) as http, \
-                http.stream("POST", server.base + "/graphql", json={"query": query.text, "variables": query.variables},
-                            headers={"Authorization": f"Bearer {token}"}) as response:
+        with (
+            httpx.Client(timeout=wall_cap, trust_env=False) as http,
+            http.stream(
+                "POST",
+                server.base + "/graphql",
+                json={"query": query.text, "variables": query.variables},
+                headers={"Authorization": f"Bearer {token}"},
+            ) as response,
+        ):
             status = response.status_code
             for chunk in response.iter_bytes():
                 body += chunk
@@ -447,9 +581,17 @@ def measure(server: Server, mode: str, query: Query, token: str, wall_cap: float
     watch.stop()
     if watch.killed:
         outcome = "killed (memory cap)"
-    result = Result(mode=mode, query=query.name, outcome=outcome, seconds=round(seconds, 3), status=status,
-                    response_bytes=len(body), rss_before_mb=round(before / 1024, 1), peak_rss_mb=round(peak / 1024, 1),
-                    slowest_healthz_ms=round(watch.slowest_healthz * 1000, 1))
+    result = Result(
+        mode=mode,
+        query=query.name,
+        outcome=outcome,
+        seconds=round(seconds, 3),
+        status=status,
+        response_bytes=len(body),
+        rss_before_mb=round(before / 1024, 1),
+        peak_rss_mb=round(peak / 1024, 1),
+        slowest_healthz_ms=round(watch.slowest_healthz * 1000, 1),
+    )
     if outcome == "answered" and body:
         answer = json.loads(body)
         errors = answer.get("errors") or []
@@ -463,8 +605,16 @@ def measure(server: Server, mode: str, query: Query, token: str, wall_cap: float
     return result
 
 
-def run_mode(mode: str, args: list[str], url: str, token: str, queries: list[Query], workdir: str,
-             wall_cap: float, rss_cap_mb: int) -> list[Result]:
+def run_mode(
+    mode: str,
+    args: list[str],
+    url: str,
+    token: str,
+    queries: list[Query],
+    workdir: str,
+    wall_cap: float,
+    rss_cap_mb: int,
+) -> list[Result]:
     results = []
     server = Server(url, args, workdir).start()
     try:
@@ -483,12 +633,16 @@ def run_mode(mode: str, args: list[str], url: str, token: str, queries: list[Que
 
 
 def table(results: list[Result]) -> str:
-    head = ("| mode | query | outcome | s | HTTP | error code | cost | values | response MB | RSS before MB "
-            "| peak RSS MB | slowest /healthz ms |\n|" + "---|" * 12)
-    rows = [f"| {r.mode} | {r.query} | {r.outcome} | {r.seconds:.2f} | {r.status or ''} | {r.error_code or ''} "
-            f"| {r.cost if r.cost is not None else ''} | {r.values if r.values is not None else ''} "
-            f"| {r.response_bytes / 1e6:.1f} | {r.rss_before_mb:.0f} | {r.peak_rss_mb:.0f} | {r.slowest_healthz_ms:.0f} |"
-            for r in results]
+    head = (
+        "| mode | query | outcome | s | HTTP | error code | cost | values | response MB | RSS before MB "
+        "| peak RSS MB | slowest /healthz ms |\n|" + "---|" * 12
+    )
+    rows = [
+        f"| {r.mode} | {r.query} | {r.outcome} | {r.seconds:.2f} | {r.status or ''} | {r.error_code or ''} "
+        f"| {r.cost if r.cost is not None else ''} | {r.values if r.values is not None else ''} "
+        f"| {r.response_bytes / 1e6:.1f} | {r.rss_before_mb:.0f} | {r.peak_rss_mb:.0f} | {r.slowest_healthz_ms:.0f} |"
+        for r in results
+    ]
     return "\n".join([head, *rows])
 
 
@@ -512,13 +666,29 @@ def main(argv: list[str] | None = None) -> int:
         queries = [q for q in queries if q.name in wanted]
     results: list[Result] = []
     with tempfile.TemporaryDirectory(prefix="salesflow-worst-") as workdir:
-        results += run_mode("before", ["--max-cost", "0", "--query-timeout", "0"], url, token, queries, workdir,
-                            args.wall_cap, args.rss_cap_mb)
+        results += run_mode(
+            "before",
+            ["--max-cost", "0", "--query-timeout", "0"],
+            url,
+            token,
+            queries,
+            workdir,
+            args.wall_cap,
+            args.rss_cap_mb,
+        )
         results += run_mode("after", [], url, token, queries, workdir, args.wall_cap, args.rss_cap_mb)
         calibration: list[Result] = []
         if not args.skip_calibration:
-            calibration = run_mode("calibration", ["--max-cost", "0", "--query-timeout", "0"], url, token,
-                                   calibration_queries(), workdir, args.wall_cap, args.rss_cap_mb)
+            calibration = run_mode(
+                "calibration",
+                ["--max-cost", "0", "--query-timeout", "0"],
+                url,
+                token,
+                calibration_queries(),
+                workdir,
+                args.wall_cap,
+                args.rss_cap_mb,
+            )
     print("\n## The worst queries, before (no cost limit, no deadline) and after (the defaults)\n")
     for q in queries:
         print(f"- `{q.name}`: {q.what}")

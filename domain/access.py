@@ -5,6 +5,7 @@ The two layers are Odoo's: access rights say which records a role may read or ch
 operation rights are the `groups=` on a button, saying who may press it. Issuing an invoice and
 recording a payment both write invoices, yet they are different people's work.
 """
+
 from __future__ import annotations
 
 import csv
@@ -17,8 +18,7 @@ from pathlib import Path
 ACCESS_FILE = Path(__file__).resolve().parent.parent / "security" / "access.csv"
 #: Who may run which operation (a mutation, by its GraphQL name).
 OPERATIONS_FILE = ACCESS_FILE.with_name("operations.csv")
-HEADER = ["id", "name", "model_id:id", "group_id:id", "perm_read", "perm_write", "perm_create",
-          "perm_unlink"]
+HEADER = ["id", "name", "model_id:id", "group_id:id", "perm_read", "perm_write", "perm_create", "perm_unlink"]
 
 
 class Perm(StrEnum):
@@ -108,6 +108,7 @@ def default_policy() -> AccessPolicy:
     """The addon's own `security/access.csv` and `security/operations.csv`, parsed once."""
     global _default
     if _default is None:
-        _default = AccessPolicy.from_csv(ACCESS_FILE.read_text(encoding="utf-8"),
-                                         OPERATIONS_FILE.read_text(encoding="utf-8"))
+        _default = AccessPolicy.from_csv(
+            ACCESS_FILE.read_text(encoding="utf-8"), OPERATIONS_FILE.read_text(encoding="utf-8")
+        )
     return _default

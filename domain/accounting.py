@@ -3,6 +3,7 @@
 A backend (adapters/<name>/) implements `AccountingBackend`. The outbox worker calls it, never
 the operations: an operation only writes an outbox entry in its own transaction.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
@@ -40,8 +41,13 @@ class Customer:
     @classmethod
     def of(cls, account: Account | None, contact: Contact | None = None) -> Customer:
         if account is not None:
-            return cls(name=account.name, email=account.email, phone=account.phone, account_id=account.id,
-                       contact_id=contact.id if contact else None)
+            return cls(
+                name=account.name,
+                email=account.email,
+                phone=account.phone,
+                account_id=account.id,
+                contact_id=contact.id if contact else None,
+            )
         if contact is not None:
             return cls(name=contact.name, email=contact.email, phone=contact.phone, contact_id=contact.id)
         return cls(name="(no customer)")
@@ -115,8 +121,7 @@ class AccountingBackend(Protocol):
     def fetch_payments(self, cursor: str | None) -> PaymentPage:
         """Payments recorded after the cursor (None: from the beginning), and the next cursor."""
 
-    def health(self) -> Health:
-        ...
+    def health(self) -> Health: ...
 
 
 def _plain(value: Decimal) -> Decimal:
@@ -134,14 +139,31 @@ def presented(invoice: Invoice) -> Invoice:
         if exact != value:  # stored amounts are always at the currency's precision
             raise ValueError(f"{invoice}: {value} is not a {invoice.currency} amount")
         return exact
-    lines = [replace(line, quantity=_plain(line.quantity), unit_price=_plain(line.unit_price),
-                     discount_percent=_plain(line.discount_percent), tax_rate=_plain(line.tax_rate),
-                     subtotal=money(line.subtotal), discount_amount=money(line.discount_amount),
-                     net_amount=money(line.net_amount), tax_amount=money(line.tax_amount), total=money(line.total))
-             for line in invoice.lines]
-    return replace(invoice, subtotal=money(invoice.subtotal), discount_total=money(invoice.discount_total),
-                   tax_total=money(invoice.tax_total), total=money(invoice.total),
-                   amount_paid=money(invoice.amount_paid), lines=lines)
+
+    lines = [
+        replace(
+            line,
+            quantity=_plain(line.quantity),
+            unit_price=_plain(line.unit_price),
+            discount_percent=_plain(line.discount_percent),
+            tax_rate=_plain(line.tax_rate),
+            subtotal=money(line.subtotal),
+            discount_amount=money(line.discount_amount),
+            net_amount=money(line.net_amount),
+            tax_amount=money(line.tax_amount),
+            total=money(line.total),
+        )
+        for line in invoice.lines
+    ]
+    return replace(
+        invoice,
+        subtotal=money(invoice.subtotal),
+        discount_total=money(invoice.discount_total),
+        tax_total=money(invoice.tax_total),
+        total=money(invoice.total),
+        amount_paid=money(invoice.amount_paid),
+        lines=lines,
+    )
 
 
 def idempotency_key(invoice_number: str, backend: str, operation: str) -> str:

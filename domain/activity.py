@@ -1,4 +1,5 @@
 """Activity: one row per transition of any document; together they are its history."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -1,9 +1,11 @@
 """Fields every stored record carries."""
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Callable, ClassVar
+from typing import ClassVar
 
 
 @dataclass(kw_only=True, eq=False)

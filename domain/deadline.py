@@ -6,6 +6,7 @@ statement_timeout) and before every commit. A request stops when its time is up 
 asked for it has gone; the transaction it was in rolls back.
 This is elapsed time on the monotonic clock, a limit on work, never a business date.
 """
+
 from __future__ import annotations
 
 import math

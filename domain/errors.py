@@ -1,4 +1,5 @@
 """Coded domain errors: values that the GraphQL edge translates once."""
+
 from __future__ import annotations
 
 from enum import StrEnum
@@ -26,13 +27,13 @@ class ErrorCode(StrEnum):
 #: What each code tells a client (the GraphQL enum's descriptions).
 MEANINGS = {
     ErrorCode.NOT_FOUND: "No such record that you may see: a made-up id, an id of another type, or another "
-                         "sales rep's document. `field` names the input that holds the id.",
+    "sales rep's document. `field` names the input that holds the id.",
     ErrorCode.VALIDATION: "An input is malformed or out of range (empty text, too long, a date in the past, a "
-                          "negative quantity …); `field` names it and `message` says why.",
+    "negative quantity …); `field` names it and `message` says why.",
     ErrorCode.INVALID_TRANSITION: "The document's state does not allow this action now (e.g. sending a quote that "
-                                  "is not a draft); `availableActions` lists what it allows.",
+    "is not a draft); `availableActions` lists what it allows.",
     ErrorCode.CONFLICT: "Someone changed the document since you read it (expectedVersion differs), or another "
-                        "transaction wrote the same record at the same moment: read it again and retry.",
+    "transaction wrote the same record at the same moment: read it again and retry.",
     ErrorCode.ALREADY_CONVERTED: "The lead or quote was converted already (perhaps by a concurrent request).",
     ErrorCode.QUOTE_EXPIRED: "The quote's validUntil has passed: it can no longer be accepted.",
     ErrorCode.NOT_LATEST_REVISION: "A newer revision of this quote exists; only the latest can be used.",
@@ -40,11 +41,11 @@ MEANINGS = {
     ErrorCode.NOTHING_TO_INVOICE: "Nothing is delivered and not yet invoiced on this order.",
     ErrorCode.OVER_PAYMENT: "The payment is more than the invoice's amountDue.",
     ErrorCode.CURRENCY_MISMATCH: "The currency differs from the document's (a payment, an opportunity with "
-                                 "quotes, a line copied across documents).",
+    "quotes, a line copied across documents).",
     ErrorCode.UNKNOWN_CURRENCY: "Not an ISO 4217 currency code that CLDR knows (e.g. EUR, USD, IRR).",
     ErrorCode.IDEMPOTENCY_KEY_REUSED: "The idempotencyKey was used before by you with other input.",
     ErrorCode.DUPLICATE: "convertLead found an account or contact that looks like the one it would create: link "
-                         "it (accountId, contactId) or set allowDuplicates.",
+    "it (accountId, contactId) or set allowDuplicates.",
     ErrorCode.PERMISSION_DENIED: "Your role may not do this (mutations answer it as a top-level FORBIDDEN error).",
     ErrorCode.LAST_ADMIN: "The change would leave no active admin (demoting or deactivating the last one).",
 }

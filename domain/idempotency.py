@@ -1,4 +1,5 @@
 """Idempotency keys: a client's retry of a create or convert gets the first result, never a second one."""
+
 from __future__ import annotations
 
 import hashlib
@@ -40,7 +41,9 @@ class IdempotencyStore(Protocol):
 def check_replay(stored: IdempotencyRecord, fingerprint_: str) -> dict:
     """The first call's result, or IDEMPOTENCY_KEY_REUSED if the key came with other input."""
     if stored.fingerprint != fingerprint_:
-        raise DomainError(ErrorCode.IDEMPOTENCY_KEY_REUSED,
-                          f"idempotency key {stored.key!r} was used with a different input",
-                          "idempotencyKey")
+        raise DomainError(
+            ErrorCode.IDEMPOTENCY_KEY_REUSED,
+            f"idempotency key {stored.key!r} was used with a different input",
+            "idempotencyKey",
+        )
     return json.loads(stored.result or "{}")

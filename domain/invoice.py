@@ -1,4 +1,5 @@
 """Invoice: the end of the sales journey; payments come back from accounting."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

@@ -1,12 +1,13 @@
 """Lead: the first contact, kept before anyone knows much."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 from typing import ClassVar
 
-from .base import Document
 from . import normalize
+from .base import Document
 from .status import LeadStatus
 
 
@@ -30,5 +31,8 @@ class Lead(Document):
     phone_key: str | None = None
     company_key: str | None = None
 
-    keys: ClassVar = {"email_key": (normalize.email_key, "email"), "phone_key": (normalize.phone_key, "phone"),
-                      "company_key": (lambda name: normalize.company_key(name) or None, "company_name")}
+    keys: ClassVar = {
+        "email_key": (normalize.email_key, "email"),
+        "phone_key": (normalize.phone_key, "phone"),
+        "company_key": (lambda name: normalize.company_key(name) or None, "company_name"),
+    }

@@ -1,4 +1,5 @@
 """Priced lines shared by quotes, orders and invoices, and the validation of line input."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -7,9 +8,18 @@ from typing import ClassVar
 
 from .base import Entity
 from .errors import invalid
-from .money import (HUNDRED, MAX_INPUT_DECIMALS, MAX_QUANTITY, ZERO, LineAmounts, check_amount, check_places,
-                    document_totals, line_amounts, to_decimal)
-
+from .money import (
+    HUNDRED,
+    MAX_INPUT_DECIMALS,
+    MAX_QUANTITY,
+    ZERO,
+    LineAmounts,
+    check_amount,
+    check_places,
+    document_totals,
+    line_amounts,
+    to_decimal,
+)
 
 #: The most lines one quote, order, invoice or delivery holds. Real quotes and orders run to tens or
 #: hundreds of lines. Writing a document holds SQLite's single write lock, and every other writer
@@ -65,8 +75,9 @@ def parse_line(raw: LineInput | dict, field: str) -> LineInput:
     disc = input_number(optional["discount_percent"], f"{field}.discountPercent", low=ZERO, high=HUNDRED)
     rate = input_number(optional["tax_rate"], f"{field}.taxRate", low=ZERO, high=HUNDRED * 10)
     check_amount(qty * price, f"{field}.quantity")
-    return LineInput(description=description, quantity=qty, unit_price=price,
-                     discount_percent=disc, tax_rate=rate, product_code=code)
+    return LineInput(
+        description=description, quantity=qty, unit_price=price, discount_percent=disc, tax_rate=rate, product_code=code
+    )
 
 
 def parse_lines(raw_lines, field: str = "lines") -> list[LineInput]:
@@ -106,21 +117,32 @@ class PricedLine(Entity):
 
     def price(self, currency: str) -> None:
         """Compute this line's amounts from its own quantity."""
-        self.set_amounts(line_amounts(self.quantity, self.unit_price, self.discount_percent,
-                                      self.tax_rate, currency))
+        self.set_amounts(line_amounts(self.quantity, self.unit_price, self.discount_percent, self.tax_rate, currency))
 
     def copy_terms(self) -> dict:
         """The fields that carry over when a line is copied to the next document."""
-        return dict(sequence=self.sequence, description=self.description,
-                    product_code=self.product_code, quantity=self.quantity,
-                    unit_price=self.unit_price, discount_percent=self.discount_percent,
-                    tax_rate=self.tax_rate)
+        return dict(
+            sequence=self.sequence,
+            description=self.description,
+            product_code=self.product_code,
+            quantity=self.quantity,
+            unit_price=self.unit_price,
+            discount_percent=self.discount_percent,
+            tax_rate=self.tax_rate,
+        )
 
     @classmethod
     def from_input(cls, line: LineInput, sequence: int, currency: str, **extra):
-        obj = cls(sequence=sequence, description=line.description, product_code=line.product_code,
-                  quantity=line.quantity, unit_price=line.unit_price,
-                  discount_percent=line.discount_percent, tax_rate=line.tax_rate, **extra)
+        obj = cls(
+            sequence=sequence,
+            description=line.description,
+            product_code=line.product_code,
+            quantity=line.quantity,
+            unit_price=line.unit_price,
+            discount_percent=line.discount_percent,
+            tax_rate=line.tax_rate,
+            **extra,
+        )
         obj.price(currency)
         return obj
 
@@ -140,4 +162,8 @@ class PricedDocumentMixin:
         check_amount(t.subtotal, "lines")
         check_amount(t.total, "lines")
         self.subtotal, self.discount_total, self.tax_total, self.total = (
-            t.subtotal, t.discount_total, t.tax_total, t.total)
+            t.subtotal,
+            t.discount_total,
+            t.tax_total,
+            t.total,
+        )

@@ -1,9 +1,10 @@
 """Money: Decimal amounts, currency precision from CLDR, and the line arithmetic of DESIGN.md."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Context, Decimal, Inexact, InvalidOperation, localcontext
-from functools import lru_cache
+from functools import cache
 
 from babel.numbers import get_currency_precision, is_currency
 
@@ -23,13 +24,13 @@ WIDE = Context(prec=80, rounding=ROUND_HALF_UP, traps=[InvalidOperation])
 EXACT = Context(prec=80, rounding=ROUND_HALF_UP, traps=[Inexact, InvalidOperation])
 
 
-@lru_cache(maxsize=None)
+@cache
 def currency_precision(code: str) -> int:
     """Number of decimals of a known ISO 4217 currency; UNKNOWN_CURRENCY otherwise."""
     return get_currency_precision(check_currency(code))
 
 
-@lru_cache(maxsize=None)
+@cache
 def check_currency(code: str | None, field: str = "currency") -> str:
     """Return the upper-cased code if Babel knows it, else raise UNKNOWN_CURRENCY."""
     if not code or not isinstance(code, str):
@@ -116,19 +117,22 @@ class LineAmounts:
         return self.net + self.tax
 
     def __sub__(self, other: LineAmounts) -> LineAmounts:
-        return LineAmounts(self.gross - other.gross, self.discount - other.discount,
-                           self.net - other.net, self.tax - other.tax)
+        return LineAmounts(
+            self.gross - other.gross, self.discount - other.discount, self.net - other.net, self.tax - other.tax
+        )
 
     def __add__(self, other: LineAmounts) -> LineAmounts:
-        return LineAmounts(self.gross + other.gross, self.discount + other.discount,
-                           self.net + other.net, self.tax + other.tax)
+        return LineAmounts(
+            self.gross + other.gross, self.discount + other.discount, self.net + other.net, self.tax + other.tax
+        )
 
 
 NOTHING = LineAmounts(ZERO, ZERO, ZERO, ZERO)
 
 
-def line_amounts(quantity: Decimal, unit_price: Decimal, discount_percent: Decimal,
-                 tax_rate: Decimal, currency: str) -> LineAmounts:
+def line_amounts(
+    quantity: Decimal, unit_price: Decimal, discount_percent: Decimal, tax_rate: Decimal, currency: str
+) -> LineAmounts:
     """gross = r(q×p); net = r(q×p×(1−d/100)); discount = gross − net; tax = r(net×rate/100)."""
     with localcontext(EXACT):
         raw = quantity * unit_price
@@ -139,9 +143,15 @@ def line_amounts(quantity: Decimal, unit_price: Decimal, discount_percent: Decim
     return LineAmounts(gross, gross - net, net, round_money(exact_tax, currency))
 
 
-def cumulative_amounts(already: Decimal, adding: Decimal, unit_price: Decimal,
-                       discount_percent: Decimal, tax_rate: Decimal, currency: str,
-                       taken: LineAmounts | None = None) -> LineAmounts:
+def cumulative_amounts(
+    already: Decimal,
+    adding: Decimal,
+    unit_price: Decimal,
+    discount_percent: Decimal,
+    tax_rate: Decimal,
+    currency: str,
+    taken: LineAmounts | None = None,
+) -> LineAmounts:
     """Amounts for `adding` more units when `already` were invoiced: rounded cumulatively.
 
     The amounts for everything invoiced so far, minus what earlier invoices took (`taken`; by

@@ -20,6 +20,7 @@ hand, so one name arrives in several spellings. `fold` reduces text to one spell
 Phone numbers are parsed with Google's libphonenumber (`phonenumbers`) into E.164, reading numbers
 written locally (0912 345 6789, 0532 123 45 67) in the configured regions, first one first.
 """
+
 from __future__ import annotations
 
 import csv
@@ -34,17 +35,19 @@ import phonenumbers
 LEGAL_FORMS_FILE = Path(__file__).resolve().parent.parent / "data" / "legal_forms.csv"
 
 #: One code for each letter after decomposition (the hamza and madda are marks, already dropped).
-_LETTERS = str.maketrans({
-    "\u064a": "\u06cc",  # ARABIC LETTER YEH → FARSI YEH
-    "\u0649": "\u06cc",  # ALEF MAKSURA → FARSI YEH
-    "\u0643": "\u06a9",  # ARABIC LETTER KAF → KEHEH (the Persian kaf)
-    "\u0629": "\u0647",  # TEH MARBUTA → HEH
-    "\u06d5": "\u0647",  # AE (what ۀ decomposes to) → HEH
-    "\u06be": "\u0647",  # HEH DOACHASHMEE → HEH
-    "\u0671": "\u0627",  # ALEF WASLA → ALEF
-    "\u0640": None,      # TATWEEL: stretches a word, says nothing
-    "\u0131": "i",       # DOTLESS I → i (see the module docstring)
-})
+_LETTERS = str.maketrans(
+    {
+        "\u064a": "\u06cc",  # ARABIC LETTER YEH → FARSI YEH
+        "\u0649": "\u06cc",  # ALEF MAKSURA → FARSI YEH
+        "\u0643": "\u06a9",  # ARABIC LETTER KAF → KEHEH (the Persian kaf)
+        "\u0629": "\u0647",  # TEH MARBUTA → HEH
+        "\u06d5": "\u0647",  # AE (what ۀ decomposes to) → HEH
+        "\u06be": "\u0647",  # HEH DOACHASHMEE → HEH
+        "\u0671": "\u0627",  # ALEF WASLA → ALEF
+        "\u0640": None,  # TATWEEL: stretches a word, says nothing
+        "\u0131": "i",  # DOTLESS I → i (see the module docstring)
+    }
+)
 #: Unicode categories dropped by `fold`: combining marks and format characters (ZWNJ, ZWJ, LRM, RLM …).
 _DROPPED = frozenset({"Mn", "Me", "Cf"})
 _DIGIT = re.compile(r"\d")

@@ -1,4 +1,5 @@
 """Opportunity and the configurable sales process (stages) it moves through."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -7,7 +8,6 @@ from decimal import Decimal
 
 from .base import Document, Record
 from .status import OpportunityStatus
-
 
 #: The most active stages a sales process has: the seeds' processes have five to eight, and every
 #: list of stages (`stages`, `pipeline`) is read whole, so its size is bounded here.

@@ -1,4 +1,5 @@
 """Order: what warehouse, service and delivery must now do; delivered in stages."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

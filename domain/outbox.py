@@ -4,6 +4,7 @@ Issuing or voiding an invoice adds an entry in the same transaction as the trans
 entry exists exactly when the change committed. A worker delivers entries to each configured
 backend afterwards, with retries; nothing is sent from inside a business transaction.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -1,12 +1,13 @@
 """Users, accounts (companies) and contacts (people)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 from typing import ClassVar
 
-from .base import Record
 from . import normalize
+from .base import Record
 
 
 @dataclass(kw_only=True, eq=False)

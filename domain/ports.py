@@ -1,20 +1,22 @@
 """The ports adapters implement: repositories, number series and the unit of work."""
+
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
-from typing import Any, Generic, Iterable, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from .activity import Activity
 from .idempotency import IdempotencyStore
 from .invoice import Invoice, Payment, PaymentReversal
 from .lead import Lead
 from .opportunity import Opportunity, Stage
-from .outbox import OutboxEntry
-from .sync import RejectedPayment, SyncCursor, SyncJob
 from .order import Delivery, Order
+from .outbox import OutboxEntry
 from .parties import Account, ApiToken, Contact, User
 from .query import Filter, PageSpec
 from .quote import Quote
+from .sync import RejectedPayment, SyncCursor, SyncJob
 
 T = TypeVar("T")
 
@@ -29,8 +31,15 @@ class Repository(Protocol, Generic[T]):
     def find(self, *, order_by: str | None = None, lock: bool = False, **equals: Any) -> list[T]:
         """Records whose attributes equal the given values (locked for this transaction if `lock`)."""
 
-    def find_in(self, attribute: str, values: Iterable[Any], *, per_value: int | None = None,
-                after: int | None = None, **equals: Any) -> list[T]:
+    def find_in(
+        self,
+        attribute: str,
+        values: Iterable[Any],
+        *,
+        per_value: int | None = None,
+        after: int | None = None,
+        **equals: Any,
+    ) -> list[T]:
         """Records whose attribute is one of the values (and whose other attributes equal `equals`),
         by id; with `per_value`, only the first that many for each value, and with `after`, only ids
         above it (a bounded list inside a document, read on from a position)."""
@@ -49,8 +58,9 @@ class Repository(Protocol, Generic[T]):
 
 
 class ActivityLog(Repository[Activity], Protocol):
-    def committed_after(self, position: tuple[int, int], limit: int,
-                        types: tuple[str, ...] = ()) -> list[tuple[tuple[int, int], Activity]]:
+    def committed_after(
+        self, position: tuple[int, int], limit: int, types: tuple[str, ...] = ()
+    ) -> list[tuple[tuple[int, int], Activity]]:
         """Activities in commit order after a position, each with its position: a feed that a reader
         can stop and resume without missing or repeating a row."""
 

@@ -1,4 +1,5 @@
 """What a list query asks of a repository: filters, one sort key and a keyset position."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

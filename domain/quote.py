@@ -1,4 +1,5 @@
 """Quote: the written offer, proforma or contract, revised during negotiation."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

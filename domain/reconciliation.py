@@ -11,6 +11,7 @@ A statement lists signed entries. A negative entry takes money back:
   reverses the 100 and applies the 70, and the amounts still add up to the backend's.
 A negative entry that finds nothing left to take back is `excess`: refused, never applied.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -36,7 +37,7 @@ def lowered_id(payment_id: str, by: str) -> str:
     ident = f"{payment_id}-{by}"
     if len(ident) <= MAX_ID:
         return ident
-    return f"{payment_id[:MAX_ID - 26]}-~{hashlib.blake2b(ident.encode(), digest_size=12).hexdigest()}"
+    return f"{payment_id[: MAX_ID - 26]}-~{hashlib.blake2b(ident.encode(), digest_size=12).hexdigest()}"
 
 
 def _said(entry: ExternalPayment) -> str:
@@ -81,8 +82,14 @@ def standing(entries: list[ExternalPayment] | tuple[ExternalPayment, ...]) -> St
             at = positives.index(payment)
             fall(payment, neg)
             if take < payment.amount:
-                positives.insert(at, replace(payment, external_id=lowered_id(payment.external_id, neg.external_id),
-                                             amount=payment.amount - take))
+                positives.insert(
+                    at,
+                    replace(
+                        payment,
+                        external_id=lowered_id(payment.external_id, neg.external_id),
+                        amount=payment.amount - take,
+                    ),
+                )
         if left > 0:
             out.excess.append(replace(neg, amount=-left))
     out.payments = positives

@@ -1,4 +1,5 @@
 """The states of every document. The machines in statemachine/ are built from these values."""
+
 from __future__ import annotations
 
 from enum import StrEnum

@@ -1,5 +1,6 @@
 """Delivering the outbox to each accounting backend: one job per entry and backend, retried with
 exponential backoff and jitter, dead-lettered after too many attempts."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -18,8 +19,7 @@ class JobStatus(StrEnum):
 MEANINGS = {
     JobStatus.PENDING: "Waiting for the sync worker: not tried yet, or failed and due again at nextAttemptAt.",
     JobStatus.DONE: "The backend has it (externalRef is its reference there, when it gives one).",
-    JobStatus.DEAD: "Given up after too many attempts (lastError says why): fix the backend, then "
-                    "retryInvoiceSync.",
+    JobStatus.DEAD: "Given up after too many attempts (lastError says why): fix the backend, then retryInvoiceSync.",
 }
 
 

@@ -5,6 +5,7 @@ statemachine.engine.operation), the list filters on their search, and the table 
 their text columns from MAX_LENGTH. A text input missing here is a bug: tests/unit/test_text.py
 checks every String input of the GraphQL schema against this table.
 """
+
 from __future__ import annotations
 
 import re
@@ -16,9 +17,22 @@ REASON = 2_000
 
 #: attribute (or argument) -> the most characters it holds.
 MAX_LENGTH = {
-    "title": 200, "name": 200, "contact_name": 200, "company_name": 200, "email": 254, "phone": 64,
-    "source": 120, "website": 254, "product_code": 64, "reference": 200, "number": 40,
-    "label": 120, "idempotency_key": 200, "notes": 10_000, "terms": 20_000, "reason": REASON,
+    "title": 200,
+    "name": 200,
+    "contact_name": 200,
+    "company_name": 200,
+    "email": 254,
+    "phone": 64,
+    "source": 120,
+    "website": 254,
+    "product_code": 64,
+    "reference": 200,
+    "number": 40,
+    "label": 120,
+    "idempotency_key": 200,
+    "notes": 10_000,
+    "terms": 20_000,
+    "reason": REASON,
     "description": 2_000,  # a document line's
     "opportunity_title": 200,  # convertLead's title for the new opportunity
     "currency": 16,  # as typed; check_currency then wants one of the ISO 4217 codes

@@ -1,4 +1,5 @@
 """Bearer tokens: random, shown once, kept only as a SHA-256 hash; optionally expiring."""
+
 from __future__ import annotations
 
 import hashlib
@@ -15,8 +16,13 @@ PREFIX = "sf_"
 LAST_USED_RESOLUTION = timedelta(hours=1)
 
 #: `--expires-in` units: seconds, minutes, hours, days, weeks.
-_UNITS = {"s": timedelta(seconds=1), "m": timedelta(minutes=1), "h": timedelta(hours=1), "d": timedelta(days=1),
-          "w": timedelta(weeks=1)}
+_UNITS = {
+    "s": timedelta(seconds=1),
+    "m": timedelta(minutes=1),
+    "h": timedelta(hours=1),
+    "d": timedelta(days=1),
+    "w": timedelta(weeks=1),
+}
 _DURATION = re.compile(r"([1-9][0-9]{0,5})([smhdw])")
 
 
@@ -33,6 +39,5 @@ def parse_duration(text: str, field: str = "expiresIn") -> timedelta:
     """'90d', '12h', '30m', '45s' or '2w' as a timedelta; VALIDATION otherwise."""
     found = _DURATION.fullmatch(text.strip()) if isinstance(text, str) else None
     if found is None:
-        raise DomainError(ErrorCode.VALIDATION, f"{text!r} is not a duration such as 90d, 12h, 30m, 45s or 2w",
-                          field)
+        raise DomainError(ErrorCode.VALIDATION, f"{text!r} is not a duration such as 90d, 12h, 30m, 45s or 2w", field)
     return int(found.group(1)) * _UNITS[found.group(2)]

@@ -4,6 +4,7 @@ GraphQL queries and mutations run synchronously in a worker thread, over HTTP an
 resolvers are plain functions over the store, and the event loop stays free for other requests and
 for subscriptions. The WebSocket specifics are in websocket.py; refusals answer GraphQL JSON (errors.py).
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -60,10 +61,26 @@ class GraphQLView(GraphQL):
 
     websocket_adapter_class = TextFrames
 
-    def __init__(self, schema, *, stores: Stores, auth: Authenticator, broker: Broker, sessions: Sessions,
-                 graphql_ide: bool, allowed_origins: tuple[str, ...] = (), query_timeout: float = 0):
-        super().__init__(schema, graphql_ide="graphiql" if graphql_ide else None, allow_queries_via_get=True,
-                         keep_alive=True, keep_alive_interval=15, allowed_origins=allowed_origins)
+    def __init__(
+        self,
+        schema,
+        *,
+        stores: Stores,
+        auth: Authenticator,
+        broker: Broker,
+        sessions: Sessions,
+        graphql_ide: bool,
+        allowed_origins: tuple[str, ...] = (),
+        query_timeout: float = 0,
+    ):
+        super().__init__(
+            schema,
+            graphql_ide="graphiql" if graphql_ide else None,
+            allow_queries_via_get=True,
+            keep_alive=True,
+            keep_alive_interval=15,
+            allowed_origins=allowed_origins,
+        )
         self.stores, self.auth, self.broker, self.sessions = stores, auth, broker, sessions
         self.query_timeout = query_timeout
         self.policy = default_policy()
@@ -116,11 +133,17 @@ class GraphQLView(GraphQL):
         allowed = OperationType.from_http(request_adapter.method) - {OperationType.SUBSCRIPTION}
         deadline = Deadline(self.query_timeout or None)  # no timeout: still stopped if the client goes
         try:
-            return await execute_in_thread(self.schema, request_data.query, root_value=root_value,
-                                           variable_values=request_data.variables, context_value=context,
-                                           operation_name=request_data.operation_name,
-                                           allowed_operation_types=allowed, operation_extensions=request_data.extensions,
-                                           run=partial(run_until_done, deadline=deadline, receive=request.receive))
+            return await execute_in_thread(
+                self.schema,
+                request_data.query,
+                root_value=root_value,
+                variable_values=request_data.variables,
+                context_value=context,
+                operation_name=request_data.operation_name,
+                allowed_operation_types=allowed,
+                operation_extensions=request_data.extensions,
+                run=partial(run_until_done, deadline=deadline, receive=request.receive),
+            )
         except InvalidOperationTypeError as exc:  # e.g. a mutation over GET
             raise HTTPException(400, exc.as_http_error_reason(request_adapter.method)) from exc
         except CannotGetOperationTypeError as exc:
@@ -135,13 +158,25 @@ def create_app(settings: Settings | None = None) -> Starlette:
     engine = create_engine(settings.database_url)
     stores = Stores(writer=lambda: SqlUnitOfWork(engine), reader=lambda: SqlUnitOfWork(engine, read_only=True))
     broker = Broker()
-    schema = build_schema(introspection=settings.introspection, max_depth=settings.max_depth,
-                          max_aliases=settings.max_aliases, max_tokens=settings.max_tokens,
-                          max_cost=settings.max_cost, timeout=settings.query_timeout or None)
+    schema = build_schema(
+        introspection=settings.introspection,
+        max_depth=settings.max_depth,
+        max_aliases=settings.max_aliases,
+        max_tokens=settings.max_tokens,
+        max_cost=settings.max_cost,
+        timeout=settings.query_timeout or None,
+    )
     sessions = Sessions(stores.reader)  # the open WebSockets, closed when their access ends
-    view = GraphQLView(schema, stores=stores, auth=Authenticator(TokenLookup(engine), stores.writer), broker=broker,
-                       sessions=sessions, graphql_ide=settings.graphql_ide, allowed_origins=settings.cors_origins,
-                       query_timeout=settings.query_timeout)
+    view = GraphQLView(
+        schema,
+        stores=stores,
+        auth=Authenticator(TokenLookup(engine), stores.writer),
+        broker=broker,
+        sessions=sessions,
+        graphql_ide=settings.graphql_ide,
+        allowed_origins=settings.cors_origins,
+        query_timeout=settings.query_timeout,
+    )
 
     async def healthz(request: Request) -> JSONResponse:
         return JSONResponse({"status": "ok"})
@@ -163,8 +198,10 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
     @contextlib.asynccontextmanager
     async def lifespan(app):
-        tasks = [asyncio.create_task(EventFeed(engine, sessions.relay(broker.publish)).run()),
-                 asyncio.create_task(sessions.sweep())]
+        tasks = [
+            asyncio.create_task(EventFeed(engine, sessions.relay(broker.publish)).run()),
+            asyncio.create_task(sessions.sweep()),
+        ]
         try:
             with startup_heap_frozen():
                 yield
@@ -182,19 +219,28 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
     middleware = []
     if settings.cors_origins:
-        middleware.append(Middleware(CORSMiddleware, allow_origins=list(settings.cors_origins),
-                                     allow_methods=["GET", "POST", "OPTIONS"],
-                                     allow_headers=["Authorization", "Content-Type"], max_age=600,
-                                     expose_headers=["WWW-Authenticate"]))  # so an SPA can read a 401's challenge
+        middleware.append(
+            Middleware(
+                CORSMiddleware,
+                allow_origins=list(settings.cors_origins),
+                allow_methods=["GET", "POST", "OPTIONS"],
+                allow_headers=["Authorization", "Content-Type"],
+                max_age=600,
+                expose_headers=["WWW-Authenticate"],
+            )
+        )  # so an SPA can read a 401's challenge
     middleware.append(Middleware(BodyLimit, max_bytes=settings.max_body_bytes))
-    routes = [Route("/graphql", view), WebSocketRoute("/graphql", view),  # the view refuses other methods (405)
-              Route("/healthz", healthz), Route("/readyz", readyz)]
+    routes = [
+        Route("/graphql", view),
+        WebSocketRoute("/graphql", view),  # the view refuses other methods (405)
+        Route("/healthz", healthz),
+        Route("/readyz", readyz),
+    ]
     if settings.graphql_ide:
         routes += ide.routes()
     if settings.webhook_secret:
         routes.append(Route("/hooks/payments", payment_hook(stores.writer, settings.webhook_secret), methods=["POST"]))
-    app = Starlette(routes=routes,
-                    middleware=middleware, lifespan=lifespan)
+    app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
     app.state.engine, app.state.broker, app.state.schema, app.state.sessions = engine, broker, schema, sessions
     return app
 

@@ -8,6 +8,7 @@ to validate itself. Before, a cache miss read the token and then its user, in a 
 their own; benchmarks/auth.py measures both. The last-used stamp is the only write, at most once
 per token per LAST_USED_RESOLUTION.
 """
+
 from __future__ import annotations
 
 import logging
@@ -33,8 +34,7 @@ def bearer(header: str | None) -> str | None:
 
 
 class Authenticator:
-    def __init__(self, lookup: Lookup, new_writer: Callable | None = None,
-                 clock: Callable[[], datetime] = utcnow):
+    def __init__(self, lookup: Lookup, new_writer: Callable | None = None, clock: Callable[[], datetime] = utcnow):
         self.lookup, self.new_writer, self.clock = lookup, new_writer, clock
 
     def credential(self, token: str | None) -> Credential | None:

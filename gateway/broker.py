@@ -1,4 +1,5 @@
 """Fans committed transitions out to this process's subscribers (the feed brings them from any process)."""
+
 from __future__ import annotations
 
 import asyncio

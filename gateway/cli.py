@@ -1,4 +1,5 @@
 """`salesflow …`: the operator's commands."""
+
 from __future__ import annotations
 
 import argparse
@@ -9,8 +10,15 @@ from pathlib import Path
 
 from sqlalchemy.exc import ArgumentError, OperationalError
 
-from ..adapters.sql import (DEFAULT_URL, NoDatabase, SqlUnitOfWork, UnsupportedDatabase, describe, install,
-                            open_installed)
+from ..adapters.sql import (
+    DEFAULT_URL,
+    NoDatabase,
+    SqlUnitOfWork,
+    UnsupportedDatabase,
+    describe,
+    install,
+    open_installed,
+)
 from ..domain.errors import DomainError
 from ..domain.normalize import use_phone_regions
 from .people import add_commands as add_people_commands
@@ -32,6 +40,7 @@ def cmd_migrate(args) -> int:
 
 def cmd_reindex(args) -> int:
     from ..adapters.sql.keys import reindex
+
     url = database_url(args)
     engine = install(url)
     try:
@@ -46,6 +55,7 @@ def cmd_reindex(args) -> int:
 
 def cmd_demo(args) -> int:
     from .demo import run_story
+
     if args.database_url:
         engine = install(args.database_url)
         run_story(SqlUnitOfWork(engine))
@@ -61,6 +71,7 @@ def cmd_demo(args) -> int:
 def cmd_diagrams(args) -> int:
     """Write the diagrams to --output, and refresh a README's lifecycle section only when --readme names it."""
     from ..statemachine.diagrams import START, lifecycle_markdown, with_diagrams
+
     out = Path(args.output)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(lifecycle_markdown(), encoding="utf-8")
@@ -79,20 +90,29 @@ def cmd_diagrams(args) -> int:
 def cmd_serve(args) -> int:
     from .server import serve
     from .settings import Settings
+
     cors = tuple(o.strip() for o in args.cors_origins.split(",") if o.strip()) if args.cors_origins else None
-    settings = Settings.from_env(database_url=args.database_url, host=args.host, port=args.port,
-                                 workers=args.workers, cors_origins=cors,
-                                 graphql_ide=False if args.no_ide else None,
-                                 introspection=False if args.no_introspection else None,
-                                 sync=True if args.sync else None, accounting=args.accounting,
-                                 max_cost=args.max_cost, query_timeout=args.query_timeout,
-                                 max_body_bytes=args.max_body_bytes)
+    settings = Settings.from_env(
+        database_url=args.database_url,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        cors_origins=cors,
+        graphql_ide=False if args.no_ide else None,
+        introspection=False if args.no_introspection else None,
+        sync=True if args.sync else None,
+        accounting=args.accounting,
+        max_cost=args.max_cost,
+        query_timeout=args.query_timeout,
+        max_body_bytes=args.max_body_bytes,
+    )
     serve(settings)
     return 0
 
 
 def cmd_schema(args) -> int:
     from ..schema.schema import sdl
+
     Path(args.output).write_text(sdl(), encoding="utf-8")
     print(f"wrote {args.output}")
     return 0
@@ -104,8 +124,10 @@ def cmd_sync(args) -> int:
     from ..adapters.registry import load
     from .settings import Settings
     from .syncing import health, run, worker_for
-    settings = Settings.from_env(database_url=args.database_url, accounting=args.accounting,
-                                 sync_interval=args.interval)
+
+    settings = Settings.from_env(
+        database_url=args.database_url, accounting=args.accounting, sync_interval=args.interval
+    )
     if args.check:  # the backends only: no database is touched
         answers = health(load(settings.accounting))
         for name, answer in answers:
@@ -116,8 +138,13 @@ def cmd_sync(args) -> int:
         if args.retry_dead:
             for backend in worker.backends:
                 print(f"{backend.name}: {worker.retry_dead(backend.name)} dead jobs queued again")
-        run(worker, settings.sync_interval, threading.Event(), once=args.once,
-            report=lambda line: print(line, flush=True))
+        run(
+            worker,
+            settings.sync_interval,
+            threading.Event(),
+            once=args.once,
+            report=lambda line: print(line, flush=True),
+        )
     except KeyboardInterrupt:
         pass
     finally:
@@ -127,13 +154,16 @@ def cmd_sync(args) -> int:
 
 def cmd_expire_quotes(args) -> int:
     from ..statemachine.quote import expire_quotes
+
     engine = open_installed(database_url(args))
     try:
         expired = expire_quotes(SqlUnitOfWork(engine))
     finally:
         engine.dispose()
-    print(f"{len(expired)} lapsed quote{'' if len(expired) == 1 else 's'} expired"
-          + "".join(f"\n  {quote.display_number} (valid until {quote.valid_until})" for quote in expired))
+    print(
+        f"{len(expired)} lapsed quote{'' if len(expired) == 1 else 's'} expired"
+        + "".join(f"\n  {quote.display_number} (valid until {quote.valid_until})" for quote in expired)
+    )
     return 0
 
 
@@ -143,8 +173,11 @@ def parser() -> argparse.ArgumentParser:
     m = sub.add_parser("migrate", help="create or upgrade the database and load the data files")
     m.add_argument("--database-url", help=f"default: ${ENV_DATABASE_URL} or {DEFAULT_URL}")
     m.set_defaults(run=cmd_migrate)
-    r = sub.add_parser("reindex", help="recompute the duplicate and search keys of every record (after changing "
-                                       "$SALESFLOW_PHONE_REGIONS or upgrading the normalisation)")
+    r = sub.add_parser(
+        "reindex",
+        help="recompute the duplicate and search keys of every record (after changing "
+        "$SALESFLOW_PHONE_REGIONS or upgrading the normalisation)",
+    )
     r.add_argument("--database-url", help=f"default: ${ENV_DATABASE_URL} or {DEFAULT_URL}")
     r.set_defaults(run=cmd_reindex)
     d = sub.add_parser("demo", help="play the whole seed story on a fresh database and print it")
@@ -160,12 +193,21 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--no-introspection", action="store_true", help="refuse introspection (and field suggestions)")
     s.add_argument("--sync", action="store_true", help="also run the accounting sync worker (or $SALESFLOW_SYNC=1)")
     s.add_argument("--accounting", help="backends, comma-separated (default: $SALESFLOW_ACCOUNTING or local)")
-    s.add_argument("--max-cost", type=int, help="the most a query may cost, 0 for no limit "
-                                                "(default: $SALESFLOW_MAX_COST or 200000)")
-    s.add_argument("--query-timeout", type=float, help="seconds a query or mutation may run, 0 for no limit "
-                                                       "(default: $SALESFLOW_QUERY_TIMEOUT or 10)")
-    s.add_argument("--max-body-bytes", type=int, help="largest request body or WebSocket message "
-                                                      "(default: $SALESFLOW_MAX_BODY_BYTES or 1048576)")
+    s.add_argument(
+        "--max-cost",
+        type=int,
+        help="the most a query may cost, 0 for no limit (default: $SALESFLOW_MAX_COST or 200000)",
+    )
+    s.add_argument(
+        "--query-timeout",
+        type=float,
+        help="seconds a query or mutation may run, 0 for no limit (default: $SALESFLOW_QUERY_TIMEOUT or 10)",
+    )
+    s.add_argument(
+        "--max-body-bytes",
+        type=int,
+        help="largest request body or WebSocket message (default: $SALESFLOW_MAX_BODY_BYTES or 1048576)",
+    )
     s.set_defaults(run=cmd_serve)
     add_people_commands(sub)  # token …, user …
     y = sub.add_parser("sync", help="deliver issued and voided invoices to the accounting backends")
@@ -181,8 +223,10 @@ def parser() -> argparse.ArgumentParser:
     x.set_defaults(run=cmd_schema)
     g = sub.add_parser("diagrams", help="write a mermaid state diagram per lifecycle")
     g.add_argument("--output", default="docs/lifecycle.md")
-    g.add_argument("--readme", help="also refresh the diagrams between the lifecycle markers of this file "
-                                    "(the repository's README.md, say)")
+    g.add_argument(
+        "--readme",
+        help="also refresh the diagrams between the lifecycle markers of this file (the repository's README.md, say)",
+    )
     g.set_defaults(run=cmd_diagrams)
     e = sub.add_parser("expire-quotes", help="expire every sent quote whose validity has passed (serve does it daily)")
     e.add_argument("--database-url", help=f"default: ${ENV_DATABASE_URL} or {DEFAULT_URL}")
@@ -193,6 +237,7 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     from .settings import Settings
+
     regions = os.environ.get("SALESFLOW_PHONE_REGIONS", Settings.phone_regions)
     try:
         use_phone_regions(regions.split(","))  # before any command keys a phone number (migrate, reindex …)
@@ -206,16 +251,21 @@ def main(argv: list[str] | None = None) -> int:
         print(f"salesflow: {err.code.value}{field}: {err.message}", file=sys.stderr)
         return 1
     except NoDatabase as err:
-        print(f"salesflow: {err}. Create it with `salesflow migrate --database-url URL` (serve creates it too), or "
-              f"name the existing one with --database-url or ${ENV_DATABASE_URL}.", file=sys.stderr)
+        print(
+            f"salesflow: {err}. Create it with `salesflow migrate --database-url URL` (serve creates it too), or "
+            f"name the existing one with --database-url or ${ENV_DATABASE_URL}.",
+            file=sys.stderr,
+        )
         return 2
     except UnsupportedDatabase as err:
         print(f"salesflow: {err}", file=sys.stderr)
         return 2
     except (ArgumentError, OperationalError) as err:
         where = getattr(args, "database_url", None) or os.environ.get(ENV_DATABASE_URL) or DEFAULT_URL
-        print(f"salesflow: cannot use the database at {_where(where)}: {getattr(err, 'orig', None) or err}".rstrip(),
-              file=sys.stderr)
+        print(
+            f"salesflow: cannot use the database at {_where(where)}: {getattr(err, 'orig', None) or err}".rstrip(),
+            file=sys.stderr,
+        )
         return 2
 
 

@@ -5,6 +5,7 @@ makes them fail with a JSON parse error instead of showing why the request was r
 is `{"errors": [{"message": …, "extensions": {"code": …}}]}` and the status stays the HTTP one. A
 missing or bad token also carries the bearer challenge of RFC 6750.
 """
+
 from __future__ import annotations
 
 import orjson
@@ -12,8 +13,15 @@ from cross_web import HTTPException
 from starlette.responses import Response
 
 #: HTTP status -> `extensions.code` of the error (Apollo's names where it has one)
-CODES = {400: "BAD_REQUEST", 401: "UNAUTHENTICATED", 403: "FORBIDDEN", 404: "NOT_FOUND",
-         405: "METHOD_NOT_ALLOWED", 413: "PAYLOAD_TOO_LARGE", 415: "UNSUPPORTED_MEDIA_TYPE"}
+CODES = {
+    400: "BAD_REQUEST",
+    401: "UNAUTHENTICATED",
+    403: "FORBIDDEN",
+    404: "NOT_FOUND",
+    405: "METHOD_NOT_ALLOWED",
+    413: "PAYLOAD_TOO_LARGE",
+    415: "UNSUPPORTED_MEDIA_TYPE",
+}
 REALM = "salesflow"
 ALLOWED_METHODS = "GET, POST"  # of /graphql over HTTP (RFC 9110: a 405 says which ones)
 

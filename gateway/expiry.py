@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import logging
 import threading
-from datetime import datetime, time, timedelta, timezone
-from typing import Callable
+from collections.abc import Callable
+from datetime import UTC, datetime, time, timedelta
 
 from ..adapters.sql import SqlUnitOfWork, open_installed
 from ..statemachine.quote import expire_quotes
@@ -25,8 +25,8 @@ AFTER_MIDNIGHT = timedelta(seconds=30)
 
 def next_sweep(now: datetime) -> datetime:
     """The first sweep time after `now`: the coming midnight UTC, plus AFTER_MIDNIGHT."""
-    now = now.astimezone(timezone.utc)
-    at = datetime.combine(now.date(), time(tzinfo=timezone.utc)) + AFTER_MIDNIGHT
+    now = now.astimezone(UTC)
+    at = datetime.combine(now.date(), time(tzinfo=UTC)) + AFTER_MIDNIGHT
     return at if at > now else at + timedelta(days=1)
 
 
@@ -49,17 +49,20 @@ def run(engine, stop: threading.Event, clock: Callable[[], datetime]) -> None:
         stop.wait((next_sweep(now) - now).total_seconds())
 
 
-def start_in_background(database_url: str, clock: Callable[[], datetime] | None = None,
-                        ) -> tuple[threading.Event, threading.Thread]:
+def start_in_background(
+    database_url: str,
+    clock: Callable[[], datetime] | None = None,
+) -> tuple[threading.Event, threading.Thread]:
     """Run the sweeps in a daemon thread; set the returned event to stop them."""
     engine = open_installed(database_url)
     stop = threading.Event()
 
     def loop():
         try:
-            run(engine, stop, clock or (lambda: datetime.now(timezone.utc)))
+            run(engine, stop, clock or (lambda: datetime.now(UTC)))
         finally:
             engine.dispose()
+
     thread = threading.Thread(target=loop, name="salesflow-quote-expiry", daemon=True)
     thread.start()
     return stop, thread

@@ -21,6 +21,7 @@ payment is applied once per `externalId`: a repeat answers 200 with `"duplicate"
 an unknown invoice, for more than is due or in another currency answers 422 with its error code,
 changes nothing, and is kept among the rejected payments. Amounts are decimal strings, never floats.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -35,8 +36,8 @@ from starlette.responses import JSONResponse
 from ..adapters.webhook.signing import HEADER, SignatureError, verify
 from ..domain.accounting import ExternalPayment
 from ..statemachine.accounting import Applied, take_payment
-from ..statemachine.reconciliation import take_reversal
 from ..statemachine.engine import utcnow
+from ..statemachine.reconciliation import take_reversal
 from .limits import BodyTooLarge, read_body
 
 MAX_BODY = 16 * 1024
@@ -52,8 +53,14 @@ def _payment(data: object) -> ExternalPayment:
     if not isinstance(data, dict):
         raise ValueError("body: a JSON object is expected")
     texts = {}
-    for name, limit in (("externalId", 200), ("invoiceNumber", 200), ("amount", 40), ("currency", 3),
-                        ("paidAt", 10), ("reference", 200)):
+    for name, limit in (
+        ("externalId", 200),
+        ("invoiceNumber", 200),
+        ("amount", 40),
+        ("currency", 3),
+        ("paidAt", 10),
+        ("reference", 200),
+    ):
         value = data.get(name)
         if value is None and name == "reference":
             continue
@@ -63,15 +70,21 @@ def _payment(data: object) -> ExternalPayment:
     try:
         amount = Decimal(texts["amount"])
     except InvalidOperation:
-        raise ValueError("amount: a decimal string such as \"250.00\" is expected") from None
+        raise ValueError('amount: a decimal string such as "250.00" is expected') from None
     if not amount.is_finite():
         raise ValueError("amount: a finite decimal is expected")
     try:
         paid_at = date.fromisoformat(texts["paidAt"])
     except ValueError:
-        raise ValueError("paidAt: a date such as \"2026-12-01\" is expected") from None
-    return ExternalPayment(external_id=texts["externalId"], invoice_number=texts["invoiceNumber"], amount=amount,
-                           currency=texts["currency"].upper(), paid_at=paid_at, reference=texts.get("reference"))
+        raise ValueError('paidAt: a date such as "2026-12-01" is expected') from None
+    return ExternalPayment(
+        external_id=texts["externalId"],
+        invoice_number=texts["invoiceNumber"],
+        amount=amount,
+        currency=texts["currency"].upper(),
+        paid_at=paid_at,
+        reference=texts.get("reference"),
+    )
 
 
 def _reversal(data: dict) -> ExternalPayment:
@@ -85,9 +98,16 @@ def _reversal(data: dict) -> ExternalPayment:
     try:
         reversed_at = date.fromisoformat(texts["reversedAt"])
     except ValueError:
-        raise ValueError("reversedAt: a date such as \"2026-12-09\" is expected") from None
-    return ExternalPayment(external_id=texts["externalId"], invoice_number="", amount=Decimal(0), currency="",
-                           paid_at=reversed_at, reference=texts["reason"], reverses=texts["paymentId"])
+        raise ValueError('reversedAt: a date such as "2026-12-09" is expected') from None
+    return ExternalPayment(
+        external_id=texts["externalId"],
+        invoice_number="",
+        amount=Decimal(0),
+        currency="",
+        paid_at=reversed_at,
+        reference=texts["reason"],
+        reverses=texts["paymentId"],
+    )
 
 
 EVENTS = {"payment.received": _payment, "payment.reversed": _reversal}
@@ -106,6 +126,7 @@ def payment_hook(new_uow, secret: str, clock: Callable[[], datetime] = utcnow):
     """The endpoint; `clock` is its time, for the signature's age and the payment's stamps."""
     if len(secret) < 16:
         raise ValueError("SALESFLOW_WEBHOOK_SECRET must have at least 16 characters")
+
     async def receive(request: Request) -> JSONResponse:
         try:
             body = await read_body(request, MAX_BODY)  # never more than MAX_BODY in memory

@@ -7,6 +7,7 @@ graphql-ws WebSocket at /graphql, with the headers the user types (the bearer to
 data, so it needs no token itself. The files are built from pinned npm packages by
 tools/graphiql/build.sh, which also writes the manifest naming them and the bundled packages' licences.
 """
+
 from __future__ import annotations
 
 import json
@@ -26,9 +27,11 @@ FOREVER = "public, max-age=31536000, immutable"  # safe: a changed file gets a n
 # What the page may load: its own script and stylesheet, the data: URLs inlined in the stylesheet
 # (fonts, icons), and requests to this server only. The dialogs' scroll lock injects a <style>
 # element, hence 'unsafe-inline' for styles (styles cannot send anything anywhere under this policy).
-POLICY = ("default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
-          "font-src 'self' data:; connect-src 'self'{sockets}; base-uri 'none'; form-action 'none'; "
-          "frame-ancestors 'none'")
+POLICY = (
+    "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "font-src 'self' data:; connect-src 'self'{sockets}; base-uri 'none'; form-action 'none'; "
+    "frame-ancestors 'none'"
+)
 HOST = re.compile(r"[A-Za-z0-9.-]+(:\d{1,5})?|\[[0-9A-Fa-f:.]+\](:\d{1,5})?")
 
 
@@ -52,9 +55,15 @@ def _policy(request: Request) -> str:
 
 def page(request: Request) -> Response:
     """The IDE's HTML page, revalidated on every load so that a new release's asset names are picked up."""
-    return HTMLResponse(_page_html(), headers={
-        "Cache-Control": "no-cache", "Content-Security-Policy": _policy(request),
-        "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"})
+    return HTMLResponse(
+        _page_html(),
+        headers={
+            "Cache-Control": "no-cache",
+            "Content-Security-Policy": _policy(request),
+            "X-Content-Type-Options": "nosniff",
+            "Referrer-Policy": "no-referrer",
+        },
+    )
 
 
 async def _asset(request: Request) -> Response:
@@ -62,7 +71,9 @@ async def _asset(request: Request) -> Response:
     if name in built["assets"]:
         return FileResponse(ASSETS / name, headers={"Cache-Control": FOREVER, "X-Content-Type-Options": "nosniff"})
     if name == built["notices"]:
-        return FileResponse(ASSETS / name, media_type="text/plain; charset=utf-8", headers={"Cache-Control": "no-cache"})
+        return FileResponse(
+            ASSETS / name, media_type="text/plain; charset=utf-8", headers={"Cache-Control": "no-cache"}
+        )
     return PlainTextResponse("Not Found", status_code=404)
 
 

@@ -9,6 +9,7 @@
   and cancels that deadline if the client disconnects meanwhile, so the work stops too.
 - `startup_heap_frozen`: keeps the garbage collector's full passes short while a large query runs.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -38,9 +39,16 @@ class BodyTooLarge(Exception):
 
 def too_large_body(limit: int) -> bytes:
     """The 413 answer: a GraphQL request error."""
-    return orjson.dumps({"errors": [{"message": f"The request body is larger than {limit} bytes, the most this "
-                                                f"server accepts.",
-                                     "extensions": {"code": "PAYLOAD_TOO_LARGE", "maximumBytes": limit}}]})
+    return orjson.dumps(
+        {
+            "errors": [
+                {
+                    "message": f"The request body is larger than {limit} bytes, the most this server accepts.",
+                    "extensions": {"code": "PAYLOAD_TOO_LARGE", "maximumBytes": limit},
+                }
+            ]
+        }
+    )
 
 
 def _declared_length(scope: Scope) -> int | None:
@@ -92,9 +100,17 @@ class BodyLimit:
     async def _refuse(self, send: Send) -> None:
         body = too_large_body(self.max_bytes)
         # Connection: close, since the rest of the body is left unread on the connection
-        await send({"type": "http.response.start", "status": 413,
-                    "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
-                                (b"connection", b"close")]})
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 413,
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(body)).encode()),
+                    (b"connection", b"close"),
+                ],
+            }
+        )
         await send({"type": "http.response.body", "body": body})
 
 
@@ -122,6 +138,7 @@ async def _cancel_on_disconnect(receive: Receive, deadline: deadlines.Deadline) 
 
 async def run_until_done(work: Callable[[], T], deadline: deadlines.Deadline | None, receive: Receive | None) -> T:
     """`work()` in a worker thread under `deadline`; a client that disconnects meanwhile cancels it."""
+
     def within() -> T:
         with deadlines.scope(deadline):
             return work()
@@ -140,8 +157,6 @@ async def run_until_done(work: Callable[[], T], deadline: deadlines.Deadline | N
     if failure is not None:
         raise failure
     return result
-
-
 
 
 @contextlib.contextmanager

@@ -5,6 +5,7 @@ Every command prints for people (a table, or one line saying what happened) unle
 every `salesflow` command (exit 1). The operator acts as nobody in particular: the activity rows
 these write have no actor.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -20,6 +21,7 @@ from ..statemachine import users as ops
 from ..statemachine.engine import utcnow
 
 # --- what is printed ------------------------------------------------------------------------------
+
 
 def _moment(value: datetime | None) -> str | None:
     return value.isoformat(timespec="seconds") if value is not None else None
@@ -42,16 +44,28 @@ def token_state(token: ApiToken, user: User | None, now: datetime) -> str:
 
 def token_record(token: ApiToken, user: User | None, now: datetime) -> dict:
     """A token as scripts read it: never its secret nor its hash."""
-    return {"id": token.id, "user": user.name if user else None, "role": user.role if user else None,
-            "label": token.label, "created_at": _moment(token.created_at), "expires_at": _moment(token.expires_at),
-            "last_used_at": _moment(token.last_used_at), "revoked_at": _moment(token.revoked_at),
-            "state": token_state(token, user, now)}
+    return {
+        "id": token.id,
+        "user": user.name if user else None,
+        "role": user.role if user else None,
+        "label": token.label,
+        "created_at": _moment(token.created_at),
+        "expires_at": _moment(token.expires_at),
+        "last_used_at": _moment(token.last_used_at),
+        "revoked_at": _moment(token.revoked_at),
+        "state": token_state(token, user, now),
+    }
 
 
 def user_record(user: User, tokens: list[ApiToken], now: datetime) -> dict:
-    return {"id": user.id, "name": user.name, "role": user.role, "active": user.active,
-            "created_at": _moment(user.created_at),
-            "usable_tokens": sum(1 for t in tokens if t.usable(now))}
+    return {
+        "id": user.id,
+        "name": user.name,
+        "role": user.role,
+        "active": user.active,
+        "created_at": _moment(user.created_at),
+        "usable_tokens": sum(1 for t in tokens if t.usable(now)),
+    }
 
 
 def table(rows: list[list[str]]) -> str:
@@ -66,8 +80,10 @@ def _emit(args, data, human: str) -> None:
 
 # --- commands ---------------------------------------------------------------------------------------
 
+
 def _engine(args):
     from .cli import database_url
+
     return open_installed(database_url(args))
 
 
@@ -94,8 +110,9 @@ def cmd_token_create(args) -> int:
         _emit(args, {**token_record(made.token, made.user, utcnow()), "token": made.secret}, "")
         return 0
     until = f", expires {_short(made.token.expires_at)} UTC" if made.token.expires_at else ""
-    print(f"token {made.token.id} for {made.user.name} ({made.user.role}{until}), shown only this once:",
-          file=sys.stderr)
+    print(
+        f"token {made.token.id} for {made.user.name} ({made.user.role}{until}), shown only this once:", file=sys.stderr
+    )
     print(made.secret)
     return 0
 
@@ -107,8 +124,19 @@ def cmd_token_list(args) -> int:
         tokens = [t for t in tokens if by_id[t.user_id].name == args.user]
     records = [token_record(t, by_id.get(t.user_id), now) for t in tokens]
     rows = [["ID", "USER", "ROLE", "LABEL", "CREATED", "EXPIRES", "LAST USED", "STATE"]]
-    rows += [[str(t.id), r["user"] or "-", r["role"] or "-", t.label or "-", _short(t.created_at),
-              _short(t.expires_at), _short(t.last_used_at), r["state"]] for t, r in zip(tokens, records, strict=True)]
+    rows += [
+        [
+            str(t.id),
+            r["user"] or "-",
+            r["role"] or "-",
+            t.label or "-",
+            _short(t.created_at),
+            _short(t.expires_at),
+            _short(t.last_used_at),
+            r["state"],
+        ]
+        for t, r in zip(tokens, records, strict=True)
+    ]
     _emit(args, records, table(rows) if records else "no tokens")
     return 0
 
@@ -127,19 +155,23 @@ def cmd_user_list(args) -> int:
     now = utcnow()
     records = [user_record(u, [t for t in tokens if t.user_id == u.id], now) for u in users]
     rows = [["NAME", "ROLE", "ACTIVE", "TOKENS", "CREATED"]]
-    rows += [[r["name"], r["role"], "yes" if r["active"] else "no", str(r["usable_tokens"]), _short(u.created_at)]
-             for u, r in zip(users, records, strict=True)]
+    rows += [
+        [r["name"], r["role"], "yes" if r["active"] else "no", str(r["usable_tokens"]), _short(u.created_at)]
+        for u, r in zip(users, records, strict=True)
+    ]
     _emit(args, records, table(rows) if records else "no users")
     return 0
 
 
 def _user_command(operation: Callable, says: Callable[[User], str], *arguments: str):
     """A command that runs `operation(user name, *arguments)` and shows the user after it."""
+
     def command(args) -> int:
         user = _run(args, operation, args.name, *(getattr(args, name) for name in arguments))
         _users, tokens = _read(args)
         _emit(args, user_record(user, [t for t in tokens if t.user_id == user.id], utcnow()), says(user))
         return 0
+
     return command
 
 
@@ -150,8 +182,10 @@ cmd_user_activate = _user_command(ops.reactivate_user, lambda u: f"{u.name} is a
 
 # --- the parsers ------------------------------------------------------------------------------------
 
+
 def _common(parser: argparse.ArgumentParser) -> None:
     from .cli import DEFAULT_URL, ENV_DATABASE_URL
+
     parser.add_argument("--json", action="store_true", help="print JSON for scripts")
     parser.add_argument("--database-url", help=f"default: ${ENV_DATABASE_URL} or {DEFAULT_URL}")
 

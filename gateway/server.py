@@ -1,5 +1,6 @@
 """`salesflow serve`: migrate if needed, make the first admin on an empty database, start the background
 loops (quote expiry; the accounting sync with --sync), run uvicorn."""
+
 from __future__ import annotations
 
 import os
@@ -50,6 +51,14 @@ def serve(settings: Settings) -> None:
 
 
 def _run(settings: Settings) -> None:
-    uvicorn.run("salesflow.gateway.app:app_from_env", factory=True, host=settings.host, port=settings.port,
-                workers=settings.workers if settings.workers > 1 else None, log_level=settings.log_level,
-                ws="auto", ws_max_size=settings.max_body_bytes or UVICORN_WS_MAX_SIZE, lifespan="on")
+    uvicorn.run(
+        "salesflow.gateway.app:app_from_env",
+        factory=True,
+        host=settings.host,
+        port=settings.port,
+        workers=settings.workers if settings.workers > 1 else None,
+        log_level=settings.log_level,
+        ws="auto",
+        ws_max_size=settings.max_body_bytes or UVICORN_WS_MAX_SIZE,
+        lifespan="on",
+    )

@@ -13,6 +13,7 @@ Should the feed miss it (PostgreSQL drops notifications while the LISTEN connect
 re-established), `sweep` re-checks every open session against the database every SWEEP_SECONDS.
 A token that expires while its socket is open is closed at its expiry by a timer.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -48,8 +49,9 @@ class Session:
 
 
 class Sessions:
-    def __init__(self, new_reader: Callable, *, clock: Callable[[], datetime] = utcnow,
-                 sweep_seconds: float = SWEEP_SECONDS):
+    def __init__(
+        self, new_reader: Callable, *, clock: Callable[[], datetime] = utcnow, sweep_seconds: float = SWEEP_SECONDS
+    ):
         self.new_reader, self.clock, self.sweep_seconds = new_reader, clock, sweep_seconds
         self._open: dict[int, Session] = {}
         self._keys = itertools.count()
@@ -61,8 +63,13 @@ class Sessions:
     def open(self, context, credential: Credential, close: Callable[[object], Awaitable[None]]) -> None:
         """Watch a connection authorised by `credential`; `close(context)` closes it with CLOSE_CODE."""
         key = next(self._keys)
-        session = Session(weakref.ref(context, lambda _gone: self._forget(key)), credential.token.id,
-                          credential.user.id, credential.user.role, close)
+        session = Session(
+            weakref.ref(context, lambda _gone: self._forget(key)),
+            credential.token.id,
+            credential.user.id,
+            credential.user.role,
+            close,
+        )
         self._open[key] = session
         if credential.token.expires_at is not None:
             delay = (credential.token.expires_at - self.clock()).total_seconds()
@@ -70,11 +77,13 @@ class Sessions:
 
     def relay(self, publish: Publish) -> Publish:
         """`publish`, after ending the sessions that the batch's access changes end."""
+
         async def deliver(batch: list[Activity]) -> None:
             for activity in batch:
                 for key in self._ended_by(activity):
                     self._end(key)
             await publish(batch)
+
         return deliver
 
     async def sweep(self) -> None:

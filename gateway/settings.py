@@ -1,4 +1,5 @@
 """Gateway settings: from flags, else `SALESFLOW_*` environment variables, else defaults."""
+
 from __future__ import annotations
 
 import os

@@ -5,12 +5,13 @@ loop delivers however many workers answer GraphQL. Each pass delivers what is du
 backend and pulls their payments; a pass that fails (the database away, say) is logged and the
 next one tries again.
 """
+
 from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from datetime import timedelta
-from typing import Callable
 
 from ..adapters.registry import load
 from ..adapters.sql import SqlUnitOfWork, open_installed
@@ -27,10 +28,14 @@ def worker_for(settings: Settings, backends: list | None = None) -> tuple[SyncWo
     if backends is None:
         backends = load(settings.accounting)  # configuration errors surface here, at start-up
     engine = open_installed(settings.database_url)  # serve made it already; `sync` never creates one
-    policy = RetryPolicy(max_attempts=settings.sync_max_attempts, base_seconds=settings.sync_retry_base,
-                         cap_seconds=settings.sync_retry_cap)
-    worker = SyncWorker(lambda: SqlUnitOfWork(engine), backends, policy=policy,
-                        lease=timedelta(seconds=settings.sync_lease_seconds))
+    policy = RetryPolicy(
+        max_attempts=settings.sync_max_attempts,
+        base_seconds=settings.sync_retry_base,
+        cap_seconds=settings.sync_retry_cap,
+    )
+    worker = SyncWorker(
+        lambda: SqlUnitOfWork(engine), backends, policy=policy, lease=timedelta(seconds=settings.sync_lease_seconds)
+    )
     return worker, engine.dispose
 
 
@@ -49,8 +54,14 @@ def health(backends) -> list[tuple[str, Health]]:
     return out
 
 
-def run(worker: SyncWorker, interval: float, stop: threading.Event, *, once: bool = False,
-        report: Callable[[str], None] = print) -> None:
+def run(
+    worker: SyncWorker,
+    interval: float,
+    stop: threading.Event,
+    *,
+    once: bool = False,
+    report: Callable[[str], None] = print,
+) -> None:
     while not stop.is_set():
         try:
             reports = worker.run_pass()
@@ -76,6 +87,7 @@ def start_in_background(settings: Settings, backends: list) -> tuple[threading.E
             run(worker, settings.sync_interval, stop, report=lambda line: log.warning("sync: %s", line))
         finally:
             close()
+
     thread = threading.Thread(target=loop, name="salesflow-sync", daemon=True)
     thread.start()
     return stop, thread

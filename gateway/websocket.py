@@ -13,6 +13,7 @@
 - **Authentication.** The bearer token travels in `connection_init`'s payload, since browsers
   cannot set headers on a WebSocket handshake.
 """
+
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator, Mapping

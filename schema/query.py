@@ -1,4 +1,5 @@
 """The Query root: nodes, the lists, stages, the pipeline and the viewer."""
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -12,9 +13,9 @@ from ..domain.access import Perm
 from ..domain.errors import DomainError
 from ..domain.query import DEFAULT_PAGE, MAX_PAGE, Filter
 from ..domain.status import OpportunityStatus
-from .core.ordering import OrderDirection, Ordering, order_of
 from .core.lists import After, PageFirst
 from .core.mutations import who_may
+from .core.ordering import OrderDirection, Ordering, order_of
 from .core.pages import BadInput, Connection, domain_filter, paginate
 from .core.scalars import money
 from .events.subscription import Changes, changes
@@ -34,8 +35,24 @@ from .quotes.inputs import QuoteFilter
 from .quotes.types import Quote
 
 HUNDRED = PyDecimal(100)
-NODE_TYPES = {t.__name__: t for t in (Lead, Account, Contact, User, Stage, Opportunity, Quote, Order, Delivery,
-                                      Invoice, Payment, RejectedPayment, ApiToken)}
+NODE_TYPES = {
+    t.__name__: t
+    for t in (
+        Lead,
+        Account,
+        Contact,
+        User,
+        Stage,
+        Opportunity,
+        Quote,
+        Order,
+        Delivery,
+        Invoice,
+        Payment,
+        RejectedPayment,
+        ApiToken,
+    )
+}
 
 
 def resolve_nodes(info, ids: list[str]) -> list:
@@ -76,8 +93,9 @@ def _repeated(ids: list[str]) -> str | None:
 
 @strawberry.type(description="What one role may do with one kind of record (security/access.csv).")
 class Permission:
-    model: str = strawberry.field(description="The kind of record: `lead`, `quote`, `invoice`, `payment`, "
-                                              "`invoice_sync` …")
+    model: str = strawberry.field(
+        description="The kind of record: `lead`, `quote`, `invoice`, `payment`, `invoice_sync` …"
+    )
     read: bool = strawberry.field(description="May read such records (a sales rep only its own documents).")
     write: bool = strawberry.field(description="May change them and move them through their lifecycle.")
     create: bool = strawberry.field(description="May create them.")
@@ -88,8 +106,9 @@ class Permission:
 class Viewer:
     user: User = strawberry.field(description="The signed-in user (the token's).")
 
-    @strawberry.field(description="The user's role: `sales_rep`, `sales_manager`, `accountant`, `integration` or "
-                                  "`admin`.")
+    @strawberry.field(
+        description="The user's role: `sales_rep`, `sales_manager`, `accountant`, `integration` or `admin`."
+    )
     def role(self) -> str:
         return self.user.role
 
@@ -99,8 +118,10 @@ class Viewer:
         models = sorted({m for (_r, _p, m) in policy.grants})
         return [Permission(model=m, **{p.value: policy.may(self.user.role, p, m) for p in Perm}) for m in models]
 
-    @strawberry.field(description="The mutations the viewer's role may call (security/operations.csv), sorted; a "
-                                  "document's availableActions are those of them its state allows now.")
+    @strawberry.field(
+        description="The mutations the viewer's role may call (security/operations.csv), sorted; a "
+        "document's availableActions are those of them its state allows now."
+    )
     def operations(self, info: strawberry.Info) -> list[str]:
         return info.context.policy.operations_of(self.user.role)
 
@@ -112,33 +133,48 @@ def _list(info, repo, model, flt, order_by, first, after):
 
 def _listing(what: str, model: str, *, shared: bool = False) -> str:
     scope = "Shared: every role that may read them sees them all." if shared else "A sales rep sees only its own."
-    return (f"{what}, a page at a time (keyset pagination: pass `endCursor` as `after`). {scope} "
-            f"{who_may([('read', model)])}")
+    return (
+        f"{what}, a page at a time (keyset pagination: pass `endCursor` as `after`). {scope} "
+        f"{who_may([('read', model)])}"
+    )
 
 
-OrderBy = Annotated[Optional[Ordering], strawberry.argument(
-    description="How to sort; newest first (CREATED_AT, DESC) if omitted.")]
+OrderBy = Annotated[
+    Optional[Ordering], strawberry.argument(description="How to sort; newest first (CREATED_AT, DESC) if omitted.")
+]
 
 
 def _filter(what: str):
     return strawberry.argument(description=f"Which {what} to list; all the viewer may see if omitted.")
 
 
-@strawberry.type(description="Everything a client can read. Lists are connections (`first`, `after`, `filter`, "
-                             "`orderBy`, `totalCount`); any record can be fetched by its global id with `node`.")
+@strawberry.type(
+    description="Everything a client can read. Lists are connections (`first`, `after`, `filter`, "
+    "`orderBy`, `totalCount`); any record can be fetched by its global id with `node`."
+)
 class Query(PeopleQuery):
     @strawberry.field(description="Any record by its global id; null if there is none the viewer may see.")
-    def node(self, info: strawberry.Info,
-             id: Annotated[strawberry.ID, strawberry.argument(description="A global id, as an `id` field gave it.")]
-             ) -> Optional[relay.Node]:
+    def node(
+        self,
+        info: strawberry.Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="A global id, as an `id` field gave it.")],
+    ) -> Optional[relay.Node]:
         return resolve_nodes(info, [id])[0]
 
-    @strawberry.field(description=f"Records by global id, in the order asked (at most {MAX_PAGE}, each once); null "
-                                  f"where there is none the viewer may see.")
-    def nodes(self, info: strawberry.Info,
-              ids: Annotated[list[strawberry.ID], strawberry.argument(
-                  description=f"Global ids, as `id` fields gave them; at most {MAX_PAGE}, none repeated.")]
-              ) -> list[Optional[relay.Node]]:
+    @strawberry.field(
+        description=f"Records by global id, in the order asked (at most {MAX_PAGE}, each once); null "
+        f"where there is none the viewer may see."
+    )
+    def nodes(
+        self,
+        info: strawberry.Info,
+        ids: Annotated[
+            list[strawberry.ID],
+            strawberry.argument(
+                description=f"Global ids, as `id` fields gave them; at most {MAX_PAGE}, none repeated."
+            ),
+        ],
+    ) -> list[Optional[relay.Node]]:
         if len(ids) > MAX_PAGE:
             raise BadInput(f"at most {MAX_PAGE} ids at once")
         repeated = _repeated(ids)
@@ -151,52 +187,96 @@ class Query(PeopleQuery):
         return Viewer(user=info.context.viewer)
 
     @strawberry.field(description=_listing("Leads", "lead"))
-    def leads(self, info: strawberry.Info, filter: Annotated[Optional[LeadFilter], _filter("leads")] = None,
-              order_by: OrderBy = None, first: PageFirst = DEFAULT_PAGE, after: After = None) -> Connection[Lead]:
+    def leads(
+        self,
+        info: strawberry.Info,
+        filter: Annotated[Optional[LeadFilter], _filter("leads")] = None,
+        order_by: OrderBy = None,
+        first: PageFirst = DEFAULT_PAGE,
+        after: After = None,
+    ) -> Connection[Lead]:
         return _list(info, "leads", "lead", filter, order_by, first, after)
 
     @strawberry.field(description=_listing("Accounts", "account", shared=True))
-    def accounts(self, info: strawberry.Info, filter: Annotated[Optional[AccountFilter], _filter("accounts")] = None,
-                 order_by: OrderBy = None, first: PageFirst = DEFAULT_PAGE, after: After = None
-                 ) -> Connection[Account]:
+    def accounts(
+        self,
+        info: strawberry.Info,
+        filter: Annotated[Optional[AccountFilter], _filter("accounts")] = None,
+        order_by: OrderBy = None,
+        first: PageFirst = DEFAULT_PAGE,
+        after: After = None,
+    ) -> Connection[Account]:
         return _list(info, "accounts", "account", filter, order_by, first, after)
 
     @strawberry.field(description=_listing("Contacts", "contact", shared=True))
-    def contacts(self, info: strawberry.Info, filter: Annotated[Optional[ContactFilter], _filter("contacts")] = None,
-                 order_by: OrderBy = None, first: PageFirst = DEFAULT_PAGE, after: After = None
-                 ) -> Connection[Contact]:
+    def contacts(
+        self,
+        info: strawberry.Info,
+        filter: Annotated[Optional[ContactFilter], _filter("contacts")] = None,
+        order_by: OrderBy = None,
+        first: PageFirst = DEFAULT_PAGE,
+        after: After = None,
+    ) -> Connection[Contact]:
         return _list(info, "contacts", "contact", filter, order_by, first, after)
 
     @strawberry.field(description=_listing("Opportunities", "opportunity"))
-    def opportunities(self, info: strawberry.Info,
-                      filter: Annotated[Optional[OpportunityFilter], _filter("opportunities")] = None,
-                      order_by: OrderBy = None, first: PageFirst = DEFAULT_PAGE, after: After = None
-                      ) -> Connection[Opportunity]:
+    def opportunities(
+        self,
+        info: strawberry.Info,
+        filter: Annotated[Optional[OpportunityFilter], _filter("opportunities")] = None,
+        order_by: OrderBy = None,
+        first: PageFirst = DEFAULT_PAGE,
+        after: After = None,
+    ) -> Connection[Opportunity]:
         return _list(info, "opportunities", "opportunity", filter, order_by, first, after)
 
     @strawberry.field(description=_listing("Quotes (every revision)", "quote"))
-    def quotes(self, info: strawberry.Info, filter: Annotated[Optional[QuoteFilter], _filter("quotes")] = None,
-               order_by: OrderBy = None, first: PageFirst = DEFAULT_PAGE, after: After = None) -> Connection[Quote]:
+    def quotes(
+        self,
+        info: strawberry.Info,
+        filter: Annotated[Optional[QuoteFilter], _filter("quotes")] = None,
+        order_by: OrderBy = None,
+        first: PageFirst = DEFAULT_PAGE,
+        after: After = None,
+    ) -> Connection[Quote]:
         return _list(info, "quotes", "quote", filter, order_by, first, after)
 
     @strawberry.field(description=_listing("Orders", "order"))
-    def orders(self, info: strawberry.Info, filter: Annotated[Optional[OrderFilter], _filter("orders")] = None,
-               order_by: OrderBy = None, first: PageFirst = DEFAULT_PAGE, after: After = None) -> Connection[Order]:
+    def orders(
+        self,
+        info: strawberry.Info,
+        filter: Annotated[Optional[OrderFilter], _filter("orders")] = None,
+        order_by: OrderBy = None,
+        first: PageFirst = DEFAULT_PAGE,
+        after: After = None,
+    ) -> Connection[Order]:
         return _list(info, "orders", "order", filter, order_by, first, after)
 
     @strawberry.field(description=_listing("Invoices", "invoice"))
-    def invoices(self, info: strawberry.Info, filter: Annotated[Optional[InvoiceFilter], _filter("invoices")] = None,
-                 order_by: OrderBy = None, first: PageFirst = DEFAULT_PAGE, after: After = None
-                 ) -> Connection[Invoice]:
+    def invoices(
+        self,
+        info: strawberry.Info,
+        filter: Annotated[Optional[InvoiceFilter], _filter("invoices")] = None,
+        order_by: OrderBy = None,
+        first: PageFirst = DEFAULT_PAGE,
+        after: After = None,
+    ) -> Connection[Invoice]:
         return _list(info, "invoices", "invoice", filter, order_by, first, after)
 
-    @strawberry.field(description="Payments accounting backends reported that were refused (unknown invoice, more "
-                                  "than is due, another currency), oldest first; none of them was applied. "
-                                  + who_may([("read", "rejected_payment")]))
-    def rejected_payments(self, info: strawberry.Info,
-                          backend: Annotated[Optional[str], strawberry.argument(
-                              description="Only those one backend reported (by name); all if omitted.")] = None,
-                          first: PageFirst = DEFAULT_PAGE, after: After = None) -> Connection[RejectedPayment]:
+    @strawberry.field(
+        description="Payments accounting backends reported that were refused (unknown invoice, more "
+        "than is due, another currency), oldest first; none of them was applied. "
+        + who_may([("read", "rejected_payment")])
+    )
+    def rejected_payments(
+        self,
+        info: strawberry.Info,
+        backend: Annotated[
+            Optional[str], strawberry.argument(description="Only those one backend reported (by name); all if omitted.")
+        ] = None,
+        first: PageFirst = DEFAULT_PAGE,
+        after: After = None,
+    ) -> Connection[RejectedPayment]:
         try:
             flt = Filter(backend=backend)
         except DomainError as err:
@@ -206,18 +286,20 @@ class Query(PeopleQuery):
     changes: Changes = strawberry.field(
         resolver=changes,
         description="Committed transitions in commit order, gap-free: resume from `endCursor` and "
-                    "nothing is missed or repeated (for accounting systems that pull). "
-                    + who_may([("read", "activity")]))
+        "nothing is missed or repeated (for accounting systems that pull). " + who_may([("read", "activity")]),
+    )
 
-    @strawberry.field(description="The sales process: its active stages, in order (by `sequence`). "
-                                  + who_may([("read", "stage")]))
+    @strawberry.field(
+        description="The sales process: its active stages, in order (by `sequence`). " + who_may([("read", "stage")])
+    )
     def stages(self, info: strawberry.Info) -> list[Stage]:
         info.context.require("read", "stage")
         return info.context.loader.batch(info.context.loader.uow.stages.find(active=True, order_by="sequence"))
 
-    @strawberry.field(description="Open opportunities per active stage: count, amount and amount × probability, "
-                                  "per currency (a sales rep's own only). "
-                                  + who_may([("read", "opportunity"), ("read", "stage")]))
+    @strawberry.field(
+        description="Open opportunities per active stage: count, amount and amount × probability, "
+        "per currency (a sales rep's own only). " + who_may([("read", "opportunity"), ("read", "stage")])
+    )
     def pipeline(self, info: strawberry.Info) -> list[PipelineStage]:
         ctx = info.context
         user = ctx.require("read", "opportunity")
@@ -225,7 +307,9 @@ class Query(PeopleQuery):
         owner = user.id if ctx.operation_context().owner_scoped else None
         rows = ctx.loader.uow.opportunities.totals(
             Filter(statuses=(OpportunityStatus.OPEN.value,), owner_id=owner),
-            ("stage_id", "currency", "probability"), "amount")
+            ("stage_id", "currency", "probability"),
+            "amount",
+        )
         per_stage: dict = defaultdict(lambda: defaultdict(lambda: [0, PyDecimal(0), PyDecimal(0)]))
         for stage_id, currency, probability, count, amount in rows:
             cell = per_stage[stage_id][currency or ""]
@@ -235,8 +319,9 @@ class Query(PeopleQuery):
         out = []
         for stage in ctx.loader.uow.stages.find(active=True, order_by="sequence"):
             cells = per_stage.get(stage.id, {})
-            amounts = [PipelineAmount(currency=c, count=n, amount=money(a, c or None),
-                                      weighted_amount=money(w, c or None))
-                       for c, (n, a, w) in sorted(cells.items())]
+            amounts = [
+                PipelineAmount(currency=c, count=n, amount=money(a, c or None), weighted_amount=money(w, c or None))
+                for c, (n, a, w) in sorted(cells.items())
+            ]
             out.append(PipelineStage(stage=stage, count=sum(a.count for a in amounts), amounts=amounts))
         return out

@@ -1,4 +1,5 @@
 """The Schema, assembled from each document's types and mutations, with the limits against abuse."""
+
 from __future__ import annotations
 
 import logging
@@ -6,11 +7,19 @@ import uuid
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import (AddValidationRules, MaskErrors, MaxAliasesLimiter, MaxTokensLimiter, ParserCache,
-                                   QueryDepthLimiter, ValidationCache)
-from strawberry.extensions import DisableIntrospection, SchemaExtension
-from strawberry.types.graphql import OperationType
+from strawberry.extensions import (
+    AddValidationRules,
+    DisableIntrospection,
+    MaskErrors,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    SchemaExtension,
+    ValidationCache,
+)
 from strawberry.schema.config import StrawberryConfig
+from strawberry.types.graphql import OperationType
 
 from ..domain.errors import DomainError
 from .core.blocking import ThreadedOperations
@@ -40,11 +49,20 @@ log = logging.getLogger("salesflow.errors")
 LIMITS = {"max_depth": 10, "max_aliases": 15, "max_tokens": 2000, "max_cost": DEFAULT_MAX_COST}
 
 
-@strawberry.type(description="Everything a client can change. Each mutation takes one `input` (its own input "
-                             "type, named after it) and returns its own payload type: the affected records and "
-                             "`errors: [UserError!]!`. It happens entirely, in one transaction, or not at all.")
-class Mutation(LeadMutations, PartyMutations, OpportunityMutations, QuoteMutations, OrderMutations,
-               InvoiceMutations, PeopleMutations):
+@strawberry.type(
+    description="Everything a client can change. Each mutation takes one `input` (its own input "
+    "type, named after it) and returns its own payload type: the affected records and "
+    "`errors: [UserError!]!`. It happens entirely, in one transaction, or not at all."
+)
+class Mutation(
+    LeadMutations,
+    PartyMutations,
+    OpportunityMutations,
+    QuoteMutations,
+    OrderMutations,
+    InvoiceMutations,
+    PeopleMutations,
+):
     """Every mutation takes one `input` and returns a payload with `errors: [UserError!]!`."""
 
 
@@ -68,7 +86,10 @@ class CloseReads(SchemaExtension):
     def on_execute(self):
         yield
         ctx = self.execution_context.context
-        if getattr(ctx, "loader", None) is not None and self.execution_context.operation_type != OperationType.SUBSCRIPTION:
+        if (
+            getattr(ctx, "loader", None) is not None
+            and self.execution_context.operation_type != OperationType.SUBSCRIPTION
+        ):
             ctx.loader.close()
 
 
@@ -86,10 +107,18 @@ class MaskUnexpected(MaskErrors):
 
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
         error_id = uuid.uuid4().hex[:12]
-        log.error("error %s at %s", error_id, ".".join(map(str, error.path or [])),
-                  exc_info=(type(error.original_error), error.original_error, error.original_error.__traceback__))
-        return GraphQLError(f"Internal server error (error id {error_id}).", nodes=error.nodes, path=error.path,
-                            extensions={"code": "INTERNAL_SERVER_ERROR", "errorId": error_id})
+        log.error(
+            "error %s at %s",
+            error_id,
+            ".".join(map(str, error.path or [])),
+            exc_info=(type(error.original_error), error.original_error, error.original_error.__traceback__),
+        )
+        return GraphQLError(
+            f"Internal server error (error id {error_id}).",
+            nodes=error.nodes,
+            path=error.path,
+            extensions={"code": "INTERNAL_SERVER_ERROR", "errorId": error_id},
+        )
 
 
 class SafeParserCache(ParserCache):
@@ -110,17 +139,25 @@ class SafeParserCache(ParserCache):
         yield
 
 
-def build_schema(*, introspection: bool = True, max_depth: int = LIMITS["max_depth"],
-                 max_aliases: int = LIMITS["max_aliases"], max_tokens: int = LIMITS["max_tokens"],
-                 max_cost: int | None = LIMITS["max_cost"], timeout: float | None = None) -> strawberry.Schema:
+def build_schema(
+    *,
+    introspection: bool = True,
+    max_depth: int = LIMITS["max_depth"],
+    max_aliases: int = LIMITS["max_aliases"],
+    max_tokens: int = LIMITS["max_tokens"],
+    max_cost: int | None = LIMITS["max_cost"],
+    timeout: float | None = None,
+) -> strawberry.Schema:
     """The schema with its limits; max_cost 0 or None counts and reports the cost but refuses nothing,
     timeout (seconds) bounds each query and mutation that no caller gave a deadline of its own."""
     # Factories: strawberry builds each extension per request. The limit rules are built once here,
     # so the validation cache (keyed by the rules) hits; the parse and validation caches live at
     # module level and are shared by every request.
-    limits = [rule for limiter in (QueryDepthLimiter(max_depth=max_depth),
-                                   MaxAliasesLimiter(max_alias_count=max_aliases))
-              for rule in limiter.validation_rules]
+    limits = [
+        rule
+        for limiter in (QueryDepthLimiter(max_depth=max_depth), MaxAliasesLimiter(max_alias_count=max_aliases))
+        for rule in limiter.validation_rules
+    ]
     extensions = [
         lambda: AddValidationRules(limits),
         lambda: MaxTokensLimiter(max_token_count=max_tokens),
@@ -133,12 +170,30 @@ def build_schema(*, introspection: bool = True, max_depth: int = LIMITS["max_dep
     if not introspection:
         extensions.append(DisableIntrospection)
     schema = Schema(
-        query=Query, mutation=Mutation, subscription=Subscription, extensions=extensions,
-        types=[Lead, Account, Contact, User, Stage, Opportunity, Quote, QuoteLine, Order, OrderLine, Delivery,
-               Invoice, InvoiceLine, Payment, ApiToken],
-        config=StrawberryConfig(disable_field_suggestions=not introspection,
-                                scalar_map={Decimal: DECIMAL_SCALAR}),
-        execution_context_class=FastExecutionContext)
+        query=Query,
+        mutation=Mutation,
+        subscription=Subscription,
+        extensions=extensions,
+        types=[
+            Lead,
+            Account,
+            Contact,
+            User,
+            Stage,
+            Opportunity,
+            Quote,
+            QuoteLine,
+            Order,
+            OrderLine,
+            Delivery,
+            Invoice,
+            InvoiceLine,
+            Payment,
+            ApiToken,
+        ],
+        config=StrawberryConfig(disable_field_suggestions=not introspection, scalar_map={Decimal: DECIMAL_SCALAR}),
+        execution_context_class=FastExecutionContext,
+    )
     schema.timeout, schema.max_tokens = timeout, max_tokens
     accelerate(schema)
     return schema

@@ -1,4 +1,5 @@
 """The lifecycles (one `transitions` machine per document) and the operations that fire them."""
+
 from __future__ import annotations
 
 from ..domain.base import Document

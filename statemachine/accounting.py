@@ -9,17 +9,17 @@ exponential backoff and jitter; after `max_attempts`, or on a permanent error, t
 dead-lettered. Payments are applied once per (backend, external id), page by page behind a cursor
 stored per backend; refused ones are kept with their error code.
 """
+
 from __future__ import annotations
 
 import logging
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Callable
 
-from ..domain.accounting import (AccountingBackend, BackendError, Customer, ExternalPayment, idempotency_key,
-                                 presented)
+from ..domain.accounting import AccountingBackend, BackendError, Customer, ExternalPayment, idempotency_key, presented
 from ..domain.errors import DomainError, ErrorCode
 from ..domain.money import as_reported, storable_amount
 from ..domain.outbox import OutboxOperation
@@ -61,14 +61,23 @@ def enqueue(ctx: Context, backend: str, batch: int = 500) -> int:
     found = ctx.uow.outbox.committed_after((cursor.outbox_txid, cursor.outbox_after), batch)
     if not found:
         return 0
-    have = {j.outbox_id for j in ctx.uow.sync_jobs.find_in("outbox_id", [e.id for _p, e in found])
-            if j.backend == backend}  # after a migration reset the cursor, or a retried pass
+    have = {
+        j.outbox_id for j in ctx.uow.sync_jobs.find_in("outbox_id", [e.id for _p, e in found]) if j.backend == backend
+    }  # after a migration reset the cursor, or a retried pass
     made = 0
     for _position, entry in found:
         if entry.id not in have:
-            ctx.uow.sync_jobs.add(SyncJob(outbox_id=entry.id, invoice_id=entry.invoice_id, backend=backend,
-                                          operation=entry.operation, next_attempt_at=ctx.now,
-                                          created_at=ctx.now, updated_at=ctx.now))
+            ctx.uow.sync_jobs.add(
+                SyncJob(
+                    outbox_id=entry.id,
+                    invoice_id=entry.invoice_id,
+                    backend=backend,
+                    operation=entry.operation,
+                    next_attempt_at=ctx.now,
+                    created_at=ctx.now,
+                    updated_at=ctx.now,
+                )
+            )
             made += 1
     (cursor.outbox_txid, cursor.outbox_after), _last = found[-1]
     cursor.updated_at = ctx.now
@@ -78,8 +87,11 @@ def enqueue(ctx: Context, backend: str, batch: int = 500) -> int:
 @operation(needs_now=True)
 def due_jobs(ctx: Context, backend: str, limit: int = 100) -> list[SyncJob]:
     """Pending jobs of a backend whose time has come, oldest first."""
-    jobs, _ = ctx.uow.sync_jobs.page(PageSpec(filter=Filter(statuses=(JobStatus.PENDING.value,), backend=backend),
-                                              order_by="next_attempt_at", limit=limit))
+    jobs, _ = ctx.uow.sync_jobs.page(
+        PageSpec(
+            filter=Filter(statuses=(JobStatus.PENDING.value,), backend=backend), order_by="next_attempt_at", limit=limit
+        )
+    )
     return [j for j in jobs if j.next_attempt_at <= ctx.now]
 
 
@@ -99,8 +111,9 @@ class Work:
 
 
 @operation(needs_now=True)
-def prepare(ctx: Context, job_id: int, lease: timedelta = timedelta(seconds=120),
-            policy: RetryPolicy = RetryPolicy()) -> Work | None:
+def prepare(
+    ctx: Context, job_id: int, lease: timedelta = timedelta(seconds=120), policy: RetryPolicy = RetryPolicy()
+) -> Work | None:
     """Claim a due job for `lease` and read what its call needs; None if it is not ours to do.
 
     The claim counts as an attempt and moves the job's next attempt past the lease, so a second
@@ -113,8 +126,10 @@ def prepare(ctx: Context, job_id: int, lease: timedelta = timedelta(seconds=120)
     job.updated_at = ctx.now
     if job.attempts >= policy.max_attempts:  # the last attempts never came back
         job.status = JobStatus.DEAD.value
-        job.last_error = (f"no answer from {job.attempts} attempts (the worker stopped during them)"
-                          + (f"; before that: {job.last_error}" if job.last_error else ""))[:MAX_ERROR]
+        job.last_error = (
+            f"no answer from {job.attempts} attempts (the worker stopped during them)"
+            + (f"; before that: {job.last_error}" if job.last_error else "")
+        )[:MAX_ERROR]
         return None
     job.attempts += 1
     job.next_attempt_at = ctx.now + lease
@@ -122,16 +137,28 @@ def prepare(ctx: Context, job_id: int, lease: timedelta = timedelta(seconds=120)
     account = ctx.uow.accounts.get(invoice.account_id) if invoice.account_id else None
     work = Work(job=job, invoice=invoice, customer=Customer.of(account))
     if job.operation == OutboxOperation.VOID.value:
-        pushed = [j for j in ctx.uow.sync_jobs.find(invoice_id=job.invoice_id, backend=job.backend,
-                                                     operation=OutboxOperation.PUSH.value)
-                  if j.status == JobStatus.DONE.value]
+        pushed = [
+            j
+            for j in ctx.uow.sync_jobs.find(
+                invoice_id=job.invoice_id, backend=job.backend, operation=OutboxOperation.PUSH.value
+            )
+            if j.status == JobStatus.DONE.value
+        ]
         work.external_ref = pushed[0].external_ref if pushed else None
     return work
 
 
 @operation(needs_now=True)
-def settle(ctx: Context, job_id: int, claim: tuple[int, object], *, external_ref: str | None = None,
-           error: BackendError | None = None, policy: RetryPolicy = RetryPolicy(), jitter: float = 0.5) -> SyncJob:
+def settle(
+    ctx: Context,
+    job_id: int,
+    claim: tuple[int, object],
+    *,
+    external_ref: str | None = None,
+    error: BackendError | None = None,
+    policy: RetryPolicy = RetryPolicy(),
+    jitter: float = 0.5,
+) -> SyncJob:
     """Record an attempt's outcome: done, retry later (backoff with jitter) or dead-letter.
 
     Only over the claim it was made under: an answer that came back after the lease ran out and
@@ -173,8 +200,9 @@ def _requeue(ctx: Context, job: SyncJob) -> None:
 def retry_dead(ctx: Context, backend: str | None = None, limit: int = 1000) -> int:
     """Put up to `limit` dead jobs (of one backend, or all) back in the queue, due now; how many.
     After an outage longer than the retries lasted, one command instead of one per invoice."""
-    jobs, _ = ctx.uow.sync_jobs.page(PageSpec(filter=Filter(statuses=(JobStatus.DEAD.value,), backend=backend),
-                                              order_by="id", limit=limit))
+    jobs, _ = ctx.uow.sync_jobs.page(
+        PageSpec(filter=Filter(statuses=(JobStatus.DEAD.value,), backend=backend), order_by="id", limit=limit)
+    )
     for job in jobs:
         _requeue(ctx, job)
     return len(jobs)
@@ -204,12 +232,22 @@ def apply_payment(ctx: Context, backend: str, paid: ExternalPayment) -> str:
         return Applied.DUPLICATE
     amount = paid.amount
     if paid.cumulative:  # the backend's total so far: apply what is new
-        amount -= sum((p.amount for p in ctx.uow.payments.find(invoice_id=invoice.id, source=backend)
-                       if not p.reversed), Decimal(0))
+        amount -= sum(
+            (p.amount for p in ctx.uow.payments.find(invoice_id=invoice.id, source=backend) if not p.reversed),
+            Decimal(0),
+        )
         if amount <= 0:
             return Applied.DUPLICATE
-    record_payment.inner(ctx, invoice.id, amount, paid_at=paid.paid_at, reference=paid.reference,
-                         currency=paid.currency, source=backend, external_id=paid.external_id)
+    record_payment.inner(
+        ctx,
+        invoice.id,
+        amount,
+        paid_at=paid.paid_at,
+        reference=paid.reference,
+        currency=paid.currency,
+        source=backend,
+        external_id=paid.external_id,
+    )
     return Applied.APPLIED
 
 
@@ -217,16 +255,25 @@ def apply_payment(ctx: Context, backend: str, paid: ExternalPayment) -> str:
 def reject(ctx: Context, backend: str, paid: ExternalPayment, error: DomainError) -> str:
     """Keep a refused payment with its code, once, for a person to resolve in the backend."""
     if not ctx.uow.rejected_payments.find(backend=backend, external_id=paid.external_id):
-        ctx.uow.rejected_payments.add(RejectedPayment(
-            backend=backend, external_id=paid.external_id, invoice_number=paid.invoice_number[:200],
-            amount=storable_amount(paid.amount), reported_amount=as_reported(paid.amount),
-            currency=paid.currency[:16], code=error.code.value,
-            message=str(error)[:MAX_ERROR], created_at=ctx.now))
+        ctx.uow.rejected_payments.add(
+            RejectedPayment(
+                backend=backend,
+                external_id=paid.external_id,
+                invoice_number=paid.invoice_number[:200],
+                amount=storable_amount(paid.amount),
+                reported_amount=as_reported(paid.amount),
+                currency=paid.currency[:16],
+                code=error.code.value,
+                message=str(error)[:MAX_ERROR],
+                created_at=ctx.now,
+            )
+        )
     return Applied.REJECTED
 
 
-def take_payment(new_uow: Callable[[], UnitOfWork], backend: str, paid: ExternalPayment, *,
-                 now: datetime) -> tuple[str, DomainError | None]:
+def take_payment(
+    new_uow: Callable[[], UnitOfWork], backend: str, paid: ExternalPayment, *, now: datetime
+) -> tuple[str, DomainError | None]:
     """apply_payment, or reject with the coded error: the outcome and the error, if any.
 
     A CONFLICT (another worker changed the invoice between our read and our lock) is not the
@@ -274,8 +321,9 @@ class PassReport:
     delivered: int = 0
     failed: int = 0  # to be retried after a backoff
     dead: int = 0  # given up on: retryInvoiceSync or `salesflow sync --retry-dead`
-    payments: dict[str, int] = field(default_factory=lambda: {Applied.APPLIED: 0, Applied.DUPLICATE: 0,
-                                                              Applied.REJECTED: 0, Applied.REVERSED: 0})
+    payments: dict[str, int] = field(
+        default_factory=lambda: {Applied.APPLIED: 0, Applied.DUPLICATE: 0, Applied.REJECTED: 0, Applied.REVERSED: 0}
+    )
 
     def __str__(self) -> str:
         parts = [f"{self.delivered} delivered"]
@@ -376,14 +424,28 @@ class SyncWorker:
                 ref, error = None, err
             except Exception as err:  # noqa: BLE001 - an unexpected failure is retried like a transient one
                 ref, error = None, BackendError(f"{type(err).__name__}: {err}")
-            settled = settle(self.new_uow(), job.id, work.claim, external_ref=ref, error=error, policy=self.policy,
-                             jitter=self.jitter(), now=self.clock())
+            settled = settle(
+                self.new_uow(),
+                job.id,
+                work.claim,
+                external_ref=ref,
+                error=error,
+                policy=self.policy,
+                jitter=self.jitter(),
+                now=self.clock(),
+            )
             if error is None:
                 report.delivered += 1
             elif settled.status == JobStatus.DEAD.value:
                 report.dead += 1
-                log.error("%s: %s %s given up after %d attempts: %s", backend.name, job.operation,
-                          work.invoice.number, settled.attempts, error)
+                log.error(
+                    "%s: %s %s given up after %d attempts: %s",
+                    backend.name,
+                    job.operation,
+                    work.invoice.number,
+                    settled.attempts,
+                    error,
+                )
             else:
                 report.failed += 1
         return report.delivered

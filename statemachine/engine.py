@@ -5,18 +5,18 @@ registered on it. Firing passes the document straight to the Machine's event, so
 reads and writes `document.status` and evaluates the guards; we add coded errors and the
 activity row that every transition writes.
 """
+
 from __future__ import annotations
 
 import inspect
+import json
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from functools import wraps
-from typing import Callable, Iterable, Mapping
 
 from transitions import Machine
-
-import json
 
 from ..domain.access import OWNER_SCOPED_ROLES
 from ..domain.activity import Activity
@@ -26,12 +26,12 @@ from ..domain.idempotency import IdempotencyRecord, check_replay
 from ..domain.invoice import Payment
 from ..domain.order import Delivery
 from ..domain.parties import User
-from ..domain.text import check_texts
 from ..domain.ports import UnitOfWork
+from ..domain.text import check_texts
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 @dataclass
@@ -45,22 +45,30 @@ class Context:
     @property
     def today(self) -> date:
         """The operation's calendar day, in UTC (business dates such as a quote's validUntil are UTC days)."""
-        now = self.now if self.now.tzinfo is None else self.now.astimezone(timezone.utc)
+        now = self.now if self.now.tzinfo is None else self.now.astimezone(UTC)
         return now.date()
 
     @property
     def actor_id(self) -> int | None:
         return self.actor.id if self.actor else None
 
-    def record(self, doc: Document, trigger: str, source: str | None, dest: str,
-               reason: str | None = None) -> Activity:
+    def record(self, doc: Document, trigger: str, source: str | None, dest: str, reason: str | None = None) -> Activity:
         """Write the activity row of one transition (or of a creation, source None)."""
         if doc.id is None:
             self.uow.flush()
         doc.updated_at = self.now
-        return self.uow.activities.add(Activity(
-            document_type=doc.kind_name, document_id=doc.id, trigger=trigger,
-            from_state=source, to_state=dest, actor_id=self.actor_id, at=self.now, reason=reason))
+        return self.uow.activities.add(
+            Activity(
+                document_type=doc.kind_name,
+                document_id=doc.id,
+                trigger=trigger,
+                from_state=source,
+                to_state=dest,
+                actor_id=self.actor_id,
+                at=self.now,
+                reason=reason,
+            )
+        )
 
     @property
     def owner_scoped(self) -> bool:
@@ -95,8 +103,7 @@ class Context:
         if owner_id is None or (self.owner_scoped and owner_id == self.actor.id):
             return self.actor_id
         if self.owner_scoped:
-            raise DomainError(ErrorCode.PERMISSION_DENIED, "a sales rep can only own its own documents",
-                              "ownerId")
+            raise DomainError(ErrorCode.PERMISSION_DENIED, "a sales rep can only own its own documents", "ownerId")
         if self.uow.users.get(owner_id) is None:
             raise DomainError(ErrorCode.NOT_FOUND, f"user {owner_id} does not exist", "ownerId")
         return owner_id
@@ -154,15 +161,18 @@ class Lifecycle:
     those words live (the GraphQL enum values are described with them), so every state needs one.
     """
 
-    def __init__(self, name: str, states: type[StrEnum], initial: StrEnum, routes: list[Route],
-                 meanings: Mapping[str, str]):
+    def __init__(
+        self, name: str, states: type[StrEnum], initial: StrEnum, routes: list[Route], meanings: Mapping[str, str]
+    ):
         self.name = name
         self.states = [s.value for s in states]
         self.meanings = {str(state): text for state, text in meanings.items()}
         if set(self.meanings) != set(self.states):
-            raise ValueError(f"{name}: every state needs one meaning (missing: "
-                             f"{sorted(set(self.states) - set(self.meanings))}, unknown: "
-                             f"{sorted(set(self.meanings) - set(self.states))})")
+            raise ValueError(
+                f"{name}: every state needs one meaning (missing: "
+                f"{sorted(set(self.states) - set(self.meanings))}, unknown: "
+                f"{sorted(set(self.meanings) - set(self.states))})"
+            )
         self.initial = initial.value
         self.routes = routes
         self.triggers = list(dict.fromkeys(r.trigger for r in routes))
@@ -172,29 +182,45 @@ class Lifecycle:
             for s in r.source:
                 self._table.setdefault((r.trigger, s), []).append(r)
         self._by_source: dict[str, list[str]] = {}
-        for (trigger, s) in self._table:
+        for trigger, s in self._table:
             self._by_source.setdefault(s, []).append(trigger)
         self.machine = Machine(
-            model=None, states=self.states, initial=self.initial, transitions=self.machine_transitions(),
-            auto_transitions=False, model_attribute="status", send_event=True,
-            after_state_change=self._after_state_change, name=name)
+            model=None,
+            states=self.states,
+            initial=self.initial,
+            transitions=self.machine_transitions(),
+            auto_transitions=False,
+            model_attribute="status",
+            send_event=True,
+            after_state_change=self._after_state_change,
+            name=name,
+        )
 
     def machine_transitions(self) -> list[dict]:
-        return [dict(trigger=r.trigger, source=list(r.source), dest=r.dest, conditions=list(r.guards))
-                for r in self.routes]
+        return [
+            dict(trigger=r.trigger, source=list(r.source), dest=r.dest, conditions=list(r.guards)) for r in self.routes
+        ]
 
     @staticmethod
     def _after_state_change(event_data) -> None:
         ctx: Context = event_data.kwargs["ctx"]
-        ctx.record(event_data.model, event_data.event.name, event_data.transition.source,
-                   event_data.transition.dest, event_data.kwargs.get("reason"))
+        ctx.record(
+            event_data.model,
+            event_data.event.name,
+            event_data.transition.source,
+            event_data.transition.dest,
+            event_data.kwargs.get("reason"),
+        )
 
     def check_source(self, doc: Document, trigger: str) -> list[Route]:
         """The routes of trigger from doc's state; INVALID_TRANSITION naming both if none."""
         candidates = self._table.get((trigger, doc.status))
         if not candidates:
-            raise DomainError(ErrorCode.INVALID_TRANSITION,
-                              f"cannot {trigger.replace('_', ' ')} {doc}: it is {doc.status}", f"{self.name}Id")
+            raise DomainError(
+                ErrorCode.INVALID_TRANSITION,
+                f"cannot {trigger.replace('_', ' ')} {doc}: it is {doc.status}",
+                f"{self.name}Id",
+            )
         return candidates
 
     def fire(self, doc: Document, trigger: str, ctx: Context, reason: str | None = None) -> str:
@@ -215,12 +241,14 @@ class Lifecycle:
     def allowed(self, doc: Document, ctx: Context) -> list[str]:
         """Triggers that would succeed now; guards only, no side effects."""
         status = doc.status
-        return [t for t in self._by_source.get(status, ())
-                if any(all(g.check(doc, ctx) for g in r.guards) for r in self._table[(t, status)])]
+        return [
+            t
+            for t in self._by_source.get(status, ())
+            if any(all(g.check(doc, ctx) for g in r.guards) for r in self._table[(t, status)])
+        ]
 
     def may(self, doc: Document, trigger: str, ctx: Context) -> bool:
-        return any(all(g.check(doc, ctx) for g in r.guards)
-                   for r in self._table.get((trigger, doc.status), ()))
+        return any(all(g.check(doc, ctx) for g in r.guards) for r in self._table.get((trigger, doc.status), ()))
 
 
 @dataclass(frozen=True)
@@ -269,8 +297,14 @@ def operation(fn: Callable | None = None, *, needs_now: bool = False) -> Callabl
     signature = inspect.signature(fn)
 
     @wraps(fn)
-    def run(uow: UnitOfWork, *args, actor: User | None = None, now: datetime | None = None,
-            once: Once | None = None, **kwargs):
+    def run(
+        uow: UnitOfWork,
+        *args,
+        actor: User | None = None,
+        now: datetime | None = None,
+        once: Once | None = None,
+        **kwargs,
+    ):
         check_texts(arguments(signature, args, kwargs))
         if now is None:
             if needs_now:
@@ -280,8 +314,13 @@ def operation(fn: Callable | None = None, *, needs_now: bool = False) -> Callabl
         with uow:
             record = None
             if once is not None and actor is not None:
-                record = IdempotencyRecord(user_id=actor.id, key=once.key, operation=once.operation,
-                                           fingerprint=once.fingerprint, created_at=ctx.now)
+                record = IdempotencyRecord(
+                    user_id=actor.id,
+                    key=once.key,
+                    operation=once.operation,
+                    fingerprint=once.fingerprint,
+                    created_at=ctx.now,
+                )
                 stored = uow.idempotency.claim(record)
                 if stored is not None:
                     return Replay(check_replay(stored, once.fingerprint))
@@ -296,14 +335,19 @@ def operation(fn: Callable | None = None, *, needs_now: bool = False) -> Callabl
     return run
 
 
-def trigger_operation(lifecycle: Lifecycle, repository: str, trigger: str, *, reason_required: bool = False,
-                      then: Callable[[Context, Document, str | None], None] | None = None) -> Callable:
+def trigger_operation(
+    lifecycle: Lifecycle,
+    repository: str,
+    trigger: str,
+    *,
+    reason_required: bool = False,
+    then: Callable[[Context, Document, str | None], None] | None = None,
+) -> Callable:
     """An operation that locks one document, fires one trigger on it, then runs `then`."""
     kind = lifecycle.name
 
     @operation
-    def run(ctx: Context, doc_id: int, reason: str | None = None, *,
-            expected_version: int | None = None) -> Document:
+    def run(ctx: Context, doc_id: int, reason: str | None = None, *, expected_version: int | None = None) -> Document:
         doc = ctx.require(getattr(ctx.uow, repository), doc_id, kind, f"{kind}Id", lock=True)
         check_version(doc, expected_version)
         if reason_required:
@@ -320,9 +364,9 @@ def trigger_operation(lifecycle: Lifecycle, repository: str, trigger: str, *, re
 
 def check_version(doc: Document, expected: int | None) -> None:
     if expected is not None and expected != doc.version:
-        raise DomainError(ErrorCode.CONFLICT,
-                          f"{doc} is at version {doc.version}, not {expected}: reload it",
-                          "expectedVersion")
+        raise DomainError(
+            ErrorCode.CONFLICT, f"{doc} is at version {doc.version}, not {expected}: reload it", "expectedVersion"
+        )
 
 
 def require(uow_repo, ident: int | None, kind: str, field_name: str, *, lock: bool = False):
@@ -346,9 +390,8 @@ def aware(moment: datetime | None, field_name: str) -> datetime | None:
     if moment is None:
         return None
     if moment.tzinfo is None or moment.utcoffset() is None:
-        raise DomainError(ErrorCode.VALIDATION, "a date-time needs a time zone (e.g. 2026-11-22T10:30:00Z)",
-                          field_name)
+        raise DomainError(ErrorCode.VALIDATION, "a date-time needs a time zone (e.g. 2026-11-22T10:30:00Z)", field_name)
     try:
-        return moment.astimezone(timezone.utc)
+        return moment.astimezone(UTC)
     except OverflowError:
         raise DomainError(ErrorCode.VALIDATION, "the date-time is out of range", field_name) from None

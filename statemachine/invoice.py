@@ -1,4 +1,5 @@
 """Invoice lifecycle: draft → issued → partially_paid → paid; void; canceled with its order."""
+
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -6,8 +7,7 @@ from decimal import Decimal
 
 from ..domain.errors import DomainError, ErrorCode
 from ..domain.invoice import Invoice, InvoiceLine, Payment, PaymentReversal
-from ..domain.money import (NOTHING, ZERO, LineAmounts, check_currency, cumulative_amounts, money_amount,
-                            round_money)
+from ..domain.money import NOTHING, ZERO, LineAmounts, check_currency, cumulative_amounts, money_amount, round_money
 from ..domain.order import Delivery, Order
 from ..domain.outbox import OutboxEntry, OutboxOperation
 from ..domain.status import InvoiceStatus as S
@@ -16,16 +16,27 @@ from .engine import Context, Guard, Lifecycle, check_version, operation, require
 #: Days between issue and due date unless the caller says otherwise.
 PAYMENT_TERM_DAYS = 30
 
-has_lines = Guard("has_lines", lambda inv, ctx: bool(inv.lines), ErrorCode.VALIDATION, "an invoice needs at least one line",
-                  "invoiceId")
+has_lines = Guard(
+    "has_lines",
+    lambda inv, ctx: bool(inv.lines),
+    ErrorCode.VALIDATION,
+    "an invoice needs at least one line",
+    "invoiceId",
+)
 settled = Guard("settled", lambda inv, ctx: inv.amount_due <= 0, ErrorCode.VALIDATION, "an amount is still due")
 unsettled = Guard("unsettled", lambda inv, ctx: inv.amount_due > 0, ErrorCode.VALIDATION, "it is fully paid")
-no_payments = Guard("no_payments", lambda inv, ctx: inv.amount_paid == 0, ErrorCode.INVALID_TRANSITION,
-                    "it has payments and cannot be voided", "invoiceId")
+no_payments = Guard(
+    "no_payments",
+    lambda inv, ctx: inv.amount_paid == 0,
+    ErrorCode.INVALID_TRANSITION,
+    "it has payments and cannot be voided",
+    "invoiceId",
+)
 # After a payment is taken back (amount_paid already lowered): where the invoice stands now.
 some_paid = Guard("some_paid", lambda inv, ctx: inv.amount_paid > 0, ErrorCode.VALIDATION, "nothing is paid any more")
-nothing_paid = Guard("nothing_paid", lambda inv, ctx: inv.amount_paid == 0, ErrorCode.VALIDATION,
-                     "part of it is still paid")
+nothing_paid = Guard(
+    "nothing_paid", lambda inv, ctx: inv.amount_paid == 0, ErrorCode.VALIDATION, "part of it is still paid"
+)
 
 #: What each state means to whoever reads the invoice (the GraphQL enum's descriptions).
 STATES = {
@@ -37,15 +48,21 @@ STATES = {
     S.CANCELED: "A draft canceled together with its order; it was never issued.",
 }
 
-LIFECYCLE = Lifecycle("invoice", S, S.DRAFT, [
-    route("issue", S.DRAFT, S.ISSUED, has_lines),
-    route("pay", [S.ISSUED, S.PARTIALLY_PAID], S.PAID, settled),
-    route("pay", [S.ISSUED, S.PARTIALLY_PAID], S.PARTIALLY_PAID, unsettled),
-    route("reverse_payment", [S.PARTIALLY_PAID, S.PAID], S.PARTIALLY_PAID, some_paid),
-    route("reverse_payment", [S.PARTIALLY_PAID, S.PAID], S.ISSUED, nothing_paid),
-    route("void", S.ISSUED, S.VOID, no_payments),
-    route("cancel", S.DRAFT, S.CANCELED),
-], STATES)
+LIFECYCLE = Lifecycle(
+    "invoice",
+    S,
+    S.DRAFT,
+    [
+        route("issue", S.DRAFT, S.ISSUED, has_lines),
+        route("pay", [S.ISSUED, S.PARTIALLY_PAID], S.PAID, settled),
+        route("pay", [S.ISSUED, S.PARTIALLY_PAID], S.PARTIALLY_PAID, unsettled),
+        route("reverse_payment", [S.PARTIALLY_PAID, S.PAID], S.PARTIALLY_PAID, some_paid),
+        route("reverse_payment", [S.PARTIALLY_PAID, S.PAID], S.ISSUED, nothing_paid),
+        route("void", S.ISSUED, S.VOID, no_payments),
+        route("cancel", S.DRAFT, S.CANCELED),
+    ],
+    STATES,
+)
 
 
 #: Invoices whose amounts count against their order lines.
@@ -62,11 +79,17 @@ def taken_per_line(uow, order: Order) -> dict[int, LineAmounts]:
     return taken
 
 
-def invoice_quantities(ctx: Context, order: Order, quantities: dict[int, Decimal],
-                       delivery: Delivery | None = None) -> Invoice:
+def invoice_quantities(
+    ctx: Context, order: Order, quantities: dict[int, Decimal], delivery: Delivery | None = None
+) -> Invoice:
     """A draft invoice for these quantities of the order's lines, rounded cumulatively per line."""
-    invoice = Invoice(order_id=order.id, delivery_id=delivery.id if delivery else None, currency=order.currency,
-                      account_id=order.account_id, owner_id=order.owner_id)
+    invoice = Invoice(
+        order_id=order.id,
+        delivery_id=delivery.id if delivery else None,
+        currency=order.currency,
+        account_id=order.account_id,
+        owner_id=order.owner_id,
+    )
     taken = taken_per_line(ctx.uow, order) if any(ln.invoiced_quantity for ln in order.lines) else {}
     for line in order.lines:
         qty = quantities.get(line.id, ZERO)
@@ -74,9 +97,17 @@ def invoice_quantities(ctx: Context, order: Order, quantities: dict[int, Decimal
             continue
         inv_line = InvoiceLine(order_line_id=line.id, **line.copy_terms())
         inv_line.quantity = qty
-        inv_line.set_amounts(cumulative_amounts(line.invoiced_quantity, qty, line.unit_price,
-                                                line.discount_percent, line.tax_rate, order.currency,
-                                                taken=taken.get(line.id, NOTHING)))
+        inv_line.set_amounts(
+            cumulative_amounts(
+                line.invoiced_quantity,
+                qty,
+                line.unit_price,
+                line.discount_percent,
+                line.tax_rate,
+                order.currency,
+                taken=taken.get(line.id, NOTHING),
+            )
+        )
         line.invoiced_quantity += qty
         invoice.lines.append(inv_line)
     invoice.retotal()
@@ -98,8 +129,9 @@ def cancel_draft(ctx: Context, invoice: Invoice, reason: str | None) -> None:
 
 
 @operation
-def issue_invoice(ctx: Context, invoice_id: int, *, due_date: date | None = None,
-                  expected_version: int | None = None) -> Invoice:
+def issue_invoice(
+    ctx: Context, invoice_id: int, *, due_date: date | None = None, expected_version: int | None = None
+) -> Invoice:
     """Issue a draft: it takes the next gapless number of its year, in this same transaction."""
     invoice: Invoice = ctx.require(ctx.uow.invoices, invoice_id, "invoice", "invoiceId", lock=True)
     check_version(invoice, expected_version)
@@ -136,37 +168,65 @@ def void_invoice(ctx: Context, invoice_id: int, reason: str, *, expected_version
 
 
 @operation
-def record_payment(ctx: Context, invoice_id: int, amount, *, paid_at: date | None = None,
-                   reference: str | None = None, currency: str | None = None,
-                   expected_version: int | None = None, source: str | None = None,
-                   external_id: str | None = None) -> tuple[Payment, Invoice]:
+def record_payment(
+    ctx: Context,
+    invoice_id: int,
+    amount,
+    *,
+    paid_at: date | None = None,
+    reference: str | None = None,
+    currency: str | None = None,
+    expected_version: int | None = None,
+    source: str | None = None,
+    external_id: str | None = None,
+) -> tuple[Payment, Invoice]:
     """Apply a payment; never more than is due, and only in the invoice's currency.
 
     `source` and `external_id` name a payment reported by an accounting backend (applied once)."""
     invoice: Invoice = ctx.require(ctx.uow.invoices, invoice_id, "invoice", "invoiceId", lock=True)
     check_version(invoice, expected_version)
     if currency is not None and check_currency(currency) != invoice.currency:
-        raise DomainError(ErrorCode.CURRENCY_MISMATCH,
-                          f"{invoice} is in {invoice.currency}, not {currency}", "currency")
+        raise DomainError(
+            ErrorCode.CURRENCY_MISMATCH, f"{invoice} is in {invoice.currency}, not {currency}", "currency"
+        )
     value = money_amount(amount, invoice.currency, "amount")
     if value <= 0:
         raise DomainError(ErrorCode.VALIDATION, "a payment must be greater than zero", "amount")
     LIFECYCLE.check_source(invoice, "pay")
     if value > invoice.amount_due:
-        raise DomainError(ErrorCode.OVER_PAYMENT,
-                          f"{invoice} has {round_money(invoice.amount_due, invoice.currency)} {invoice.currency} due; "
-                          f"{value} is too much", "amount")
-    payment = Payment(invoice_id=invoice.id, amount=value, currency=invoice.currency,
-                      paid_at=paid_at or ctx.today, reference=reference, recorded_by_id=ctx.actor_id,
-                      source=source, external_id=external_id, created_at=ctx.now, updated_at=ctx.now)
+        raise DomainError(
+            ErrorCode.OVER_PAYMENT,
+            f"{invoice} has {round_money(invoice.amount_due, invoice.currency)} {invoice.currency} due; "
+            f"{value} is too much",
+            "amount",
+        )
+    payment = Payment(
+        invoice_id=invoice.id,
+        amount=value,
+        currency=invoice.currency,
+        paid_at=paid_at or ctx.today,
+        reference=reference,
+        recorded_by_id=ctx.actor_id,
+        source=source,
+        external_id=external_id,
+        created_at=ctx.now,
+        updated_at=ctx.now,
+    )
     ctx.uow.payments.add(payment)
     invoice.amount_paid += value
     LIFECYCLE.fire(invoice, "pay", ctx, reference)
     return payment, invoice
 
 
-def take_back(ctx: Context, invoice: Invoice, payment: Payment, reason: str, *, source: str | None = None,
-              external_id: str | None = None) -> PaymentReversal:
+def take_back(
+    ctx: Context,
+    invoice: Invoice,
+    payment: Payment,
+    reason: str,
+    *,
+    source: str | None = None,
+    external_id: str | None = None,
+) -> PaymentReversal:
     """Reverse one payment of a locked invoice: the payment is marked, the reversal recorded, the
     amount paid lowered and the invoice back to partially paid or issued (its history says why)."""
     if payment.reversed:
@@ -178,14 +238,25 @@ def take_back(ctx: Context, invoice: Invoice, payment: Payment, reason: str, *, 
     if payment.reference:
         said += f" ({payment.reference})"
     LIFECYCLE.fire(invoice, "reverse_payment", ctx, f"payment of {said} reversed: {reason}")
-    return ctx.uow.payment_reversals.add(PaymentReversal(
-        payment_id=payment.id, invoice_id=invoice.id, amount=payment.amount, reason=reason,
-        reversed_by_id=ctx.actor_id, source=source, external_id=external_id, created_at=ctx.now, updated_at=ctx.now))
+    return ctx.uow.payment_reversals.add(
+        PaymentReversal(
+            payment_id=payment.id,
+            invoice_id=invoice.id,
+            amount=payment.amount,
+            reason=reason,
+            reversed_by_id=ctx.actor_id,
+            source=source,
+            external_id=external_id,
+            created_at=ctx.now,
+            updated_at=ctx.now,
+        )
+    )
 
 
 @operation
-def reverse_payment(ctx: Context, payment_id: int, reason: str, *,
-                    expected_version: int | None = None) -> tuple[Payment, Invoice]:
+def reverse_payment(
+    ctx: Context, payment_id: int, reason: str, *, expected_version: int | None = None
+) -> tuple[Payment, Invoice]:
     """Reverse a payment recorded in salesflow (a bounced transfer, a mistake), with a reason.
 
     A payment an accounting backend reported is reversed there (an edit, a deletion, a reversing
@@ -198,7 +269,10 @@ def reverse_payment(ctx: Context, payment_id: int, reason: str, *,
     check_version(invoice, expected_version)
     reason = require_text(reason, "reason", "a reason")
     if payment.source is not None:
-        raise DomainError(ErrorCode.VALIDATION, f"payment {payment.id} came from {payment.source}: reverse it there, "
-                                                f"and salesflow follows", "paymentId")
+        raise DomainError(
+            ErrorCode.VALIDATION,
+            f"payment {payment.id} came from {payment.source}: reverse it there, and salesflow follows",
+            "paymentId",
+        )
     take_back(ctx, invoice, payment, reason)
     return payment, invoice

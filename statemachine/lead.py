@@ -1,4 +1,5 @@
 """Lead lifecycle: new → working → converted; disqualified and reactivated."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -8,8 +9,7 @@ from ..domain.lead import Lead
 from ..domain.opportunity import Opportunity
 from ..domain.parties import Account, Contact
 from ..domain.status import LeadStatus as S
-from .engine import (Context, Lifecycle, check_version, operation, require_text, route,
-                     trigger_operation)
+from .engine import Context, Lifecycle, check_version, operation, require_text, route, trigger_operation
 from .opportunity import build_opportunity
 from .records import build_account, build_contact, store
 
@@ -18,16 +18,22 @@ STATES = {
     S.NEW: "Just recorded; nobody has been in touch yet (markLeadContacted moves it on).",
     S.WORKING: "Someone is in touch: contacted, or reactivated after a disqualification.",
     S.CONVERTED: "Converted into an account, a contact and usually an opportunity (convertedAccount, "
-                 "convertedContact, convertedOpportunity); read-only from then on.",
+    "convertedContact, convertedOpportunity); read-only from then on.",
     S.DISQUALIFIED: "Not worth pursuing, with a reason (disqualifyReason); reactivateLead makes it WORKING again.",
 }
 
-LIFECYCLE = Lifecycle("lead", S, S.NEW, [
-    route("mark_contacted", S.NEW, S.WORKING),
-    route("convert", [S.NEW, S.WORKING], S.CONVERTED),
-    route("disqualify", [S.NEW, S.WORKING], S.DISQUALIFIED),
-    route("reactivate", S.DISQUALIFIED, S.WORKING),
-], STATES)
+LIFECYCLE = Lifecycle(
+    "lead",
+    S,
+    S.NEW,
+    [
+        route("mark_contacted", S.NEW, S.WORKING),
+        route("convert", [S.NEW, S.WORKING], S.CONVERTED),
+        route("disqualify", [S.NEW, S.WORKING], S.DISQUALIFIED),
+        route("reactivate", S.DISQUALIFIED, S.WORKING),
+    ],
+    STATES,
+)
 
 EDITABLE = ("title", "contact_name", "company_name", "email", "phone", "source", "notes")
 
@@ -110,12 +116,13 @@ def find_duplicates(uow, lead: Lead, sees=lambda doc: True) -> list[Duplicate]:
     for con in uow.contacts.find_any(email_key=lead.email_key, phone_key=lead.phone_key):
         add("contact", con, con.name, "email" if lead.email_key and con.email_key == lead.email_key else "phone")
     open_states = (S.NEW.value, S.WORKING.value)
-    for other in uow.leads.find_any(email_key=lead.email_key, phone_key=lead.phone_key,
-                                    company_key=lead.company_key):
+    for other in uow.leads.find_any(email_key=lead.email_key, phone_key=lead.phone_key, company_key=lead.company_key):
         if other.id != lead.id and other.status in open_states and sees(other):
-            how = next(how for attr, how in (("email_key", "email"), ("phone_key", "phone"),
-                                             ("company_key", "company_name"))
-                       if getattr(lead, attr) and getattr(other, attr) == getattr(lead, attr))
+            how = next(
+                how
+                for attr, how in (("email_key", "email"), ("phone_key", "phone"), ("company_key", "company_name"))
+                if getattr(lead, attr) and getattr(other, attr) == getattr(lead, attr)
+            )
             add("lead", other, other.title, how)
     return list(found.values())[:MAX_DUPLICATES]
 
@@ -127,15 +134,25 @@ def _refuse_duplicate(dups: list[Duplicate], kind: str, field_name: str) -> None
         raise DomainError(
             ErrorCode.DUPLICATE,
             f"{kind} {d.name!r} (id {d.id}) has the same {d.matched_on}: link it, or choose not to create one",
-            field_name)
+            field_name,
+        )
 
 
 @operation
-def convert_lead(ctx: Context, lead_id: int, *, account_id: int | None = None, create_account: bool = True,
-                 contact_id: int | None = None, create_contact: bool = True,
-                 create_opportunity: bool = True, opportunity_title: str | None = None,
-                 currency: str | None = None, dry_run: bool = False,
-                 allow_duplicates: bool = False) -> Conversion:
+def convert_lead(
+    ctx: Context,
+    lead_id: int,
+    *,
+    account_id: int | None = None,
+    create_account: bool = True,
+    contact_id: int | None = None,
+    create_contact: bool = True,
+    create_opportunity: bool = True,
+    opportunity_title: str | None = None,
+    currency: str | None = None,
+    dry_run: bool = False,
+    allow_duplicates: bool = False,
+) -> Conversion:
     """Atomically turn a lead into an account, a contact and an opportunity (each optional).
 
     Each of the three is created, linked (by id) or left out. Existing records that look like the
@@ -163,14 +180,16 @@ def convert_lead(ctx: Context, lead_id: int, *, account_id: int | None = None, c
     elif create_contact and (lead.contact_name or lead.email):
         if not (allow_duplicates or dry_run):
             _refuse_duplicate(dups, "contact", "contactId")
-        result.contact = build_contact(ctx, lead.contact_name or lead.email, email=lead.email,
-                                       phone=lead.phone, **owner)
+        result.contact = build_contact(
+            ctx, lead.contact_name or lead.email, email=lead.email, phone=lead.phone, **owner
+        )
     if not (result.account or result.contact or create_opportunity):
         raise invalid("converting must create or link at least one record", "leadId")
     if dry_run:
         if create_opportunity:
-            result.opportunity = build_opportunity(ctx, opportunity_title or lead.title, lead_id=lead.id,
-                                                   currency=currency, **owner)
+            result.opportunity = build_opportunity(
+                ctx, opportunity_title or lead.title, lead_id=lead.id, currency=currency, **owner
+            )
         return result
 
     if result.account and result.account.id is None:
@@ -181,9 +200,14 @@ def convert_lead(ctx: Context, lead_id: int, *, account_id: int | None = None, c
         store(ctx, uow.contacts, result.contact)
     if create_opportunity:
         opp = build_opportunity(
-            ctx, opportunity_title or lead.title, account_id=result.account.id if result.account else None,
-            contact_id=result.contact.id if result.contact else None, lead_id=lead.id,
-            currency=currency, **owner)
+            ctx,
+            opportunity_title or lead.title,
+            account_id=result.account.id if result.account else None,
+            contact_id=result.contact.id if result.contact else None,
+            lead_id=lead.id,
+            currency=currency,
+            **owner,
+        )
         result.opportunity = ctx.create(uow.opportunities, opp)
     lead.converted_account_id = result.account.id if result.account else None
     lead.converted_contact_id = result.contact.id if result.contact else None

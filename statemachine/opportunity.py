@@ -1,4 +1,5 @@
 """Opportunity lifecycle: open → won | lost, reopened; moves through the sales stages while open."""
+
 from __future__ import annotations
 
 from decimal import Decimal
@@ -8,59 +9,90 @@ from ..domain.money import MAX_AMOUNT, ZERO, check_currency, money_amount, round
 from ..domain.opportunity import Opportunity
 from ..domain.status import OpportunityStatus as S
 from ..domain.status import OrderStatus
-from .engine import (Context, Guard, Lifecycle, check_version, operation, require_text, route,
-                     trigger_operation)
+from .engine import Context, Guard, Lifecycle, check_version, operation, require_text, route, trigger_operation
 from .records import stages_in_order
 
 HUNDRED = Decimal(100)
 
 
-no_live_order = Guard("no_live_order", lambda opp, ctx: opp.live_orders == 0, ErrorCode.INVALID_TRANSITION,
-                      "it has a live order; cancel the order first", "opportunityId")
+no_live_order = Guard(
+    "no_live_order",
+    lambda opp, ctx: opp.live_orders == 0,
+    ErrorCode.INVALID_TRANSITION,
+    "it has a live order; cancel the order first",
+    "opportunityId",
+)
 
 #: What each state means to whoever reads the opportunity (the GraphQL enum's descriptions).
 STATES = {
     S.OPEN: "Being worked on: it sits on a stage of the sales process and takes that stage's probability.",
     S.WON: "Won (an order was placed, or winOpportunity): probability 100, and its amount is the sum of its "
-           "live orders. It can be reopened only while it has no live order.",
+    "live orders. It can be reopened only while it has no live order.",
     S.LOST: "Lost, with a reason (lostReason): probability 0. reopenOpportunity makes it OPEN again.",
 }
 
-LIFECYCLE = Lifecycle("opportunity", S, S.OPEN, [
-    route("move_stage", S.OPEN, S.OPEN),
-    route("win", S.OPEN, S.WON),
-    route("lose", S.OPEN, S.LOST),
-    route("reopen", S.LOST, S.OPEN),
-    route("reopen", S.WON, S.OPEN, no_live_order),
-], STATES)
+LIFECYCLE = Lifecycle(
+    "opportunity",
+    S,
+    S.OPEN,
+    [
+        route("move_stage", S.OPEN, S.OPEN),
+        route("win", S.OPEN, S.WON),
+        route("lose", S.OPEN, S.LOST),
+        route("reopen", S.LOST, S.OPEN),
+        route("reopen", S.WON, S.OPEN, no_live_order),
+    ],
+    STATES,
+)
 
 EDITABLE = ("title", "account_id", "contact_id", "expected_close", "amount", "currency")
 
 
-def build_opportunity(ctx: Context, title: str, *, stage_id: int | None = None, currency: str | None = None,
-                      **fields) -> Opportunity:
+def build_opportunity(
+    ctx: Context, title: str, *, stage_id: int | None = None, currency: str | None = None, **fields
+) -> Opportunity:
     """A new open opportunity on the given (or the first) stage, not yet stored."""
     if stage_id is not None:
         stage = ctx.require(ctx.uow.stages, stage_id, "stage", "stageId")
     else:
         stages = stages_in_order(ctx.uow)
         stage = stages[0] if stages else None
-    return Opportunity(title=require_text(title, "title", "a title"), stage_id=stage.id if stage else None,
-                       probability=stage.probability if stage else ZERO,
-                       currency=check_currency(currency) if currency else None, **fields)
+    return Opportunity(
+        title=require_text(title, "title", "a title"),
+        stage_id=stage.id if stage else None,
+        probability=stage.probability if stage else ZERO,
+        currency=check_currency(currency) if currency else None,
+        **fields,
+    )
 
 
 @operation
-def create_opportunity(ctx: Context, title: str, *, account_id: int | None = None,
-                       contact_id: int | None = None, stage_id: int | None = None,
-                       currency: str | None = None, amount=None, owner_id: int | None = None,
-                       expected_close=None) -> Opportunity:
+def create_opportunity(
+    ctx: Context,
+    title: str,
+    *,
+    account_id: int | None = None,
+    contact_id: int | None = None,
+    stage_id: int | None = None,
+    currency: str | None = None,
+    amount=None,
+    owner_id: int | None = None,
+    expected_close=None,
+) -> Opportunity:
     if account_id is not None:
         ctx.require(ctx.uow.accounts, account_id, "account", "accountId")
     if contact_id is not None:
         ctx.require(ctx.uow.contacts, contact_id, "contact", "contactId")
-    opp = build_opportunity(ctx, title, stage_id=stage_id, currency=currency, account_id=account_id,
-                            contact_id=contact_id, owner_id=owner_id, expected_close=expected_close)
+    opp = build_opportunity(
+        ctx,
+        title,
+        stage_id=stage_id,
+        currency=currency,
+        account_id=account_id,
+        contact_id=contact_id,
+        owner_id=owner_id,
+        expected_close=expected_close,
+    )
     if amount is not None:
         if not opp.currency:
             raise invalid("an amount needs a currency", "currency")
@@ -73,8 +105,9 @@ def has_documents(uow, opp: Opportunity) -> bool:
 
 
 @operation
-def update_opportunity(ctx: Context, opportunity_id: int, *, expected_version: int | None = None,
-                       **changes) -> Opportunity:
+def update_opportunity(
+    ctx: Context, opportunity_id: int, *, expected_version: int | None = None, **changes
+) -> Opportunity:
     opp = ctx.require(ctx.uow.opportunities, opportunity_id, "opportunity", "opportunityId", lock=True)
     check_version(opp, expected_version)
     for key in changes:
@@ -82,8 +115,11 @@ def update_opportunity(ctx: Context, opportunity_id: int, *, expected_version: i
             raise invalid(f"{key} cannot be changed", key)
     if "currency" in changes and check_currency(changes["currency"]) != opp.currency:
         if has_documents(ctx.uow, opp):
-            raise DomainError(ErrorCode.CURRENCY_MISMATCH,
-                              "the currency is fixed once the opportunity has quotes or orders", "currency")
+            raise DomainError(
+                ErrorCode.CURRENCY_MISMATCH,
+                "the currency is fixed once the opportunity has quotes or orders",
+                "currency",
+            )
         opp.currency = check_currency(changes["currency"])
         opp.amount = round_money(opp.amount, opp.currency)
     if "amount" in changes:
@@ -95,7 +131,9 @@ def update_opportunity(ctx: Context, opportunity_id: int, *, expected_version: i
     for key in ("account_id", "contact_id"):
         if changes.get(key) is not None:
             repo = ctx.uow.accounts if key == "account_id" else ctx.uow.contacts
-            ctx.require(repo, changes[key], key.removesuffix("_id"), "accountId" if key == "account_id" else "contactId")
+            ctx.require(
+                repo, changes[key], key.removesuffix("_id"), "accountId" if key == "account_id" else "contactId"
+            )
     for key in ("title", "account_id", "contact_id", "expected_close"):
         if key in changes:
             value = changes[key]
@@ -105,8 +143,9 @@ def update_opportunity(ctx: Context, opportunity_id: int, *, expected_version: i
 
 
 @operation
-def move_opportunity_stage(ctx: Context, opportunity_id: int, stage_id: int, *,
-                           expected_version: int | None = None) -> Opportunity:
+def move_opportunity_stage(
+    ctx: Context, opportunity_id: int, stage_id: int, *, expected_version: int | None = None
+) -> Opportunity:
     opp = ctx.require(ctx.uow.opportunities, opportunity_id, "opportunity", "opportunityId", lock=True)
     check_version(opp, expected_version)
     stage = ctx.require(ctx.uow.stages, stage_id, "stage", "stageId")
@@ -133,8 +172,11 @@ def refresh_amount(uow, opp: Opportunity, field: str = "lines") -> None:
     if orders:
         total = sum((o.total for o in live), ZERO)
         if abs(total) > MAX_AMOUNT:
-            raise invalid(f"{opp}'s orders would come to {total} {opp.currency}; an opportunity's amount is "
-                          f"limited to {MAX_AMOUNT:,}", field)
+            raise invalid(
+                f"{opp}'s orders would come to {total} {opp.currency}; an opportunity's amount is "
+                f"limited to {MAX_AMOUNT:,}",
+                field,
+            )
         opp.amount = total
 
 

@@ -3,6 +3,7 @@
 Deliveries record quantities per line; the order's invoicing policy decides which deliveries
 make invoices.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -24,10 +25,19 @@ from . import quote as quotes
 from .engine import Context, Guard, Lifecycle, aware, check_version, operation, route
 from .pricing import build_lines, copy_lines, inherit_currency
 
-fully_delivered = Guard("fully_delivered", lambda o, ctx: o.fully_delivered, ErrorCode.VALIDATION, "something remains to deliver")
-partly_delivered = Guard("partly_delivered", lambda o, ctx: not o.fully_delivered, ErrorCode.VALIDATION, "everything is delivered")
-nothing_delivered = Guard("nothing_delivered", lambda o, ctx: not o.anything_delivered and not o.anything_invoiced,
-                          ErrorCode.INVALID_TRANSITION, "something was already delivered or invoiced", "orderId")
+fully_delivered = Guard(
+    "fully_delivered", lambda o, ctx: o.fully_delivered, ErrorCode.VALIDATION, "something remains to deliver"
+)
+partly_delivered = Guard(
+    "partly_delivered", lambda o, ctx: not o.fully_delivered, ErrorCode.VALIDATION, "everything is delivered"
+)
+nothing_delivered = Guard(
+    "nothing_delivered",
+    lambda o, ctx: not o.anything_delivered and not o.anything_invoiced,
+    ErrorCode.INVALID_TRANSITION,
+    "something was already delivered or invoiced",
+    "orderId",
+)
 
 #: What each state means to whoever reads the order (the GraphQL enum's descriptions).
 STATES = {
@@ -42,14 +52,20 @@ POLICIES = {
     InvoicingPolicy.PER_DELIVERY: "Each delivery creates a draft invoice for what it delivered (the seed's rule).",
     InvoicingPolicy.ON_COMPLETION: "One draft invoice, created when the last line is delivered in full.",
     InvoicingPolicy.MANUAL: "No invoice by itself: convertOrderToInvoice invoices what is delivered and not yet "
-                            "invoiced.",
+    "invoiced.",
 }
 
-LIFECYCLE = Lifecycle("order", S, S.OPEN, [
-    route("deliver", [S.OPEN, S.PARTIALLY_DELIVERED], S.DELIVERED, fully_delivered),
-    route("deliver", [S.OPEN, S.PARTIALLY_DELIVERED], S.PARTIALLY_DELIVERED, partly_delivered),
-    route("cancel", S.OPEN, S.CANCELED, nothing_delivered),
-], STATES)
+LIFECYCLE = Lifecycle(
+    "order",
+    S,
+    S.OPEN,
+    [
+        route("deliver", [S.OPEN, S.PARTIALLY_DELIVERED], S.DELIVERED, fully_delivered),
+        route("deliver", [S.OPEN, S.PARTIALLY_DELIVERED], S.PARTIALLY_DELIVERED, partly_delivered),
+        route("cancel", S.OPEN, S.CANCELED, nothing_delivered),
+    ],
+    STATES,
+)
 
 
 def parse_policy(value) -> str:
@@ -73,14 +89,14 @@ def _place(ctx: Context, opp: Opportunity, order: Order, field: str = "lines") -
 def _opportunity_for_order(ctx: Context, opportunity_id: int, field: str) -> Opportunity:
     opp = ctx.require(ctx.uow.opportunities, opportunity_id, "opportunity", field, lock=True)
     if opp.status == OpportunityStatus.LOST:
-        raise DomainError(ErrorCode.INVALID_TRANSITION,
-                          f"{opp} is lost: reopen it before placing an order", field)
+        raise DomainError(ErrorCode.INVALID_TRANSITION, f"{opp} is lost: reopen it before placing an order", field)
     return opp
 
 
 @operation
-def create_order(ctx: Context, opportunity_id: int, currency: str, lines, *,
-                 invoicing_policy=InvoicingPolicy.PER_DELIVERY) -> Order:
+def create_order(
+    ctx: Context, opportunity_id: int, currency: str, lines, *, invoicing_policy=InvoicingPolicy.PER_DELIVERY
+) -> Order:
     """An order straight from an opportunity, with no quote."""
     opp = _opportunity_for_order(ctx, opportunity_id, "opportunityId")
     policy = parse_policy(invoicing_policy)
@@ -88,8 +104,14 @@ def create_order(ctx: Context, opportunity_id: int, currency: str, lines, *,
     built = build_lines(OrderLine, lines, code)
     if not built:
         raise invalid("an order needs at least one line", "lines")
-    order = Order(number=ctx.uow.numbers.next("order", ctx.today.year), invoicing_policy=policy,
-                  currency=code, opportunity_id=opp.id, owner_id=opp.owner_id, lines=built)
+    order = Order(
+        number=ctx.uow.numbers.next("order", ctx.today.year),
+        invoicing_policy=policy,
+        currency=code,
+        opportunity_id=opp.id,
+        owner_id=opp.owner_id,
+        lines=built,
+    )
     return _place(ctx, opp, order)
 
 
@@ -101,8 +123,9 @@ class Acceptance:
 
 
 @operation
-def convert_quote_to_order(ctx: Context, quote_id: int, *, invoicing_policy=InvoicingPolicy.PER_DELIVERY,
-                           expected_version: int | None = None) -> Acceptance:
+def convert_quote_to_order(
+    ctx: Context, quote_id: int, *, invoicing_policy=InvoicingPolicy.PER_DELIVERY, expected_version: int | None = None
+) -> Acceptance:
     """Accept the latest, unexpired revision of a sent quote: it becomes an order."""
     quote: Quote = ctx.require(ctx.uow.quotes, quote_id, "quote", "quoteId", lock=True)
     check_version(quote, expected_version)
@@ -112,9 +135,15 @@ def convert_quote_to_order(ctx: Context, quote_id: int, *, invoicing_policy=Invo
     quotes.refuse_stale(quote)
     opp = _opportunity_for_order(ctx, quote.opportunity_id, "quoteId")
     quotes.LIFECYCLE.fire(quote, "accept", ctx)
-    order = Order(number=ctx.uow.numbers.next("order", ctx.today.year), invoicing_policy=policy,
-                  currency=quote.currency, opportunity_id=opp.id, quote_id=quote.id, owner_id=quote.owner_id,
-                  lines=copy_lines(OrderLine, quote.lines, quote.currency))
+    order = Order(
+        number=ctx.uow.numbers.next("order", ctx.today.year),
+        invoicing_policy=policy,
+        currency=quote.currency,
+        opportunity_id=opp.id,
+        quote_id=quote.id,
+        owner_id=quote.owner_id,
+        lines=copy_lines(OrderLine, quote.lines, quote.currency),
+    )
     return Acceptance(_place(ctx, opp, order, "quoteId"), quote, opp)
 
 
@@ -138,31 +167,38 @@ def _delivered_quantities(order: Order, lines) -> dict[int, Decimal]:
             raise DomainError(ErrorCode.NOT_FOUND, f"{order} has no line {line_id}", f"{field}.orderLineId")
         if line_id in wanted:
             raise invalid("each order line may appear once per delivery", f"{field}.orderLineId")
-        qty = check_places(to_decimal(get("quantity"), f"{field}.quantity"), MAX_INPUT_DECIMALS,
-                           f"{field}.quantity")
+        qty = check_places(to_decimal(get("quantity"), f"{field}.quantity"), MAX_INPUT_DECIMALS, f"{field}.quantity")
         if qty <= 0:
             raise invalid("quantity must be greater than zero", f"{field}.quantity")
         if qty > line.remaining_quantity:
-            raise DomainError(ErrorCode.OVER_DELIVERY,
-                              f"line {line.description!r} has {line.remaining_quantity} left to deliver, not {qty}",
-                              f"{field}.quantity")
+            raise DomainError(
+                ErrorCode.OVER_DELIVERY,
+                f"line {line.description!r} has {line.remaining_quantity} left to deliver, not {qty}",
+                f"{field}.quantity",
+            )
         wanted[line_id] = qty
     return wanted
 
 
 @operation
-def record_delivery(ctx: Context, order_id: int, lines, *, delivered_at: datetime | None = None,
-                    expected_version: int | None = None) -> DeliveryResult:
+def record_delivery(
+    ctx: Context, order_id: int, lines, *, delivered_at: datetime | None = None, expected_version: int | None = None
+) -> DeliveryResult:
     """Record one delivery stage; under PER_DELIVERY it makes that stage's draft invoice."""
     order: Order = ctx.require(ctx.uow.orders, order_id, "order", "orderId", lock=True)
     check_version(order, expected_version)
     LIFECYCLE.check_source(order, "deliver")
     wanted = _delivered_quantities(order, lines)
     delivered_at = aware(delivered_at, "deliveredAt")
-    delivery = Delivery(number=ctx.uow.numbers.next("delivery", ctx.today.year), order_id=order.id,
-                        delivered_at=delivered_at or ctx.now, created_by_id=ctx.actor_id,
-                        created_at=ctx.now, updated_at=ctx.now,
-                        lines=[DeliveryLine(order_line_id=lid, quantity=q) for lid, q in wanted.items()])
+    delivery = Delivery(
+        number=ctx.uow.numbers.next("delivery", ctx.today.year),
+        order_id=order.id,
+        delivered_at=delivered_at or ctx.now,
+        created_by_id=ctx.actor_id,
+        created_at=ctx.now,
+        updated_at=ctx.now,
+        lines=[DeliveryLine(order_line_id=lid, quantity=q) for lid, q in wanted.items()],
+    )
     ctx.uow.deliveries.add(delivery)
     ctx.uow.flush()
     for line_id, qty in wanted.items():
@@ -189,12 +225,15 @@ def manual_invoice_refusal(order: Order) -> DomainError | None:
     if order.status == S.CANCELED:
         return DomainError(ErrorCode.INVALID_TRANSITION, f"{order} is canceled", "orderId")
     if order.invoicing_policy == InvoicingPolicy.ON_COMPLETION and order.status != S.DELIVERED:
-        return DomainError(ErrorCode.INVALID_TRANSITION,
-                           f"{order} is invoiced on completion: its invoice is made when everything is delivered",
-                           "orderId")
+        return DomainError(
+            ErrorCode.INVALID_TRANSITION,
+            f"{order} is invoiced on completion: its invoice is made when everything is delivered",
+            "orderId",
+        )
     if not _uninvoiced(order):
-        return DomainError(ErrorCode.NOTHING_TO_INVOICE, f"{order} has nothing delivered that is not invoiced",
-                           "orderId")
+        return DomainError(
+            ErrorCode.NOTHING_TO_INVOICE, f"{order} has nothing delivered that is not invoiced", "orderId"
+        )
     return None
 
 
@@ -210,8 +249,9 @@ def convert_order_to_invoice(ctx: Context, order_id: int, *, expected_version: i
 
 
 @operation
-def cancel_order(ctx: Context, order_id: int, reason: str | None = None, *,
-                 expected_version: int | None = None) -> Order:
+def cancel_order(
+    ctx: Context, order_id: int, reason: str | None = None, *, expected_version: int | None = None
+) -> Order:
     """Cancel an order with nothing delivered or invoiced; its draft invoices are canceled too."""
     order: Order = ctx.require(ctx.uow.orders, order_id, "order", "orderId", lock=True)
     check_version(order, expected_version)

@@ -1,4 +1,5 @@
 """Currency inheritance and line building shared by quotes, orders and invoices."""
+
 from __future__ import annotations
 
 from ..domain.errors import DomainError, ErrorCode, invalid
@@ -11,8 +12,7 @@ def inherit_currency(opp: Opportunity, requested: str | None, field: str = "curr
     """The document's currency: the opportunity's, or the requested one if they agree."""
     code = check_currency(requested, field) if requested else None
     if code and opp.currency and code != opp.currency:
-        raise DomainError(ErrorCode.CURRENCY_MISMATCH,
-                          f"opportunity {opp.id} is in {opp.currency}, not {code}", field)
+        raise DomainError(ErrorCode.CURRENCY_MISMATCH, f"opportunity {opp.id} is in {opp.currency}, not {code}", field)
     code = code or opp.currency
     if not code:
         raise invalid("a currency is required: the opportunity has none yet", field)

@@ -1,4 +1,5 @@
 """Quote lifecycle: draft → sent → accepted; rejected, expired, superseded by a revision, canceled."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -11,19 +12,41 @@ from ..domain.status import QuoteStatus as S
 from .engine import Context, Guard, Lifecycle, check_version, operation, route, trigger_operation
 from .pricing import build_lines, copy_lines, inherit_currency
 
-has_lines = Guard("has_lines", lambda q, ctx: bool(q.lines), ErrorCode.VALIDATION, "a quote needs at least one line", "lines")
-still_valid = Guard("still_valid", lambda q, ctx: q.valid_until is not None and not q.lapsed(ctx.today),
-                    ErrorCode.VALIDATION, "validUntil must be set and not in the past", "validUntil")
-contract_dated = Guard("contract_dated", lambda q, ctx: q.kind != QuoteKind.CONTRACT or bool(q.start_date and q.end_date),
-                       ErrorCode.VALIDATION, "a contract needs a start and an end date", "startDate")
-latest = Guard("latest", lambda q, ctx: q.is_latest, ErrorCode.NOT_LATEST_REVISION,
-               "a newer revision exists; only the latest revision can be used", "quoteId")
-unexpired = Guard("unexpired", lambda q, ctx: not q.lapsed(ctx.today), ErrorCode.QUOTE_EXPIRED,
-                  "its validity has passed", "quoteId")
+has_lines = Guard(
+    "has_lines", lambda q, ctx: bool(q.lines), ErrorCode.VALIDATION, "a quote needs at least one line", "lines"
+)
+still_valid = Guard(
+    "still_valid",
+    lambda q, ctx: q.valid_until is not None and not q.lapsed(ctx.today),
+    ErrorCode.VALIDATION,
+    "validUntil must be set and not in the past",
+    "validUntil",
+)
+contract_dated = Guard(
+    "contract_dated",
+    lambda q, ctx: q.kind != QuoteKind.CONTRACT or bool(q.start_date and q.end_date),
+    ErrorCode.VALIDATION,
+    "a contract needs a start and an end date",
+    "startDate",
+)
+latest = Guard(
+    "latest",
+    lambda q, ctx: q.is_latest,
+    ErrorCode.NOT_LATEST_REVISION,
+    "a newer revision exists; only the latest revision can be used",
+    "quoteId",
+)
+unexpired = Guard(
+    "unexpired", lambda q, ctx: not q.lapsed(ctx.today), ErrorCode.QUOTE_EXPIRED, "its validity has passed", "quoteId"
+)
 lapsed = Guard("lapsed", lambda q, ctx: q.lapsed(ctx.today), ErrorCode.VALIDATION, "it is still valid", "quoteId")
-opportunity_not_lost = Guard("opportunity_not_lost",
+opportunity_not_lost = Guard(
+    "opportunity_not_lost",
     lambda q, ctx: ctx.uow.opportunities.get(q.opportunity_id).status != OpportunityStatus.LOST,
-    ErrorCode.INVALID_TRANSITION, "its opportunity is lost; reopen the opportunity first", "quoteId")
+    ErrorCode.INVALID_TRANSITION,
+    "its opportunity is lost; reopen the opportunity first",
+    "quoteId",
+)
 
 #: What each state means to whoever reads the quote (the GraphQL enum's descriptions).
 STATES = {
@@ -40,17 +63,23 @@ STATES = {
 KINDS = {
     QuoteKind.PROFORMA: "A pre-invoice: the offer with its prices, valid until a date.",
     QuoteKind.CONTRACT: "A contract: the offer with a start and an end date and terms (both dates are needed "
-                        "to send it).",
+    "to send it).",
 }
 
-LIFECYCLE = Lifecycle("quote", S, S.DRAFT, [
-    route("send", S.DRAFT, S.SENT, has_lines, still_valid, contract_dated),
-    route("accept", S.SENT, S.ACCEPTED, latest, unexpired, opportunity_not_lost),
-    route("reject", S.SENT, S.REJECTED),
-    route("expire", S.SENT, S.EXPIRED, lapsed),
-    route("revise", [S.DRAFT, S.SENT, S.REJECTED], S.SUPERSEDED, latest),
-    route("cancel", [S.DRAFT, S.SENT], S.CANCELED),
-], STATES)
+LIFECYCLE = Lifecycle(
+    "quote",
+    S,
+    S.DRAFT,
+    [
+        route("send", S.DRAFT, S.SENT, has_lines, still_valid, contract_dated),
+        route("accept", S.SENT, S.ACCEPTED, latest, unexpired, opportunity_not_lost),
+        route("reject", S.SENT, S.REJECTED),
+        route("expire", S.SENT, S.EXPIRED, lapsed),
+        route("revise", [S.DRAFT, S.SENT, S.REJECTED], S.SUPERSEDED, latest),
+        route("cancel", [S.DRAFT, S.SENT], S.CANCELED),
+    ],
+    STATES,
+)
 
 
 def _check_dates(start: date | None, end: date | None) -> None:
@@ -59,24 +88,44 @@ def _check_dates(start: date | None, end: date | None) -> None:
 
 
 @operation
-def convert_opportunity_to_quote(ctx: Context, opportunity_id: int, kind: str = QuoteKind.PROFORMA, *,
-                                 currency: str | None = None, valid_until: date | None = None,
-                                 lines=None, terms: str | None = None, start_date: date | None = None,
-                                 end_date: date | None = None) -> Quote:
+def convert_opportunity_to_quote(
+    ctx: Context,
+    opportunity_id: int,
+    kind: str = QuoteKind.PROFORMA,
+    *,
+    currency: str | None = None,
+    valid_until: date | None = None,
+    lines=None,
+    terms: str | None = None,
+    start_date: date | None = None,
+    end_date: date | None = None,
+) -> Quote:
     """A new draft quote (revision 0) for an open opportunity."""
     opp: Opportunity = ctx.require(ctx.uow.opportunities, opportunity_id, "opportunity", "opportunityId", lock=True)
     if opp.status != OpportunityStatus.OPEN:
-        raise DomainError(ErrorCode.INVALID_TRANSITION,
-                          f"{opp} is {opp.status}: only an open opportunity can be quoted", "opportunityId")
+        raise DomainError(
+            ErrorCode.INVALID_TRANSITION,
+            f"{opp} is {opp.status}: only an open opportunity can be quoted",
+            "opportunityId",
+        )
     try:
         kind = QuoteKind(str(kind).lower())
     except ValueError:
         raise invalid(f"unknown quote kind {kind!r}", "kind") from None
     _check_dates(start_date, end_date)
     code = inherit_currency(opp, currency)
-    quote = Quote(number=ctx.uow.numbers.next("quote", ctx.today.year), kind=kind.value, currency=code,
-                  opportunity_id=opp.id, valid_until=valid_until, terms=terms, start_date=start_date,
-                  end_date=end_date, owner_id=opp.owner_id, lines=build_lines(QuoteLine, lines, code))
+    quote = Quote(
+        number=ctx.uow.numbers.next("quote", ctx.today.year),
+        kind=kind.value,
+        currency=code,
+        opportunity_id=opp.id,
+        valid_until=valid_until,
+        terms=terms,
+        start_date=start_date,
+        end_date=end_date,
+        owner_id=opp.owner_id,
+        lines=build_lines(QuoteLine, lines, code),
+    )
     quote.retotal()
     return ctx.create(ctx.uow.quotes, quote)
 
@@ -85,16 +134,30 @@ UNSET = object()
 
 
 @operation
-def update_quote(ctx: Context, quote_id: int, *, lines=None, valid_until=UNSET, terms=UNSET,
-                 start_date=UNSET, end_date=UNSET, expected_version: int | None = None) -> Quote:
+def update_quote(
+    ctx: Context,
+    quote_id: int,
+    *,
+    lines=None,
+    valid_until=UNSET,
+    terms=UNSET,
+    start_date=UNSET,
+    end_date=UNSET,
+    expected_version: int | None = None,
+) -> Quote:
     """Edit a draft: replace its lines, dates or terms."""
     quote: Quote = ctx.require(ctx.uow.quotes, quote_id, "quote", "quoteId", lock=True)
     check_version(quote, expected_version)
     if quote.status != S.DRAFT:
-        raise DomainError(ErrorCode.INVALID_TRANSITION, f"{quote} is {quote.status}: only a draft can be edited",
-                          "quoteId")
-    for name, value in (("valid_until", valid_until), ("terms", terms), ("start_date", start_date),
-                        ("end_date", end_date)):
+        raise DomainError(
+            ErrorCode.INVALID_TRANSITION, f"{quote} is {quote.status}: only a draft can be edited", "quoteId"
+        )
+    for name, value in (
+        ("valid_until", valid_until),
+        ("terms", terms),
+        ("start_date", start_date),
+        ("end_date", end_date),
+    ):
         if value is not UNSET:
             setattr(quote, name, value)
     _check_dates(quote.start_date, quote.end_date)
@@ -129,10 +192,20 @@ def revise_quote(ctx: Context, quote_id: int, *, expected_version: int | None = 
     LIFECYCLE.fire(old, "revise", ctx)
     old.is_latest = False
     ctx.uow.flush()  # the unique "one latest revision" index sees the old one retire first
-    new = Quote(number=old.number, revision=old.revision + 1, kind=old.kind, currency=old.currency,
-                opportunity_id=old.opportunity_id, valid_until=old.valid_until, start_date=old.start_date,
-                end_date=old.end_date, terms=old.terms, previous_revision_id=old.id, owner_id=old.owner_id,
-                lines=copy_lines(QuoteLine, old.lines, old.currency))
+    new = Quote(
+        number=old.number,
+        revision=old.revision + 1,
+        kind=old.kind,
+        currency=old.currency,
+        opportunity_id=old.opportunity_id,
+        valid_until=old.valid_until,
+        start_date=old.start_date,
+        end_date=old.end_date,
+        terms=old.terms,
+        previous_revision_id=old.id,
+        owner_id=old.owner_id,
+        lines=copy_lines(QuoteLine, old.lines, old.currency),
+    )
     new.retotal()
     ctx.create(ctx.uow.quotes, new)
     return new, old

@@ -34,6 +34,7 @@ the statement, and of the backend's statements, goes on.
 Not covered: two workers reconciling the same backend at once could apply a statement read
 before the other's newer one; run one pulling worker per backend (serve --sync or salesflow sync).
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -66,12 +67,26 @@ def _refuse(ctx: Context, backend: str, entry: ExternalPayment, error: DomainErr
     out.rejected.append((entry, error))
 
 
-def _apply(ctx: Context, backend: str, invoice: Invoice, entry: ExternalPayment, out: Reconciled,
-           amount=None, external_id: str | None = None) -> None:
+def _apply(
+    ctx: Context,
+    backend: str,
+    invoice: Invoice,
+    entry: ExternalPayment,
+    out: Reconciled,
+    amount=None,
+    external_id: str | None = None,
+) -> None:
     try:
-        record_payment.inner(ctx, invoice.id, entry.amount if amount is None else amount, paid_at=entry.paid_at,
-                             reference=entry.reference, currency=entry.currency, source=backend,
-                             external_id=external_id or entry.external_id)
+        record_payment.inner(
+            ctx,
+            invoice.id,
+            entry.amount if amount is None else amount,
+            paid_at=entry.paid_at,
+            reference=entry.reference,
+            currency=entry.currency,
+            source=backend,
+            external_id=external_id or entry.external_id,
+        )
     except DomainError as err:
         _refuse(ctx, backend, entry, err, out)
     else:
@@ -86,26 +101,41 @@ def _match(ctx: Context, backend: str, invoice: Invoice, entries, ours: list[Pay
     for payment in sorted(ours, key=lambda p: (p.paid_at, p.id), reverse=True):
         if payment.external_id not in theirs:
             reason, reversal_id = netted.reasons.get(
-                payment.external_id, (f"no longer in {backend} (edited or deleted there)", None))
+                payment.external_id, (f"no longer in {backend} (edited or deleted there)", None)
+            )
             take_back(ctx, invoice, payment, reason, source=backend, external_id=reversal_id)
             out.reversed += 1
     for entry in netted.payments:
         if entry.external_id not in held:
             _apply(ctx, backend, invoice, entry, out)
     for entry in netted.excess:
-        _refuse(ctx, backend, entry, DomainError(ErrorCode.VALIDATION, f"it takes back {-entry.amount} "
-                                                 f"{entry.currency} more than was paid", "amount"), out)
+        _refuse(
+            ctx,
+            backend,
+            entry,
+            DomainError(
+                ErrorCode.VALIDATION, f"it takes back {-entry.amount} {entry.currency} more than was paid", "amount"
+            ),
+            out,
+        )
 
 
-def _running_total(ctx: Context, backend: str, invoice: Invoice, entry: ExternalPayment, ours: list[Payment],
-                   out: Reconciled) -> None:
+def _running_total(
+    ctx: Context, backend: str, invoice: Invoice, entry: ExternalPayment, ours: list[Payment], out: Reconciled
+) -> None:
     """A cumulative figure: reverse the latest payments while we hold more, then apply what is missing."""
     held = total(ours)
     for payment in sorted(ours, key=lambda p: p.id, reverse=True):
         if held <= entry.amount:
             break
-        take_back(ctx, invoice, payment, f"{backend} shows {max(entry.amount, 0)} {entry.currency} paid, less than "
-                                         f"before: a payment was cancelled or unreconciled there", source=backend)
+        take_back(
+            ctx,
+            invoice,
+            payment,
+            f"{backend} shows {max(entry.amount, 0)} {entry.currency} paid, less than "
+            f"before: a payment was cancelled or unreconciled there",
+            source=backend,
+        )
         held -= payment.amount
         out.reversed += 1
     if entry.amount > held:
@@ -134,8 +164,9 @@ def reconcile(ctx: Context, backend: str, statement: InvoicePayments) -> Reconci
     return out
 
 
-def take_statement(new_uow: Callable[[], UnitOfWork], backend: str, statement: InvoicePayments, *,
-                   now: datetime) -> Reconciled:
+def take_statement(
+    new_uow: Callable[[], UnitOfWork], backend: str, statement: InvoicePayments, *, now: datetime
+) -> Reconciled:
     """reconcile, tried again while a concurrent transaction holds the invoice (CONFLICT)."""
     return retrying(lambda: reconcile(new_uow(), backend, statement, now=now))
 
@@ -147,20 +178,27 @@ def reverse_reported(ctx: Context, backend: str, reversal: ExternalPayment) -> s
         return Applied.DUPLICATE
     named = ctx.uow.payments.find(source=backend, external_id=reversal.reverses) if reversal.reverses else []
     if not named:
-        raise DomainError(ErrorCode.NOT_FOUND, f"no payment from {backend} has the id {reversal.reverses!r}",
-                          "paymentId")
+        raise DomainError(
+            ErrorCode.NOT_FOUND, f"no payment from {backend} has the id {reversal.reverses!r}", "paymentId"
+        )
     invoice = ctx.uow.invoices.get(named[0].invoice_id, lock=True)
-    standing_ones = [p for p in ctx.uow.payments.find(source=backend, external_id=reversal.reverses)
-                     if not p.reversed]
+    standing_ones = [p for p in ctx.uow.payments.find(source=backend, external_id=reversal.reverses) if not p.reversed]
     if not standing_ones:
         return Applied.DUPLICATE  # reversed already (under another reversal id)
-    take_back(ctx, invoice, standing_ones[0], reversal.reference or f"reversed in {backend}", source=backend,
-              external_id=reversal.external_id)
+    take_back(
+        ctx,
+        invoice,
+        standing_ones[0],
+        reversal.reference or f"reversed in {backend}",
+        source=backend,
+        external_id=reversal.external_id,
+    )
     return Applied.REVERSED
 
 
-def take_reversal(new_uow: Callable[[], UnitOfWork], backend: str, reversal: ExternalPayment, *,
-                  now: datetime) -> tuple[str, DomainError | None]:
+def take_reversal(
+    new_uow: Callable[[], UnitOfWork], backend: str, reversal: ExternalPayment, *, now: datetime
+) -> tuple[str, DomainError | None]:
     """reverse_reported, or the coded error that refused it (a reversal is not kept when refused:
     it names no payment salesflow has, and the sender may send it again once it does)."""
     try:

@@ -1,4 +1,5 @@
 """Plain records with no lifecycle: accounts, contacts and the sales stages."""
+
 from __future__ import annotations
 
 from decimal import Decimal
@@ -103,14 +104,20 @@ def create_stage(ctx: Context, name: str, probability, sequence: int | None = No
     _room_for_a_stage(existing)
     if sequence is None:
         sequence = (existing[-1].sequence + 10) if existing else 10
-    stage = Stage(name=require_text(name, "name", "a stage name"), probability=_probability(probability),
-                  sequence=sequence, created_at=ctx.now, updated_at=ctx.now)
+    stage = Stage(
+        name=require_text(name, "name", "a stage name"),
+        probability=_probability(probability),
+        sequence=sequence,
+        created_at=ctx.now,
+        updated_at=ctx.now,
+    )
     return store(ctx, ctx.uow.stages, stage)
 
 
 @operation
-def update_stage(ctx: Context, stage_id: int, *, name: str | None = None, probability=None,
-                 active: bool | None = None) -> Stage:
+def update_stage(
+    ctx: Context, stage_id: int, *, name: str | None = None, probability=None, active: bool | None = None
+) -> Stage:
     stage = ctx.require(ctx.uow.stages, stage_id, "stage", "stageId", lock=True)
     if name is not None:
         stage.name = require_text(name, "name", "a stage name")

@@ -5,6 +5,7 @@ Every change writes an activity row, like a document transition: it is the audit
 revoked which token, when), and it is how every worker process hears of it in commit order —
 the event feed carries it to gateway/sessions.py, which closes the WebSockets it ends.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -43,6 +44,7 @@ class Credential:
 
 # --- reading ------------------------------------------------------------------------------------
 
+
 def credential_of(found: tuple[ApiToken, User] | None, now: datetime) -> Credential | None:
     """A looked-up (token, user) as a credential, if the token is usable now by an active user."""
     if found is None:
@@ -67,11 +69,15 @@ def still_valid(uow, sessions: set[tuple[int, str]], now: datetime) -> set[tuple
     tokens = uow.tokens.find_in("id", list({token_id for token_id, _role in sessions}))
     users = {u.id: u for u in uow.users.find_in("id", list({t.user_id for t in tokens}))}
     current = {t.id: users.get(t.user_id) for t in tokens if t.usable(now)}
-    return {(token_id, role) for token_id, role in sessions
-            if (u := current.get(token_id)) is not None and u.active and u.role == role}
+    return {
+        (token_id, role)
+        for token_id, role in sessions
+        if (u := current.get(token_id)) is not None and u.active and u.role == role
+    }
 
 
 # --- helpers ------------------------------------------------------------------------------------
+
 
 def check_role(role: str) -> str:
     """A role of security/access.csv, or VALIDATION naming them all."""
@@ -113,16 +119,24 @@ def _expiry(ctx: Context, expires_in: str | timedelta | None, expires_at: dateti
     return moment
 
 
-def _issue(ctx: Context, user: User, label: str | None, expires_at: datetime | None,
-           field: str) -> tuple[ApiToken, str]:
+def _issue(
+    ctx: Context, user: User, label: str | None, expires_at: datetime | None, field: str
+) -> tuple[ApiToken, str]:
     if not user.active:
-        raise DomainError(ErrorCode.INVALID_TRANSITION, f"user {user.name} is deactivated: reactivate it first",
-                          field)
+        raise DomainError(ErrorCode.INVALID_TRANSITION, f"user {user.name} is deactivated: reactivate it first", field)
     label = label.strip() or None if label is not None else None
     check_lengths({"label": label})
     secret = new_token()
-    token = ctx.uow.tokens.add(ApiToken(user_id=user.id, token_hash=hash_token(secret), label=label,
-                                        expires_at=expires_at, created_at=ctx.now, updated_at=ctx.now))
+    token = ctx.uow.tokens.add(
+        ApiToken(
+            user_id=user.id,
+            token_hash=hash_token(secret),
+            label=label,
+            expires_at=expires_at,
+            created_at=ctx.now,
+            updated_at=ctx.now,
+        )
+    )
     ctx.record(token, "create", None, "active")
     return token, secret
 
@@ -136,17 +150,26 @@ def _other_active_admins(ctx: Context) -> list[User]:
 
 def _keep_an_admin(admins: list[User], user: User, doing: str, field: str) -> None:
     if user.role == ADMIN and user.active and not any(a.id != user.id for a in admins):
-        raise DomainError(ErrorCode.LAST_ADMIN,
-                          f"cannot {doing} {user.name}: it is the last active admin; make another user admin first",
-                          field)
+        raise DomainError(
+            ErrorCode.LAST_ADMIN,
+            f"cannot {doing} {user.name}: it is the last active admin; make another user admin first",
+            field,
+        )
 
 
 # --- operations ---------------------------------------------------------------------------------
 
+
 @operation
-def create_token(ctx: Context, user_name: str, role: str, label: str | None = None, *,
-                 expires_in: str | timedelta | None = None,
-                 expires_at: datetime | None = None) -> IssuedToken:
+def create_token(
+    ctx: Context,
+    user_name: str,
+    role: str,
+    label: str | None = None,
+    *,
+    expires_in: str | timedelta | None = None,
+    expires_at: datetime | None = None,
+) -> IssuedToken:
     """A new token for a user, creating the user with that role if it does not exist yet."""
     name = require_text(user_name, "user", "a user name")
     check_role(role)
@@ -155,8 +178,12 @@ def create_token(ctx: Context, user_name: str, role: str, label: str | None = No
     if found:
         user = found[0]
         if user.role != role:
-            raise DomainError(ErrorCode.CONFLICT, f"user {name} exists with role {user.role}, not {role} (a role is "
-                                                   "changed with `salesflow user set-role`)", "role")
+            raise DomainError(
+                ErrorCode.CONFLICT,
+                f"user {name} exists with role {user.role}, not {role} (a role is "
+                "changed with `salesflow user set-role`)",
+                "role",
+            )
     else:
         check_lengths({"name": name})
         user = ctx.uow.users.add(User(name=name, role=role, created_at=ctx.now, updated_at=ctx.now))
@@ -166,9 +193,14 @@ def create_token(ctx: Context, user_name: str, role: str, label: str | None = No
 
 
 @operation
-def issue_token(ctx: Context, user: int | str, label: str | None = None, *,
-                expires_in: str | timedelta | None = None,
-                expires_at: datetime | None = None) -> tuple[ApiToken, str]:
+def issue_token(
+    ctx: Context,
+    user: int | str,
+    label: str | None = None,
+    *,
+    expires_in: str | timedelta | None = None,
+    expires_at: datetime | None = None,
+) -> tuple[ApiToken, str]:
     """A new token for an existing, active user: the record and the secret (shown once)."""
     found = _user(ctx, user)
     return _issue(ctx, found, label, _expiry(ctx, expires_in, expires_at), _field(user))

@@ -2,13 +2,14 @@
 
 Store tests take the `engine` (or `uow`) fixture and so run once per backend.
 """
+
 from __future__ import annotations
 
 import os
 import re
 import sys
 import uuid
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import text
@@ -39,8 +40,11 @@ def shifted(now: datetime, shift: str) -> datetime:
     for amount, unit in re.findall(r"(\d+)([yd])", found.group(2)):
         if unit == "y":
             year = now.year + sign * int(amount)
-            now = now.replace(year=year, day=min(now.day, 28)) if (now.month, now.day) == (2, 29) \
+            now = (
+                now.replace(year=year, day=min(now.day, 28))
+                if (now.month, now.day) == (2, 29)
                 else now.replace(year=year)
+            )
         else:
             now += sign * timedelta(days=int(amount))
     return now
@@ -53,7 +57,8 @@ def _move_the_clock():
     if not shift:
         return None
     import time_machine
-    traveller = time_machine.travel(shifted(datetime.now(timezone.utc), shift), tick=True)
+
+    traveller = time_machine.travel(shifted(datetime.now(UTC), shift), tick=True)
     traveller.start()
     return traveller
 
@@ -69,7 +74,7 @@ def pytest_unconfigure(config):
 def pytest_report_header(config):
     shift = os.environ.get(CLOCK_SHIFT_VARIABLE)
     if shift:
-        return f"clock: moved {shift} ({CLOCK_SHIFT_VARIABLE}): now is {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC"
+        return f"clock: moved {shift} ({CLOCK_SHIFT_VARIABLE}): now is {datetime.now(UTC):%Y-%m-%d %H:%M} UTC"
 
 
 def pytest_collection_modifyitems(config, items):
@@ -78,9 +83,18 @@ def pytest_collection_modifyitems(config, items):
         for item in items:
             if "e2e" in item.path.parts:
                 item.add_marker(real_clock)
-BACKENDS = ["sqlite", pytest.param("postgres", marks=[
-    pytest.mark.postgres,
-    pytest.mark.skipif(not POSTGRES_URL, reason="SALESFLOW_TEST_POSTGRES_URL is not set")])]
+
+
+BACKENDS = [
+    "sqlite",
+    pytest.param(
+        "postgres",
+        marks=[
+            pytest.mark.postgres,
+            pytest.mark.skipif(not POSTGRES_URL, reason="SALESFLOW_TEST_POSTGRES_URL is not set"),
+        ],
+    ),
+]
 _TEMPLATE = f"salesflow_tpl_{os.getpid()}"
 
 
@@ -114,6 +128,7 @@ def _postgres_database(request) -> tuple[str, callable]:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
     return make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False), drop
 
 
@@ -145,7 +160,7 @@ def uow(engine):
 @pytest.fixture
 def actor(uow) -> User:
     """A sales manager who performs the operations."""
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     with uow:
         user = uow.users.add(User(name="maryam", role="sales_manager", created_at=now, updated_at=now))
         uow.commit()
@@ -154,7 +169,7 @@ def actor(uow) -> User:
 
 @pytest.fixture
 def today() -> date:
-    return datetime.now(timezone.utc).date()
+    return datetime.now(UTC).date()
 
 
 @pytest.fixture
@@ -170,14 +185,17 @@ class Story:
 
     def lead(self, **fields):
         from salesflow.statemachine import lead
+
         fields.setdefault("company_name", f"Acme {uuid.uuid4().hex[:6]}")
         fields.setdefault("contact_name", "Sara Ahmadi")
         return lead.create_lead(self.uow, fields.pop("title", "New office chairs"), actor=self.actor, **fields)
 
     def opportunity(self, currency="EUR", **fields):
         from salesflow.statemachine import opportunity
-        return opportunity.create_opportunity(self.uow, fields.pop("title", "Chairs for HQ"), currency=currency,
-                                              actor=self.actor, **fields)
+
+        return opportunity.create_opportunity(
+            self.uow, fields.pop("title", "Chairs for HQ"), currency=currency, actor=self.actor, **fields
+        )
 
     @staticmethod
     def lines(*specs):
@@ -186,36 +204,50 @@ class Story:
         out = []
         for i, spec in enumerate(specs):
             qty, price, disc, tax = (list(spec) + ["0", "0"])[:4]
-            out.append(dict(description=f"item {i}", quantity=qty, unit_price=price,
-                            discount_percent=disc, tax_rate=tax))
+            out.append(
+                dict(description=f"item {i}", quantity=qty, unit_price=price, discount_percent=disc, tax_rate=tax)
+            )
         return out
 
     def draft_quote(self, *specs, currency="EUR", kind="proforma", opp=None):
         from salesflow.statemachine import quote
+
         opp = opp or self.opportunity(currency)
-        return quote.convert_opportunity_to_quote(self.uow, opp.id, kind, valid_until=self.valid_until,
-                                                  lines=self.lines(*specs), actor=self.actor)
+        return quote.convert_opportunity_to_quote(
+            self.uow, opp.id, kind, valid_until=self.valid_until, lines=self.lines(*specs), actor=self.actor
+        )
 
     def sent_quote(self, *specs, **kw):
         from salesflow.statemachine import quote
+
         return quote.send_quote(self.uow, self.draft_quote(*specs, **kw).id, actor=self.actor)
 
     def order(self, *specs, currency="EUR", policy="per_delivery", opp=None):
         from salesflow.statemachine import order
+
         opp = opp or self.opportunity(currency)
-        return order.create_order(self.uow, opp.id, currency, self.lines(*specs), invoicing_policy=policy,
-                                  actor=self.actor)
+        return order.create_order(
+            self.uow, opp.id, currency, self.lines(*specs), invoicing_policy=policy, actor=self.actor
+        )
 
     def deliver(self, order_doc, quantities: dict | None = None):
         """Deliver the given {line index: quantity}, or everything that remains."""
         from salesflow.statemachine import order
-        lines = [dict(order_line_id=order_doc.lines[i].id, quantity=str(q)) for i, q in quantities.items()] \
-            if quantities else [dict(order_line_id=ln.id, quantity=str(ln.remaining_quantity))
-                                for ln in order_doc.lines if ln.remaining_quantity > 0]
+
+        lines = (
+            [dict(order_line_id=order_doc.lines[i].id, quantity=str(q)) for i, q in quantities.items()]
+            if quantities
+            else [
+                dict(order_line_id=ln.id, quantity=str(ln.remaining_quantity))
+                for ln in order_doc.lines
+                if ln.remaining_quantity > 0
+            ]
+        )
         return order.record_delivery(self.uow, order_doc.id, lines, actor=self.actor)
 
     def issued_invoice(self, *specs, currency="EUR"):
         from salesflow.statemachine import invoice
+
         result = self.deliver(self.order(*specs, currency=currency))
         return invoice.issue_invoice(self.uow, result.invoice.id, actor=self.actor)
 
@@ -231,10 +263,12 @@ def story(uow, actor, next_month) -> Story:
 # by overriding `database_url` with it: the same fresh, migrated store with the data files loaded,
 # made by copying a migrated SQLite file, or by emptying one per-session PostgreSQL database.
 
+
 def _reset_postgres(eng) -> None:
     """Empty every table (triggers off, so issued invoices go too), restart ids, reload the data."""
     from salesflow.adapters.sql.data_loader import LOADERS, ROOT, load_file, manifest
     from salesflow.adapters.sql.tables import metadata
+
     deletes = "; ".join(f'DELETE FROM "{t.name}"' for t in reversed(metadata.sorted_tables))
     with eng.begin() as conn:
         conn.exec_driver_sql(
@@ -243,9 +277,10 @@ def _reset_postgres(eng) -> None:
             "SET LOCAL lock_timeout = '10s'; SET LOCAL session_replication_role = replica; "
             f"{deletes}; "
             "SELECT setval((quote_ident(schemaname) || '.' || quote_ident(sequencename))::regclass, 1, false) "
-            "FROM pg_sequences WHERE schemaname = 'public'")
+            "FROM pg_sequences WHERE schemaname = 'public'"
+        )
         conn.exec_driver_sql("SET LOCAL session_replication_role = origin")
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         for name in manifest()["data"]:
             if (ROOT / name).name in LOADERS:
                 load_file(conn, ROOT / name, now)
@@ -274,6 +309,7 @@ def reused_database_url(request, tmp_path):
     """Like `database_url`, a fresh store per test on each backend, but without a database per test."""
     if request.param == "sqlite":
         import shutil
+
         template = request.getfixturevalue("sqlite_template")
         path = tmp_path / "salesflow.db"
         shutil.copyfile(template, path)
@@ -294,15 +330,16 @@ def store_snapshot(engine):
 
     from salesflow.adapters.sql.tables import metadata, number_sequences
 
-    counts = select(*(select(func.count()).select_from(t).scalar_subquery().label(t.name)
-                      for t in metadata.sorted_tables))
+    counts = select(
+        *(select(func.count()).select_from(t).scalar_subquery().label(t.name) for t in metadata.sorted_tables)
+    )
 
     def take() -> dict:
         with engine.connect().execution_options(sqlite_begin="DEFERRED") as conn:
             snapshot = dict(conn.execute(counts).one()._mapping)
-            snapshot["number_sequences (values)"] = sorted(
-                tuple(row) for row in conn.execute(select(number_sequences)))
+            snapshot["number_sequences (values)"] = sorted(tuple(row) for row in conn.execute(select(number_sequences)))
         return snapshot
+
     return take
 
 
@@ -310,6 +347,7 @@ def store_snapshot(engine):
 def gateway(database_url):
     """The GraphQL app in-process over a fresh database (each backend)."""
     from gql import Gateway
+
     gw = Gateway(database_url)
     yield gw
     gw.close()
@@ -342,7 +380,12 @@ def node_modules() -> str:
     with open(os.path.join(JS_DIR, ".npm-ci.lock"), "w") as held:
         fcntl.flock(held, fcntl.LOCK_EX)
         if not os.path.exists(marker) or os.path.getmtime(marker) < os.path.getmtime(lock):
-            done = subprocess.run([npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"], cwd=JS_DIR,
-                                  capture_output=True, text=True, timeout=600)
+            done = subprocess.run(
+                [npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"],
+                cwd=JS_DIR,
+                capture_output=True,
+                text=True,
+                timeout=600,
+            )
             assert done.returncode == 0, f"npm ci in tests/js failed:\n{done.stdout}\n{done.stderr}"
     return modules

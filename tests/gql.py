@@ -1,4 +1,5 @@
 """A GraphQL client for tests: the real Starlette app in-process (httpx over ASGI), one token per client."""
+
 from __future__ import annotations
 
 from starlette.testclient import TestClient
@@ -17,10 +18,14 @@ class GraphQL:
 
     def post(self, query: str, variables: dict | None = None, **extra) -> dict:
         headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
-        response = self.http.post("/graphql", json={"query": query, "variables": variables or {}, **extra},
-                                  headers=headers)
-        return response.json() if response.headers.get("content-type", "").startswith("application/json") \
+        response = self.http.post(
+            "/graphql", json={"query": query, "variables": variables or {}, **extra}, headers=headers
+        )
+        return (
+            response.json()
+            if response.headers.get("content-type", "").startswith("application/json")
             else {"status": response.status_code, "text": response.text}
+        )
 
     def run(self, query: str, variables: dict | None = None) -> dict:
         body = self.post(query, variables)

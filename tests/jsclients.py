@@ -5,6 +5,7 @@ test needs them (once, however many pytest workers ask at the same time), as `.c
 script reports what it receives as JSON lines on stdout. A missing Node.js or Chromium skips the
 tests that need it on a developer's machine, and fails them when `CI` is set: CI must run them.
 """
+
 from __future__ import annotations
 
 import fcntl
@@ -47,8 +48,14 @@ def install() -> str:
     with open(lock_path, "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # pytest-xdist workers: one installs, the others wait for it
         if not (JS / "node_modules" / ".package-lock.json").exists():  # npm writes it when an install completes
-            done = subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=JS, capture_output=True, text=True,
-                                  timeout=INSTALL_SECONDS, check=False)
+            done = subprocess.run(
+                [npm, "ci", "--no-audit", "--no-fund"],
+                cwd=JS,
+                capture_output=True,
+                text=True,
+                timeout=INSTALL_SECONDS,
+                check=False,
+            )
             assert done.returncode == 0, f"npm ci in {JS} failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
     return node
 
@@ -68,9 +75,15 @@ class NodeClient:
         self.messages: list[dict] = []
         self._inbox: queue.Queue = queue.Queue()
         with open(log, "wb") as err:
-            self.process = subprocess.Popen([node, str(JS / script)], cwd=JS, env={**os.environ, **env},
-                                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=err,
-                                            start_new_session=True)  # its group: Node and the browser it runs
+            self.process = subprocess.Popen(
+                [node, str(JS / script)],
+                cwd=JS,
+                env={**os.environ, **env},
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=err,
+                start_new_session=True,
+            )  # its group: Node and the browser it runs
         threading.Thread(target=self._read, daemon=True).start()
 
     def _read(self) -> None:

@@ -1,4 +1,5 @@
 """Helpers the scenario tests share (importable because conftest.py puts this folder on sys.path)."""
+
 from __future__ import annotations
 
 import uuid
@@ -27,8 +28,10 @@ def find(uow, repo, **equals):
 def history(uow, kind, doc_id):
     """(trigger, from, to, reason) of every activity of one document, oldest first."""
     with uow:
-        rows = [(a.trigger, a.from_state, a.to_state, a.reason)
-                for a in uow.activities.find(document_type=kind, document_id=doc_id)]
+        rows = [
+            (a.trigger, a.from_state, a.to_state, a.reason)
+            for a in uow.activities.find(document_type=kind, document_id=doc_id)
+        ]
         uow.commit()
     return rows
 
@@ -56,14 +59,18 @@ def issue_invoices(uow, actor, n: int) -> list:
     """n invoices issued through the real operations, one order each (two lines at 21% and 6%:
     53.68 EUR each); for the sync worker's fault runs."""
     from salesflow.statemachine import invoice, opportunity, order
+
     issued = []
-    lines = [dict(description="Widget", quantity="2", unit_price="19.99", tax_rate="21"),
-             dict(description="Manual", quantity="1", unit_price="5.00", tax_rate="6")]
+    lines = [
+        dict(description="Widget", quantity="2", unit_price="19.99", tax_rate="21"),
+        dict(description="Manual", quantity="1", unit_price="5.00", tax_rate="6"),
+    ]
     for i in range(n):
         opp = opportunity.create_opportunity(uow, f"Sync run {i}", currency="EUR", actor=actor)
         doc = order.create_order(uow, opp.id, "EUR", lines, invoicing_policy="per_delivery", actor=actor)
-        delivered = order.record_delivery(uow, doc.id, [dict(order_line_id=ln.id, quantity=str(ln.quantity))
-                                                        for ln in doc.lines], actor=actor)
+        delivered = order.record_delivery(
+            uow, doc.id, [dict(order_line_id=ln.id, quantity=str(ln.quantity)) for ln in doc.lines], actor=actor
+        )
         issued.append(invoice.issue_invoice(uow, delivered.invoice.id, actor=actor))
     return issued
 
@@ -71,6 +78,7 @@ def issue_invoices(uow, actor, n: int) -> list:
 def job_statuses(engine) -> dict[str, int]:
     """How many sync jobs are in each status."""
     from salesflow.adapters.sql import SqlUnitOfWork
+
     uow = SqlUnitOfWork(engine)
     with uow:
         counts: dict[str, int] = {}
@@ -105,11 +113,21 @@ def new_lead(client) -> str:
 
 
 def new_opportunity(client) -> str:
-    return client.mutate("createOpportunity", CREATE_OPPORTUNITY,
-                         {"i": {"title": unique("Desks"), "currency": "EUR"}})["opportunity"]["id"]
+    return client.mutate("createOpportunity", CREATE_OPPORTUNITY, {"i": {"title": unique("Desks"), "currency": "EUR"}})[
+        "opportunity"
+    ]["id"]
 
 
 def new_quote(client, opportunity_id: str, lines=LINES) -> str:
-    return client.mutate("convertOpportunityToQuote", CREATE_QUOTE, {"i": {
-        "opportunityId": opportunity_id, "kind": "PROFORMA", "validUntil": valid_until(),
-        **({"lines": lines} if lines else {})}})["quote"]["id"]
+    return client.mutate(
+        "convertOpportunityToQuote",
+        CREATE_QUOTE,
+        {
+            "i": {
+                "opportunityId": opportunity_id,
+                "kind": "PROFORMA",
+                "validUntil": valid_until(),
+                **({"lines": lines} if lines else {}),
+            }
+        },
+    )["quote"]["id"]

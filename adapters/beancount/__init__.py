@@ -13,6 +13,7 @@ Configured from the environment (SALESFLOW_ACCOUNTING=beancount):
 
 Needs the optional extra: pip install 'salesflow[beancount]'.
 """
+
 from .backend import BeancountBackend
 
 __all__ = ["BeancountBackend"]

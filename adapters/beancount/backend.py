@@ -8,6 +8,7 @@ Pushing is O(1) in the size of the ledger: one new file, created atomically (tem
 fsync, hard link) and never twice - the file's existence is the record, so a retry, a second
 worker, or the same number under another idempotency key finds it and returns its reference.
 """
+
 from __future__ import annotations
 
 import logging
@@ -28,6 +29,7 @@ try:
     from beancount.parser import parser
 
     from . import cursor, files, ledger, render
+
     _MISSING: ImportError | None = None
 except ImportError as err:  # beancount is an optional extra
     if not (err.name or "").startswith("beancount"):
@@ -36,8 +38,11 @@ except ImportError as err:  # beancount is an optional extra
 
 log = logging.getLogger("salesflow.beancount")
 LEDGER = "SALESFLOW_BEANCOUNT_LEDGER"
-DEFAULTS = {"SALESFLOW_BEANCOUNT_RECEIVABLE": "Assets:Receivable", "SALESFLOW_BEANCOUNT_INCOME": "Income:Sales",
-            "SALESFLOW_BEANCOUNT_TAX": "Liabilities:Tax:Output"}
+DEFAULTS = {
+    "SALESFLOW_BEANCOUNT_RECEIVABLE": "Assets:Receivable",
+    "SALESFLOW_BEANCOUNT_INCOME": "Income:Sales",
+    "SALESFLOW_BEANCOUNT_TAX": "Liabilities:Tax:Output",
+}
 #: A full check loads the whole ledger, as bean-check does: its time and memory grow with the
 #: ledger (about 74 s and 800 MB at 100,000 invoices). It runs at the first call and whenever a
 #: hand-kept file changes (which is where payments are typed); the periodic one only catches what
@@ -55,16 +60,27 @@ class BeancountBackend:
     name = "beancount"
     capabilities = Capabilities(can_void=True, pulls_payments=True, payments_by_webhook=False, reports_reversals=True)
 
-    def __init__(self, ledger_path: str | Path, *, receivable: str = "Assets:Receivable",
-                 income: str = "Income:Sales", tax: str = "Liabilities:Tax:Output",
-                 per_rate_income: bool = True, per_rate_tax: bool = True, recheck_seconds: float = RECHECK_SECONDS,
-                 page_size: int = 500):
+    def __init__(
+        self,
+        ledger_path: str | Path,
+        *,
+        receivable: str = "Assets:Receivable",
+        income: str = "Income:Sales",
+        tax: str = "Liabilities:Tax:Output",
+        per_rate_income: bool = True,
+        per_rate_tax: bool = True,
+        recheck_seconds: float = RECHECK_SECONDS,
+        page_size: int = 500,
+    ):
         """`recheck_seconds`: how old the last full check may be when payments are fetched (a
         change to any hand-kept file triggers one at once; 0 checks on every fetch).
         `page_size`: about how many invoices' statements one fetch_payments hands out."""
         if _MISSING is not None:
-            raise DomainError(ErrorCode.VALIDATION, "the beancount backend needs the beancount package: "
-                                                    "pip install 'salesflow[beancount]'", "SALESFLOW_ACCOUNTING")
+            raise DomainError(
+                ErrorCode.VALIDATION,
+                "the beancount backend needs the beancount package: pip install 'salesflow[beancount]'",
+                "SALESFLOW_ACCOUNTING",
+            )
         for var, value in zip(DEFAULTS, (receivable, income, tax)):
             if not _account.is_valid(value):
                 raise _invalid(var, f"{var}: {value!r} is not a beancount account name (like {DEFAULTS[var]})")
@@ -95,8 +111,15 @@ class BeancountBackend:
             if numbers[var] < 0:
                 raise _invalid(var, f"{var} must not be negative")
         receivable, income, tax = (env.get(var) or default for var, default in DEFAULTS.items())
-        return cls(path, receivable=receivable, income=income, tax=tax, per_rate_income="income" in words,
-                   per_rate_tax="tax" in words, recheck_seconds=numbers["SALESFLOW_BEANCOUNT_RECHECK_SECONDS"])
+        return cls(
+            path,
+            receivable=receivable,
+            income=income,
+            tax=tax,
+            per_rate_income="income" in words,
+            per_rate_tax="tax" in words,
+            recheck_seconds=numbers["SALESFLOW_BEANCOUNT_RECHECK_SECONDS"],
+        )
 
     # -- the ledger's state ------------------------------------------------------------------------------------
 
@@ -116,12 +139,16 @@ class BeancountBackend:
                         ledger.add_include(layout)
                         snap = ledger.load(layout, self.accounts.receivable, snap)
                         if snap.error is None and not snap.includes_ours:
-                            snap.error = (f"{layout.show(layout.main)}: salesflow added `{ledger.INCLUDE}` but "
-                                          f"the ledger still does not read {layout.show(layout.accounts)}")
+                            snap.error = (
+                                f"{layout.show(layout.main)}: salesflow added `{ledger.INCLUDE}` but "
+                                f"the ledger still does not read {layout.show(layout.accounts)}"
+                            )
         except OSError as err:
-            snap = ledger.Snapshot(error=f"{layout.show(err.filename or layout.main)}: {err.strerror or err}",
-                                   checked_at=time.monotonic(),
-                                   watched={str(p): files.signature(p) for p in (layout.main, layout.root)})
+            snap = ledger.Snapshot(
+                error=f"{layout.show(err.filename or layout.main)}: {err.strerror or err}",
+                checked_at=time.monotonic(),
+                watched={str(p): files.signature(p) for p in (layout.main, layout.root)},
+            )
         return snap
 
     @contextmanager
@@ -159,8 +186,10 @@ class BeancountBackend:
             # Transient: the ledger is a file people edit; once someone fixes it the same write
             # succeeds, so the outbox keeps retrying (with backoff) instead of dead-lettering
             # every invoice issued meanwhile. health() shows the same message.
-            raise BackendError(f"{snap.error} - the ledger does not pass bean-check; salesflow writes "
-                               f"nothing to it until that is fixed")
+            raise BackendError(
+                f"{snap.error} - the ledger does not pass bean-check; salesflow writes "
+                f"nothing to it until that is fixed"
+            )
         return snap
 
     # -- writing -------------------------------------------------------------------------------------------------
@@ -227,19 +256,26 @@ class BeancountBackend:
                     files.make_durable(void_path)
                     return
                 if not path.exists():
-                    raise BackendError(f"{self._reference(path)} is not in the ledger, so there is nothing to "
-                                       f"void (was it removed by hand?)", transient=False)
+                    raise BackendError(
+                        f"{self._reference(path)} is not in the ledger, so there is nothing to "
+                        f"void (was it removed by hand?)",
+                        transient=False,
+                    )
                 self._writable()
                 entries, errors, _ = parser.parse_file(str(path))
                 recorded = [e for e in entries if isinstance(e, data.Transaction) and render.KEY in e.meta]
                 if errors or len(recorded) != 1:
-                    raise BackendError(f"{self._reference(path)} does not hold one salesflow transaction; "
-                                       f"it was edited by hand", transient=False)
+                    raise BackendError(
+                        f"{self._reference(path)} does not hold one salesflow transaction; it was edited by hand",
+                        transient=False,
+                    )
                 # Dated when salesflow voided it (the invoice's last change), not when this call runs:
                 # a retry hours later, or a worker whose clock is off, writes the same entry.
                 voided_on = invoice.updated_at.date() if invoice.updated_at else invoice.issue_date
-                self._write(void_path, render.void_entry(recorded[0], invoice.number, idempotency_key,
-                                                         voided_on, invoice.void_reason))
+                self._write(
+                    void_path,
+                    render.void_entry(recorded[0], invoice.number, idempotency_key, voided_on, invoice.void_reason),
+                )
             except OSError as err:
                 raise BackendError(f"{reference}: {err.strerror or err}") from err
 
@@ -251,8 +287,10 @@ class BeancountBackend:
         with self._lock:
             snap = self._state(for_payments=True)
             if snap.error:
-                raise BackendError(f"{snap.error} - the ledger does not pass bean-check, so its payments are "
-                                   f"not read until that is fixed")
+                raise BackendError(
+                    f"{snap.error} - the ledger does not pass bean-check, so its payments are "
+                    f"not read until that is fixed"
+                )
             seen = None
             if cursor_text:
                 try:

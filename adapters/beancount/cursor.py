@@ -18,6 +18,7 @@ payments were added, edited, deleted or reversed changes its bucket - and the ne
 Format: `v2.` + base64url(zlib(1,024 big-endian 8-byte digests)). An older or damaged cursor
 starts over: every statement is handed out again, and reconciling one twice changes nothing.
 """
+
 from __future__ import annotations
 
 import base64
@@ -77,14 +78,14 @@ def decode(cursor: str) -> tuple[int, ...]:
     """Raises ValueError for anything that is not a cursor this module wrote."""
     if not cursor.startswith(VERSION):
         raise ValueError("not a current beancount payments cursor")
-    body = cursor[len(VERSION):]
+    body = cursor[len(VERSION) :]
     try:
         raw = zlib.decompress(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
     except (binascii.Error, zlib.error, ValueError) as err:
         raise ValueError(f"damaged beancount payments cursor: {err}") from err
     if len(raw) != 8 * BUCKETS:
         raise ValueError("damaged beancount payments cursor")
-    return tuple(int.from_bytes(raw[i:i + 8], "big") for i in range(0, len(raw), 8))
+    return tuple(int.from_bytes(raw[i : i + 8], "big") for i in range(0, len(raw), 8))
 
 
 def next_page(index: Index, seen: tuple[int, ...] | None, *, limit: int) -> tuple[list[InvoicePayments], list[int]]:
@@ -98,7 +99,10 @@ def next_page(index: Index, seen: tuple[int, ...] | None, *, limit: int) -> tupl
         if len(page) >= limit:
             break
         had = digests[b] != 0
-        page.extend(InvoicePayments(number, index.statements[number]) for number in index.members[b]
-                    if had or index.statements[number])
+        page.extend(
+            InvoicePayments(number, index.statements[number])
+            for number in index.members[b]
+            if had or index.statements[number]
+        )
         digests[b] = index.digests[b]
     return page, digests

@@ -5,15 +5,16 @@ temporary file in the same folder (`.<name>.<random>.tmp`, which beancount's `*.
 globs never match), is fsynced, and is then moved into place; the folder is fsynced after, so
 the new name survives a crash too.
 """
+
 from __future__ import annotations
 
 import errno
 import os
 import secrets
 import stat
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 try:
     import fcntl

@@ -17,6 +17,7 @@ validated by beancount against the accounts as the ledger opens and closes them,
 a balance assertion dated after it covers an account it touches. So a ledger that passed the
 full check still passes it after salesflow's write, without reading it again.
 """
+
 from __future__ import annotations
 
 import logging
@@ -162,8 +163,13 @@ def load(layout: Layout, receivable: str, previous: Snapshot | None = None) -> S
             if key not in snap.assertions or snap.assertions[key].date < entry.date:
                 snap.assertions[key] = entry
     snap.payments = Index.of(statements_in(entries, receivable))
-    log.info("beancount: checked %s in %.1fs (%d entries, %d payments)", layout.show(main), time.monotonic() - started,
-             len(entries), sum(len(p) for p in snap.payments.statements.values()))
+    log.info(
+        "beancount: checked %s in %.1fs (%d entries, %d payments)",
+        layout.show(main),
+        time.monotonic() - started,
+        len(entries),
+        sum(len(p) for p in snap.payments.statements.values()),
+    )
     return snap
 
 
@@ -174,16 +180,21 @@ def check_write(layout: Layout, snap: Snapshot, text: str, planned: dict[str, da
     parsed, errors, options_map = parser.parse_string(text)
     txns = [e for e in parsed if isinstance(e, data.Transaction)]
     if errors or len(txns) != 1:
-        raise BackendError(f"salesflow rendered a transaction beancount does not read back: "
-                           f"{describe(layout, errors, located=False) if errors else text[:200]}",
-                           transient=False)
+        raise BackendError(
+            f"salesflow rendered a transaction beancount does not read back: "
+            f"{describe(layout, errors, located=False) if errors else text[:200]}",
+            transient=False,
+        )
     txn = txns[0]
     used = sorted({p.account for p in txn.postings})
     wrong_root = [a for a in used if a.split(":")[0] not in snap.roots]
     if wrong_root:
-        raise BackendError(f"{layout.show(layout.main)}: account {wrong_root[0]} does not start with one of the "
-                           f"ledger's account types ({', '.join(sorted(snap.roots))}); set "
-                           f"SALESFLOW_BEANCOUNT_RECEIVABLE/_INCOME/_TAX to fit the ledger", transient=False)
+        raise BackendError(
+            f"{layout.show(layout.main)}: account {wrong_root[0]} does not start with one of the "
+            f"ledger's account types ({', '.join(sorted(snap.roots))}); set "
+            f"SALESFLOW_BEANCOUNT_RECEIVABLE/_INCOME/_TAX to fit the ledger",
+            transient=False,
+        )
     context: list = [snap.opens.get(a) or planned[a] for a in used if a in snap.opens or a in planned]
     context += [snap.closes[a] for a in used if a in snap.closes]
     booked, problems = booking.book(sorted(context + [txn], key=data.entry_sortkey), options_map)
@@ -191,16 +202,17 @@ def check_write(layout: Layout, snap: Snapshot, text: str, planned: dict[str, da
     if problems:
         # The ledger is fine but would not take this transaction (account closed, currency not
         # allowed, ...): a person changes the ledger, after which a retry succeeds.
-        raise BackendError(f"the ledger would not accept {txn.narration}: "
-                           f"{describe(layout, problems, located=False)}")
+        raise BackendError(f"the ledger would not accept {txn.narration}: {describe(layout, problems, located=False)}")
     for posting in txn.postings:
         for name in accounts_.parents(posting.account):
             assertion = snap.assertions.get((name, posting.units.currency))
             if assertion is not None and assertion.date > txn.date:
                 where = f"{layout.show(assertion.meta.get('filename'))}:{assertion.meta.get('lineno')}"
-                raise BackendError(f"{where}: the balance assertion on {name} of {assertion.date} would fail "
-                                   f"with {txn.narration} of {txn.date} added before it; move the assertion "
-                                   f"or remove it, then salesflow retries")
+                raise BackendError(
+                    f"{where}: the balance assertion on {name} of {assertion.date} would fail "
+                    f"with {txn.narration} of {txn.date} added before it; move the assertion "
+                    f"or remove it, then salesflow retries"
+                )
 
 
 def open_entry(account: str) -> data.Open:
@@ -217,8 +229,10 @@ def opened_by_us(layout: Layout) -> list[data.Open]:
     return [e for e in entries if isinstance(e, data.Open)]
 
 
-ACCOUNTS_HEADER = ("; Written by salesflow's beancount backend: the accounts its invoices post to.\n"
-                   "; Opened without a currency constraint, so any invoice currency is accepted.\n\n")
+ACCOUNTS_HEADER = (
+    "; Written by salesflow's beancount backend: the accounts its invoices post to.\n"
+    "; Opened without a currency constraint, so any invoice currency is accepted.\n\n"
+)
 
 
 def write_accounts(layout: Layout, opens: list[data.Open]) -> None:
@@ -234,8 +248,9 @@ def add_include(layout: Layout) -> None:
     if INCLUDE in current.splitlines():
         return
     tail = "" if current.endswith("\n") or not current else "\n"
-    files.replace(layout.main, f"{current}{tail}\n; salesflow's invoices (its beancount backend writes them)\n"
-                               f"{INCLUDE}\n")
+    files.replace(
+        layout.main, f"{current}{tail}\n; salesflow's invoices (its beancount backend writes them)\n{INCLUDE}\n"
+    )
 
 
 def forget_load_cache(layout: Layout) -> None:

@@ -4,6 +4,7 @@ Every mapping here is deterministic and injective, so the same invoice number al
 the same link and the same file (which is what makes pushing idempotent), and two numbers
 never share one.
 """
+
 from __future__ import annotations
 
 from decimal import Decimal
@@ -37,11 +38,11 @@ def number_of_link(link: str) -> str | None:
     """The invoice number a link names (the inverse of invoice_link); None if it names none."""
     if not link.startswith(LINK_PREFIX) or len(link) == len(LINK_PREFIX):
         return None
-    text, raw, i = link[len(LINK_PREFIX):], bytearray(), 0
+    text, raw, i = link[len(LINK_PREFIX) :], bytearray(), 0
     while i < len(text):
         if text[i] == "_":
             try:
-                raw.append(int(text[i + 1:i + 3], 16))
+                raw.append(int(text[i + 1 : i + 3], 16))
             except ValueError:
                 return None  # typed by hand and not one of ours; we cannot say which invoice
             i += 3

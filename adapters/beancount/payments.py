@@ -25,6 +25,7 @@ old one and applies the new (statemachine/reconciliation.py). A reversing entry 
 postings with the signs turned, money back into the receivable - is a negative entry that
 reverses the payment of its amount; its narration becomes the reason.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -71,9 +72,12 @@ def _receivable_amounts(entry: data.Transaction, links: list[str], receivable: s
             named = (posting.meta or {}).get("invoice")
             link = invoice_link(str(named)) if named is not None else None
             if link not in links:
-                log.warning("%s:%s: a receivable posting of a payment for several invoices names none of "
-                            "them (add `invoice: \"<number>\"` to the posting); left out",
-                            entry.meta.get("filename"), posting.meta.get("lineno") if posting.meta else "?")
+                log.warning(
+                    "%s:%s: a receivable posting of a payment for several invoices names none of "
+                    'them (add `invoice: "<number>"` to the posting); left out',
+                    entry.meta.get("filename"),
+                    posting.meta.get("lineno") if posting.meta else "?",
+                )
                 continue
         amounts[(link, posting.units.currency)] -= posting.units.number
     return amounts
@@ -108,11 +112,21 @@ def statements_in(entries: list, receivable: str) -> dict[str, tuple[ExternalPay
             ordinals[key] += 1
             number = numbers.get(link) or number_of_link(link)
             if number is None:
-                log.warning("%s:%s: link ^%s names no invoice; payment left out", entry.meta.get("filename"),
-                            entry.meta.get("lineno"), link)
+                log.warning(
+                    "%s:%s: link ^%s names no invoice; payment left out",
+                    entry.meta.get("filename"),
+                    entry.meta.get("lineno"),
+                    link,
+                )
                 continue
-            found.setdefault(number, []).append(ExternalPayment(
-                external_id=_external_id(link, entry.date, amount, currency, ordinals[key]),
-                invoice_number=number, amount=amount, currency=currency, paid_at=entry.date,
-                reference=(entry.narration or "")[:MAX_REFERENCE] or None))
+            found.setdefault(number, []).append(
+                ExternalPayment(
+                    external_id=_external_id(link, entry.date, amount, currency, ordinals[key]),
+                    invoice_number=number,
+                    amount=amount,
+                    currency=currency,
+                    paid_at=entry.date,
+                    reference=(entry.narration or "")[:MAX_REFERENCE] or None,
+                )
+            )
     return {number: tuple(sorted(paid, key=lambda p: (p.paid_at, p.external_id))) for number, paid in found.items()}

@@ -19,6 +19,7 @@ An issued invoice is one balanced transaction on its issue date:
 
 A void is the same postings negated, under the same link, with `voids:` instead of `invoice:`.
 """
+
 from __future__ import annotations
 
 import re
@@ -81,16 +82,19 @@ def sums_by_rate(invoice: Invoice) -> dict[Decimal, tuple[Decimal, Decimal]]:
     by_rate: dict[Decimal, list[Decimal]] = defaultdict(lambda: [ZERO, ZERO])
     for line in invoice.lines:
         if line.net_amount + line.tax_amount != line.total:
-            raise _refuse(invoice, f"line {line.sequence} net {line.net_amount} + tax {line.tax_amount} "
-                                   f"is not its total {line.total}")
+            raise _refuse(
+                invoice,
+                f"line {line.sequence} net {line.net_amount} + tax {line.tax_amount} is not its total {line.total}",
+            )
         sums = by_rate[line.tax_rate.normalize()]
         sums[0] += line.net_amount
         sums[1] += line.tax_amount
     net = sum((s[0] for s in by_rate.values()), ZERO)
     tax = sum((s[1] for s in by_rate.values()), ZERO)
     if net + tax != invoice.total or tax != invoice.tax_total:
-        raise _refuse(invoice, f"lines add up to net {net} + tax {tax}, not the total {invoice.total} "
-                               f"(tax {invoice.tax_total})")
+        raise _refuse(
+            invoice, f"lines add up to net {net} + tax {tax}, not the total {invoice.total} (tax {invoice.tax_total})"
+        )
     return {rate: (s[0], s[1]) for rate, s in sorted(by_rate.items())}
 
 
@@ -103,26 +107,48 @@ def invoice_entry(invoice: Invoice, customer: Customer, accounts: Accounts, key:
     by_rate = sums_by_rate(invoice)
     for rate, (net, _) in by_rate.items():
         if net:
-            postings.append(_posting(accounts.income_for(rate), -net, currency, {"tax-rate": Decimal(rate_label(rate))}))
+            postings.append(
+                _posting(accounts.income_for(rate), -net, currency, {"tax-rate": Decimal(rate_label(rate))})
+            )
     for rate, (_, tax) in by_rate.items():
         if tax:
             postings.append(_posting(accounts.tax_for(rate), -tax, currency, {"tax-rate": Decimal(rate_label(rate))}))
     entry = data.Transaction(
-        _meta(invoice=invoice.number, due_date=invoice.due_date, salesflow_key=key), invoice.issue_date, "*",
-        _one_line(customer.name) or None, f"Invoice {invoice.number}", data.EMPTY_SET,
-        frozenset({invoice_link(invoice.number)}), postings)
+        _meta(invoice=invoice.number, due_date=invoice.due_date, salesflow_key=key),
+        invoice.issue_date,
+        "*",
+        _one_line(customer.name) or None,
+        f"Invoice {invoice.number}",
+        data.EMPTY_SET,
+        frozenset({invoice_link(invoice.number)}),
+        postings,
+    )
     check_balanced(entry)
     return entry
 
 
 def void_entry(original: data.Transaction, number: str, key: str, on: date, reason: str | None) -> data.Transaction:
     """The reversal of a recorded invoice transaction: every posting negated, same link."""
-    postings = [_posting(p.account, -p.units.number, p.units.currency,
-                         {k: v for k, v in (p.meta or {}).items() if k not in ("filename", "lineno")} or None)
-                for p in original.postings]
+    postings = [
+        _posting(
+            p.account,
+            -p.units.number,
+            p.units.currency,
+            {k: v for k, v in (p.meta or {}).items() if k not in ("filename", "lineno")} or None,
+        )
+        for p in original.postings
+    ]
     narration = f"Void of invoice {number}" + (f": {_one_line(reason)}" if _one_line(reason) else "")
-    entry = data.Transaction(_meta(voids=number, salesflow_key=key), max(on, original.date), "*", original.payee,
-                             narration, data.EMPTY_SET, frozenset({invoice_link(number)}), postings)
+    entry = data.Transaction(
+        _meta(voids=number, salesflow_key=key),
+        max(on, original.date),
+        "*",
+        original.payee,
+        narration,
+        data.EMPTY_SET,
+        frozenset({invoice_link(number)}),
+        postings,
+    )
     check_balanced(entry)
     return entry
 
@@ -134,8 +160,7 @@ def check_balanced(entry: data.Transaction) -> None:
         totals[posting.units.currency] += posting.units.number
     off = {c: n for c, n in totals.items() if n != 0}
     if off:
-        raise BackendError(f"{entry.narration}: the transaction does not balance ({off}); not written",
-                           transient=False)
+        raise BackendError(f"{entry.narration}: the transaction does not balance ({off}); not written", transient=False)
 
 
 def text(*entries: data.Directive) -> str:

@@ -3,6 +3,7 @@
 Nothing is sent anywhere: pushing an issued invoice just acknowledges it (its reference is its
 number), and payments arrive only through the `recordPayment` mutation, so there is nothing to pull.
 """
+
 from __future__ import annotations
 
 from ...domain.accounting import Capabilities, Customer, Health, PaymentPage

@@ -25,6 +25,7 @@ again, less the moves already read, and nothing is skipped or repeated. Seconds 
 `settle_seconds` are left for the next read: write_date is when a transaction began, so a slow
 one can still commit a change dated a moment ago.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
@@ -49,8 +50,17 @@ from ...domain.money import round_money
 from .rpc import PROTOCOLS, OdooRPC
 
 DATETIME = "%Y-%m-%d %H:%M:%S"  # how Odoo writes a datetime, in UTC
-MOVE_FIELDS = ["id", "name", "ref", "state", "currency_id", "amount_total", "amount_residual", "payment_state",
-               "write_date"]
+MOVE_FIELDS = [
+    "id",
+    "name",
+    "ref",
+    "state",
+    "currency_id",
+    "amount_total",
+    "amount_residual",
+    "payment_state",
+    "write_date",
+]
 PAGE_SIZE = 80
 PAGES_PER_FETCH = 20  # Odoo pages read in one fetch_payments while none of them has a payment
 STATE_RANK = {"posted": 0, "draft": 1, "cancel": 2}  # which move counts when several carry the number
@@ -111,8 +121,13 @@ class Position:
     def domain(self) -> list:
         """The moves changed after this position: a later second, or this one and not read yet."""
         later = (datetime.strptime(self.second, DATETIME) + timedelta(seconds=1)).strftime(DATETIME)
-        return ["|", ("write_date", ">=", later),
-                "&", ("write_date", ">=", self.second), ("id", "not in", list(self.seen))]
+        return [
+            "|",
+            ("write_date", ">=", later),
+            "&",
+            ("write_date", ">=", self.second),
+            ("id", "not in", list(self.seen)),
+        ]
 
     @staticmethod
     def after(position: Position | None, rows: list[dict]) -> Position | None:
@@ -129,23 +144,42 @@ class OdooBackend:
     name = "odoo"
     capabilities = Capabilities(can_void=True, pulls_payments=True, payments_by_webhook=False, reports_reversals=True)
 
-    def __init__(self, url: str, db: str, api_key: str, *, login: str | None = None, protocol: str = "auto",
-                 timeout: float = 10.0, client: httpx.Client | None = None,
-                 transport: httpx.BaseTransport | None = None, page_size: int = PAGE_SIZE,
-                 settle_seconds: float = 5.0, clock: Callable[[], datetime] | None = None):
+    def __init__(
+        self,
+        url: str,
+        db: str,
+        api_key: str,
+        *,
+        login: str | None = None,
+        protocol: str = "auto",
+        timeout: float = 10.0,
+        client: httpx.Client | None = None,
+        transport: httpx.BaseTransport | None = None,
+        page_size: int = PAGE_SIZE,
+        settle_seconds: float = 5.0,
+        clock: Callable[[], datetime] | None = None,
+    ):
         if not url.startswith(("http://", "https://")):
             raise DomainError(ErrorCode.VALIDATION, "SALESFLOW_ODOO_URL must be an http(s) URL", "SALESFLOW_ODOO_URL")
         if protocol not in PROTOCOLS:
-            raise DomainError(ErrorCode.VALIDATION, f"SALESFLOW_ODOO_PROTOCOL must be one of {', '.join(PROTOCOLS)}",
-                              "SALESFLOW_ODOO_PROTOCOL")
+            raise DomainError(
+                ErrorCode.VALIDATION,
+                f"SALESFLOW_ODOO_PROTOCOL must be one of {', '.join(PROTOCOLS)}",
+                "SALESFLOW_ODOO_PROTOCOL",
+            )
         if protocol == "xmlrpc" and not login:
-            raise DomainError(ErrorCode.VALIDATION, "Odoo's XML-RPC API needs SALESFLOW_ODOO_LOGIN",
-                              "SALESFLOW_ODOO_LOGIN")
+            raise DomainError(
+                ErrorCode.VALIDATION, "Odoo's XML-RPC API needs SALESFLOW_ODOO_LOGIN", "SALESFLOW_ODOO_LOGIN"
+            )
         if not timeout > 0:
-            raise DomainError(ErrorCode.VALIDATION, "SALESFLOW_ODOO_TIMEOUT must be a positive number of seconds",
-                              "SALESFLOW_ODOO_TIMEOUT")
-        self.rpc = OdooRPC(url, db, api_key, login=login, protocol=protocol, timeout=timeout, client=client,
-                           transport=transport)
+            raise DomainError(
+                ErrorCode.VALIDATION,
+                "SALESFLOW_ODOO_TIMEOUT must be a positive number of seconds",
+                "SALESFLOW_ODOO_TIMEOUT",
+            )
+        self.rpc = OdooRPC(
+            url, db, api_key, login=login, protocol=protocol, timeout=timeout, client=client, transport=transport
+        )
         self.page_size, self.settle_seconds = page_size, settle_seconds
         self.clock = clock or (lambda: datetime.now(UTC))
 
@@ -158,11 +192,19 @@ class OdooBackend:
         try:
             timeout = float(raw_timeout)
         except ValueError:
-            raise DomainError(ErrorCode.VALIDATION, f"SALESFLOW_ODOO_TIMEOUT is not a number: {raw_timeout!r}",
-                              "SALESFLOW_ODOO_TIMEOUT") from None
-        return cls(env["SALESFLOW_ODOO_URL"].strip(), env["SALESFLOW_ODOO_DB"].strip(),
-                   env["SALESFLOW_ODOO_API_KEY"].strip(), login=(env.get("SALESFLOW_ODOO_LOGIN") or "").strip() or None,
-                   protocol=(env.get("SALESFLOW_ODOO_PROTOCOL") or "auto").strip().lower(), timeout=timeout)
+            raise DomainError(
+                ErrorCode.VALIDATION,
+                f"SALESFLOW_ODOO_TIMEOUT is not a number: {raw_timeout!r}",
+                "SALESFLOW_ODOO_TIMEOUT",
+            ) from None
+        return cls(
+            env["SALESFLOW_ODOO_URL"].strip(),
+            env["SALESFLOW_ODOO_DB"].strip(),
+            env["SALESFLOW_ODOO_API_KEY"].strip(),
+            login=(env.get("SALESFLOW_ODOO_LOGIN") or "").strip() or None,
+            protocol=(env.get("SALESFLOW_ODOO_PROTOCOL") or "auto").strip().lower(),
+            timeout=timeout,
+        )
 
     def close(self) -> None:
         self.rpc.close()
@@ -175,8 +217,7 @@ class OdooBackend:
             raise BackendError("an invoice without a number cannot go to Odoo", transient=False)
         move = self._find_move(invoice.number)
         if move is None:
-            (move_id,) = _ids(self.rpc.call("account.move", "create",
-                                            vals_list=[self._move_values(invoice, customer)]))
+            (move_id,) = _ids(self.rpc.call("account.move", "create", vals_list=[self._move_values(invoice, customer)]))
             move = self._read_move(move_id)
             if move is None:
                 raise BackendError(f"Odoo created move {move_id} for {invoice.number} but cannot read it")
@@ -186,9 +227,13 @@ class OdooBackend:
         return str(move["id"])
 
     def _find_move(self, number: str) -> dict | None:
-        rows = self.rpc.call("account.move", "search_read", domain=[("move_type", "=", "out_invoice"),
-                                                                     ("ref", "=", number)],
-                             fields=MOVE_FIELDS, order="id asc")
+        rows = self.rpc.call(
+            "account.move",
+            "search_read",
+            domain=[("move_type", "=", "out_invoice"), ("ref", "=", number)],
+            fields=MOVE_FIELDS,
+            order="id asc",
+        )
         return min(rows, key=lambda r: (STATE_RANK.get(r["state"], 3), r["id"])) if rows else None
 
     def _read_move(self, move_id: int) -> dict | None:
@@ -200,10 +245,26 @@ class OdooBackend:
         lines = []
         for line in sorted(invoice.lines, key=lambda ln: ln.sequence):
             name = f"[{line.product_code}] {line.description}" if line.product_code else line.description
-            lines.append([0, 0, {"name": name, "quantity": float(line.quantity), "price_unit": float(line.unit_price),
-                                 "discount": float(line.discount_percent), "tax_ids": [[6, 0, taxes[line.tax_rate]]]}])
-        values = {"move_type": "out_invoice", "ref": invoice.number, "partner_id": self._partner(customer),
-                  "currency_id": self._currency(invoice.currency), "invoice_line_ids": lines}
+            lines.append(
+                [
+                    0,
+                    0,
+                    {
+                        "name": name,
+                        "quantity": float(line.quantity),
+                        "price_unit": float(line.unit_price),
+                        "discount": float(line.discount_percent),
+                        "tax_ids": [[6, 0, taxes[line.tax_rate]]],
+                    },
+                ]
+            )
+        values = {
+            "move_type": "out_invoice",
+            "ref": invoice.number,
+            "partner_id": self._partner(customer),
+            "currency_id": self._currency(invoice.currency),
+            "invoice_line_ids": lines,
+        }
         if invoice.issue_date:
             values["invoice_date"] = invoice.issue_date.isoformat()
         if invoice.due_date:
@@ -215,40 +276,56 @@ class OdooBackend:
         found = self.rpc.call("res.partner", "search", domain=[("ref", "=", ref)], limit=1)
         if found:
             return found[0]
-        values = {"name": customer.name, "ref": ref, "is_company": customer.account_id is not None,
-                  "email": customer.email or False, "phone": customer.phone or False}
+        values = {
+            "name": customer.name,
+            "ref": ref,
+            "is_company": customer.account_id is not None,
+            "email": customer.email or False,
+            "phone": customer.phone or False,
+        }
         return _ids(self.rpc.call("res.partner", "create", vals_list=[values]))[0]
 
     def _currency(self, code: str) -> int:
         found = self.rpc.call("res.currency", "search", domain=[("name", "=", code)], limit=1)
         if not found:
-            raise BackendError(f"Odoo has no active currency {code}: activate it in Odoo, then retry",
-                               transient=False)
+            raise BackendError(f"Odoo has no active currency {code}: activate it in Odoo, then retry", transient=False)
         return found[0]
 
     def _sale_taxes(self, rates: set[Decimal]) -> dict[Decimal, list[int]]:
         """rate -> [account.tax id]: the first percent sale tax of that amount. A 0 rate may have none."""
-        rows = self.rpc.call("account.tax", "search_read",
-                             domain=[("type_tax_use", "=", "sale"), ("amount_type", "=", "percent"),
-                                     ("amount", "in", [float(rate) for rate in rates])],
-                             fields=["id", "amount"], order="sequence asc, id asc")
+        rows = self.rpc.call(
+            "account.tax",
+            "search_read",
+            domain=[
+                ("type_tax_use", "=", "sale"),
+                ("amount_type", "=", "percent"),
+                ("amount", "in", [float(rate) for rate in rates]),
+            ],
+            fields=["id", "amount"],
+            order="sequence asc, id asc",
+        )
         by_rate: dict[Decimal, int] = {}
         for row in rows:
             by_rate.setdefault(Decimal(str(row["amount"])), row["id"])
         missing = sorted(rate for rate in rates if rate not in by_rate and rate != 0)
         if missing:
-            raise BackendError(f"Odoo has no sale tax of {', '.join(map(_percent, missing))} (account.tax with "
-                               "amount_type 'percent' and type_tax_use 'sale'): create it in Odoo, then retry",
-                               transient=False)
+            raise BackendError(
+                f"Odoo has no sale tax of {', '.join(map(_percent, missing))} (account.tax with "
+                "amount_type 'percent' and type_tax_use 'sale'): create it in Odoo, then retry",
+                transient=False,
+            )
         return {rate: [by_rate[rate]] if rate in by_rate else [] for rate in rates}
 
     def _check_total(self, move: dict, invoice: Invoice) -> None:
         currency = _name(move["currency_id"])
         total = _money(move["amount_total"], invoice.currency)
         if currency != invoice.currency or total != invoice.total:
-            raise BackendError(f"Odoo computes {total} {currency} for {invoice.number} (draft move {move['id']}), "
-                               f"salesflow {invoice.total} {invoice.currency}: the draft is left unposted in Odoo "
-                               "for an accountant to correct", transient=False)
+            raise BackendError(
+                f"Odoo computes {total} {currency} for {invoice.number} (draft move {move['id']}), "
+                f"salesflow {invoice.total} {invoice.currency}: the draft is left unposted in Odoo "
+                "for an accountant to correct",
+                transient=False,
+            )
 
     # -- void ----------------------------------------------------------------------------------------------
 
@@ -258,8 +335,7 @@ class OdooBackend:
         if move is None and invoice.number:
             move = self._find_move(invoice.number)
         if move is None:
-            raise BackendError(f"Odoo has no invoice {invoice.number} (move {external_ref}) to cancel",
-                               transient=False)
+            raise BackendError(f"Odoo has no invoice {invoice.number} (move {external_ref}) to cancel", transient=False)
         if move["state"] == "cancel":
             return
         if move["state"] == "posted":
@@ -274,10 +350,20 @@ class OdooBackend:
         settled = (self.clock() - timedelta(seconds=self.settle_seconds)).strftime(DATETIME)
         statements: list[InvoicePayments] = []
         for _ in range(PAGES_PER_FETCH):
-            domain = [("move_type", "=", "out_invoice"), ("ref", "!=", False), ("state", "=", "posted"),
-                      ("write_date", "<", settled)]
-            rows = self.rpc.call("account.move", "search_read", domain=domain + (position.domain() if position else []),
-                                 fields=MOVE_FIELDS, order="write_date asc, id asc", limit=self.page_size)
+            domain = [
+                ("move_type", "=", "out_invoice"),
+                ("ref", "!=", False),
+                ("state", "=", "posted"),
+                ("write_date", "<", settled),
+            ]
+            rows = self.rpc.call(
+                "account.move",
+                "search_read",
+                domain=domain + (position.domain() if position else []),
+                fields=MOVE_FIELDS,
+                order="write_date asc, id asc",
+                limit=self.page_size,
+            )
             statements.extend(self._statement(row) for row in rows)
             position = Position.after(position, rows)
             if any(s.payments[0].amount for s in statements) or len(rows) < self.page_size:
@@ -289,10 +375,20 @@ class OdooBackend:
         """What is paid on a move now, as one running total; 0 once its payments were unreconciled."""
         currency = _name(row["currency_id"]) or ""
         paid = _money(row["amount_total"], currency) - _money(row["amount_residual"], currency)
-        return InvoicePayments(row["ref"], (ExternalPayment(
-            external_id=f"{row['id']}@{paid}", invoice_number=row["ref"], amount=paid, currency=currency,
-            paid_at=date.fromisoformat(str(row["write_date"])[:10]), reference=row.get("name") or None,
-            cumulative=True),))
+        return InvoicePayments(
+            row["ref"],
+            (
+                ExternalPayment(
+                    external_id=f"{row['id']}@{paid}",
+                    invoice_number=row["ref"],
+                    amount=paid,
+                    currency=currency,
+                    paid_at=date.fromisoformat(str(row["write_date"])[:10]),
+                    reference=row.get("name") or None,
+                    cumulative=True,
+                ),
+            ),
+        )
 
     # -- health --------------------------------------------------------------------------------------------
 
@@ -304,5 +400,8 @@ class OdooBackend:
         except BackendError as err:
             return Health(False, str(err))
         uid = context.get("uid") if isinstance(context, dict) else None
-        return Health(True, f"Odoo{' ' + version if version else ''} at {self.rpc.where}, database {self.rpc.db}, "
-                            f"user {uid}, over {self.rpc.protocol}")
+        return Health(
+            True,
+            f"Odoo{' ' + version if version else ''} at {self.rpc.where}, database {self.rpc.db}, "
+            f"user {uid}, over {self.rpc.protocol}",
+        )

@@ -30,6 +30,7 @@ Test helpers work in-process, not over HTTP: `pay`, `unreconcile`, `cancel_payme
 `partners`, `down`/`up`, `fail_next`, `lose_next_answer`, and `calls`, the log of (protocol, model,
 method) received.
 """
+
 from __future__ import annotations
 
 import inspect
@@ -48,36 +49,82 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 DATETIME = "%Y-%m-%d %H:%M:%S"
 UID = 2
 WRITING = {"create", "write", "action_post", "button_draft", "button_cancel"}
-NOT_FOUND_PAGE = ("<!doctype html>\n<html lang=en>\n<title>404 Not Found</title>\n<h1>Not Found</h1>\n"
-                  "<p>The requested URL was not found on the server. If you entered the URL manually please "
-                  "check your spelling and try again.</p>\n")
+NOT_FOUND_PAGE = (
+    "<!doctype html>\n<html lang=en>\n<title>404 Not Found</title>\n<h1>Not Found</h1>\n"
+    "<p>The requested URL was not found on the server. If you entered the URL manually please "
+    "check your spelling and try again.</p>\n"
+)
 
 FIELDS = {
-    "res.partner": {"name": "char", "ref": "char", "email": "char", "phone": "char", "is_company": "bool",
-                    "active": "bool"},
+    "res.partner": {
+        "name": "char",
+        "ref": "char",
+        "email": "char",
+        "phone": "char",
+        "is_company": "bool",
+        "active": "bool",
+    },
     "res.currency": {"name": "char", "symbol": "char", "decimal_places": "int", "active": "bool"},
-    "account.tax": {"name": "char", "amount": "float", "amount_type": "char", "type_tax_use": "char",
-                    "sequence": "int", "active": "bool"},
-    "account.move": {"name": "char", "move_type": "char", "ref": "char", "partner_id": "m2o res.partner",
-                     "currency_id": "m2o res.currency", "invoice_date": "date", "invoice_date_due": "date",
-                     "state": "char", "payment_state": "char", "amount_untaxed": "monetary",
-                     "amount_tax": "monetary", "amount_total": "monetary", "amount_residual": "monetary",
-                     "invoice_line_ids": "o2m account.move.line"},
-    "account.move.line": {"move_id": "m2o account.move", "name": "char", "quantity": "float",
-                          "price_unit": "float", "discount": "float", "tax_ids": "m2m account.tax",
-                          "price_subtotal": "monetary", "price_total": "monetary"},
+    "account.tax": {
+        "name": "char",
+        "amount": "float",
+        "amount_type": "char",
+        "type_tax_use": "char",
+        "sequence": "int",
+        "active": "bool",
+    },
+    "account.move": {
+        "name": "char",
+        "move_type": "char",
+        "ref": "char",
+        "partner_id": "m2o res.partner",
+        "currency_id": "m2o res.currency",
+        "invoice_date": "date",
+        "invoice_date_due": "date",
+        "state": "char",
+        "payment_state": "char",
+        "amount_untaxed": "monetary",
+        "amount_tax": "monetary",
+        "amount_total": "monetary",
+        "amount_residual": "monetary",
+        "invoice_line_ids": "o2m account.move.line",
+    },
+    "account.move.line": {
+        "move_id": "m2o account.move",
+        "name": "char",
+        "quantity": "float",
+        "price_unit": "float",
+        "discount": "float",
+        "tax_ids": "m2m account.tax",
+        "price_subtotal": "monetary",
+        "price_total": "monetary",
+    },
     "res.users": {"name": "char", "login": "char"},
     # A customer payment: posted ("paid" once matched), its reconciled invoices; "canceled" when cancelled.
-    "account.payment": {"name": "char", "amount": "monetary", "state": "char", "date": "date",
-                        "reconciled_invoice_ids": "m2m account.move", "is_reconciled": "bool"},
+    "account.payment": {
+        "name": "char",
+        "amount": "monetary",
+        "state": "char",
+        "date": "date",
+        "reconciled_invoice_ids": "m2m account.move",
+        "is_reconciled": "bool",
+    },
 }
 MAGIC = {"id": "int", "display_name": "char", "create_date": "datetime", "write_date": "datetime"}
 NUMBERS = {"int", "float", "monetary"}
 # method -> (models it exists on (None: all), @api.model: called without ids)
-METHODS = {"search": (None, True), "search_count": (None, True), "search_read": (None, True),
-           "create": (None, True), "read": (None, False), "write": (None, False),
-           "action_post": ({"account.move"}, False), "button_draft": ({"account.move"}, False),
-           "button_cancel": ({"account.move"}, False), "context_get": ({"res.users"}, True)}
+METHODS = {
+    "search": (None, True),
+    "search_count": (None, True),
+    "search_read": (None, True),
+    "create": (None, True),
+    "read": (None, False),
+    "write": (None, False),
+    "action_post": ({"account.move"}, False),
+    "button_draft": ({"account.move"}, False),
+    "button_cancel": ({"account.move"}, False),
+    "context_get": ({"res.users"}, True),
+}
 
 
 class OdooException(Exception):
@@ -111,8 +158,15 @@ class HTTPError(Exception):
 
 
 def _error_body(name: str, message: str, arguments: list) -> bytes:
-    return json.dumps({"name": name, "message": message, "arguments": arguments, "context": {},
-                       "debug": f"Traceback (most recent call last):\n  (fake odoo)\n{name}: {message}\n"}).encode()
+    return json.dumps(
+        {
+            "name": name,
+            "message": message,
+            "arguments": arguments,
+            "context": {},
+            "debug": f"Traceback (most recent call last):\n  (fake odoo)\n{name}: {message}\n",
+        }
+    ).encode()
 
 
 def _sql_like(pattern: str, text: str, ignore_case: bool) -> bool:
@@ -161,9 +215,17 @@ class _Server(ThreadingHTTPServer):
 class FakeOdoo:
     """`with FakeOdoo() as odoo:` serves one database on odoo.url until the block ends."""
 
-    def __init__(self, *, db: str = "salesflow", login: str = "admin", api_key: str = "0123456789abcdef" * 2 + "fake",
-                 json2_enabled: bool = True, host: str = "127.0.0.1", port: int = 0,
-                 start: datetime = datetime(2026, 1, 5, 9, 0, 0)):
+    def __init__(
+        self,
+        *,
+        db: str = "salesflow",
+        login: str = "admin",
+        api_key: str = "0123456789abcdef" * 2 + "fake",
+        json2_enabled: bool = True,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        start: datetime = datetime(2026, 1, 5, 9, 0, 0),
+    ):
         self.db, self.login, self.api_key, self.json2_enabled = db, login, api_key, json2_enabled
         self.address = (host, port)
         self.lock = threading.RLock()
@@ -180,13 +242,31 @@ class FakeOdoo:
 
     def _seed(self) -> None:
         self._insert("res.users", {"name": "Mitchell Admin", "login": self.login}, record_id=UID)
-        for name, symbol, places, active in [("EUR", "€", 2, True), ("USD", "$", 2, True), ("GBP", "£", 2, False),
-                                             ("JPY", "¥", 0, True)]:
+        for name, symbol, places, active in [
+            ("EUR", "€", 2, True),
+            ("USD", "$", 2, True),
+            ("GBP", "£", 2, False),
+            ("JPY", "¥", 0, True),
+        ]:
             self._insert("res.currency", {"name": name, "symbol": symbol, "decimal_places": places, "active": active})
-        for name, amount, use in [("21%", "21", "sale"), ("21%", "21", "purchase"), ("12%", "12", "sale"),
-                                  ("6%", "6", "sale"), ("0%", "0", "sale")]:
-            self._insert("account.tax", {"name": name, "amount": Decimal(amount), "amount_type": "percent",
-                                         "type_tax_use": use, "sequence": 1, "active": True})
+        for name, amount, use in [
+            ("21%", "21", "sale"),
+            ("21%", "21", "purchase"),
+            ("12%", "12", "sale"),
+            ("6%", "6", "sale"),
+            ("0%", "0", "sale"),
+        ]:
+            self._insert(
+                "account.tax",
+                {
+                    "name": name,
+                    "amount": Decimal(amount),
+                    "amount_type": "percent",
+                    "type_tax_use": use,
+                    "sequence": 1,
+                    "active": True,
+                },
+            )
 
     # -- lifecycle ----------------------------------------------------------------------------------
 
@@ -249,8 +329,11 @@ class FakeOdoo:
     def moves(self, ref: str | None = None) -> list[dict]:
         """Copies of the account.move records (amounts as Decimals), each with its `lines`."""
         with self.lock:
-            return [dict(move, lines=[dict(self._tables["account.move.line"][i]) for i in move["invoice_line_ids"]])
-                    for move in self._tables["account.move"].values() if ref is None or move.get("ref") == ref]
+            return [
+                dict(move, lines=[dict(self._tables["account.move.line"][i]) for i in move["invoice_line_ids"]])
+                for move in self._tables["account.move"].values()
+                if ref is None or move.get("ref") == ref
+            ]
 
     def partners(self, ref: str | None = None) -> list[dict]:
         with self.lock:
@@ -267,10 +350,17 @@ class FakeOdoo:
             record, amount = found[0], Decimal(str(amount))
             if not 0 < amount <= record["amount_residual"]:
                 raise ValueError(f"cannot pay {amount} on a residual of {record['amount_residual']}")
-            payment = self._insert("account.payment", {
-                "name": f"PBNK1/{self._clock:%Y}/{self._next_id['account.payment']:05d}", "amount": amount,
-                "state": "paid", "date": self._clock.strftime("%Y-%m-%d"), "reconciled_invoice_ids": [record["id"]],
-                "is_reconciled": True})
+            payment = self._insert(
+                "account.payment",
+                {
+                    "name": f"PBNK1/{self._clock:%Y}/{self._next_id['account.payment']:05d}",
+                    "amount": amount,
+                    "state": "paid",
+                    "date": self._clock.strftime("%Y-%m-%d"),
+                    "reconciled_invoice_ids": [record["id"]],
+                    "is_reconciled": True,
+                },
+            )
             self._settle(record, amount)
             return payment["id"]
 
@@ -314,20 +404,26 @@ class FakeOdoo:
             if self.failing:
                 self.failing -= 1
                 if path.startswith("/json/2/"):
-                    return self.fail_status, "application/json", _error_body(
-                        "builtins.RuntimeError", "internal server error", ["internal server error"])
+                    return (
+                        self.fail_status,
+                        "application/json",
+                        _error_body("builtins.RuntimeError", "internal server error", ["internal server error"]),
+                    )
                 return self.fail_status, "text/html", f"<h1>{self.fail_status}</h1>".encode()
             if path.startswith("/json/2/"):
                 return self._json2(verb, path, headers, body)
             if path in ("/xmlrpc/2/common", "/xmlrpc/2/object") and verb == "POST":
                 return self._xmlrpc(path.rsplit("/", 1)[1], body)
             if path == "/web/version" and self.json2_enabled:
-                return 200, "application/json", json.dumps({"version_info": [19, 0, 0, "final", 0, ""],
-                                                            "version": "19.0"}).encode()
+                return (
+                    200,
+                    "application/json",
+                    json.dumps({"version_info": [19, 0, 0, "final", 0, ""], "version": "19.0"}).encode(),
+                )
             return 404, "text/html; charset=utf-8", NOT_FOUND_PAGE.encode()
 
     def _json2(self, verb: str, path: str, headers, body: bytes) -> tuple[int, str, bytes] | None:
-        parts = path[len("/json/2/"):].split("?", 1)[0].split("/")
+        parts = path[len("/json/2/") :].split("?", 1)[0].split("/")
         model, method = (parts + ["", ""])[:2]
         self.calls.append(("json2", model, method))
         database = headers.get("X-Odoo-Database")
@@ -395,8 +491,12 @@ class FakeOdoo:
     def _common(self, name: str, params: tuple):
         if name == "version":
             serie = "19.0" if self.json2_enabled else "18.0"
-            return {"server_version": serie, "server_version_info": [int(serie[:2]), 0, 0, "final", 0, ""],
-                    "server_serie": serie, "protocol_version": 1}
+            return {
+                "server_version": serie,
+                "server_version_info": [int(serie[:2]), 0, 0, "final", 0, ""],
+                "server_serie": serie,
+                "protocol_version": 1,
+            }
         if name in ("authenticate", "login"):
             db, login, key = params[:3]
             return UID if (db, login, key) == (self.db, self.login, self.api_key) else False
@@ -405,8 +505,7 @@ class FakeOdoo:
     def _maybe_lose(self, model: str, method: str, answer, *, json2: bool):
         for loss in self._losses:
             named = loss["model"] is not None or loss["method"] is not None
-            if (loss["model"] in (None, model) and loss["method"] in (None, method)
-                    and (named or method in WRITING)):
+            if loss["model"] in (None, model) and loss["method"] in (None, method) and (named or method in WRITING):
                 self._losses.remove(loss)
                 if loss["mode"] == "drop":
                     return None
@@ -475,8 +574,9 @@ class FakeOdoo:
             if move["state"] != "draft":
                 raise UserError("Only draft journal entries can be posted.")
             if move.get("partner_id") is None:
-                raise UserError("The field 'Customer' is required, please complete it to validate the Customer "
-                                "Invoice.")
+                raise UserError(
+                    "The field 'Customer' is required, please complete it to validate the Customer Invoice."
+                )
             if not move["invoice_line_ids"]:
                 raise UserError("You need to add a line before posting.")
             year = (move.get("invoice_date") or self._clock.strftime("%Y"))[:4]
@@ -491,8 +591,9 @@ class FakeOdoo:
         if any(move["state"] not in ("posted", "cancel") for move in moves):
             raise UserError("Only posted/cancelled journal entries can be reset to draft.")
         if any(move["_paid"] for move in moves):
-            raise UserError("You cannot reset to draft an entry with payments reconciled on it: unreconcile them "
-                            "first.")
+            raise UserError(
+                "You cannot reset to draft an entry with payments reconciled on it: unreconcile them first."
+            )
         for move in moves:
             move.update(state="draft", write_date=self._tick())
             self._compute_move(move)
@@ -526,8 +627,15 @@ class FakeOdoo:
         if "active" in FIELDS[model]:
             record["active"] = True
         if model == "account.move":
-            record.update(name="/", move_type="entry", state="draft", payment_state="not_paid", invoice_line_ids=[],
-                          currency_id=1, _paid=Decimal(0))
+            record.update(
+                name="/",
+                move_type="entry",
+                state="draft",
+                payment_state="not_paid",
+                invoice_line_ids=[],
+                currency_id=1,
+                _paid=Decimal(0),
+            )
         if model == "account.move.line":
             record["tax_ids"] = []
         record.update(values)
@@ -538,8 +646,10 @@ class FakeOdoo:
         table = self._tables[model]
         missing = [i for i in ids if i not in table]
         if missing:
-            raise MissingError("Record does not exist or has been deleted.\n"
-                               f"(Record: {model}({', '.join(map(str, missing))},), User: {UID})")
+            raise MissingError(
+                "Record does not exist or has been deleted.\n"
+                f"(Record: {model}({', '.join(map(str, missing))},), User: {UID})"
+            )
         return [table[i] for i in ids]
 
     def _write(self, model: str, record: dict, vals: Mapping) -> None:
@@ -611,9 +721,14 @@ class FakeOdoo:
             line = self._tables["account.move.line"][line_id]
             raw = line.get("quantity", Decimal(0)) * line.get("price_unit", Decimal(0))
             subtotal = (raw * (100 - line.get("discount", Decimal(0))) / 100).quantize(unit, ROUND_HALF_UP)
-            line_tax = sum(((subtotal * t["amount"] / 100).quantize(unit, ROUND_HALF_UP)
-                            for t in (self._tables["account.tax"][i] for i in line["tax_ids"])
-                            if t["amount_type"] == "percent"), Decimal(0))
+            line_tax = sum(
+                (
+                    (subtotal * t["amount"] / 100).quantize(unit, ROUND_HALF_UP)
+                    for t in (self._tables["account.tax"][i] for i in line["tax_ids"])
+                    if t["amount_type"] == "percent"
+                ),
+                Decimal(0),
+            )
             line.update(price_subtotal=subtotal, price_total=subtotal + line_tax)
             untaxed, tax = untaxed + subtotal, tax + line_tax
         move.update(amount_untaxed=untaxed, amount_tax=tax, amount_total=untaxed + tax)
@@ -660,16 +775,17 @@ class FakeOdoo:
             domain = [("active", "=", True), *domain]
         found = [r for r in self._tables[model].values() if self._matches(model, r, domain)]
         for field, descending in reversed(self._order(model, order or "id")):
-            found.sort(key=lambda r, f=field: (r.get(f) is None, r.get(f) if r.get(f) is not None else 0),
-                       reverse=descending)
-        return found[offset:offset + limit if limit else None]
+            found.sort(
+                key=lambda r, f=field: (r.get(f) is None, r.get(f) if r.get(f) is not None else 0), reverse=descending
+            )
+        return found[offset : offset + limit if limit else None]
 
     def _order(self, model: str, order: str) -> list[tuple[str, bool]]:
         spec, keys = self._spec(model), []
         for part in order.split(","):
             field, *direction = part.split()
             if field not in spec or direction not in ([], ["asc"], ["desc"], ["ASC"], ["DESC"]):
-                raise ValueError(f"Invalid \"order\" specified ({order})")
+                raise ValueError(f'Invalid "order" specified ({order})')
             keys.append((field, bool(direction) and direction[0].lower() == "desc"))
         return keys
 

@@ -26,6 +26,7 @@ Odoo's message. The API key never appears in a message.
 Odoo 19 answers an unknown model or method with a JSON error instead), so that 404 means "older
 Odoo": the call is made again over XML-RPC, which is used from then on.
 """
+
 from __future__ import annotations
 
 import logging
@@ -71,9 +72,18 @@ def _last_line(text: str) -> str:
 class OdooRPC:
     """A client for one Odoo database, speaking JSON-2 or XML-RPC (see the module docstring)."""
 
-    def __init__(self, url: str, db: str, api_key: str, *, login: str | None = None, protocol: str = "auto",
-                 timeout: float = 10.0, client: httpx.Client | None = None,
-                 transport: httpx.BaseTransport | None = None):
+    def __init__(
+        self,
+        url: str,
+        db: str,
+        api_key: str,
+        *,
+        login: str | None = None,
+        protocol: str = "auto",
+        timeout: float = 10.0,
+        client: httpx.Client | None = None,
+        transport: httpx.BaseTransport | None = None,
+    ):
         if protocol not in PROTOCOLS:
             raise ValueError(f"protocol must be one of {', '.join(PROTOCOLS)}")
         self.url = url.rstrip("/")
@@ -99,9 +109,11 @@ class OdooRPC:
             result = self._json2(model, method, ids, params)
         except _NoJson2:
             if self.protocol == "json2":
-                raise BackendError(f"Odoo at {self.where} has no JSON-2 API (/json/2 answered 404): "
-                                   "Odoo 18 or older? set SALESFLOW_ODOO_PROTOCOL=xmlrpc or auto",
-                                   transient=False) from None
+                raise BackendError(
+                    f"Odoo at {self.where} has no JSON-2 API (/json/2 answered 404): "
+                    "Odoo 18 or older? set SALESFLOW_ODOO_PROTOCOL=xmlrpc or auto",
+                    transient=False,
+                ) from None
             log.info("Odoo at %s has no JSON-2 API: using XML-RPC", self.where)
             self.protocol = "xmlrpc"
             return self._execute_kw(model, method, ids, params)
@@ -127,8 +139,9 @@ class OdooRPC:
             try:
                 return response.json()
             except ValueError:
-                raise BackendError(f"Odoo at {self.where} answered {model}.{method} with something "
-                                   "that is not JSON") from None
+                raise BackendError(
+                    f"Odoo at {self.where} answered {model}.{method} with something that is not JSON"
+                ) from None
         error = _odoo_error(response)
         if response.status_code == 404 and error is None:
             raise _NoJson2()
@@ -146,28 +159,32 @@ class OdooRPC:
             args.append(list(ids))
         elif POSITIONAL.get(method) in kwargs:
             args.append(kwargs.pop(POSITIONAL[method]))
-        return self._xmlrpc("object", "execute_kw", (self.db, uid, self._key, model, method, args, kwargs),
-                            f"{model}.{method}")
+        return self._xmlrpc(
+            "object", "execute_kw", (self.db, uid, self._key, model, method, args, kwargs), f"{model}.{method}"
+        )
 
     def _authenticate(self) -> int:
         if self._uid is None:
             if not self.login:
-                raise BackendError("Odoo's XML-RPC API (Odoo 18 or older) needs a login: set SALESFLOW_ODOO_LOGIN",
-                                   transient=False)
+                raise BackendError(
+                    "Odoo's XML-RPC API (Odoo 18 or older) needs a login: set SALESFLOW_ODOO_LOGIN", transient=False
+                )
             uid = self._xmlrpc("common", "authenticate", (self.db, self.login, self._key, {}), "authenticate")
             if not uid:
-                raise BackendError(f"Odoo at {self.where} refused login {self.login!r} with this API key on "
-                                   f"database {self.db!r}", transient=False)
+                raise BackendError(
+                    f"Odoo at {self.where} refused login {self.login!r} with this API key on database {self.db!r}",
+                    transient=False,
+                )
             self._uid = int(uid)
         return self._uid
 
     def _xmlrpc(self, service: str, method: str, params: tuple, what: str):
         body = xmlrpc.client.dumps(params, methodname=method, allow_none=True).encode()
-        response = self._post(f"/xmlrpc/2/{service}", content=body,
-                              headers={"Content-Type": "text/xml", "User-Agent": USER_AGENT})
+        response = self._post(
+            f"/xmlrpc/2/{service}", content=body, headers={"Content-Type": "text/xml", "User-Agent": USER_AGENT}
+        )
         if response.status_code == 404:
-            raise BackendError(f"Odoo at {self.where} has no XML-RPC API (/xmlrpc/2 answered 404)",
-                               transient=False)
+            raise BackendError(f"Odoo at {self.where} has no XML-RPC API (/xmlrpc/2 answered 404)", transient=False)
         if response.status_code != 200:
             raise self._http_error(response, None, what)
         try:
@@ -183,8 +200,9 @@ class OdooRPC:
     def _fault(self, fault: xmlrpc.client.Fault, what: str) -> BackendError:
         text = str(fault.faultString or "")
         if fault.faultCode in FAULT_NAMES:
-            return BackendError(self._scrub(f"Odoo refused {what}: {FAULT_NAMES[fault.faultCode]}: {text}"),
-                                transient=False)
+            return BackendError(
+                self._scrub(f"Odoo refused {what}: {FAULT_NAMES[fault.faultCode]}: {text}"), transient=False
+            )
         # A fault 1 is Odoo's answer to any other exception: the XML-RPC form of a 500.
         return BackendError(self._scrub(f"Odoo failed on {what}: {_last_line(text)}"))
 

@@ -1,4 +1,5 @@
 """The default store: SQLAlchemy 2 over SQLite (default) or PostgreSQL."""
+
 from __future__ import annotations
 
 from sqlalchemy.engine import Engine
@@ -40,5 +41,15 @@ def open_installed(url: str = DEFAULT_URL) -> Engine:
     return engine
 
 
-__all__ = ["DEFAULT_URL", "NoDatabase", "SqlUnitOfWork", "UnsupportedDatabase", "create_engine", "describe",
-           "install", "load_data", "open_installed", "upgrade"]
+__all__ = [
+    "DEFAULT_URL",
+    "NoDatabase",
+    "SqlUnitOfWork",
+    "UnsupportedDatabase",
+    "create_engine",
+    "describe",
+    "install",
+    "load_data",
+    "open_installed",
+    "upgrade",
+]

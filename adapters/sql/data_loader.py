@@ -4,11 +4,12 @@ Each row's `id` column is an external id, remembered in `external_ids`: a row wh
 left alone (Odoo's noupdate), so loading twice changes nothing and a user's edits to a stage survive
 an upgrade.
 """
+
 from __future__ import annotations
 
 import ast
 import csv
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -26,8 +27,14 @@ def manifest() -> dict:
 
 
 def _stage(row: dict, now: datetime) -> dict:
-    return dict(name=row["name"], sequence=int(row["sequence"]), probability=Decimal(row["probability"]),
-                active=True, created_at=now, updated_at=now)
+    return dict(
+        name=row["name"],
+        sequence=int(row["sequence"]),
+        probability=Decimal(row["probability"]),
+        active=True,
+        created_at=now,
+        updated_at=now,
+    )
 
 
 def _series(row: dict, now: datetime) -> dict:
@@ -59,7 +66,7 @@ def load_file(conn: Connection, path: Path, now: datetime) -> int:
 
 def load_data(engine: Engine) -> dict[str, int]:
     """Load every data file the manifest lists, in order, in one transaction."""
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     loaded = {}
     with engine.begin() as conn:
         for name in manifest()["data"]:

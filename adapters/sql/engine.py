@@ -4,6 +4,7 @@ Both stop a statement when the request it serves runs out of time (domain/deadli
 through its progress handler, PostgreSQL through a statement_timeout set for each transaction.
 The interrupted statement then raises DeadlineExceeded, not a database error.
 """
+
 from __future__ import annotations
 
 import math
@@ -53,7 +54,8 @@ def normalise_url(url: str) -> str:
     if parsed.drivername not in (*SUPPORTED_SCHEMES, "sqlite+pysqlite"):
         raise UnsupportedDatabase(
             f"{make_url(url).drivername}:// databases are not supported; use one of: "
-            + ", ".join(f"{scheme}://" for scheme in SUPPORTED_SCHEMES))
+            + ", ".join(f"{scheme}://" for scheme in SUPPORTED_SCHEMES)
+        )
     return parsed.render_as_string(hide_password=False)
 
 
@@ -82,8 +84,9 @@ def create_engine(url: str = DEFAULT_URL, **kwargs) -> Engine:
                 conn.exec_driver_sql(f"SET LOCAL statement_timeout = {ms}")
 
         return engine
-    engine = sa_create_engine(url, connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_MS / 1000},
-                              **kwargs)
+    engine = sa_create_engine(
+        url, connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_MS / 1000}, **kwargs
+    )
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn, _record):

@@ -6,11 +6,12 @@ only when it commits, so a rolled-back transition is never announced. SQLite has
 writers are serialised (BEGIN IMMEDIATE), so activity ids become visible in increasing order
 and a listener tails the table by id.
 """
+
 from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 
 from sqlalchemy import func, select, text
 from sqlalchemy.engine import Connection, Engine
@@ -32,8 +33,7 @@ def notify(connection: Connection, ids: Iterable[int]) -> None:
     """Announce activity ids to listeners when the current transaction commits (PostgreSQL)."""
     ids = list(ids)
     for start in range(0, len(ids), _CHUNK):
-        connection.execute(_NOTIFY, {"channel": CHANNEL,
-                                     "payload": ",".join(map(str, ids[start:start + _CHUNK]))})
+        connection.execute(_NOTIFY, {"channel": CHANNEL, "payload": ",".join(map(str, ids[start : start + _CHUNK]))})
 
 
 def _rows(engine: Engine, query) -> list[Activity]:
@@ -47,8 +47,7 @@ def activities_by_id(engine: Engine, ids: list[int]) -> list[Activity]:
 
 
 def activities_after(engine: Engine, last_id: int, limit: int = 1000) -> list[Activity]:
-    return _rows(engine, select(activities).where(activities.c.id > last_id)
-                 .order_by(activities.c.id).limit(limit))
+    return _rows(engine, select(activities).where(activities.c.id > last_id).order_by(activities.c.id).limit(limit))
 
 
 def last_activity_id(engine: Engine) -> int:

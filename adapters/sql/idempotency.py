@@ -4,6 +4,7 @@ A second transaction inserting the same (user, key) waits on the unique index un
 one ends: if it committed, the insert does nothing and the stored result is read back; if it
 rolled back, the insert goes through and this call runs for real.
 """
+
 from __future__ import annotations
 
 from dataclasses import fields
@@ -34,9 +35,13 @@ class SqlIdempotencyStore:
         if inserted is not None:
             return None
         row = self.connection.execute(
-            select(table).where(table.c.user_id == record.user_id, table.c.key == record.key)).one()
+            select(table).where(table.c.user_id == record.user_id, table.c.key == record.key)
+        ).one()
         return IdempotencyRecord(**row._asdict())
 
     def complete(self, record: IdempotencyRecord) -> None:
-        self.connection.execute(update(table).where(table.c.user_id == record.user_id, table.c.key == record.key)
-                                .values(result=record.result))
+        self.connection.execute(
+            update(table)
+            .where(table.c.user_id == record.user_id, table.c.key == record.key)
+            .values(result=record.result)
+        )

@@ -6,6 +6,7 @@ normalisation, another phone region), rows written before keep the old keys unti
 recomputed: migration 0011 does that once, and `salesflow reindex` whenever an operator changes
 SALESFLOW_PHONE_REGIONS. Only keys are written; versions and timestamps stay as they are.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -19,8 +20,14 @@ from .mapping import MAPPINGS, SEARCH_KEY
 BATCH = 500
 
 
-def rekey_table(connection: Connection, name: str, sources: tuple[str, ...], keys: tuple[str, ...],
-                derive: Callable[[dict], dict], batch: int = BATCH) -> int:
+def rekey_table(
+    connection: Connection,
+    name: str,
+    sources: tuple[str, ...],
+    keys: tuple[str, ...],
+    derive: Callable[[dict], dict],
+    batch: int = BATCH,
+) -> int:
     """Recompute `keys` of every row of table `name` from its `sources` with `derive(row) -> {key: value}`,
     in batches by id, writing only the rows whose keys change; how many did."""
     tbl = table(name, column("id"), *(column(c) for c in dict.fromkeys(sources + keys)))
@@ -42,8 +49,9 @@ def rekey_table(connection: Connection, name: str, sources: tuple[str, ...], key
         last = rows[-1]["id"]
 
 
-def plan(derivations: dict[str, tuple[Callable, str]], searched: tuple[str, ...]
-         ) -> tuple[tuple[str, ...], tuple[str, ...], Callable[[dict], dict]]:
+def plan(
+    derivations: dict[str, tuple[Callable, str]], searched: tuple[str, ...]
+) -> tuple[tuple[str, ...], tuple[str, ...], Callable[[dict], dict]]:
     """(sources, keys, derive) for rekey_table: the duplicate keys {key: (derivation, source)}, and
     the search key folded from the `searched` columns when there are any."""
 

@@ -4,6 +4,7 @@ The domain classes stay plain: rows become instances through their own construct
 unit of work (uow.py) writes back only what changed. The field and column names are the same by
 design; `check()` proves it at import.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
@@ -13,15 +14,15 @@ from operator import attrgetter
 from sqlalchemy import Table, bindparam, select
 
 from ...domain.activity import Activity
-from ...domain.normalize import search_key
 from ...domain.invoice import Invoice, InvoiceLine, Payment, PaymentReversal
 from ...domain.lead import Lead
+from ...domain.normalize import search_key
 from ...domain.opportunity import Opportunity, Stage
-from ...domain.outbox import OutboxEntry
-from ...domain.sync import RejectedPayment, SyncCursor, SyncJob
 from ...domain.order import Delivery, DeliveryLine, Order, OrderLine
+from ...domain.outbox import OutboxEntry
 from ...domain.parties import Account, ApiToken, Contact, User
 from ...domain.quote import Quote, QuoteLine
+from ...domain.sync import RejectedPayment, SyncCursor, SyncJob
 from . import tables as t
 
 
@@ -74,14 +75,18 @@ class Mapping:
         """SELECT the lines of a set of documents, in their order."""
         lines = self.lines
         key = lines.table.c[lines.parent_key]
-        return (select(lines.table).where(key.in_(bindparam("parents", expanding=True)))
-                .order_by(key, lines.table.c[lines.order_by], lines.table.c.id))
+        return (
+            select(lines.table)
+            .where(key.in_(bindparam("parents", expanding=True)))
+            .order_by(key, lines.table.c[lines.order_by], lines.table.c.id)
+        )
 
     def check(self) -> None:
         names = {f.name for f in fields(self.cls)} - {"lines"}
         if names != set(self.columns):
-            raise TypeError(f"{self.cls.__name__} fields and {self.table.name} columns differ: "
-                            f"{sorted(names ^ set(self.columns))}")
+            raise TypeError(
+                f"{self.cls.__name__} fields and {self.table.name} columns differ: {sorted(names ^ set(self.columns))}"
+            )
         if bool(self.searched) != (SEARCH_KEY in self.table.c) or not set(self.searched) <= names:
             raise TypeError(f"{self.table.name}: searched columns {self.searched} and its {SEARCH_KEY} disagree")
 
@@ -102,31 +107,45 @@ SEARCHED = {
 
 
 def _document(cls, table, line_cls, line_table, parent_key, order_by="sequence", natural_key="sequence") -> Mapping:
-    return Mapping(cls, table, lines=Mapping(line_cls, line_table, parent_key=parent_key, order_by=order_by,
-                                             natural_key=natural_key), searched=SEARCHED.get(table.name, ()))
+    return Mapping(
+        cls,
+        table,
+        lines=Mapping(line_cls, line_table, parent_key=parent_key, order_by=order_by, natural_key=natural_key),
+        searched=SEARCHED.get(table.name, ()),
+    )
 
 
-MAPPINGS: dict[type, Mapping] = {m.cls: m for m in (
-    Mapping(User, t.users, searched=SEARCHED["users"]),
-    Mapping(Account, t.accounts, searched=SEARCHED["accounts"]),
-    Mapping(Contact, t.contacts, searched=SEARCHED["contacts"]),
-    Mapping(Stage, t.stages),
-    Mapping(Lead, t.leads, searched=SEARCHED["leads"]),
-    Mapping(Opportunity, t.opportunities, searched=SEARCHED["opportunities"]),
-    _document(Quote, t.quotes, QuoteLine, t.quote_lines, "quote_id"),
-    _document(Order, t.orders, OrderLine, t.order_lines, "order_id"),
-    _document(Delivery, t.deliveries, DeliveryLine, t.delivery_lines, "delivery_id", order_by="id",
-              natural_key="order_line_id"),
-    _document(Invoice, t.invoices, InvoiceLine, t.invoice_lines, "invoice_id"),
-    Mapping(Payment, t.payments),
-    Mapping(PaymentReversal, t.payment_reversals),
-    Mapping(Activity, t.activities),
-    Mapping(ApiToken, t.api_tokens),
-    Mapping(OutboxEntry, t.outbox),
-    Mapping(SyncJob, t.sync_jobs),
-    Mapping(SyncCursor, t.sync_cursors),
-    Mapping(RejectedPayment, t.rejected_payments),
-)}
+MAPPINGS: dict[type, Mapping] = {
+    m.cls: m
+    for m in (
+        Mapping(User, t.users, searched=SEARCHED["users"]),
+        Mapping(Account, t.accounts, searched=SEARCHED["accounts"]),
+        Mapping(Contact, t.contacts, searched=SEARCHED["contacts"]),
+        Mapping(Stage, t.stages),
+        Mapping(Lead, t.leads, searched=SEARCHED["leads"]),
+        Mapping(Opportunity, t.opportunities, searched=SEARCHED["opportunities"]),
+        _document(Quote, t.quotes, QuoteLine, t.quote_lines, "quote_id"),
+        _document(Order, t.orders, OrderLine, t.order_lines, "order_id"),
+        _document(
+            Delivery,
+            t.deliveries,
+            DeliveryLine,
+            t.delivery_lines,
+            "delivery_id",
+            order_by="id",
+            natural_key="order_line_id",
+        ),
+        _document(Invoice, t.invoices, InvoiceLine, t.invoice_lines, "invoice_id"),
+        Mapping(Payment, t.payments),
+        Mapping(PaymentReversal, t.payment_reversals),
+        Mapping(Activity, t.activities),
+        Mapping(ApiToken, t.api_tokens),
+        Mapping(OutboxEntry, t.outbox),
+        Mapping(SyncJob, t.sync_jobs),
+        Mapping(SyncCursor, t.sync_cursors),
+        Mapping(RejectedPayment, t.rejected_payments),
+    )
+}
 for _m in MAPPINGS.values():
     _m.check()
     if _m.lines:

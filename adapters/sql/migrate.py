@@ -1,4 +1,5 @@
 """Create or upgrade a database with Alembic, then load the addon's data files."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -48,8 +49,9 @@ def installed(engine: Engine) -> bool:
     """Was this database created by `install` (salesflow migrate or serve)? Finding out creates nothing:
     a SQLite file that is not there is not opened (opening it would create it)."""
     url = engine.url
-    if url.get_backend_name() == "sqlite" and (url.database in (None, "", ":memory:")
-                                               or not Path(url.database).exists()):
+    if url.get_backend_name() == "sqlite" and (
+        url.database in (None, "", ":memory:") or not Path(url.database).exists()
+    ):
         return False
     return current_revision(engine) is not None
 

@@ -1,7 +1,8 @@
 """Number series: one counter row per series and year, moved inside the caller's transaction."""
+
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -41,15 +42,18 @@ class SqlNumberSeries:
 
 
 #: Take a number: the UPDATE locks the counter row until the transaction ends.
-_BUMP = (update(number_sequences)
-         .where((number_sequences.c.series_code == bindparam("series"))
-                & (number_sequences.c.year == bindparam("in_year")))
-         .values(next_number=number_sequences.c.next_number + 1)
-         .returning(number_sequences.c.next_number))
+_BUMP = (
+    update(number_sequences)
+    .where((number_sequences.c.series_code == bindparam("series")) & (number_sequences.c.year == bindparam("in_year")))
+    .values(next_number=number_sequences.c.next_number + 1)
+    .returning(number_sequences.c.next_number)
+)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _first_of_year(dialect: str):
-    return (_INSERTS[dialect](number_sequences)
-            .values(series_code=bindparam("series"), year=bindparam("in_year"), next_number=1)
-            .on_conflict_do_nothing())
+    return (
+        _INSERTS[dialect](number_sequences)
+        .values(series_code=bindparam("series"), year=bindparam("in_year"), next_number=1)
+        .on_conflict_do_nothing()
+    )

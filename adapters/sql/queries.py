@@ -1,9 +1,10 @@
 """List queries for the read side: filters, text search and keyset pages (never OFFSET)."""
+
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
-from functools import lru_cache
+from functools import cache
 
 from sqlalchemy import BigInteger, and_, func, literal, or_, select, text, tuple_, type_coerce
 
@@ -13,10 +14,15 @@ from ...domain.query import MAX_ID, Filter, PageSpec
 from ...domain.text import check_text
 from .mapping import Mapping
 from .tables import activities
+
 #: Filter attribute -> column; applied only where the table has the column.
 _EQUALS = ("owner_id", "stage_id", "account_id", "opportunity_id", "order_id", "backend", "role", "active")
-_RANGES = (("created_after", "created_at", ">="), ("created_before", "created_at", "<"),
-           ("updated_after", "updated_at", ">="), ("updated_before", "updated_at", "<"))
+_RANGES = (
+    ("created_after", "created_at", ">="),
+    ("created_before", "created_at", "<"),
+    ("updated_after", "updated_at", ">="),
+    ("updated_before", "updated_at", "<"),
+)
 
 
 def _escape(text: str) -> str:
@@ -44,7 +50,7 @@ def conditions(mapping: Mapping, flt: Filter) -> list:
     return out
 
 
-@lru_cache(maxsize=None)
+@cache
 def _sort_type(mapping: Mapping, column: str) -> type:
     return mapping.table.c[column].type.python_type
 
@@ -57,7 +63,7 @@ def sort_value(mapping: Mapping, column: str, text: str):
             moment = datetime.fromisoformat(text)
             if moment.utcoffset() is None:
                 raise ValueError("no time zone")
-            return moment.astimezone(timezone.utc)  # OverflowError at the ends of time
+            return moment.astimezone(UTC)  # OverflowError at the ends of time
         if kind is Decimal:
             number = Decimal(text)
             scale = getattr(mapping.table.c[column].type, "scale", 6)
@@ -128,7 +134,7 @@ def totals_query(mapping: Mapping, flt: Filter, group_by: tuple[str, ...], sum_o
     column = table.c[sum_of]
     if dialect == "sqlite":
         raw = type_coerce(column, BigInteger)
-        sums = [func.coalesce(func.sum(raw.op(">>")(HALF)), 0), func.coalesce(func.sum(raw.op("&")(2 ** HALF - 1)), 0)]
+        sums = [func.coalesce(func.sum(raw.op(">>")(HALF)), 0), func.coalesce(func.sum(raw.op("&")(2**HALF - 1)), 0)]
     else:
         sums = [func.coalesce(func.sum(column), 0)]
     return select(*keys, func.count(), *sums).where(*conditions(mapping, flt)).group_by(*keys)

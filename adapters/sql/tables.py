@@ -1,24 +1,42 @@
 """The tables. Status CHECK constraints are generated from the lifecycle states in domain/status.py."""
+
 from __future__ import annotations
 
-from sqlalchemy import (BigInteger, Boolean, CheckConstraint, Column, Date, ForeignKey, Index, Integer, MetaData,
-                        String, Table, Text, UniqueConstraint, false, true)
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Column,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    false,
+    true,
+)
 from sqlalchemy import text as sql_text
 
 from ...domain.access import ROLES
 from ...domain.outbox import OutboxOperation
-from ...domain.sync import JobStatus
 from ...domain.status import STATUSES, InvoicingPolicy, QuoteKind
+from ...domain.sync import JobStatus
 from ...domain.text import MAX_LENGTH
 from .types import Money, Quantity, UTCDateTime
 
-metadata = MetaData(naming_convention={
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-})
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
 
 
 def one_of(column: str, values, name: str | None = None) -> CheckConstraint:
@@ -37,90 +55,127 @@ def text(name: str, **kwargs) -> Column:
 
 
 def stamps() -> list[Column]:
-    return [Column("created_at", UTCDateTime(), nullable=False),
-            Column("updated_at", UTCDateTime(), nullable=False)]
+    return [Column("created_at", UTCDateTime(), nullable=False), Column("updated_at", UTCDateTime(), nullable=False)]
 
 
 def document_columns(document: str) -> list:
-    return [Column("status", String(32), nullable=False), status_check(document),
-            Column("owner_id", ForeignKey("users.id"), index=True),
-            Column("version", Integer, nullable=False), *stamps()]
+    return [
+        Column("status", String(32), nullable=False),
+        status_check(document),
+        Column("owner_id", ForeignKey("users.id"), index=True),
+        Column("version", Integer, nullable=False),
+        *stamps(),
+    ]
 
 
 def totals() -> list[Column]:
-    return [Column("currency", String(3), nullable=False),
-            Column("subtotal", Money(), nullable=False), Column("discount_total", Money(), nullable=False),
-            Column("tax_total", Money(), nullable=False), Column("total", Money(), nullable=False)]
+    return [
+        Column("currency", String(3), nullable=False),
+        Column("subtotal", Money(), nullable=False),
+        Column("discount_total", Money(), nullable=False),
+        Column("tax_total", Money(), nullable=False),
+        Column("total", Money(), nullable=False),
+    ]
 
 
 def priced_line_columns() -> list:
-    return [Column("sequence", Integer, nullable=False), Column("description", Text, nullable=False),
-            text("product_code"), Column("quantity", Quantity(), nullable=False),
-            Column("unit_price", Quantity(), nullable=False),
-            Column("discount_percent", Quantity(), nullable=False), Column("tax_rate", Quantity(), nullable=False),
-            Column("subtotal", Money(), nullable=False), Column("discount_amount", Money(), nullable=False),
-            Column("net_amount", Money(), nullable=False), Column("tax_amount", Money(), nullable=False),
-            Column("total", Money(), nullable=False),
-            CheckConstraint("quantity > 0", name="quantity_positive"),
-            CheckConstraint("unit_price >= 0", name="price_not_negative"),
-            CheckConstraint("discount_percent >= 0", name="discount_not_negative"),
-            CheckConstraint("tax_rate >= 0", name="tax_not_negative")]
+    return [
+        Column("sequence", Integer, nullable=False),
+        Column("description", Text, nullable=False),
+        text("product_code"),
+        Column("quantity", Quantity(), nullable=False),
+        Column("unit_price", Quantity(), nullable=False),
+        Column("discount_percent", Quantity(), nullable=False),
+        Column("tax_rate", Quantity(), nullable=False),
+        Column("subtotal", Money(), nullable=False),
+        Column("discount_amount", Money(), nullable=False),
+        Column("net_amount", Money(), nullable=False),
+        Column("tax_amount", Money(), nullable=False),
+        Column("total", Money(), nullable=False),
+        CheckConstraint("quantity > 0", name="quantity_positive"),
+        CheckConstraint("unit_price >= 0", name="price_not_negative"),
+        CheckConstraint("discount_percent >= 0", name="discount_not_negative"),
+        CheckConstraint("tax_rate >= 0", name="tax_not_negative"),
+    ]
 
 
 users = Table(
-    "users", metadata,
+    "users",
+    metadata,
     Column("id", Integer, primary_key=True),
     text("name", nullable=False, unique=True),
-    Column("role", String(32), nullable=False), one_of("role", ROLES),
+    Column("role", String(32), nullable=False),
+    one_of("role", ROLES),
     Column("active", Boolean, nullable=False, server_default=true()),
-    *stamps())
+    *stamps(),
+)
 
 accounts = Table(
-    "accounts", metadata,
+    "accounts",
+    metadata,
     Column("id", Integer, primary_key=True),
     text("name", nullable=False),
     Column("name_key", String(200), nullable=False, index=True),
-    text("email"), text("phone"), text("website"),
+    text("email"),
+    text("phone"),
+    text("website"),
     Column("owner_id", ForeignKey("users.id"), index=True),
-    Column("version", Integer, nullable=False), *stamps())
+    Column("version", Integer, nullable=False),
+    *stamps(),
+)
 
 contacts = Table(
-    "contacts", metadata,
+    "contacts",
+    metadata,
     Column("id", Integer, primary_key=True),
     text("name", nullable=False),
-    text("email"), Column("email_key", String(254), index=True),
-    text("phone"), Column("phone_key", String(32), index=True),
+    text("email"),
+    Column("email_key", String(254), index=True),
+    text("phone"),
+    Column("phone_key", String(32), index=True),
     Column("account_id", ForeignKey("accounts.id"), index=True),
     Column("owner_id", ForeignKey("users.id"), index=True),
-    Column("version", Integer, nullable=False), *stamps())
+    Column("version", Integer, nullable=False),
+    *stamps(),
+)
 
 stages = Table(
-    "stages", metadata,
+    "stages",
+    metadata,
     Column("id", Integer, primary_key=True),
     text("name", nullable=False),
     Column("sequence", Integer, nullable=False),
     Column("probability", Quantity(), nullable=False),
     Column("active", Boolean, nullable=False, server_default=true()),
     CheckConstraint("probability >= 0", name="probability_range"),
-    *stamps())
+    *stamps(),
+)
 
 leads = Table(
-    "leads", metadata,
+    "leads",
+    metadata,
     Column("id", Integer, primary_key=True),
     text("title", nullable=False),
-    text("contact_name"), text("company_name"),
-    text("email"), text("phone"),
-    text("source"), Column("notes", Text), Column("disqualify_reason", Text),
+    text("contact_name"),
+    text("company_name"),
+    text("email"),
+    text("phone"),
+    text("source"),
+    Column("notes", Text),
+    Column("disqualify_reason", Text),
     Column("converted_account_id", ForeignKey("accounts.id")),
     Column("converted_contact_id", ForeignKey("contacts.id")),
     Column("converted_opportunity_id", ForeignKey("opportunities.id", use_alter=True)),
     Column("converted_at", UTCDateTime()),
-    Column("email_key", String(254), index=True), Column("phone_key", String(32), index=True),
+    Column("email_key", String(254), index=True),
+    Column("phone_key", String(32), index=True),
     Column("company_key", String(200), index=True),
-    *document_columns("lead"))
+    *document_columns("lead"),
+)
 
 opportunities = Table(
-    "opportunities", metadata,
+    "opportunities",
+    metadata,
     Column("id", Integer, primary_key=True),
     text("title", nullable=False),
     Column("stage_id", ForeignKey("stages.id"), index=True),
@@ -130,35 +185,51 @@ opportunities = Table(
     Column("account_id", ForeignKey("accounts.id"), index=True),
     Column("contact_id", ForeignKey("contacts.id")),
     Column("lead_id", ForeignKey("leads.id")),
-    Column("lost_reason", Text), Column("expected_close", Date),
+    Column("lost_reason", Text),
+    Column("expected_close", Date),
     Column("live_orders", Integer, nullable=False, server_default="0"),
     CheckConstraint("live_orders >= 0", name="live_orders_not_negative"),
-    *document_columns("opportunity"))
+    *document_columns("opportunity"),
+)
 
 quotes = Table(
-    "quotes", metadata,
+    "quotes",
+    metadata,
     Column("id", Integer, primary_key=True),
     Column("number", String(40), nullable=False),
     Column("revision", Integer, nullable=False),
-    Column("kind", String(16), nullable=False), one_of("kind", [k.value for k in QuoteKind]),
+    Column("kind", String(16), nullable=False),
+    one_of("kind", [k.value for k in QuoteKind]),
     Column("opportunity_id", ForeignKey("opportunities.id"), nullable=False, index=True),
-    Column("valid_until", Date), Column("start_date", Date), Column("end_date", Date),
+    Column("valid_until", Date),
+    Column("start_date", Date),
+    Column("end_date", Date),
     Column("terms", Text),
     Column("previous_revision_id", ForeignKey("quotes.id")),
     Column("is_latest", Boolean, nullable=False),
-    *totals(), *document_columns("quote"),
-    UniqueConstraint("number", "revision", name="uq_quotes_number_revision"))
-Index("uq_quotes_latest_revision", quotes.c.number, unique=True,
-      sqlite_where=quotes.c.is_latest, postgresql_where=quotes.c.is_latest)
+    *totals(),
+    *document_columns("quote"),
+    UniqueConstraint("number", "revision", name="uq_quotes_number_revision"),
+)
+Index(
+    "uq_quotes_latest_revision",
+    quotes.c.number,
+    unique=True,
+    sqlite_where=quotes.c.is_latest,
+    postgresql_where=quotes.c.is_latest,
+)
 
 quote_lines = Table(
-    "quote_lines", metadata,
+    "quote_lines",
+    metadata,
     Column("id", Integer, primary_key=True),
     Column("quote_id", ForeignKey("quotes.id", ondelete="CASCADE"), nullable=False, index=True),
-    *priced_line_columns())
+    *priced_line_columns(),
+)
 
 orders = Table(
-    "orders", metadata,
+    "orders",
+    metadata,
     Column("id", Integer, primary_key=True),
     Column("number", String(40), nullable=False, unique=True),
     Column("invoicing_policy", String(16), nullable=False),
@@ -167,58 +238,73 @@ orders = Table(
     Column("quote_id", ForeignKey("quotes.id"), index=True),
     Column("account_id", ForeignKey("accounts.id"), index=True),
     Column("cancel_reason", Text),
-    *totals(), *document_columns("order"))
+    *totals(),
+    *document_columns("order"),
+)
 
 order_lines = Table(
-    "order_lines", metadata,
+    "order_lines",
+    metadata,
     Column("id", Integer, primary_key=True),
     Column("order_id", ForeignKey("orders.id", ondelete="CASCADE"), nullable=False, index=True),
     Column("delivered_quantity", Quantity(), nullable=False),
     Column("invoiced_quantity", Quantity(), nullable=False),
     CheckConstraint("delivered_quantity >= 0 AND delivered_quantity <= quantity", name="delivered_range"),
     CheckConstraint("invoiced_quantity >= 0 AND invoiced_quantity <= delivered_quantity", name="invoiced_range"),
-    *priced_line_columns())
+    *priced_line_columns(),
+)
 
 deliveries = Table(
-    "deliveries", metadata,
+    "deliveries",
+    metadata,
     Column("id", Integer, primary_key=True),
     Column("number", String(40), nullable=False, unique=True),
     Column("order_id", ForeignKey("orders.id"), nullable=False, index=True),
     Column("delivered_at", UTCDateTime(), nullable=False),
     Column("created_by_id", ForeignKey("users.id")),
-    *stamps())
+    *stamps(),
+)
 
 delivery_lines = Table(
-    "delivery_lines", metadata,
+    "delivery_lines",
+    metadata,
     Column("id", Integer, primary_key=True),
     Column("delivery_id", ForeignKey("deliveries.id", ondelete="CASCADE"), nullable=False, index=True),
     Column("order_line_id", ForeignKey("order_lines.id"), nullable=False),
     Column("quantity", Quantity(), nullable=False),
-    CheckConstraint("quantity > 0", name="quantity_positive"))
+    CheckConstraint("quantity > 0", name="quantity_positive"),
+)
 
 invoices = Table(
-    "invoices", metadata,
+    "invoices",
+    metadata,
     Column("id", Integer, primary_key=True),
     Column("number", String(40), unique=True),
     Column("order_id", ForeignKey("orders.id"), nullable=False, index=True),
     Column("delivery_id", ForeignKey("deliveries.id")),
     Column("account_id", ForeignKey("accounts.id"), index=True),
-    Column("issue_date", Date), Column("due_date", Date),
+    Column("issue_date", Date),
+    Column("due_date", Date),
     Column("amount_paid", Money(), nullable=False),
     Column("void_reason", Text),
-    *totals(), *document_columns("invoice"),
+    *totals(),
+    *document_columns("invoice"),
     CheckConstraint("status IN ('draft', 'canceled') OR number IS NOT NULL", name="issued_numbered"),
-    CheckConstraint("amount_paid >= 0 AND amount_paid <= total", name="paid_range"))
+    CheckConstraint("amount_paid >= 0 AND amount_paid <= total", name="paid_range"),
+)
 
 invoice_lines = Table(
-    "invoice_lines", metadata,
+    "invoice_lines",
+    metadata,
     Column("id", Integer, primary_key=True),
     Column("invoice_id", ForeignKey("invoices.id", ondelete="CASCADE"), nullable=False, index=True),
     Column("order_line_id", ForeignKey("order_lines.id"), index=True),
-    *priced_line_columns())
+    *priced_line_columns(),
+)
 
 payments = Table(
-    "payments", metadata,
+    "payments",
+    metadata,
     Column("id", Integer, primary_key=True),
     Column("invoice_id", ForeignKey("invoices.id"), nullable=False, index=True),
     Column("amount", Money(), nullable=False),
@@ -232,11 +318,19 @@ payments = Table(
     *stamps(),
     Column("reversed_at", UTCDateTime()),  # 0010
     # One standing payment per backend id; a reversed one may come back (an edit undone in the ledger).
-    Index("uq_payments_standing_external_id", "source", "external_id", unique=True,
-          sqlite_where=sql_text("reversed_at IS NULL"), postgresql_where=sql_text("reversed_at IS NULL")))
+    Index(
+        "uq_payments_standing_external_id",
+        "source",
+        "external_id",
+        unique=True,
+        sqlite_where=sql_text("reversed_at IS NULL"),
+        postgresql_where=sql_text("reversed_at IS NULL"),
+    ),
+)
 
 payment_reversals = Table(
-    "payment_reversals", metadata,
+    "payment_reversals",
+    metadata,
     Column("id", Integer, primary_key=True),
     Column("payment_id", ForeignKey("payments.id"), nullable=False, unique=True),
     Column("invoice_id", ForeignKey("invoices.id"), nullable=False, index=True),
@@ -245,10 +339,12 @@ payment_reversals = Table(
     Column("reversed_by_id", ForeignKey("users.id")),
     Column("source", String(64)),
     Column("external_id", String(200)),
-    *stamps())
+    *stamps(),
+)
 
 activities = Table(
-    "activities", metadata,
+    "activities",
+    metadata,
     Column("id", Integer, primary_key=True),
     Column("document_type", String(32), nullable=False),
     Column("document_id", Integer, nullable=False),
@@ -260,10 +356,12 @@ activities = Table(
     Column("reason", Text),
     Column("txid", BigInteger),  # on PostgreSQL the writing transaction's id (uow.SqlActivityLog); 0006
     Index("ix_activities_document", "document_type", "document_id"),
-    Index("ix_activities_txid_id", "txid", "id"))
+    Index("ix_activities_txid_id", "txid", "id"),
+)
 
 api_tokens = Table(
-    "api_tokens", metadata,
+    "api_tokens",
+    metadata,
     Column("id", Integer, primary_key=True),
     Column("user_id", ForeignKey("users.id"), nullable=False, index=True),
     Column("token_hash", String(64), nullable=False, unique=True),
@@ -272,53 +370,66 @@ api_tokens = Table(
     *stamps(),
     Column("revoked_at", UTCDateTime()),  # 0009
     Column("expires_at", UTCDateTime()),
-    Column("last_used_at", UTCDateTime()))
+    Column("last_used_at", UTCDateTime()),
+)
 
 idempotency_keys = Table(
-    "idempotency_keys", metadata,
+    "idempotency_keys",
+    metadata,
     Column("user_id", ForeignKey("users.id"), primary_key=True),
     Column("key", String(MAX_LENGTH["idempotency_key"]), primary_key=True),
     Column("operation", String(64), nullable=False),
     Column("fingerprint", String(64), nullable=False),
     Column("result", Text),
-    Column("created_at", UTCDateTime(), nullable=False))
+    Column("created_at", UTCDateTime(), nullable=False),
+)
 
 outbox = Table(
-    "outbox", metadata,
+    "outbox",
+    metadata,
     Column("id", Integer, primary_key=True),
     Column("invoice_id", ForeignKey("invoices.id"), nullable=False, index=True),
-    Column("operation", String(16), nullable=False), one_of("operation", [o.value for o in OutboxOperation]),
+    Column("operation", String(16), nullable=False),
+    one_of("operation", [o.value for o in OutboxOperation]),
     Column("created_at", UTCDateTime(), nullable=False),
     Column("txid", BigInteger),  # on PostgreSQL the writing transaction's id (uow.SqlOutbox); 0008
-    Index("ix_outbox_txid_id", "txid", "id"))
+    Index("ix_outbox_txid_id", "txid", "id"),
+)
 
 sync_jobs = Table(
-    "sync_jobs", metadata,
+    "sync_jobs",
+    metadata,
     Column("id", Integer, primary_key=True),
     Column("outbox_id", ForeignKey("outbox.id"), nullable=False),
     Column("invoice_id", ForeignKey("invoices.id"), nullable=False, index=True),
     Column("backend", String(64), nullable=False),
-    Column("operation", String(16), nullable=False), one_of("operation", [o.value for o in OutboxOperation]),
-    Column("status", String(16), nullable=False), one_of("status", [s.value for s in JobStatus]),
+    Column("operation", String(16), nullable=False),
+    one_of("operation", [o.value for o in OutboxOperation]),
+    Column("status", String(16), nullable=False),
+    one_of("status", [s.value for s in JobStatus]),
     Column("attempts", Integer, nullable=False),
     Column("next_attempt_at", UTCDateTime(), nullable=False),
     Column("last_error", Text),
     Column("external_ref", String(200)),
     *stamps(),
     UniqueConstraint("outbox_id", "backend", name="uq_sync_jobs_outbox_backend"),
-    Index("ix_sync_jobs_due", "backend", "status", "next_attempt_at"))
+    Index("ix_sync_jobs_due", "backend", "status", "next_attempt_at"),
+)
 
 sync_cursors = Table(
-    "sync_cursors", metadata,
+    "sync_cursors",
+    metadata,
     Column("id", Integer, primary_key=True),
     Column("backend", String(64), nullable=False, unique=True),
     Column("outbox_after", Integer, nullable=False),
     Column("outbox_txid", BigInteger, nullable=False, server_default="0"),
     Column("payments_cursor", Text),
-    Column("updated_at", UTCDateTime(), nullable=False))
+    Column("updated_at", UTCDateTime(), nullable=False),
+)
 
 rejected_payments = Table(
-    "rejected_payments", metadata,
+    "rejected_payments",
+    metadata,
     Column("id", Integer, primary_key=True),
     Column("backend", String(64), nullable=False),
     Column("external_id", String(200), nullable=False),
@@ -329,27 +440,34 @@ rejected_payments = Table(
     Column("code", String(40), nullable=False),
     Column("message", Text, nullable=False),
     Column("created_at", UTCDateTime(), nullable=False),
-    UniqueConstraint("backend", "external_id", name="uq_rejected_payments_backend_external_id"))
+    UniqueConstraint("backend", "external_id", name="uq_rejected_payments_backend_external_id"),
+)
 
 number_series = Table(
-    "number_series", metadata,
+    "number_series",
+    metadata,
     Column("code", String(32), primary_key=True),
     text("name", nullable=False),
     Column("prefix", String(16), nullable=False),
-    Column("padding", Integer, nullable=False))
+    Column("padding", Integer, nullable=False),
+)
 
 number_sequences = Table(
-    "number_sequences", metadata,
+    "number_sequences",
+    metadata,
     Column("series_code", ForeignKey("number_series.code"), primary_key=True),
     Column("year", Integer, primary_key=True),
-    Column("next_number", Integer, nullable=False))
+    Column("next_number", Integer, nullable=False),
+)
 
 external_ids = Table(
-    "external_ids", metadata,
+    "external_ids",
+    metadata,
     Column("module", String(64), primary_key=True),
     Column("name", String(128), primary_key=True),
     Column("model", String(64), nullable=False),
-    Column("res_id", Integer, nullable=False))
+    Column("res_id", Integer, nullable=False),
+)
 
 
 #: Lists are paged newest first by default (ORDER BY created_at DESC, id DESC): an index per list

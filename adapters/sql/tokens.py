@@ -1,4 +1,5 @@
 """Bearer tokens in SQL: the one lookup every request makes, and the hourly last-used stamp."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -13,15 +14,21 @@ from .tables import api_tokens, users
 _TOKEN, _USER = MAPPINGS[ApiToken], MAPPINGS[User]
 
 #: Token and user in one statement, by the unique index on token_hash: a request's whole cost.
-_LOOKUP = (select(*(api_tokens.c[name] for name in _TOKEN.columns), *(users.c[name] for name in _USER.columns))
-           .join_from(api_tokens, users, api_tokens.c.user_id == users.c.id)
-           .where(api_tokens.c.token_hash == bindparam("token_hash")))
+_LOOKUP = (
+    select(*(api_tokens.c[name] for name in _TOKEN.columns), *(users.c[name] for name in _USER.columns))
+    .join_from(api_tokens, users, api_tokens.c.user_id == users.c.id)
+    .where(api_tokens.c.token_hash == bindparam("token_hash"))
+)
 
 #: Stamp last use unless a recent stamp is there already (so concurrent workers write it once).
-_TOUCH = (update(api_tokens)
-          .where(api_tokens.c.id == bindparam("_id"),
-                 or_(api_tokens.c.last_used_at.is_(None), api_tokens.c.last_used_at < bindparam("_cutoff")))
-          .values(last_used_at=bindparam("_now")))
+_TOUCH = (
+    update(api_tokens)
+    .where(
+        api_tokens.c.id == bindparam("_id"),
+        or_(api_tokens.c.last_used_at.is_(None), api_tokens.c.last_used_at < bindparam("_cutoff")),
+    )
+    .values(last_used_at=bindparam("_now"))
+)
 
 
 def _object(cls, columns: tuple[str, ...], values) -> object:
@@ -48,13 +55,13 @@ class TokenLookup:
 
     def __init__(self, engine: Engine):
         self.engine = engine
-        self.options = ({"isolation_level": "AUTOCOMMIT"} if engine.dialect.name == "postgresql"
-                        else {"sqlite_begin": "DEFERRED"})
+        self.options = (
+            {"isolation_level": "AUTOCOMMIT"} if engine.dialect.name == "postgresql" else {"sqlite_begin": "DEFERRED"}
+        )
 
     def __call__(self, token_hash: str) -> tuple[ApiToken, User] | None:
         with self.engine.connect() as conn:
-            return _pair(conn.execution_options(**self.options).execute(_LOOKUP, {"token_hash": token_hash})
-                         .first())
+            return _pair(conn.execution_options(**self.options).execute(_LOOKUP, {"token_hash": token_hash}).first())
 
 
 class TokenQueries:

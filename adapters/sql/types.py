@@ -1,15 +1,16 @@
 """Column types that keep Decimals exact and datetimes in UTC on every database."""
+
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 
 from sqlalchemy import BigInteger, DateTime, Numeric
 from sqlalchemy.types import TypeDecorator
 
 #: Decimal places stored for each kind of number.
-MONEY_SCALE = 4      # the largest CLDR currency precision
-QUANTITY_SCALE = 6   # quantities, unit prices, percentages (DESIGN: up to 6 decimals)
+MONEY_SCALE = 4  # the largest CLDR currency precision
+QUANTITY_SCALE = 6  # quantities, unit prices, percentages (DESIGN: up to 6 decimals)
 
 
 class ScaledDecimal(TypeDecorator):
@@ -71,13 +72,13 @@ class UTCDateTime(TypeDecorator):
             return None
         if value.tzinfo is None:
             raise ValueError("naive datetimes are not stored; use UTC")
-        value = value.astimezone(timezone.utc)
+        value = value.astimezone(UTC)
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
     def process_result_value(self, value: datetime | None, dialect):
         if value is None:
             return None
-        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def Money() -> ScaledDecimal:  # noqa: N802 - reads like a type in table definitions

@@ -6,13 +6,14 @@ constructors; each loaded object is remembered with a snapshot of its row (an id
 lines, bumping its version with `WHERE version = <the one we read>` so a concurrent change is a
 CONFLICT, never a lost update. New objects are inserted when added, so they have their ids at once.
 """
+
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import fields
-from functools import lru_cache
-from typing import Any, Generic, Iterable, TypeVar
-
 from decimal import Decimal
+from functools import cache, lru_cache
+from typing import Any, Generic, TypeVar
 
 from sqlalchemy import and_, bindparam, delete, func, insert, or_, select, text, update
 from sqlalchemy.engine import Connection, Engine
@@ -24,15 +25,15 @@ from ...domain.errors import DomainError, ErrorCode
 from ...domain.invoice import Invoice, Payment, PaymentReversal
 from ...domain.lead import Lead
 from ...domain.opportunity import Opportunity, Stage
-from ...domain.outbox import OutboxEntry
-from ...domain.sync import RejectedPayment, SyncCursor, SyncJob
 from ...domain.order import Delivery, Order
+from ...domain.outbox import OutboxEntry
 from ...domain.parties import Account, ApiToken, Contact, User
 from ...domain.query import MAX_ID, Filter, PageSpec
 from ...domain.quote import Quote
-from .mapping import MAPPINGS, Mapping
+from ...domain.sync import RejectedPayment, SyncCursor, SyncJob
 from .events import notify
 from .idempotency import SqlIdempotencyStore
+from .mapping import MAPPINGS, Mapping
 from .numbering import SqlNumberSeries
 from .queries import HALF, changes_query, committed_query, count_query, page_query, totals_query
 from .tables import activities, outbox
@@ -43,7 +44,7 @@ T = TypeVar("T")
 STALE = "was changed by someone else since it was read: reload it"
 
 
-@lru_cache(maxsize=None)
+@cache
 def _statements(mapping: Mapping) -> dict:
     """Prebuilt statements per table, so SQLAlchemy's compiled cache is hit without rebuilding them."""
     table = mapping.table
@@ -51,8 +52,9 @@ def _statements(mapping: Mapping) -> dict:
         "get": mapping.by_id(lock=False),
         "lock": mapping.by_id(lock=True),
         "insert": insert(table).returning(table.c.id, sort_by_parameter_order=True),
-        "insert_many": (insert(table).returning(table.c.id, table.c[mapping.natural_key])
-                        if mapping.natural_key else None),
+        "insert_many": (
+            insert(table).returning(table.c.id, table.c[mapping.natural_key]) if mapping.natural_key else None
+        ),
         "delete": delete(table).where(table.c.id.in_(bindparam("ids", expanding=True))),
         "lines": mapping.lines_of() if mapping.lines else None,
     }
@@ -121,8 +123,15 @@ class SqlRepository(Generic[T]):
         query = _query(self.mapping, "all", tuple(sorted(given)), order_by or "id", missing, lock)
         return self.uow.load_many(self.mapping, query, given, lock=lock)
 
-    def find_in(self, attribute: str, values: Iterable[Any], *, per_value: int | None = None,
-                after: int | None = None, **equals: Any) -> list[T]:
+    def find_in(
+        self,
+        attribute: str,
+        values: Iterable[Any],
+        *,
+        per_value: int | None = None,
+        after: int | None = None,
+        **equals: Any,
+    ) -> list[T]:
         params = {attribute: list(values), **equals}
         if per_value is None and after is None:
             query = _query(self.mapping, "in", (attribute, *sorted(equals)), "id")
@@ -141,7 +150,7 @@ class SqlRepository(Generic[T]):
 
     def page(self, spec: PageSpec) -> tuple[list[T], bool]:
         rows = self.uow.load_many(self.mapping, page_query(self.mapping, spec))
-        return rows[:spec.limit], len(rows) > spec.limit
+        return rows[: spec.limit], len(rows) > spec.limit
 
     def count(self, spec: PageSpec) -> int:
         self.uow.flush()
@@ -158,8 +167,9 @@ class SqlRepository(Generic[T]):
 
 
 @lru_cache(maxsize=1024)
-def _query(mapping: Mapping, how: str, names: tuple[str, ...], order_by: str, missing: tuple[str, ...] = (),
-           lock: bool = False):
+def _query(
+    mapping: Mapping, how: str, names: tuple[str, ...], order_by: str, missing: tuple[str, ...] = (), lock: bool = False
+):
     """A SELECT per (table, kind of match, attributes), built once and reused with new values."""
     table = mapping.table
     if how == "in":
@@ -188,14 +198,20 @@ def _first_in(mapping: Mapping, attribute: str, equals: tuple[str, ...], after: 
         tests.append(table.c.id > bindparam("_after"))
     rank = func.row_number().over(partition_by=table.c[attribute], order_by=table.c.id).label("_rank")
     ranked = select(table, rank).where(*tests).subquery()
-    return (select(*(ranked.c[c] for c in mapping.columns)).where(ranked.c._rank <= bindparam("_limit"))
-            .order_by(ranked.c.id))
+    return (
+        select(*(ranked.c[c] for c in mapping.columns))
+        .where(ranked.c._rank <= bindparam("_limit"))
+        .order_by(ranked.c.id)
+    )
 
 
 _APPEND_ACTIVITY = insert(activities)
 # PostgreSQL: each row also records the id of the transaction writing it, for the change feed.
-_APPEND_ACTIVITY_RETURNING = (insert(activities).values(txid=text("pg_current_xact_id()::text::bigint"))
-                              .returning(activities.c.id, sort_by_parameter_order=True))
+_APPEND_ACTIVITY_RETURNING = (
+    insert(activities)
+    .values(txid=text("pg_current_xact_id()::text::bigint"))
+    .returning(activities.c.id, sort_by_parameter_order=True)
+)
 _ACTIVITY_FIELDS = [f.name for f in fields(Activity) if f.name not in ("id", "txid")]  # the database sets those
 
 
@@ -241,8 +257,9 @@ class SqlActivityLog(SqlRepository[Activity]):
         self.write()
         return super().get(ident, lock=lock)
 
-    def committed_after(self, position: tuple[int, int], limit: int,
-                        types: tuple[str, ...] = ()) -> list[tuple[tuple[int, int], Activity]]:
+    def committed_after(
+        self, position: tuple[int, int], limit: int, types: tuple[str, ...] = ()
+    ) -> list[tuple[tuple[int, int], Activity]]:
         """Activities in commit order after a position, each with its own position.
 
         Gap-free: a transaction still running can never later add a row before a position already
@@ -297,10 +314,22 @@ class SqlTokens(TokenQueries, SqlRepository[ApiToken]):
 
 
 REPOSITORIES = {
-    "users": User, "accounts": Account, "contacts": Contact, "leads": Lead, "stages": Stage,
-    "opportunities": Opportunity, "quotes": Quote, "orders": Order, "deliveries": Delivery,
-    "invoices": Invoice, "payments": Payment, "payment_reversals": PaymentReversal, "tokens": ApiToken,
-    "sync_jobs": SyncJob, "sync_cursors": SyncCursor, "rejected_payments": RejectedPayment,
+    "users": User,
+    "accounts": Account,
+    "contacts": Contact,
+    "leads": Lead,
+    "stages": Stage,
+    "opportunities": Opportunity,
+    "quotes": Quote,
+    "orders": Order,
+    "deliveries": Delivery,
+    "invoices": Invoice,
+    "payments": Payment,
+    "payment_reversals": PaymentReversal,
+    "tokens": ApiToken,
+    "sync_jobs": SyncJob,
+    "sync_cursors": SyncCursor,
+    "rejected_payments": RejectedPayment,
 }
 
 
@@ -378,8 +407,9 @@ class SqlUnitOfWork:
         if "foreign key" in message:  # operations check references first; this is the safety net
             return DomainError(ErrorCode.NOT_FOUND, "a record it refers to does not exist")
         if "unique" in message:  # two transactions created the same record at once: the later one lost
-            return DomainError(ErrorCode.CONFLICT, "another transaction wrote the same record at the same time; "
-                                                   "try again")
+            return DomainError(
+                ErrorCode.CONFLICT, "another transaction wrote the same record at the same time; try again"
+            )
         return None
 
     # -- reading -----------------------------------------------------------------------------
@@ -455,8 +485,9 @@ class SqlUnitOfWork:
             obj.version = 1
         params = {**_params(mapping, mapping.values(obj)), **mapping.search_key(obj)}
         obj.id = self.connection.execute(_statements(mapping)["insert"], params).scalar_one()
-        tracked = self._tracked[(mapping.cls, obj.id)] = Tracked(obj, mapping.values(obj),
-                                                                 {} if mapping.lines else None, bumped=True)
+        tracked = self._tracked[(mapping.cls, obj.id)] = Tracked(
+            obj, mapping.values(obj), {} if mapping.lines else None, bumped=True
+        )
         self._locked.add((mapping.cls, obj.id))
         if mapping.lines:
             self._insert_lines(mapping, tracked, [ln for ln in obj.lines])
@@ -490,8 +521,9 @@ class SqlUnitOfWork:
         if len(set(natural)) == len(natural):
             # One multi-row INSERT; RETURNING's order is unspecified, so ids are matched by the
             # line's key within its document (its sequence, or the order line it delivers).
-            ids = dict((key, ident) for ident, key in self.connection.execute(
-                _statements(lines)["insert_many"], rows).all())
+            ids = dict(
+                (key, ident) for ident, key in self.connection.execute(_statements(lines)["insert_many"], rows).all()
+            )
             ids = [ids[key] for key in natural]
         else:
             ids = self.connection.execute(_statements(lines)["insert"], rows).scalars().all()

@@ -1,4 +1,5 @@
 """The `webhook` accounting backend: signed JSON events out, payments back through the API."""
+
 from .backend import WebhookBackend
 from .signing import HEADER, SignatureError, sign, verify
 

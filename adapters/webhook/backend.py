@@ -15,6 +15,7 @@ and refused connections are retried by the outbox; other 4xx answers are permane
 The receiver reports payments back through the `recordPayment` mutation with an `integration`
 token, or by POSTing a signed payment to salesflow's `/hooks/payments` (see gateway/hooks.py).
 """
+
 from __future__ import annotations
 
 import time
@@ -40,38 +41,63 @@ def _money(value: Decimal) -> str:
 def invoice_json(invoice: Invoice) -> dict:
     """The invoice as the event carries it: amounts as decimal strings, never floats."""
     return {
-        "number": invoice.number, "currency": invoice.currency, "status": invoice.status,
+        "number": invoice.number,
+        "currency": invoice.currency,
+        "status": invoice.status,
         "issueDate": invoice.issue_date.isoformat() if invoice.issue_date else None,
         "dueDate": invoice.due_date.isoformat() if invoice.due_date else None,
-        "subtotal": _money(invoice.subtotal), "discountTotal": _money(invoice.discount_total),
-        "taxTotal": _money(invoice.tax_total), "total": _money(invoice.total),
-        "amountPaid": _money(invoice.amount_paid), "amountDue": _money(invoice.amount_due),
+        "subtotal": _money(invoice.subtotal),
+        "discountTotal": _money(invoice.discount_total),
+        "taxTotal": _money(invoice.tax_total),
+        "total": _money(invoice.total),
+        "amountPaid": _money(invoice.amount_paid),
+        "amountDue": _money(invoice.amount_due),
         "voidReason": invoice.void_reason,
-        "lines": [{"sequence": line.sequence, "description": line.description, "productCode": line.product_code,
-                   "quantity": _money(line.quantity), "unitPrice": _money(line.unit_price),
-                   "discountPercent": _money(line.discount_percent), "taxRate": _money(line.tax_rate),
-                   "netAmount": _money(line.net_amount), "taxAmount": _money(line.tax_amount),
-                   "total": _money(line.total)} for line in invoice.lines],
+        "lines": [
+            {
+                "sequence": line.sequence,
+                "description": line.description,
+                "productCode": line.product_code,
+                "quantity": _money(line.quantity),
+                "unitPrice": _money(line.unit_price),
+                "discountPercent": _money(line.discount_percent),
+                "taxRate": _money(line.tax_rate),
+                "netAmount": _money(line.net_amount),
+                "taxAmount": _money(line.tax_amount),
+                "total": _money(line.total),
+            }
+            for line in invoice.lines
+        ],
     }
 
 
 def customer_json(customer: Customer) -> dict:
-    return {"name": customer.name, "email": customer.email, "phone": customer.phone,
-            "accountId": customer.account_id, "contactId": customer.contact_id}
+    return {
+        "name": customer.name,
+        "email": customer.email,
+        "phone": customer.phone,
+        "accountId": customer.account_id,
+        "contactId": customer.contact_id,
+    }
 
 
 class WebhookBackend:
     name = "webhook"
     capabilities = Capabilities(can_void=True, pulls_payments=False, payments_by_webhook=True)
 
-    def __init__(self, url: str, secret: str, *, timeout: float = 10.0, client: httpx.Client | None = None,
-                 clock=time.time):
+    def __init__(
+        self, url: str, secret: str, *, timeout: float = 10.0, client: httpx.Client | None = None, clock=time.time
+    ):
         if not url.startswith(("http://", "https://")):
-            raise DomainError(ErrorCode.VALIDATION, "SALESFLOW_WEBHOOK_URL must be an http(s) URL",
-                              "SALESFLOW_WEBHOOK_URL")
+            raise DomainError(
+                ErrorCode.VALIDATION, "SALESFLOW_WEBHOOK_URL must be an http(s) URL", "SALESFLOW_WEBHOOK_URL"
+            )
         if len(secret) < 16:
-            raise DomainError(ErrorCode.VALIDATION, "SALESFLOW_WEBHOOK_SECRET must have at least 16 characters",
-                              "SALESFLOW_WEBHOOK_SECRET")
+            raise DomainError(
+                ErrorCode.VALIDATION,
+                "SALESFLOW_WEBHOOK_SECRET must have at least 16 characters",
+                "SALESFLOW_WEBHOOK_SECRET",
+            )
         self.url, self.secret, self.clock = url, secret, clock
         self.client = client or httpx.Client(timeout=timeout, follow_redirects=False)
 
@@ -80,8 +106,11 @@ class WebhookBackend:
         for var in ("SALESFLOW_WEBHOOK_URL", "SALESFLOW_WEBHOOK_SECRET"):
             if not env.get(var):
                 raise DomainError(ErrorCode.VALIDATION, f"the webhook backend needs {var}", var)
-        return cls(env["SALESFLOW_WEBHOOK_URL"], env["SALESFLOW_WEBHOOK_SECRET"],
-                   timeout=float(env.get("SALESFLOW_WEBHOOK_TIMEOUT", "10")))
+        return cls(
+            env["SALESFLOW_WEBHOOK_URL"],
+            env["SALESFLOW_WEBHOOK_SECRET"],
+            timeout=float(env.get("SALESFLOW_WEBHOOK_TIMEOUT", "10")),
+        )
 
     def _send(self, operation: str, invoice: Invoice, customer: Customer | None, key: str) -> dict:
         created = int(self.clock())
@@ -89,8 +118,12 @@ class WebhookBackend:
         if customer is not None:
             data["customer"] = customer_json(customer)
         body = orjson.dumps({"id": key, "type": EVENT_TYPES[operation], "created": created, "data": data})
-        headers = {"Content-Type": "application/json", HEADER: sign(self.secret, body, created),
-                   "Idempotency-Key": key, "User-Agent": "salesflow-webhook/1"}
+        headers = {
+            "Content-Type": "application/json",
+            HEADER: sign(self.secret, body, created),
+            "Idempotency-Key": key,
+            "User-Agent": "salesflow-webhook/1",
+        }
         try:
             response = self.client.post(self.url, content=body, headers=headers)
         except httpx.TimeoutException as err:

@@ -7,6 +7,7 @@ it has processed and answers a repeat 200 without processing it again, and answe
 `fail_next`, `lose_next_answer`, `delay`) play a receiver that is down, failing, slow or dying
 after it did the work.
 """
+
 from __future__ import annotations
 
 import json
@@ -94,8 +95,7 @@ class Receiver:
             return
         self._server = _Server(self.address, self)
         self.address = self._server.server_address[:2]
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
-                                        daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
         self._thread.start()
 
     def down(self) -> None:

@@ -5,6 +5,7 @@ be changed without the secret; a receiver refuses a timestamp older (or newer) t
 so a captured request cannot be replayed later. Several `v1=` values may be present while a
 secret is being rotated; one matching is enough.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -33,8 +34,9 @@ def sign(secret: str, body: bytes, timestamp: int | None = None) -> str:
     return f"t={t},v1={_mac(secret, t, body)}"
 
 
-def verify(secret: str, body: bytes, header: str | None, *, now: float | None = None,
-           tolerance: int = TOLERANCE_SECONDS) -> int:
+def verify(
+    secret: str, body: bytes, header: str | None, *, now: float | None = None, tolerance: int = TOLERANCE_SECONDS
+) -> int:
     """Check a received header against the raw body; returns its timestamp or raises SignatureError."""
     if not header:
         raise SignatureError("BAD_SIGNATURE", f"the {HEADER} header is missing")

@@ -1,6 +1,7 @@
 """What a viewer may do to a document now: its lifecycle's allowed triggers, as mutation names,
 kept to those the viewer's role may run (security/operations.csv, the rule mutations obey too).
 The tables are data, read once."""
+
 from __future__ import annotations
 
 #: document type -> trigger -> the mutation that fires it
@@ -40,9 +41,11 @@ ACTIONS: dict[str, dict[str, str]] = {
 #: condition on the document by name, "" for none).
 EXTRA: dict[str, list[tuple[str, tuple[str, ...], str]]] = {
     "lead": [("updateLead", ("new", "working"), "")],
-    "opportunity": [("updateOpportunity", ("open",), ""),
-                    ("convertOpportunityToQuote", ("open",), ""),
-                    ("createOrder", ("open", "won"), "")],
+    "opportunity": [
+        ("updateOpportunity", ("open",), ""),
+        ("convertOpportunityToQuote", ("open",), ""),
+        ("createOrder", ("open", "won"), ""),
+    ],
     "quote": [("updateQuote", ("draft",), "")],
     "order": [("convertOrderToInvoice", ("open", "partially_delivered", "delivered"), "invoiceable")],
     "invoice": [],

@@ -9,6 +9,7 @@ Each operation reads through a loader of its own (`RequestContext.scoped_loader`
 of one WebSocket share its context, and running side by side in threads they must never share, or
 close, each other's read transaction.
 """
+
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator, Awaitable, Callable, Iterable
@@ -24,9 +25,14 @@ BLOCKING = frozenset({OperationType.QUERY, OperationType.MUTATION})
 ALL = frozenset(OperationType)
 
 
-async def execute_in_thread(schema, query: str | None, *, context_value: Any,
-                            run: Callable[[Callable[[], ExecutionResult]], Awaitable[ExecutionResult]] | None = None,
-                            **options) -> ExecutionResult:
+async def execute_in_thread(
+    schema,
+    query: str | None,
+    *,
+    context_value: Any,
+    run: Callable[[Callable[[], ExecutionResult]], Awaitable[ExecutionResult]] | None = None,
+    **options,
+) -> ExecutionResult:
     """`schema.execute_sync` in a worker thread, reading through a loader of its own.
 
     `run` puts the work on a thread (default: anyio's); the gateway passes one that also stops the
@@ -34,6 +40,7 @@ async def execute_in_thread(schema, query: str | None, *, context_value: Any,
     executing anything (an operation type that is not allowed, an operation name that is not in the
     document, no query).
     """
+
     def execute() -> ExecutionResult:
         scope = context_value.scoped_loader() if hasattr(context_value, "scoped_loader") else None
         try:
@@ -41,6 +48,7 @@ async def execute_in_thread(schema, query: str | None, *, context_value: Any,
         finally:
             if scope is not None:
                 context_value.end_scope(*scope)
+
     return await (run or anyio.to_thread.run_sync)(execute)
 
 
@@ -60,13 +68,24 @@ async def _once(result: ExecutionResult) -> AsyncGenerator[ExecutionResult, None
 class ThreadedOperations:
     """strawberry.Schema mixin: `stream` runs queries and mutations with execute_sync in a worker thread."""
 
-    async def stream(self, query: str | None, variable_values: dict[str, Any] | None = None,
-                     context_value: Any | None = None, root_value: Any | None = None,
-                     operation_name: str | None = None, operation_extensions: dict[str, Any] | None = None,
-                     allowed_operation_types: Iterable[OperationType] | None = None):
+    async def stream(
+        self,
+        query: str | None,
+        variable_values: dict[str, Any] | None = None,
+        context_value: Any | None = None,
+        root_value: Any | None = None,
+        operation_name: str | None = None,
+        operation_extensions: dict[str, Any] | None = None,
+        allowed_operation_types: Iterable[OperationType] | None = None,
+    ):
         """Queries and mutations: their one result, computed in a thread. Subscriptions: strawberry's stream."""
-        options = {"variable_values": variable_values, "context_value": context_value, "root_value": root_value,
-                   "operation_name": operation_name, "operation_extensions": operation_extensions}
+        options = {
+            "variable_values": variable_values,
+            "context_value": context_value,
+            "root_value": root_value,
+            "operation_name": operation_name,
+            "operation_extensions": operation_extensions,
+        }
         allowed = frozenset(allowed_operation_types) if allowed_operation_types is not None else ALL
         if allowed & BLOCKING:
             try:

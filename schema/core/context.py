@@ -1,10 +1,12 @@
 """What every resolver gets as `info.context`: the viewer, the access rules, the store and the loader."""
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Callable
+from typing import Any
 
 from ...domain.access import AccessPolicy, Perm
 from ...domain.parties import User

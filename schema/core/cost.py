@@ -19,6 +19,7 @@ theirs, in the vocabulary of the GraphQL cost directive spec (https://ibm.github
 The rules are the tables below; `QueryCost` applies them after validation and reports the cost
 in `extensions.cost` of every response, as Saleor does: `{"requestedQueryCost", "maximumAvailable"}`.
 """
+
 from __future__ import annotations
 
 import re
@@ -82,7 +83,8 @@ class QueryTooComplex(GraphQLError):
         super().__init__(
             f"This query may cost up to {cost}, more than the limit of {limit}: ask for fewer items per "
             f"list (`first`), fewer nested lists or fewer fields, or split it into several requests.",
-            extensions={"code": "QUERY_TOO_COMPLEX", "cost": cost, "maximumAvailable": limit})
+            extensions={"code": "QUERY_TOO_COMPLEX", "cost": cost, "maximumAvailable": limit},
+        )
 
 
 def assumed_size(type_name: str, field_name: str) -> int:
@@ -115,8 +117,9 @@ def _clamp(value: Any, cap: int) -> int:
 class _Pricer:
     """One operation's cost; each selection set is priced once per (type, size from above)."""
 
-    def __init__(self, schema: GraphQLSchema, fragments: Mapping[str, FragmentDefinitionNode],
-                 variables: Mapping[str, Any]):
+    def __init__(
+        self, schema: GraphQLSchema, fragments: Mapping[str, FragmentDefinitionNode], variables: Mapping[str, Any]
+    ):
         self.schema, self.fragments, self.variables = schema, fragments, variables
         self._memo: dict[tuple, int] = {}
 
@@ -234,8 +237,9 @@ class _Pricer:
         return target is object_type or (is_abstract_type(target) and self.schema.is_sub_type(target, object_type))
 
 
-def operation_cost(schema: GraphQLSchema, document, operation_name: str | None,
-                   variables: Mapping[str, Any] | None) -> int | None:
+def operation_cost(
+    schema: GraphQLSchema, document, operation_name: str | None, variables: Mapping[str, Any] | None
+) -> int | None:
     """The most the operation can cost; None if the document has no such operation."""
     operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
     if operation_name is None:

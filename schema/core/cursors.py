@@ -7,6 +7,7 @@ digest and is refused with the same BAD_USER_INPUT error as garbage. The digest 
 a cursor grants nothing by itself (every page is still filtered and scoped to the viewer), it only
 keeps clients from building or reusing cursors, so their format can change without breaking them.
 """
+
 from __future__ import annotations
 
 import base64

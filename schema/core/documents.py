@@ -1,4 +1,5 @@
 """The fields every document has: version, stamps, owner, availableActions and history."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -19,8 +20,12 @@ if TYPE_CHECKING:
     from ..parties.types import User
 
 UserRef = Annotated["User", strawberry.lazy("salesflow.schema.parties.types")]
-HistoryAfter = Annotated[Optional[str], strawberry.argument(
-    description="Return the entries after this one: the `cursor` of an entry of this same document's history.")]
+HistoryAfter = Annotated[
+    Optional[str],
+    strawberry.argument(
+        description="Return the entries after this one: the `cursor` of an entry of this same document's history."
+    ),
+]
 
 
 _CONDITIONS = {"": lambda doc: True, "invoiceable": lambda doc: manual_invoice_refusal(doc) is None}
@@ -51,16 +56,20 @@ def history_key(kind: str, ident: int) -> str:
 @strawberry.type(description="One transition of a document: who, when, what, from which state to which.")
 class HistoryEntry:
     at: datetime = strawberry.field(description="When it was committed (ISO 8601, UTC).")
-    trigger: str = strawberry.field(description="What happened, as the lifecycle names it: `create`, `send`, "
-                                                "`revise`, `deliver`, `pay` …")
+    trigger: str = strawberry.field(
+        description="What happened, as the lifecycle names it: `create`, `send`, `revise`, `deliver`, `pay` …"
+    )
     from_state: Optional[str] = strawberry.field(
-        description="The state before, as its lowercase value (`sent`); null for the creation.")
+        description="The state before, as its lowercase value (`sent`); null for the creation."
+    )
     to_state: str = strawberry.field(description="The state after, as its lowercase value (`accepted`).")
     reason: Optional[str] = strawberry.field(
-        description="The reason given (disqualifying, losing, voiding, canceling); null if none was needed.")
+        description="The reason given (disqualifying, losing, voiding, canceling); null if none was needed."
+    )
 
-    @strawberry.field(description="Who did it; null for the system (the sync worker) or if the viewer's role "
-                                  "may not read users.")
+    @strawberry.field(
+        description="Who did it; null for the system (the sync worker) or if the viewer's role may not read users."
+    )
     def actor(self, info: strawberry.Info) -> Optional[UserRef]:
         return info.context.loader.ref(self, "actor_id", "users") if info.context.may("read", "user") else None
 
@@ -78,32 +87,44 @@ def history(info, doc, first: int | None, after: str | None) -> list[HistoryEntr
         if len(found) != 1 or not isinstance(found[0], int) or isinstance(found[0], bool):
             raise BadInput("`after` is not a cursor of this history")
         position = found[0]
-    return ctx.loader.children(doc, "activities", "document_id", first=child_first(first), after=position,
-                               document_type=doc.kind_name)
+    return ctx.loader.children(
+        doc, "activities", "document_id", first=child_first(first), after=position, document_type=doc.kind_name
+    )
 
 
-@strawberry.interface(description="A sales document (lead, opportunity, quote, order, invoice): it has an owner, "
-                                  "a lifecycle, a version and a history.")
+@strawberry.interface(
+    description="A sales document (lead, opportunity, quote, order, invoice): it has an owner, "
+    "a lifecycle, a version and a history."
+)
 class Document(relay.Node):
-    version: int = strawberry.field(description="Goes up by one with every change. Pass the one you read as "
-                                                "`expectedVersion` to be told (CONFLICT) if someone changed it since.")
+    version: int = strawberry.field(
+        description="Goes up by one with every change. Pass the one you read as "
+        "`expectedVersion` to be told (CONFLICT) if someone changed it since."
+    )
     created_at: datetime = strawberry.field(description="When it was created (ISO 8601, UTC).")
     updated_at: datetime = strawberry.field(description="When it last changed (ISO 8601, UTC).")
 
-    @strawberry.field(description="The mutations the viewer may call on this document now, by name "
-                                  "(`sendQuote`, `convertQuoteToOrder` …): its state, its guards and the "
-                                  "viewer's role allow them. Empty for a document the viewer may only read.")
+    @strawberry.field(
+        description="The mutations the viewer may call on this document now, by name "
+        "(`sendQuote`, `convertQuoteToOrder` …): its state, its guards and the "
+        "viewer's role allow them. Empty for a document the viewer may only read."
+    )
     def available_actions(self, info: strawberry.Info) -> list[str]:
         return available_actions(info, self)
 
-    @strawberry.field(description="Its transitions, oldest first, from its creation; at most `first` of them. "
-                                  "To read on, pass the last entry's `cursor` as `after`. Needs `read` on "
-                                  "activity.")
-    def history(self, info: strawberry.Info, first: ChildFirst = DEFAULT_PAGE,
-                after: HistoryAfter = None) -> list[HistoryEntry]:
+    @strawberry.field(
+        description="Its transitions, oldest first, from its creation; at most `first` of them. "
+        "To read on, pass the last entry's `cursor` as `after`. Needs `read` on "
+        "activity."
+    )
+    def history(
+        self, info: strawberry.Info, first: ChildFirst = DEFAULT_PAGE, after: HistoryAfter = None
+    ) -> list[HistoryEntry]:
         return history(info, self, first, after)
 
-    @strawberry.field(description="The user responsible for it (a sales rep sees only its own documents); null "
-                                  "if the viewer's role may not read users.")
+    @strawberry.field(
+        description="The user responsible for it (a sales rep sees only its own documents); null "
+        "if the viewer's role may not read users."
+    )
     def owner(self, info: strawberry.Info) -> Optional[UserRef]:
         return info.context.loader.ref(self, "owner_id", "users") if info.context.may("read", "user") else None

@@ -3,10 +3,12 @@
 The descriptions are data kept beside what they describe (a lifecycle's `meanings`, the error codes'
 `MEANINGS`); this only hands them to strawberry, so the SDL and the code cannot tell two stories.
 """
+
 from __future__ import annotations
 
+from collections.abc import Mapping
 from enum import Enum
-from typing import Mapping, TypeVar
+from typing import TypeVar
 
 import strawberry
 from strawberry.types.enum import has_enum_definition

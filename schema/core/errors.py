@@ -1,4 +1,5 @@
 """Errors at the edge: business failures become `UserError`s in payloads; access failures are top-level."""
+
 from __future__ import annotations
 
 from typing import Optional
@@ -10,15 +11,20 @@ from ...domain.errors import MEANINGS, DomainError
 from ...domain.errors import ErrorCode as DomainErrorCode
 from .enums import described_enum
 
-ErrorCode = described_enum(DomainErrorCode, "ErrorCode", "Why a mutation did not happen: a stable code to branch "
-                           "on (the message is for people and may change).", MEANINGS)
+ErrorCode = described_enum(
+    DomainErrorCode,
+    "ErrorCode",
+    "Why a mutation did not happen: a stable code to branch on (the message is for people and may change).",
+    MEANINGS,
+)
 
 
 @strawberry.type(description="A business or validation failure; nothing was changed.")
 class UserError:
     field: Optional[list[str]] = strawberry.field(
-        description="The path of the input field at fault, in the input's own names, e.g. [\"lines\", \"0\", "
-                    "\"quantity\"]; null when no single field is.")
+        description='The path of the input field at fault, in the input\'s own names, e.g. ["lines", "0", '
+        '"quantity"]; null when no single field is.'
+    )
     message: str = strawberry.field(description="What went wrong, in English, for a person to read.")
     code: ErrorCode = strawberry.field(description="What went wrong, as a code to branch on.")
 

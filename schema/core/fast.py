@@ -16,6 +16,7 @@ out exactly as graphql-core would report them.
 Every object's fields begin with a look at the request's deadline (domain/deadline.py), so a
 request whose time is up, or whose client has gone, stops within one object's worth of work.
 """
+
 from __future__ import annotations
 
 from operator import attrgetter
@@ -35,14 +36,21 @@ LEAF = "salesflow-leaf"  # extension key: (getter(root), serialize(value)) for a
 def _id_resolver(type_name: str):
     def resolve(root, info):
         return global_id(type_name, root.id)
+
     return resolve
 
 
 def _direct(field):
     """graphql-core resolver calling the field's function itself, or None if it needs strawberry."""
     resolver = field.base_resolver
-    if (resolver is None or field.arguments or field.extensions or field.permission_classes
-            or resolver.is_async or field.is_subscription):
+    if (
+        resolver is None
+        or field.arguments
+        or field.extensions
+        or field.permission_classes
+        or resolver.is_async
+        or field.is_subscription
+    ):
         return None
     func = resolver.wrapped_func
     if isinstance(func, (classmethod, staticmethod)):
@@ -130,9 +138,11 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
         if slow:
             rest = super().execute_fields(parent_type, source_value, path, slow, position_context)
             if self.is_awaitable(rest):
+
                 async def merged():
                     results.update(await rest)
                     return results
+
                 return merged()
             results.update(rest)
         return results

@@ -1,4 +1,5 @@
 """Field helpers shared by the document types: money, quantities, references, node lookup."""
+
 from __future__ import annotations
 
 import strawberry
@@ -11,24 +12,30 @@ from .scalars import Decimal, money, quantity, reported
 
 def money_field(attr: str, description: str | None = None):
     """An amount shown at its currency's precision (the document's, or the line's document's)."""
+
     def resolve(root) -> Decimal:
         return money(getattr(root, attr), root.currency)
+
     resolve.__name__ = attr
     return strawberry.field(resolver=resolve, description=description)
 
 
 def reported_field(attr: str, description: str):
     """An amount reported from outside, at its currency's precision without rounding away a digit."""
+
     def resolve(root) -> Decimal:
         return reported(getattr(root, attr), root.currency)
+
     resolve.__name__ = attr
     return strawberry.field(resolver=resolve, description=description)
 
 
 def quantity_field(attr: str, description: str | None = None):
     """A quantity, price or percentage without the storage scale's trailing zeros."""
+
     def resolve(root) -> Decimal:
         return quantity(getattr(root, attr))
+
     resolve.__name__ = attr
     return strawberry.field(resolver=resolve, description=description)
 
@@ -46,6 +53,7 @@ def resolve_nodes_for(repo: str, model: str):
     A role that may not read the type gets null for each id, exactly as for a made-up id: `node`
     and `nodes` answer what may be seen and say nothing of the rest (the contract).
     """
+
     @classmethod
     def resolve_nodes(cls, *, info, node_ids, required=False):
         ctx = info.context
@@ -56,6 +64,7 @@ def resolve_nodes_for(repo: str, model: str):
         found = ctx.loader.get_many(repo, [i for i in idents if i is not None])
         by_id = {o.id: o for o in found if o is not None and ctx.sees(o)}
         return [by_id.get(i) for i in idents]
+
     return resolve_nodes
 
 
@@ -63,6 +72,7 @@ def is_type_of(domain_cls):
     @classmethod
     def check(cls, obj, info) -> bool:
         return isinstance(obj, domain_cls)
+
     return check
 
 

@@ -1,4 +1,5 @@
 """Opaque global ids ("Quote:12" in base64) and their decoding at the edge."""
+
 from __future__ import annotations
 
 import base64
@@ -12,8 +13,6 @@ from ...domain.query import MAX_ID
 def global_id(type_name: str, ident: int) -> str:
     """base64("Type:id"), as strawberry's GlobalID writes it (built directly: it is on every object)."""
     return base64.b64encode(f"{type_name}:{ident}".encode()).decode()
-
-
 
 
 def database_id(node_id: str) -> int | None:

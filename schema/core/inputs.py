@@ -1,5 +1,6 @@
 """Input helpers: the fields many inputs share (with their descriptions), which fields of an update
 input were sent, and ids decoded inside the transaction's try."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -10,8 +11,10 @@ from ...domain.text import MAX_LENGTH
 from .ids import decode
 
 #: What `expectedVersion` means wherever it appears.
-EXPECTED_VERSION = ("The `version` you read. If the document has changed since, nothing happens and the error "
-                    "is CONFLICT; omit it to act on whatever version is current.")
+EXPECTED_VERSION = (
+    "The `version` you read. If the document has changed since, nothing happens and the error "
+    "is CONFLICT; omit it to act on whatever version is current."
+)
 
 
 def document_id(what: str, *, optional: bool = False):
@@ -31,8 +34,9 @@ def idempotency_key():
     return strawberry.field(
         default=None,
         description=f"Any string up to {MAX_LENGTH['idempotency_key']} characters, unique per caller and action. "
-                    "Sending the same key again returns the first call's result instead of acting twice; "
-                    "the same key with other input is IDEMPOTENCY_KEY_REUSED.")
+        "Sending the same key again returns the first call's result instead of acting twice; "
+        "the same key with other input is IDEMPOTENCY_KEY_REUSED.",
+    )
 
 
 def kept(description: str, default: Any = strawberry.UNSET):

@@ -6,12 +6,12 @@ so it takes `first`, at most MAX_CHILDREN and DEFAULT_PAGE if omitted, as a conn
 also takes `after`. The query-cost
 limits read a list's `first` (as sent, or its default) and, for a list without `first`, LIST_CAPS.
 """
+
 from __future__ import annotations
 
 from typing import Annotated, Optional
 
 import strawberry
-
 from babel.numbers import list_currencies
 
 from ...domain.access import default_policy
@@ -40,8 +40,21 @@ def _actions(kind: str) -> int:
 #: PAYLOAD_ERRORS.
 LIST_CAPS: dict[str, int] = {
     # connections and feeds: `first` (default DEFAULT_PAGE, at most MAX_PAGE); nodes: at most MAX_PAGE ids
-    **{f"Query.{name}": MAX_PAGE for name in ("leads", "accounts", "contacts", "opportunities", "quotes", "orders",
-                                               "invoices", "rejectedPayments", "changes", "nodes")},
+    **{
+        f"Query.{name}": MAX_PAGE
+        for name in (
+            "leads",
+            "accounts",
+            "contacts",
+            "opportunities",
+            "quotes",
+            "orders",
+            "invoices",
+            "rejectedPayments",
+            "changes",
+            "nodes",
+        )
+    },
     # lists inside a document: `first` (at most MAX_CHILDREN, DEFAULT_PAGE if omitted)
     **{f"{kind}.history": MAX_CHILDREN for kind in ("Document", "Lead", "Opportunity", "Quote", "Order", "Invoice")},
     "Account.contacts": MAX_CHILDREN,
@@ -72,13 +85,25 @@ LIST_CAPS: dict[str, int] = {
 #: Every mutation payload's `errors` holds at most this many UserErrors (a mutation stops at its first).
 PAYLOAD_ERRORS = 1
 
-PageFirst = Annotated[Optional[int], strawberry.argument(
-    description=f"How many records to return: at most {MAX_PAGE}; {DEFAULT_PAGE} if omitted or null.")]
-After = Annotated[Optional[str], strawberry.argument(
-    description="Return the records after this cursor: an `endCursor` (or an edge's `cursor`) of this same list "
-                "and ordering, as it was given. Omit it for the first page.")]
-ChildFirst = Annotated[Optional[int], strawberry.argument(
-    description=f"How many to return, oldest first: at most {MAX_CHILDREN}; {DEFAULT_PAGE} if omitted or null.")]
+PageFirst = Annotated[
+    Optional[int],
+    strawberry.argument(
+        description=f"How many records to return: at most {MAX_PAGE}; {DEFAULT_PAGE} if omitted or null."
+    ),
+]
+After = Annotated[
+    Optional[str],
+    strawberry.argument(
+        description="Return the records after this cursor: an `endCursor` (or an edge's `cursor`) of this same list "
+        "and ordering, as it was given. Omit it for the first page."
+    ),
+]
+ChildFirst = Annotated[
+    Optional[int],
+    strawberry.argument(
+        description=f"How many to return, oldest first: at most {MAX_CHILDREN}; {DEFAULT_PAGE} if omitted or null."
+    ),
+]
 
 
 def child_first(first: int | None) -> int:

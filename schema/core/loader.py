@@ -5,10 +5,12 @@ asks for a related record, the relation is loaded for the whole cohort in one qu
 result becomes a cohort of its own. So a query costs one statement per level of nesting, however
 long the page, and resolvers stay synchronous: no per-field futures to schedule.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from ...domain.ports import UnitOfWork
 
@@ -83,8 +85,17 @@ class Loader:
             self._remember(repo, missing, getattr(self.uow, repo).find_in("id", missing))
         return self._refs[key]
 
-    def children(self, obj, repo: str, attr: str, key_attr: str = "id", *, first: int | None = None,
-                 after: int | None = None, **equals) -> list:
+    def children(
+        self,
+        obj,
+        repo: str,
+        attr: str,
+        key_attr: str = "id",
+        *,
+        first: int | None = None,
+        after: int | None = None,
+        **equals,
+    ) -> list:
         """Records of repo whose <attr> is obj.<key_attr> (and whose other attributes equal `equals`),
         loaded for obj's whole cohort at once; with `first`, the first that many of each (by id).
 
@@ -96,8 +107,7 @@ class Loader:
             cohort = [obj] if after is not None else self._cohort.get(id(obj), [obj])
             parents = {getattr(o, key_attr) for o in cohort} - {None}
             parents = [p for p in parents if (repo, attr, p, options) not in self._children]
-            found = self.batch(getattr(self.uow, repo).find_in(attr, parents, per_value=first, after=after,
-                                                                **equals))
+            found = self.batch(getattr(self.uow, repo).find_in(attr, parents, per_value=first, after=after, **equals))
             grouped: dict[Any, list] = defaultdict(list)
             for child in found:
                 grouped[getattr(child, attr)].append(child)

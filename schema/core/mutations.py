@@ -25,10 +25,12 @@ graphql-codegen rely on it, and `tests/unit/test_schema_contract.py` enforces it
   states, what null or an omitted field means. A test lists every type, field, argument, input
   field and enum value of the SDL without one.
 """
+
 from __future__ import annotations
 
 import dataclasses
-from typing import Annotated, Any, Callable, Iterable, TypeVar
+from collections.abc import Callable, Iterable
+from typing import Annotated, Any, TypeVar
 
 import strawberry
 
@@ -49,8 +51,9 @@ from .errors import Forbidden, user_error
 T = TypeVar("T")
 
 #: The `input` argument of every mutation: `def send_quote(self, info, input: Input[SendQuoteInput])`.
-INPUT = strawberry.argument(description="Everything the mutation needs, in one object; its fields are "
-                                        "described on its input type.")
+INPUT = strawberry.argument(
+    description="Everything the mutation needs, in one object; its fields are described on its input type."
+)
 Input = Annotated[T, INPUT]
 
 #: Models a sales rep reaches only through documents it owns (the documents, and what belongs to them).
@@ -68,51 +71,71 @@ def who_may(needs: Iterable[tuple[str, str]], operation: str | None = None) -> s
     if not needs and operation is None:
         return "Any signed-in user may call it."
     owned = any(model in OWNED for _perm, model in needs)
-    roles = [r + (" (own documents)" if owned and r in OWNER_SCOPED_ROLES else "")
-             for r in ROLES if all(policy.may(r, perm, model) for perm, model in needs)
-             and (operation is None or policy.may_run(r, operation))]
+    roles = [
+        r + (" (own documents)" if owned and r in OWNER_SCOPED_ROLES else "")
+        for r in ROLES
+        if all(policy.may(r, perm, model) for perm, model in needs)
+        and (operation is None or policy.may_run(r, operation))
+    ]
     wanted = " and ".join(f"`{perm}` on {model}" for perm, model in needs)
     needed = f"Needs {wanted}" if needs else "Needs the right to run it"
-    where = ("security/operations.csv and access.csv; `viewer.operations` and `viewer.permissions` show the caller's"
-             if operation else "security/access.csv; `viewer.permissions` shows the caller's")
+    where = (
+        "security/operations.csv and access.csv; `viewer.operations` and `viewer.permissions` show the caller's"
+        if operation
+        else "security/access.csv; `viewer.permissions` shows the caller's"
+    )
     return f"{needed}: by default {', '.join(roles) if roles else 'no role'} ({where})."
 
 
 def mutation(description: str, *needs: tuple[str, str]):
     """A mutation field whose description ends with who may call it; `mutate` checks the same needs."""
+
     def declare(resolver: Callable) -> Any:
         NEEDS[resolver.__name__] = needs
         operation = camel(resolver.__name__)
         return strawberry.mutation(description=f"{description}\n\n{who_may(needs, operation)}")(resolver)
+
     return declare
 
 
 def errors_field():
     """The `errors` field every payload ends with."""
-    return strawberry.field(default_factory=list,
-                            description="Why the mutation did not happen (then nothing changed); empty when it did.")
+    return strawberry.field(
+        default_factory=list, description="Why the mutation did not happen (then nothing changed); empty when it did."
+    )
 
 
 def input_type(name: str, base: type, description: str) -> type:
     """A mutation's own input type with the fields of `base` (shared fields, never a shared type)."""
-    return strawberry.input(type(name, (base,), {"__module__": base.__module__}), name=name,
-                            description=description)
+    return strawberry.input(type(name, (base,), {"__module__": base.__module__}), name=name, description=description)
 
 
 def payload_type(name: str, base: type, description: str) -> type:
     """A mutation's own payload type with the fields of `base`."""
-    return strawberry.type(type(name, (base,), {"__module__": base.__module__}), name=name,
-                           description=description)
+    return strawberry.type(type(name, (base,), {"__module__": base.__module__}), name=name, description=description)
+
 
 #: Where each kind of record is read back from when a result is replayed.
-REPOSITORY_OF = {Lead: "leads", Account: "accounts", Contact: "contacts", Opportunity: "opportunities",
-                 Stage: "stages", Quote: "quotes", Order: "orders", Delivery: "deliveries",
-                 Invoice: "invoices", Payment: "payments"}
+REPOSITORY_OF = {
+    Lead: "leads",
+    Account: "accounts",
+    Contact: "contacts",
+    Opportunity: "opportunities",
+    Stage: "stages",
+    Quote: "quotes",
+    Order: "orders",
+    Delivery: "deliveries",
+    Invoice: "invoices",
+    Payment: "payments",
+}
 
 
 def _encode(parts: dict) -> dict:
-    return {name: [REPOSITORY_OF[type(obj)], obj.id] for name, obj in parts.items()
-            if obj is not None and getattr(obj, "id", None) is not None}
+    return {
+        name: [REPOSITORY_OF[type(obj)], obj.id]
+        for name, obj in parts.items()
+        if obj is not None and getattr(obj, "id", None) is not None
+    }
 
 
 def _input_payload(data) -> Any:
@@ -131,8 +154,17 @@ def _bad_key(key: str) -> str | None:
     return None
 
 
-def mutate(info, permissions: Iterable[tuple[str, str]], call: Callable, parts: Callable[[Any], dict],
-           payload: type, *, name: str | None = None, data=None, key: str | None = None):
+def mutate(
+    info,
+    permissions: Iterable[tuple[str, str]],
+    call: Callable,
+    parts: Callable[[Any], dict],
+    payload: type,
+    *,
+    name: str | None = None,
+    data=None,
+    key: str | None = None,
+):
     """Run `call(uow, actor=…, once=…)` and return `payload(**parts(result), errors=[])`.
 
     Who may: the role must be allowed to run the mutation itself (security/operations.csv, by its
@@ -149,8 +181,7 @@ def mutate(info, permissions: Iterable[tuple[str, str]], call: Callable, parts: 
         problem = _bad_key(key)
         if problem:
             return payload(errors=[user_error(DomainError(ErrorCode.VALIDATION, problem, "idempotencyKey"))])
-        kwargs["once"] = Once(key, name, fingerprint(name, _input_payload(data)),
-                              lambda result: _encode(parts(result)))
+        kwargs["once"] = Once(key, name, fingerprint(name, _input_payload(data)), lambda result: _encode(parts(result)))
     try:
         result = call(ctx.stores.writer(), **kwargs)
     except DomainError as err:

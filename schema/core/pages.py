@@ -1,10 +1,12 @@
 """Connections: keyset pages with a total count, filtered, ordered, and scoped to what the viewer may see."""
+
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from collections.abc import Callable
+from datetime import UTC, datetime
 from decimal import Decimal
 from enum import Enum
-from typing import Callable, Generic, Optional, TypeVar
+from typing import Generic, Optional, TypeVar
 
 import strawberry
 from strawberry import relay
@@ -55,8 +57,12 @@ def encode_cursor(key: str, value, ident: int) -> str:
 def decode_cursor(key: str, cursor: str) -> tuple[str, int]:
     """(sort value as text, id) from a cursor of the list `key`; BAD_USER_INPUT otherwise."""
     position = unseal(key, cursor)
-    if (len(position) != 2 or not isinstance(position[0], str) or not isinstance(position[1], int)
-            or isinstance(position[1], bool)):
+    if (
+        len(position) != 2
+        or not isinstance(position[0], str)
+        or not isinstance(position[1], int)
+        or isinstance(position[1], bool)
+    ):
         raise BadInput("`after` is not a cursor of this list")
     return position[0], position[1]
 
@@ -83,22 +89,33 @@ def domain_filter(flt, *, statuses: bool = True) -> Filter:
         if moment.utcoffset() is None:
             raise BadInput(f"filter.{camel(name)}: a date-time needs a time zone (e.g. 2026-11-22T10:30:00Z)")
         try:
-            moment.astimezone(timezone.utc)
+            moment.astimezone(UTC)
         except OverflowError:
             raise BadInput(f"filter.{camel(name)}: the date-time is out of range") from None
     try:
         return Filter(
             statuses=tuple(s.value for s in (get("status") or ())) if statuses else (),
             search=get("search") or None,
-            created_after=get("created_after"), created_before=get("created_before"),
-            updated_after=get("updated_after"), updated_before=get("updated_before"),
-            **refs)
+            created_after=get("created_after"),
+            created_before=get("created_before"),
+            updated_after=get("updated_after"),
+            updated_before=get("updated_before"),
+            **refs,
+        )
     except DomainError as err:  # a search too long, or with a control character in it
         raise BadInput.of(err, ("filter",)) from None
 
 
-def paginate(info, repo: str, model: str, flt: Filter, order_field: str, direction: OrderDirection,
-             first: Optional[int], after: Optional[str]) -> Connection:
+def paginate(
+    info,
+    repo: str,
+    model: str,
+    flt: Filter,
+    order_field: str,
+    direction: OrderDirection,
+    first: Optional[int],
+    after: Optional[str],
+) -> Connection:
     """One page of repo's records the viewer may read."""
     ctx = info.context
     user = ctx.require("read", model)
@@ -113,8 +130,9 @@ def paginate(info, repo: str, model: str, flt: Filter, order_field: str, directi
             flt = Filter(**{**flt.__dict__, "owner_id": user.id})
     key = list_key(repo, order_field, direction)
     position = decode_cursor(key, after) if after else None
-    spec = PageSpec(filter=flt, order_by=order_field, descending=direction == OrderDirection.DESC,
-                    after=position, limit=first)
+    spec = PageSpec(
+        filter=flt, order_by=order_field, descending=direction == OrderDirection.DESC, after=position, limit=first
+    )
     store = getattr(ctx.loader.uow, repo)
     try:
         rows, more = store.page(spec)
@@ -124,7 +142,11 @@ def paginate(info, repo: str, model: str, flt: Filter, order_field: str, directi
     edges = [relay.Edge(cursor=encode_cursor(key, getattr(r, order_field), r.id), node=r) for r in rows]
     return Connection(
         edges=edges,
-        page_info=relay.PageInfo(has_next_page=more, has_previous_page=after is not None,
-                                 start_cursor=edges[0].cursor if edges else None,
-                                 end_cursor=edges[-1].cursor if edges else None),
-        count=lambda: store.count(spec))
+        page_info=relay.PageInfo(
+            has_next_page=more,
+            has_previous_page=after is not None,
+            start_cursor=edges[0].cursor if edges else None,
+            end_cursor=edges[-1].cursor if edges else None,
+        ),
+        count=lambda: store.count(spec),
+    )

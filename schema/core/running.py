@@ -10,6 +10,7 @@ away also cancels, or one of `timeout` seconds): when it passes, the work stops 
 transaction in progress rolls back, and the answer is a top-level error with code TIMEOUT.
 (Mutations that completed before it, each in its own transaction, stay done.)
 """
+
 from __future__ import annotations
 
 import logging
@@ -32,10 +33,14 @@ class QueryTimeout(GraphQLError):
 
     def __init__(self, stop: deadlines.DeadlineExceeded):
         commits = stop.deadline.commits
-        kept = (f"{commits} change(s) it made before that were saved: read them back before trying again"
-                if commits else "nothing it did was kept")
-        super().__init__(f"{stop.deadline.reason()}; {kept}.",
-                         extensions={"code": "TIMEOUT", "committed": bool(commits)})
+        kept = (
+            f"{commits} change(s) it made before that were saved: read them back before trying again"
+            if commits
+            else "nothing it did was kept"
+        )
+        super().__init__(
+            f"{stop.deadline.reason()}; {kept}.", extensions={"code": "TIMEOUT", "committed": bool(commits)}
+        )
 
 
 class GuardedRuns:
@@ -64,39 +69,84 @@ class GuardedRuns:
             return given
         return deadlines.Deadline(self.timeout) if self.timeout else None
 
-    def execute_sync(self, query, variable_values=None, context_value=None, root_value=None, operation_name=None,
-                     allowed_operation_types=None, operation_extensions=None) -> ExecutionResult:
+    def execute_sync(
+        self,
+        query,
+        variable_values=None,
+        context_value=None,
+        root_value=None,
+        operation_name=None,
+        allowed_operation_types=None,
+        operation_extensions=None,
+    ) -> ExecutionResult:
         missing = self._operation_name_missing(query, operation_name)
         if missing is not None:
             return ExecutionResult(data=None, errors=[missing])
         with deadlines.scope(self._deadline()):
             try:
-                return super().execute_sync(query, variable_values, context_value, root_value, operation_name,
-                                            allowed_operation_types, operation_extensions)
+                return super().execute_sync(
+                    query,
+                    variable_values,
+                    context_value,
+                    root_value,
+                    operation_name,
+                    allowed_operation_types,
+                    operation_extensions,
+                )
             except deadlines.DeadlineExceeded as stop:
                 log.warning("stopped a request: %s", stop.deadline.reason())
                 return ExecutionResult(data=None, errors=[QueryTimeout(stop)])
 
-    async def execute(self, query, variable_values=None, context_value=None, root_value=None, operation_name=None,
-                      allowed_operation_types=None, operation_extensions=None) -> ExecutionResult:
+    async def execute(
+        self,
+        query,
+        variable_values=None,
+        context_value=None,
+        root_value=None,
+        operation_name=None,
+        allowed_operation_types=None,
+        operation_extensions=None,
+    ) -> ExecutionResult:
         missing = self._operation_name_missing(query, operation_name)
         if missing is not None:
             return ExecutionResult(data=None, errors=[missing])
         with deadlines.scope(self._deadline()):
             try:
-                return await super().execute(query, variable_values, context_value, root_value, operation_name,
-                                             allowed_operation_types, operation_extensions)
+                return await super().execute(
+                    query,
+                    variable_values,
+                    context_value,
+                    root_value,
+                    operation_name,
+                    allowed_operation_types,
+                    operation_extensions,
+                )
             except deadlines.DeadlineExceeded as stop:
                 log.warning("stopped a request: %s", stop.deadline.reason())
                 return ExecutionResult(data=None, errors=[QueryTimeout(stop)])
 
-    async def stream(self, query, variable_values=None, context_value=None, root_value=None, operation_name=None,
-                     operation_extensions=None, allowed_operation_types=None):
+    async def stream(
+        self,
+        query,
+        variable_values=None,
+        context_value=None,
+        root_value=None,
+        operation_name=None,
+        operation_extensions=None,
+        allowed_operation_types=None,
+    ):
         missing = self._operation_name_missing(query, operation_name)
         if missing is not None:
             return _refused(missing)
-        return await super().stream(query, variable_values, context_value, root_value, operation_name,
-                                    operation_extensions, allowed_operation_types)
+        return await super().stream(
+            query,
+            variable_values,
+            context_value,
+            root_value,
+            operation_name,
+            operation_extensions,
+            allowed_operation_types,
+        )
 
 
 async def _refused(error: GraphQLError) -> AsyncIterator[PreExecutionError]:

@@ -1,8 +1,9 @@
 """`Decimal` travels as a string: never a float, exact both ways."""
+
 from __future__ import annotations
 
-from decimal import Decimal as PyDecimal
 from decimal import ROUND_HALF_UP, InvalidOperation
+from decimal import Decimal as PyDecimal
 from typing import NewType
 
 import strawberry
@@ -14,8 +15,8 @@ Decimal = NewType("Decimal", PyDecimal)
 DECIMAL_SCALAR = strawberry.scalar(
     name="Decimal",
     description='An exact decimal number as a string, e.g. "1234.50"; never a float. Amounts come with their '
-                'currency\'s number of decimals ("1234.50" EUR, "1234" IRR); quantities, prices and percentages '
-                'without trailing zeros ("2", "99.9"). Send it as a string (an integer is accepted too).',
+    'currency\'s number of decimals ("1234.50" EUR, "1234" IRR); quantities, prices and percentages '
+    'without trailing zeros ("2", "99.9"). Send it as a string (an integer is accepted too).',
     serialize=lambda value: format(value, "f"),
     parse_value=lambda value: _parse(value),
 )
@@ -24,7 +25,7 @@ DECIMAL_SCALAR = strawberry.scalar(
 def _parse(value: object) -> PyDecimal:
     # Numbers must come as strings (a JSON float has already lost exactness); an int is exact too.
     if isinstance(value, bool) or not isinstance(value, (str, int)):
-        raise ValueError("a Decimal is sent as a string, e.g. \"12.50\"")
+        raise ValueError('a Decimal is sent as a string, e.g. "12.50"')
     if isinstance(value, str) and not value.isascii():
         raise ValueError(f"{value!r} is not a decimal number")
     try:

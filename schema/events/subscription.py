@@ -1,19 +1,21 @@
 """`documentEvents`: every committed transition, as it commits, to whoever may see the document."""
+
 from __future__ import annotations
 
 import asyncio
 import base64
 import copy
 import logging
+from collections.abc import AsyncGenerator
 from datetime import datetime
 from enum import Enum
-from typing import Annotated, AsyncGenerator, Optional
+from typing import Annotated, Optional
 
 import strawberry
 
 from ...domain.activity import Activity
-from ..core.documents import Document
 from ...domain.query import MAX_ID, MAX_PAGE
+from ..core.documents import Document
 from ..core.ids import global_id
 from ..core.pages import BadInput
 from ..parties.types import User
@@ -21,8 +23,13 @@ from ..parties.types import User
 log = logging.getLogger("salesflow.errors")
 
 #: document type -> (GraphQL type name, repository)
-DOCUMENTS = {"lead": ("Lead", "leads"), "opportunity": ("Opportunity", "opportunities"),
-             "quote": ("Quote", "quotes"), "order": ("Order", "orders"), "invoice": ("Invoice", "invoices")}
+DOCUMENTS = {
+    "lead": ("Lead", "leads"),
+    "opportunity": ("Opportunity", "opportunities"),
+    "quote": ("Quote", "quotes"),
+    "order": ("Order", "orders"),
+    "invoice": ("Invoice", "invoices"),
+}
 
 
 @strawberry.enum(description="A kind of sales document.")
@@ -38,10 +45,12 @@ class DocumentType(Enum):
 class DocumentEvent:
     """Its root is the transition's Activity, with the document it moved attached as `doc`."""
 
-    trigger: str = strawberry.field(description="What happened, as the lifecycle names it: `create`, `send`, "
-                                                "`deliver`, `pay` …")
+    trigger: str = strawberry.field(
+        description="What happened, as the lifecycle names it: `create`, `send`, `deliver`, `pay` …"
+    )
     from_state: Optional[str] = strawberry.field(
-        description="The state before, as its lowercase value (`draft`); null for a creation.")
+        description="The state before, as its lowercase value (`draft`); null for a creation."
+    )
     to_state: str = strawberry.field(description="The state after, as its lowercase value (`sent`).")
     reason: Optional[str] = strawberry.field(description="The reason given, if the transition took one.")
     at: datetime = strawberry.field(description="When it was committed (ISO 8601, UTC).")
@@ -64,17 +73,27 @@ class DocumentEvent:
             return None
         return info.context.loader.get("users", self.actor_id)
 
-    @strawberry.field(description="The document as it is now (select its fields with `... on Quote { … }`; alias "
-                                  "fields whose types differ between documents, such as `status`).")
+    @strawberry.field(
+        description="The document as it is now (select its fields with `... on Quote { … }`; alias "
+        "fields whose types differ between documents, such as `status`)."
+    )
     def document(self) -> Document:
         return self.doc
 
 
-ChangesAfter = Annotated[Optional[str], strawberry.argument(
-    description="Resume after this position: the `endCursor` of an earlier page; from the beginning if omitted.")]
+ChangesAfter = Annotated[
+    Optional[str],
+    strawberry.argument(
+        description="Resume after this position: the `endCursor` of an earlier page; from the beginning if omitted."
+    ),
+]
 ChangesFirst = Annotated[int, strawberry.argument(description=f"How many transitions to read, at most {MAX_PAGE}.")]
-EventTypes = Annotated[Optional[list[DocumentType]], strawberry.argument(
-    description="Only transitions of these kinds of document; all kinds the viewer may read if omitted.")]
+EventTypes = Annotated[
+    Optional[list[DocumentType]],
+    strawberry.argument(
+        description="Only transitions of these kinds of document; all kinds the viewer may read if omitted."
+    ),
+]
 
 
 def _visible(ctx, activity: Activity):
@@ -85,11 +104,14 @@ def _visible(ctx, activity: Activity):
 
 @strawberry.type(description="Live updates over WebSocket (graphql-transport-ws).")
 class Subscription:
-    @strawberry.subscription(description="Every transition of the given document types as it commits (never one "
-                                         "that rolled back), for the documents the subscriber may see. Over "
-                                         "WebSocket (graphql-transport-ws), the token in `connection_init`.")
-    async def document_events(self, info: strawberry.Info, types: EventTypes = None
-                              ) -> AsyncGenerator[DocumentEvent, None]:
+    @strawberry.subscription(
+        description="Every transition of the given document types as it commits (never one "
+        "that rolled back), for the documents the subscriber may see. Over "
+        "WebSocket (graphql-transport-ws), the token in `connection_init`."
+    )
+    async def document_events(
+        self, info: strawberry.Info, types: EventTypes = None
+    ) -> AsyncGenerator[DocumentEvent, None]:
         ctx = info.context
         ctx.viewer  # noqa: B018 - unauthenticated subscribers are refused here
         wanted = {t.value for t in types} if types else set(DOCUMENTS)
@@ -118,9 +140,11 @@ class Subscription:
 @strawberry.type(description="A page of the change feed.")
 class Changes:
     events: list[DocumentEvent] = strawberry.field(
-        description="The transitions after `after`, in commit order, of the documents the viewer may see.")
-    end_cursor: Optional[str] = strawberry.field(description="Pass as `after` to resume; unchanged when nothing new; "
-                                                             "null on a first call that found nothing.")
+        description="The transitions after `after`, in commit order, of the documents the viewer may see."
+    )
+    end_cursor: Optional[str] = strawberry.field(
+        description="Pass as `after` to resume; unchanged when nothing new; null on a first call that found nothing."
+    )
     has_more: bool = strawberry.field(description="True if the page is full: ask again with endCursor at once.")
 
 
@@ -141,8 +165,9 @@ def _cursor(position: tuple[int, int]) -> str:
     return base64.urlsafe_b64encode(f"{position[0]}:{position[1]}".encode()).decode()
 
 
-def changes(info: strawberry.Info, after: ChangesAfter = None, first: ChangesFirst = MAX_PAGE,
-            types: EventTypes = None) -> Changes:
+def changes(
+    info: strawberry.Info, after: ChangesAfter = None, first: ChangesFirst = MAX_PAGE, types: EventTypes = None
+) -> Changes:
     """Committed transitions in commit order, gap-free, from a resumable cursor."""
     ctx = info.context
     ctx.require("read", "activity")
@@ -155,8 +180,12 @@ def changes(info: strawberry.Info, after: ChangesAfter = None, first: ChangesFir
     wanted: dict[str, list[int]] = {}
     for _pos, activity in rows:
         wanted.setdefault(activity.document_type, []).append(activity.document_id)
-    docs = {(kind, doc.id): doc for kind, ids in wanted.items()
-            for doc in ctx.loader.get_many(DOCUMENTS[kind][1], list(dict.fromkeys(ids))) if doc is not None}
+    docs = {
+        (kind, doc.id): doc
+        for kind, ids in wanted.items()
+        for doc in ctx.loader.get_many(DOCUMENTS[kind][1], list(dict.fromkeys(ids)))
+        if doc is not None
+    }
     events = []
     for _pos, activity in rows:
         doc = docs.get((activity.document_type, activity.document_id))

@@ -1,4 +1,5 @@
 """The invoice, the end of the sales journey, and the payments against it."""
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -18,8 +19,7 @@ from ...domain.sync import RejectedPayment as DomainRejectedPayment
 from ...statemachine import LIFECYCLES
 from ..core.documents import Document
 from ..core.enums import described_enum
-from ..core.fields import (children, is_type_of, money_field, ref, reported_field, resolve_nodes_for,
-                           with_currency)
+from ..core.fields import children, is_type_of, money_field, ref, reported_field, resolve_nodes_for, with_currency
 from ..core.lines import PricedDocument, PricedLine, line_id
 from ..core.lists import ChildFirst
 from ..core.scalars import Decimal
@@ -28,28 +28,39 @@ if TYPE_CHECKING:
     from ..orders.types import Delivery, Order
     from ..parties.types import Account
 
-InvoiceStatus = described_enum(S, "InvoiceStatus", "Where an invoice is: draft → issued → partially paid → paid, or "
-                               "void, or canceled as a draft.", LIFECYCLES["invoice"].meanings)
+InvoiceStatus = described_enum(
+    S,
+    "InvoiceStatus",
+    "Where an invoice is: draft → issued → partially paid → paid, or void, or canceled as a draft.",
+    LIFECYCLES["invoice"].meanings,
+)
 OrderRef = Annotated["Order", strawberry.lazy("salesflow.schema.orders.types")]
 DeliveryRef = Annotated["Delivery", strawberry.lazy("salesflow.schema.orders.types")]
 AccountRef = Annotated["Account", strawberry.lazy("salesflow.schema.parties.types")]
 
 
-SyncStatus = described_enum(JobStatus, "SyncStatus", "How the delivery of one invoice operation to one accounting "
-                            "backend stands.", SYNC_MEANINGS)
+SyncStatus = described_enum(
+    JobStatus,
+    "SyncStatus",
+    "How the delivery of one invoice operation to one accounting backend stands.",
+    SYNC_MEANINGS,
+)
 
 
 @strawberry.type(description="How one operation on this invoice (push or void) stands with one accounting backend.")
 class InvoiceSync:
-    backend: str = strawberry.field(description="The backend's name: `local`, `beancount`, `webhook`, `odoo` or an "
-                                                "installed one.")
+    backend: str = strawberry.field(
+        description="The backend's name: `local`, `beancount`, `webhook`, `odoo` or an installed one."
+    )
     operation: str = strawberry.field(description="`push` (it was issued) or `void` (it was voided).")
     status: SyncStatus = strawberry.field(description="Where the delivery stands.")
     attempts: int = strawberry.field(description="How many times it was tried so far (0 before the first try).")
-    last_error: Optional[str] = strawberry.field(description="What the backend or the connection said the last time "
-                                                             "it failed; null if it never did.")
-    external_ref: Optional[str] = strawberry.field(description="The backend's own reference for it (an Odoo move "
-                                                               "id …); null until DONE, or if it gives none.")
+    last_error: Optional[str] = strawberry.field(
+        description="What the backend or the connection said the last time it failed; null if it never did."
+    )
+    external_ref: Optional[str] = strawberry.field(
+        description="The backend's own reference for it (an Odoo move id …); null until DONE, or if it gives none."
+    )
     updated_at: datetime = strawberry.field(description="When this status last changed (ISO 8601, UTC).")
 
     @strawberry.field(description="When the worker tries it again (ISO 8601, UTC); null once it is DONE or DEAD.")
@@ -57,24 +68,28 @@ class InvoiceSync:
         return self.next_attempt_at if self.status == JobStatus.PENDING.value else None
 
 
-
-@strawberry.type(description="A payment an accounting backend reported that salesflow refused, with the "
-                             "error code: correct it in the backend (it was never applied).")
+@strawberry.type(
+    description="A payment an accounting backend reported that salesflow refused, with the "
+    "error code: correct it in the backend (it was never applied)."
+)
 class RejectedPayment(relay.Node):
     backend: str = strawberry.field(description="The accounting backend that reported it.")
     external_id: str = strawberry.field(description="The payment's id in that backend.")
     invoice_number: str = strawberry.field(description="The invoice number the backend gave for it, as given.")
     currency: str = strawberry.field(description="The currency the backend gave, as given (ISO 4217).")
-    code: str = strawberry.field(description="Why it was refused: an ErrorCode name (NOT_FOUND, OVER_PAYMENT, "
-                                             "CURRENCY_MISMATCH …).")
+    code: str = strawberry.field(
+        description="Why it was refused: an ErrorCode name (NOT_FOUND, OVER_PAYMENT, CURRENCY_MISMATCH …)."
+    )
     message: str = strawberry.field(description="Why it was refused, for a person to read.")
     created_at: datetime = strawberry.field(description="When it was refused (ISO 8601, UTC).")
     reported_amount: str = strawberry.field(description="The amount exactly as the backend reported it, as text.")
     amount: Optional[Decimal] = reported_field(
-        "amount", "The amount the backend reported, at its currency's precision (or with more decimals, if it "
-                  "reported more: they are never rounded away); null when the reported number cannot be an amount "
-                  "at all (larger than any amount salesflow keeps, or finer than a ten-thousandth): see "
-                  "reportedAmount.")
+        "amount",
+        "The amount the backend reported, at its currency's precision (or with more decimals, if it "
+        "reported more: they are never rounded away); null when the reported number cannot be an amount "
+        "at all (larger than any amount salesflow keeps, or finer than a ten-thousandth): see "
+        "reportedAmount.",
+    )
 
     _id_attr = "id"
     is_type_of = is_type_of(DomainRejectedPayment)
@@ -91,21 +106,25 @@ class InvoiceLine(PricedLine):
 class Payment(relay.Node):
     currency: str = strawberry.field(description="ISO 4217 code: always its invoice's.")
     paid_at: date = strawberry.field(description="The day it was paid (ISO 8601 date), as reported.")
-    reference: Optional[str] = strawberry.field(description="The payer's or the bank's reference; null if none was "
-                                                            "given.")
+    reference: Optional[str] = strawberry.field(
+        description="The payer's or the bank's reference; null if none was given."
+    )
     created_at: datetime = strawberry.field(description="When it was recorded in salesflow (ISO 8601, UTC).")
     amount: Decimal = money_field("amount", "How much, at the currency's precision.")
-    source: Optional[str] = strawberry.field(description="The accounting backend that reported it; null when it "
-                                                         "was recorded in salesflow.")
-    reversed_at: Optional[datetime] = strawberry.field(description="When it was reversed (ISO 8601, UTC); null while "
-                                                                   "it stands.")
+    source: Optional[str] = strawberry.field(
+        description="The accounting backend that reported it; null when it was recorded in salesflow."
+    )
+    reversed_at: Optional[datetime] = strawberry.field(
+        description="When it was reversed (ISO 8601, UTC); null while it stands."
+    )
 
     @strawberry.field(description="Whether it was reversed: the invoice's amount paid does not count it.")
     def reversed(self) -> bool:
         return self.reversed_at is not None
 
-    @strawberry.field(description="Why it was reversed (the reason given, or the backend's reversing entry); "
-                                  "null while it stands.")
+    @strawberry.field(
+        description="Why it was reversed (the reason given, or the backend's reversing entry); null while it stands."
+    )
     def reason(self, info: strawberry.Info) -> Optional[str]:
         if self.reversed_at is None or not info.context.may("read", "payment_reversal"):
             return None
@@ -124,12 +143,13 @@ class Payment(relay.Node):
 @strawberry.type(description="Numbered when issued (gapless per series and year); never edited after that.")
 class Invoice(Document, PricedDocument):
     status: InvoiceStatus = strawberry.field(description="Where it is in its lifecycle.")
-    number: Optional[str] = strawberry.field(description="Its number in the invoice series (INV/2026/00001), given "
-                                                         "when it is issued; null while DRAFT.")
-    issue_date: Optional[date] = strawberry.field(description="The day it was issued (ISO 8601 date); null while "
-                                                              "DRAFT.")
-    due_date: Optional[date] = strawberry.field(description="The day payment is due (ISO 8601 date); null while "
-                                                            "DRAFT.")
+    number: Optional[str] = strawberry.field(
+        description="Its number in the invoice series (INV/2026/00001), given when it is issued; null while DRAFT."
+    )
+    issue_date: Optional[date] = strawberry.field(
+        description="The day it was issued (ISO 8601 date); null while DRAFT."
+    )
+    due_date: Optional[date] = strawberry.field(description="The day payment is due (ISO 8601 date); null while DRAFT.")
     void_reason: Optional[str] = strawberry.field(description="Why it was voided; null unless it is VOID.")
     amount_paid: Decimal = money_field("amount_paid", "The sum of its payments, at the currency's precision.")
     amount_due: Decimal = money_field("amount_due", "total − amountPaid: what is still to be paid.")
@@ -142,8 +162,10 @@ class Invoice(Document, PricedDocument):
     def lines(self) -> list[InvoiceLine]:
         return with_currency(self)
 
-    @strawberry.field(description="How its delivery to each accounting backend stands, per operation; empty until "
-                                  "the sync worker picks it up. At most `first`.")
+    @strawberry.field(
+        description="How its delivery to each accounting backend stands, per operation; empty until "
+        "the sync worker picks it up. At most `first`."
+    )
     def sync(self, info: strawberry.Info, first: ChildFirst = DEFAULT_PAGE) -> list[InvoiceSync]:
         return children(info, self, "sync_jobs", "invoice_id", "invoice_sync", first)
 
@@ -155,8 +177,9 @@ class Invoice(Document, PricedDocument):
     def order(self, info: strawberry.Info) -> Optional[OrderRef]:
         return ref(info, self, "order_id", "orders", "order")
 
-    @strawberry.field(description="The delivery stage it invoices; null if it invoices several (or the viewer may "
-                                  "not see it).")
+    @strawberry.field(
+        description="The delivery stage it invoices; null if it invoices several (or the viewer may not see it)."
+    )
     def delivery(self, info: strawberry.Info) -> Optional[DeliveryRef]:
         return ref(info, self, "delivery_id", "deliveries", "delivery")
 

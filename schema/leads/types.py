@@ -1,4 +1,5 @@
 """The lead: first contact, kept before anyone knows much."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -17,46 +18,59 @@ if TYPE_CHECKING:
     from ..opportunities.types import Opportunity
     from ..parties.types import Account, Contact
 
-LeadStatus = described_enum(S, "LeadStatus", "Where a lead is in its lifecycle: new → working → converted, or "
-                            "disqualified (and reactivated).", LIFECYCLES["lead"].meanings)
+LeadStatus = described_enum(
+    S,
+    "LeadStatus",
+    "Where a lead is in its lifecycle: new → working → converted, or disqualified (and reactivated).",
+    LIFECYCLES["lead"].meanings,
+)
 AccountRef = Annotated["Account", strawberry.lazy("salesflow.schema.parties.types")]
 ContactRef = Annotated["Contact", strawberry.lazy("salesflow.schema.parties.types")]
 OpportunityRef = Annotated["Opportunity", strawberry.lazy("salesflow.schema.opportunities.types")]
 
 
-@strawberry.type(description="A first contact. Converting it creates or links an account, a contact and an "
-                             "opportunity.")
+@strawberry.type(
+    description="A first contact. Converting it creates or links an account, a contact and an opportunity."
+)
 class Lead(Document):
     status: LeadStatus = strawberry.field(description="Where it is in its lifecycle.")
-    title: str = strawberry.field(description="What the lead is about, e.g. \"ACME renewal\".")
+    title: str = strawberry.field(description='What the lead is about, e.g. "ACME renewal".')
     contact_name: Optional[str] = strawberry.field(description="The person's name, if known.")
-    company_name: Optional[str] = strawberry.field(description="The company's name, if known; converting creates "
-                                                               "an account by this name.")
+    company_name: Optional[str] = strawberry.field(
+        description="The company's name, if known; converting creates an account by this name."
+    )
     email: Optional[str] = strawberry.field(description="The person's e-mail address, as entered.")
     phone: Optional[str] = strawberry.field(description="The person's phone number, as entered.")
-    source: Optional[str] = strawberry.field(description="Where the lead came from (a fair, the website, a "
-                                                         "referral …), free text.")
+    source: Optional[str] = strawberry.field(
+        description="Where the lead came from (a fair, the website, a referral …), free text."
+    )
     notes: Optional[str] = strawberry.field(description="Free notes.")
     disqualify_reason: Optional[str] = strawberry.field(
-        description="Why it was disqualified; null unless it is (or was last) DISQUALIFIED.")
+        description="Why it was disqualified; null unless it is (or was last) DISQUALIFIED."
+    )
     converted_at: Optional[datetime] = strawberry.field(description="When it was converted; null until then.")
 
     _id_attr = "id"
     resolve_nodes = resolve_nodes_for("leads", "lead")
     is_type_of = is_type_of(DomainLead)
 
-    @strawberry.field(description="The account it was converted into (created or linked); null if none, or if "
-                                  "the viewer may not see it.")
+    @strawberry.field(
+        description="The account it was converted into (created or linked); null if none, or if "
+        "the viewer may not see it."
+    )
     def converted_account(self, info: strawberry.Info) -> Optional[AccountRef]:
         return ref(info, self, "converted_account_id", "accounts", "account")
 
-    @strawberry.field(description="The contact it was converted into (created or linked); null if none, or if "
-                                  "the viewer may not see it.")
+    @strawberry.field(
+        description="The contact it was converted into (created or linked); null if none, or if "
+        "the viewer may not see it."
+    )
     def converted_contact(self, info: strawberry.Info) -> Optional[ContactRef]:
         return ref(info, self, "converted_contact_id", "contacts", "contact")
 
-    @strawberry.field(description="The opportunity its conversion created; null if none, or if the viewer may "
-                                  "not see it.")
+    @strawberry.field(
+        description="The opportunity its conversion created; null if none, or if the viewer may not see it."
+    )
     def converted_opportunity(self, info: strawberry.Info) -> Optional[OpportunityRef]:
         return ref(info, self, "converted_opportunity_id", "opportunities", "opportunity")
 
@@ -64,8 +78,11 @@ class Lead(Document):
 @strawberry.type(description="An existing record that looks like one a conversion would create.")
 class Duplicate:
     kind: str = strawberry.field(description="What it is: `account`, `contact` or `lead`.")
-    id: strawberry.ID = strawberry.field(description="Its global id (link it with convertLead's accountId or "
-                                                     "contactId).")
+    id: strawberry.ID = strawberry.field(
+        description="Its global id (link it with convertLead's accountId or contactId)."
+    )
     name: str = strawberry.field(description="Its name (a lead's title).")
-    matched_on: str = strawberry.field(description="What is the same: `email`, `phone` or `companyName` (compared "
-                                                   "normalised: case, spaces, digits only, legal form).")
+    matched_on: str = strawberry.field(
+        description="What is the same: `email`, `phone` or `companyName` (compared "
+        "normalised: case, spaces, digits only, legal form)."
+    )

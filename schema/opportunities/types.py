@@ -1,4 +1,5 @@
 """Stages of the sales process, opportunities on them, and the pipeline they add up to."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -24,22 +25,25 @@ if TYPE_CHECKING:
     from ..parties.types import Account, Contact
     from ..quotes.types import Quote
 
-OpportunityStatus = described_enum(S, "OpportunityStatus", "Where an opportunity is: open (on a stage), won or "
-                                   "lost.", LIFECYCLES["opportunity"].meanings)
+OpportunityStatus = described_enum(
+    S,
+    "OpportunityStatus",
+    "Where an opportunity is: open (on a stage), won or lost.",
+    LIFECYCLES["opportunity"].meanings,
+)
 AccountRef = Annotated["Account", strawberry.lazy("salesflow.schema.parties.types")]
 ContactRef = Annotated["Contact", strawberry.lazy("salesflow.schema.parties.types")]
 LeadRef = Annotated["Lead", strawberry.lazy("salesflow.schema.leads.types")]
 QuoteRef = Annotated["Quote", strawberry.lazy("salesflow.schema.quotes.types")]
 OrderRef = Annotated["Order", strawberry.lazy("salesflow.schema.orders.types")]
 
-_PERCENT = "in percent, 0 to 100 (\"25\" is 25 %)"
+_PERCENT = 'in percent, 0 to 100 ("25" is 25 %)'
 
 
 @strawberry.type(description="A step of the sales process, with the probability an opportunity on it closes.")
 class Stage(relay.Node):
-    name: str = strawberry.field(description="The stage's name, e.g. \"Qualification\".")
-    sequence: int = strawberry.field(description="Its place in the process (10, 20, 30 …); stages come in this "
-                                                 "order.")
+    name: str = strawberry.field(description='The stage\'s name, e.g. "Qualification".')
+    sequence: int = strawberry.field(description="Its place in the process (10, 20, 30 …); stages come in this order.")
     active: bool = strawberry.field(description="False once archived: no opportunity can move onto it.")
     probability: Decimal = quantity_field("probability", f"The chance an opportunity on it is won, {_PERCENT}.")
 
@@ -48,28 +52,35 @@ class Stage(relay.Node):
     is_type_of = is_type_of(DomainStage)
 
 
-@strawberry.type(description="A sale we hope to make. It has 0..n quotes and 0..n orders (a sale may skip the "
-                             "quote); placing an order wins it.")
+@strawberry.type(
+    description="A sale we hope to make. It has 0..n quotes and 0..n orders (a sale may skip the "
+    "quote); placing an order wins it."
+)
 class Opportunity(Document):
     status: OpportunityStatus = strawberry.field(description="Where it is in its lifecycle.")
-    title: str = strawberry.field(description="What the sale is, e.g. \"Chairs for HQ\".")
+    title: str = strawberry.field(description='What the sale is, e.g. "Chairs for HQ".')
     currency: Optional[str] = strawberry.field(
         description="ISO 4217 code of its amount and of its quotes and orders; null until one is set. It cannot "
-                    "change once it has quotes or orders.")
-    expected_close: Optional[date] = strawberry.field(description="When it is expected to close (ISO 8601 date); "
-                                                                  "null if not said.")
+        "change once it has quotes or orders."
+    )
+    expected_close: Optional[date] = strawberry.field(
+        description="When it is expected to close (ISO 8601 date); null if not said."
+    )
     lost_reason: Optional[str] = strawberry.field(description="Why it was lost; null unless it is LOST.")
-    probability: Decimal = quantity_field("probability", f"The chance it is won, {_PERCENT}: its stage's while "
-                                                         f"OPEN, 100 when WON, 0 when LOST.")
-    amount: Decimal = money_field("amount", "What it is worth, in its currency and at its precision: an estimate "
-                                            "while it has no order, then the sum of its live orders' totals.")
+    probability: Decimal = quantity_field(
+        "probability", f"The chance it is won, {_PERCENT}: its stage's while OPEN, 100 when WON, 0 when LOST."
+    )
+    amount: Decimal = money_field(
+        "amount",
+        "What it is worth, in its currency and at its precision: an estimate "
+        "while it has no order, then the sum of its live orders' totals.",
+    )
 
     _id_attr = "id"
     resolve_nodes = resolve_nodes_for("opportunities", "opportunity")
     is_type_of = is_type_of(DomainOpportunity)
 
-    @strawberry.field(description="The stage of the sales process it is on; null if the viewer may not read "
-                                  "stages.")
+    @strawberry.field(description="The stage of the sales process it is on; null if the viewer may not read stages.")
     def stage(self, info: strawberry.Info) -> Optional[Stage]:
         return ref(info, self, "stage_id", "stages", "stage")
 
@@ -81,18 +92,23 @@ class Opportunity(Document):
     def contact(self, info: strawberry.Info) -> Optional[ContactRef]:
         return ref(info, self, "contact_id", "contacts", "contact")
 
-    @strawberry.field(description="The lead it was converted from; null if it was created directly or the viewer "
-                                  "may not see it.")
+    @strawberry.field(
+        description="The lead it was converted from; null if it was created directly or the viewer may not see it."
+    )
     def lead(self, info: strawberry.Info) -> Optional[LeadRef]:
         return ref(info, self, "lead_id", "leads", "lead")
 
-    @strawberry.field(description="Its quotes (every revision) the viewer may see, oldest first; at most `first` "
-                                  "(for more, list `quotes(filter: {opportunityId})`).")
+    @strawberry.field(
+        description="Its quotes (every revision) the viewer may see, oldest first; at most `first` "
+        "(for more, list `quotes(filter: {opportunityId})`)."
+    )
     def quotes(self, info: strawberry.Info, first: ChildFirst = DEFAULT_PAGE) -> list[QuoteRef]:
         return children(info, self, "quotes", "opportunity_id", "quote", first)
 
-    @strawberry.field(description="Its orders the viewer may see, oldest first; at most `first` (for more, list "
-                                  "`orders(filter: {opportunityId})`).")
+    @strawberry.field(
+        description="Its orders the viewer may see, oldest first; at most `first` (for more, list "
+        "`orders(filter: {opportunityId})`)."
+    )
     def orders(self, info: strawberry.Info, first: ChildFirst = DEFAULT_PAGE) -> list[OrderRef]:
         return children(info, self, "orders", "opportunity_id", "order", first)
 
@@ -103,7 +119,8 @@ class PipelineAmount:
     count: int = strawberry.field(description="How many open opportunities on the stage are in this currency.")
     amount: Decimal = strawberry.field(description="The sum of their amounts, at the currency's precision.")
     weighted_amount: Decimal = strawberry.field(
-        description="Σ amount × probability / 100, rounded once to the currency's precision.")
+        description="Σ amount × probability / 100, rounded once to the currency's precision."
+    )
 
 
 @strawberry.type(description="One stage of the pipeline: its open opportunities, their amount and weighted amount.")
@@ -111,7 +128,8 @@ class PipelineStage:
     stage: Stage = strawberry.field(description="The stage.")
     count: int = strawberry.field(description="How many open opportunities are on it, in every currency.")
     amounts: list[PipelineAmount] = strawberry.field(
-        description="Per currency, as amounts in different currencies do not add up; empty for an empty stage.")
+        description="Per currency, as amounts in different currencies do not add up; empty for an empty stage."
+    )
 
     @strawberry.field(description="The stage's amount when its opportunities share one currency (else null).")
     def amount(self) -> Optional[Decimal]:

@@ -1,4 +1,5 @@
 """The order: what must now be delivered, in stages, and invoiced."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -29,8 +30,12 @@ if TYPE_CHECKING:
     from ..parties.types import Account
     from ..quotes.types import Quote
 
-OrderStatus = described_enum(S, "OrderStatus", "Where an order is: open → partially delivered → delivered, or "
-                             "canceled.", LIFECYCLES["order"].meanings)
+OrderStatus = described_enum(
+    S,
+    "OrderStatus",
+    "Where an order is: open → partially delivered → delivered, or canceled.",
+    LIFECYCLES["order"].meanings,
+)
 InvoicingPolicy = described_enum(P, "InvoicingPolicy", "When an order's deliveries are invoiced.", POLICIES)
 OpportunityRef = Annotated["Opportunity", strawberry.lazy("salesflow.schema.opportunities.types")]
 QuoteRef = Annotated["Quote", strawberry.lazy("salesflow.schema.quotes.types")]
@@ -42,10 +47,12 @@ InvoiceRef = Annotated["Invoice", strawberry.lazy("salesflow.schema.invoices.typ
 class OrderLine(PricedLine):
     id: strawberry.ID = line_id("OrderLine")
     delivered_quantity: Decimal = quantity_field("delivered_quantity", "How much of it is delivered so far.")
-    invoiced_quantity: Decimal = quantity_field("invoiced_quantity", "How much of it is on live invoices so far "
-                                                                     "(never more than delivered).")
-    remaining_quantity: Decimal = quantity_field("remaining_quantity", "Still to deliver: quantity − "
-                                                                       "deliveredQuantity.")
+    invoiced_quantity: Decimal = quantity_field(
+        "invoiced_quantity", "How much of it is on live invoices so far (never more than delivered)."
+    )
+    remaining_quantity: Decimal = quantity_field(
+        "remaining_quantity", "Still to deliver: quantity − deliveredQuantity."
+    )
 
     is_type_of = is_type_of(DomainOrderLine)
 
@@ -77,8 +84,7 @@ class _LineId:
 @strawberry.type(description="One delivery stage of an order.")
 class Delivery(relay.Node):
     number: str = strawberry.field(description="Its number in the delivery series (DL/2026/00001).")
-    delivered_at: datetime = strawberry.field(description="When the goods or services were delivered (ISO 8601, "
-                                                          "UTC).")
+    delivered_at: datetime = strawberry.field(description="When the goods or services were delivered (ISO 8601, UTC).")
     created_at: datetime = strawberry.field(description="When it was recorded (ISO 8601, UTC).")
 
     _id_attr = "id"
@@ -94,14 +100,16 @@ class Delivery(relay.Node):
         return ref(info, self, "order_id", "orders", "order")
 
 
-@strawberry.type(description="What warehouse, service and delivery must do. Invoiced per delivery, on completion or "
-                             "by hand.")
+@strawberry.type(
+    description="What warehouse, service and delivery must do. Invoiced per delivery, on completion or by hand."
+)
 class Order(Document, PricedDocument):
     status: OrderStatus = strawberry.field(description="Where it is in its lifecycle.")
     invoicing_policy: InvoicingPolicy = strawberry.field(description="When its deliveries are invoiced.")
     number: str = strawberry.field(description="Its number in the order series (SO/2026/00001).")
-    cancel_reason: Optional[str] = strawberry.field(description="Why it was canceled, if a reason was given; null "
-                                                                "otherwise.")
+    cancel_reason: Optional[str] = strawberry.field(
+        description="Why it was canceled, if a reason was given; null otherwise."
+    )
 
     _id_attr = "id"
     resolve_nodes = resolve_nodes_for("orders", "order")
@@ -115,22 +123,29 @@ class Order(Document, PricedDocument):
     def deliveries(self, info: strawberry.Info, first: ChildFirst = DEFAULT_PAGE) -> list[Delivery]:
         return children(info, self, "deliveries", "order_id", "delivery", first)
 
-    @strawberry.field(description="Its invoices the viewer may see (drafts, issued, voided …), oldest first; at most "
-                                  "`first` (for more, list `invoices(filter: {orderId})`).")
+    @strawberry.field(
+        description="Its invoices the viewer may see (drafts, issued, voided …), oldest first; at most "
+        "`first` (for more, list `invoices(filter: {orderId})`)."
+    )
     def invoices(self, info: strawberry.Info, first: ChildFirst = DEFAULT_PAGE) -> list[InvoiceRef]:
         return children(info, self, "invoices", "order_id", "invoice", first)
 
-    @strawberry.field(description="The opportunity it was placed for (which it won); null if the viewer may not see "
-                                  "it.")
+    @strawberry.field(
+        description="The opportunity it was placed for (which it won); null if the viewer may not see it."
+    )
     def opportunity(self, info: strawberry.Info) -> Optional[OpportunityRef]:
         return ref(info, self, "opportunity_id", "opportunities", "opportunity")
 
-    @strawberry.field(description="The quote it was accepted from; null if it was created without one, or if the "
-                                  "viewer may not see it.")
+    @strawberry.field(
+        description="The quote it was accepted from; null if it was created without one, or if the "
+        "viewer may not see it."
+    )
     def quote(self, info: strawberry.Info) -> Optional[QuoteRef]:
         return ref(info, self, "quote_id", "quotes", "quote")
 
-    @strawberry.field(description="The customer: its opportunity's account when it was placed; null if none or not "
-                                  "readable by the viewer.")
+    @strawberry.field(
+        description="The customer: its opportunity's account when it was placed; null if none or not "
+        "readable by the viewer."
+    )
     def account(self, info: strawberry.Info) -> Optional[AccountRef]:
         return ref(info, self, "account_id", "accounts", "account")

@@ -1,4 +1,5 @@
 """What clients send for accounts and contacts."""
+
 from __future__ import annotations
 
 from typing import Optional
@@ -14,8 +15,7 @@ def _text(what: str, name: str) -> str:
     return f"{what}, up to {MAX_LENGTH[name]} characters."
 
 
-_OWNER = ("The user who will own it (a User's global id); the caller if omitted. A sales rep can only name "
-          "itself.")
+_OWNER = "The user who will own it (a User's global id); the caller if omitted. A sales rep can only name itself."
 
 
 @strawberry.input(description="Which accounts to list.")
@@ -26,7 +26,8 @@ class AccountFilter(CommonFilter):
 @strawberry.input(description="Which contacts to list.")
 class ContactFilter(CommonFilter):
     account_id: Optional[strawberry.ID] = strawberry.field(
-        default=None, description="Only the contacts of this account (an Account's global id).")
+        default=None, description="Only the contacts of this account (an Account's global id)."
+    )
 
 
 @strawberry.input(description="A new account (a company).")
@@ -39,8 +40,9 @@ class CreateAccountInput:
     idempotency_key: Optional[str] = idempotency_key()
 
 
-@strawberry.input(description="Changes to an account. Omitted fields keep their value; null clears one (the name "
-                              "cannot be cleared).")
+@strawberry.input(
+    description="Changes to an account. Omitted fields keep their value; null clears one (the name cannot be cleared)."
+)
 class UpdateAccountInput:
     account_id: strawberry.ID = document_id("account")
     name: Optional[str] = kept(_text("The company's name", "name"))
@@ -56,18 +58,21 @@ class CreateContactInput:
     email: Optional[str] = strawberry.field(default=None, description=_text("The person's e-mail address", "email"))
     phone: Optional[str] = strawberry.field(default=None, description=_text("The person's phone number", "phone"))
     account_id: Optional[strawberry.ID] = strawberry.field(
-        default=None, description="The account the person works at (an Account's global id); none if omitted.")
+        default=None, description="The account the person works at (an Account's global id); none if omitted."
+    )
     owner_id: Optional[strawberry.ID] = strawberry.field(default=None, description=_OWNER)
     idempotency_key: Optional[str] = idempotency_key()
 
 
-@strawberry.input(description="Changes to a contact. Omitted fields keep their value; null clears one (the name "
-                              "cannot be cleared).")
+@strawberry.input(
+    description="Changes to a contact. Omitted fields keep their value; null clears one (the name cannot be cleared)."
+)
 class UpdateContactInput:
     contact_id: strawberry.ID = document_id("contact")
     name: Optional[str] = kept(_text("The person's name", "name"))
     email: Optional[str] = kept(_text("The person's e-mail address", "email"))
     phone: Optional[str] = kept(_text("The person's phone number", "phone"))
-    account_id: Optional[strawberry.ID] = kept("The account the person works at (an Account's global id); null for "
-                                               "none.")
+    account_id: Optional[strawberry.ID] = kept(
+        "The account the person works at (an Account's global id); null for none."
+    )
     expected_version: Optional[int] = expected_version()

@@ -1,4 +1,5 @@
 """Users, accounts (companies) and contacts (people): plain records, shared by every role that reads them."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -23,16 +24,19 @@ ApiTokenRef = Annotated["ApiToken", strawberry.lazy("salesflow.schema.people.typ
 @strawberry.type(description="Someone who signs in: a sales rep, a manager, an accountant, an integration.")
 class User(relay.Node):
     name: str = strawberry.field(description="The user's name, as `salesflow token create --user` gave it.")
-    role: str = strawberry.field(description="`sales_rep`, `sales_manager`, `accountant`, `integration` or `admin` "
-                                             "(what each may do: security/access.csv).")
+    role: str = strawberry.field(
+        description="`sales_rep`, `sales_manager`, `accountant`, `integration` or `admin` "
+        "(what each may do: security/access.csv)."
+    )
     active: bool = strawberry.field(description="False once the user may no longer sign in.")
 
     _id_attr = "id"
     resolve_nodes = resolve_nodes_for("users", "user")
     is_type_of = is_type_of(d.User)
 
-    @strawberry.field(description="Its bearer tokens, oldest first, revoked and expired ones included (admins only); "
-                                  "at most `first`.")
+    @strawberry.field(
+        description="Its bearer tokens, oldest first, revoked and expired ones included (admins only); at most `first`."
+    )
     def tokens(self, info: strawberry.Info, first: ChildFirst = DEFAULT_PAGE) -> list[ApiTokenRef]:
         return children(info, self, "tokens", "user_id", "api_token", first)
 
@@ -51,18 +55,22 @@ class Account(relay.Node):
     resolve_nodes = resolve_nodes_for("accounts", "account")
     is_type_of = is_type_of(d.Account)
 
-    @strawberry.field(description="The user responsible for it; null if none or if the viewer's role may not read "
-                                  "users.")
+    @strawberry.field(
+        description="The user responsible for it; null if none or if the viewer's role may not read users."
+    )
     def owner(self, info: strawberry.Info) -> Optional[User]:
         return ref(info, self, "owner_id", "users", "user")
 
-    @strawberry.field(description="Its contacts, oldest first; at most `first` (for more, list "
-                                  "`contacts(filter: {accountId})`).")
+    @strawberry.field(
+        description="Its contacts, oldest first; at most `first` (for more, list `contacts(filter: {accountId})`)."
+    )
     def contacts(self, info: strawberry.Info, first: ChildFirst = DEFAULT_PAGE) -> list[Contact]:
         return children(info, self, "contacts", "account_id", "contact", first)
 
-    @strawberry.field(description="Its opportunities the viewer may see, oldest first; at most `first` (for more, "
-                                  "list `opportunities(filter: {accountId})`).")
+    @strawberry.field(
+        description="Its opportunities the viewer may see, oldest first; at most `first` (for more, "
+        "list `opportunities(filter: {accountId})`)."
+    )
     def opportunities(self, info: strawberry.Info, first: ChildFirst = DEFAULT_PAGE) -> list[OpportunityRef]:
         return children(info, self, "opportunities", "account_id", "opportunity", first)
 
@@ -80,12 +88,14 @@ class Contact(relay.Node):
     resolve_nodes = resolve_nodes_for("contacts", "contact")
     is_type_of = is_type_of(d.Contact)
 
-    @strawberry.field(description="The account the person works at; null if none or if the viewer may not read "
-                                  "accounts.")
+    @strawberry.field(
+        description="The account the person works at; null if none or if the viewer may not read accounts."
+    )
     def account(self, info: strawberry.Info) -> Optional[Account]:
         return ref(info, self, "account_id", "accounts", "account")
 
-    @strawberry.field(description="The user responsible for it; null if none or if the viewer's role may not read "
-                                  "users.")
+    @strawberry.field(
+        description="The user responsible for it; null if none or if the viewer's role may not read users."
+    )
     def owner(self, info: strawberry.Info) -> Optional[User]:
         return ref(info, self, "owner_id", "users", "user")

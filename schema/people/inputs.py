@@ -1,4 +1,5 @@
 """What admins send to manage users and tokens."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -12,7 +13,8 @@ class UserFilter:
     search: Optional[str] = strawberry.field(default=None, description="Part of the user's name.")
     role: Optional[str] = strawberry.field(default=None, description="Only users with this role.")
     active: Optional[bool] = strawberry.field(
-        default=None, description="true: only active users; false: only deactivated ones; null: both.")
+        default=None, description="true: only active users; false: only deactivated ones; null: both."
+    )
 
 
 @strawberry.input(description="A new bearer token for an existing, active user.")
@@ -20,7 +22,8 @@ class CreateTokenInput:
     user_id: strawberry.ID = strawberry.field(description="The user the token signs in as.")
     label: Optional[str] = strawberry.field(default=None, description="What the token is for (at most 120 characters).")
     expires_at: Optional[datetime] = strawberry.field(
-        default=None, description="When it stops working (with a time zone, in the future); null: when revoked.")
+        default=None, description="When it stops working (with a time zone, in the future); null: when revoked."
+    )
 
 
 @strawberry.input(description="The token to revoke.")
@@ -32,7 +35,8 @@ class RevokeTokenInput:
 class SetUserRoleInput:
     user_id: strawberry.ID = strawberry.field(description="The user.")
     role: str = strawberry.field(
-        description="One of the roles of security/access.csv: sales_rep, sales_manager, accountant, integration, admin.")
+        description="One of the roles of security/access.csv: sales_rep, sales_manager, accountant, integration, admin."
+    )
 
 
 @strawberry.input(description="The user to deactivate.")

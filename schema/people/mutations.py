@@ -1,6 +1,7 @@
 """Admins manage people: tokens created (the secret shown once) and revoked, roles changed, users
 deactivated and reactivated. Asking for what already is (revoking a revoked token …) changes
 nothing and is not an error, so a retry is safe."""
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Annotated, Optional
@@ -26,8 +27,10 @@ ERRORS = "Why nothing happened; empty if it did."
 class CreateTokenPayload:
     token: Optional[ApiToken] = strawberry.field(default=None, description="The new token.")
     secret: Optional[str] = strawberry.field(
-        default=None, description="The bearer token to send as `Authorization: Bearer <secret>`. Shown in this "
-                                  "answer only: only its hash is kept, so a lost secret means a new token.")
+        default=None,
+        description="The bearer token to send as `Authorization: Bearer <secret>`. Shown in this "
+        "answer only: only its hash is kept, so a lost secret means a new token.",
+    )
     errors: list[UserError] = strawberry.field(description=ERRORS)
 
 
@@ -61,49 +64,81 @@ def _user_id(data) -> int:
 
 @strawberry.type
 class PeopleMutations:
-    @strawberry.mutation(description="A new bearer token for a user; its secret is in this answer and never again. "
-                                     "Not idempotent (a secret cannot be replayed): revoke a token you did not get.")
-    def create_token(self, info: strawberry.Info,
-                     input: Annotated[CreateTokenInput, strawberry.argument(description="Whose token, and until when.")]
-                     ) -> CreateTokenPayload:
-        return mutate(info, [("create", "api_token")],
-                      lambda uow, **kw: ops.issue_token(uow, _user_id(input), input.label, expires_at=input.expires_at,
-                                                        **kw),
-                      lambda made: {"token": made[0], "secret": made[1]}, CreateTokenPayload)
+    @strawberry.mutation(
+        description="A new bearer token for a user; its secret is in this answer and never again. "
+        "Not idempotent (a secret cannot be replayed): revoke a token you did not get."
+    )
+    def create_token(
+        self,
+        info: strawberry.Info,
+        input: Annotated[CreateTokenInput, strawberry.argument(description="Whose token, and until when.")],
+    ) -> CreateTokenPayload:
+        return mutate(
+            info,
+            [("create", "api_token")],
+            lambda uow, **kw: ops.issue_token(uow, _user_id(input), input.label, expires_at=input.expires_at, **kw),
+            lambda made: {"token": made[0], "secret": made[1]},
+            CreateTokenPayload,
+        )
 
-    @strawberry.mutation(description="Revoke a token: its next request is refused, in every worker process, and its "
-                                     "WebSockets are closed (4403). Revoking a revoked token changes nothing.")
-    def revoke_token(self, info: strawberry.Info,
-                     input: Annotated[RevokeTokenInput, strawberry.argument(description="Which token.")]
-                     ) -> RevokeTokenPayload:
-        return mutate(info, [("write", "api_token")],
-                      lambda uow, **kw: ops.revoke_token(uow, ref_id(input.token_id, "ApiToken", "tokenId"), **kw),
-                      lambda token: {"token": token}, RevokeTokenPayload)
+    @strawberry.mutation(
+        description="Revoke a token: its next request is refused, in every worker process, and its "
+        "WebSockets are closed (4403). Revoking a revoked token changes nothing."
+    )
+    def revoke_token(
+        self, info: strawberry.Info, input: Annotated[RevokeTokenInput, strawberry.argument(description="Which token.")]
+    ) -> RevokeTokenPayload:
+        return mutate(
+            info,
+            [("write", "api_token")],
+            lambda uow, **kw: ops.revoke_token(uow, ref_id(input.token_id, "ApiToken", "tokenId"), **kw),
+            lambda token: {"token": token},
+            RevokeTokenPayload,
+        )
 
-    @strawberry.mutation(description="Give a user another role; its open WebSockets are closed (they were authorised "
-                                     "with the old one). The last active admin cannot be demoted (LAST_ADMIN).")
-    def set_user_role(self, info: strawberry.Info,
-                      input: Annotated[SetUserRoleInput, strawberry.argument(description="Who, and which role.")]
-                      ) -> SetUserRolePayload:
-        return mutate(info, [("write", "user")],
-                      lambda uow, **kw: ops.set_role(uow, _user_id(input), input.role, **kw),
-                      lambda user: {"user": user}, SetUserRolePayload)
+    @strawberry.mutation(
+        description="Give a user another role; its open WebSockets are closed (they were authorised "
+        "with the old one). The last active admin cannot be demoted (LAST_ADMIN)."
+    )
+    def set_user_role(
+        self,
+        info: strawberry.Info,
+        input: Annotated[SetUserRoleInput, strawberry.argument(description="Who, and which role.")],
+    ) -> SetUserRolePayload:
+        return mutate(
+            info,
+            [("write", "user")],
+            lambda uow, **kw: ops.set_role(uow, _user_id(input), input.role, **kw),
+            lambda user: {"user": user},
+            SetUserRolePayload,
+        )
 
-    @strawberry.mutation(description="Refuse every token of a user from its next request on and close its "
-                                     "WebSockets; reactivateUser undoes it. The last active admin cannot be "
-                                     "deactivated (LAST_ADMIN).")
-    def deactivate_user(self, info: strawberry.Info,
-                        input: Annotated[DeactivateUserInput, strawberry.argument(description="Who.")]
-                        ) -> DeactivateUserPayload:
-        return mutate(info, [("write", "user")],
-                      lambda uow, **kw: ops.deactivate_user(uow, _user_id(input), **kw),
-                      lambda user: {"user": user}, DeactivateUserPayload)
+    @strawberry.mutation(
+        description="Refuse every token of a user from its next request on and close its "
+        "WebSockets; reactivateUser undoes it. The last active admin cannot be "
+        "deactivated (LAST_ADMIN)."
+    )
+    def deactivate_user(
+        self, info: strawberry.Info, input: Annotated[DeactivateUserInput, strawberry.argument(description="Who.")]
+    ) -> DeactivateUserPayload:
+        return mutate(
+            info,
+            [("write", "user")],
+            lambda uow, **kw: ops.deactivate_user(uow, _user_id(input), **kw),
+            lambda user: {"user": user},
+            DeactivateUserPayload,
+        )
 
-    @strawberry.mutation(description="Let a deactivated user sign in again, with its tokens that are neither "
-                                     "revoked nor expired.")
-    def reactivate_user(self, info: strawberry.Info,
-                        input: Annotated[ReactivateUserInput, strawberry.argument(description="Who.")]
-                        ) -> ReactivateUserPayload:
-        return mutate(info, [("write", "user")],
-                      lambda uow, **kw: ops.reactivate_user(uow, _user_id(input), **kw),
-                      lambda user: {"user": user}, ReactivateUserPayload)
+    @strawberry.mutation(
+        description="Let a deactivated user sign in again, with its tokens that are neither revoked nor expired."
+    )
+    def reactivate_user(
+        self, info: strawberry.Info, input: Annotated[ReactivateUserInput, strawberry.argument(description="Who.")]
+    ) -> ReactivateUserPayload:
+        return mutate(
+            info,
+            [("write", "user")],
+            lambda uow, **kw: ops.reactivate_user(uow, _user_id(input), **kw),
+            lambda user: {"user": user},
+            ReactivateUserPayload,
+        )

@@ -1,4 +1,5 @@
 """The `users` list: who may sign in, with which role (their tokens are on each user, for admins)."""
+
 from __future__ import annotations
 
 from typing import Annotated, Optional
@@ -28,12 +29,16 @@ def _filter(flt: Optional[UserFilter]) -> Filter:
 
 @strawberry.type
 class PeopleQuery:
-    @strawberry.field(description="Users by name. Readable by the roles that may read users; their tokens only by "
-                                  "admins.")
-    def users(self, info: strawberry.Info,
-              filter: Annotated[Optional[UserFilter], strawberry.argument(description="Which users.")] = None,
-              first: Annotated[Optional[int], strawberry.argument(description="At most this many (default 20, "
-                                                                                "at most 100).")] = None,
-              after: Annotated[Optional[str], strawberry.argument(description="The endCursor of the page before.")]
-              = None) -> Connection[User]:
+    @strawberry.field(
+        description="Users by name. Readable by the roles that may read users; their tokens only by admins."
+    )
+    def users(
+        self,
+        info: strawberry.Info,
+        filter: Annotated[Optional[UserFilter], strawberry.argument(description="Which users.")] = None,
+        first: Annotated[
+            Optional[int], strawberry.argument(description="At most this many (default 20, at most 100).")
+        ] = None,
+        after: Annotated[Optional[str], strawberry.argument(description="The endCursor of the page before.")] = None,
+    ) -> Connection[User]:
         return paginate(info, "users", "user", _filter(filter), "name", OrderDirection.ASC, first, after)

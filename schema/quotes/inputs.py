@@ -1,4 +1,5 @@
 """What clients send for quotes."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -20,27 +21,31 @@ _TERMS = f"The terms of the offer, up to {MAX_LENGTH['terms']:,} characters"
 @strawberry.input(description="Which quotes to list.")
 class QuoteFilter(CommonFilter):
     status: Optional[list[QuoteStatus]] = strawberry.field(
-        default=None, description="Only quotes in one of these states; all states if omitted or empty.")
+        default=None, description="Only quotes in one of these states; all states if omitted or empty."
+    )
     opportunity_id: Optional[strawberry.ID] = strawberry.field(
-        default=None, description="Only the quotes of this opportunity (an Opportunity's global id).")
+        default=None, description="Only the quotes of this opportunity (an Opportunity's global id)."
+    )
 
 
-@strawberry.input(description="A new draft quote (revision 0) for an OPEN opportunity, numbered from the quote "
-                              "series.")
+@strawberry.input(description="A new draft quote (revision 0) for an OPEN opportunity, numbered from the quote series.")
 class ConvertOpportunityToQuoteInput:
     opportunity_id: strawberry.ID = document_id("opportunity")
     kind: QuoteKind = strawberry.field(description="Proforma or contract.")
     currency: Optional[str] = strawberry.field(
-        default=None, description="ISO 4217 code; the opportunity's if omitted (and it becomes the opportunity's if "
-                                  "that had none). Must match the opportunity's otherwise.")
+        default=None,
+        description="ISO 4217 code; the opportunity's if omitted (and it becomes the opportunity's if "
+        "that had none). Must match the opportunity's otherwise.",
+    )
     valid_until: Optional[date] = strawberry.field(default=None, description=f"{_VALID_UNTIL}.")
-    lines: Optional[list[LineInput]] = strawberry.field(default=None, description="Its lines; none if omitted (add "
-                                                                                  "them with updateQuote).")
+    lines: Optional[list[LineInput]] = strawberry.field(
+        default=None, description="Its lines; none if omitted (add them with updateQuote)."
+    )
     terms: Optional[str] = strawberry.field(default=None, description=f"{_TERMS}.")
-    start_date: Optional[date] = strawberry.field(default=None, description="A contract's first day (ISO 8601 "
-                                                                            "date).")
-    end_date: Optional[date] = strawberry.field(default=None, description="A contract's last day (ISO 8601 date), "
-                                                                          "not before startDate.")
+    start_date: Optional[date] = strawberry.field(default=None, description="A contract's first day (ISO 8601 date).")
+    end_date: Optional[date] = strawberry.field(
+        default=None, description="A contract's last day (ISO 8601 date), not before startDate."
+    )
     idempotency_key: Optional[str] = idempotency_key()
 
 
@@ -66,7 +71,11 @@ class QuoteTarget:
 SendQuoteInput = input_type("SendQuoteInput", QuoteTarget, "The draft quote to send.")
 RejectQuoteInput = input_type("RejectQuoteInput", QuoteTarget, "The sent quote the customer declined.")
 CancelQuoteInput = input_type("CancelQuoteInput", QuoteTarget, "The draft or sent quote to withdraw.")
-ReviseQuoteInput = input_type("ReviseQuoteInput", QuoteTarget, "The quote to revise: the latest revision, DRAFT, "
-                                                               "SENT or REJECTED.")
-ExpireQuoteInput = input_type("ExpireQuoteInput", QuoteTarget, "The SENT quote whose validity has passed (its "
-                                                               "validUntil day, in UTC, is over), to mark EXPIRED.")
+ReviseQuoteInput = input_type(
+    "ReviseQuoteInput", QuoteTarget, "The quote to revise: the latest revision, DRAFT, SENT or REJECTED."
+)
+ExpireQuoteInput = input_type(
+    "ExpireQuoteInput",
+    QuoteTarget,
+    "The SENT quote whose validity has passed (its validUntil day, in UTC, is over), to mark EXPIRED.",
+)

@@ -1,4 +1,5 @@
 """The quote: the written offer, in revisions."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -21,8 +22,12 @@ if TYPE_CHECKING:
     from ..opportunities.types import Opportunity
     from ..orders.types import Order
 
-QuoteStatus = described_enum(S, "QuoteStatus", "Where a quote is: draft → sent → accepted, or rejected, expired, "
-                             "superseded by a revision, canceled.", LIFECYCLES["quote"].meanings)
+QuoteStatus = described_enum(
+    S,
+    "QuoteStatus",
+    "Where a quote is: draft → sent → accepted, or rejected, expired, superseded by a revision, canceled.",
+    LIFECYCLES["quote"].meanings,
+)
 QuoteKind = described_enum(K, "QuoteKind", "What kind of offer a quote is; both kinds can become an order.", KINDS)
 OpportunityRef = Annotated["Opportunity", strawberry.lazy("salesflow.schema.opportunities.types")]
 OrderRef = Annotated["Order", strawberry.lazy("salesflow.schema.orders.types")]
@@ -38,19 +43,23 @@ class QuoteLine(PricedLine):
 class Quote(Document, PricedDocument):
     status: QuoteStatus = strawberry.field(description="Where it is in its lifecycle.")
     kind: QuoteKind = strawberry.field(description="Proforma or contract.")
-    number: str = strawberry.field(description="Its number in the quote series (Q/2026/00001); every revision keeps "
-                                               "it.")
+    number: str = strawberry.field(
+        description="Its number in the quote series (Q/2026/00001); every revision keeps it."
+    )
     revision: int = strawberry.field(description="0 for the first version, then 1, 2 … for each revision.")
     valid_until: Optional[date] = strawberry.field(
-        description="The last day the offer holds (ISO 8601 date); sending needs one that is not past. Null until "
-                    "set.")
-    start_date: Optional[date] = strawberry.field(description="A contract's first day (ISO 8601 date); null for a "
-                                                              "proforma or until set.")
-    end_date: Optional[date] = strawberry.field(description="A contract's last day (ISO 8601 date); null for a "
-                                                            "proforma or until set.")
+        description="The last day the offer holds (ISO 8601 date); sending needs one that is not past. Null until set."
+    )
+    start_date: Optional[date] = strawberry.field(
+        description="A contract's first day (ISO 8601 date); null for a proforma or until set."
+    )
+    end_date: Optional[date] = strawberry.field(
+        description="A contract's last day (ISO 8601 date); null for a proforma or until set."
+    )
     terms: Optional[str] = strawberry.field(description="The terms of the offer, free text; null if none.")
-    is_latest: bool = strawberry.field(description="True for the newest revision of its number: the only one that "
-                                                   "can be accepted or revised.")
+    is_latest: bool = strawberry.field(
+        description="True for the newest revision of its number: the only one that can be accepted or revised."
+    )
 
     _id_attr = "id"
     resolve_nodes = resolve_nodes_for("quotes", "quote")
@@ -68,8 +77,9 @@ class Quote(Document, PricedDocument):
     def previous_revision(self, info: strawberry.Info) -> Optional[Quote]:
         return ref(info, self, "previous_revision_id", "quotes", "quote")
 
-    @strawberry.field(description="The order accepting it created; null until it is ACCEPTED, or if the viewer may "
-                                  "not see orders.")
+    @strawberry.field(
+        description="The order accepting it created; null until it is ACCEPTED, or if the viewer may not see orders."
+    )
     def order(self, info: strawberry.Info) -> Optional[OrderRef]:
         found = info.context.visible(info.context.loader.children(self, "orders", "quote_id"))
         return found[0] if found and info.context.may("read", "order") else None

@@ -1,5 +1,6 @@
 """The `beancount` backend passes the conformance suite on a real ledger in a temporary folder,
 and every ledger it leaves behind passes the real `bean-check`."""
+
 from __future__ import annotations
 
 import shutil
@@ -18,9 +19,13 @@ from beancount import loader  # noqa: E402
 from beancount.core import data  # noqa: E402
 
 from salesflow.adapters import registry  # noqa: E402
-from salesflow.adapters.beancount import BeancountBackend  # noqa: E402
+from salesflow.adapters.beancount import (  # noqa: E402
+    BeancountBackend,  # noqa: E402
+    cursor,
+    ledger,
+    naming,
+)
 from salesflow.adapters.beancount import backend as backend_module  # noqa: E402
-from salesflow.adapters.beancount import cursor, ledger, naming  # noqa: E402
 from salesflow.adapters.testing import CUSTOMER, BackendConformance, Books, all_payments, sample_invoice  # noqa: E402
 from salesflow.domain.accounting import BackendError, ExternalPayment, idempotency_key  # noqa: E402
 from salesflow.domain.errors import DomainError  # noqa: E402
@@ -59,22 +64,38 @@ def transactions(path: Path) -> list[data.Transaction]:
     return [e for e in entries if isinstance(e, data.Transaction)]
 
 
-def pay(main: Path, number: str, amount: str, on: date = date(2026, 12, 1), currency: str = "EUR",
-        receivable: str = "Assets:Receivable") -> None:
+def pay(
+    main: Path,
+    number: str,
+    amount: str,
+    on: date = date(2026, 12, 1),
+    currency: str = "EUR",
+    receivable: str = "Assets:Receivable",
+) -> None:
     """An accountant types a bank transfer into the main ledger, linked to the invoice."""
     with main.open("a") as out:
-        out.write(f'\n{on.isoformat()} * "Ferrante Tools BV" "Bank transfer" ^{naming.invoice_link(number)}\n'
-                  f"  Assets:Bank   {amount} {currency}\n"
-                  f"  {receivable}  -{amount} {currency}\n")
+        out.write(
+            f'\n{on.isoformat()} * "Ferrante Tools BV" "Bank transfer" ^{naming.invoice_link(number)}\n'
+            f"  Assets:Bank   {amount} {currency}\n"
+            f"  {receivable}  -{amount} {currency}\n"
+        )
 
 
-def reverse(main: Path, number: str, amount: str, on: date = date(2026, 12, 15), currency: str = "EUR",
-            why: str = "Reversal: transfer bounced") -> None:
+def reverse(
+    main: Path,
+    number: str,
+    amount: str,
+    on: date = date(2026, 12, 15),
+    currency: str = "EUR",
+    why: str = "Reversal: transfer bounced",
+) -> None:
     """An accountant reverses a payment: the same postings with the signs turned, same link."""
     with main.open("a") as out:
-        out.write(f'\n{on.isoformat()} * "Ferrante Tools BV" "{why}" ^{naming.invoice_link(number)}\n'
-                  f"  Assets:Bank        -{amount} {currency}\n"
-                  f"  Assets:Receivable   {amount} {currency}\n")
+        out.write(
+            f'\n{on.isoformat()} * "Ferrante Tools BV" "{why}" ^{naming.invoice_link(number)}\n'
+            f"  Assets:Bank        -{amount} {currency}\n"
+            f"  Assets:Receivable   {amount} {currency}\n"
+        )
 
 
 def correct(main: Path, amount: str, new_amount: str) -> None:
@@ -94,8 +115,9 @@ class TestBeancountBackend(BackendConformance):
         return BeancountBackend(new_ledger(tmp_path))
 
     def recorded(self, backend, number):
-        return sum(1 for t in transactions(backend.layout.main)
-                   if t.meta.get("invoice") == number and "voids" not in t.meta)
+        return sum(
+            1 for t in transactions(backend.layout.main) if t.meta.get("invoice") == number and "voids" not in t.meta
+        )
 
     def voided(self, backend, number):
         return any(t.meta.get("voids") == number for t in transactions(backend.layout.main))
@@ -193,8 +215,9 @@ def test_a_void_reverses_every_posting_under_the_same_link(tmp_path):
     [recorded] = [t for t in txns if t.meta.get("invoice") == invoice.number]
     [void] = [t for t in txns if t.meta.get("voids") == invoice.number]
     assert void.links == recorded.links and void.meta["salesflow-key"] == "void-1"
-    assert sorted((p.account, -p.units.number) for p in void.postings) == \
-        sorted((p.account, p.units.number) for p in recorded.postings)
+    assert sorted((p.account, -p.units.number) for p in void.postings) == sorted(
+        (p.account, p.units.number) for p in recorded.postings
+    )
     assert "wrong customer" in void.narration
     payments, _ = all_payments(backend)
     assert payments == [], "a void is not a payment"
@@ -259,7 +282,7 @@ def test_a_backend_started_on_a_broken_ledger_adds_nothing_to_it(tmp_path):
 
 def test_a_new_file_matched_by_the_accountants_own_include_is_checked_too(tmp_path):
     (tmp_path / "bank").mkdir()
-    (tmp_path / "bank" / "2026-11.beancount").write_text("2026-11-02 note Assets:Bank \"statement\"\n")
+    (tmp_path / "bank" / "2026-11.beancount").write_text('2026-11-02 note Assets:Bank "statement"\n')
     main = new_ledger(tmp_path, BOOKS + 'include "bank/*.beancount"\n')
     backend = BeancountBackend(main)
     push(backend, sample_invoice())
@@ -391,8 +414,9 @@ def test_a_payment_edited_deleted_or_moved_a_year_later_changes_its_invoices_sta
     cursor_text = books.read(backend)
     correct(main, "100.00", "120.00")
     cursor_text = books.read(backend, cursor_text)
-    assert books.reversed == [(invoice.number, Decimal("100.00"))] and books.applied == [(invoice.number,
-                                                                                          Decimal("120.00"))]
+    assert books.reversed == [(invoice.number, Decimal("100.00"))] and books.applied == [
+        (invoice.number, Decimal("120.00"))
+    ]
     text = main.read_text()
     start = text.index("2026-12-11 *")
     (tmp_path / "2026.beancount").write_text(text[start:])  # the accountant moves it to a file of its own
@@ -410,8 +434,11 @@ def test_identical_payments_have_their_own_ids_which_do_not_change(tmp_path):
     pay(main, invoice.number, "10.00")
     pay(main, invoice.number, "10.00")
     once, _ = all_payments(backend)
-    main.write_text(main.read_text().replace('"Bank transfer"', '"Bank transfer, corrected narration"')
-                    .replace("option \"title\"", "; a comment above everything\noption \"title\""))
+    main.write_text(
+        main.read_text()
+        .replace('"Bank transfer"', '"Bank transfer, corrected narration"')
+        .replace('option "title"', '; a comment above everything\noption "title"')
+    )
     twice, _ = all_payments(backend)
     ids = [p.external_id for p in once]
     assert len(set(ids)) == 2 and ids == [p.external_id for p in twice]
@@ -424,16 +451,20 @@ def test_one_transfer_paying_two_invoices_is_split_by_posting_metadata(tmp_path)
     push(backend, a)
     push(backend, b)
     with main.open("a") as out:
-        out.write(f'\n2026-12-05 * "Ferrante Tools BV" "One transfer" ^{naming.invoice_link(a.number)} '
-                  f'^{naming.invoice_link(b.number)}\n'
-                  f"  Assets:Bank        300.00 EUR\n"
-                  f"  Assets:Receivable -200.00 EUR\n"
-                  f'    invoice: "{a.number}"\n'
-                  f"  Assets:Receivable -100.00 EUR\n"
-                  f'    invoice: "{b.number}"\n')
+        out.write(
+            f'\n2026-12-05 * "Ferrante Tools BV" "One transfer" ^{naming.invoice_link(a.number)} '
+            f"^{naming.invoice_link(b.number)}\n"
+            f"  Assets:Bank        300.00 EUR\n"
+            f"  Assets:Receivable -200.00 EUR\n"
+            f'    invoice: "{a.number}"\n'
+            f"  Assets:Receivable -100.00 EUR\n"
+            f'    invoice: "{b.number}"\n'
+        )
     payments, _ = all_payments(backend)
-    assert sorted((p.invoice_number, p.amount) for p in payments) == [(a.number, Decimal("200.00")),
-                                                                       (b.number, Decimal("100.00"))]
+    assert sorted((p.invoice_number, p.amount) for p in payments) == [
+        (a.number, Decimal("200.00")),
+        (b.number, Decimal("100.00")),
+    ]
     bean_check(main)
 
 
@@ -463,9 +494,11 @@ def test_a_receivable_posting_left_for_beancount_to_fill_in_is_read_with_its_amo
     invoice = sample_invoice()
     push(backend, invoice)
     with main.open("a") as out:
-        out.write(f'\n2026-12-01 * "Ferrante Tools BV" "Transfer" ^invoice-{invoice.number}\n'
-                  f"  Assets:Bank   250.00 EUR\n"
-                  f"  Assets:Receivable\n")
+        out.write(
+            f'\n2026-12-01 * "Ferrante Tools BV" "Transfer" ^invoice-{invoice.number}\n'
+            f"  Assets:Bank   250.00 EUR\n"
+            f"  Assets:Receivable\n"
+        )
     payments, _ = all_payments(backend)
     assert [(p.invoice_number, p.amount, p.currency) for p in payments] == [(invoice.number, Decimal("250.00"), "EUR")]
 
@@ -481,11 +514,20 @@ def test_a_damaged_cursor_starts_over_rather_than_failing(tmp_path):
 
 
 def test_the_cursor_has_the_same_size_whatever_the_ledger_holds():
-    statements = {f"INV/2026/{n:05d}": (ExternalPayment(external_id=f"p{n}", invoice_number=f"INV/2026/{n:05d}",
-                                                        amount=Decimal(n), currency="EUR", paid_at=date(2026, 12, 1)),)
-                  for n in range(1, 20001)}
+    statements = {
+        f"INV/2026/{n:05d}": (
+            ExternalPayment(
+                external_id=f"p{n}",
+                invoice_number=f"INV/2026/{n:05d}",
+                amount=Decimal(n),
+                currency="EUR",
+                paid_at=date(2026, 12, 1),
+            ),
+        )
+        for n in range(1, 20001)
+    }
     index = cursor.Index.of(statements)
-    page, digests = cursor.next_page(index, None, limit=10 ** 6)
+    page, digests = cursor.next_page(index, None, limit=10**6)
     assert len(page) == 20000 and cursor.decode(cursor.encode(digests)) == index.digests
     assert len(cursor.encode(digests)) < 12000, "1,024 digests of 8 bytes, in base64"
     assert cursor.next_page(index, tuple(digests), limit=10)[0] == []
@@ -516,10 +558,15 @@ def test_an_invoice_number_with_spaces_and_underscores_still_makes_a_valid_ledge
 
 def test_account_names_come_from_the_environment(tmp_path):
     main = new_ledger(tmp_path, BOOKS + "2020-01-01 open Assets:Receivable\n")
-    backend = BeancountBackend.from_settings({
-        "SALESFLOW_BEANCOUNT_LEDGER": str(main), "SALESFLOW_BEANCOUNT_RECEIVABLE": "Assets:Debtors",
-        "SALESFLOW_BEANCOUNT_INCOME": "Income:Revenue", "SALESFLOW_BEANCOUNT_TAX": "Liabilities:VAT",
-        "SALESFLOW_BEANCOUNT_ACCOUNT_PER_RATE": "tax"})
+    backend = BeancountBackend.from_settings(
+        {
+            "SALESFLOW_BEANCOUNT_LEDGER": str(main),
+            "SALESFLOW_BEANCOUNT_RECEIVABLE": "Assets:Debtors",
+            "SALESFLOW_BEANCOUNT_INCOME": "Income:Revenue",
+            "SALESFLOW_BEANCOUNT_TAX": "Liabilities:VAT",
+            "SALESFLOW_BEANCOUNT_ACCOUNT_PER_RATE": "tax",
+        }
+    )
     invoice = sample_invoice()
     push(backend, invoice)
     [txn] = [t for t in transactions(main) if t.meta.get("invoice") == invoice.number]
@@ -545,8 +592,9 @@ def test_the_ledger_setting_is_required_and_named(tmp_path):
     with pytest.raises(DomainError, match="SALESFLOW_BEANCOUNT_LEDGER"):
         BeancountBackend.from_settings({"SALESFLOW_BEANCOUNT_LEDGER": str(tmp_path / "missing.beancount")})
     with pytest.raises(DomainError, match="SALESFLOW_BEANCOUNT_INCOME"):
-        BeancountBackend.from_settings({"SALESFLOW_BEANCOUNT_LEDGER": str(new_ledger(tmp_path)),
-                                        "SALESFLOW_BEANCOUNT_INCOME": "sales"})
+        BeancountBackend.from_settings(
+            {"SALESFLOW_BEANCOUNT_LEDGER": str(new_ledger(tmp_path)), "SALESFLOW_BEANCOUNT_INCOME": "sales"}
+        )
     [backend] = registry.load("beancount", env={"SALESFLOW_BEANCOUNT_LEDGER": str(new_ledger(tmp_path))})
     assert isinstance(backend, BeancountBackend)
 

@@ -1,4 +1,5 @@
 """The built-in `local` backend passes the conformance suite (most checks skip: nothing leaves salesflow)."""
+
 from __future__ import annotations
 
 import pytest

@@ -1,14 +1,16 @@
 """The `odoo` backend against a fake Odoo speaking JSON-2 (Odoo 19) and XML-RPC (Odoo 18 and older):
 conformance over both, then what is particular to Odoo."""
+
 from __future__ import annotations
 
-from contextlib import contextmanager
 import json
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import httpx
 import pytest
+
 from salesflow.adapters.odoo import OdooBackend, OdooRPC
 from salesflow.adapters.odoo.fake import FakeOdoo
 from salesflow.adapters.registry import load
@@ -122,11 +124,16 @@ def test_lines_and_taxes_are_mapped_and_odoo_computes_the_same_total(odoo):
     assert move["move_type"] == "out_invoice" and move["invoice_date"] == "2026-11-23"
     assert move["invoice_date_due"] == "2026-12-23"
     assert (move["amount_untaxed"], move["amount_tax"], move["amount_total"]) == (
-        Decimal("892.50"), Decimal("181.80"), Decimal("1074.30"))
+        Decimal("892.50"),
+        Decimal("181.80"),
+        Decimal("1074.30"),
+    )
     assert move["amount_total"] == invoice.total
     taxes = {tax_id: rate for tax_id, rate in [(1, Decimal(21)), (4, Decimal(6))]}  # the fake's sale taxes
-    assert [(line["name"], line["quantity"], line["price_unit"], line["discount"], [taxes[t] for t in line["tax_ids"]])
-            for line in move["lines"]] == [
+    assert [
+        (line["name"], line["quantity"], line["price_unit"], line["discount"], [taxes[t] for t in line["tax_ids"]])
+        for line in move["lines"]
+    ] == [
         ("Consulting day", Decimal(2), Decimal(450), Decimal(5), [Decimal(21)]),
         ("[DOC-1] Manual", Decimal(3), Decimal("12.5"), Decimal(0), [Decimal(6)]),
     ]
@@ -186,8 +193,9 @@ def test_a_draft_left_by_a_crash_between_create_and_post_is_posted_not_duplicate
     ref = push(backend, invoice)
     (move,) = fake.moves(ref=invoice.number)
     assert move["state"] == "posted" and ref == str(move["id"])
-    assert [call for call in fake.calls if call[1:] == ("account.move", "create")] == [(backend.rpc.protocol,
-                                                                                         "account.move", "create")]
+    assert [call for call in fake.calls if call[1:] == ("account.move", "create")] == [
+        (backend.rpc.protocol, "account.move", "create")
+    ]
 
 
 def test_a_post_whose_answer_was_lost_is_found_posted_and_not_posted_again(odoo):
@@ -278,13 +286,20 @@ def test_the_fake_evaluates_odoo_domains_in_prefix_notation(odoo):
     push(backend, sample_invoice(), Customer(name="Ferrante Tools BV", account_id=1))
     push(backend, sample_invoice(), Customer(name="Bakker & Zonen", contact_id=3))
     rpc = backend.rpc
-    assert rpc.call("res.partner", "search_count", domain=["|", ("name", "ilike", "ferrANTE"),
-                                                           "!", ("ref", "=like", "salesflow:%")]) == 1
+    assert (
+        rpc.call(
+            "res.partner",
+            "search_count",
+            domain=["|", ("name", "ilike", "ferrANTE"), "!", ("ref", "=like", "salesflow:%")],
+        )
+        == 1
+    )
     assert rpc.call("res.partner", "search_count", domain=[("ref", "=like", "salesflow:_ccount:%")]) == 1
     assert rpc.call("res.currency", "search", domain=[("name", "in", ["GBP", "USD"])]) == [2]  # GBP is inactive
     assert rpc.call("res.currency", "search", domain=[("name", "=", "GBP"), ("active", "=", False)]) == [3]
-    assert rpc.call("account.tax", "search", domain=[("amount", ">=", 12), ("type_tax_use", "!=", "purchase")],
-                    order="amount desc") == [1, 3]
+    assert rpc.call(
+        "account.tax", "search", domain=[("amount", ">=", 12), ("type_tax_use", "!=", "purchase")], order="amount desc"
+    ) == [1, 3]
 
 
 @pytest.mark.parametrize("fixture, status, transient", [("odoo", "404", False), ("old_odoo", "AttributeError", True)])
@@ -318,8 +333,9 @@ def test_a_wrong_api_key_over_xmlrpc_is_a_permanent_refusal_that_does_not_show_t
     assert "wrong-key-0123456789abcdef" not in str(caught.value)
 
 
-@pytest.mark.parametrize("status, transient", [(500, True), (502, True), (503, True), (429, True), (408, True),
-                                               (400, False), (403, False)])
+@pytest.mark.parametrize(
+    "status, transient", [(500, True), (502, True), (503, True), (429, True), (408, True), (400, False), (403, False)]
+)
 @pytest.mark.parametrize("fixture", ["odoo", "old_odoo"])
 def test_http_failures_are_transient_or_permanent_by_status(fixture, status, transient, request):
     fake = request.getfixturevalue(fixture)
@@ -391,7 +407,9 @@ def test_payments_are_running_totals_with_one_id_per_step(odoo):
     odoo.pay(invoice.number, "1034.30")
     later, _ = all_payments(backend, cursor)
     assert [(p.external_id, p.amount, p.cumulative) for p in first + later] == [
-        (f"{move_id}@40.00", Decimal("40.00"), True), (f"{move_id}@1074.30", Decimal("1074.30"), True)]
+        (f"{move_id}@40.00", Decimal("40.00"), True),
+        (f"{move_id}@1074.30", Decimal("1074.30"), True),
+    ]
     assert newly_paid(first + later, invoice.number) == [Decimal("40.00"), Decimal("1034.30")]
     assert later[0].paid_at == date(2026, 1, 5) and later[0].reference == "INV/2026/00001"
     assert odoo.moves(ref=invoice.number)[0]["payment_state"] == "paid"
@@ -453,8 +471,11 @@ def test_a_cursor_that_is_not_ours_is_refused(odoo):
 
 # -- settings --------------------------------------------------------------------------------------------------
 
-SETTINGS = {"SALESFLOW_ODOO_URL": "https://erp.example.com", "SALESFLOW_ODOO_DB": "acme",
-            "SALESFLOW_ODOO_API_KEY": "0123456789abcdef0123456789abcdef01234567"}
+SETTINGS = {
+    "SALESFLOW_ODOO_URL": "https://erp.example.com",
+    "SALESFLOW_ODOO_DB": "acme",
+    "SALESFLOW_ODOO_API_KEY": "0123456789abcdef0123456789abcdef01234567",
+}
 
 
 @pytest.mark.parametrize("missing", sorted(SETTINGS))
@@ -465,9 +486,15 @@ def test_a_missing_setting_is_a_domain_error_naming_the_variable(missing):
     assert caught.value.field == (missing,) and missing in caught.value.message
 
 
-@pytest.mark.parametrize("variable, value", [("SALESFLOW_ODOO_PROTOCOL", "jsonrpc"),
-                                             ("SALESFLOW_ODOO_TIMEOUT", "soon"), ("SALESFLOW_ODOO_TIMEOUT", "0"),
-                                             ("SALESFLOW_ODOO_URL", "erp.example.com")])
+@pytest.mark.parametrize(
+    "variable, value",
+    [
+        ("SALESFLOW_ODOO_PROTOCOL", "jsonrpc"),
+        ("SALESFLOW_ODOO_TIMEOUT", "soon"),
+        ("SALESFLOW_ODOO_TIMEOUT", "0"),
+        ("SALESFLOW_ODOO_URL", "erp.example.com"),
+    ],
+)
 def test_a_wrong_setting_is_a_domain_error_naming_the_variable(variable, value):
     with pytest.raises(DomainError) as caught:
         OdooBackend.from_settings({**SETTINGS, variable: value})
@@ -481,9 +508,20 @@ def test_xmlrpc_without_a_login_is_refused_at_start_up():
 
 
 def test_the_registry_builds_it_from_the_environment():
-    (backend,) = load("odoo", {**SETTINGS, "SALESFLOW_ODOO_LOGIN": "bot", "SALESFLOW_ODOO_PROTOCOL": "XMLRPC",
-                               "SALESFLOW_ODOO_TIMEOUT": "2.5"})
+    (backend,) = load(
+        "odoo",
+        {
+            **SETTINGS,
+            "SALESFLOW_ODOO_LOGIN": "bot",
+            "SALESFLOW_ODOO_PROTOCOL": "XMLRPC",
+            "SALESFLOW_ODOO_TIMEOUT": "2.5",
+        },
+    )
     assert isinstance(backend, OdooBackend) and backend.name == "odoo"
     assert (backend.rpc.url, backend.rpc.db, backend.rpc.login, backend.rpc.protocol) == (
-        "https://erp.example.com", "acme", "bot", "xmlrpc")
+        "https://erp.example.com",
+        "acme",
+        "bot",
+        "xmlrpc",
+    )
     assert backend.rpc.client.timeout.read == 2.5

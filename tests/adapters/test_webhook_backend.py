@@ -1,4 +1,5 @@
 """The `webhook` backend against a real HTTP receiver: conformance, signatures, and its answers."""
+
 from __future__ import annotations
 
 import json
@@ -77,8 +78,9 @@ def test_a_stale_timestamp_is_refused(receiver):
     assert receiver.rejected == ["STALE_SIGNATURE"]
 
 
-@pytest.mark.parametrize("status, transient", [(500, True), (503, True), (429, True), (408, True),
-                                               (400, False), (404, False), (422, False)])
+@pytest.mark.parametrize(
+    "status, transient", [(500, True), (503, True), (429, True), (408, True), (400, False), (404, False), (422, False)]
+)
 def test_answers_are_retried_or_dead_lettered_by_status(receiver, status, transient):
     receiver.fail_next(1, status)
     with pytest.raises(BackendError) as caught:
@@ -107,10 +109,14 @@ def test_signatures_verify_only_for_the_same_body_secret_and_time():
     body = json.dumps({"a": 1}).encode()
     header = sign(SECRET, body, 1_800_000_000)
     assert verify(SECRET, body, header, now=1_800_000_100) == 1_800_000_000
-    bad = [(SECRET, body + b" ", header, "BAD_SIGNATURE"), ("other-secret-0000000", body, header, "BAD_SIGNATURE"),
-           (SECRET, body, header.replace("t=1800000000", "t=1800000001"), "BAD_SIGNATURE"),
-           (SECRET, body, None, "BAD_SIGNATURE"), (SECRET, body, "v1=abc", "BAD_SIGNATURE"),
-           (SECRET, body, "t=1800000000,v1=", "BAD_SIGNATURE")]
+    bad = [
+        (SECRET, body + b" ", header, "BAD_SIGNATURE"),
+        ("other-secret-0000000", body, header, "BAD_SIGNATURE"),
+        (SECRET, body, header.replace("t=1800000000", "t=1800000001"), "BAD_SIGNATURE"),
+        (SECRET, body, None, "BAD_SIGNATURE"),
+        (SECRET, body, "v1=abc", "BAD_SIGNATURE"),
+        (SECRET, body, "t=1800000000,v1=", "BAD_SIGNATURE"),
+    ]
     for secret, raw, hdr, code in bad:
         with pytest.raises(SignatureError) as caught:
             verify(secret, raw, hdr, now=1_800_000_000)

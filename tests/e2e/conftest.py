@@ -4,6 +4,7 @@ Each test module gets its own server on its own fresh, empty database (the serve
 prints the first admin's token), on SQLite and, when SALESFLOW_TEST_POSTGRES_URL is set, on
 PostgreSQL. Other users' tokens come from `salesflow token create`, as an operator makes them.
 """
+
 from __future__ import annotations
 
 import json
@@ -28,9 +29,16 @@ from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect as ws_connect
 
 POSTGRES_URL = os.environ.get("SALESFLOW_TEST_POSTGRES_URL")
-BACKENDS = ["sqlite", pytest.param("postgres", marks=[
-    pytest.mark.postgres,
-    pytest.mark.skipif(not POSTGRES_URL, reason="SALESFLOW_TEST_POSTGRES_URL is not set")])]
+BACKENDS = [
+    "sqlite",
+    pytest.param(
+        "postgres",
+        marks=[
+            pytest.mark.postgres,
+            pytest.mark.skipif(not POSTGRES_URL, reason="SALESFLOW_TEST_POSTGRES_URL is not set"),
+        ],
+    ),
+]
 
 TOKEN = re.compile(r"sf_[A-Za-z0-9_-]+")
 CLI = [sys.executable, "-m", "salesflow.gateway.cli"]
@@ -39,6 +47,7 @@ WS_PROTOCOL = "graphql-transport-ws"
 
 
 # --- databases -------------------------------------------------------------------------------------
+
 
 @contextmanager
 def fresh_database(backend: str, directory: Path):
@@ -60,6 +69,7 @@ def fresh_database(backend: str, directory: Path):
 
 # --- the server --------------------------------------------------------------------------------------
 
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -76,8 +86,15 @@ def _environment() -> dict:
 class Server:
     """One `salesflow serve` process group; its output goes to files (never a pipe nobody drains)."""
 
-    def __init__(self, database_url: str, directory: Path, workers: int = 1, *, args: tuple[str, ...] = (),
-                 env: dict[str, str] | None = None):
+    def __init__(
+        self,
+        database_url: str,
+        directory: Path,
+        workers: int = 1,
+        *,
+        args: tuple[str, ...] = (),
+        env: dict[str, str] | None = None,
+    ):
         self.database_url, self.directory, self.workers = database_url, directory, workers
         self.args, self.env = list(args), env or {}
         self.port = _free_port()
@@ -89,15 +106,20 @@ class Server:
         self.http = httpx.Client(base_url=self.url, timeout=30, trust_env=False)
 
     def start(self) -> Server:
-        command = CLI + ["serve", "--host", "127.0.0.1", "--port", str(self.port),
-                         "--database-url", self.database_url]
+        command = CLI + ["serve", "--host", "127.0.0.1", "--port", str(self.port), "--database-url", self.database_url]
         if self.workers > 1:
             command += ["--workers", str(self.workers)]
         command += self.args
         with open(self.stdout_path, "wb") as out, open(self.stderr_path, "wb") as err:
-            self.process = subprocess.Popen(command, stdout=out, stderr=err, stdin=subprocess.DEVNULL,
-                                            cwd=self.directory, env={**_environment(), **self.env},
-                                            start_new_session=True)
+            self.process = subprocess.Popen(
+                command,
+                stdout=out,
+                stderr=err,
+                stdin=subprocess.DEVNULL,
+                cwd=self.directory,
+                env={**_environment(), **self.env},
+                start_new_session=True,
+            )
         deadline = time.monotonic() + READY_SECONDS
         while True:
             if self.process.poll() is not None:
@@ -110,8 +132,10 @@ class Server:
                 return self
             if time.monotonic() > deadline:
                 self.stop()
-                raise RuntimeError(f"salesflow serve was not ready within {READY_SECONDS} s "
-                                   f"(admin token seen: {self.admin_token is not None})\n{self.output()}")
+                raise RuntimeError(
+                    f"salesflow serve was not ready within {READY_SECONDS} s "
+                    f"(admin token seen: {self.admin_token is not None})\n{self.output()}"
+                )
             time.sleep(0.1)
 
     def _workers_started(self) -> bool:
@@ -129,6 +153,7 @@ class Server:
     def output(self) -> str:
         def tail(path: Path) -> str:
             return path.read_text(errors="replace")[-4000:] if path.exists() else ""
+
         return f"--- stdout ---\n{tail(self.stdout_path)}\n--- stderr ---\n{tail(self.stderr_path)}"
 
     def stop(self) -> None:
@@ -153,9 +178,15 @@ class Server:
     # -- people ---------------------------------------------------------------------------------
     def token(self, user: str, role: str) -> str:
         """`salesflow token create`, as the operator runs it; the token is the only thing on stdout."""
-        done = subprocess.run(CLI + ["token", "create", "--user", user, "--role", role,
-                                     "--database-url", self.database_url],
-                              capture_output=True, text=True, timeout=60, check=False, env=_environment(), cwd=self.directory)
+        done = subprocess.run(
+            CLI + ["token", "create", "--user", user, "--role", role, "--database-url", self.database_url],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+            env=_environment(),
+            cwd=self.directory,
+        )
         assert done.returncode == 0, done.stderr
         found = TOKEN.search(done.stdout)
         assert found, f"no token on stdout: {done.stdout!r} {done.stderr!r}"
@@ -198,8 +229,9 @@ class Client:
         return {"Authorization": f"Bearer {self.token}"} if self.token else {}
 
     def post(self, query: str, variables: dict | None = None) -> httpx.Response:
-        return self.server.http.post("/graphql", json={"query": query, "variables": variables or {}},
-                                     headers=self.headers)
+        return self.server.http.post(
+            "/graphql", json={"query": query, "variables": variables or {}}, headers=self.headers
+        )
 
     def execute(self, query: str, variables: dict | None = None) -> dict:
         """The whole JSON answer of a request that must be a GraphQL response (HTTP 200)."""
@@ -232,8 +264,9 @@ class Subscriber:
     def open(self) -> dict:
         """Connect and send connection_init; returns the first message (connection_ack if accepted)."""
         # Entered as a context manager would be (newer websockets warn otherwise); closed in close().
-        self.ws = ws_connect(self.ws_url, subprotocols=[WS_PROTOCOL], proxy=None, open_timeout=10,
-                             close_timeout=2).__enter__()
+        self.ws = ws_connect(
+            self.ws_url, subprotocols=[WS_PROTOCOL], proxy=None, open_timeout=10, close_timeout=2
+        ).__enter__()
         payload = {"Authorization": f"Bearer {self.token}"} if self.token else {}
         self.ws.send(json.dumps({"type": "connection_init", "payload": payload}))
         return self.receive(timeout=10)
@@ -247,8 +280,9 @@ class Subscriber:
     def start(self, query: str, variables: dict | None = None) -> Subscriber:
         ack = self.open()
         assert ack == {"type": "connection_ack"}, ack  # nothing about the server in it
-        self.ws.send(json.dumps({"id": "1", "type": "subscribe",
-                                 "payload": {"query": query, "variables": variables or {}}}))
+        self.ws.send(
+            json.dumps({"id": "1", "type": "subscribe", "payload": {"query": query, "variables": variables or {}}})
+        )
         return self
 
     @property
@@ -315,14 +349,16 @@ def wait_until_live(subscribers: list[Subscriber], fire, *, attempts: int = 20, 
     pending = list(subscribers)
     for _ in range(attempts):
         probes.add(fire())
-        pending = [s for s in pending
-                   if s.wait_for(lambda e: e["documentEvents"]["documentId"] in probes, each) is None]
+        pending = [
+            s for s in pending if s.wait_for(lambda e: e["documentEvents"]["documentId"] in probes, each) is None
+        ]
         if not pending:
             return
     raise AssertionError(f"{len(pending)} subscriber(s) never received a probe event")
 
 
 # --- fixtures ------------------------------------------------------------------------------------------
+
 
 @contextmanager
 def running_server(backend: str, directory: Path, workers: int = 1, **options):
@@ -388,6 +424,7 @@ def subscribers():
 @pytest.fixture
 def serve_on():
     """`salesflow serve` on a database the test prepared first: `with serve_on(url, directory, workers=2) as srv:`."""
+
     @contextmanager
     def start(url: str, directory: Path, workers: int = 1, **options):
         server = Server(url, directory, workers, **options).start()
@@ -395,4 +432,5 @@ def serve_on():
             yield server
         finally:
             server.stop()
+
     return start

@@ -1,4 +1,5 @@
 """Who may call at all (bearer tokens), what each role may do, and the sales rep's owner rule."""
+
 from __future__ import annotations
 
 import base64
@@ -32,6 +33,7 @@ def unique(title: str) -> str:
 
 # --- authentication -------------------------------------------------------------------------------
 
+
 def test_a_request_without_a_token_is_refused_with_401(server):
     response = server.client(None).post(VIEWER)
     assert response.status_code == 401
@@ -64,6 +66,7 @@ def test_a_websocket_without_a_valid_token_is_closed_4403_and_never_acked(server
 
 # --- roles ------------------------------------------------------------------------------------------
 
+
 def test_an_accountant_may_not_create_a_lead_and_nothing_is_created(server, admin):
     (accountant,) = server.users("accountant")
     title = unique("Accountant's lead")
@@ -76,32 +79,53 @@ def test_an_accountant_may_not_create_a_lead_and_nothing_is_created(server, admi
 
 def test_an_accountant_issues_an_invoice_sales_made_ready(server, admin):
     (accountant,) = server.users("accountant")
-    opp = admin.mutate("createOpportunity", """mutation($i: CreateOpportunityInput!) {
+    opp = admin.mutate(
+        "createOpportunity",
+        """mutation($i: CreateOpportunityInput!) {
       createOpportunity(input: $i) { opportunity { id } errors { code field message } } }""",
-                       {"i": {"title": unique("Chairs"), "currency": "EUR"}})["opportunity"]
-    order = admin.mutate("createOrder", """mutation($i: CreateOrderInput!) { createOrder(input: $i) {
-      order { id lines { id } } errors { code field message } } }""", {"i": {
-        "opportunityId": opp["id"], "currency": "EUR",
-        "lines": [{"description": "Chair", "quantity": "4", "unitPrice": "120.50", "taxRate": "19"}]}})["order"]
-    delivered = admin.mutate("recordDelivery", """mutation($i: RecordDeliveryInput!) { recordDelivery(input: $i) {
-      invoice { id status } errors { code field message } } }""", {"i": {
-        "orderId": order["id"], "lines": [{"orderLineId": order["lines"][0]["id"], "quantity": "4"}]}})
+        {"i": {"title": unique("Chairs"), "currency": "EUR"}},
+    )["opportunity"]
+    order = admin.mutate(
+        "createOrder",
+        """mutation($i: CreateOrderInput!) { createOrder(input: $i) {
+      order { id lines { id } } errors { code field message } } }""",
+        {
+            "i": {
+                "opportunityId": opp["id"],
+                "currency": "EUR",
+                "lines": [{"description": "Chair", "quantity": "4", "unitPrice": "120.50", "taxRate": "19"}],
+            }
+        },
+    )["order"]
+    delivered = admin.mutate(
+        "recordDelivery",
+        """mutation($i: RecordDeliveryInput!) { recordDelivery(input: $i) {
+      invoice { id status } errors { code field message } } }""",
+        {"i": {"orderId": order["id"], "lines": [{"orderLineId": order["lines"][0]["id"], "quantity": "4"}]}},
+    )
     assert delivered["invoice"]["status"] == "DRAFT"
 
-    issued = accountant.mutate("issueInvoice", """mutation($i: IssueInvoiceInput!) { issueInvoice(input: $i) {
+    issued = accountant.mutate(
+        "issueInvoice",
+        """mutation($i: IssueInvoiceInput!) { issueInvoice(input: $i) {
       invoice { id status number total amountDue } errors { code field message } } }""",
-                               {"i": {"invoiceId": delivered["invoice"]["id"]}})["invoice"]
+        {"i": {"invoiceId": delivered["invoice"]["id"]}},
+    )["invoice"]
     assert issued["status"] == "ISSUED" and issued["number"].startswith("INV/")
     assert issued["amountDue"] == issued["total"] == "573.58"
 
 
 # --- owner rules --------------------------------------------------------------------------------------
 
+
 def _error(payload: dict) -> dict:
     assert payload["lead"] is None and len(payload["errors"]) == 1, payload
     error = payload["errors"][0]
-    return {"code": error["code"], "field": error["field"],
-            "message": re.sub(r"\d+", "N", error["message"])}  # the id aside, word for word
+    return {
+        "code": error["code"],
+        "field": error["field"],
+        "message": re.sub(r"\d+", "N", error["message"]),
+    }  # the id aside, word for word
 
 
 def test_a_sales_rep_cannot_see_or_touch_another_reps_lead_and_a_manager_can(server):
@@ -113,16 +137,20 @@ def test_a_sales_rep_cannot_see_or_touch_another_reps_lead_and_a_manager_can(ser
 
     # Rep B: not by id, not in lists, not in counts.
     assert rep_b.run(LEAD_NODE, {"id": lead["id"]})["node"] is None
-    assert rep_b.run("query($ids: [ID!]!) { nodes(ids: $ids) { id } }",
-                     {"ids": [lead["id"], own["id"]]})["nodes"] == [None, {"id": own["id"]}]
+    assert rep_b.run("query($ids: [ID!]!) { nodes(ids: $ids) { id } }", {"ids": [lead["id"], own["id"]]})["nodes"] == [
+        None,
+        {"id": own["id"]},
+    ]
     listed = rep_b.run(LEADS)["leads"]
     assert listed["totalCount"] == 1 and [e["node"]["id"] for e in listed["edges"]] == [own["id"]]
     assert rep_b.run(LEADS, {"search": title})["leads"]["totalCount"] == 0
 
     # Rep B's mutations on it answer exactly as for an id that does not exist.
     fake = made_up_id("Lead")
-    for query, name, extra in ((UPDATE_LEAD, "updateLead", {"title": "hijacked"}),
-                               (CONVERT_LEAD, "convertLead", {"opportunityTitle": "hijacked"})):
+    for query, name, extra in (
+        (UPDATE_LEAD, "updateLead", {"title": "hijacked"}),
+        (CONVERT_LEAD, "convertLead", {"opportunityTitle": "hijacked"}),
+    ):
         on_hidden = rep_b.run(query, {"i": {"leadId": lead["id"], **extra}})[name]
         on_missing = rep_b.run(query, {"i": {"leadId": fake, **extra}})[name]
         assert _error(on_hidden)["code"] == "NOT_FOUND"

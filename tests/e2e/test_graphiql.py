@@ -6,6 +6,7 @@ The browser is Debian's Chromium, driven by playwright-core from tests/js (graph
 clicking and reports what happened as JSON). Without Chromium or Node.js the tests skip on a
 developer's machine and fail under CI (the `CI` environment variable set).
 """
+
 from __future__ import annotations
 
 import fcntl
@@ -47,8 +48,9 @@ def _install_playwright(npm: str) -> None:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if (JS / "node_modules" / "playwright-core").is_dir():
             return
-        done = subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=JS, capture_output=True, text=True,
-                              timeout=600, check=False)
+        done = subprocess.run(
+            [npm, "ci", "--no-audit", "--no-fund"], cwd=JS, capture_output=True, text=True, timeout=600, check=False
+        )
         if done.returncode != 0:
             _unavailable(f"`npm ci` in tests/js failed:\n{done.stdout}\n{done.stderr}")
 
@@ -65,13 +67,22 @@ def browser():
         _install_playwright(npm)
 
     def run(**task) -> dict:
-        done = subprocess.run([node, "graphiql.mjs", json.dumps(task)], cwd=JS, capture_output=True, text=True,
-                              timeout=DRIVER_SECONDS, env={**os.environ, "CHROMIUM": CHROMIUM}, check=False)
+        done = subprocess.run(
+            [node, "graphiql.mjs", json.dumps(task)],
+            cwd=JS,
+            capture_output=True,
+            text=True,
+            timeout=DRIVER_SECONDS,
+            env={**os.environ, "CHROMIUM": CHROMIUM},
+            check=False,
+        )
         try:
             return json.loads(done.stdout.strip().splitlines()[-1])
         except (IndexError, json.JSONDecodeError):
-            raise AssertionError(f"the driver printed no report (exit {done.returncode}):\n"
-                                 f"{done.stdout}\n{done.stderr}") from None
+            raise AssertionError(
+                f"the driver printed no report (exit {done.returncode}):\n{done.stdout}\n{done.stderr}"
+            ) from None
+
     return run
 
 
@@ -88,8 +99,13 @@ def assert_only_the_server_was_asked(report: dict, server) -> None:
 
 def test_graphiql_runs_a_query_with_a_bearer_token_without_reaching_outside_the_server(browser, server, tmp_path):
     screenshot = tmp_path / "graphiql.png"
-    report = browser(url=f"{server.url}/graphql", headers=token_headers(server.admin_token), query=VIEWER,
-                     expect='"role": "admin"', screenshot=str(screenshot))
+    report = browser(
+        url=f"{server.url}/graphql",
+        headers=token_headers(server.admin_token),
+        query=VIEWER,
+        expect='"role": "admin"',
+        screenshot=str(screenshot),
+    )
 
     assert report["error"] is None, report
     assert_only_the_server_was_asked(report, server)
@@ -104,17 +120,24 @@ def test_graphiql_runs_a_query_with_a_bearer_token_without_reaching_outside_the_
 
 
 def test_a_subscription_run_in_graphiql_receives_a_committed_transition_over_its_websocket(
-        browser, server, admin, tmp_path):
+    browser, server, admin, tmp_path
+):
     stop = threading.Event()
 
     def keep_creating_leads():  # until the subscription (which has no acknowledgement) has seen one
         while not stop.wait(0.5):
             admin.mutate("createLead", CREATE_LEAD, {"i": {"title": "Seen in GraphiQL"}})
+
     creator = threading.Thread(target=keep_creating_leads)
     creator.start()
     try:
-        report = browser(url=f"{server.url}/graphql", headers=token_headers(server.admin_token), query=LEAD_EVENTS,
-                         expect='"documentEvents"', screenshot=str(tmp_path / "subscription.png"))
+        report = browser(
+            url=f"{server.url}/graphql",
+            headers=token_headers(server.admin_token),
+            query=LEAD_EVENTS,
+            expect='"documentEvents"',
+            screenshot=str(tmp_path / "subscription.png"),
+        )
     finally:
         stop.set()
         creator.join()
@@ -122,15 +145,21 @@ def test_a_subscription_run_in_graphiql_receives_a_committed_transition_over_its
     assert report["error"] is None, report
     assert_only_the_server_was_asked(report, server)
     assert report["websockets"] == [server.ws_url], report["websockets"]
-    assert json.loads(report["response"])["data"] == {"documentEvents": {
-        "documentType": "LEAD", "trigger": "create", "toState": "new", "actor": {"name": "admin"}}}
+    assert json.loads(report["response"])["data"] == {
+        "documentEvents": {"documentType": "LEAD", "trigger": "create", "toState": "new", "actor": {"name": "admin"}}
+    }
 
 
 def test_the_browser_guard_aborts_and_records_a_request_to_another_host(browser, server):
     """The net the tests above rely on: a request to another host is caught, not let through."""
     elsewhere = "http://cdn.invalid/graphiql.min.js"
-    report = browser(url=f"{server.url}/graphql", headers=token_headers(server.admin_token), query=VIEWER,
-                     expect='"role": "admin"', probe=elsewhere)
+    report = browser(
+        url=f"{server.url}/graphql",
+        headers=token_headers(server.admin_token),
+        query=VIEWER,
+        expect='"role": "admin"',
+        probe=elsewhere,
+    )
 
     assert report["outside"] == [elsewhere]
     assert report["probe"] == "failed", report["probe"]

@@ -1,4 +1,5 @@
 """The gateway's guards against abusive or broken requests: refused cleanly, never a 500."""
+
 from __future__ import annotations
 
 import json
@@ -53,15 +54,19 @@ def test_a_query_nested_deeper_than_ten_levels_is_refused(admin, levels):
 
 
 def test_depth_hidden_in_a_fragment_is_counted_too(admin):
-    fragment = ("fragment Deep on Opportunity { account { opportunities { account { opportunities { account {"
-                " opportunities { account { opportunities { id } } } } } } } } }")
+    fragment = (
+        "fragment Deep on Opportunity { account { opportunities { account { opportunities { account {"
+        " opportunities { account { opportunities { id } } } } } } } } }"
+    )
     errors = refused(admin.post(fragment + " { opportunities { edges { node { ...Deep } } } }"))
     assert "depth" in errors[0]["message"]
 
 
 def test_a_subscription_nested_deeper_than_ten_levels_is_refused_over_the_websocket(server, admin, subscribers):
-    deep = ("subscription { documentEvents { document { ... on Opportunity { account { opportunities { account {"
-            " opportunities { account { opportunities { account { opportunities { account { id } } } } } } } } } } } } }")
+    deep = (
+        "subscription { documentEvents { document { ... on Opportunity { account { opportunities { account {"
+        " opportunities { account { opportunities { account { opportunities { account { id } } } } } } } } } } } } }"
+    )
     listener = server.subscribe(admin.token, deep)
     subscribers.append(listener)
     message = listener.receive(timeout=10)
@@ -69,10 +74,14 @@ def test_a_subscription_nested_deeper_than_ten_levels_is_refused_over_the_websoc
     assert "depth" in message["payload"][0]["message"]
 
 
-@pytest.mark.parametrize("query", [
-    "subscription { documentEvents { trigger }",
-    "subscription { documentEvents { " + " ".join(["trigger"] * 2100) + " } }",
-], ids=["syntax error", "over 2000 tokens"])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "subscription { documentEvents { trigger }",
+        "subscription { documentEvents { " + " ".join(["trigger"] * 2100) + " } }",
+    ],
+    ids=["syntax error", "over 2000 tokens"],
+)
 def test_an_unparsable_subscription_is_answered_with_an_error_not_a_silent_complete(server, admin, subscribers, query):
     """graphql-transport-ws: a syntax error closes the socket with 4400 (or at least sends an `error`)."""
     listener = server.subscribe(admin.token, query)
@@ -114,8 +123,13 @@ def test_a_batch_of_operations_in_a_json_array_is_refused(server, admin):
 
 def test_a_mutation_over_get_is_refused_and_does_nothing(server, admin):
     title = "Created over GET"
-    response = server.http.get("/graphql", headers=admin.headers, params={
-        "query": f'mutation {{ createLead(input: {{title: "{title}"}}) {{ lead {{ id }} errors {{ code }} }} }}'})
+    response = server.http.get(
+        "/graphql",
+        headers=admin.headers,
+        params={
+            "query": f'mutation {{ createLead(input: {{title: "{title}"}}) {{ lead {{ id }} errors {{ code }} }} }}'
+        },
+    )
     assert 400 <= response.status_code < 500, (response.status_code, response.text)
     found = admin.run("query($s: String) { leads(filter: {search: $s}) { totalCount } }", {"s": title})
     assert found["leads"]["totalCount"] == 0
@@ -137,8 +151,9 @@ def test_a_malformed_json_body_is_a_client_error_not_a_crash(server, admin, body
     assert "Traceback" not in response.text
 
 
-@pytest.mark.parametrize("body", [b'"{ viewer { role } }"', b"42", b"null", b"true"],
-                         ids=["string", "number", "null", "boolean"])
+@pytest.mark.parametrize(
+    "body", [b'"{ viewer { role } }"', b"42", b"null", b"true"], ids=["string", "number", "null", "boolean"]
+)
 def test_a_json_body_that_is_not_an_object_is_a_client_error_not_a_crash(server, admin, body):
     response = post_raw(server, admin, body)
     assert 400 <= response.status_code < 500, (response.status_code, response.text)
@@ -155,8 +170,10 @@ def test_a_server_that_refused_bad_requests_still_answers(admin):
 
 # --- what a query costs, and what it may cost ----------------------------------------------------------
 
-NESTED_THROUGH_NODES = ("query($ids: [ID!]!) { nodes(ids: $ids) { ... on Account { opportunities { account {"
-                        " opportunities { account { opportunities { id title } } } } } } } }")
+NESTED_THROUGH_NODES = (
+    "query($ids: [ID!]!) { nodes(ids: $ids) { ... on Account { opportunities { account {"
+    " opportunities { account { opportunities { id title } } } } } } } }"
+)
 TWO_OPERATIONS = "query Roles { viewer { role } } query Stages { stages { name } }"
 NAME_REQUIRED = "Must provide operation name if query contains multiple operations."
 
@@ -167,16 +184,22 @@ def test_every_answer_says_what_its_query_cost_and_the_limit(admin):
 
 
 def test_nested_lists_multiplied_by_nodes_are_refused_before_they_run(admin):
-    account = admin.mutate("createAccount", "mutation($i: CreateAccountInput!) { createAccount(input: $i) "
-                                            "{ account { id } errors { code } } }", {"i": {"name": "Nested"}})
+    account = admin.mutate(
+        "createAccount",
+        "mutation($i: CreateAccountInput!) { createAccount(input: $i) { account { id } errors { code } } }",
+        {"i": {"name": "Nested"}},
+    )
     errors = refused(admin.post(NESTED_THROUGH_NODES, {"ids": [account["account"]["id"]] * 100}))
     assert errors[0]["extensions"]["code"] == "QUERY_TOO_COMPLEX"
     assert errors[0]["extensions"]["cost"] > errors[0]["extensions"]["maximumAvailable"] == 200_000
 
 
 def test_nodes_refuses_a_repeated_id_and_answers_null_for_a_type_the_role_may_not_read(server, admin):
-    lead = admin.mutate("createLead", "mutation($i: CreateLeadInput!) { createLead(input: $i) { lead { id } "
-                                      "errors { code } } }", {"i": {"title": "Hidden from accountants"}})["lead"]["id"]
+    lead = admin.mutate(
+        "createLead",
+        "mutation($i: CreateLeadInput!) { createLead(input: $i) { lead { id } errors { code } } }",
+        {"i": {"title": "Hidden from accountants"}},
+    )["lead"]["id"]
     errors = refused(admin.post("query($ids: [ID!]!) { nodes(ids: $ids) { id } }", {"ids": [lead] * 100}))
     assert errors[0]["extensions"]["code"] == "BAD_USER_INPUT"
     (accountant,) = server.users("accountant")
@@ -185,6 +208,7 @@ def test_nodes_refuses_a_repeated_id_and_answers_null_for_a_type_the_role_may_no
 
 
 # --- several operations in one document ------------------------------------------------------------------
+
 
 def test_several_operations_without_a_name_are_refused_over_post_get_and_websocket(server, admin, subscribers):
     posted = refused(admin.post(TWO_OPERATIONS))
@@ -195,18 +219,24 @@ def test_several_operations_without_a_name_are_refused_over_post_get_and_websock
     subscribers.append(listener)
     message = json.loads(listener.ws.recv(timeout=10))
     assert message["type"] == "error" and message["payload"][0]["message"] == NAME_REQUIRED, message
-    named = server.http.post("/graphql", json={"query": TWO_OPERATIONS, "operationName": "Stages"},
-                             headers=admin.headers).json()
+    named = server.http.post(
+        "/graphql", json={"query": TWO_OPERATIONS, "operationName": "Stages"}, headers=admin.headers
+    ).json()
     assert "errors" not in named and set(named["data"]) == {"stages"}
 
 
 # --- request bodies and WebSocket messages -------------------------------------------------------------
 
+
 def _raw_post(server, admin, headers: str, body_chunks=()) -> bytes:
     """An HTTP/1.1 POST written by hand; returns what the server answered before it closed."""
     with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
-        sock.sendall((f"POST /graphql HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {admin.token}\r\n"
-                      f"Content-Type: application/json\r\n{headers}\r\n").encode())
+        sock.sendall(
+            (
+                f"POST /graphql HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {admin.token}\r\n"
+                f"Content-Type: application/json\r\n{headers}\r\n"
+            ).encode()
+        )
         for chunk in body_chunks:
             sock.sendall(chunk)
         answer = b""
@@ -237,8 +267,15 @@ def test_a_websocket_message_larger_than_the_limit_closes_the_socket(server, adm
     listener = server.connect(admin.token)
     assert listener.open()["type"] == "connection_ack"
     try:
-        listener.ws.send(json.dumps({"id": "1", "type": "subscribe",
-                                     "payload": {"query": "{ viewer { role } }", "variables": {"pad": "x" * 1_200_000}}}))
+        listener.ws.send(
+            json.dumps(
+                {
+                    "id": "1",
+                    "type": "subscribe",
+                    "payload": {"query": "{ viewer { role } }", "variables": {"pad": "x" * 1_200_000}},
+                }
+            )
+        )
         with pytest.raises(ConnectionClosed) as closed:
             listener.ws.recv(timeout=10)
         assert closed.value.rcvd is not None and closed.value.rcvd.code == 1009, closed.value  # message too big
@@ -251,8 +288,13 @@ def test_a_websocket_message_larger_than_the_limit_closes_the_socket(server, adm
 HEAVY_LINES = 1000  # MAX_LINES: the query below then takes several times its 1 s deadline
 HEAVY_QUOTES = 10
 LINE = "id description quantity unitPrice discountPercent taxRate netAmount taxAmount total"
-HEAVY = "{ " + " ".join(f"a{i}: quotes(first: {HEAVY_QUOTES}) {{ edges {{ node {{ lines {{ {LINE} }} }} }} }}"
-                        for i in range(15)) + " }"
+HEAVY = (
+    "{ "
+    + " ".join(
+        f"a{i}: quotes(first: {HEAVY_QUOTES}) {{ edges {{ node {{ lines {{ {LINE} }} }} }} }}" for i in range(15)
+    )
+    + " }"
+)
 
 
 @pytest.fixture(scope="module")
@@ -261,14 +303,22 @@ def slow_server(serve_with):
     with serve_with(args=("--query-timeout", "1", "--max-cost", "0")) as srv:
         admin = srv.admin()
         for n in range(HEAVY_QUOTES):
-            opportunity = admin.mutate("createOpportunity", "mutation($i: CreateOpportunityInput!) { createOpportunity("
-                                       "input: $i) { opportunity { id } errors { code } } }",
-                                       {"i": {"title": f"Heavy {n}", "currency": "EUR"}})["opportunity"]["id"]
-            lines = [{"description": f"Line {k} " + "widget " * 10, "quantity": "2", "unitPrice": "9.99",
-                      "taxRate": "19"} for k in range(HEAVY_LINES)]
-            admin.mutate("convertOpportunityToQuote", "mutation($i: ConvertOpportunityToQuoteInput!) { "
-                         "convertOpportunityToQuote(input: $i) { quote { id } errors { code message } } }",
-                         {"i": {"opportunityId": opportunity, "kind": "PROFORMA", "lines": lines}})
+            opportunity = admin.mutate(
+                "createOpportunity",
+                "mutation($i: CreateOpportunityInput!) { createOpportunity("
+                "input: $i) { opportunity { id } errors { code } } }",
+                {"i": {"title": f"Heavy {n}", "currency": "EUR"}},
+            )["opportunity"]["id"]
+            lines = [
+                {"description": f"Line {k} " + "widget " * 10, "quantity": "2", "unitPrice": "9.99", "taxRate": "19"}
+                for k in range(HEAVY_LINES)
+            ]
+            admin.mutate(
+                "convertOpportunityToQuote",
+                "mutation($i: ConvertOpportunityToQuoteInput!) { "
+                "convertOpportunityToQuote(input: $i) { quote { id } errors { code message } } }",
+                {"i": {"opportunityId": opportunity, "kind": "PROFORMA", "lines": lines}},
+            )
         yield srv
 
 
@@ -286,6 +336,7 @@ def _healthz_while(server, work) -> tuple[object, list[float]]:
                 assert http.get("/healthz").status_code == 200
                 latencies.append(time.monotonic() - started)
                 done.wait(0.05)
+
     ready = threading.Event()
     prober = threading.Thread(target=probe)
     prober.start()

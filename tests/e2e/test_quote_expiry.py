@@ -22,8 +22,13 @@ def _sent_quotes(url: str, valid_for_days: list[int]) -> list:
         sent = []
         for days in valid_for_days:
             draft = quote.convert_opportunity_to_quote(
-                SqlUnitOfWork(engine), opp.id, "proforma", valid_until=long_ago.date() + timedelta(days=days),
-                lines=[{"description": "Chair", "quantity": "1", "unit_price": "100"}], now=long_ago)
+                SqlUnitOfWork(engine),
+                opp.id,
+                "proforma",
+                valid_until=long_ago.date() + timedelta(days=days),
+                lines=[{"description": "Chair", "quantity": "1", "unit_price": "100"}],
+                now=long_ago,
+            )
             sent.append(quote.send_quote(SqlUnitOfWork(engine), draft.id, now=long_ago))
         return sent
     finally:
@@ -46,8 +51,9 @@ def test_serve_expires_the_lapsed_quotes_at_start_once_with_two_workers(empty_da
         while _expirations(empty_database) != sorted([lapsed_a.id, lapsed_b.id]) and time.monotonic() < deadline:
             time.sleep(0.2)
         admin = server.admin()
-        statuses = [admin.run(QUOTE, {"id": global_id("Quote", q.id)})["node"]["status"]
-                    for q in (lapsed_a, lapsed_b, valid)]
+        statuses = [
+            admin.run(QUOTE, {"id": global_id("Quote", q.id)})["node"]["status"] for q in (lapsed_a, lapsed_b, valid)
+        ]
         time.sleep(1)  # a second sweep (one per worker, say) would have run by now
     assert statuses == ["EXPIRED", "EXPIRED", "SENT"]
     assert _expirations(empty_database) == sorted([lapsed_a.id, lapsed_b.id])

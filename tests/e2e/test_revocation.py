@@ -8,6 +8,7 @@ The bound: a socket is closed once the event feed brings the revocation to its w
 PostgreSQL at NOTIFY, on SQLite within the 0.1 s poll of the activity table; CLOSE_SECONDS allows
 for a loaded test machine.
 """
+
 from __future__ import annotations
 
 import json
@@ -33,10 +34,18 @@ def salesflow(cli, server_with_two_workers):
     server = server_with_two_workers
 
     def run(*args: str) -> str:
-        done = subprocess.run([*command, *args, "--database-url", server.database_url], capture_output=True,
-                              text=True, timeout=60, env=env, cwd=server.directory, check=False)
+        done = subprocess.run(
+            [*command, *args, "--database-url", server.database_url],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env=env,
+            cwd=server.directory,
+            check=False,
+        )
         assert done.returncode == 0, done.stderr
         return done.stdout
+
     return run
 
 
@@ -49,8 +58,9 @@ def new_user(salesflow, role: str = "sales_manager") -> tuple[str, dict]:
 def fresh_request(server, token: str) -> int:
     """POST a query on a new connection (so any worker may accept it); the HTTP status."""
     with httpx.Client(base_url=server.url, timeout=30, trust_env=False) as http:
-        return http.post("/graphql", json={"query": WHO}, headers={"Authorization": f"Bearer {token}",
-                                                                    "Connection": "close"}).status_code
+        return http.post(
+            "/graphql", json={"query": WHO}, headers={"Authorization": f"Bearer {token}", "Connection": "close"}
+        ).status_code
 
 
 def statuses(server, token: str, n: int = 24) -> list[int]:
@@ -101,8 +111,9 @@ def test_a_revoked_token_is_refused_on_its_next_request_by_every_worker(server_w
     assert set(statuses(server, token["token"])) == {401}
 
 
-def test_a_revoked_tokens_sockets_on_both_workers_close_4403_and_miss_what_came_after(server_with_two_workers,
-                                                                                      subscribers, salesflow):
+def test_a_revoked_tokens_sockets_on_both_workers_close_4403_and_miss_what_came_after(
+    server_with_two_workers, subscribers, salesflow
+):
     server = server_with_two_workers
     admin = server.admin()
     _name, token = new_user(salesflow)
@@ -121,17 +132,22 @@ def test_a_revoked_tokens_sockets_on_both_workers_close_4403_and_miss_what_came_
     assert bystander.wait_for(lambda e: e["documentEvents"]["documentId"] == after, 10), "the bystander lost it"
 
 
-def test_a_deactivated_users_sockets_close_and_its_requests_are_refused_until_reactivated(server_with_two_workers,
-                                                                                          subscribers, salesflow):
+def test_a_deactivated_users_sockets_close_and_its_requests_are_refused_until_reactivated(
+    server_with_two_workers, subscribers, salesflow
+):
     server = server_with_two_workers
     admin = server.admin()
     name, token = new_user(salesflow, "accountant")
     sockets = subscribed_on_both_workers(server, token["token"], subscribers)
-    user_id = admin.run("query($f: UserFilter) { users(filter: $f) { edges { node { id } } } }",
-                        {"f": {"search": name}})["users"]["edges"][0]["node"]["id"]
+    user_id = admin.run(
+        "query($f: UserFilter) { users(filter: $f) { edges { node { id } } } }", {"f": {"search": name}}
+    )["users"]["edges"][0]["node"]["id"]
 
-    admin.mutate("deactivateUser", "mutation($i: DeactivateUserInput!) { deactivateUser(input: $i) { user { active } "
-                 "errors { code message } } }", {"i": {"userId": user_id}})
+    admin.mutate(
+        "deactivateUser",
+        "mutation($i: DeactivateUserInput!) { deactivateUser(input: $i) { user { active } errors { code message } } }",
+        {"i": {"userId": user_id}},
+    )
     assert [until_closed(s, CLOSE_SECONDS)[0] for s in sockets] == [4403] * len(sockets)
     assert set(statuses(server, token["token"])) == {401}
     refused = server.connect(token["token"])
@@ -143,6 +159,9 @@ def test_a_deactivated_users_sockets_close_and_its_requests_are_refused_until_re
     finally:
         refused.close()
 
-    admin.mutate("reactivateUser", "mutation($i: ReactivateUserInput!) { reactivateUser(input: $i) { user { active } "
-                 "errors { code message } } }", {"i": {"userId": user_id}})
+    admin.mutate(
+        "reactivateUser",
+        "mutation($i: ReactivateUserInput!) { reactivateUser(input: $i) { user { active } errors { code message } } }",
+        {"i": {"userId": user_id}},
+    )
     assert set(statuses(server, token["token"])) == {200}

@@ -3,6 +3,7 @@
 This module has a server (and database) of its own, so its invoices are the first ones issued
 there and take the numbers 00001 and 00002 of their year.
 """
+
 from __future__ import annotations
 
 import re
@@ -88,23 +89,39 @@ def assert_money_fields_are_strings(document: dict, *extra: str) -> None:
 
 
 def line(description, quantity, unit_price, discount="0", tax="0") -> dict:
-    return {"description": description, "quantity": quantity, "unitPrice": unit_price,
-            "discountPercent": discount, "taxRate": tax}
+    return {
+        "description": description,
+        "quantity": quantity,
+        "unitPrice": unit_price,
+        "discountPercent": discount,
+        "taxRate": tax,
+    }
 
 
 def test_seed_story_over_http(admin):
     valid_until = (date.today() + timedelta(days=60)).isoformat()
 
     # A first contact: the lead.
-    created = admin.mutate("createLead", CREATE_LEAD, {"i": {
-        "title": "ACME renewal", "contactName": "Ada Lovelace", "companyName": "ACME GmbH",
-        "email": "ada@acme.example", "phone": "+49 30 1234567"}})
+    created = admin.mutate(
+        "createLead",
+        CREATE_LEAD,
+        {
+            "i": {
+                "title": "ACME renewal",
+                "contactName": "Ada Lovelace",
+                "companyName": "ACME GmbH",
+                "email": "ada@acme.example",
+                "phone": "+49 30 1234567",
+            }
+        },
+    )
     lead = created["lead"]
     assert lead["status"] == "NEW" and lead["title"] == "ACME renewal"
 
     # convertLead: account + contact + opportunity, at once.
-    converted = admin.mutate("convertLead", CONVERT_LEAD, {"i": {
-        "leadId": lead["id"], "opportunityTitle": "ACME 2027", "currency": "EUR"}})
+    converted = admin.mutate(
+        "convertLead", CONVERT_LEAD, {"i": {"leadId": lead["id"], "opportunityTitle": "ACME 2027", "currency": "EUR"}}
+    )
     assert converted["lead"]["status"] == "CONVERTED"
     account, contact, opportunity = converted["account"], converted["contact"], converted["opportunity"]
     assert account["name"] == "ACME GmbH" and contact["name"] == "Ada Lovelace"
@@ -117,17 +134,33 @@ def test_seed_story_over_http(admin):
     assert converted["lead"]["convertedOpportunity"] == {"id": opportunity["id"]}
 
     # convertOpportunityToQuote: a proforma with two lines, tax on both, a discount on one.
-    quote = admin.mutate("convertOpportunityToQuote", CONVERT_TO_QUOTE, {"i": {
-        "opportunityId": opportunity["id"], "kind": "PROFORMA", "currency": "EUR", "validUntil": valid_until,
-        "lines": [line("Widgets", "10", "99.90", tax="19"), line("Setup", "1", "450", discount="10", tax="19")]}})["quote"]
+    quote = admin.mutate(
+        "convertOpportunityToQuote",
+        CONVERT_TO_QUOTE,
+        {
+            "i": {
+                "opportunityId": opportunity["id"],
+                "kind": "PROFORMA",
+                "currency": "EUR",
+                "validUntil": valid_until,
+                "lines": [line("Widgets", "10", "99.90", tax="19"), line("Setup", "1", "450", discount="10", tax="19")],
+            }
+        },
+    )["quote"]
     assert (quote["status"], quote["kind"], quote["revision"], quote["currency"]) == ("DRAFT", "PROFORMA", 0, "EUR")
     assert quote["opportunity"] == {"id": opportunity["id"]}
     assert_money_fields_are_strings(quote)
     # Per line: net = round(qty × price × (1 − d%)), tax = round(net × rate); totals are sums of lines.
     assert [(ln["netAmount"], ln["taxAmount"], ln["total"]) for ln in quote["lines"]] == [
-        ("999.00", "189.81", "1188.81"), ("405.00", "76.95", "481.95")]
+        ("999.00", "189.81", "1188.81"),
+        ("405.00", "76.95", "481.95"),
+    ]
     assert (quote["subtotal"], quote["discountTotal"], quote["taxTotal"], quote["total"]) == (
-        "1449.00", "45.00", "266.76", "1670.76")
+        "1449.00",
+        "45.00",
+        "266.76",
+        "1670.76",
+    )
     assert money(quote["total"]) == money(quote["subtotal"]) - money(quote["discountTotal"]) + money(quote["taxTotal"])
     assert "sendQuote" in quote["availableActions"] and "updateQuote" in quote["availableActions"]
     assert "convertQuoteToOrder" not in quote["availableActions"]
@@ -147,14 +180,28 @@ def test_seed_story_over_http(admin):
     assert [ln["description"] for ln in draft["lines"]] == ["Widgets", "Setup"]
     assert draft["total"] == quote["total"]
 
-    updated = admin.mutate("updateQuote", UPDATE_QUOTE, {"i": {
-        "quoteId": draft["id"], "expectedVersion": draft["version"],
-        "lines": [line("Widgets", "10", "99.90", discount="7.5", tax="19"),
-                  line("Setup", "1", "450", discount="10", tax="19")]}})["quote"]
+    updated = admin.mutate(
+        "updateQuote",
+        UPDATE_QUOTE,
+        {
+            "i": {
+                "quoteId": draft["id"],
+                "expectedVersion": draft["version"],
+                "lines": [
+                    line("Widgets", "10", "99.90", discount="7.5", tax="19"),
+                    line("Setup", "1", "450", discount="10", tax="19"),
+                ],
+            }
+        },
+    )["quote"]
     assert updated["status"] == "DRAFT" and updated["version"] > draft["version"]
     assert_money_fields_are_strings(updated)
     assert (updated["subtotal"], updated["discountTotal"], updated["taxTotal"], updated["total"]) == (
-        "1449.00", "119.92", "252.53", "1581.61")  # widgets: net 924.075 → 924.08, tax 175.5752 → 175.58
+        "1449.00",
+        "119.92",
+        "252.53",
+        "1581.61",
+    )  # widgets: net 924.075 → 924.08, tax 175.5752 → 175.58
 
     resent = admin.mutate("sendQuote", SEND_QUOTE, {"i": {"quoteId": draft["id"]}})["quote"]
     assert resent["status"] == "SENT"
@@ -174,13 +221,27 @@ def test_seed_story_over_http(admin):
     assert (widgets["quantity"], setup["quantity"]) == ("10", "1")
 
     # First delivery stage (partial): it brings its own draft invoice.
-    first = admin.mutate("recordDelivery", RECORD_DELIVERY, {"i": {"orderId": order["id"], "lines": [
-        {"orderLineId": widgets["id"], "quantity": "6"}, {"orderLineId": setup["id"], "quantity": "1"}]}})
+    first = admin.mutate(
+        "recordDelivery",
+        RECORD_DELIVERY,
+        {
+            "i": {
+                "orderId": order["id"],
+                "lines": [
+                    {"orderLineId": widgets["id"], "quantity": "6"},
+                    {"orderLineId": setup["id"], "quantity": "1"},
+                ],
+            }
+        },
+    )
     assert first["order"]["status"] == "PARTIALLY_DELIVERED"
     assert [(ln["deliveredQuantity"], ln["remainingQuantity"]) for ln in first["order"]["lines"]] == [
-        ("6", "4"), ("1", "0")]
+        ("6", "4"),
+        ("1", "0"),
+    ]
     assert sorted((d["orderLine"]["id"], d["quantity"]) for d in first["delivery"]["lines"]) == sorted(
-        [(widgets["id"], "6"), (setup["id"], "1")])
+        [(widgets["id"], "6"), (setup["id"], "1")]
+    )
     invoice1 = first["invoice"]
     assert invoice1 is not None and invoice1["status"] == "DRAFT" and invoice1["number"] is None
     assert invoice1["order"] == {"id": order["id"]} and invoice1["delivery"] == {"id": first["delivery"]["id"]}
@@ -193,20 +254,29 @@ def test_seed_story_over_http(admin):
     assert issued["amountDue"] == issued["total"] == invoice1["total"] and money(issued["amountPaid"]) == 0
     assert "recordPayment" in issued["availableActions"] and "issueInvoice" not in issued["availableActions"]
 
-    paid = admin.mutate("recordPayment", RECORD_PAYMENT, {"i": {
-        "invoiceId": issued["id"], "amount": issued["total"], "reference": "bank transfer 1"}})
+    paid = admin.mutate(
+        "recordPayment",
+        RECORD_PAYMENT,
+        {"i": {"invoiceId": issued["id"], "amount": issued["total"], "reference": "bank transfer 1"}},
+    )
     assert paid["payment"]["amount"] == issued["total"] and paid["payment"]["currency"] == "EUR"
     assert paid["invoice"]["status"] == "PAID"
     assert paid["invoice"]["amountPaid"] == issued["total"] and money(paid["invoice"]["amountDue"]) == 0
     assert paid["invoice"]["availableActions"] == []
     # The invoice's history: every transition, oldest first, with who made it.
     assert [(h["trigger"], h["fromState"], h["toState"]) for h in paid["invoice"]["history"]] == [
-        ("create", None, "draft"), ("issue", "draft", "issued"), ("pay", "issued", "paid")]
+        ("create", None, "draft"),
+        ("issue", "draft", "issued"),
+        ("pay", "issued", "paid"),
+    ]
     assert {h["actor"]["name"] for h in paid["invoice"]["history"]} == {"admin"}
 
     # Second (last) delivery stage, then its invoice.
-    second = admin.mutate("recordDelivery", RECORD_DELIVERY, {"i": {"orderId": order["id"], "lines": [
-        {"orderLineId": widgets["id"], "quantity": "4"}]}})
+    second = admin.mutate(
+        "recordDelivery",
+        RECORD_DELIVERY,
+        {"i": {"orderId": order["id"], "lines": [{"orderLineId": widgets["id"], "quantity": "4"}]}},
+    )
     assert second["order"]["status"] == "DELIVERED"
     assert [ln["remainingQuantity"] for ln in second["order"]["lines"]] == ["0", "0"]
     invoice2 = second["invoice"]
@@ -226,11 +296,18 @@ def test_seed_story_over_http(admin):
     assert [(ln["deliveredQuantity"], ln["invoicedQuantity"]) for ln in final["lines"]] == [("10", "10"), ("1", "1")]
     assert len(final["deliveries"]) == 2
     assert sorted((i["number"], i["status"]) for i in final["invoices"]) == sorted(
-        [(issued["number"], "PAID"), (issued2["number"], "ISSUED")])
+        [(issued["number"], "PAID"), (issued2["number"], "ISSUED")]
+    )
     assert [(h["fromState"], h["toState"]) for h in final["history"]] == [
-        (None, "open"), ("open", "partially_delivered"), ("partially_delivered", "delivered")]
+        (None, "open"),
+        ("open", "partially_delivered"),
+        ("partially_delivered", "delivered"),
+    ]
     assert "recordDelivery" not in final["availableActions"]
 
     accepted = admin.run(QUOTE_BY_ID, {"id": draft["id"]})["node"]
     assert [(h["fromState"], h["toState"]) for h in accepted["history"]] == [
-        (None, "draft"), ("draft", "sent"), ("sent", "accepted")]
+        (None, "draft"),
+        ("draft", "sent"),
+        ("sent", "accepted"),
+    ]

@@ -1,5 +1,6 @@
 """`documentEvents` over graphql-transport-ws: committed transitions reach whoever may see them,
 from whichever worker process committed them, and nothing that rolled back is announced."""
+
 from __future__ import annotations
 
 import json
@@ -29,9 +30,11 @@ def event_of(data: dict) -> dict:
 
 def about(document_id: str, **expected):
     """A predicate for the event of one document (and, optionally, given field values)."""
+
     def match(data: dict) -> bool:
         e = event_of(data)
         return e["documentId"] == document_id and all(e[k] == v for k, v in expected.items())
+
     return match
 
 
@@ -115,8 +118,10 @@ def test_every_subscriber_on_every_worker_receives_a_transition_committed_once(s
             burst = list(pool.map(lambda _: server.subscribe(admin.token, EVENTS), range(4)))
             subscribers.extend(burst)
             workers.update(s.worker for s in burst)
-    assert len(workers) >= 2, (f"all {len(subscribers)} WebSocket connections were served by worker(s) "
-                               f"{sorted(workers)}; cannot prove cross-worker delivery")
+    assert len(workers) >= 2, (
+        f"all {len(subscribers)} WebSocket connections were served by worker(s) "
+        f"{sorted(workers)}; cannot prove cross-worker delivery"
+    )
     server.wait_until_live(subscribers, lambda: new_lead(admin))
 
     lead = new_lead(admin)
@@ -140,6 +145,7 @@ def test_many_subscribers_hold_no_database_connection_between_events(server, adm
 
     def fire() -> str:
         return admin.mutate("createLead", CREATE_LEAD, {"i": {"title": unique("probe")}})["lead"]["id"]
+
     server.wait_until_live(crowd, fire)
     started = time.monotonic()
     for _ in range(3):
@@ -153,11 +159,13 @@ def test_many_subscribers_hold_no_database_connection_between_events(server, adm
 def test_two_subscriptions_on_one_socket_both_see_a_burst_of_transitions(server, admin, subscribers):
     first = server.subscribe(admin.token, EVENTS, {"types": ["LEAD"]})
     subscribers.append(first)
-    first.ws.send(json.dumps({"id": "2", "type": "subscribe", "payload": {"query": EVENTS,
-                                                                           "variables": {"types": ["LEAD"]}}}))
+    first.ws.send(
+        json.dumps({"id": "2", "type": "subscribe", "payload": {"query": EVENTS, "variables": {"types": ["LEAD"]}}})
+    )
 
     def fire() -> str:
         return admin.mutate("createLead", CREATE_LEAD, {"i": {"title": unique("probe")}})["lead"]["id"]
+
     server.wait_until_live([first], fire)
     with ThreadPoolExecutor(4) as pool:
         created = set(pool.map(lambda _: fire(), range(40)))

@@ -1,5 +1,6 @@
 """`salesflow sync` as its own process, killed with SIGKILL again and again while it delivers
 300 invoices to a webhook receiver and to the fake Odoo: each arrives exactly once in each."""
+
 from __future__ import annotations
 
 import os
@@ -7,7 +8,7 @@ import random
 import signal
 import subprocess
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from support import issue_invoices, job_statuses
 
@@ -27,14 +28,21 @@ def test_a_worker_killed_mid_delivery_again_and_again_duplicates_nothing(empty_d
         engine = install(url)
         try:
             uow = SqlUnitOfWork(engine)
-            now = datetime.now(timezone.utc)
+            now = datetime.now(UTC)
             with uow:
                 actor = uow.users.add(User(name="maryam", role="sales_manager", created_at=now, updated_at=now))
                 uow.commit()
             numbers = [inv.number for inv in issue_invoices(uow, actor, N)]
-            env = {**environment, "SALESFLOW_ACCOUNTING": "webhook,odoo", "SALESFLOW_WEBHOOK_URL": receiver.url,
-                   "SALESFLOW_WEBHOOK_SECRET": SECRET, "SALESFLOW_ODOO_URL": odoo.url, "SALESFLOW_ODOO_DB": odoo.db,
-                   "SALESFLOW_ODOO_API_KEY": odoo.api_key, "SALESFLOW_SYNC_LEASE_SECONDS": "1"}
+            env = {
+                **environment,
+                "SALESFLOW_ACCOUNTING": "webhook,odoo",
+                "SALESFLOW_WEBHOOK_URL": receiver.url,
+                "SALESFLOW_WEBHOOK_SECRET": SECRET,
+                "SALESFLOW_ODOO_URL": odoo.url,
+                "SALESFLOW_ODOO_DB": odoo.db,
+                "SALESFLOW_ODOO_API_KEY": odoo.api_key,
+                "SALESFLOW_SYNC_LEASE_SECONDS": "1",
+            }
             command += ["sync", "--interval", "0.05", "--database-url", url]
             rng, kills, deadline = random.Random(7), 0, time.monotonic() + 240
             while job_statuses(engine) != {"done": 2 * N}:

@@ -3,6 +3,7 @@ example), Apollo Client's GraphQLWsLink and a page in headless Chromium, each on
 the API's, receive a transition committed over HTTP. Only the CORS origins may open a socket from a
 browser; and a slow operation over a socket never holds up the server's other requests.
 """
+
 from __future__ import annotations
 
 import json
@@ -55,11 +56,15 @@ def run_js(node, server, tmp_path):
     started: list[jsclients.NodeClient] = []
 
     def run(script: str, token: str, **env: str) -> jsclients.NodeClient:
-        client = jsclients.NodeClient(node, script, {"SALESFLOW_WS_URL": server.ws_url, "SALESFLOW_TOKEN": token,
-                                                     "SALESFLOW_ORIGIN": SPA_ORIGIN, **env},
-                                      tmp_path / f"{script}.stderr")
+        client = jsclients.NodeClient(
+            node,
+            script,
+            {"SALESFLOW_WS_URL": server.ws_url, "SALESFLOW_TOKEN": token, "SALESFLOW_ORIGIN": SPA_ORIGIN, **env},
+            tmp_path / f"{script}.stderr",
+        )
         started.append(client)
         return client
+
     yield run
     for client in started:
         client.close()
@@ -90,6 +95,7 @@ def receives_a_quote_sent_over_http(client: jsclients.NodeClient, admin) -> dict
 
 # --- the clients SPAs use ------------------------------------------------------------------------
 
+
 def test_the_readme_graphql_ws_example_receives_a_quote_sent_over_http(server, run_js):
     client = run_js("readme-example.mjs", server.admin_token)
     receives_a_quote_sent_over_http(client, server.admin())
@@ -111,19 +117,22 @@ def test_the_readme_example_served_from_an_origin_not_allowed_gets_no_socket(ser
 
 def test_a_page_on_another_origin_receives_live_updates_in_chromium(server, run_js, page_origin):
     chromium = jsclients.chromium()
-    client = run_js("browser-subscriber.mjs", server.admin_token, SALESFLOW_PAGE_ORIGIN=page_origin,
-                    SALESFLOW_CHROMIUM=chromium)
+    client = run_js(
+        "browser-subscriber.mjs", server.admin_token, SALESFLOW_PAGE_ORIGIN=page_origin, SALESFLOW_CHROMIUM=chromium
+    )
     receives_a_quote_sent_over_http(client, server.admin())
     assert {"connected": page_origin} in client.messages  # the page, on its own origin, was let in
 
 
 # --- who may open a socket -------------------------------------------------------------------------
 
+
 def handshake(server, origin: str | None) -> dict:
     """Open a graphql-transport-ws socket with this Origin (None: none sent) and authenticate; the answer."""
     headers = {"Origin": origin} if origin else None
-    with ws_connect(server.ws_url, subprotocols=["graphql-transport-ws"], additional_headers=headers,
-                    proxy=None, open_timeout=10) as ws:
+    with ws_connect(
+        server.ws_url, subprotocols=["graphql-transport-ws"], additional_headers=headers, proxy=None, open_timeout=10
+    ) as ws:
         ws.send(json.dumps({"type": "connection_init", "payload": {"Authorization": f"Bearer {server.admin_token}"}}))
         return json.loads(ws.recv(timeout=10))
 
@@ -143,6 +152,7 @@ def test_a_page_on_another_origin_is_refused_at_the_websocket_handshake(server, 
 
 
 # --- queries and mutations over the socket ----------------------------------------------------------
+
 
 def operation(socket_, id_: str, query: str, variables: dict | None = None) -> list[dict]:
     """Send one operation; the messages that answer it, up to its `complete` or `error`."""
@@ -165,8 +175,9 @@ def test_queries_and_mutations_over_the_websocket_answer_as_over_http(server):
         assert done == {"id": "1", "type": "complete"}
         lead = created["payload"]["data"]["createLead"]
         assert lead["errors"] == [] and lead["lead"]["status"] == "NEW"
-        read, _ = operation(socket_, "2", "query($id: ID!) { node(id: $id) { ... on Lead { title } } }",
-                            {"id": lead["lead"]["id"]})
+        read, _ = operation(
+            socket_, "2", "query($id: ID!) { node(id: $id) { ... on Lead { title } } }", {"id": lead["lead"]["id"]}
+        )
         assert read["payload"]["data"] == {"node": {"title": title}} and "errors" not in read["payload"]
         (invalid,) = operation(socket_, "3", "{ leads { salary } }")  # a validation error: the protocol's `error`
         assert invalid["type"] == "error" and "salary" in invalid["payload"][0]["message"]
@@ -188,6 +199,7 @@ def test_a_message_that_is_not_a_json_object_closes_the_socket_with_4400(server,
 
 
 # --- nothing over a socket holds up the server ----------------------------------------------------
+
 
 @contextmanager
 def writers_blocked(database_url: str):

@@ -3,6 +3,7 @@ which mutations and lists answer and which are a top-level FORBIDDEN that change
 rep sees and touches only its own leads, opportunities and quotes (another rep's are as missing as
 a made-up id); no token, no answer (401).
 """
+
 from __future__ import annotations
 
 import base64
@@ -10,6 +11,7 @@ import re
 import uuid
 
 import pytest
+
 from salesflow.domain.access import ROLES, default_policy
 
 POLICY = default_policy()
@@ -31,8 +33,9 @@ class Prepare:
 
     def lead(self):
         name = self._unique("Lead")
-        return self.admin.lead(name, contactName=self._unique("Person"), companyName=self._unique("Company"),
-                               ownerId=self.owner)
+        return self.admin.lead(
+            name, contactName=self._unique("Person"), companyName=self._unique("Company"), ownerId=self.owner
+        )
 
     def opportunity(self):
         return self.admin.opportunity(self._unique("Deal"), ownerId=self.owner)
@@ -72,8 +75,12 @@ class Prepare:
         return {"opportunityId": self.opportunity()["id"], "reason": "went elsewhere"}
 
     def convertOpportunityToQuote(self):
-        return {"opportunityId": self.opportunity()["id"], "kind": "PROFORMA", "validUntil": self.gq.valid_until(),
-                "lines": [self.gq.WIDGETS]}
+        return {
+            "opportunityId": self.opportunity()["id"],
+            "kind": "PROFORMA",
+            "validUntil": self.gq.valid_until(),
+            "lines": [self.gq.WIDGETS],
+        }
 
     def sendQuote(self):
         return {"quoteId": self.draft_quote()["id"]}
@@ -114,8 +121,10 @@ MUTATIONS = {
     "updateLead": ("UpdateLeadInput", [("write", "lead")]),
     "markLeadContacted": ("MarkLeadContactedInput", [("write", "lead")]),
     "disqualifyLead": ("DisqualifyLeadInput", [("write", "lead")]),
-    "convertLead": ("ConvertLeadInput", [("write", "lead"), ("create", "account"), ("create", "contact"),
-                                         ("create", "opportunity")]),
+    "convertLead": (
+        "ConvertLeadInput",
+        [("write", "lead"), ("create", "account"), ("create", "contact"), ("create", "opportunity")],
+    ),
     "createAccount": ("CreateAccountInput", [("create", "account")]),
     "createOpportunity": ("CreateOpportunityInput", [("create", "opportunity")]),
     "moveOpportunityStage": ("MoveOpportunityStageInput", [("write", "opportunity")]),
@@ -134,8 +143,13 @@ MUTATIONS = {
 
 #: list -> the models it reads
 LISTS = {
-    "leads": ["lead"], "accounts": ["account"], "contacts": ["contact"], "opportunities": ["opportunity"],
-    "quotes": ["quote"], "orders": ["order"], "invoices": ["invoice"],
+    "leads": ["lead"],
+    "accounts": ["account"],
+    "contacts": ["contact"],
+    "opportunities": ["opportunity"],
+    "quotes": ["quote"],
+    "orders": ["order"],
+    "invoices": ["invoice"],
 }
 OTHER_QUERIES = {
     "{ stages { id } }": ["stage"],
@@ -207,6 +221,7 @@ def test_a_role_without_read_access_sees_no_node_of_that_kind(sales, as_user):
 
 # --- the owner rule for sales reps ---------------------------------------------------------------
 
+
 @pytest.fixture
 def reps(sales, as_user, gq):
     """Two reps: reza and bita, each owning a lead, an opportunity (on one shared account) and a quote."""
@@ -217,12 +232,13 @@ def reps(sales, as_user, gq):
         owner = rep.viewer()["user"]["id"]
         name = rep.viewer()["user"]["name"]
         opp = sales.opportunity(f"{name}'s deal", ownerId=owner, accountId=shared["id"])
-        owned[name] = {"user": owner,
-                       "lead": sales.lead(f"{name}'s lead", companyName=f"{name} GmbH", contactName=name,
-                                          ownerId=owner)["id"],
-                       "opportunity": opp["id"],
-                       "quote": sales.quote(opp["id"])["id"],
-                       "account": shared["id"]}
+        owned[name] = {
+            "user": owner,
+            "lead": sales.lead(f"{name}'s lead", companyName=f"{name} GmbH", contactName=name, ownerId=owner)["id"],
+            "opportunity": opp["id"],
+            "quote": sales.quote(opp["id"])["id"],
+            "account": shared["id"],
+        }
     return reza, bita, owned
 
 
@@ -238,8 +254,9 @@ def test_a_rep_lists_only_its_own_documents(reps, sales):
     assert [e["node"]["id"] for e in data["quotes"]["edges"]] == [owned["reza"]["quote"]]
     assert data["quotes"]["totalCount"] == 1
     shared = [e["node"] for e in data["accounts"]["edges"] if e["node"]["id"] == owned["reza"]["account"]]
-    assert shared and shared[0]["opportunities"] == [{"id": owned["reza"]["opportunity"]}], \
+    assert shared and shared[0]["opportunities"] == [{"id": owned["reza"]["opportunity"]}], (
         "a shared account shows a rep only its own opportunities"
+    )
     assert sum(p["count"] for p in data["pipeline"]) == 1
     # the manager sees both
     all_leads = sales.client.run("{ leads { totalCount } opportunities { totalCount } quotes { totalCount } }")
@@ -248,11 +265,17 @@ def test_a_rep_lists_only_its_own_documents(reps, sales):
 
 def test_a_rep_filtering_by_another_owner_sees_nothing(reps):
     reza, _bita, owned = reps
-    data = reza.client.run("query($o: ID!) { leads(filter: {ownerId: $o}) { totalCount edges { node { id } } } "
-                           "opportunities(filter: {ownerId: $o}) { totalCount } "
-                           "quotes(filter: {ownerId: $o}) { totalCount } }", {"o": owned["bita"]["user"]})
-    assert data == {"leads": {"totalCount": 0, "edges": []}, "opportunities": {"totalCount": 0},
-                    "quotes": {"totalCount": 0}}
+    data = reza.client.run(
+        "query($o: ID!) { leads(filter: {ownerId: $o}) { totalCount edges { node { id } } } "
+        "opportunities(filter: {ownerId: $o}) { totalCount } "
+        "quotes(filter: {ownerId: $o}) { totalCount } }",
+        {"o": owned["bita"]["user"]},
+    )
+    assert data == {
+        "leads": {"totalCount": 0, "edges": []},
+        "opportunities": {"totalCount": 0},
+        "quotes": {"totalCount": 0},
+    }
 
 
 def test_another_reps_documents_are_invisible_to_node_and_nodes(reps):
@@ -264,10 +287,13 @@ def test_another_reps_documents_are_invisible_to_node_and_nodes(reps):
         body = reza.client.post("query($ids: [ID!]!) { nodes(ids: $ids) { id } }", {"ids": [theirs, mine]})
         assert answer(body) == {"data": {"nodes": [None, {"id": mine}]}}, (kind, body)
     # and nothing reaches them through a document the rep may see
-    body = reza.client.run("query($id: ID!) { node(id: $id) { ... on Account { opportunities { id quotes { id } } } } }",
-                           {"id": owned["reza"]["account"]})
-    assert body["node"]["opportunities"] == [{"id": owned["reza"]["opportunity"],
-                                              "quotes": [{"id": owned["reza"]["quote"]}]}]
+    body = reza.client.run(
+        "query($id: ID!) { node(id: $id) { ... on Account { opportunities { id quotes { id } } } } }",
+        {"id": owned["reza"]["account"]},
+    )
+    assert body["node"]["opportunities"] == [
+        {"id": owned["reza"]["opportunity"], "quotes": [{"id": owned["reza"]["quote"]}]}
+    ]
 
 
 def _made_up(global_id: str) -> str:
@@ -280,15 +306,39 @@ REP_MUTATIONS = [
     ("updateLead", "UpdateLeadInput", "lead", lambda ident, gq: {"leadId": ident, "title": "Mine now"}, "leadId"),
     ("convertLead", "ConvertLeadInput", "lead", lambda ident, gq: {"leadId": ident}, "leadId"),
     ("disqualifyLead", "DisqualifyLeadInput", "lead", lambda ident, gq: {"leadId": ident, "reason": "x"}, "leadId"),
-    ("updateOpportunity", "UpdateOpportunityInput", "opportunity",
-     lambda ident, gq: {"opportunityId": ident, "title": "Mine now"}, "opportunityId"),
-    ("loseOpportunity", "LoseOpportunityInput", "opportunity",
-     lambda ident, gq: {"opportunityId": ident, "reason": "x"}, "opportunityId"),
-    ("convertOpportunityToQuote", "ConvertOpportunityToQuoteInput", "opportunity",
-     lambda ident, gq: {"opportunityId": ident, "kind": "PROFORMA", "validUntil": gq.valid_until(),
-                        "lines": [gq.WIDGETS]}, "opportunityId"),
-    ("createOrder", "CreateOrderInput", "opportunity",
-     lambda ident, gq: {"opportunityId": ident, "currency": "EUR", "lines": [gq.WIDGETS]}, "opportunityId"),
+    (
+        "updateOpportunity",
+        "UpdateOpportunityInput",
+        "opportunity",
+        lambda ident, gq: {"opportunityId": ident, "title": "Mine now"},
+        "opportunityId",
+    ),
+    (
+        "loseOpportunity",
+        "LoseOpportunityInput",
+        "opportunity",
+        lambda ident, gq: {"opportunityId": ident, "reason": "x"},
+        "opportunityId",
+    ),
+    (
+        "convertOpportunityToQuote",
+        "ConvertOpportunityToQuoteInput",
+        "opportunity",
+        lambda ident, gq: {
+            "opportunityId": ident,
+            "kind": "PROFORMA",
+            "validUntil": gq.valid_until(),
+            "lines": [gq.WIDGETS],
+        },
+        "opportunityId",
+    ),
+    (
+        "createOrder",
+        "CreateOrderInput",
+        "opportunity",
+        lambda ident, gq: {"opportunityId": ident, "currency": "EUR", "lines": [gq.WIDGETS]},
+        "opportunityId",
+    ),
     ("sendQuote", "SendQuoteInput", "quote", lambda ident, gq: {"quoteId": ident}, "quoteId"),
     ("updateQuote", "UpdateQuoteInput", "quote", lambda ident, gq: {"quoteId": ident, "terms": "mine"}, "quoteId"),
     ("reviseQuote", "ReviseQuoteInput", "quote", lambda ident, gq: {"quoteId": ident}, "quoteId"),
@@ -297,8 +347,9 @@ REP_MUTATIONS = [
 
 
 @pytest.mark.parametrize("name,input_type,kind,make,field", REP_MUTATIONS, ids=[m[0] for m in REP_MUTATIONS])
-def test_another_reps_document_is_not_found_like_a_made_up_id(name, input_type, kind, make, field, reps, gq,
-                                                               store_snapshot):
+def test_another_reps_document_is_not_found_like_a_made_up_id(
+    name, input_type, kind, make, field, reps, gq, store_snapshot
+):
     reza, _bita, owned = reps
     query = _mutation(name, input_type)
     before = store_snapshot()
@@ -306,18 +357,22 @@ def test_another_reps_document_is_not_found_like_a_made_up_id(name, input_type, 
     made_up = reza.client.run(query, {"i": make(_made_up(owned["bita"][kind]), gq)})[name]["errors"]
     assert [(e["code"], e["field"]) for e in theirs] == [("NOT_FOUND", [field])], theirs
     assert [(e["code"], e["field"]) for e in made_up] == [("NOT_FOUND", [field])], made_up
-    assert re.sub(r"\d+", "N", theirs[0]["message"]) == re.sub(r"\d+", "N", made_up[0]["message"]), \
+    assert re.sub(r"\d+", "N", theirs[0]["message"]) == re.sub(r"\d+", "N", made_up[0]["message"]), (
         "another rep's document must be as missing as one that does not exist"
+    )
     assert store_snapshot() == before
     # the rep's own document of the same kind is there to act on
     own = reza.client.run(query, {"i": make(owned["reza"][kind], gq)})[name]["errors"]
     assert not any(e["code"] == "NOT_FOUND" for e in own), own
 
 
-@pytest.mark.parametrize("name,query,data", [
-    ("createLead", "CREATE_LEAD", {"title": "For bita"}),
-    ("createOpportunity", "CREATE_OPPORTUNITY", {"title": "For bita", "currency": "EUR"}),
-])
+@pytest.mark.parametrize(
+    "name,query,data",
+    [
+        ("createLead", "CREATE_LEAD", {"title": "For bita"}),
+        ("createOpportunity", "CREATE_OPPORTUNITY", {"title": "For bita", "currency": "EUR"}),
+    ],
+)
 def test_a_rep_cannot_make_another_user_the_owner(name, query, data, reps, gq, store_snapshot):
     reza, _bita, owned = reps
     before = store_snapshot()
@@ -328,8 +383,12 @@ def test_a_rep_cannot_make_another_user_the_owner(name, query, data, reps, gq, s
     mine = reza.client.mutate(name, getattr(gq, query), {"i": {**data, "ownerId": owned["reza"]["user"]}})
     made = mine["lead" if name == "createLead" else "opportunity"]
     assert made is not None
-    assert reza.client.run("query($id: ID!) { node(id: $id) { ... on Document { owner { name } } } }",
-                           {"id": made["id"]})["node"]["owner"]["name"] == "reza"
+    assert (
+        reza.client.run("query($id: ID!) { node(id: $id) { ... on Document { owner { name } } } }", {"id": made["id"]})[
+            "node"
+        ]["owner"]["name"]
+        == "reza"
+    )
 
 
 def test_a_rep_converting_its_lead_owns_what_it_becomes(reps, gq):
@@ -348,15 +407,25 @@ BARE = 'Bearer realm="salesflow"'
 INVALID = 'Bearer realm="salesflow", error="invalid_token", error_description="the bearer token is not valid"'
 
 
-@pytest.mark.parametrize("headers, challenge", [
-    ({}, BARE), ({"Authorization": "Bearer not-a-token"}, INVALID), ({"Authorization": "Bearer "}, BARE),
-    ({"Authorization": "Basic YWRtaW46YWRtaW4="}, BARE), ({"Authorization": "not-a-scheme"}, BARE),
-], ids=["no header", "unknown token", "empty token", "basic auth", "no scheme"])
+@pytest.mark.parametrize(
+    "headers, challenge",
+    [
+        ({}, BARE),
+        ({"Authorization": "Bearer not-a-token"}, INVALID),
+        ({"Authorization": "Bearer "}, BARE),
+        ({"Authorization": "Basic YWRtaW46YWRtaW4="}, BARE),
+        ({"Authorization": "not-a-scheme"}, BARE),
+    ],
+    ids=["no header", "unknown token", "empty token", "basic auth", "no scheme"],
+)
 def test_a_request_without_a_valid_token_is_a_401_in_graphql_json_with_a_bearer_challenge(
-        headers, challenge, gateway, no_leak, store_snapshot):
+    headers, challenge, gateway, no_leak, store_snapshot
+):
     before = store_snapshot()
-    for request in ({"query": "{ viewer { role } }"},
-                    {"query": 'mutation { createLead(input: {title: "anonymous"}) { errors { code } } }'}):
+    for request in (
+        {"query": "{ viewer { role } }"},
+        {"query": 'mutation { createLead(input: {title: "anonymous"}) { errors { code } } }'},
+    ):
         response = gateway.http.post("/graphql", json=request, headers=headers)
         assert response.status_code == 401, (response.status_code, response.text)
         no_leak(response.text)

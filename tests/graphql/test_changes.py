@@ -1,4 +1,5 @@
 """`changes`: an accounting system pulls committed transitions page by page and resumes where it stopped."""
+
 from __future__ import annotations
 
 import pytest

@@ -1,13 +1,15 @@
 """Lists inside a document are bounded: they return at most `first` (100 by default, never more), the
 oldest first; a document's history reads on from an entry's cursor. The store reads only what is
 asked, for every parent on a page at once."""
+
 from __future__ import annotations
 
 import pytest
+from strawberry.relay import GlobalID
+
 from salesflow.adapters.sql import SqlUnitOfWork, create_engine
 from salesflow.domain.query import MAX_CHILDREN
 from salesflow.schema.core.ids import database_id
-from strawberry.relay import GlobalID
 
 QUOTES = """query($first: Int) { opportunities(orderBy: {field: CREATED_AT, direction: ASC}) { edges { node {
   title quotes(first: $first) { id } } } } }"""
@@ -37,15 +39,24 @@ def test_each_document_on_a_page_gives_its_first_children_oldest_first(sales, ad
 def test_first_beyond_the_cap_is_refused(sales, admin, first):
     sales.opportunity("Desks")
     assert _errors(admin, QUOTES, {"first": first}) == [
-        (f"`first` must be between 0 and {MAX_CHILDREN}", "BAD_USER_INPUT")]
+        (f"`first` must be between 0 and {MAX_CHILDREN}", "BAD_USER_INPUT")
+    ]
 
 
 def test_a_history_is_read_on_from_an_entry_cursor(sales, admin):
     lead = sales.lead("Wavering")
-    for mutation, extra in (("markLeadContacted", {}), ("disqualifyLead", {"reason": "no budget"}),
-                            ("reactivateLead", {}), ("disqualifyLead", {"reason": "still none"})):
-        admin.mutate(mutation, f"mutation($i: {mutation[0].upper()}{mutation[1:]}Input!) {{ {mutation}(input: $i) "
-                               f"{{ errors {{ code message }} }} }}", {"i": {"leadId": lead["id"], **extra}})
+    for mutation, extra in (
+        ("markLeadContacted", {}),
+        ("disqualifyLead", {"reason": "no budget"}),
+        ("reactivateLead", {}),
+        ("disqualifyLead", {"reason": "still none"}),
+    ):
+        admin.mutate(
+            mutation,
+            f"mutation($i: {mutation[0].upper()}{mutation[1:]}Input!) {{ {mutation}(input: $i) "
+            f"{{ errors {{ code message }} }} }}",
+            {"i": {"leadId": lead["id"], **extra}},
+        )
     whole = admin.run(HISTORY, {"id": lead["id"]})["node"]["history"]
     assert [h["trigger"] for h in whole] == ["create", "mark_contacted", "disqualify", "reactivate", "disqualify"]
     read, after = [], None
@@ -63,12 +74,14 @@ def test_a_history_cursor_of_another_document_is_refused(sales, admin):
     cursor = admin.run(HISTORY, {"id": one["id"]})["node"]["history"][0]["cursor"]
     assert admin.run(HISTORY, {"id": one["id"], "after": cursor})["node"]["history"] == []
     assert _errors(admin, HISTORY, {"id": other["id"], "after": cursor}) == [
-        ("`after` is not a cursor of this history", "BAD_USER_INPUT")]
+        ("`after` is not a cursor of this history", "BAD_USER_INPUT")
+    ]
 
 
 def test_a_reps_capped_list_is_filled_with_its_own_documents(admin, as_user):
-    account = admin.mutate("createAccount", 'mutation { createAccount(input: {name: "Globex"}) '
-                                            '{ account { id } errors { code } } }')["account"]["id"]
+    account = admin.mutate(
+        "createAccount", 'mutation { createAccount(input: {name: "Globex"}) { account { id } errors { code } } }'
+    )["account"]["id"]
     bita, reza = as_user("bita", "sales_rep"), as_user("reza", "sales_rep")
     for title in ("Bita 1", "Bita 2"):
         bita.opportunity(title, accountId=account)
@@ -86,8 +99,9 @@ def test_the_store_reads_only_the_first_children_of_each_parent(gateway, sales):
     try:
         with SqlUnitOfWork(engine, read_only=True) as uow:
             found = uow.quotes.find_in("opportunity_id", parents, per_value=2)
-            after = uow.quotes.find_in("opportunity_id", parents[:1], per_value=5,
-                                       after=ident[quotes[opportunities[0]["id"]][0]])
+            after = uow.quotes.find_in(
+                "opportunity_id", parents[:1], per_value=5, after=ident[quotes[opportunities[0]["id"]][0]]
+            )
     finally:
         engine.dispose()
     assert sorted(q.id for q in found) == sorted(ident[g] for ids in quotes.values() for g in ids[:2])

@@ -1,5 +1,6 @@
 """Cursors are opaque: they carry no stored representation of what they point at, they are good only
 for the list and ordering that gave them, and an edited one is refused like garbage."""
+
 from __future__ import annotations
 
 import base64
@@ -58,8 +59,9 @@ def test_a_cursor_of_another_list_is_refused(admin, opportunities):
     assert _refusal(admin, LEADS, {"after": opportunity_cursor}) == [(REFUSED, "BAD_USER_INPUT")]
 
 
-@pytest.mark.parametrize("other", [{"field": "AMOUNT", "direction": "ASC"}, {"field": "TITLE", "direction": "DESC"},
-                                   None])
+@pytest.mark.parametrize(
+    "other", [{"field": "AMOUNT", "direction": "ASC"}, {"field": "TITLE", "direction": "DESC"}, None]
+)
 def test_a_cursor_of_another_ordering_is_refused(admin, opportunities, other):
     cursor = _page(admin)["pageInfo"]["endCursor"]
     assert _refusal(admin, OPPORTUNITIES, {"after": cursor, "orderBy": other}) == [(REFUSED, "BAD_USER_INPUT")]

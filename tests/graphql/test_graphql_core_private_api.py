@@ -23,7 +23,8 @@ def test_the_private_execute_fields_still_takes_what_our_override_passes_on():
     inherited = StrawberryGraphQLCoreExecutionContext.execute_fields
     assert list(inspect.signature(inherited).parameters) == EXPECTED, (
         f"graphql-core {graphql.__version__} changed ExecutionContext.execute_fields{inspect.signature(inherited)}: "
-        "schema/core/fast.py FastExecutionContext must follow it")
+        "schema/core/fast.py FastExecutionContext must follow it"
+    )
     assert list(inspect.signature(FastExecutionContext.execute_fields).parameters) == EXPECTED
 
 
@@ -33,8 +34,11 @@ def test_graphql_core_still_calls_execute_fields_and_takes_the_fast_leaves(admin
     original = FastExecutionContext.execute_fields
 
     def spy(self, parent_type, source_value, path, grouped_field_set, position_context):
-        leaves = [name for name, details in grouped_field_set.items()
-                  if LEAF in (parent_type.fields[details[0].node.name.value].extensions or {})]
+        leaves = [
+            name
+            for name, details in grouped_field_set.items()
+            if LEAF in (parent_type.fields[details[0].node.name.value].extensions or {})
+        ]
         seen.append((parent_type.name, leaves))
         return original(self, parent_type, source_value, path, grouped_field_set, position_context)
 

@@ -2,6 +2,7 @@
 its script and stylesheet from this server (content-hashed, cached for a year) and may talk to
 nothing else; `--no-ide` serves neither. (tests/e2e/test_graphiql.py runs it in Chromium.)
 """
+
 from __future__ import annotations
 
 import re

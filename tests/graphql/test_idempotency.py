@@ -3,6 +3,7 @@ creates nothing; the same key with other input is IDEMPOTENCY_KEY_REUSED; keys b
 two clients racing with one key get one result. A stale `expectedVersion` is a CONFLICT that changes
 nothing (DESIGN.md §2 "Consistency").
 """
+
 from __future__ import annotations
 
 import threading
@@ -11,8 +12,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
-from salesflow.adapters.sql.tables import opportunities as opportunities_table
 from sqlalchemy import func, select
+
+from salesflow.adapters.sql.tables import opportunities as opportunities_table
 
 KEY = "replay-me-7f3a"
 
@@ -39,6 +41,7 @@ def _ids(*paths: str) -> Callable[[dict], tuple]:
             out.append(value)
         assert all(v is not None for v in out), (paths, payload)
         return tuple(out)
+
     return pick
 
 
@@ -50,22 +53,37 @@ def _create_lead(sales, gq) -> Keyed:
 def _convert_lead(sales, gq) -> Keyed:
     lead = sales.lead("ACME renewal", contactName="Ada", companyName="ACME GmbH")
     data = {"leadId": lead["id"], "opportunityTitle": "ACME 2027", "currency": "EUR"}
-    return Keyed("convertLead", gq.CONVERT_LEAD, data, {**data, "opportunityTitle": "ACME 2028"},
-                 _ids("lead.id", "account.id", "contact.id", "opportunity.id"))
+    return Keyed(
+        "convertLead",
+        gq.CONVERT_LEAD,
+        data,
+        {**data, "opportunityTitle": "ACME 2028"},
+        _ids("lead.id", "account.id", "contact.id", "opportunity.id"),
+    )
 
 
 def _convert_opportunity(sales, gq) -> Keyed:
     opp = sales.opportunity()
     data = {"opportunityId": opp["id"], "kind": "PROFORMA", "validUntil": gq.valid_until(), "lines": [gq.WIDGETS]}
-    return Keyed("convertOpportunityToQuote", gq.CONVERT_TO_QUOTE, data, {**data, "lines": [gq.SETUP]},
-                 _ids("quote.id", "quote.number"))
+    return Keyed(
+        "convertOpportunityToQuote",
+        gq.CONVERT_TO_QUOTE,
+        data,
+        {**data, "lines": [gq.SETUP]},
+        _ids("quote.id", "quote.number"),
+    )
 
 
 def _convert_quote(sales, gq) -> Keyed:
     quote = sales.send(sales.quote(sales.opportunity()["id"])["id"])
     data = {"quoteId": quote["id"]}
-    return Keyed("convertQuoteToOrder", gq.CONVERT_TO_ORDER, data, {**data, "invoicingPolicy": "MANUAL"},
-                 _ids("order.id", "order.number", "quote.id", "opportunity.id"))
+    return Keyed(
+        "convertQuoteToOrder",
+        gq.CONVERT_TO_ORDER,
+        data,
+        {**data, "invoicingPolicy": "MANUAL"},
+        _ids("order.id", "order.number", "quote.id", "opportunity.id"),
+    )
 
 
 def _create_order(sales, gq) -> Keyed:
@@ -78,30 +96,35 @@ def _record_delivery(sales, gq) -> Keyed:
     order = sales.order()  # per delivery: the delivery makes an invoice too
     line = order["lines"][0]["id"]
     data = {"orderId": order["id"], "lines": [{"orderLineId": line, "quantity": "2"}]}
-    return Keyed("recordDelivery", gq.RECORD_DELIVERY, data,
-                 {**data, "lines": [{"orderLineId": line, "quantity": "3"}]},
-                 _ids("delivery.id", "delivery.number", "invoice.id"))
+    return Keyed(
+        "recordDelivery",
+        gq.RECORD_DELIVERY,
+        data,
+        {**data, "lines": [{"orderLineId": line, "quantity": "3"}]},
+        _ids("delivery.id", "delivery.number", "invoice.id"),
+    )
 
 
 def _convert_order(sales, gq) -> Keyed:
     order = sales.order(policy="MANUAL")
     sales.deliver(order, {0: "4"})
     data = {"orderId": order["id"]}
-    return Keyed("convertOrderToInvoice", gq.CONVERT_TO_INVOICE, data, {**data, "expectedVersion": 99},
-                 _ids("invoice.id"))
+    return Keyed(
+        "convertOrderToInvoice", gq.CONVERT_TO_INVOICE, data, {**data, "expectedVersion": 99}, _ids("invoice.id")
+    )
 
 
 def _record_payment(sales, gq) -> Keyed:
     invoice = sales.issue(sales.deliver(sales.order())["invoice"]["id"])
     data = {"invoiceId": invoice["id"], "amount": "100.00", "reference": "bank 1"}
-    return Keyed("recordPayment", gq.RECORD_PAYMENT, data, {**data, "amount": "50.00"},
-                 _ids("payment.id", "invoice.id"))
+    return Keyed(
+        "recordPayment", gq.RECORD_PAYMENT, data, {**data, "amount": "50.00"}, _ids("payment.id", "invoice.id")
+    )
 
 
 def _create_opportunity(sales, gq) -> Keyed:
     data = {"title": "Desks", "currency": "EUR", "amount": "1000"}
-    return Keyed("createOpportunity", gq.CREATE_OPPORTUNITY, data, {**data, "amount": "1001"},
-                 _ids("opportunity.id"))
+    return Keyed("createOpportunity", gq.CREATE_OPPORTUNITY, data, {**data, "amount": "1001"}, _ids("opportunity.id"))
 
 
 def _create_account(sales, gq) -> Keyed:
@@ -109,16 +132,29 @@ def _create_account(sales, gq) -> Keyed:
     return Keyed("createAccount", gq.CREATE_ACCOUNT, data, {"name": "Globex Corp"}, _ids("account.id"))
 
 
-SCENARIOS = {f.__name__.lstrip("_"): f for f in (
-    _create_lead, _convert_lead, _convert_opportunity, _convert_quote, _create_order, _record_delivery,
-    _convert_order, _record_payment, _create_opportunity, _create_account)}
+SCENARIOS = {
+    f.__name__.lstrip("_"): f
+    for f in (
+        _create_lead,
+        _convert_lead,
+        _convert_opportunity,
+        _convert_quote,
+        _create_order,
+        _record_delivery,
+        _convert_order,
+        _record_payment,
+        _create_opportunity,
+        _create_account,
+    )
+}
 
 
 @pytest.mark.parametrize("scenario", list(SCENARIOS))
 def test_a_replayed_mutation_returns_the_first_result_and_creates_nothing(scenario, admin, sales, gq, store_snapshot):
     keyed = SCENARIOS[scenario](sales, gq)
-    first = gq.did_something(keyed.name, admin.mutate(keyed.name, keyed.query,
-                                                      {"i": {**keyed.data, "idempotencyKey": KEY}}))
+    first = gq.did_something(
+        keyed.name, admin.mutate(keyed.name, keyed.query, {"i": {**keyed.data, "idempotencyKey": KEY}})
+    )
     before = store_snapshot()
 
     for _ in range(2):
@@ -141,7 +177,7 @@ def test_a_replayed_conversion_returns_the_first_opportunity(admin, sales, gq):
     # without the key, the conversion runs again and is refused: the lead is converted already
     plain = admin.run(gq.CONVERT_LEAD, {"i": {"leadId": lead["id"], "opportunityTitle": "Initech 2027"}})["convertLead"]
     assert [e["code"] for e in plain["errors"]] == ["ALREADY_CONVERTED"]
-    assert admin.run('{ opportunities { totalCount } }')["opportunities"]["totalCount"] == 1
+    assert admin.run("{ opportunities { totalCount } }")["opportunities"]["totalCount"] == 1
 
 
 def test_a_replay_payment_is_not_paid_twice(admin, sales):
@@ -149,14 +185,16 @@ def test_a_replay_payment_is_not_paid_twice(admin, sales):
     for _ in range(3):
         paid = sales.pay(invoice["id"], "100.00", idempotencyKey="pay-1")
     assert (paid["invoice"]["amountPaid"], paid["invoice"]["status"]) == ("100.00", "PARTIALLY_PAID")
-    data = admin.run("query($id: ID!) { node(id: $id) { ... on Invoice { payments { amount } amountPaid } } }",
-                     {"id": invoice["id"]})["node"]
+    data = admin.run(
+        "query($id: ID!) { node(id: $id) { ... on Invoice { payments { amount } amountPaid } } }", {"id": invoice["id"]}
+    )["node"]
     assert data == {"payments": [{"amount": "100.00"}], "amountPaid": "100.00"}
 
 
 def test_the_same_key_used_for_another_operation_is_refused(admin, sales, gq, store_snapshot):
-    gq.did_something("createLead", admin.mutate("createLead", gq.CREATE_LEAD,
-                                                {"i": {"title": "Globex", "idempotencyKey": "shared"}}))
+    gq.did_something(
+        "createLead", admin.mutate("createLead", gq.CREATE_LEAD, {"i": {"title": "Globex", "idempotencyKey": "shared"}})
+    )
     before = store_snapshot()
     other = admin.run(gq.CREATE_ACCOUNT, {"i": {"name": "Globex", "idempotencyKey": "shared"}})["createAccount"]
     assert [(e["code"], e["field"]) for e in other["errors"]] == [("IDEMPOTENCY_KEY_REUSED", ["idempotencyKey"])]
@@ -175,7 +213,8 @@ def test_an_idempotency_key_belongs_to_the_user_who_sent_it(as_user, gq, store_s
     assert mina.client.mutate("createLead", gq.CREATE_LEAD, {"i": data})["lead"]["id"] == minas["id"]
     assert omid.client.mutate("createLead", gq.CREATE_LEAD, {"i": data})["lead"]["id"] == omids["id"]
     third = as_user("pari", "sales_manager").client.mutate(
-        "createLead", gq.CREATE_LEAD, {"i": {**data, "title": "Something else"}})["lead"]
+        "createLead", gq.CREATE_LEAD, {"i": {**data, "title": "Something else"}}
+    )["lead"]
     assert third["id"] not in (minas["id"], omids["id"])
     assert mina.client.run("{ leads { totalCount } }")["leads"]["totalCount"] == 3
 
@@ -191,6 +230,7 @@ def _race(n: int, work: Callable[[int], dict], timeout: float = 60.0) -> list:
             results[i] = work(i)
         except BaseException as exc:  # noqa: BLE001 - inspected below
             results[i] = exc
+
     threads = [threading.Thread(target=run, args=(i,), daemon=True) for i in range(n)]
     for t in threads:
         t.start()
@@ -206,6 +246,7 @@ def _race(n: int, work: Callable[[int], dict], timeout: float = 60.0) -> list:
 
 def _opportunity_rows(gateway, lead_db_id: int | None = None) -> int:
     from salesflow.adapters.sql import create_engine
+
     engine = create_engine(gateway.database_url)
     try:
         with engine.connect() as conn:
@@ -219,6 +260,7 @@ def _opportunity_rows(gateway, lead_db_id: int | None = None) -> int:
 
 def _db_id(global_id: str) -> int:
     from strawberry.relay import GlobalID
+
     return int(GlobalID.from_id(global_id).node_id)
 
 
@@ -254,6 +296,7 @@ def test_clients_racing_without_a_key_get_one_success_and_one_clean_error(gatewa
 
 # --- expectedVersion -------------------------------------------------------------------------------
 
+
 def _stale_lead(sales, gq):
     lead = sales.lead()
     return lead["id"], "updateLead", gq.UPDATE_LEAD, {"leadId": lead["id"], "title": "Renamed"}, lead["version"]
@@ -276,8 +319,13 @@ def _stale_acceptance(sales, gq):
 
 def _stale_delivery(sales, gq):
     order = sales.order()
-    return order["id"], "recordDelivery", gq.RECORD_DELIVERY, {
-        "orderId": order["id"], "lines": [{"orderLineId": order["lines"][0]["id"], "quantity": "1"}]}, order["version"]
+    return (
+        order["id"],
+        "recordDelivery",
+        gq.RECORD_DELIVERY,
+        {"orderId": order["id"], "lines": [{"orderLineId": order["lines"][0]["id"], "quantity": "1"}]},
+        order["version"],
+    )
 
 
 def _stale_issue(sales, gq):
@@ -287,20 +335,37 @@ def _stale_issue(sales, gq):
 
 def _stale_payment(sales, gq):
     invoice = sales.issue(sales.deliver(sales.order())["invoice"]["id"])
-    return invoice["id"], "recordPayment", gq.RECORD_PAYMENT, {"invoiceId": invoice["id"], "amount": "1.00"}, \
-        invoice["version"]
+    return (
+        invoice["id"],
+        "recordPayment",
+        gq.RECORD_PAYMENT,
+        {"invoiceId": invoice["id"], "amount": "1.00"},
+        invoice["version"],
+    )
 
 
-STALE = {f.__name__.removeprefix("_stale_"): f for f in (
-    _stale_lead, _stale_lead_trigger, _stale_quote, _stale_acceptance, _stale_delivery, _stale_issue, _stale_payment)}
+STALE = {
+    f.__name__.removeprefix("_stale_"): f
+    for f in (
+        _stale_lead,
+        _stale_lead_trigger,
+        _stale_quote,
+        _stale_acceptance,
+        _stale_delivery,
+        _stale_issue,
+        _stale_payment,
+    )
+}
 
 
 @pytest.mark.parametrize("scenario", list(STALE))
 def test_a_stale_expected_version_is_a_conflict_and_changes_nothing(scenario, admin, sales, gq, store_snapshot):
     doc_id, name, query, data, version = STALE[scenario](sales, gq)
-    state = "query($id: ID!) { node(id: $id) { ... on Document { version updatedAt history { trigger } } " \
-            "... on Lead { lead: status title } ... on Quote { quote: status total } ... on Order { order: status } " \
-            "... on Invoice { invoice: status amountPaid } } }"
+    state = (
+        "query($id: ID!) { node(id: $id) { ... on Document { version updatedAt history { trigger } } "
+        "... on Lead { lead: status title } ... on Quote { quote: status total } ... on Order { order: status } "
+        "... on Invoice { invoice: status amountPaid } } }"
+    )
     before, doc_before = store_snapshot(), admin.run(state, {"id": doc_id})["node"]
     for stale in (version - 1, version + 1):
         payload = admin.run(query, {"i": {**data, "expectedVersion": stale}})[name]

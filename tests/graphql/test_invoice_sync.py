@@ -1,4 +1,5 @@
 """An accountant sees how each invoice stands with the accounting backends, and re-queues dead deliveries."""
+
 from __future__ import annotations
 
 from salesflow.adapters.local import LocalBackend
@@ -7,8 +8,10 @@ from salesflow.domain.accounting import BackendError, Capabilities
 from salesflow.statemachine.accounting import SyncWorker
 
 SYNC = "query($id: ID!) { node(id: $id) { ... on Invoice { number sync { backend operation status attempts lastError externalRef } } } }"
-RETRY = ("mutation($i: RetryInvoiceSyncInput!) { retryInvoiceSync(input: $i) { invoice { sync { backend status attempts } } "
-         "errors { code field message } } }")
+RETRY = (
+    "mutation($i: RetryInvoiceSyncInput!) { retryInvoiceSync(input: $i) { invoice { sync { backend status attempts } } "
+    "errors { code field message } } }"
+)
 
 
 class Down:
@@ -39,7 +42,9 @@ def test_an_invoice_shows_each_backend_and_a_dead_delivery_can_be_queued_again(g
     assert sync["down"]["status"] == "DEAD" and sync["down"]["lastError"] == "connection refused"
     payload = accountant.mutate("retryInvoiceSync", RETRY, {"i": {"invoiceId": invoice, "backend": "down"}})
     assert {s["backend"]: (s["status"], s["attempts"]) for s in payload["invoice"]["sync"]} == {
-        "local": ("DONE", 1), "down": ("PENDING", 0)}
+        "local": ("DONE", 1),
+        "down": ("PENDING", 0),
+    }
 
 
 def test_only_accountants_and_admins_may_queue_deliveries_again(gateway, sales, as_user):
@@ -60,7 +65,8 @@ def test_queueing_deliveries_to_a_backend_the_invoice_never_went_to_is_a_coded_e
     invoice = _issued_invoice(sales)
     _synced_once(gateway, [LocalBackend()])
     payload = as_user("anna", "accountant").client.run(
-        RETRY, {"i": {"invoiceId": invoice, "backend": "no-such-ledger"}})["retryInvoiceSync"]
+        RETRY, {"i": {"invoiceId": invoice, "backend": "no-such-ledger"}}
+    )["retryInvoiceSync"]
     assert [(e["code"], e["field"]) for e in payload["errors"]] == [("NOT_FOUND", ["backend"])]
 
 
@@ -69,5 +75,7 @@ def test_a_finished_delivery_shows_no_next_attempt(gateway, sales, as_user):
     _synced_once(gateway, [LocalBackend(), Down()])
     query = "query($id: ID!) { node(id: $id) { ... on Invoice { sync { backend status nextAttemptAt } } } }"
     sync = as_user("anna", "accountant").client.run(query, {"id": invoice})["node"]["sync"]
-    assert {s["backend"]: (s["status"], s["nextAttemptAt"]) for s in sync} == {"local": ("DONE", None),
-                                                                              "down": ("DEAD", None)}
+    assert {s["backend"]: (s["status"], s["nextAttemptAt"]) for s in sync} == {
+        "local": ("DONE", None),
+        "down": ("DEAD", None),
+    }

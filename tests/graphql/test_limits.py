@@ -1,5 +1,6 @@
 """Legal queries that would be ruinous to run are refused or bounded: the cost limit, the deadline, the
 body limit, `nodes` with repeated or unreadable ids, and documents with several operations."""
+
 from __future__ import annotations
 
 import json
@@ -11,13 +12,16 @@ import orjson
 import pytest
 from gql import Gateway
 from graphql import get_introspection_query, parse
-from salesflow.adapters.webhook import HEADER, sign
-from salesflow.schema.core.cost import DEFAULT_MAX_COST, operation_cost
 from sqlalchemy import event
 
+from salesflow.adapters.webhook import HEADER, sign
+from salesflow.schema.core.cost import DEFAULT_MAX_COST, operation_cost
+
 README = Path(__file__).resolve().parents[2] / "README.md"
-NESTED = ("query($ids: [ID!]!) { nodes(ids: $ids) { ... on Account { opportunities { account { opportunities {"
-          " account { opportunities { id title } } } } } } } }")
+NESTED = (
+    "query($ids: [ID!]!) { nodes(ids: $ids) { ... on Account { opportunities { account { opportunities {"
+    " account { opportunities { id title } } } } } } } }"
+)
 LEAD_TITLES = "{ leads(first: 100) { totalCount edges { node { title } } } }"
 
 
@@ -34,6 +38,7 @@ def tuned(database_url):
     def make(**settings) -> Gateway:
         made.append(Gateway(database_url, **settings))
         return made[-1]
+
     yield make
     for gw in made:
         gw.close()
@@ -51,14 +56,17 @@ def slow_statements():
         def linger(conn, cursor, statement, parameters, context, executemany):
             if fragment in statement or fragment in repr(parameters):
                 time.sleep(seconds)
+
         event.listen(engine, "before_cursor_execute", linger)
         undo.append(lambda: event.remove(engine, "before_cursor_execute", linger))
+
     yield make
     for remove in undo:
         remove()
 
 
 # --- the cost of a query -------------------------------------------------------------------------
+
 
 def test_every_answer_reports_what_its_query_cost(admin):
     body = admin.post("{ viewer { role } }")
@@ -84,8 +92,7 @@ def test_a_mutation_over_the_limit_is_refused_and_changes_nothing(tuned, gq, sto
 
 def test_a_cost_limit_of_zero_counts_and_reports_but_refuses_nothing(tuned):
     body = tuned(max_cost=0).client().post(LEAD_TITLES)
-    assert "errors" not in body and body["extensions"]["cost"] == {"requestedQueryCost": 302,
-                                                                   "maximumAvailable": None}
+    assert "errors" not in body and body["extensions"]["cost"] == {"requestedQueryCost": 302, "maximumAvailable": None}
 
 
 def _readme_operations() -> list[tuple[str, dict]]:
@@ -115,6 +122,7 @@ def test_the_readme_list_query_runs_under_the_default_budget(admin, sales):
 
 # --- nodes ---------------------------------------------------------------------------------------
 
+
 def test_nodes_refuses_an_id_asked_twice(admin, sales):
     lead = sales.lead("Asked twice")["id"]
     body = admin.post("query($ids: [ID!]!) { nodes(ids: $ids) { id } }", {"ids": [lead, lead]})
@@ -126,8 +134,10 @@ def test_nodes_and_node_answer_null_for_a_type_the_role_may_not_read(sales, as_u
     lead = sales.lead("Not for accountants")["id"]
     account = sales.client.mutate("createAccount", gq.CREATE_ACCOUNT, {"i": {"name": "Readable"}})["account"]["id"]
     accountant = as_user("anna", "accountant").client
-    body = accountant.post("query($ids: [ID!]!, $lead: ID!) { nodes(ids: $ids) { id } node(id: $lead) { id } }",
-                           {"ids": [lead, account], "lead": lead})
+    body = accountant.post(
+        "query($ids: [ID!]!, $lead: ID!) { nodes(ids: $ids) { id } node(id: $lead) { id } }",
+        {"ids": [lead, account], "lead": lead},
+    )
     assert "errors" not in body, body
     assert body["data"] == {"nodes": [None, {"id": account}], "node": None}
 
@@ -139,8 +149,9 @@ TWO_OPERATIONS = "query Roles { viewer { role } } query Stages { stages { name }
 
 def test_several_operations_without_an_operation_name_are_refused(admin, gateway):
     posted = admin.post(TWO_OPERATIONS)
-    got = gateway.http.get("/graphql", params={"query": TWO_OPERATIONS},
-                           headers={"Authorization": f"Bearer {admin.token}"}).json()
+    got = gateway.http.get(
+        "/graphql", params={"query": TWO_OPERATIONS}, headers={"Authorization": f"Bearer {admin.token}"}
+    ).json()
     for body in (posted, got):
         assert body.get("data") is None and code(body) == "OPERATION_NAME_REQUIRED", body
         assert body["errors"][0]["message"] == "Must provide operation name if query contains multiple operations."
@@ -152,6 +163,7 @@ def test_the_named_operation_of_several_is_the_one_that_runs(admin):
 
 
 # --- the deadline --------------------------------------------------------------------------------
+
 
 def test_a_query_that_runs_past_its_deadline_is_stopped_with_a_timeout(tuned, slow_statements):
     gateway = tuned(query_timeout=0.2)
@@ -177,14 +189,17 @@ def test_a_timeout_after_one_mutation_committed_says_that_it_was_kept(tuned, slo
     gateway = tuned(query_timeout=0.3)
     client = gateway.client()
     slow_statements(gateway, "Second", 0.5)  # only the second lead's statements linger
-    body = client.post('mutation { a: createLead(input: {title: "First"}) { errors { code } } '
-                       'b: createLead(input: {title: "Second"}) { errors { code } } }')
+    body = client.post(
+        'mutation { a: createLead(input: {title: "First"}) { errors { code } } '
+        'b: createLead(input: {title: "Second"}) { errors { code } } }'
+    )
     assert code(body) == "TIMEOUT" and body["errors"][0]["extensions"]["committed"] is True, body
     titles = client.run("{ leads { edges { node { title } } } }")["leads"]["edges"]
     assert [e["node"]["title"] for e in titles] == ["First"]
 
 
 # --- the body limit --------------------------------------------------------------------------------
+
 
 def _padded_query(size: int) -> bytes:
     return orjson.dumps({"query": "{ viewer { role } }" + " " * size})
@@ -196,20 +211,27 @@ def test_a_body_over_the_limit_is_answered_413_with_a_graphql_error(tuned):
     headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
     small = gateway.http.post("/graphql", content=_padded_query(5_000), headers=headers)
     assert small.status_code == 200 and small.json()["data"] == {"viewer": {"role": "admin"}}
-    for body in (_padded_query(20_000), iter([_padded_query(20_000)[i:i + 4096] for i in range(0, 20_100, 4096)])):
+    for body in (_padded_query(20_000), iter([_padded_query(20_000)[i : i + 4096] for i in range(0, 20_100, 4096)])):
         refused = gateway.http.post("/graphql", content=body, headers=headers)
         assert refused.status_code == 413, refused.text
-        assert refused.json() == {"errors": [{"message": "The request body is larger than 10000 bytes, the most "
-                                                         "this server accepts.",
-                                              "extensions": {"code": "PAYLOAD_TOO_LARGE", "maximumBytes": 10_000}}]}
+        assert refused.json() == {
+            "errors": [
+                {
+                    "message": "The request body is larger than 10000 bytes, the most this server accepts.",
+                    "extensions": {"code": "PAYLOAD_TOO_LARGE", "maximumBytes": 10_000},
+                }
+            ]
+        }
 
 
 def test_a_payment_hook_body_over_its_limit_is_refused_even_without_a_content_length(tuned):
     from salesflow.gateway.hooks import MAX_BODY
+
     secret = "hook-secret-0123456789"
     gateway = tuned(webhook_secret=secret)
     raw = orjson.dumps({"externalId": "pay_1", "reference": "x" * (MAX_BODY + 100)})
-    chunks = iter([raw[i:i + 1024] for i in range(0, len(raw), 1024)])  # sent chunked: no Content-Length
-    response = gateway.http.post("/hooks/payments", content=chunks,
-                                 headers={HEADER: sign(secret, raw), "Content-Type": "application/json"})
+    chunks = iter([raw[i : i + 1024] for i in range(0, len(raw), 1024)])  # sent chunked: no Content-Length
+    response = gateway.http.post(
+        "/hooks/payments", content=chunks, headers={HEADER: sign(secret, raw), "Content-Type": "application/json"}
+    )
     assert response.status_code == 413 and response.json()["status"] == "error", response.text

@@ -5,12 +5,14 @@ right totalCount and hasNextPage; they sort by the field asked; filters narrow t
 set by the test (pairs share a timestamp, so the id must break ties) and titles shuffled against
 creation order.
 """
+
 from __future__ import annotations
 
 import random
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
+
 from salesflow.adapters.sql import SqlUnitOfWork, create_engine
 from salesflow.statemachine import lead as lead_ops
 from salesflow.statemachine.engine import Context, operation
@@ -18,9 +20,12 @@ from salesflow.statemachine.engine import Context, operation
 N = 250
 BASE = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
 PAGE = "pageInfo { hasNextPage hasPreviousPage startCursor endCursor } totalCount"
-LEADS = """query($first: Int, $after: String, $filter: LeadFilter, $orderBy: Ordering) {
+LEADS = (
+    """query($first: Int, $after: String, $filter: LeadFilter, $orderBy: Ordering) {
   leads(first: $first, after: $after, filter: $filter, orderBy: $orderBy) {
-    %s edges { cursor node { id title status createdAt owner { name } } } } }""" % PAGE
+    %s edges { cursor node { id title status createdAt owner { name } } } } }"""
+    % PAGE
+)
 
 
 @operation
@@ -54,6 +59,7 @@ class Seeded:
 @pytest.fixture
 def leads(gateway, admin) -> Seeded:
     from strawberry.relay import GlobalID
+
     gateway.client("mina", "sales_manager")
     engine = create_engine(gateway.database_url)
     uow = SqlUnitOfWork(engine)
@@ -64,16 +70,19 @@ def leads(gateway, admin) -> Seeded:
     random.Random(20250301).shuffle(titles)
     rows = []
     for i in range(N):
-        rows.append(dict(
-            at=BASE + timedelta(minutes=i // 2),  # two leads per minute: ties broken by id
-            title=f"Lead {titles[i]:03d}",
-            company_name=f"Needle Works {i}" if i % 10 == 3 else f"Company {i}",
-            email=f"buyer{i}@example.com",
-            owner_id=mina.id if i % 3 == 0 else root.id,
-            then="working" if i % 4 == 1 else "disqualified" if i % 7 == 2 else "new"))
+        rows.append(
+            dict(
+                at=BASE + timedelta(minutes=i // 2),  # two leads per minute: ties broken by id
+                title=f"Lead {titles[i]:03d}",
+                company_name=f"Needle Works {i}" if i % 10 == 3 else f"Company {i}",
+                email=f"buyer{i}@example.com",
+                owner_id=mina.id if i % 3 == 0 else root.id,
+                then="working" if i % 4 == 1 else "disqualified" if i % 7 == 2 else "new",
+            )
+        )
     ids = []
     for start in range(0, N, 25):  # small transactions: a unit of work's flush grows with what it holds
-        ids += _seed(uow, [dict(r) for r in rows[start:start + 25]], actor=root)
+        ids += _seed(uow, [dict(r) for r in rows[start : start + 25]], actor=root)
     engine.dispose()
     for row, ident in zip(rows, ids):
         row["id"], row["gid"] = ident, str(GlobalID("Lead", str(ident)))
@@ -117,8 +126,14 @@ def test_walking_250_leads_by_pages_of_100_gives_each_once_newest_first(admin, l
 def test_any_page_size_walks_the_same_list_oldest_first(admin, leads, first):
     if first == 1:  # one per page is slow; walk only the start of it
         page = admin.run(LEADS, {"first": 1, "orderBy": {"field": "CREATED_AT", "direction": "ASC"}})["leads"]
-        second = admin.run(LEADS, {"first": 1, "after": page["pageInfo"]["endCursor"],
-                                   "orderBy": {"field": "CREATED_AT", "direction": "ASC"}})["leads"]
+        second = admin.run(
+            LEADS,
+            {
+                "first": 1,
+                "after": page["pageInfo"]["endCursor"],
+                "orderBy": {"field": "CREATED_AT", "direction": "ASC"},
+            },
+        )["leads"]
         assert [page["edges"][0]["node"]["id"], second["edges"][0]["node"]["id"]] == leads.ids()[:2]
         return
     nodes, pages = walk(admin, first, orderBy={"field": "CREATED_AT", "direction": "ASC"})
@@ -165,12 +180,15 @@ def test_leads_filtered_by_text_search(admin, leads):
         assert pages[0]["totalCount"] == len(expected) == 25, text
         assert [n["id"] for n in nodes] == leads.ids(_newest_first(expected)), text
     one = admin.run(LEADS, {"filter": {"search": "buyer17@example.com"}})["leads"]
-    assert [e["node"]["id"] for e in one["edges"]] == leads.ids(leads.where(lambda r: r["email"] == "buyer17@example.com"))
+    assert [e["node"]["id"] for e in one["edges"]] == leads.ids(
+        leads.where(lambda r: r["email"] == "buyer17@example.com")
+    )
     title = leads.rows[5]["title"]
     assert [e["node"]["title"] for e in admin.run(LEADS, {"filter": {"search": title}})["leads"]["edges"]] == [title]
     for wildcard in ("%", "_", "Lead _0", "\\"):
-        assert admin.run(LEADS, {"filter": {"search": wildcard}})["leads"]["totalCount"] == 0, \
+        assert admin.run(LEADS, {"filter": {"search": wildcard}})["leads"]["totalCount"] == 0, (
             f"{wildcard!r} is searched as text, not as a LIKE pattern"
+        )
 
 
 def test_leads_filtered_by_creation_time(admin, leads):
@@ -209,6 +227,7 @@ def test_filter_and_order_together_page_through_the_same_set(admin, leads):
 
 # --- the other lists ---------------------------------------------------------------------------
 
+
 def _edges(page) -> list[str]:
     return [e["node"]["id"] for e in page["edges"]]
 
@@ -218,12 +237,21 @@ def test_opportunities_filtered_by_stage_and_account(admin, sales, gq):
     acme = admin.mutate("createAccount", gq.CREATE_ACCOUNT, {"i": {"name": "ACME"}})["account"]["id"]
     globex = admin.mutate("createAccount", gq.CREATE_ACCOUNT, {"i": {"name": "Globex"}})["account"]["id"]
     made = {}
-    for title, account, stage in [("a1", acme, "Prospecting"), ("a2", acme, "Proposal"), ("a3", acme, "Proposal"),
-                                  ("g1", globex, "Proposal"), ("g2", globex, "Negotiation"), ("none", None, "Proposal")]:
+    for title, account, stage in [
+        ("a1", acme, "Prospecting"),
+        ("a2", acme, "Proposal"),
+        ("a3", acme, "Proposal"),
+        ("g1", globex, "Proposal"),
+        ("g2", globex, "Negotiation"),
+        ("none", None, "Proposal"),
+    ]:
         opp = sales.opportunity(title, **({"accountId": account} if account else {}))
         if stage != "Prospecting":
-            admin.mutate("moveOpportunityStage", gq.MOVE_STAGE,
-                         {"i": {"opportunityId": opp["id"], "stageId": stages[stage]["id"]}})
+            admin.mutate(
+                "moveOpportunityStage",
+                gq.MOVE_STAGE,
+                {"i": {"opportunityId": opp["id"], "stageId": stages[stage]["id"]}},
+            )
         made[title] = opp["id"]
     query = """query($f: OpportunityFilter) { opportunities(filter: $f, orderBy: {field: TITLE, direction: ASC})
                { totalCount edges { node { id title stage { name } account { name } } } } }"""
@@ -278,6 +306,8 @@ def test_invoices_filtered_by_status(admin, sales):
     assert ids(["PAID"]) == [paid["id"]]
     assert ids(["ISSUED", "PAID", "PARTIALLY_PAID"]) == [issued["id"], paid["id"]]
     assert ids(["VOID", "CANCELED"]) == []
-    numbered = admin.run('{ invoices(orderBy: {field: NUMBER, direction: DESC}, filter: {status: [ISSUED, PAID]}) '
-                         '{ edges { node { number } } } }')["invoices"]["edges"]
+    numbered = admin.run(
+        "{ invoices(orderBy: {field: NUMBER, direction: DESC}, filter: {status: [ISSUED, PAID]}) "
+        "{ edges { node { number } } } }"
+    )["invoices"]["edges"]
     assert [e["node"]["number"] for e in numbered] == sorted([issued["number"], paid["number"]], reverse=True)

@@ -1,12 +1,14 @@
 """An unexpected exception leaves the server as a generic message with an error id: no detail, no
 stack trace; the log (logger `salesflow.errors`) has the same id and the whole trace.
 """
+
 from __future__ import annotations
 
 import logging
 import re
 
 import pytest
+
 import salesflow.schema.leads.mutations as lead_mutations
 import salesflow.schema.opportunities.types as opportunity_types
 
@@ -41,8 +43,7 @@ def _assert_masked(body: dict, path: list, caplog, no_leak) -> str:
     return error_id
 
 
-def test_a_crash_in_a_mutation_is_masked_and_logged_with_an_id(admin, gq, monkeypatch, caplog, no_leak,
-                                                              store_snapshot):
+def test_a_crash_in_a_mutation_is_masked_and_logged_with_an_id(admin, gq, monkeypatch, caplog, no_leak, store_snapshot):
     monkeypatch.setattr(lead_mutations.ops, "create_lead", _explode)
     caplog.set_level(logging.ERROR, logger="salesflow.errors")
     before = store_snapshot()

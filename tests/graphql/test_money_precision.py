@@ -2,6 +2,7 @@
 the store keeps it at: document totals and lines, opportunity amounts, the pipeline, payments and
 refused payments. The test walks a realistic response with the schema beside it and checks every
 Decimal money field it meets; it also fails when a money field of the schema was not met at all."""
+
 from __future__ import annotations
 
 from datetime import UTC, datetime
@@ -12,13 +13,22 @@ import pytest
 from babel.numbers import get_currency_precision
 from gql import Gateway
 from graphql import GraphQLInterfaceType, GraphQLObjectType, get_named_type
+
 from salesflow.adapters.webhook import HEADER, sign
 from salesflow.schema.schema import build_schema
 
 SECRET = "hook-secret-0123456789"
 #: Decimal fields that are quantities, prices or percentages: shown as entered, not as money.
-NOT_MONEY = {"quantity", "unitPrice", "discountPercent", "taxRate", "probability", "deliveredQuantity",
-             "invoicedQuantity", "remainingQuantity"}
+NOT_MONEY = {
+    "quantity",
+    "unitPrice",
+    "discountPercent",
+    "taxRate",
+    "probability",
+    "deliveredQuantity",
+    "invoicedQuantity",
+    "remainingQuantity",
+}
 LINE = "lines { subtotal discountAmount netAmount taxAmount total quantity unitPrice }"
 TOTALS = "currency subtotal discountTotal taxTotal total"
 EVERYTHING = f"""{{
@@ -30,8 +40,11 @@ EVERYTHING = f"""{{
   rejectedPayments {{ edges {{ node {{ currency amount }} }} }}
 }}"""
 #: currency -> (an open opportunity's amount, a payment, the stage it sits on)
-DEALS = {"EUR": ("1000.5", "100.1", "Prospecting"), "JPY": ("12345", "100", "Qualification"),
-         "KWD": ("10.125", "1.005", "Demo and presentation")}
+DEALS = {
+    "EUR": ("1000.5", "100.1", "Prospecting"),
+    "JPY": ("12345", "100", "Qualification"),
+    "KWD": ("10.125", "1.005", "Demo and presentation"),
+}
 
 
 @pytest.fixture
@@ -53,10 +66,18 @@ def story(sales, gateway) -> None:
         invoice = sales.issue(sales.deliver(order, {0: "4"})["invoice"]["id"])
         sales.pay(invoice["id"], paid)
         sales.opportunity(f"{currency} hope", currency=currency, amount=amount, stageId=stages[stage]["id"])
-        raw = orjson.dumps({"externalId": f"lost-{currency}", "invoiceNumber": "INV/1999/99999", "amount": "50",
-                            "currency": currency, "paidAt": datetime.now(UTC).date().isoformat()})
-        answer = gateway.http.post("/hooks/payments", content=raw,
-                                   headers={HEADER: sign(SECRET, raw), "Content-Type": "application/json"})
+        raw = orjson.dumps(
+            {
+                "externalId": f"lost-{currency}",
+                "invoiceNumber": "INV/1999/99999",
+                "amount": "50",
+                "currency": currency,
+                "paidAt": datetime.now(UTC).date().isoformat(),
+            }
+        )
+        answer = gateway.http.post(
+            "/hooks/payments", content=raw, headers={HEADER: sign(SECRET, raw), "Content-Type": "application/json"}
+        )
         assert answer.status_code == 422, answer.text
 
 
@@ -82,10 +103,19 @@ def test_every_amount_is_at_its_currencys_precision(story, admin):
     schema = build_schema()._schema
     seen: dict = {}
     money_fields(admin.run(EVERYTHING), schema.query_type, None, seen)
-    wrong = [f"{t}.{f} = {amount!r} {currency}" for (t, f), found in seen.items() for amount, currency in found
-             if not currency or Decimal(amount).as_tuple().exponent != -get_currency_precision(currency)]
+    wrong = [
+        f"{t}.{f} = {amount!r} {currency}"
+        for (t, f), found in seen.items()
+        for amount, currency in found
+        if not currency or Decimal(amount).as_tuple().exponent != -get_currency_precision(currency)
+    ]
     assert not wrong, "amounts not at their currency's precision:\n" + "\n".join(wrong)
     assert {c for found in seen.values() for _a, c in found} == set(DEALS)
-    every = {(name, f) for name, t in schema.type_map.items() if isinstance(t, GraphQLObjectType)
-             for f, field in t.fields.items() if get_named_type(field.type).name == "Decimal" and f not in NOT_MONEY}
+    every = {
+        (name, f)
+        for name, t in schema.type_map.items()
+        if isinstance(t, GraphQLObjectType)
+        for f, field in t.fields.items()
+        if get_named_type(field.type).name == "Decimal" and f not in NOT_MONEY
+    }
     assert sorted(every - set(seen)) == [], "money fields this walk never met: add them to EVERYTHING"

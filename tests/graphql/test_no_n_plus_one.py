@@ -4,6 +4,7 @@ the whole page at once (one statement per level of nesting), never one per row.
 100 opportunities, each with an account and 3 quotes of 3 lines, are seeded in one transaction
 through the statemachine operations; statements are counted on the app's own engine.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -11,12 +12,13 @@ import threading
 from datetime import date, timedelta
 
 import pytest
+from sqlalchemy import event
+
 from salesflow.adapters.sql import SqlUnitOfWork, create_engine
 from salesflow.statemachine import opportunity as opportunity_ops
 from salesflow.statemachine import quote as quote_ops
 from salesflow.statemachine import records as record_ops
 from salesflow.statemachine.engine import Context, operation
-from sqlalchemy import event
 
 N_OPPORTUNITIES = 100
 BOUND = 10
@@ -27,9 +29,11 @@ def gateway(database_url):
     """The app without a cost limit: these pages are priced far over the default budget (each quote
     may hold 1,000 lines), and what this module measures is the statements they run."""
     from gql import Gateway
+
     gw = Gateway(database_url, max_cost=0)
     yield gw
     gw.close()
+
 
 PAGE = """query($first: Int) { opportunities(first: $first) { edges { node {
   title account { name } quotes { number lines { description total } } } } } }"""
@@ -42,8 +46,10 @@ PAGE_WITH_LIFECYCLE = """query($first: Int) { opportunities(first: $first) { tot
 @operation
 def _seed(ctx: Context, i: int) -> None:
     """One opportunity with its account and three quotes of three lines."""
-    lines = [dict(description=f"item {k}", quantity="2", unit_price="10.50", discount_percent="0", tax_rate="19")
-             for k in range(3)]
+    lines = [
+        dict(description=f"item {k}", quantity="2", unit_price="10.50", discount_percent="0", tax_rate="19")
+        for k in range(3)
+    ]
     until = date.today() + timedelta(days=30)
     account = record_ops.create_account.inner(ctx, f"Account {i}")
     opp = opportunity_ops.create_opportunity.inner(ctx, f"Deal {i:03d}", account_id=account.id, currency="EUR")
@@ -75,6 +81,7 @@ def counting(engine):
     def count(conn, cursor, statement, parameters, context, executemany):
         if not threading.current_thread().name.startswith("asyncio_"):
             statements.append(statement)
+
     event.listen(engine, "before_cursor_execute", count)
     try:
         yield statements
@@ -101,8 +108,9 @@ def test_a_page_of_100_costs_as_many_statements_as_a_page_of_10(gateway, admin, 
     node = big["opportunities"]["edges"][0]["node"]
     assert node["account"]["name"].startswith("Account ") and len(node["quotes"]) == 3
     assert all(len(q["lines"]) == 3 and q["lines"][0]["total"] == "24.99" for q in node["quotes"])
-    assert len(big_sql) == len(small_sql), \
+    assert len(big_sql) == len(small_sql), (
         f"first: 100 ran {len(big_sql)} statements, first: 10 ran {len(small_sql)}:\n{_show(big_sql)}"
+    )
     assert len(big_sql) <= BOUND, f"{len(big_sql)} statements for one page:\n{_show(big_sql)}"
 
 
@@ -113,16 +121,20 @@ def test_history_and_available_actions_stay_bounded_too(gateway, admin, seeded):
     node = big["opportunities"]["edges"][0]["node"]
     assert node["history"] == [{"trigger": "create", "toState": "open", "actor": {"name": "root"}}]
     assert "convertOpportunityToQuote" in node["availableActions"]
-    assert all(q["history"] == [{"trigger": "create"}] and q["opportunity"]["title"] == node["title"]
-               for q in node["quotes"])
-    assert len(big_sql) == len(small_sql), \
+    assert all(
+        q["history"] == [{"trigger": "create"}] and q["opportunity"]["title"] == node["title"] for q in node["quotes"]
+    )
+    assert len(big_sql) == len(small_sql), (
         f"first: 100 ran {len(big_sql)} statements, first: 10 ran {len(small_sql)}:\n{_show(big_sql)}"
+    )
     assert len(big_sql) <= 2 * BOUND, f"{len(big_sql)} statements for one page:\n{_show(big_sql)}"
 
 
 def test_nodes_fetch_a_page_of_ids_by_type_in_one_go(gateway, admin, seeded):
-    ids = [e["node"]["id"] for e in admin.run("{ opportunities(first: 100) { edges { node { id } } } }")[
-        "opportunities"]["edges"]]
+    ids = [
+        e["node"]["id"]
+        for e in admin.run("{ opportunities(first: 100) { edges { node { id } } } }")["opportunities"]["edges"]
+    ]
     query = "query($ids: [ID!]!) { nodes(ids: $ids) { id ... on Opportunity { account { name } } } }"
     with counting(gateway.app.state.engine) as few:
         admin.run(query, {"ids": ids[:5]})

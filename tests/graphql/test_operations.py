@@ -1,11 +1,13 @@
 """Permissions follow the operation: writing invoices is not enough to issue one. Each role calls the
 sensitive mutations on documents it could otherwise touch (a rep's own); a role that may not run
 one gets a top-level FORBIDDEN and the store (number series included) does not change."""
+
 from __future__ import annotations
 
 import uuid
 
 import pytest
+
 from salesflow.domain.access import ROLES, default_policy
 
 POLICY = default_policy()
@@ -22,11 +24,17 @@ WHO = {
     "updateStage": {"sales_manager", "admin"},
     "reorderStages": {"sales_manager", "admin"},
 }
-INPUT_TYPES = {"issueInvoice": "IssueInvoiceInput", "voidInvoice": "VoidInvoiceInput",
-               "recordPayment": "RecordPaymentInput", "convertOrderToInvoice": "ConvertOrderToInvoiceInput",
-               "retryInvoiceSync": "RetryInvoiceSyncInput", "cancelOrder": "CancelOrderInput",
-               "createStage": "CreateStageInput", "updateStage": "UpdateStageInput",
-               "reorderStages": "ReorderStagesInput"}
+INPUT_TYPES = {
+    "issueInvoice": "IssueInvoiceInput",
+    "voidInvoice": "VoidInvoiceInput",
+    "recordPayment": "RecordPaymentInput",
+    "convertOrderToInvoice": "ConvertOrderToInvoiceInput",
+    "retryInvoiceSync": "RetryInvoiceSyncInput",
+    "cancelOrder": "CancelOrderInput",
+    "createStage": "CreateStageInput",
+    "updateStage": "UpdateStageInput",
+    "reorderStages": "ReorderStagesInput",
+}
 
 
 class Inputs:
@@ -36,8 +44,9 @@ class Inputs:
         self.admin, self.owner = admin, owner
 
     def _order(self, policy="PER_DELIVERY"):
-        return self.admin.order(self.admin.opportunity(f"Deal {uuid.uuid4().hex[:6]}", ownerId=self.owner)["id"],
-                                policy=policy)
+        return self.admin.order(
+            self.admin.opportunity(f"Deal {uuid.uuid4().hex[:6]}", ownerId=self.owner)["id"], policy=policy
+        )
 
     def _issued(self):
         return self.admin.issue(self.admin.deliver(self._order())["invoice"]["id"])
@@ -84,8 +93,9 @@ def test_each_role_runs_exactly_the_operations_its_duties_allow(role, sales, as_
     for name, input_type in INPUT_TYPES.items():
         data = getattr(inputs, name)()
         before = store_snapshot()
-        body = user.client.post(f"mutation($i: {input_type}!) {{ {name}(input: $i) {{ errors {{ code message }} }} }}",
-                                {"i": data})
+        body = user.client.post(
+            f"mutation($i: {input_type}!) {{ {name}(input: $i) {{ errors {{ code message }} }} }}", {"i": data}
+        )
         codes = [(e.get("extensions") or {}).get("code") for e in body.get("errors") or []]
         if role in WHO[name]:
             if codes or body["data"][name]["errors"]:
@@ -102,8 +112,10 @@ def test_an_integration_cannot_use_up_an_invoice_number(sales, as_user, store_sn
     integration = as_user("bank-feed", "integration").client
     draft = sales.deliver(sales.order())["invoice"]
     before = store_snapshot()
-    body = integration.post("mutation($i: IssueInvoiceInput!) { issueInvoice(input: $i) { invoice { number } } }",
-                            {"i": {"invoiceId": draft["id"]}})
+    body = integration.post(
+        "mutation($i: IssueInvoiceInput!) { issueInvoice(input: $i) { invoice { number } } }",
+        {"i": {"invoiceId": draft["id"]}},
+    )
     assert body["data"] is None and body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
     assert store_snapshot() == before, "the number series did not move"
     assert sales.issue(draft["id"])["number"].endswith("00001"), "the next number is still the first"

@@ -1,12 +1,14 @@
 """Admins manage people over GraphQL: users and their tokens (never a secret or a hash), tokens
 created (the secret shown once) and revoked, roles set, users deactivated and reactivated; the
 next request of a revoked token or a deactivated user is refused; the last admin stays."""
+
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
 import graphql
 import pytest
+
 from salesflow.adapters.sql import SqlUnitOfWork
 from salesflow.domain.access import ROLES, default_policy
 from salesflow.schema.schema import sdl
@@ -16,7 +18,9 @@ ERRORS = "errors { code field message }"
 TOKEN = "id label createdAt expiresAt lastUsedAt revoked revokedAt user { name }"
 USERS = f"""query($f: UserFilter) {{ users(filter: $f, first: 100) {{ totalCount
   edges {{ node {{ id name role active tokens {{ {TOKEN} }} }} }} }} }}"""
-CREATE_TOKEN = f"""mutation($i: CreateTokenInput!) {{ createToken(input: $i) {{ token {{ {TOKEN} }} secret {ERRORS} }} }}"""
+CREATE_TOKEN = (
+    f"""mutation($i: CreateTokenInput!) {{ createToken(input: $i) {{ token {{ {TOKEN} }} secret {ERRORS} }} }}"""
+)
 REVOKE_TOKEN = f"""mutation($i: RevokeTokenInput!) {{ revokeToken(input: $i) {{ token {{ {TOKEN} }} {ERRORS} }} }}"""
 USER = "user { id name role active }"
 SET_ROLE = f"""mutation($i: SetUserRoleInput!) {{ setUserRole(input: $i) {{ {USER} {ERRORS} }} }}"""
@@ -51,6 +55,7 @@ def forbidden(body: dict) -> bool:
 
 # --- reading ----------------------------------------------------------------------------------------
 
+
 def test_a_token_shows_what_it_is_for_and_whether_it_works_and_never_its_secret_or_hash():
     fields = set(graphql.build_schema(sdl()).type_map["ApiToken"].fields)
     assert fields == {"id", "label", "createdAt", "expiresAt", "lastUsedAt", "revoked", "revokedAt", "user"}
@@ -59,8 +64,10 @@ def test_a_token_shows_what_it_is_for_and_whether_it_works_and_never_its_secret_
 def test_an_admin_lists_users_and_their_tokens(admin, maria):
     maria.run(WHO)
     listed = users(admin)
-    assert {n: (u["role"], u["active"]) for n, u in listed.items()} == {"root": ("admin", True),
-                                                                         "maria": ("sales_rep", True)}
+    assert {n: (u["role"], u["active"]) for n, u in listed.items()} == {
+        "root": ("admin", True),
+        "maria": ("sales_rep", True),
+    }
     (token,) = listed["maria"]["tokens"]
     assert token["user"] == {"name": "maria"} and token["revoked"] is False and token["revokedAt"] is None
     assert token["expiresAt"] is None and token["lastUsedAt"] is not None, "maria's token was used just now"
@@ -94,26 +101,34 @@ def test_the_viewer_learns_which_mutations_its_role_may_call(gateway):
 
 # --- tokens ----------------------------------------------------------------------------------------
 
+
 def test_a_new_tokens_secret_is_shown_once_and_signs_in_as_its_user(admin, maria, gateway):
     later = (datetime.now(UTC) + timedelta(days=30)).replace(microsecond=0)
-    made = admin.mutate("createToken", CREATE_TOKEN, {"i": {"userId": user_id(maria), "label": "phone",
-                                                             "expiresAt": later.isoformat()}})
+    made = admin.mutate(
+        "createToken", CREATE_TOKEN, {"i": {"userId": user_id(maria), "label": "phone", "expiresAt": later.isoformat()}}
+    )
     assert made["secret"].startswith("sf_") and made["token"]["label"] == "phone"
     assert datetime.fromisoformat(made["token"]["expiresAt"]) == later
     from gql import GraphQL
+
     phone = GraphQL(gateway.http, made["secret"])
     assert phone.run(WHO)["viewer"]["user"]["name"] == "maria"
     assert made["secret"] not in str(admin.run(USERS))
 
 
-@pytest.mark.parametrize("data, code, field", [
-    ({"expiresAt": "2001-01-01T00:00:00Z"}, "VALIDATION", ["expiresAt"]),
-    ({"label": "x" * 121}, "VALIDATION", ["label"]),
-    ({"userId": "VXNlcjo5ODc2NTQ="}, "NOT_FOUND", ["userId"]),
-    ({"userId": "TGVhZDox"}, "NOT_FOUND", ["userId"]),
-], ids=["expired already", "label too long", "no such user", "not a user id"])
-def test_a_token_that_cannot_be_made_is_a_user_error_and_nothing_is_made(admin, maria, data, code, field,
-                                                                         store_snapshot):
+@pytest.mark.parametrize(
+    "data, code, field",
+    [
+        ({"expiresAt": "2001-01-01T00:00:00Z"}, "VALIDATION", ["expiresAt"]),
+        ({"label": "x" * 121}, "VALIDATION", ["label"]),
+        ({"userId": "VXNlcjo5ODc2NTQ="}, "NOT_FOUND", ["userId"]),
+        ({"userId": "TGVhZDox"}, "NOT_FOUND", ["userId"]),
+    ],
+    ids=["expired already", "label too long", "no such user", "not a user id"],
+)
+def test_a_token_that_cannot_be_made_is_a_user_error_and_nothing_is_made(
+    admin, maria, data, code, field, store_snapshot
+):
     before = store_snapshot()
     payload = admin.run(CREATE_TOKEN, {"i": {"userId": user_id(maria), **data}})["createToken"]
     assert payload["token"] is None and payload["secret"] is None
@@ -137,11 +152,13 @@ def test_an_expired_token_is_refused(gateway):
     stale = create_token(SqlUnitOfWork(engine), "olga", "accountant", expires_in="30m", now=an_hour_ago).secret
     fresh = create_token(SqlUnitOfWork(engine), "olga", "accountant", expires_in="30m").secret
     from gql import GraphQL
+
     assert status(GraphQL(gateway.http, stale)) == 401
     assert status(GraphQL(gateway.http, fresh)) == 200
 
 
 # --- users -----------------------------------------------------------------------------------------
+
 
 def test_a_deactivated_user_is_refused_until_it_is_reactivated(admin, maria):
     who = user_id(maria)
@@ -159,22 +176,27 @@ def test_a_new_role_is_what_the_users_next_request_has(admin, maria):
 def test_an_unknown_role_is_a_user_error_and_changes_nothing(admin, maria, store_snapshot):
     before = store_snapshot()
     payload = admin.run(SET_ROLE, {"i": {"userId": user_id(maria), "role": "wizard"}})["setUserRole"]
-    assert payload["user"] is None and [(e["code"], e["field"]) for e in payload["errors"]] == [("VALIDATION",
-                                                                                                ["role"])]
+    assert payload["user"] is None and [(e["code"], e["field"]) for e in payload["errors"]] == [
+        ("VALIDATION", ["role"])
+    ]
     assert store_snapshot() == before
 
 
 def test_the_last_active_admin_can_be_neither_demoted_nor_deactivated(admin, gateway, store_snapshot):
     me = user_id(admin)
     before = store_snapshot()
-    for query, name, extra in ((SET_ROLE, "setUserRole", {"role": "sales_manager"}),
-                               (DEACTIVATE, "deactivateUser", {})):
+    for query, name, extra in (
+        (SET_ROLE, "setUserRole", {"role": "sales_manager"}),
+        (DEACTIVATE, "deactivateUser", {}),
+    ):
         payload = admin.run(query, {"i": {"userId": me, **extra}})[name]
         assert [(e["code"], e["field"]) for e in payload["errors"]] == [("LAST_ADMIN", ["userId"])], payload
     assert store_snapshot() == before
     second = gateway.client("second", "admin")
-    assert second.mutate("setUserRole", SET_ROLE, {"i": {"userId": me, "role": "sales_manager"}})["user"]["role"] \
+    assert (
+        second.mutate("setUserRole", SET_ROLE, {"i": {"userId": me, "role": "sales_manager"}})["user"]["role"]
         == "sales_manager"
+    )
     assert admin.run(WHO)["viewer"]["role"] == "sales_manager"
 
 
@@ -184,9 +206,13 @@ def test_only_admins_manage_people_and_a_refusal_changes_nothing(gateway, admin,
     target = user_id(maria)
     (token,) = users(admin)["maria"]["tokens"]
     before = store_snapshot()
-    for query, data in ((CREATE_TOKEN, {"userId": target}), (REVOKE_TOKEN, {"tokenId": token["id"]}),
-                        (SET_ROLE, {"userId": target, "role": "admin"}), (DEACTIVATE, {"userId": target}),
-                        (REACTIVATE, {"userId": target})):
+    for query, data in (
+        (CREATE_TOKEN, {"userId": target}),
+        (REVOKE_TOKEN, {"tokenId": token["id"]}),
+        (SET_ROLE, {"userId": target, "role": "admin"}),
+        (DEACTIVATE, {"userId": target}),
+        (REACTIVATE, {"userId": target}),
+    ):
         body = client.post(query, {"i": data})
         assert forbidden(body) and body["data"] is None, (role, query, body)
     assert store_snapshot() == before

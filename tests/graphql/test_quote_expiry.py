@@ -24,7 +24,9 @@ def test_a_lapsed_quote_offers_expire_quote_and_expire_quote_expires_it(sales, a
         lapsed = admin.run(QUOTE, {"id": quote["id"]})["node"]
         assert lapsed["status"] == "SENT" and "expireQuote" in lapsed["availableActions"]
         assert "convertQuoteToOrder" not in lapsed["availableActions"]
-        payload = admin.run(EXPIRE, {"i": {"quoteId": quote["id"], "expectedVersion": lapsed["version"]}})["expireQuote"]
+        payload = admin.run(EXPIRE, {"i": {"quoteId": quote["id"], "expectedVersion": lapsed["version"]}})[
+            "expireQuote"
+        ]
     assert payload["errors"] == []
     assert payload["quote"]["status"] == "EXPIRED" and payload["quote"]["availableActions"] == []
     assert payload["quote"]["history"][-1] == {"trigger": "expire", "fromState": "sent", "toState": "expired"}

@@ -1,4 +1,5 @@
 """Scenarios found by an independent review of the gateway, kept so they stay fixed."""
+
 from __future__ import annotations
 
 import base64
@@ -49,14 +50,18 @@ def test_a_dry_run_does_not_reveal_another_reps_leads(gq, as_user):
 
 
 def test_invoices_ordered_by_number_walk_every_invoice_drafts_included(gq, sales, admin):
-    order = sales.order(lines=[{"description": f"Part {i}", "quantity": "1", "unitPrice": "10"} for i in range(5)],
-                        policy="PER_DELIVERY")
+    order = sales.order(
+        lines=[{"description": f"Part {i}", "quantity": "1", "unitPrice": "10"} for i in range(5)],
+        policy="PER_DELIVERY",
+    )
     invoices = [sales.deliver(order, {i: "1"})["invoice"]["id"] for i in range(5)]
     for ident in invoices[:2]:
         sales.issue(ident)
-    query = ("query($after: String, $d: OrderDirection!) { invoices(first: 1, after: $after, "
-             "orderBy: {field: NUMBER, direction: $d}) { totalCount edges { node { id number } } "
-             "pageInfo { hasNextPage endCursor } } }")
+    query = (
+        "query($after: String, $d: OrderDirection!) { invoices(first: 1, after: $after, "
+        "orderBy: {field: NUMBER, direction: $d}) { totalCount edges { node { id number } } "
+        "pageInfo { hasNextPage endCursor } } }"
+    )
     for direction in ("ASC", "DESC"):
         seen, after = [], None
         while True:
@@ -68,16 +73,19 @@ def test_invoices_ordered_by_number_walk_every_invoice_drafts_included(gq, sales
         assert sorted(seen) == sorted(invoices) and page["totalCount"] == 5, direction
 
 
-@pytest.mark.parametrize("query", [
-    '{ leads(filter: {createdAfter: "9999-12-31T23:59:59-05:00"}) { totalCount } }',
-    '{ leads(filter: {createdBefore: "0001-01-01T00:00:00+14:00"}) { totalCount } }',
-    '{ leads(after: "%s") { totalCount } }' % b64(json.dumps(["9999-12-31T23:59:59-05:00", 1])),
-    '{ leads(after: "%s") { totalCount } }' % b64(json.dumps(["2026-01-01T00:00:00+00:00", True])),
-    '{ quotes(orderBy: {field: TOTAL}, after: "%s") { totalCount } }' % b64(json.dumps(["NaN", 1])),
-    '{ quotes(orderBy: {field: TOTAL}, after: "%s") { totalCount } }' % b64(json.dumps(["9" * 40, 1])),
-    '{ quotes(orderBy: {field: TOTAL}, after: "%s") { totalCount } }' % b64(json.dumps(["1.123456789", 1])),
-    'subscription { documentEvents { sequence } }',
-])
+@pytest.mark.parametrize(
+    "query",
+    [
+        '{ leads(filter: {createdAfter: "9999-12-31T23:59:59-05:00"}) { totalCount } }',
+        '{ leads(filter: {createdBefore: "0001-01-01T00:00:00+14:00"}) { totalCount } }',
+        '{ leads(after: "%s") { totalCount } }' % b64(json.dumps(["9999-12-31T23:59:59-05:00", 1])),
+        '{ leads(after: "%s") { totalCount } }' % b64(json.dumps(["2026-01-01T00:00:00+00:00", True])),
+        '{ quotes(orderBy: {field: TOTAL}, after: "%s") { totalCount } }' % b64(json.dumps(["NaN", 1])),
+        '{ quotes(orderBy: {field: TOTAL}, after: "%s") { totalCount } }' % b64(json.dumps(["9" * 40, 1])),
+        '{ quotes(orderBy: {field: TOTAL}, after: "%s") { totalCount } }' % b64(json.dumps(["1.123456789", 1])),
+        "subscription { documentEvents { sequence } }",
+    ],
+)
 def test_out_of_range_inputs_are_client_errors(admin, query, no_leak):
     body = admin.post(query)
     no_leak(body)
@@ -89,17 +97,25 @@ def test_out_of_range_inputs_are_client_errors(admin, query, no_leak):
 
 def test_a_delivery_dated_at_the_end_of_time_is_a_validation_error(gq, sales):
     order = sales.order()
-    body = sales.client.post(gq.RECORD_DELIVERY, {"i": {
-        "orderId": order["id"], "deliveredAt": "9999-12-31T23:59:59-05:00",
-        "lines": [{"orderLineId": order["lines"][0]["id"], "quantity": "1"}]}})
+    body = sales.client.post(
+        gq.RECORD_DELIVERY,
+        {
+            "i": {
+                "orderId": order["id"],
+                "deliveredAt": "9999-12-31T23:59:59-05:00",
+                "lines": [{"orderLineId": order["lines"][0]["id"], "quantity": "1"}],
+            }
+        },
+    )
     assert body["data"]["recordDelivery"]["errors"][0]["code"] == "VALIDATION"
 
 
 def test_an_order_placed_on_a_won_opportunity_is_an_available_action(gq, sales, admin):
     opp = sales.opportunity()
     sales.order(opp["id"])
-    actions = admin.run("query($id: ID!) { node(id: $id) { ... on Opportunity { status availableActions } } }",
-                        {"id": opp["id"]})["node"]
+    actions = admin.run(
+        "query($id: ID!) { node(id: $id) { ... on Opportunity { status availableActions } } }", {"id": opp["id"]}
+    )["node"]
     assert actions["status"] == "WON" and "createOrder" in actions["availableActions"]
     sales.order(opp["id"])  # and it does succeed
 

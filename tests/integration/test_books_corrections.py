@@ -1,38 +1,43 @@
 """An accountant corrects the books: payments edited in place, deleted, reversed, moved to another
 file in the beancount ledger, cancelled or unreconciled in Odoo. After every sync the invoice's
 amount paid equals the backend's, nothing applies twice, and a reversal is a record in its history."""
+
 from __future__ import annotations
 
 import random
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from support import issue_invoices, job_statuses
 
 from salesflow.adapters.odoo import OdooBackend
 from salesflow.adapters.odoo.fake import FakeOdoo
 from salesflow.adapters.sql import SqlUnitOfWork
 from salesflow.statemachine import accounting
-from support import issue_invoices, job_statuses
 
 pytest.importorskip("beancount", reason="the beancount extra is not installed")
 from salesflow.adapters.beancount import BeancountBackend  # noqa: E402
 from salesflow.adapters.beancount.naming import invoice_link  # noqa: E402
 
 BOOKS = 'option "operating_currency" "EUR"\n2020-01-01 open Assets:Bank\n'
-NOW = datetime(2026, 12, 20, 9, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 12, 20, 9, 0, tzinfo=UTC)
 
 
 def transfer(number: str, amount: str, day: int = 1, narration: str = "Transfer") -> str:
-    return (f'\n2026-12-{day:02d} * "Customer" "{narration}" ^{invoice_link(number)}\n'
-            f"  Assets:Bank  {amount} EUR\n  Assets:Receivable  -{amount} EUR\n")
+    return (
+        f'\n2026-12-{day:02d} * "Customer" "{narration}" ^{invoice_link(number)}\n'
+        f"  Assets:Bank  {amount} EUR\n  Assets:Receivable  -{amount} EUR\n"
+    )
 
 
 def reversing(number: str, amount: str, day: int = 15, narration: str = "Reversal: transfer bounced") -> str:
-    return (f'\n2026-12-{day:02d} * "Customer" "{narration}" ^{invoice_link(number)}\n'
-            f"  Assets:Bank  -{amount} EUR\n  Assets:Receivable  {amount} EUR\n")
+    return (
+        f'\n2026-12-{day:02d} * "Customer" "{narration}" ^{invoice_link(number)}\n'
+        f"  Assets:Bank  -{amount} EUR\n  Assets:Receivable  {amount} EUR\n"
+    )
 
 
 def delivered(engine, worker, invoices: int) -> None:
@@ -78,8 +83,9 @@ class Books:
 
     def history(self, index: int = 0) -> list[tuple[str, str, str | None]]:
         with self.uow:
-            found = self.uow.activities.find(document_type="invoice", document_id=self.invoices[index].id,
-                                             order_by="id")
+            found = self.uow.activities.find(
+                document_type="invoice", document_id=self.invoices[index].id, order_by="id"
+            )
             return [(a.trigger, a.to_state, a.reason) for a in found][2:]  # after create and issue
 
 
@@ -112,8 +118,11 @@ def test_a_reversing_entry_reverses_its_payment_and_says_why(books):
     assert (trigger, status) == ("reverse_payment", "partially_paid") and "transfer bounced" in reason
     with books.uow:
         (reversal,) = books.uow.payment_reversals.find()
-    assert (reversal.amount, reversal.source, reversal.reason) == (Decimal("10.00"), "beancount",
-                                                                  "Reversal: transfer bounced")
+    assert (reversal.amount, reversal.source, reversal.reason) == (
+        Decimal("10.00"),
+        "beancount",
+        "Reversal: transfer bounced",
+    )
     books.type(reversing(number, "3.00", day=16))
     books.sync()
     assert (books.invoice().amount_paid, books.invoice().status) == (Decimal("0.00"), "issued")
@@ -151,8 +160,11 @@ def test_one_payment_no_amount_can_be_is_refused_and_the_ones_after_it_still_app
     assert (books.invoice(0).amount_paid, books.invoice(1).amount_paid) == (Decimal("0.00"), Decimal("20.00"))
     with books.uow:
         (rejected,) = books.uow.rejected_payments.find()
-    assert (rejected.code, rejected.amount, rejected.reported_amount) == ("VALIDATION", None,
-                                                                         "100000000000000000000.00")
+    assert (rejected.code, rejected.amount, rejected.reported_amount) == (
+        "VALIDATION",
+        None,
+        "100000000000000000000.00",
+    )
     books.main.write_text(books.main.read_text().replace("100000000000000000000.00", "1.00"))  # corrected
     books.sync()
     assert books.invoice(0).amount_paid == Decimal("1.00")
@@ -178,6 +190,7 @@ def test_an_accountant_editing_the_books_at_random_never_makes_them_drift(engine
         if rng.random() < 0.25:
             raise KeyboardInterrupt("killed before the cursor was saved")
         return save(*args, **kwargs)
+
     monkeypatch.setattr(accounting, "save_payments_cursor", flaky_save)
 
     def write() -> None:
@@ -207,8 +220,10 @@ def test_an_accountant_editing_the_books_at_random_never_makes_them_drift(engine
             elif move == "reverse" and payments:
                 target = rng.choice(payments)
                 entries.append([target[0], -1, 20])
-            if _ledger_totals({number: entries})[number] > Decimal("53.68") or \
-                    _ledger_totals({number: entries})[number] < 0:
+            if (
+                _ledger_totals({number: entries})[number] > Decimal("53.68")
+                or _ledger_totals({number: entries})[number] < 0
+            ):
                 entries.clear()  # the accountant thinks again
         write()
         for _ in range(10):

@@ -1,5 +1,6 @@
 """The change feed hands out transitions in commit order: a reader that resumes from its position
 never misses a transition that a slower transaction commits later, and never sees one twice."""
+
 from __future__ import annotations
 
 import os

@@ -1,4 +1,5 @@
 """The operator's commands, run in-process as `salesflow …` would run them."""
+
 from __future__ import annotations
 
 import os
@@ -75,13 +76,19 @@ def test_diagrams_refresh_the_readme_named_and_refuse_one_without_markers(tmp_pa
     plain = tmp_path / "PLAIN.md"
     plain.write_text("no markers\n", encoding="utf-8")
     assert main(["diagrams", "--output", str(tmp_path / "l.md"), "--readme", str(plain)]) == 1
-    assert plain.read_text(encoding="utf-8") == "no markers\n" and "no <!-- lifecycle:start -->" in capsys.readouterr().err
+    assert (
+        plain.read_text(encoding="utf-8") == "no markers\n" and "no <!-- lifecycle:start -->" in capsys.readouterr().err
+    )
 
 
-@pytest.mark.parametrize("command", [["token", "create", "--user", "maria", "--role", "admin"], ["sync", "--once"],
-                                     ["expire-quotes"]], ids=["token", "sync", "expire-quotes"])
+@pytest.mark.parametrize(
+    "command",
+    [["token", "create", "--user", "maria", "--role", "admin"], ["sync", "--once"], ["expire-quotes"]],
+    ids=["token", "sync", "expire-quotes"],
+)
 def test_commands_refuse_a_database_that_was_never_created_and_say_where_they_looked(
-        command, tmp_path, monkeypatch, capsys):
+    command, tmp_path, monkeypatch, capsys
+):
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("SALESFLOW_DATABASE_URL", raising=False)
     assert main(command) == 2
@@ -126,8 +133,13 @@ def test_expire_quotes_expires_the_lapsed_ones_and_says_how_many(tmp_path, capsy
         sent = []
         for days in (5, 10, 60):
             draft = quote.convert_opportunity_to_quote(
-                SqlUnitOfWork(engine), opp.id, "proforma", valid_until=long_ago.date() + timedelta(days=days),
-                lines=[{"description": "Chair", "quantity": "1", "unit_price": "100"}], now=long_ago)
+                SqlUnitOfWork(engine),
+                opp.id,
+                "proforma",
+                valid_until=long_ago.date() + timedelta(days=days),
+                lines=[{"description": "Chair", "quantity": "1", "unit_price": "100"}],
+                now=long_ago,
+            )
             sent.append(quote.send_quote(SqlUnitOfWork(engine), draft.id, now=long_ago))
     finally:
         engine.dispose()
@@ -142,6 +154,7 @@ def test_expire_quotes_expires_the_lapsed_ones_and_says_how_many(tmp_path, capsy
 
 def test_token_create_prints_a_token_once_and_stores_only_its_hash(tmp_path, capsys):
     from sqlalchemy import create_engine as sa_engine
+
     url = f"sqlite:///{tmp_path / 'tokens.db'}"
     assert main(["migrate", "--database-url", url]) == 0
     capsys.readouterr()
@@ -175,6 +188,7 @@ def test_first_start_makes_one_admin_and_prints_its_token_once(tmp_path):
 
     from salesflow.gateway.server import prepare
     from salesflow.gateway.settings import Settings
+
     settings = Settings(database_url=f"sqlite:///{tmp_path / 'first.db'}")
     first, second = io.StringIO(), io.StringIO()
     token = prepare(settings, out=first)
@@ -194,6 +208,7 @@ def test_sync_once_delivers_to_the_local_backend_and_unknown_backends_are_refuse
 
 def test_sync_check_asks_each_backend_and_retry_dead_requeues_after_a_long_outage(tmp_path, capsys, monkeypatch):
     from salesflow.adapters.webhook.receiver import Receiver
+
     url = f"sqlite:///{tmp_path / 'sync.db'}"
     assert main(["demo", "--database-url", url]) == 0  # the seed story issues two invoices
     secret = "cli-webhook-secret-0001"

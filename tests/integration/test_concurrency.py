@@ -7,6 +7,7 @@ shared engine or over an engine of its own; the process test opens one engine pe
 on the same database URL.
 Every wait is bounded, so a deadlock fails the test instead of hanging the run.
 """
+
 from __future__ import annotations
 
 import multiprocessing
@@ -16,14 +17,15 @@ import threading
 import time
 import traceback
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text, select, update
+from sqlalchemy import select, text, update
 
 from salesflow.adapters.sql import SqlUnitOfWork, create_engine
-from salesflow.adapters.sql.tables import number_sequences, quotes as quotes_table
+from salesflow.adapters.sql.tables import number_sequences
+from salesflow.adapters.sql.tables import quotes as quotes_table
 from salesflow.domain.errors import DomainError, ErrorCode
 from salesflow.domain.invoice import Invoice
 from salesflow.domain.normalize import company_key
@@ -44,12 +46,13 @@ BARRIER_TIMEOUT = 10.0
 
 
 def this_year() -> int:
-    return datetime.now(timezone.utc).year
+    return datetime.now(UTC).year
 
 
 # --------------------------------------------------------------------------------------------------
 # Racing helpers
 # --------------------------------------------------------------------------------------------------
+
 
 @dataclass
 class Outcome:
@@ -86,18 +89,23 @@ def describe(exc: BaseException) -> str:
 
 def split(outcomes: list[Outcome], allowed: set[ErrorCode]) -> tuple[list, list[DomainError]]:
     """(successful values, domain errors); anything else (a raw exception, another code) fails."""
-    unexpected = [o.error for o in outcomes if o.error is not None
-                  and not (isinstance(o.error, DomainError) and o.error.code in allowed)]
+    unexpected = [
+        o.error
+        for o in outcomes
+        if o.error is not None and not (isinstance(o.error, DomainError) and o.error.code in allowed)
+    ]
     assert not unexpected, "unexpected failures:\n" + "\n".join(describe(e) for e in unexpected)
-    return ([o.value for o in outcomes if o.error is None],
-            [o.error for o in outcomes if o.error is not None])
+    return ([o.value for o in outcomes if o.error is None], [o.error for o in outcomes if o.error is not None])
 
 
 def counter(engine, series: str, year: int) -> int | None:
     """The next number the series would hand out (None if it never handed one out)."""
     with engine.connect() as conn:
-        return conn.scalar(select(number_sequences.c.next_number).where(
-            (number_sequences.c.series_code == series) & (number_sequences.c.year == year)))
+        return conn.scalar(
+            select(number_sequences.c.next_number).where(
+                (number_sequences.c.series_code == series) & (number_sequences.c.year == year)
+            )
+        )
 
 
 def draft_invoices(story, count: int) -> list[int]:
@@ -130,8 +138,10 @@ issue_then_fail = operation(_fail_after_numbering)
 def _empty_draft(ctx, order_id):
     """A draft invoice with no lines on an existing order: issuing it fails after the number is taken."""
     order = ctx.uow.orders.get(order_id)
-    return ctx.create(ctx.uow.invoices, Invoice(order_id=order.id, currency=order.currency,
-                                                account_id=order.account_id, owner_id=order.owner_id))
+    return ctx.create(
+        ctx.uow.invoices,
+        Invoice(order_id=order.id, currency=order.currency, account_id=order.account_id, owner_id=order.owner_id),
+    )
 
 
 def _order_of(engine, invoice_id) -> int:
@@ -144,12 +154,14 @@ def _order_of(engine, invoice_id) -> int:
 # Converting locks its source
 # --------------------------------------------------------------------------------------------------
 
+
 def test_racing_conversions_of_one_lead_make_exactly_one_of_each(engine, story, actor):
     lead = story.lead(email="sara.ahmadi@example.com", phone="+98 912 555 0101")
 
     def convert(i):
-        return lead_ops.convert_lead(SqlUnitOfWork(engine), lead.id, currency="EUR",
-                                     opportunity_title=f"deal from racer {i}", actor=actor)
+        return lead_ops.convert_lead(
+            SqlUnitOfWork(engine), lead.id, currency="EUR", opportunity_title=f"deal from racer {i}", actor=actor
+        )
 
     wins, errors = split(race(N_THREADS, convert), {ErrorCode.ALREADY_CONVERTED, ErrorCode.CONFLICT})
     assert len(wins) == 1, f"{len(wins)} conversions succeeded"
@@ -168,8 +180,11 @@ def test_racing_conversions_of_one_lead_make_exactly_one_of_each(engine, story, 
         assert [a.id for a in accounts] == [won.account.id]
         assert accounts[0].name_key == company_key(lead.company_name)
         assert [c.id for c in contacts] == [won.contact.id] and contacts[0].account_id == won.account.id
-        assert (stored.converted_opportunity_id, stored.converted_account_id, stored.converted_contact_id) \
-            == (won.opportunity.id, won.account.id, won.contact.id)
+        assert (stored.converted_opportunity_id, stored.converted_account_id, stored.converted_contact_id) == (
+            won.opportunity.id,
+            won.account.id,
+            won.contact.id,
+        )
         assert len(conversions) == 1
         assert stored.version == lead.version + 1
 
@@ -208,6 +223,7 @@ def test_racing_acceptances_of_one_quote_make_exactly_one_order(engine, story, a
 # Gapless invoice numbers
 # --------------------------------------------------------------------------------------------------
 
+
 def test_concurrent_issues_get_unique_gapless_numbers_despite_rollbacks(engine, story, actor):
     total = 40
     ids = draft_invoices(story, total)
@@ -238,8 +254,7 @@ def test_concurrent_issues_get_unique_gapless_numbers_despite_rollbacks(engine, 
         stored = {inv.id: inv for inv in uow.invoices.find()}
         assert {i: inv.number for i, inv in stored.items()} == taken  # each invoice keeps its one number
         assert all(inv.status == "issued" for inv in stored.values())
-        assert all(len(uow.activities.find(document_type="invoice", document_id=i, trigger="issue")) == 1
-                   for i in ids)
+        assert all(len(uow.activities.find(document_type="invoice", document_id=i, trigger="issue")) == 1 for i in ids)
     assert counter(engine, "invoice", this_year()) == total + 1
 
 
@@ -299,8 +314,9 @@ def _issue_in_process(url, invoice_ids, actor_id, barrier, results, now):
             actor = uow.users.get(actor_id)
             uow.commit()  # keeps it loaded (leaving the block otherwise rolls back and expires it)
         barrier.wait(timeout=30)
-        taken = [(inv_id, invoice_ops.issue_invoice(uow, inv_id, actor=actor, now=now).number)
-                 for inv_id in invoice_ids]
+        taken = [
+            (inv_id, invoice_ops.issue_invoice(uow, inv_id, actor=actor, now=now).number) for inv_id in invoice_ids
+        ]
         results.put((os.getpid(), taken, None))
     except BaseException as exc:  # noqa: BLE001 - reported to the parent
         results.put((os.getpid(), [], "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))))
@@ -318,10 +334,15 @@ def test_processes_issuing_at_once_get_unique_gapless_numbers(database_url, engi
     ctx = multiprocessing.get_context("spawn")
     barrier = ctx.Barrier(PROCESSES)
     results = ctx.Queue()
-    procs = [ctx.Process(target=_issue_in_process, name=f"issuer-{i}", daemon=True,
-                         args=(database_url, ids[i::PROCESSES], actor.id, barrier, results,
-                               datetime.now(timezone.utc)))
-             for i in range(PROCESSES)]
+    procs = [
+        ctx.Process(
+            target=_issue_in_process,
+            name=f"issuer-{i}",
+            daemon=True,
+            args=(database_url, ids[i::PROCESSES], actor.id, barrier, results, datetime.now(UTC)),
+        )
+        for i in range(PROCESSES)
+    ]
     for p in procs:
         p.start()
     reports = []
@@ -343,8 +364,9 @@ def test_processes_issuing_at_once_get_unique_gapless_numbers(database_url, engi
             if p.is_alive():
                 p.kill()
                 p.join(5)
-    assert len(reports) == PROCESSES, \
+    assert len(reports) == PROCESSES, (
         f"{len(reports)} of {PROCESSES} processes reported; exit codes {[p.exitcode for p in procs]}"
+    )
     failures = [err for _, _, err in reports if err]
     assert not failures, "a process failed:\n" + "\n".join(failures)
     assert all(p.exitcode == 0 for p in procs), [p.exitcode for p in procs]
@@ -362,6 +384,7 @@ def test_processes_issuing_at_once_get_unique_gapless_numbers(database_url, engi
 # --------------------------------------------------------------------------------------------------
 # Optimistic concurrency: versions
 # --------------------------------------------------------------------------------------------------
+
 
 def test_same_expected_version_one_writer_wins(engine, story, actor):
     quote = story.draft_quote()
@@ -382,8 +405,9 @@ def test_same_expected_version_one_writer_wins(engine, story, actor):
 
     # The same, with all the racers writing at once.
     def edit(i):
-        return quote_ops.update_quote(SqlUnitOfWork(engine), quote.id, terms=f"terms of racer {i}",
-                                      expected_version=version + 1, actor=actor)
+        return quote_ops.update_quote(
+            SqlUnitOfWork(engine), quote.id, terms=f"terms of racer {i}", expected_version=version + 1, actor=actor
+        )
 
     wins, errors = split(race(N_THREADS, edit), {ErrorCode.CONFLICT})
     assert len(wins) == 1 and len(errors) == N_THREADS - 1
@@ -420,8 +444,9 @@ def test_a_row_changed_between_read_and_write_is_conflict(engine, story, actor):
         loaded = a.quotes.get(quote.id)  # unlocked read
         if engine.dialect.name == "sqlite":
             # BEGIN IMMEDIATE: no other writer can run now, so the row is changed from inside.
-            a.connection.execute(update(quotes_table).where(quotes_table.c.id == quote.id)
-                              .values(version=quotes_table.c.version + 1))
+            a.connection.execute(
+                update(quotes_table).where(quotes_table.c.id == quote.id).values(version=quotes_table.c.version + 1)
+            )
         else:
             quote_ops.update_quote(SqlUnitOfWork(engine), quote.id, terms="by another client", actor=actor)
         loaded.terms = "by this client"
@@ -439,8 +464,9 @@ def test_a_stale_row_met_by_a_flush_before_a_query_is_conflict_too(engine, story
             loaded = uow.opportunities.get(opp.id)
             loaded.title = "changed in memory"
             # someone else's write, before ours is flushed
-            uow.connection.execute(text("UPDATE opportunities SET version = version + 1 WHERE id = :id"),
-                                   {"id": opp.id})
+            uow.connection.execute(
+                text("UPDATE opportunities SET version = version + 1 WHERE id = :id"), {"id": opp.id}
+            )
             uow.accounts.find(name="anything")  # pending changes are written first: the UPDATE matches no row
     assert err.value.code == ErrorCode.CONFLICT
 
@@ -449,21 +475,33 @@ def _record_to_edit(kind, engine, story, actor, account_id):
     """(the record, A's edit (uow, **kw), B's edit (uow)) for one kind of unlocked edit."""
     if kind == "lead":
         doc = story.lead()
-        return (doc, lambda uow, **kw: lead_ops.update_lead(uow, doc.id, title="A's title", **kw),
-                lambda uow: lead_ops.update_lead(uow, doc.id, title="B's title", actor=actor))
+        return (
+            doc,
+            lambda uow, **kw: lead_ops.update_lead(uow, doc.id, title="A's title", **kw),
+            lambda uow: lead_ops.update_lead(uow, doc.id, title="B's title", actor=actor),
+        )
     if kind == "account":
         doc = record_ops.create_account(SqlUnitOfWork(engine), "Initech", actor=actor)
-        return (doc, lambda uow, **kw: record_ops.update_account(uow, doc.id, name="Initech A", **kw),
-                lambda uow: record_ops.update_account(uow, doc.id, website="b.example", actor=actor))
+        return (
+            doc,
+            lambda uow, **kw: record_ops.update_account(uow, doc.id, name="Initech A", **kw),
+            lambda uow: record_ops.update_account(uow, doc.id, website="b.example", actor=actor),
+        )
     if kind == "contact":  # A also links an account: require() loads it mid-operation
         doc = record_ops.create_contact(SqlUnitOfWork(engine), "Sara", actor=actor)
-        return (doc, lambda uow, **kw: record_ops.update_contact(uow, doc.id, name="Sara A.",
-                                                                 account_id=account_id, **kw),
-                lambda uow: record_ops.update_contact(uow, doc.id, phone="+98 21 555", actor=actor))
+        return (
+            doc,
+            lambda uow, **kw: record_ops.update_contact(uow, doc.id, name="Sara A.", account_id=account_id, **kw),
+            lambda uow: record_ops.update_contact(uow, doc.id, phone="+98 21 555", actor=actor),
+        )
     doc = story.opportunity()  # A sets the amount, then links an account (loaded mid-operation)
-    return (doc, lambda uow, **kw: opportunity_ops.update_opportunity(uow, doc.id, amount="1234.50",
-                                                                      account_id=account_id, **kw),
-            lambda uow: opportunity_ops.update_opportunity(uow, doc.id, title="B's title", actor=actor))
+    return (
+        doc,
+        lambda uow, **kw: opportunity_ops.update_opportunity(
+            uow, doc.id, amount="1234.50", account_id=account_id, **kw
+        ),
+        lambda uow: opportunity_ops.update_opportunity(uow, doc.id, title="B's title", actor=actor),
+    )
 
 
 @pytest.mark.parametrize("kind", ["lead", "account", "contact", "opportunity"])
@@ -481,6 +519,10 @@ def test_an_edit_made_on_a_stale_read_is_conflict(kind, engine, story, actor):
     assert err.value.code == ErrorCode.CONFLICT
     check = SqlUnitOfWork(engine)
     with check:  # B's edit stands, A's is gone
-        repo = {"lead": check.leads, "account": check.accounts, "contact": check.contacts,
-                "opportunity": check.opportunities}[kind]
+        repo = {
+            "lead": check.leads,
+            "account": check.accounts,
+            "contact": check.contacts,
+            "opportunity": check.opportunities,
+        }[kind]
         assert repo.get(doc.id).version == doc.version + 1

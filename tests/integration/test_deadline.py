@@ -1,6 +1,7 @@
 """The store stops with the request: a statement running past the request's deadline is interrupted by the
 database itself (SQLite's progress handler, PostgreSQL's statement_timeout), and an expired request commits
 nothing. The connection goes back to the pool clean."""
+
 from __future__ import annotations
 
 import threading
@@ -8,14 +9,16 @@ import time
 from datetime import UTC, datetime
 
 import pytest
+from sqlalchemy import text
+
 from salesflow.adapters.sql import SqlUnitOfWork
 from salesflow.domain.deadline import Deadline, DeadlineExceeded, scope
 from salesflow.domain.lead import Lead
-from sqlalchemy import text
 
 #: Seconds of work on either database: count to a hundred million, one row at a time.
-SLOW = text("WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 100000000) "
-            "SELECT count(*) FROM c")
+SLOW = text(
+    "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 100000000) SELECT count(*) FROM c"
+)
 
 
 def _lead(title: str) -> Lead:
@@ -56,16 +59,19 @@ def test_a_commit_in_time_is_counted_as_kept(engine):
 
 
 def test_without_a_deadline_nothing_is_interrupted(engine):
-    quick = text("WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 200000) "
-                 "SELECT count(*) FROM c")
+    quick = text(
+        "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 200000) SELECT count(*) FROM c"
+    )
     with SqlUnitOfWork(engine, read_only=True) as uow:
         assert uow.connection.execute(quick).scalar_one() == 200000
 
 
 def test_on_sqlite_a_client_that_goes_away_stops_the_statement_it_is_waiting_for(engine):
     if engine.dialect.name != "sqlite":
-        pytest.skip("PostgreSQL lets a running statement finish (within its statement_timeout); "
-                    "the request stops at its next check")
+        pytest.skip(
+            "PostgreSQL lets a running statement finish (within its statement_timeout); "
+            "the request stops at its next check"
+        )
     deadline = Deadline(60)
     threading.Timer(0.3, deadline.cancel).start()
     started = time.monotonic()

@@ -1,4 +1,5 @@
 """Edge cases found in review: re-invoicing after a void, free goods, huge numbers, owners, history."""
+
 from __future__ import annotations
 
 from decimal import Decimal
@@ -6,6 +7,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
+from support import expect, reload
 
 from salesflow.domain.errors import ErrorCode
 from salesflow.statemachine import invoice as invoices
@@ -13,7 +15,6 @@ from salesflow.statemachine import lead as leads
 from salesflow.statemachine import opportunity as opportunities
 from salesflow.statemachine import order as orders
 from salesflow.statemachine import records
-from support import expect, reload
 
 
 @pytest.fixture
@@ -51,12 +52,16 @@ def test_a_stage_probability_with_seven_decimals_is_refused(uow, actor):
         records.create_stage(uow, "Trial", "12.1234567", actor=actor)
 
 
-@pytest.mark.parametrize("create", [
-    lambda uow, actor: leads.create_lead(uow, "Chairs", owner_id=4242, actor=actor),
-    lambda uow, actor: opportunities.create_opportunity(uow, "Chairs", owner_id=4242, actor=actor),
-    lambda uow, actor: records.create_account(uow, "Acme", owner_id=4242, actor=actor),
-    lambda uow, actor: records.create_contact(uow, "Sara", owner_id=4242, actor=actor),
-], ids=["lead", "opportunity", "account", "contact"])
+@pytest.mark.parametrize(
+    "create",
+    [
+        lambda uow, actor: leads.create_lead(uow, "Chairs", owner_id=4242, actor=actor),
+        lambda uow, actor: opportunities.create_opportunity(uow, "Chairs", owner_id=4242, actor=actor),
+        lambda uow, actor: records.create_account(uow, "Acme", owner_id=4242, actor=actor),
+        lambda uow, actor: records.create_contact(uow, "Sara", owner_id=4242, actor=actor),
+    ],
+    ids=["lead", "opportunity", "account", "contact"],
+)
 def test_an_owner_who_does_not_exist_is_not_found(uow, actor, create, store_snapshot):
     before = store_snapshot()
     with expect(ErrorCode.NOT_FOUND, ("ownerId",)):

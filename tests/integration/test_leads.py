@@ -1,14 +1,15 @@
 """Leads: the first contact, worked, disqualified or converted into account, contact and opportunity."""
+
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
+from support import expect, history, reload
 
 from salesflow.domain.errors import ErrorCode
 from salesflow.statemachine import lead as leads
 from salesflow.statemachine import records
-from support import expect, history, reload
 
 
 @pytest.fixture
@@ -18,19 +19,31 @@ def database_url(reused_database_url):
 
 def activities(uow, kind, doc_id):
     with uow:
-        return [(a.trigger, a.from_state, a.to_state) for a in
-                uow.activities.find(document_type=kind, document_id=doc_id)]
+        return [
+            (a.trigger, a.from_state, a.to_state) for a in uow.activities.find(document_type=kind, document_id=doc_id)
+        ]
 
 
 # --- working a lead -------------------------------------------------------------------------------
 
+
 def test_a_new_lead_is_kept_as_new_with_its_creation_in_the_history(story, uow, actor):
-    lead = story.lead(title="Sticky note: chairs", contact_name="Sara Ahmadi", company_name="Acme GmbH",
-                      email="sara@acme.example", phone="+49 30 1234567", source="fair")
+    lead = story.lead(
+        title="Sticky note: chairs",
+        contact_name="Sara Ahmadi",
+        company_name="Acme GmbH",
+        email="sara@acme.example",
+        phone="+49 30 1234567",
+        source="fair",
+    )
     stored = reload(uow, "leads", lead.id)
     assert stored.status == "new"
     assert (stored.title, stored.company_name, stored.email, stored.source) == (
-        "Sticky note: chairs", "Acme GmbH", "sara@acme.example", "fair")
+        "Sticky note: chairs",
+        "Acme GmbH",
+        "sara@acme.example",
+        "fair",
+    )
     assert stored.owner_id == actor.id and stored.version == 1
     assert activities(uow, "lead", lead.id) == [("create", None, "new")]
 
@@ -50,8 +63,12 @@ def test_marking_a_lead_contacted_moves_it_from_new_to_working(story, uow, actor
     with uow:
         last = uow.activities.find(document_type="lead", document_id=lead.id)[-1]
         uow.commit()
-    assert (last.trigger, last.from_state, last.to_state, last.actor_id) == ("mark_contacted", "new", "working",
-                                                                              actor.id)
+    assert (last.trigger, last.from_state, last.to_state, last.actor_id) == (
+        "mark_contacted",
+        "new",
+        "working",
+        actor.id,
+    )
 
 
 def test_a_working_lead_cannot_be_marked_contacted_again(story, uow, actor):
@@ -81,8 +98,10 @@ def test_a_disqualified_lead_keeps_its_reason_and_can_be_reactivated_to_working(
 
     back = leads.reactivate_lead(uow, lead.id, actor=actor)
     assert back.status == "working"
-    assert activities(uow, "lead", lead.id)[-2:] == [("disqualify", "new", "disqualified"),
-                                                     ("reactivate", "disqualified", "working")]
+    assert activities(uow, "lead", lead.id)[-2:] == [
+        ("disqualify", "new", "disqualified"),
+        ("reactivate", "disqualified", "working"),
+    ]
 
 
 def test_a_reactivated_lead_forgets_why_it_was_disqualified_and_its_history_remembers(story, uow, actor):
@@ -91,8 +110,10 @@ def test_a_reactivated_lead_forgets_why_it_was_disqualified_and_its_history_reme
     leads.reactivate_lead(uow, lead.id, actor=actor)
     stored = reload(uow, "leads", lead.id)
     assert (stored.status, stored.disqualify_reason) == ("working", None)
-    assert history(uow, "lead", lead.id)[-2:] == [("disqualify", "new", "disqualified", "no budget this year"),
-                                                  ("reactivate", "disqualified", "working", None)]
+    assert history(uow, "lead", lead.id)[-2:] == [
+        ("disqualify", "new", "disqualified", "no budget this year"),
+        ("reactivate", "disqualified", "working", None),
+    ]
 
 
 def test_only_a_disqualified_lead_can_be_reactivated(story, uow, actor):
@@ -113,17 +134,24 @@ def test_a_disqualified_lead_cannot_be_converted_until_reactivated(story, uow, a
 
 def test_updating_an_open_lead_changes_its_fields_and_its_version(story, uow, actor):
     lead = story.lead()
-    updated = leads.update_lead(uow, lead.id, email="sara@acme.example", notes="call after 3pm",
-                                expected_version=lead.version, actor=actor)
+    updated = leads.update_lead(
+        uow, lead.id, email="sara@acme.example", notes="call after 3pm", expected_version=lead.version, actor=actor
+    )
     assert (updated.email, updated.notes) == ("sara@acme.example", "call after 3pm")
     assert reload(uow, "leads", lead.id).version == lead.version + 1
 
 
 # --- converting -----------------------------------------------------------------------------------
 
+
 def test_converting_a_lead_creates_account_contact_and_opportunity_atomically(story, uow, actor, store_snapshot):
-    lead = story.lead(title="New office chairs", company_name="Acme GmbH", contact_name="Sara Ahmadi",
-                      email="sara@acme.example", phone="+49 30 1234567")
+    lead = story.lead(
+        title="New office chairs",
+        company_name="Acme GmbH",
+        contact_name="Sara Ahmadi",
+        email="sara@acme.example",
+        phone="+49 30 1234567",
+    )
     before = store_snapshot()
     result = leads.convert_lead(uow, lead.id, actor=actor)
     after = store_snapshot()
@@ -133,9 +161,18 @@ def test_converting_a_lead_creates_account_contact_and_opportunity_atomically(st
     account, contact, opp = result.account, result.contact, result.opportunity
     assert account.name == "Acme GmbH" and account.name_key == "acme"
     assert (contact.name, contact.email, contact.phone, contact.account_id) == (
-        "Sara Ahmadi", "sara@acme.example", "+49 30 1234567", account.id)
+        "Sara Ahmadi",
+        "sara@acme.example",
+        "+49 30 1234567",
+        account.id,
+    )
     assert (opp.title, opp.status, opp.account_id, opp.contact_id, opp.lead_id) == (
-        "New office chairs", "open", account.id, contact.id, lead.id)
+        "New office chairs",
+        "open",
+        account.id,
+        contact.id,
+        lead.id,
+    )
     with uow:
         first_stage = uow.stages.find(active=True, order_by="sequence")[0]
         uow.commit()
@@ -144,15 +181,19 @@ def test_converting_a_lead_creates_account_contact_and_opportunity_atomically(st
     stored = reload(uow, "leads", lead.id)
     assert stored.status == "converted" and stored.converted_at is not None
     assert (stored.converted_account_id, stored.converted_contact_id, stored.converted_opportunity_id) == (
-        account.id, contact.id, opp.id)
+        account.id,
+        contact.id,
+        opp.id,
+    )
     assert activities(uow, "lead", lead.id)[-1] == ("convert", "new", "converted")
     assert activities(uow, "opportunity", opp.id) == [("create", None, "open")]
 
 
 @pytest.mark.parametrize("contact_mode", ["create", "link", "none"])
 @pytest.mark.parametrize("account_mode", ["create", "link", "none"])
-def test_converting_creates_links_or_leaves_out_account_and_contact(story, uow, actor, store_snapshot,
-                                                                     account_mode, contact_mode):
+def test_converting_creates_links_or_leaves_out_account_and_contact(
+    story, uow, actor, store_snapshot, account_mode, contact_mode
+):
     lead = story.lead(company_name="Initech AG", contact_name="Peter Gibbons", email="peter@initech.example")
     kw = {}
     existing_account = existing_contact = None
@@ -192,8 +233,12 @@ def test_converting_creates_links_or_leaves_out_account_and_contact(story, uow, 
     opp = reload(uow, "opportunities", result.opportunity.id)
     account_id = result.account.id if result.account else None
     contact_id = result.contact.id if result.contact else None
-    assert (stored.status, stored.converted_account_id, stored.converted_contact_id,
-            stored.converted_opportunity_id) == ("converted", account_id, contact_id, opp.id)
+    assert (
+        stored.status,
+        stored.converted_account_id,
+        stored.converted_contact_id,
+        stored.converted_opportunity_id,
+    ) == ("converted", account_id, contact_id, opp.id)
     assert (opp.account_id, opp.contact_id, opp.lead_id) == (account_id, contact_id, lead.id)
 
 
@@ -220,8 +265,9 @@ def test_a_conversion_must_create_or_link_something(story, uow, actor, store_sna
     lead = story.lead()
     before = store_snapshot()
     with expect(ErrorCode.VALIDATION, ("leadId",)):
-        leads.convert_lead(uow, lead.id, create_account=False, create_contact=False, create_opportunity=False,
-                           actor=actor)
+        leads.convert_lead(
+            uow, lead.id, create_account=False, create_contact=False, create_opportunity=False, actor=actor
+        )
     assert store_snapshot() == before
     assert reload(uow, "leads", lead.id).status == "new"
 
@@ -266,6 +312,7 @@ def test_converting_a_lead_twice_is_already_converted(story, uow, actor, store_s
 
 # --- duplicates -----------------------------------------------------------------------------------
 
+
 def _existing_contact_with_email(uow, actor):
     return "contact", records.create_contact(uow, "Sara Ahmadi", email="sara.ahmadi@acme.example", actor=actor)
 
@@ -278,16 +325,27 @@ def _existing_account_by_name(uow, actor):
     return "account", records.create_account(uow, "Acme GmbH", actor=actor)
 
 
-@pytest.mark.parametrize("existing, lead_fields, matched_on", [
-    pytest.param(_existing_contact_with_email,
-                 dict(email="  Sara.Ahmadi@ACME.example ", company_name="Unrelated One"), "email",
-                 id="email-case-and-whitespace"),
-    pytest.param(_existing_contact_with_phone, dict(phone="004930123", company_name="Unrelated Two"), "phone",
-                 id="phone-formatting"),
-    pytest.param(_existing_account_by_name, dict(company_name="ACME"), "company_name", id="company-legal-form"),
-])
-def test_a_dry_run_shows_normalised_duplicates_and_writes_nothing(story, uow, actor, store_snapshot,
-                                                                  existing, lead_fields, matched_on):
+@pytest.mark.parametrize(
+    "existing, lead_fields, matched_on",
+    [
+        pytest.param(
+            _existing_contact_with_email,
+            dict(email="  Sara.Ahmadi@ACME.example ", company_name="Unrelated One"),
+            "email",
+            id="email-case-and-whitespace",
+        ),
+        pytest.param(
+            _existing_contact_with_phone,
+            dict(phone="004930123", company_name="Unrelated Two"),
+            "phone",
+            id="phone-formatting",
+        ),
+        pytest.param(_existing_account_by_name, dict(company_name="ACME"), "company_name", id="company-legal-form"),
+    ],
+)
+def test_a_dry_run_shows_normalised_duplicates_and_writes_nothing(
+    story, uow, actor, store_snapshot, existing, lead_fields, matched_on
+):
     kind, record = existing(uow, actor)
     lead = story.lead(contact_name="Sara Ahmadi", **lead_fields)
     before = store_snapshot()
@@ -356,7 +414,7 @@ def test_converting_into_a_duplicate_contact_is_refused_naming_the_contact_field
 
 
 def test_every_lead_transition_writes_an_activity_row_with_who_when_and_why(story, uow, actor):
-    t0 = datetime(2030, 3, 1, 9, 0, tzinfo=timezone.utc)
+    t0 = datetime(2030, 3, 1, 9, 0, tzinfo=UTC)
     lead = story.lead()
     leads.mark_lead_contacted(uow, lead.id, actor=actor, now=t0)
     leads.disqualify_lead(uow, lead.id, "no budget", actor=actor, now=t0 + timedelta(days=1))

@@ -1,6 +1,7 @@
 """The schema as Alembic builds it, on SQLite and PostgreSQL: from nothing to head and back, equal to
 the tables module, status CHECKs generated from the lifecycles, idempotent data files, SQLite pragmas,
 and the operator's `salesflow migrate`."""
+
 from __future__ import annotations
 
 import csv
@@ -10,7 +11,7 @@ import shutil
 import subprocess
 import sys
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -24,19 +25,37 @@ from sqlalchemy.exc import IntegrityError
 import salesflow
 from salesflow.adapters.sql import SqlUnitOfWork, create_engine, install, load_data
 from salesflow.adapters.sql import tables as t
-from salesflow.adapters.sql.migrate import (alembic_config, current_revision, downgrade, head_revision,
-                                            needs_upgrade, upgrade)
+from salesflow.adapters.sql.migrate import (
+    alembic_config,
+    current_revision,
+    downgrade,
+    head_revision,
+    needs_upgrade,
+    upgrade,
+)
 from salesflow.domain.parties import User
 from salesflow.statemachine import LIFECYCLES
 
 ROOT = Path(salesflow.__file__).resolve().parent
 POSTGRES_URL = os.environ.get("SALESFLOW_TEST_POSTGRES_URL")
-BACKENDS = ["sqlite", pytest.param("postgres", marks=[
-    pytest.mark.postgres,
-    pytest.mark.skipif(not POSTGRES_URL, reason="SALESFLOW_TEST_POSTGRES_URL is not set")])]
+BACKENDS = [
+    "sqlite",
+    pytest.param(
+        "postgres",
+        marks=[
+            pytest.mark.postgres,
+            pytest.mark.skipif(not POSTGRES_URL, reason="SALESFLOW_TEST_POSTGRES_URL is not set"),
+        ],
+    ),
+]
 #: document type -> its table
-DOCUMENT_TABLES = {"lead": "leads", "opportunity": "opportunities", "quote": "quotes", "order": "orders",
-                   "invoice": "invoices"}
+DOCUMENT_TABLES = {
+    "lead": "leads",
+    "opportunity": "opportunities",
+    "quote": "quotes",
+    "order": "orders",
+    "invoice": "invoices",
+}
 
 
 def csv_rows(name: str) -> list[dict]:
@@ -75,8 +94,9 @@ def invoice_triggers(engine) -> set[str]:
     with engine.connect() as conn:
         if engine.dialect.name == "sqlite":
             return set(conn.scalars(text("SELECT name FROM sqlite_master WHERE type = 'trigger'")))
-        return set(conn.scalars(text("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal"))) | \
-            set(conn.scalars(text("SELECT proname FROM pg_proc WHERE proname LIKE 'salesflow_%'")))
+        return set(conn.scalars(text("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal"))) | set(
+            conn.scalars(text("SELECT proname FROM pg_proc WHERE proname LIKE 'salesflow_%'"))
+        )
 
 
 def schema_differences(engine, metadata=t.metadata) -> list:
@@ -86,6 +106,7 @@ def schema_differences(engine, metadata=t.metadata) -> list:
 
 
 # --- from nothing to head, and back ----------------------------------------------------------
+
 
 def test_an_empty_database_is_migrated_to_head_by_alembic(empty_url, empty_engine):
     assert table_names(empty_engine) == set()
@@ -97,12 +118,14 @@ def test_an_empty_database_is_migrated_to_head_by_alembic(empty_url, empty_engin
     assert not needs_upgrade(empty_engine)
     assert invoice_triggers(empty_engine)
     loaded = load_data(empty_engine)
-    assert loaded == {"data/stages.csv": len(csv_rows("stages.csv")),
-                      "data/number_series.csv": len(csv_rows("number_series.csv"))}
+    assert loaded == {
+        "data/stages.csv": len(csv_rows("stages.csv")),
+        "data/number_series.csv": len(csv_rows("number_series.csv")),
+    }
 
 
 def test_downgrade_to_base_and_upgrade_again(engine, story):
-    story.issued_invoice()                    # with documents in it, and an issued (protected) invoice
+    story.issued_invoice()  # with documents in it, and an issued (protected) invoice
     triggers = invoice_triggers(engine)
     assert triggers
     downgrade(engine, "base")
@@ -135,6 +158,7 @@ def test_the_migrated_schema_matches_the_tables_module(engine):
 
 # --- status CHECK constraints come from the lifecycles ---------------------------------------
 
+
 def make_document(story, doc: str):
     if doc == "lead":
         return story.lead()
@@ -144,12 +168,17 @@ def make_document(story, doc: str):
         return story.draft_quote()
     if doc == "order":
         return story.order()
-    return story.deliver(story.order()).invoice      # a draft invoice
+    return story.deliver(story.order()).invoice  # a draft invoice
 
 
 #: a legal move away from each document's initial state, allowed by every other constraint
-OTHER_STATE = {"lead": "disqualified", "opportunity": "lost", "quote": "canceled", "order": "canceled",
-               "invoice": "canceled"}
+OTHER_STATE = {
+    "lead": "disqualified",
+    "opportunity": "lost",
+    "quote": "canceled",
+    "order": "canceled",
+    "invoice": "canceled",
+}
 
 
 def illegal_states(doc: str) -> list[str]:
@@ -169,7 +198,7 @@ def assert_status_check_rejects(engine, table: str, statement) -> None:
 def test_status_check_rejects_an_update_to_a_state_outside_the_lifecycle(engine, story, doc):
     table = DOCUMENT_TABLES[doc]
     doc_id = make_document(story, doc).id
-    if doc == "invoice":   # a draft has no number yet, and any status but draft/canceled needs one
+    if doc == "invoice":  # a draft has no number yet, and any status but draft/canceled needs one
         with engine.begin() as conn:
             conn.execute(text("UPDATE invoices SET number = 'TEST/1' WHERE id = :id"), dict(id=doc_id))
     set_status = text(f"UPDATE {table} SET status = :status WHERE id = :id")
@@ -188,11 +217,11 @@ def test_status_check_rejects_an_insert_with_a_state_outside_the_lifecycle(engin
     with engine.connect() as conn:
         row = dict(conn.execute(select(table).where(table.c.id == doc_id)).mappings().one())
     del row["id"]
-    if "number" in table.c:   # a copy needs its own number (and an invoice outside draft needs one)
+    if "number" in table.c:  # a copy needs its own number (and an invoice outside draft needs one)
         row["number"] = f"COPY/{uuid.uuid4().hex[:8]}"
     for status in illegal_states(doc):
         assert_status_check_rejects(engine, table.name, insert(table).values(**{**row, "status": status}))
-    with engine.begin() as conn:     # the same row with a legal status goes in
+    with engine.begin() as conn:  # the same row with a legal status goes in
         conn.execute(insert(table).values(**{**row, "status": LIFECYCLES[doc].initial}))
 
 
@@ -212,18 +241,24 @@ def test_the_status_check_allows_exactly_the_lifecycle_states(engine, doc):
 
 # --- data files ------------------------------------------------------------------------------
 
+
 def counts(engine) -> dict[str, int]:
     with engine.connect() as conn:
-        return {tbl.name: conn.scalar(select(func.count()).select_from(tbl))
-                for tbl in (t.stages, t.number_series, t.external_ids)}
+        return {
+            tbl.name: conn.scalar(select(func.count()).select_from(tbl))
+            for tbl in (t.stages, t.number_series, t.external_ids)
+        }
 
 
 def test_loading_the_data_files_twice_changes_nothing(engine, database_url):
     first = counts(engine)
-    assert first == {"stages": len(csv_rows("stages.csv")), "number_series": len(csv_rows("number_series.csv")),
-                     "external_ids": len(csv_rows("stages.csv")) + len(csv_rows("number_series.csv"))}
+    assert first == {
+        "stages": len(csv_rows("stages.csv")),
+        "number_series": len(csv_rows("number_series.csv")),
+        "external_ids": len(csv_rows("stages.csv")) + len(csv_rows("number_series.csv")),
+    }
     assert set(load_data(engine).values()) == {0}
-    install(database_url).dispose()           # the whole `salesflow migrate` again
+    install(database_url).dispose()  # the whole `salesflow migrate` again
     assert counts(engine) == first
 
 
@@ -248,12 +283,13 @@ def test_a_users_rename_of_a_stage_survives_a_reload(engine):
 
 # --- SQLite connections ----------------------------------------------------------------------
 
+
 def test_sqlite_connections_run_with_wal_and_foreign_keys(tmp_path):
     url = f"sqlite:///{tmp_path / 'pragmas.db'}"
     install(url).dispose()
     engine = create_engine(url)
     try:
-        one, two = engine.raw_connection(), engine.raw_connection()   # every pooled connection, not just one
+        one, two = engine.raw_connection(), engine.raw_connection()  # every pooled connection, not just one
         try:
             for conn in (one, two):
                 assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
@@ -261,16 +297,18 @@ def test_sqlite_connections_run_with_wal_and_foreign_keys(tmp_path):
         finally:
             one.close()
             two.close()
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         with pytest.raises(IntegrityError):
             with engine.begin() as conn:
-                conn.execute(insert(t.contacts).values(name="x", account_id=999_999, version=1,
-                                                       created_at=now, updated_at=now))
+                conn.execute(
+                    insert(t.contacts).values(name="x", account_id=999_999, version=1, created_at=now, updated_at=now)
+                )
     finally:
         engine.dispose()
 
 
 # --- the operator's command ------------------------------------------------------------------
+
 
 def salesflow_command() -> list[str]:
     beside = Path(sys.executable).with_name("salesflow")
@@ -282,8 +320,13 @@ def salesflow_command() -> list[str]:
 
 def test_salesflow_migrate_creates_a_working_database_and_can_run_again(empty_url, tmp_path):
     for _ in range(2):
-        done = subprocess.run([*salesflow_command(), "migrate", "--database-url", empty_url], cwd=tmp_path,
-                              capture_output=True, text=True, timeout=120)
+        done = subprocess.run(
+            [*salesflow_command(), "migrate", "--database-url", empty_url],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert done.returncode == 0, done.stderr
     engine = create_engine(empty_url)
     try:
@@ -291,14 +334,16 @@ def test_salesflow_migrate_creates_a_working_database_and_can_run_again(empty_ur
         assert counts(engine)["stages"] == len(csv_rows("stages.csv"))
         assert counts(engine)["number_series"] == len(csv_rows("number_series.csv"))
         from salesflow.statemachine import opportunity, order
+
         uow = SqlUnitOfWork(engine)
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         with uow:
             actor = uow.users.add(User(name="operator", role="admin", created_at=now, updated_at=now))
             uow.commit()
         opp = opportunity.create_opportunity(uow, "First sale", currency="EUR", actor=actor)
-        placed = order.create_order(uow, opp.id, "EUR", [dict(description="chair", quantity="2", unit_price="10")],
-                                    actor=actor)
+        placed = order.create_order(
+            uow, opp.id, "EUR", [dict(description="chair", quantity="2", unit_price="10")], actor=actor
+        )
         assert placed.number == f"SO/{now.year}/00001"
         assert placed.total == 20
     finally:

@@ -1,5 +1,6 @@
 """Money never overflows: sums over stored amounts stay exact on SQLite and PostgreSQL, and an
 amount too large to keep is a coded error at input."""
+
 from __future__ import annotations
 
 from decimal import Decimal

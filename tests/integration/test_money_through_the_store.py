@@ -1,5 +1,6 @@
 """Money end to end through the real store: staged deliveries invoice an order line to the cent,
 and Decimals are stored and summed exactly on SQLite (scaled integers) and PostgreSQL (NUMERIC)."""
+
 from __future__ import annotations
 
 from decimal import Decimal
@@ -16,15 +17,23 @@ from salesflow.domain.money import line_amounts
 from salesflow.statemachine import invoice as invoices
 
 D = Decimal
-LINE_DECIMALS = ("quantity", "unit_price", "discount_percent", "tax_rate", "subtotal", "discount_amount",
-                 "net_amount", "tax_amount", "total")
+LINE_DECIMALS = (
+    "quantity",
+    "unit_price",
+    "discount_percent",
+    "tax_rate",
+    "subtotal",
+    "discount_amount",
+    "net_amount",
+    "tax_amount",
+    "total",
+)
 ORDER_LINE_DECIMALS = LINE_DECIMALS + ("delivered_quantity", "invoiced_quantity")
 DOC_DECIMALS = ("subtotal", "discount_total", "tax_total", "total")
 
 
 def decimals(max_units: int, places: int = 6):
-    return st.integers(0, places).flatmap(
-        lambda p: st.integers(0, max_units * 10 ** p).map(lambda n: D(n).scaleb(-p)))
+    return st.integers(0, places).flatmap(lambda p: st.integers(0, max_units * 10**p).map(lambda n: D(n).scaleb(-p)))
 
 
 @st.composite
@@ -34,9 +43,15 @@ def staged_orders(draw):
     stages = draw(st.integers(1, 4))
     lines = []
     for _ in range(draw(st.integers(1, 2))):
-        parts = draw(st.lists(st.integers(0, 10 ** 9), min_size=stages, max_size=stages).filter(any))
-        lines.append(dict(parts=[D(p).scaleb(-6) for p in parts], price=draw(decimals(1_000_000)),
-                          disc=draw(decimals(100)), rate=draw(decimals(30))))
+        parts = draw(st.lists(st.integers(0, 10**9), min_size=stages, max_size=stages).filter(any))
+        lines.append(
+            dict(
+                parts=[D(p).scaleb(-6) for p in parts],
+                price=draw(decimals(1_000_000)),
+                disc=draw(decimals(100)),
+                rate=draw(decimals(30)),
+            )
+        )
     return currency, stages, lines
 
 
@@ -53,18 +68,27 @@ def read(uow, load):
 
 
 def reload(uow, order_id):
-    return read(uow, lambda u: (
-        u.orders.get(order_id), u.invoices.find(order_id=order_id),
-        u.connection.execute(select(func.sum(t.invoice_lines.c.total)).join(t.invoices)
-                          .where(t.invoices.c.order_id == order_id)).scalar_one()))
+    return read(
+        uow,
+        lambda u: (
+            u.orders.get(order_id),
+            u.invoices.find(order_id=order_id),
+            u.connection.execute(
+                select(func.sum(t.invoice_lines.c.total)).join(t.invoices).where(t.invoices.c.order_id == order_id)
+            ).scalar_one(),
+        ),
+    )
 
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(plan=staged_orders())
 def test_per_delivery_invoices_of_a_staged_order_add_up_to_the_order(story, plan):
     currency, stages, specs = plan
-    order = story.order(*[(str(sum(s["parts"])), str(s["price"]), str(s["disc"]), str(s["rate"]))
-                          for s in specs], currency=currency, policy="per_delivery")
+    order = story.order(
+        *[(str(sum(s["parts"])), str(s["price"]), str(s["disc"]), str(s["rate"])) for s in specs],
+        currency=currency,
+        policy="per_delivery",
+    )
     made = []
     for stage in range(stages):
         wanted = {i: s["parts"][stage] for i, s in enumerate(specs) if s["parts"][stage] > 0}
@@ -79,8 +103,13 @@ def test_per_delivery_invoices_of_a_staged_order_add_up_to_the_order(story, plan
     assert len({b.delivery_id for b in bills}) == len(made)
     for line, spec in zip(order.lines, specs):
         expected = line_amounts(sum(spec["parts"]), spec["price"], spec["disc"], spec["rate"], currency)
-        assert (line.subtotal, line.discount_amount, line.net_amount, line.tax_amount, line.total) == \
-            (expected.gross, expected.discount, expected.net, expected.tax, expected.total)
+        assert (line.subtotal, line.discount_amount, line.net_amount, line.tax_amount, line.total) == (
+            expected.gross,
+            expected.discount,
+            expected.net,
+            expected.tax,
+            expected.total,
+        )
         assert line.invoiced_quantity == line.delivered_quantity == line.quantity
         billed = [bl for b in bills for bl in b.lines if bl.order_line_id == line.id]
         assert len(billed) == sum(1 for p in spec["parts"] if p > 0)
@@ -93,8 +122,12 @@ def test_per_delivery_invoices_of_a_staged_order_add_up_to_the_order(story, plan
 
 
 def test_decimals_survive_a_round_trip_exactly(story, engine):
-    order = story.order(("0.1", "0.1"), ("0.000001", "123456789.123456"), ("3", "0.335", "12.5", "19"),
-                        ("999999.999999", "0.000001", "33.333333", "7.654321"))
+    order = story.order(
+        ("0.1", "0.1"),
+        ("0.000001", "123456789.123456"),
+        ("3", "0.335", "12.5", "19"),
+        ("999999.999999", "0.000001", "33.333333", "7.654321"),
+    )
     again = read(story.uow, lambda u: u.orders.get(order.id))
     for before, after in zip(order.lines, again.lines):
         for name in ORDER_LINE_DECIMALS:
@@ -111,9 +144,10 @@ def test_decimals_survive_a_round_trip_exactly(story, engine):
     # What the database itself holds is never a binary float: a scaled integer on SQLite, NUMERIC on PostgreSQL.
     with engine.connect() as conn:
         raw = conn.exec_driver_sql(
-            f"SELECT quantity, unit_price, subtotal FROM order_lines WHERE id = {first.id}").one()
+            f"SELECT quantity, unit_price, subtotal FROM order_lines WHERE id = {first.id}"
+        ).one()
     if engine.dialect.name == "sqlite":
-        assert tuple(raw) == (100_000, 100_000, 100)       # 0.1 at 6 decimals, 0.01 at 4
+        assert tuple(raw) == (100_000, 100_000, 100)  # 0.1 at 6 decimals, 0.01 at 4
     else:
         assert all(type(v) is Decimal for v in raw)
         assert tuple(raw) == (D("0.1"), D("0.1"), D("0.01"))
@@ -145,10 +179,13 @@ def test_kwd_amounts_keep_three_decimals_and_round_trip(story, actor):
 
 
 def test_a_sql_sum_over_a_money_column_is_exact(story, engine):
-    order = story.order(*[("0.1", "1")] * 10)            # ten lines of 0.10; as floats they sum to 0.9999999999999999
+    order = story.order(*[("0.1", "1")] * 10)  # ten lines of 0.10; as floats they sum to 0.9999999999999999
     with engine.connect() as conn:
-        money, qty = conn.execute(select(func.sum(t.order_lines.c.subtotal), func.sum(t.order_lines.c.quantity))
-                                  .where(t.order_lines.c.order_id == order.id)).one()
+        money, qty = conn.execute(
+            select(func.sum(t.order_lines.c.subtotal), func.sum(t.order_lines.c.quantity)).where(
+                t.order_lines.c.order_id == order.id
+            )
+        ).one()
         raw = conn.exec_driver_sql(f"SELECT SUM(subtotal) FROM order_lines WHERE order_id = {order.id}").scalar()
     assert type(money) is Decimal and money == D("1.00") == order.subtotal
     assert type(qty) is Decimal and qty == D("1")
@@ -160,7 +197,7 @@ def test_the_store_refuses_an_amount_it_cannot_hold_exactly(story):
     order = story.order(("1", "10"))
     with story.uow as uow:
         line = uow.orders.get(order.id).lines[0]
-        line.subtotal = D("10.00001")                    # money columns keep four decimals
+        line.subtotal = D("10.00001")  # money columns keep four decimals
         with pytest.raises(StatementError) as err:
             uow.flush()
     assert "more than 4 decimals" in str(err.value)

@@ -1,14 +1,16 @@
 """The seed markets' names in the store: duplicates found when a lead is converted, and lists searched,
 whichever way a Persian or Turkish name was typed; the same answers on SQLite and PostgreSQL."""
+
 from __future__ import annotations
 
 import pytest
+from support import expect, reload
+
 from salesflow.domain.errors import ErrorCode
 from salesflow.domain.query import Filter, PageSpec
 from salesflow.statemachine import invoice as invoices
 from salesflow.statemachine import lead as leads
 from salesflow.statemachine import records, users
-from support import expect, reload
 
 
 @pytest.fixture
@@ -31,25 +33,38 @@ def duplicates(uow, actor, lead) -> list[tuple[str, str]]:
 
 # --- duplicates when a lead is converted ---------------------------------------------------------
 
-@pytest.mark.parametrize("existing, typed", [
-    ("شرکت بازرگانی پارسیان", "شرکت بازرگانی پارسیان"),
-    ("شرکت بازرگانی پارسیان", "شركت بازرگاني پارسيان"),
-    ("شرکت بازرگانی پارسیان", "بازرگانی پارسیان (سهامی خاص)"),
-    ("Yılmaz Ticaret A.Ş.", "YILMAZ TİCARET A.Ş."),
-    ("Yılmaz Ticaret A.Ş.", "Yilmaz Ticaret Anonim Sirketi"),
-    ("Anadolu Gıda Ltd. Şti.", "ANADOLU GIDA"),
-], ids=["identical-persian", "arabic-keyboard", "persian-legal-form", "turkish-upper-case", "turkish-ascii",
-        "turkish-ltd-sti"])
+
+@pytest.mark.parametrize(
+    "existing, typed",
+    [
+        ("شرکت بازرگانی پارسیان", "شرکت بازرگانی پارسیان"),
+        ("شرکت بازرگانی پارسیان", "شركت بازرگاني پارسيان"),
+        ("شرکت بازرگانی پارسیان", "بازرگانی پارسیان (سهامی خاص)"),
+        ("Yılmaz Ticaret A.Ş.", "YILMAZ TİCARET A.Ş."),
+        ("Yılmaz Ticaret A.Ş.", "Yilmaz Ticaret Anonim Sirketi"),
+        ("Anadolu Gıda Ltd. Şti.", "ANADOLU GIDA"),
+    ],
+    ids=[
+        "identical-persian",
+        "arabic-keyboard",
+        "persian-legal-form",
+        "turkish-upper-case",
+        "turkish-ascii",
+        "turkish-ltd-sti",
+    ],
+)
 def test_a_lead_from_a_company_we_know_finds_its_account(story, uow, actor, existing, typed):
     account = records.create_account(uow, existing, actor=actor)
     lead = story.lead(company_name=typed, contact_name="Ali Rezaei")
     plan = leads.convert_lead(uow, lead.id, dry_run=True, actor=actor)
     assert [(d.kind, d.id, d.name, d.matched_on) for d in plan.duplicates] == [
-        ("account", account.id, existing, "company_name")]
+        ("account", account.id, existing, "company_name")
+    ]
 
 
-def test_converting_a_persian_lead_into_a_second_account_is_refused_until_it_is_linked(story, uow, actor,
-                                                                                        store_snapshot):
+def test_converting_a_persian_lead_into_a_second_account_is_refused_until_it_is_linked(
+    story, uow, actor, store_snapshot
+):
     pars = records.create_account(uow, "شرکت بازرگانی پارسیان", actor=actor)
     lead = story.lead(company_name="شركت بازرگاني پارسيان", contact_name="علی رضایی")
     before = store_snapshot()
@@ -60,13 +75,17 @@ def test_converting_a_persian_lead_into_a_second_account_is_refused_until_it_is_
     assert result.account.id == pars.id and result.contact.account_id == pars.id
 
 
-@pytest.mark.parametrize("existing, typed", [
-    ("+98 912 345 6789", "۰۹۱۲ ۳۴۵ ۶۷۸۹"),
-    ("0912 345 6789", "0098 912 345 6789"),
-    ("021 8888 1234", "+98 21 8888 1234"),
-    ("0532 123 45 67", "+90 (532) 123-45-67"),
-    ("+90 532 123 45 67", "0090 532 123 4567"),
-], ids=["iran-persian-digits", "iran-0098", "tehran-landline", "turkey-local", "turkey-0090"])
+@pytest.mark.parametrize(
+    "existing, typed",
+    [
+        ("+98 912 345 6789", "۰۹۱۲ ۳۴۵ ۶۷۸۹"),
+        ("0912 345 6789", "0098 912 345 6789"),
+        ("021 8888 1234", "+98 21 8888 1234"),
+        ("0532 123 45 67", "+90 (532) 123-45-67"),
+        ("+90 532 123 45 67", "0090 532 123 4567"),
+    ],
+    ids=["iran-persian-digits", "iran-0098", "tehran-landline", "turkey-local", "turkey-0090"],
+)
 def test_a_lead_with_a_known_phone_number_written_otherwise_finds_the_contact(story, uow, actor, existing, typed):
     contact = records.create_contact(uow, "Someone", phone=existing, actor=actor)
     lead = story.lead(company_name="Unrelated", contact_name="Someone else", phone=typed)
@@ -91,40 +110,50 @@ def test_companies_that_only_look_alike_are_not_duplicates(story, uow, actor):
 
 # --- searching the lists -------------------------------------------------------------------------
 
+
 @pytest.fixture
 def seeded(story, uow, actor):
     """Leads written as people in Tehran and Istanbul write them."""
-    story.lead(title="İstanbul Halı siparişi", company_name="Yılmaz Ticaret A.Ş.", contact_name="Şükrü Öztürk",
-               phone="+90 532 123 45 67")
+    story.lead(
+        title="İstanbul Halı siparişi",
+        company_name="Yılmaz Ticaret A.Ş.",
+        contact_name="Şükrü Öztürk",
+        phone="+90 532 123 45 67",
+    )
     story.lead(title="ISPARTA GÜL YAĞI", company_name="YILMAZ TİCARET A.Ş.", contact_name="İbrahim Çelik")
-    story.lead(title="صندلی اداری", company_name="شرکت بازرگانی پارسیان", contact_name="علی رضایی",
-               phone="۰۹۱۲ ۳۴۵ ۶۷۸۹")
+    story.lead(
+        title="صندلی اداری", company_name="شرکت بازرگانی پارسیان", contact_name="علی رضایی", phone="۰۹۱۲ ۳۴۵ ۶۷۸۹"
+    )
     story.lead(title="میز جلسه", company_name="شركت پارس‌تک", contact_name="محمد‌رضا كاظمي")
-    story.lead(title="Office chairs", company_name="Müller GmbH", contact_name="Jürgen Weiß",
-               email="jw@mueller.example")
+    story.lead(
+        title="Office chairs", company_name="Müller GmbH", contact_name="Jürgen Weiß", email="jw@mueller.example"
+    )
 
 
-@pytest.mark.parametrize("typed, found", [
-    ("istanbul", ["İstanbul Halı siparişi"]),
-    ("İSTANBUL", ["İstanbul Halı siparişi"]),
-    ("hali", ["İstanbul Halı siparişi"]),
-    ("yilmaz", ["ISPARTA GÜL YAĞI", "İstanbul Halı siparişi"]),
-    ("Yılmaz ticaret", ["ISPARTA GÜL YAĞI", "İstanbul Halı siparişi"]),
-    ("sukru", ["İstanbul Halı siparişi"]),
-    ("ibrahim celik", ["ISPARTA GÜL YAĞI"]),
-    ("gul yagi", ["ISPARTA GÜL YAĞI"]),
-    ("علي", ["صندلی اداری"]),
-    ("رضائي", ["صندلی اداری"]),
-    ("شرکت", ["صندلی اداری", "میز جلسه"]),
-    ("پارستک", ["میز جلسه"]),
-    ("محمدرضا", ["میز جلسه"]),
-    ("كاظمی", ["میز جلسه"]),
-    ("0912", ["صندلی اداری"]),
-    ("۵۳۲ ۱۲۳", ["İstanbul Halı siparişi"]),
-    ("weiss", ["Office chairs"]),
-    ("MULLER", ["Office chairs"]),
-    ("nobody", []),
-])
+@pytest.mark.parametrize(
+    "typed, found",
+    [
+        ("istanbul", ["İstanbul Halı siparişi"]),
+        ("İSTANBUL", ["İstanbul Halı siparişi"]),
+        ("hali", ["İstanbul Halı siparişi"]),
+        ("yilmaz", ["ISPARTA GÜL YAĞI", "İstanbul Halı siparişi"]),
+        ("Yılmaz ticaret", ["ISPARTA GÜL YAĞI", "İstanbul Halı siparişi"]),
+        ("sukru", ["İstanbul Halı siparişi"]),
+        ("ibrahim celik", ["ISPARTA GÜL YAĞI"]),
+        ("gul yagi", ["ISPARTA GÜL YAĞI"]),
+        ("علي", ["صندلی اداری"]),
+        ("رضائي", ["صندلی اداری"]),
+        ("شرکت", ["صندلی اداری", "میز جلسه"]),
+        ("پارستک", ["میز جلسه"]),
+        ("محمدرضا", ["میز جلسه"]),
+        ("كاظمی", ["میز جلسه"]),
+        ("0912", ["صندلی اداری"]),
+        ("۵۳۲ ۱۲۳", ["İstanbul Halı siparişi"]),
+        ("weiss", ["Office chairs"]),
+        ("MULLER", ["Office chairs"]),
+        ("nobody", []),
+    ],
+)
 def test_a_lead_is_found_however_its_names_are_typed(seeded, uow, typed, found):
     assert search(uow, "leads", typed, "title") == sorted(found)
 
@@ -169,4 +198,3 @@ def test_a_user_name_is_one_line_of_bounded_text(uow, store_snapshot, name):
     with expect(ErrorCode.VALIDATION, ("user",)):
         users.create_token(uow, name, "admin")
     assert store_snapshot() == before
-

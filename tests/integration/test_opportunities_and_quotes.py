@@ -1,19 +1,19 @@
 """Opportunities move through the sales stages and are won or lost; quotes are sent, revised and accepted."""
+
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta, timezone
+from datetime import UTC, datetime, time, timedelta, timezone
 from decimal import Decimal
 
 import pytest
+from support import expect, history, reload
 
 from salesflow.domain.errors import DomainError, ErrorCode
-from salesflow.statemachine import available_actions
+from salesflow.statemachine import available_actions, records
 from salesflow.statemachine import opportunity as opportunities
 from salesflow.statemachine import order as orders
 from salesflow.statemachine import quote as quotes
-from salesflow.statemachine import records
 from salesflow.statemachine.engine import Context
-from support import expect, history, reload
 
 
 @pytest.fixture
@@ -23,7 +23,7 @@ def database_url(reused_database_url):
 
 def at(day, hour=12) -> datetime:
     """A clock reading on the given date (UTC)."""
-    return datetime.combine(day, time(hour), tzinfo=timezone.utc)
+    return datetime.combine(day, time(hour), tzinfo=UTC)
 
 
 def stages(uow):
@@ -35,12 +35,17 @@ def stages(uow):
 
 # --- opportunities --------------------------------------------------------------------------------
 
+
 def test_a_new_opportunity_is_open_on_the_first_stage_with_its_probability(story, uow):
     opp = story.opportunity()
     first = stages(uow)[0]
     stored = reload(uow, "opportunities", opp.id)
     assert (stored.status, stored.stage_id, stored.probability, stored.currency) == (
-        "open", first.id, first.probability, "EUR")
+        "open",
+        first.id,
+        first.probability,
+        "EUR",
+    )
     assert history(uow, "opportunity", opp.id) == [("create", None, "open", None)]
 
 
@@ -113,8 +118,10 @@ def test_a_lost_opportunity_has_probability_0_and_reopens_at_its_stage(story, uo
 
     reopened = opportunities.reopen_opportunity(uow, opp.id, actor=actor)
     assert (reopened.status, reopened.probability, reopened.lost_reason) == ("open", demo.probability, None)
-    assert [h[:3] for h in history(uow, "opportunity", opp.id)[-2:]] == [("lose", "open", "lost"),
-                                                                          ("reopen", "lost", "open")]
+    assert [h[:3] for h in history(uow, "opportunity", opp.id)[-2:]] == [
+        ("lose", "open", "lost"),
+        ("reopen", "lost", "open"),
+    ]
     assert history(uow, "opportunity", opp.id)[-2][3] == "went with a competitor"
 
 
@@ -132,7 +139,8 @@ def test_a_won_opportunity_without_orders_can_be_reopened(story, uow, actor):
 
 
 def test_a_won_opportunity_stays_won_while_a_live_order_exists_and_reopens_once_it_is_canceled(
-        story, uow, actor, store_snapshot):
+    story, uow, actor, store_snapshot
+):
     opp = story.opportunity()
     order = story.order(opp=opp)
     assert reload(uow, "opportunities", opp.id).status == "won"
@@ -160,18 +168,30 @@ def test_a_lost_opportunity_takes_neither_quote_nor_order(story, uow, actor, sto
 
 # --- quotes: creating and editing -----------------------------------------------------------------
 
+
 def test_a_quote_from_an_opportunity_inherits_its_currency_and_is_priced(story, uow, actor, today, next_month):
     opp = story.opportunity("EUR")
-    quote = quotes.convert_opportunity_to_quote(uow, opp.id, "proforma", valid_until=next_month,
-                                                lines=story.lines(("10", "19.99", "0", "19")), actor=actor)
+    quote = quotes.convert_opportunity_to_quote(
+        uow, opp.id, "proforma", valid_until=next_month, lines=story.lines(("10", "19.99", "0", "19")), actor=actor
+    )
     stored = reload(uow, "quotes", quote.id)
     assert (stored.currency, stored.status, stored.kind, stored.revision, stored.is_latest) == (
-        "EUR", "draft", "proforma", 0, True)
+        "EUR",
+        "draft",
+        "proforma",
+        0,
+        True,
+    )
     assert stored.number == f"Q/{today.year}/00001"
     assert (stored.subtotal, stored.discount_total, stored.tax_total, stored.total) == (
-        Decimal("199.90"), Decimal("0.00"), Decimal("37.98"), Decimal("237.88"))
+        Decimal("199.90"),
+        Decimal("0.00"),
+        Decimal("37.98"),
+        Decimal("237.88"),
+    )
     assert [(ln.description, ln.quantity, ln.unit_price, ln.total) for ln in stored.lines] == [
-        ("item 0", Decimal(10), Decimal("19.99"), Decimal("237.88"))]
+        ("item 0", Decimal(10), Decimal("19.99"), Decimal("237.88"))
+    ]
     assert history(uow, "quote", quote.id) == [("create", None, "draft", None)]
 
 
@@ -183,19 +203,18 @@ def test_quotes_take_consecutive_numbers(story, uow, today):
 def test_a_quote_in_a_given_currency_fixes_the_currency_of_an_opportunity_that_had_none(story, uow, actor):
     opp = opportunities.create_opportunity(uow, "Chairs", actor=actor)
     assert opp.currency is None
-    quote = quotes.convert_opportunity_to_quote(uow, opp.id, "proforma", currency="usd", lines=story.lines(),
-                                                actor=actor)
+    quote = quotes.convert_opportunity_to_quote(
+        uow, opp.id, "proforma", currency="usd", lines=story.lines(), actor=actor
+    )
     assert quote.currency == "USD"
     assert reload(uow, "opportunities", opp.id).currency == "USD"
 
 
-def test_a_quote_in_another_currency_than_its_opportunity_is_a_currency_mismatch(story, uow, actor,
-                                                                                 store_snapshot):
+def test_a_quote_in_another_currency_than_its_opportunity_is_a_currency_mismatch(story, uow, actor, store_snapshot):
     opp = story.opportunity("EUR")
     before = store_snapshot()
     with expect(ErrorCode.CURRENCY_MISMATCH, ("currency",)):
-        quotes.convert_opportunity_to_quote(uow, opp.id, "proforma", currency="USD", lines=story.lines(),
-                                            actor=actor)
+        quotes.convert_opportunity_to_quote(uow, opp.id, "proforma", currency="USD", lines=story.lines(), actor=actor)
     assert store_snapshot() == before
 
 
@@ -204,8 +223,7 @@ def test_a_quote_in_an_unknown_currency_is_refused(story, uow, actor, store_snap
     opp = opportunities.create_opportunity(uow, "Chairs", currency=opp_currency, actor=actor)
     before = store_snapshot()
     with expect(ErrorCode.UNKNOWN_CURRENCY, ("currency",)):
-        quotes.convert_opportunity_to_quote(uow, opp.id, "proforma", currency="ZZZ", lines=story.lines(),
-                                            actor=actor)
+        quotes.convert_opportunity_to_quote(uow, opp.id, "proforma", currency="ZZZ", lines=story.lines(), actor=actor)
     assert store_snapshot() == before
     assert reload(uow, "opportunities", opp.id).currency == opp_currency
 
@@ -224,15 +242,27 @@ def test_an_unknown_quote_kind_is_refused(story, uow, actor):
 
 def test_a_draft_quote_can_be_edited_and_is_repriced(story, uow, actor, next_month):
     quote = story.draft_quote()
-    edited = quotes.update_quote(uow, quote.id, lines=story.lines(("3", "100", "10", "20"), ("1", "5.5")),
-                                 valid_until=next_month + timedelta(days=5), terms="net 30",
-                                 expected_version=quote.version, actor=actor)
+    edited = quotes.update_quote(
+        uow,
+        quote.id,
+        lines=story.lines(("3", "100", "10", "20"), ("1", "5.5")),
+        valid_until=next_month + timedelta(days=5),
+        terms="net 30",
+        expected_version=quote.version,
+        actor=actor,
+    )
     stored = reload(uow, "quotes", quote.id)
     assert stored.version == quote.version + 1 and edited.terms == "net 30"
     assert [(ln.sequence, ln.quantity, ln.net_amount) for ln in stored.lines] == [
-        (10, Decimal(3), Decimal("270.00")), (20, Decimal(1), Decimal("5.50"))]
+        (10, Decimal(3), Decimal("270.00")),
+        (20, Decimal(1), Decimal("5.50")),
+    ]
     assert (stored.subtotal, stored.discount_total, stored.tax_total, stored.total) == (
-        Decimal("305.50"), Decimal("30.00"), Decimal("54.00"), Decimal("329.50"))
+        Decimal("305.50"),
+        Decimal("30.00"),
+        Decimal("54.00"),
+        Decimal("329.50"),
+    )
     assert stored.valid_until == next_month + timedelta(days=5)
 
 
@@ -258,6 +288,7 @@ def test_only_a_draft_quote_can_be_edited(story, uow, actor, store_snapshot, sta
 
 
 # --- quotes: sending ------------------------------------------------------------------------------
+
 
 def test_sending_a_draft_quote_moves_it_to_sent(story, uow, actor):
     quote = story.draft_quote()
@@ -300,23 +331,38 @@ def test_a_contract_quote_needs_start_and_end_dates_before_it_is_sent(story, uow
         quotes.send_quote(uow, quote.id, actor=actor)
     with expect(ErrorCode.VALIDATION, ("endDate",)):
         quotes.update_quote(uow, quote.id, start_date=today + timedelta(days=60), end_date=today, actor=actor)
-    quotes.update_quote(uow, quote.id, start_date=today, end_date=today + timedelta(days=365),
-                        terms="12 months of chair maintenance", actor=actor)
+    quotes.update_quote(
+        uow,
+        quote.id,
+        start_date=today,
+        end_date=today + timedelta(days=365),
+        terms="12 months of chair maintenance",
+        actor=actor,
+    )
     sent = quotes.send_quote(uow, quote.id, actor=actor)
     assert (sent.status, sent.start_date, sent.end_date) == ("sent", today, today + timedelta(days=365))
 
 
-def test_a_contract_quote_with_its_end_before_its_start_is_refused_at_creation(story, uow, actor, today,
-                                                                               store_snapshot):
+def test_a_contract_quote_with_its_end_before_its_start_is_refused_at_creation(
+    story, uow, actor, today, store_snapshot
+):
     opp = story.opportunity()
     before = store_snapshot()
     with expect(ErrorCode.VALIDATION, ("endDate",)):
-        quotes.convert_opportunity_to_quote(uow, opp.id, "contract", start_date=today,
-                                            end_date=today - timedelta(days=1), lines=story.lines(), actor=actor)
+        quotes.convert_opportunity_to_quote(
+            uow,
+            opp.id,
+            "contract",
+            start_date=today,
+            end_date=today - timedelta(days=1),
+            lines=story.lines(),
+            actor=actor,
+        )
     assert store_snapshot() == before
 
 
 # --- quotes: revising -----------------------------------------------------------------------------
+
 
 def test_quote_revision_supersedes_the_sent_quote(story, uow, actor):
     old = story.sent_quote(("10", "19.99", "0", "19"), ("2", "350", "5", "19"))
@@ -325,14 +371,32 @@ def test_quote_revision_supersedes_the_sent_quote(story, uow, actor):
     stored_old, stored_new = reload(uow, "quotes", old.id), reload(uow, "quotes", new.id)
     assert (stored_old.status, stored_old.is_latest) == ("superseded", False)
     assert previous.id == old.id
-    assert (stored_new.status, stored_new.number, stored_new.revision, stored_new.is_latest,
-            stored_new.previous_revision_id) == ("draft", old.number, 1, True, old.id)
-    terms = lambda q: [(ln.sequence, ln.description, ln.quantity, ln.unit_price, ln.discount_percent,  # noqa: E731
-                        ln.tax_rate, ln.total) for ln in q.lines]
+    assert (
+        stored_new.status,
+        stored_new.number,
+        stored_new.revision,
+        stored_new.is_latest,
+        stored_new.previous_revision_id,
+    ) == ("draft", old.number, 1, True, old.id)
+    terms = lambda q: [
+        (
+            ln.sequence,
+            ln.description,
+            ln.quantity,
+            ln.unit_price,
+            ln.discount_percent,  # noqa: E731
+            ln.tax_rate,
+            ln.total,
+        )
+        for ln in q.lines
+    ]
     assert terms(stored_new) == terms(stored_old)
     assert {ln.id for ln in stored_new.lines}.isdisjoint({ln.id for ln in stored_old.lines})
     assert (stored_new.total, stored_new.currency, stored_new.valid_until) == (
-        stored_old.total, stored_old.currency, stored_old.valid_until)
+        stored_old.total,
+        stored_old.currency,
+        stored_old.valid_until,
+    )
     assert history(uow, "quote", old.id)[-1][:3] == ("revise", "sent", "superseded")
     assert history(uow, "quote", new.id) == [("create", None, "draft", None)]
 
@@ -391,6 +455,7 @@ def test_revising_a_superseded_revision_is_refused_and_changes_nothing(story, uo
 
 # --- quotes: expiry, rejection, cancellation ------------------------------------------------------
 
+
 def test_an_expired_quote_cannot_be_accepted(story, uow, actor, store_snapshot, next_month):
     quote = story.sent_quote()
     before = store_snapshot()
@@ -426,8 +491,9 @@ def test_expire_quotes_sweeps_only_the_sent_quotes_whose_validity_has_passed(sto
     opp = story.opportunity()
 
     def quote(days, send=True):
-        q = quotes.convert_opportunity_to_quote(uow, opp.id, "proforma", valid_until=today + timedelta(days=days),
-                                                lines=story.lines(), actor=actor)
+        q = quotes.convert_opportunity_to_quote(
+            uow, opp.id, "proforma", valid_until=today + timedelta(days=days), lines=story.lines(), actor=actor
+        )
         return quotes.send_quote(uow, q.id, actor=actor) if send else q
 
     lapsing, lasting, draft = quote(5), quote(30), quote(5, send=False)
@@ -475,17 +541,32 @@ def test_an_accepted_quote_cannot_be_canceled(story, uow, actor):
 
 # --- quotes: accepting (= converting into an order) -----------------------------------------------
 
+
 def test_accepting_a_quote_converts_it_into_an_order_and_wins_the_opportunity(story, uow, actor, today):
     quote = story.sent_quote(("10", "19.99", "0", "19"), ("2", "350", "5", "19"))
     accepted = orders.convert_quote_to_order(uow, quote.id, invoicing_policy="MANUAL", actor=actor)
 
     order = reload(uow, "orders", accepted.order.id)
     assert (order.status, order.quote_id, order.opportunity_id, order.currency, order.invoicing_policy) == (
-        "open", quote.id, quote.opportunity_id, "EUR", "manual")
+        "open",
+        quote.id,
+        quote.opportunity_id,
+        "EUR",
+        "manual",
+    )
     assert order.number == f"SO/{today.year}/00001"
-    assert [(ln.description, ln.quantity, ln.unit_price, ln.discount_percent, ln.total, ln.delivered_quantity,
-             ln.invoiced_quantity) for ln in order.lines] == [
-        (ln.description, ln.quantity, ln.unit_price, ln.discount_percent, ln.total, 0, 0) for ln in quote.lines]
+    assert [
+        (
+            ln.description,
+            ln.quantity,
+            ln.unit_price,
+            ln.discount_percent,
+            ln.total,
+            ln.delivered_quantity,
+            ln.invoiced_quantity,
+        )
+        for ln in order.lines
+    ] == [(ln.description, ln.quantity, ln.unit_price, ln.discount_percent, ln.total, 0, 0) for ln in quote.lines]
     assert order.total == quote.total
     assert reload(uow, "quotes", quote.id).status == "accepted"
 
@@ -552,6 +633,5 @@ def test_the_available_actions_of_a_quote_follow_its_state_and_guards(story, uow
         assert sorted(available_actions(ctx, uow.quotes.get(draft.id))) == ["cancel", "revise", "send"]
         assert sorted(available_actions(ctx, uow.quotes.get(sent.id))) == ["accept", "cancel", "reject", "revise"]
         later = Context(uow, actor, at(next_month + timedelta(days=1)))
-        assert sorted(available_actions(later, uow.quotes.get(sent.id))) == ["cancel", "expire", "reject",
-                                                                            "revise"]
+        assert sorted(available_actions(later, uow.quotes.get(sent.id))) == ["cancel", "expire", "reject", "revise"]
         assert sorted(available_actions(later, uow.quotes.get(draft.id))) == ["cancel", "revise"]

@@ -1,16 +1,17 @@
 """Orders are delivered in stages and invoiced by their policy; invoices are issued, paid or voided."""
+
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
 import pytest
 from sqlalchemy import exc, text
+from support import expect, find, history, reload
 
 from salesflow.domain.errors import DomainError, ErrorCode
 from salesflow.statemachine import invoice as invoices
 from salesflow.statemachine import order as orders
-from support import expect, find, history, reload
 
 
 @pytest.fixture
@@ -19,7 +20,7 @@ def database_url(reused_database_url):
 
 
 def at(day, hour=12) -> datetime:
-    return datetime.combine(day, time(hour), tzinfo=timezone.utc)
+    return datetime.combine(day, time(hour), tzinfo=UTC)
 
 
 def line_quantities(uow, order_id):
@@ -28,15 +29,29 @@ def line_quantities(uow, order_id):
 
 # --- orders ---------------------------------------------------------------------------------------
 
+
 def test_an_order_can_be_placed_straight_from_an_opportunity_without_a_quote(story, uow, actor, today):
     opp = story.opportunity()
-    order = orders.create_order(uow, opp.id, "eur", story.lines(("10", "19.99", "0", "19"), ("1", "250", "10", "0")),
-                                invoicing_policy="on_completion", actor=actor)
+    order = orders.create_order(
+        uow,
+        opp.id,
+        "eur",
+        story.lines(("10", "19.99", "0", "19"), ("1", "250", "10", "0")),
+        invoicing_policy="on_completion",
+        actor=actor,
+    )
     stored = reload(uow, "orders", order.id)
     assert (stored.number, stored.status, stored.quote_id, stored.currency, stored.invoicing_policy) == (
-        f"SO/{today.year}/00001", "open", None, "EUR", "on_completion")
+        f"SO/{today.year}/00001",
+        "open",
+        None,
+        "EUR",
+        "on_completion",
+    )
     assert [(ln.sequence, ln.total, ln.delivered_quantity, ln.invoiced_quantity) for ln in stored.lines] == [
-        (10, Decimal("237.88"), 0, 0), (20, Decimal("225.00"), 0, 0)]
+        (10, Decimal("237.88"), 0, 0),
+        (20, Decimal("225.00"), 0, 0),
+    ]
     assert stored.total == Decimal("462.88")
     won = reload(uow, "opportunities", opp.id)
     assert (won.status, won.probability, won.amount) == ("won", Decimal(100), stored.total)
@@ -52,8 +67,7 @@ def test_an_order_needs_at_least_one_line(story, uow, actor, store_snapshot):
     assert store_snapshot() == before
 
 
-def test_an_order_in_another_currency_than_its_opportunity_is_a_currency_mismatch(story, uow, actor,
-                                                                                  store_snapshot):
+def test_an_order_in_another_currency_than_its_opportunity_is_a_currency_mismatch(story, uow, actor, store_snapshot):
     opp = story.opportunity("EUR")
     before = store_snapshot()
     with expect(ErrorCode.CURRENCY_MISMATCH, ("currency",)):
@@ -75,17 +89,20 @@ def test_an_order_is_delivered_in_stages(story, uow, actor, today):
 
     deliveries = find(uow, "deliveries", order_id=order.id)
     assert [[(dl.order_line_id, dl.quantity) for dl in d.lines] for d in deliveries] == [
-        [(order.lines[0].id, Decimal(4))], [(order.lines[0].id, Decimal(6)), (order.lines[1].id, Decimal(4))]]
+        [(order.lines[0].id, Decimal(4))],
+        [(order.lines[0].id, Decimal(6)), (order.lines[1].id, Decimal(4))],
+    ]
     assert history(uow, "order", order.id)[1:] == [
         ("deliver", "open", "partially_delivered", f"delivery {first.delivery.number}"),
-        ("deliver", "partially_delivered", "delivered", f"delivery {second.delivery.number}")]
+        ("deliver", "partially_delivered", "delivered", f"delivery {second.delivery.number}"),
+    ]
 
 
 def test_a_fractional_delivery_is_kept_exactly(story, uow):
     order = story.order(("2.5", "12.40"))
     result = story.deliver(order, {0: "0.125"})
     assert line_quantities(uow, order.id) == [(Decimal("2.5"), Decimal("0.125"), Decimal("0.125"))]
-    assert result.invoice.total == Decimal("1.55")   # 0.125 × 12.40
+    assert result.invoice.total == Decimal("1.55")  # 0.125 × 12.40
 
 
 @pytest.mark.parametrize("already, asked", [("0", "11"), ("4", "7"), ("4", "6.000001")])
@@ -114,8 +131,12 @@ def test_one_delivery_names_each_order_line_once(story, uow, actor, store_snapsh
     line_id = order.lines[0].id
     before = store_snapshot()
     with expect(ErrorCode.VALIDATION, ("lines", "1", "orderLineId")):
-        orders.record_delivery(uow, order.id, [dict(order_line_id=line_id, quantity="1"),
-                                               dict(order_line_id=line_id, quantity="1")], actor=actor)
+        orders.record_delivery(
+            uow,
+            order.id,
+            [dict(order_line_id=line_id, quantity="1"), dict(order_line_id=line_id, quantity="1")],
+            actor=actor,
+        )
     with expect(ErrorCode.VALIDATION, ("lines",)):
         orders.record_delivery(uow, order.id, [], actor=actor)
     assert store_snapshot() == before
@@ -131,22 +152,30 @@ def test_a_line_of_another_order_cannot_be_delivered(story, uow, actor, store_sn
 
 # --- invoicing policies ---------------------------------------------------------------------------
 
+
 def test_per_delivery_policy_makes_a_draft_invoice_for_each_delivery_stage(story, uow):
     # 3 × 0.335 = 1.005: invoiced one by one, each stage is rounded cumulatively so the three add up
     # to the order line (1.01 + 0.19 tax), not to 3 × 0.34.
     order = story.order(("3", "0.335", "0", "19"), ("2", "100", "0", "19"), policy="per_delivery")
     assert order.total == Decimal("239.20")
-    results = [story.deliver(order, {0: "1", 1: "1"}), story.deliver(order, {0: "1"}),
-               story.deliver(order, {0: "1", 1: "1"})]
+    results = [
+        story.deliver(order, {0: "1", 1: "1"}),
+        story.deliver(order, {0: "1"}),
+        story.deliver(order, {0: "1", 1: "1"}),
+    ]
 
     drafts = find(uow, "invoices", order_id=order.id)
     assert [inv.id for inv in drafts] == [r.invoice.id for r in results]
     for result, inv in zip(results, drafts):
         assert (inv.status, inv.number, inv.delivery_id, inv.currency) == ("draft", None, result.delivery.id, "EUR")
         assert {ln.order_line_id: ln.quantity for ln in inv.lines} == {
-            dl.order_line_id: dl.quantity for dl in result.delivery.lines}
+            dl.order_line_id: dl.quantity for dl in result.delivery.lines
+        }
     assert [[ln.net_amount for ln in inv.lines] for inv in drafts] == [
-        [Decimal("0.34"), Decimal("100.00")], [Decimal("0.33")], [Decimal("0.34"), Decimal("100.00")]]
+        [Decimal("0.34"), Decimal("100.00")],
+        [Decimal("0.33")],
+        [Decimal("0.34"), Decimal("100.00")],
+    ]
     assert sum(inv.total for inv in drafts) == order.total
     assert line_quantities(uow, order.id) == [(3, 3, 3), (2, 2, 2)]
     assert [h[:3] for h in history(uow, "invoice", drafts[0].id)] == [("create", None, "draft")]
@@ -166,8 +195,9 @@ def test_on_completion_policy_makes_one_invoice_once_everything_is_delivered(sto
     assert line_quantities(uow, order.id) == [(10, 10, 10), (2, 2, 2)]
 
 
-def test_an_on_completion_order_is_not_invoiced_by_hand_before_everything_is_delivered(story, uow, actor,
-                                                                                      store_snapshot):
+def test_an_on_completion_order_is_not_invoiced_by_hand_before_everything_is_delivered(
+    story, uow, actor, store_snapshot
+):
     order = story.order(("10", "19.99", "0", "19"), policy="on_completion")
     story.deliver(order, {0: "4"})
     before = store_snapshot()
@@ -214,6 +244,7 @@ def test_a_per_delivery_order_has_nothing_left_to_invoice_by_hand(story, uow, ac
 
 # --- canceling orders -----------------------------------------------------------------------------
 
+
 def test_an_order_with_nothing_delivered_can_be_canceled_and_the_opportunity_is_revalued(story, uow, actor):
     opp = story.opportunity()
     keep = story.order(("1", "100"), opp=opp)
@@ -250,6 +281,7 @@ def test_a_canceled_order_takes_no_delivery_and_no_invoice(story, uow, actor):
 
 # --- issuing --------------------------------------------------------------------------------------
 
+
 def test_issuing_gives_consecutive_numbers_per_year(story, uow, actor, today):
     order = story.order(("3", "100"), policy="per_delivery")
     drafts = [story.deliver(order, {0: "1"}).invoice for _ in range(3)]
@@ -281,6 +313,7 @@ def test_a_refused_issue_takes_no_number(story, uow, actor, today, store_snapsho
 
 
 # --- voiding --------------------------------------------------------------------------------------
+
 
 def test_voiding_an_issued_invoice_releases_its_quantities_for_invoicing_again(story, uow, actor):
     order = story.order(("10", "19.99", "0", "19"), policy="per_delivery")
@@ -328,22 +361,32 @@ def test_a_draft_invoice_cannot_be_voided(story, uow, actor):
 
 # --- payments -------------------------------------------------------------------------------------
 
+
 def test_a_partial_payment_makes_the_invoice_partially_paid_and_the_rest_makes_it_paid(story, uow, actor, today):
     inv = story.issued_invoice(("10", "19.99", "0", "19"))
     assert inv.total == Decimal("237.88")
 
     payment, after_first = invoices.record_payment(uow, inv.id, "100.00", reference="bank 1", actor=actor)
     assert (payment.amount, payment.currency, payment.paid_at, payment.reference) == (
-        Decimal("100.00"), "EUR", today, "bank 1")
+        Decimal("100.00"),
+        "EUR",
+        today,
+        "bank 1",
+    )
     assert (after_first.status, after_first.amount_paid, after_first.amount_due) == (
-        "partially_paid", Decimal("100.00"), Decimal("137.88"))
+        "partially_paid",
+        Decimal("100.00"),
+        Decimal("137.88"),
+    )
 
     _, after_second = invoices.record_payment(uow, inv.id, "137.88", reference="bank 2", actor=actor)
     stored = reload(uow, "invoices", inv.id)
     assert (stored.status, stored.amount_paid, stored.amount_due) == ("paid", Decimal("237.88"), Decimal("0.00"))
     assert [p.amount for p in find(uow, "payments", invoice_id=inv.id)] == [Decimal("100.00"), Decimal("137.88")]
-    assert history(uow, "invoice", inv.id)[-2:] == [("pay", "issued", "partially_paid", "bank 1"),
-                                                    ("pay", "partially_paid", "paid", "bank 2")]
+    assert history(uow, "invoice", inv.id)[-2:] == [
+        ("pay", "issued", "partially_paid", "bank 1"),
+        ("pay", "partially_paid", "paid", "bank 2"),
+    ]
 
 
 def test_a_payment_in_full_makes_an_issued_invoice_paid_at_once(story, uow, actor):
@@ -388,6 +431,7 @@ def test_a_payment_in_another_currency_is_a_currency_mismatch(story, uow, actor,
 
 # --- issued invoices are immutable ----------------------------------------------------------------
 
+
 def test_no_domain_operation_edits_an_issued_invoice(story, uow, actor, store_snapshot):
     inv = story.issued_invoice()
     assert not [name for name in vars(invoices) if name.startswith(("update", "edit", "delete"))]
@@ -429,10 +473,13 @@ RAW_TAMPERING = {
 
 def _invoice_row(engine, invoice_id):
     with engine.connect() as conn:
-        head = conn.execute(text("SELECT number, status, total, due_date FROM invoices WHERE id = :id"),
-                            dict(id=invoice_id)).one()
-        lines = conn.execute(text("SELECT id, quantity, total FROM invoice_lines WHERE invoice_id = :id "
-                                  "ORDER BY id"), dict(id=invoice_id)).all()
+        head = conn.execute(
+            text("SELECT number, status, total, due_date FROM invoices WHERE id = :id"), dict(id=invoice_id)
+        ).one()
+        lines = conn.execute(
+            text("SELECT id, quantity, total FROM invoice_lines WHERE invoice_id = :id ORDER BY id"),
+            dict(id=invoice_id),
+        ).all()
     return tuple(head), [tuple(ln) for ln in lines]
 
 

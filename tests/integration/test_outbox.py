@@ -1,5 +1,6 @@
 """Accounting hears of exactly what committed: issuing and voiding write an outbox entry in their
 own transaction, and a failed issue writes none."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -40,14 +41,23 @@ def test_voiding_an_issued_invoice_writes_a_void_entry_after_its_push(story, uow
 def test_the_idempotency_key_is_the_same_for_every_attempt_and_differs_per_backend_and_operation():
     key = idempotency_key("INV/2026/00001", "odoo", "push")
     assert key == idempotency_key("INV/2026/00001", "odoo", "push")
-    assert len({key, idempotency_key("INV/2026/00001", "beancount", "push"),
+    assert (
+        len(
+            {
+                key,
+                idempotency_key("INV/2026/00001", "beancount", "push"),
                 idempotency_key("INV/2026/00001", "odoo", "void"),
-                idempotency_key("INV/2026/00002", "odoo", "push")}) == 4
+                idempotency_key("INV/2026/00002", "odoo", "push"),
+            }
+        )
+        == 4
+    )
 
 
 def test_the_customer_is_the_account_or_else_the_contact():
     account = Account(id=3, name="ACME GmbH", email="ap@acme.example")
     contact = Contact(id=5, name="Ada Lovelace", email="ada@acme.example")
-    assert Customer.of(account, contact) == Customer(name="ACME GmbH", email="ap@acme.example", phone=None,
-                                                     account_id=3, contact_id=5)
+    assert Customer.of(account, contact) == Customer(
+        name="ACME GmbH", email="ap@acme.example", phone=None, account_id=3, contact_id=5
+    )
     assert Customer.of(None, contact).name == "Ada Lovelace" and Customer.of(None, None).name == "(no customer)"

@@ -4,12 +4,15 @@ never without an active admin; every change an activity row; authenticating one 
 Against the real store on SQLite and PostgreSQL. Times are given to the operations (`now=`), a
 fixed moment, so nothing here depends on today's date.
 """
+
 from __future__ import annotations
 
 import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import event, select, text
+
 from salesflow.adapters.sql import SqlUnitOfWork
 from salesflow.adapters.sql.tables import activities
 from salesflow.adapters.sql.tokens import TokenLookup
@@ -17,7 +20,6 @@ from salesflow.domain.errors import DomainError, ErrorCode
 from salesflow.domain.tokens import LAST_USED_RESOLUTION
 from salesflow.gateway.auth import Authenticator
 from salesflow.statemachine import users as ops
-from sqlalchemy import event, select, text
 
 T0 = datetime(2031, 3, 14, 9, 0, tzinfo=UTC)
 
@@ -45,20 +47,33 @@ def refused(call, code: ErrorCode) -> DomainError:
 
 def people_activities(engine) -> list[tuple]:
     with engine.connect() as conn:
-        rows = conn.execute(select(activities.c.document_type, activities.c.document_id, activities.c.trigger,
-                                   activities.c.from_state, activities.c.to_state, activities.c.actor_id)
-                            .where(activities.c.document_type.in_(["user", "api_token"]))
-                            .order_by(activities.c.id)).all()
+        rows = conn.execute(
+            select(
+                activities.c.document_type,
+                activities.c.document_id,
+                activities.c.trigger,
+                activities.c.from_state,
+                activities.c.to_state,
+                activities.c.actor_id,
+            )
+            .where(activities.c.document_type.in_(["user", "api_token"]))
+            .order_by(activities.c.id)
+        ).all()
     return [tuple(r) for r in rows]
 
 
 # --- tokens ---------------------------------------------------------------------------------------
 
+
 def test_a_new_token_authenticates_as_its_user_and_only_its_hash_is_stored(uow, reader, engine):
     issued = made(uow, "maria", "sales_rep", label="laptop")
     found = credential(reader, issued.secret)
-    assert (found.user.name, found.user.role, found.token.id, found.token.label) == ("maria", "sales_rep",
-                                                                                      issued.token.id, "laptop")
+    assert (found.user.name, found.user.role, found.token.id, found.token.label) == (
+        "maria",
+        "sales_rep",
+        issued.token.id,
+        "laptop",
+    )
     with engine.connect() as conn:
         stored = conn.execute(text("SELECT token_hash FROM api_tokens")).scalars().all()
     assert issued.secret not in stored and len(stored) == 1
@@ -85,18 +100,33 @@ def test_a_token_works_until_its_expiry_and_not_from_then_on(uow, reader):
     assert credential(reader, issued.secret, T0 + timedelta(days=90)) is None
 
 
-@pytest.mark.parametrize("lifetime, expected", [("45s", timedelta(seconds=45)), ("30m", timedelta(minutes=30)),
-                                                ("12h", timedelta(hours=12)), ("2w", timedelta(weeks=2))])
+@pytest.mark.parametrize(
+    "lifetime, expected",
+    [
+        ("45s", timedelta(seconds=45)),
+        ("30m", timedelta(minutes=30)),
+        ("12h", timedelta(hours=12)),
+        ("2w", timedelta(weeks=2)),
+    ],
+)
 def test_a_lifetime_may_be_given_in_seconds_minutes_hours_days_or_weeks(uow, lifetime, expected):
     assert made(uow, "anna", "accountant", expires_in=lifetime).token.expires_at == T0 + expected
 
 
-@pytest.mark.parametrize("kw, field", [
-    ({"expires_in": "90"}, "expiresIn"), ({"expires_in": "-1d"}, "expiresIn"), ({"expires_in": "0d"}, "expiresIn"),
-    ({"expires_in": "1y"}, "expiresIn"), ({"expires_at": T0}, "expiresAt"),
-    ({"expires_at": T0 - timedelta(days=1)}, "expiresAt"), ({"expires_at": datetime(2032, 1, 1)}, "expiresAt"),
-    ({"expires_in": "1d", "expires_at": T0 + timedelta(days=2)}, "expiresAt"),
-], ids=["no unit", "negative", "zero", "unknown unit", "now", "past", "no time zone", "both"])
+@pytest.mark.parametrize(
+    "kw, field",
+    [
+        ({"expires_in": "90"}, "expiresIn"),
+        ({"expires_in": "-1d"}, "expiresIn"),
+        ({"expires_in": "0d"}, "expiresIn"),
+        ({"expires_in": "1y"}, "expiresIn"),
+        ({"expires_at": T0}, "expiresAt"),
+        ({"expires_at": T0 - timedelta(days=1)}, "expiresAt"),
+        ({"expires_at": datetime(2032, 1, 1)}, "expiresAt"),
+        ({"expires_in": "1d", "expires_at": T0 + timedelta(days=2)}, "expiresAt"),
+    ],
+    ids=["no unit", "negative", "zero", "unknown unit", "now", "past", "no time zone", "both"],
+)
 def test_a_token_must_expire_in_the_future_and_a_refused_one_is_not_made(uow, engine, kw, field, store_snapshot):
     before = store_snapshot()
     err = refused(lambda: made(uow, "anna", "accountant", **kw), ErrorCode.VALIDATION)
@@ -120,6 +150,7 @@ def test_a_deactivated_user_gets_no_new_token(uow):
 
 
 # --- users ----------------------------------------------------------------------------------------
+
 
 def test_a_deactivated_users_tokens_are_refused_until_it_is_reactivated(uow, reader):
     admin = made(uow, "root", "admin").user
@@ -228,6 +259,7 @@ def test_a_user_is_named_by_id_or_name_and_a_missing_one_is_not_found(uow):
 
 # --- authenticating ---------------------------------------------------------------------------------
 
+
 def test_authenticating_a_request_is_one_statement_on_the_token_hash_index(uow, engine):
     issued = made(uow, "maria", "sales_rep")
     auth = Authenticator(TokenLookup(engine))  # no writer: the last-used stamp is not what is counted here
@@ -236,6 +268,7 @@ def test_authenticating_a_request_is_one_statement_on_the_token_hash_index(uow, 
     def count(conn, cursor, statement, *_args):
         if not statement.lstrip().upper().startswith(("BEGIN", "ROLLBACK", "COMMIT")):
             statements.append(statement)
+
     event.listen(engine, "before_cursor_execute", count)
     try:
         assert auth.user(issued.secret).name == "maria"
@@ -244,8 +277,9 @@ def test_authenticating_a_request_is_one_statement_on_the_token_hash_index(uow, 
     assert len(statements) == 1, statements
     if engine.dialect.name == "sqlite":
         with engine.connect() as conn:
-            plan = " ".join(str(row[-1]) for row in conn.exec_driver_sql(
-                f"EXPLAIN QUERY PLAN {statements[0]}", ("0" * 64,)))
+            plan = " ".join(
+                str(row[-1]) for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {statements[0]}", ("0" * 64,))
+            )
         assert "USING INDEX" in plan and "api_tokens" in plan, plan
 
 
@@ -257,6 +291,7 @@ def test_the_last_use_is_stamped_at_most_once_an_hour(uow, engine, reader):
     def last_used():
         with reader() as check:
             return check.tokens.get(issued.token.id).last_used_at
+
     assert last_used() is None
     auth.user(issued.secret)
     assert last_used() == T0
@@ -275,5 +310,7 @@ def test_still_valid_keeps_only_sessions_whose_token_user_and_role_still_hold(uo
     asked = {(t.token.id, t.user.role) for t in (kept, revoked, demoted, expiring)} | {(987654, "admin")}
     with reader() as check:
         assert ops.still_valid(check, asked, T0 + timedelta(minutes=30)) == {
-            (kept.token.id, "sales_manager"), (expiring.token.id, "accountant")}
+            (kept.token.id, "sales_manager"),
+            (expiring.token.id, "accountant"),
+        }
         assert ops.still_valid(check, asked, T0 + timedelta(hours=1)) == {(kept.token.id, "sales_manager")}

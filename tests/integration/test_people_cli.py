@@ -1,12 +1,14 @@
 """`salesflow token …` and `salesflow user …`, run in-process as the operator runs them: tables for
 people, `--json` for scripts, a refusal is one line on stderr and exit 1."""
+
 from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta
 
 import pytest
-from salesflow.adapters.sql import install, SqlUnitOfWork, create_engine
+
+from salesflow.adapters.sql import SqlUnitOfWork, create_engine, install
 from salesflow.gateway.cli import main
 from salesflow.statemachine.engine import utcnow
 from salesflow.statemachine.users import authenticate
@@ -23,10 +25,12 @@ def url(tmp_path) -> str:
 @pytest.fixture
 def salesflow(url, capsys):
     """Run `salesflow <args> --database-url <url>`: (exit code, stdout, stderr)."""
+
     def run(*args: str) -> tuple[int, str, str]:
         code = main([*args, "--database-url", url])
         out, err = capsys.readouterr()
         return code, out, err
+
     return run
 
 
@@ -44,16 +48,18 @@ def one_line_refusal(code: int, err: str, starts: str) -> None:
 
 
 def test_a_token_with_a_lifetime_prints_only_the_token_on_stdout(salesflow, url):
-    code, out, err = salesflow("token", "create", "--user", "maria", "--role", "sales_rep", "--label", "laptop",
-                               "--expires-in", "90d")
+    code, out, err = salesflow(
+        "token", "create", "--user", "maria", "--role", "sales_rep", "--label", "laptop", "--expires-in", "90d"
+    )
     assert code == 0 and out.startswith("sf_") and out.count("\n") == 1
     assert "maria (sales_rep, expires" in err and "shown only this once" in err
     assert works(url, out.strip())
 
 
 def test_token_create_json_gives_scripts_the_token_and_its_record(salesflow):
-    code, out, _err = salesflow("token", "create", "--user", "anna", "--role", "accountant", "--expires-in", "12h",
-                                "--json")
+    code, out, _err = salesflow(
+        "token", "create", "--user", "anna", "--role", "accountant", "--expires-in", "12h", "--json"
+    )
     made = json.loads(out)
     assert code == 0 and made["token"].startswith("sf_") and made["state"] == "active"
     created, expires = (datetime.fromisoformat(made[k]) for k in ("created_at", "expires_at"))
@@ -62,12 +68,23 @@ def test_token_create_json_gives_scripts_the_token_and_its_record(salesflow):
 
 
 def test_token_list_shows_every_token_and_never_a_secret_or_hash(salesflow, url):
-    secrets = [salesflow("token", "create", "--user", n, "--role", r)[1].strip()
-               for n, r in (("maria", "sales_rep"), ("anna", "accountant"))]
+    secrets = [
+        salesflow("token", "create", "--user", n, "--role", r)[1].strip()
+        for n, r in (("maria", "sales_rep"), ("anna", "accountant"))
+    ]
     code, out, _err = salesflow("token", "list")
     lines = out.strip().splitlines()
-    assert code == 0 and lines[0].split() == ["ID", "USER", "ROLE", "LABEL", "CREATED", "EXPIRES", "LAST", "USED",
-                                              "STATE"]
+    assert code == 0 and lines[0].split() == [
+        "ID",
+        "USER",
+        "ROLE",
+        "LABEL",
+        "CREATED",
+        "EXPIRES",
+        "LAST",
+        "USED",
+        "STATE",
+    ]
     assert [line.split()[1] for line in lines[1:]] == ["maria", "anna"]
     listed = json.loads(salesflow("token", "list", "--json")[1])
     assert [t["user"] for t in listed] == ["maria", "anna"] and all(t["state"] == "active" for t in listed)
@@ -92,12 +109,16 @@ def test_revoking_a_token_that_does_not_exist_is_one_line(salesflow):
     one_line_refusal(*salesflow("token", "revoke", "4242")[::2], "NOT_FOUND (tokenId)")
 
 
-@pytest.mark.parametrize("args, starts", [
-    (("token", "create", "--user", "bob", "--role", "wizard"), "VALIDATION (role): role must be one of sales_rep"),
-    (("user", "set-role", "maria", "wizard"), "VALIDATION (role)"),
-    (("token", "create", "--user", "bob", "--role", "sales_rep", "--expires-in", "soon"), "VALIDATION (expiresIn)"),
-    (("user", "deactivate", "nobody"), "NOT_FOUND (user)"),
-], ids=["unknown role", "unknown new role", "bad lifetime", "no such user"])
+@pytest.mark.parametrize(
+    "args, starts",
+    [
+        (("token", "create", "--user", "bob", "--role", "wizard"), "VALIDATION (role): role must be one of sales_rep"),
+        (("user", "set-role", "maria", "wizard"), "VALIDATION (role)"),
+        (("token", "create", "--user", "bob", "--role", "sales_rep", "--expires-in", "soon"), "VALIDATION (expiresIn)"),
+        (("user", "deactivate", "nobody"), "NOT_FOUND (user)"),
+    ],
+    ids=["unknown role", "unknown new role", "bad lifetime", "no such user"],
+)
 def test_a_bad_request_is_a_one_line_error_and_changes_nothing(salesflow, args, starts):
     salesflow("token", "create", "--user", "maria", "--role", "sales_rep")
     before = salesflow("user", "list", "--json")[1] + salesflow("token", "list", "--json")[1]
@@ -110,7 +131,10 @@ def test_users_are_listed_with_their_role_state_and_usable_tokens(salesflow):
         salesflow("token", "create", "--user", name, "--role", role)
     code, out, _err = salesflow("user", "list")
     assert code == 0 and [line.split()[:4] for line in out.strip().splitlines()] == [
-        ["NAME", "ROLE", "ACTIVE", "TOKENS"], ["maria", "sales_rep", "yes", "2"], ["root", "admin", "yes", "1"]]
+        ["NAME", "ROLE", "ACTIVE", "TOKENS"],
+        ["maria", "sales_rep", "yes", "2"],
+        ["root", "admin", "yes", "1"],
+    ]
 
 
 def test_a_user_is_deactivated_and_reactivated_and_given_another_role(salesflow, url):

@@ -1,5 +1,6 @@
 """Payments pulled from a backend: applied exactly once each, whatever is read twice, and refused
 with a coded error (kept, never applied) when they do not fit the invoice."""
+
 from __future__ import annotations
 
 import threading
@@ -25,9 +26,17 @@ class Bank:
         self.reads = 0
 
     def pay(self, number, amount, currency="EUR", *, cumulative=False, external_id=None):
-        self.payments.append(ExternalPayment(external_id=external_id or f"p{len(self.payments) + 1}",
-                                             invoice_number=number, amount=Decimal(amount), currency=currency,
-                                             paid_at=date(2026, 12, 1), reference="SEPA", cumulative=cumulative))
+        self.payments.append(
+            ExternalPayment(
+                external_id=external_id or f"p{len(self.payments) + 1}",
+                invoice_number=number,
+                amount=Decimal(amount),
+                currency=currency,
+                paid_at=date(2026, 12, 1),
+                reference="SEPA",
+                cumulative=cumulative,
+            )
+        )
 
     def push_invoice(self, invoice, customer, *, idempotency_key):
         return invoice.number
@@ -37,7 +46,7 @@ class Bank:
         if self.down:
             raise BackendError("bank unreachable")
         start = int(cursor or 0)
-        page = self.payments[start:start + self.page_size]
+        page = self.payments[start : start + self.page_size]
         return PaymentPage(page, str(start + len(page)))
 
     def health(self):
@@ -85,6 +94,7 @@ def test_a_crash_before_the_cursor_is_saved_reads_the_page_again_and_applies_not
 
     def die(*args, **kwargs):
         raise KeyboardInterrupt("killed before the cursor was saved")
+
     real = accounting.save_payments_cursor
     monkeypatch.setattr(accounting, "save_payments_cursor", die)
     with pytest.raises(KeyboardInterrupt):
@@ -108,8 +118,7 @@ def test_payments_that_do_not_fit_are_refused_with_their_code_and_kept_once(stor
     assert _invoice(uow, issued.id).amount_paid == Decimal("5.00")
     with uow:
         rejected = sorted((r.external_id, r.code) for r in uow.rejected_payments.find())
-    assert rejected == [("p1", "NOT_FOUND"), ("p2", "OVER_PAYMENT"), ("p3", "CURRENCY_MISMATCH"),
-                        ("p4", "VALIDATION")]
+    assert rejected == [("p1", "NOT_FOUND"), ("p2", "OVER_PAYMENT"), ("p3", "CURRENCY_MISMATCH"), ("p4", "VALIDATION")]
     with uow:
         uow.sync_cursors.find(backend="bank")[0].payments_cursor = None
         uow.commit()
@@ -161,6 +170,7 @@ def test_two_workers_pulling_the_same_page_at_once_apply_each_payment_once(story
         worker = accounting.SyncWorker(lambda: SqlUnitOfWork(engine), [bank])
         barrier.wait()
         results.append(worker.pull(bank))
+
     threads = [threading.Thread(target=pull) for _ in range(4)]
     for t in threads:
         t.start()

@@ -6,9 +6,10 @@ from __future__ import annotations
 import threading
 from datetime import UTC, datetime, timedelta, timezone
 
+from support import reload
+
 from salesflow.gateway import expiry
 from salesflow.statemachine import quote
-from support import reload
 
 
 def test_the_next_sweep_is_just_after_the_coming_midnight_utc():
@@ -35,9 +36,13 @@ def test_the_loop_sweeps_at_start_then_sleeps_until_the_next_sweep(story, engine
     opp = story.opportunity()
     now = datetime.now(UTC)
     long_ago = now - timedelta(days=30)
-    lapsed = quote.send_quote(uow, quote.convert_opportunity_to_quote(
-        uow, opp.id, "proforma", valid_until=long_ago.date() + timedelta(days=3), lines=story.lines(),
-        now=long_ago).id, now=long_ago)
+    lapsed = quote.send_quote(
+        uow,
+        quote.convert_opportunity_to_quote(
+            uow, opp.id, "proforma", valid_until=long_ago.date() + timedelta(days=3), lines=story.lines(), now=long_ago
+        ).id,
+        now=long_ago,
+    )
     valid = story.sent_quote()
     stop = _OneRound()
     expiry.run(engine, stop, clock=lambda: now)
@@ -49,6 +54,7 @@ def test_the_loop_sweeps_at_start_then_sleeps_until_the_next_sweep(story, engine
 def test_a_sweep_that_fails_is_logged_and_the_loop_goes_on(engine, caplog, monkeypatch):
     def broken(_engine):
         raise RuntimeError("the database went away")
+
     monkeypatch.setattr(expiry, "sweep", broken)
     stop = _OneRound()
     expiry.run(engine, stop, clock=lambda: datetime.now(UTC))

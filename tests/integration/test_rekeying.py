@@ -1,5 +1,6 @@
 """Records written before the keys were folded get them: the migration backfills them once, and
 `salesflow reindex` recomputes them after an operator changes the phone regions."""
+
 from __future__ import annotations
 
 from datetime import UTC, datetime
@@ -7,6 +8,7 @@ from datetime import UTC, datetime
 import pytest
 from alembic.script import ScriptDirectory
 from sqlalchemy import insert
+from support import reload
 
 from salesflow.adapters.sql import tables as t
 from salesflow.adapters.sql.migrate import alembic_config, downgrade, upgrade
@@ -15,7 +17,6 @@ from salesflow.domain.query import Filter, PageSpec
 from salesflow.gateway.cli import main
 from salesflow.statemachine import lead as leads
 from salesflow.statemachine import records
-from support import reload
 
 
 @pytest.fixture
@@ -44,11 +45,23 @@ def test_the_migration_gives_records_written_before_it_their_keys(engine, uow, a
     stamps = dict(created_at=now, updated_at=now, version=1)
     with engine.begin() as conn:  # as the previous release wrote them: no key for a Persian name
         conn.execute(insert(t.accounts).values(id=901, name="شرکت بازرگانی پارسیان", name_key="", **stamps))
-        conn.execute(insert(t.leads).values(id=902, title="İstanbul Halı siparişi", status="new",
-                                            company_name="شركت بازرگاني پارسيان", phone="0912 345 6789",
-                                            phone_key="9123456789", company_key=None, **stamps))
-        conn.execute(insert(t.contacts).values(id=903, name="علي رضائي", phone="+98 912 345 6789",
-                                               phone_key="989123456789", **stamps))
+        conn.execute(
+            insert(t.leads).values(
+                id=902,
+                title="İstanbul Halı siparişi",
+                status="new",
+                company_name="شركت بازرگاني پارسيان",
+                phone="0912 345 6789",
+                phone_key="9123456789",
+                company_key=None,
+                **stamps,
+            )
+        )
+        conn.execute(
+            insert(t.contacts).values(
+                id=903, name="علي رضائي", phone="+98 912 345 6789", phone_key="989123456789", **stamps
+            )
+        )
     upgrade(engine)
     lead = reload(uow, "leads", 902)
     assert (lead.company_key, lead.phone_key, lead.version) == ("بازرگانیپارسیان", "+989123456789", 1)
@@ -61,8 +74,9 @@ def test_the_migration_gives_records_written_before_it_their_keys(engine, uow, a
     assert sorted((d.kind, d.id) for d in plan.duplicates) == [("account", 901), ("contact", 903)]
 
 
-def test_reindex_rereads_local_numbers_after_the_phone_regions_change(database_url, uow, actor, regions,
-                                                                       monkeypatch, capsys):
+def test_reindex_rereads_local_numbers_after_the_phone_regions_change(
+    database_url, uow, actor, regions, monkeypatch, capsys
+):
     """0212 555 12 34 is a number in Istanbul and in Tehran; an office in Turkey puts TR first."""
     contact = records.create_contact(uow, "Halı Evi", phone="0212 555 12 34", actor=actor)
     assert reload(uow, "contacts", contact.id).phone_key == "+982125551234"

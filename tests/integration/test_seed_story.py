@@ -1,4 +1,5 @@
 """The whole seed story through the store, on every backend."""
+
 from decimal import Decimal
 
 from salesflow.adapters.sql import SqlUnitOfWork

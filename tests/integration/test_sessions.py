@@ -4,6 +4,7 @@ the event feed brings; re-checked against the store; closed when their token exp
 A session here is what the gateway registers for a socket: a connection context (any object with
 a `user`) and a coroutine that closes the socket; the store and the credentials are real.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -11,6 +12,7 @@ import gc
 from datetime import UTC, datetime, timedelta
 
 import pytest
+
 from salesflow.adapters.sql import SqlUnitOfWork
 from salesflow.domain.activity import Activity
 from salesflow.gateway.sessions import Sessions
@@ -43,8 +45,9 @@ def credential_of(engine, secret: str, now: datetime = T0):
 
 
 def activity(kind: str, ident: int, trigger: str, ident_seq: int) -> Activity:
-    return Activity(id=ident_seq, document_type=kind, document_id=ident, trigger=trigger, from_state=None,
-                    to_state="x", at=T0)
+    return Activity(
+        id=ident_seq, document_type=kind, document_id=ident, trigger=trigger, from_state=None, to_state="x", at=T0
+    )
 
 
 def open_session(sessions: Sessions, engine, secret: str) -> Connection:
@@ -63,12 +66,19 @@ def test_a_revocation_ends_its_sessions_before_anything_committed_after_it_is_pu
 
         async def publish(batch):  # what the broker would queue, and who each socket still is then
             seen.append(([a.trigger for a in batch], maria.user, omid.user))
+
         relay = sessions.relay(publish)
-        await relay([activity("lead", 1, "create", 1), activity("api_token", issued["maria"].token.id, "revoke", 2),
-                     activity("lead", 1, "mark_contacted", 3)])
+        await relay(
+            [
+                activity("lead", 1, "create", 1),
+                activity("api_token", issued["maria"].token.id, "revoke", 2),
+                activity("lead", 1, "mark_contacted", 3),
+            ]
+        )
         await asyncio.wait_for(maria.closed.wait(), 1)
         assert seen == [(["create", "revoke", "mark_contacted"], None, omid.credential.user)]
         assert not omid.closed.is_set() and len(sessions) == 1
+
     asyncio.run(scenario())
 
 
@@ -84,11 +94,17 @@ def test_a_users_deactivation_or_new_role_ends_every_session_of_its_tokens(engin
 
         async def publish(batch):
             pass
-        await sessions.relay(publish)([activity("user", issued["maria"].user.id, trigger, 1),
-                                       activity("user", issued["omid"].user.id, "reactivate", 2)])
+
+        await sessions.relay(publish)(
+            [
+                activity("user", issued["maria"].user.id, trigger, 1),
+                activity("user", issued["omid"].user.id, "reactivate", 2),
+            ]
+        )
         await asyncio.wait_for(asyncio.gather(laptop.closed.wait(), phone.closed.wait()), 1)
         assert laptop.user is None and phone.user is None
         assert omid.user is not None and not omid.closed.is_set()
+
     asyncio.run(scenario())
 
 
@@ -105,6 +121,7 @@ def test_the_sweep_ends_sessions_the_store_no_longer_authorises_even_if_the_feed
         await sessions.check()
         await asyncio.wait_for(asyncio.gather(maria.closed.wait(), omid.closed.wait()), 1)
         assert len(sessions) == 0
+
     asyncio.run(scenario())
 
 
@@ -120,6 +137,7 @@ def test_a_session_is_closed_when_its_token_expires(engine, uow, people):
         assert not conn.closed.is_set()
         await asyncio.wait_for(conn.closed.wait(), 2)
         assert conn.user is None
+
     asyncio.run(scenario())
 
 
@@ -133,4 +151,5 @@ def test_a_connection_that_is_gone_is_forgotten(engine, people):
         del conn
         gc.collect()
         assert len(sessions) == 0
+
     asyncio.run(scenario())

@@ -1,10 +1,12 @@
 """The SQL unit of work as a data mapper: identity map, change tracking, lines, versions."""
+
 from __future__ import annotations
 
 from decimal import Decimal
 
 import pytest
 from sqlalchemy import func, select
+from support import reload
 
 from salesflow.adapters.sql import SqlUnitOfWork
 from salesflow.adapters.sql import tables as t
@@ -12,7 +14,6 @@ from salesflow.domain.activity import Activity
 from salesflow.domain.errors import DomainError, ErrorCode
 from salesflow.domain.quote import QuoteLine
 from salesflow.statemachine.engine import utcnow
-from support import reload
 
 
 @pytest.fixture
@@ -95,10 +96,20 @@ def test_several_writes_in_one_transaction_move_the_version_once(story, uow):
 def test_activities_added_in_a_transaction_are_visible_to_its_own_queries(story, uow):
     opp = story.opportunity()
     with uow:
-        uow.activities.add(Activity(document_type="opportunity", document_id=opp.id, trigger="note",
-                                    from_state="open", to_state="open", at=utcnow()))
+        uow.activities.add(
+            Activity(
+                document_type="opportunity",
+                document_id=opp.id,
+                trigger="note",
+                from_state="open",
+                to_state="open",
+                at=utcnow(),
+            )
+        )
         assert [a.trigger for a in uow.activities.find(document_type="opportunity", document_id=opp.id)] == [
-            "create", "note"]
+            "create",
+            "note",
+        ]
 
 
 def test_find_any_matches_any_given_attribute_and_ignores_missing_ones(story, uow):

@@ -6,16 +6,18 @@ In the end not one invoice is lost and not one is duplicated in any backend, and
 made in Odoo or typed into the ledger is applied exactly once. `SALESFLOW_FAULT_INVOICES` changes
 the count (default 1,000).
 """
+
 from __future__ import annotations
 
 import os
 import random
 import shutil
 import subprocess
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from support import issue_invoices, job_statuses
 
 from salesflow.adapters.odoo import OdooBackend
 from salesflow.adapters.odoo.fake import FakeOdoo
@@ -24,7 +26,6 @@ from salesflow.adapters.webhook import WebhookBackend
 from salesflow.adapters.webhook.receiver import Receiver
 from salesflow.domain.sync import RetryPolicy
 from salesflow.statemachine import accounting
-from support import issue_invoices, job_statuses
 
 beancount = pytest.importorskip("beancount", reason="the beancount extra is not installed")
 from beancount import loader  # noqa: E402
@@ -62,6 +63,7 @@ class Chaos:
                 self.kills["before the payments cursor was saved"] += 1
                 raise Killed("killed after applying payments, before saving the cursor")
             return save(uow, backend, cursor, **kw)
+
         monkeypatch.setattr(accounting, "settle", settle_or_die)
         monkeypatch.setattr(accounting, "save_payments_cursor", save_or_die)
 
@@ -69,15 +71,21 @@ class Chaos:
         rng, receiver, odoo = self.rng, self.receiver, self.odoo
         receiver.up()
         odoo.up()
-        webhook = [("webhook down", receiver.down),
-                   ("webhook 5xx/429", lambda: receiver.fail_next(rng.randint(1, 20), rng.choice([500, 502, 503, 429]))),
-                   ("webhook timeout", lambda: receiver.slow_next(rng.randint(1, 3), 0.4)),
-                   ("webhook answer lost", lambda: receiver.lose_next_answer(rng.randint(1, 5)))]
-        odoo_faults = [("odoo down", odoo.down),
-                       ("odoo 503", lambda: odoo.down(503)),
-                       ("odoo 500", lambda: odoo.fail_next(rng.randint(1, 20), 500)),
-                       ("odoo answer lost", lambda: [odoo.lose_next_answer(mode=rng.choice(["drop", "500"]))
-                                                     for _ in range(rng.randint(1, 4))])]
+        webhook = [
+            ("webhook down", receiver.down),
+            ("webhook 5xx/429", lambda: receiver.fail_next(rng.randint(1, 20), rng.choice([500, 502, 503, 429]))),
+            ("webhook timeout", lambda: receiver.slow_next(rng.randint(1, 3), 0.4)),
+            ("webhook answer lost", lambda: receiver.lose_next_answer(rng.randint(1, 5))),
+        ]
+        odoo_faults = [
+            ("odoo down", odoo.down),
+            ("odoo 503", lambda: odoo.down(503)),
+            ("odoo 500", lambda: odoo.fail_next(rng.randint(1, 20), 500)),
+            (
+                "odoo answer lost",
+                lambda: [odoo.lose_next_answer(mode=rng.choice(["drop", "500"])) for _ in range(rng.randint(1, 4))],
+            ),
+        ]
         for faults in (webhook, odoo_faults):
             if rng.random() < 0.5:  # half the passes go by without a fault here
                 name, fault = rng.choice(faults)
@@ -90,8 +98,14 @@ def _run_until(engine, backends, chaos, clock, done, *, passes: int = 400) -> in
     policy = RetryPolicy(max_attempts=40, base_seconds=1, cap_seconds=600)
     for n in range(1, passes + 1):
         chaos.before_pass()
-        worker = accounting.SyncWorker(lambda: SqlUnitOfWork(engine), backends, policy=policy,
-                                       clock=lambda: clock[0], jitter=chaos.rng.random, batch=200)
+        worker = accounting.SyncWorker(
+            lambda: SqlUnitOfWork(engine),
+            backends,
+            policy=policy,
+            clock=lambda: clock[0],
+            jitter=chaos.rng.random,
+            batch=200,
+        )
         try:
             worker.run_once()
         except Killed:
@@ -102,8 +116,9 @@ def _run_until(engine, backends, chaos, clock, done, *, passes: int = 400) -> in
     raise AssertionError(f"not done after {passes} passes: jobs {job_statuses(engine)}")
 
 
-def test_a_thousand_invoices_through_faults_arrive_once_and_every_payment_applies_once(engine, actor, tmp_path,
-                                                                                         monkeypatch):
+def test_a_thousand_invoices_through_faults_arrive_once_and_every_payment_applies_once(
+    engine, actor, tmp_path, monkeypatch
+):
     uow = SqlUnitOfWork(engine)
     issued = issue_invoices(uow, actor, N)
     numbers = [inv.number for inv in issued]
@@ -112,11 +127,13 @@ def test_a_thousand_invoices_through_faults_arrive_once_and_every_payment_applie
     ledger.write_text(BOOKS)
     rng = random.Random(20261123)
     with Receiver(SECRET, keep_bodies=False) as receiver, FakeOdoo() as odoo:
-        backends = [WebhookBackend(receiver.url, SECRET, timeout=0.25),
-                    OdooBackend(odoo.url, odoo.db, odoo.api_key, timeout=0.5, settle_seconds=0),
-                    BeancountBackend(ledger)]
+        backends = [
+            WebhookBackend(receiver.url, SECRET, timeout=0.25),
+            OdooBackend(odoo.url, odoo.db, odoo.api_key, timeout=0.5, settle_seconds=0),
+            BeancountBackend(ledger),
+        ]
         chaos = Chaos(rng, receiver, odoo, monkeypatch)
-        clock = [datetime.now(timezone.utc)]
+        clock = [datetime.now(UTC)]
         passes = _run_until(engine, backends, chaos, clock, lambda: job_statuses(engine) == {"done": 3 * N})
 
         # -- delivered: once each, in every backend -----------------------------------------------------
@@ -127,8 +144,11 @@ def test_a_thousand_invoices_through_faults_arrive_once_and_every_payment_applie
         assert {m["state"] for m in moves} == {"posted"} and {m["amount_total"] for m in moves} == {Decimal("53.68")}
         entries, errors, _ = loader.load_file(str(ledger))
         assert errors == []
-        booked = [e.meta["invoice"] for e in entries if isinstance(e, data.Transaction) and "invoice" in e.meta
-                  and "voids" not in e.meta]
+        booked = [
+            e.meta["invoice"]
+            for e in entries
+            if isinstance(e, data.Transaction) and "invoice" in e.meta and "voids" not in e.meta
+        ]
         assert sorted(booked) == sorted(numbers)
         if shutil.which("bean-check"):
             check = subprocess.run(["bean-check", str(ledger)], capture_output=True, text=True, timeout=300)
@@ -139,8 +159,10 @@ def test_a_thousand_invoices_through_faults_arrive_once_and_every_payment_applie
         by_hand = []
         for i, number in enumerate(numbers):
             if i % 10 == 0:  # an accountant types the transfer into the books
-                by_hand.append(f'\n2026-12-01 * "Customer" "Transfer" ^{invoice_link(number)}\n'
-                               f"  Assets:Bank  20.00 EUR\n  Assets:Receivable  -20.00 EUR\n")
+                by_hand.append(
+                    f'\n2026-12-01 * "Customer" "Transfer" ^{invoice_link(number)}\n'
+                    f"  Assets:Bank  20.00 EUR\n  Assets:Receivable  -20.00 EUR\n"
+                )
                 expected[number] = Decimal("20.00")
             elif i % 3 == 0:
                 odoo.pay(number, "53.68")
@@ -156,6 +178,7 @@ def test_a_thousand_invoices_through_faults_arrive_once_and_every_payment_applie
             check = SqlUnitOfWork(engine)
             with check:
                 return sum(inv.amount_paid for inv in check.invoices.find()) == sum(expected.values())
+
         passes += _run_until(engine, backends, chaos, clock, all_paid)
         for _ in range(3):  # and nothing more arrives however often it is read again
             chaos.before_pass()

@@ -1,8 +1,9 @@
 """The sync worker delivers the outbox to each backend: once per invoice, retried with backoff,
 dead-lettered after too many failures, and never duplicated when it dies mid-way."""
+
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -45,7 +46,7 @@ class Ledger:
 
 class Clock:
     def __init__(self):
-        self.now = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
+        self.now = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 
     def __call__(self):
         return self.now
@@ -114,6 +115,7 @@ def test_a_worker_that_dies_between_push_and_settlement_does_not_duplicate(story
 
     def crash(*args, **kwargs):
         raise KeyboardInterrupt("killed after the backend answered")
+
     monkeypatch.setattr(accounting, "settle", crash)
     with pytest.raises(KeyboardInterrupt):
         worker.run_once()
@@ -144,6 +146,7 @@ def test_backoff_doubles_up_to_its_cap_with_jitter_between_half_and_all():
 def test_backends_get_amounts_at_the_currency_precision_not_the_stores(story, uow):
     from salesflow.adapters.webhook import WebhookBackend
     from salesflow.adapters.webhook.receiver import Receiver
+
     issued = story.issued_invoice(("7", "456.07", "0", "0"))
     with Receiver("precision-secret-000001") as receiver:
         _worker(uow, [WebhookBackend(receiver.url, "precision-secret-000001")], Clock()).run_once()
@@ -184,6 +187,7 @@ def test_a_job_whose_attempts_keep_killing_the_worker_is_dead_lettered(story, uo
 
     def die(*args, **kwargs):
         raise KeyboardInterrupt("the call takes the worker down")
+
     monkeypatch.setattr(accounting, "attempt", die)
     for _ in range(3):  # max_attempts=3 in _worker
         with pytest.raises(KeyboardInterrupt):
@@ -206,7 +210,7 @@ def test_the_sync_operations_take_their_time_from_their_caller_never_the_wall_cl
 def test_a_dead_job_queued_again_is_due_by_the_workers_clock_years_from_today(story, uow, actor):
     issued = story.issued_invoice()
     ledger, clock = Ledger(), Clock()
-    clock.now = datetime(2041, 3, 1, 12, 0, tzinfo=timezone.utc)
+    clock.now = datetime(2041, 3, 1, 12, 0, tzinfo=UTC)
     ledger.failures = [BackendError("refused", transient=False)]
     worker = _worker(uow, [ledger], clock)
     worker.run_once()

@@ -1,4 +1,5 @@
 """Role permissions come from security/access.csv, in Odoo's ir.model.access columns."""
+
 from __future__ import annotations
 
 import csv
@@ -40,34 +41,36 @@ def test_every_one_of_the_five_roles_has_a_row_for_every_model(rows):
     models = {r["model_id:id"].removeprefix("model_salesflow_") for r in rows}
     assert set(LIFECYCLES) <= models
     assert {"account", "contact", "stage", "payment", "activity", "user"} <= models
-    grid = {(r["group_id:id"].removeprefix("group_"), r["model_id:id"].removeprefix("model_salesflow_"))
-            for r in rows}
+    grid = {(r["group_id:id"].removeprefix("group_"), r["model_id:id"].removeprefix("model_salesflow_")) for r in rows}
     assert grid == {(role, model) for role in roles for model in models}
     assert len(rows) == len(grid), "one row per role and model"
 
 
-@pytest.mark.parametrize("role, perm, model, expected", [
-    ("sales_rep", "read", "lead", True),
-    ("sales_rep", "create", "quote", True),
-    ("sales_rep", "unlink", "lead", False),
-    ("sales_rep", "write", "invoice", False),
-    ("sales_rep", "write", "stage", False),
-    ("sales_manager", "unlink", "opportunity", True),
-    ("sales_manager", "write", "stage", True),
-    ("sales_manager", "create", "payment", False),
-    ("accountant", "read", "lead", False),
-    ("accountant", "write", "invoice", True),
-    ("accountant", "create", "payment", True),
-    ("accountant", "write", "quote", False),
-    ("integration", "create", "payment", True),
-    ("integration", "write", "invoice", True),
-    ("integration", "create", "invoice", False),
-    ("integration", "read", "user", False),
-    ("admin", "unlink", "invoice", True),
-    ("admin", "write", "user", True),
-    ("nobody", "read", "lead", False),
-    ("admin", "read", "unknown_model", False),
-])
+@pytest.mark.parametrize(
+    "role, perm, model, expected",
+    [
+        ("sales_rep", "read", "lead", True),
+        ("sales_rep", "create", "quote", True),
+        ("sales_rep", "unlink", "lead", False),
+        ("sales_rep", "write", "invoice", False),
+        ("sales_rep", "write", "stage", False),
+        ("sales_manager", "unlink", "opportunity", True),
+        ("sales_manager", "write", "stage", True),
+        ("sales_manager", "create", "payment", False),
+        ("accountant", "read", "lead", False),
+        ("accountant", "write", "invoice", True),
+        ("accountant", "create", "payment", True),
+        ("accountant", "write", "quote", False),
+        ("integration", "create", "payment", True),
+        ("integration", "write", "invoice", True),
+        ("integration", "create", "invoice", False),
+        ("integration", "read", "user", False),
+        ("admin", "unlink", "invoice", True),
+        ("admin", "write", "user", True),
+        ("nobody", "read", "lead", False),
+        ("admin", "read", "unknown_model", False),
+    ],
+)
 def test_the_default_policy_answers_from_the_csv(role, perm, model, expected):
     assert default_policy().may(role, perm, model) is expected
     assert default_policy().may(role, Perm(perm), model) is expected
@@ -106,8 +109,9 @@ def test_rules_without_odoos_header_are_refused():
 
 
 def test_a_perm_flag_other_than_one_grants_nothing():
-    policy = AccessPolicy.from_csv(ODOO_HEADER + "\n"
-                                   "access_lead_rep,lead rep,model_salesflow_lead,group_sales_rep,1,0, ,\n")
+    policy = AccessPolicy.from_csv(
+        ODOO_HEADER + "\naccess_lead_rep,lead rep,model_salesflow_lead,group_sales_rep,1,0, ,\n"
+    )
     assert policy.may("sales_rep", "read", "lead")
     assert not policy.may("sales_rep", "write", "lead")
     assert not policy.may("sales_rep", "create", "lead")

@@ -38,8 +38,12 @@ def _declared(*groups: str) -> set[str]:
 
 def _sources(area: str) -> list[Path]:
     if area == "runtime":
-        return [p for p in ROOT.rglob("*.py") if not (set(p.relative_to(ROOT).parts) & NOT_SHIPPED)
-                and not any(part.startswith(".") or part == "node_modules" for part in p.relative_to(ROOT).parts)]
+        return [
+            p
+            for p in ROOT.rglob("*.py")
+            if not (set(p.relative_to(ROOT).parts) & NOT_SHIPPED)
+            and not any(part.startswith(".") or part == "node_modules" for part in p.relative_to(ROOT).parts)
+        ]
     return list((ROOT / area).rglob("*.py"))
 
 
@@ -82,8 +86,11 @@ def test_every_package_the_runtime_code_imports_is_declared():
 
 def test_every_package_the_tests_import_is_in_the_test_extra():
     local = {p.stem for p in (ROOT / "tests").glob("*.py")}  # tests/gql.py, tests/support.py
-    missing = {_distribution(m): sorted(files) for m, files in third_party_imports(_sources("tests")).items()
-               if m not in local and _distribution(m) not in _declared("test")}
+    missing = {
+        _distribution(m): sorted(files)
+        for m, files in third_party_imports(_sources("tests")).items()
+        if m not in local and _distribution(m) not in _declared("test")
+    }
     assert missing == {}, f"imported by the tests but not in the test extra: {missing}"
 
 
@@ -97,11 +104,14 @@ def test_importing_the_runtime_package_does_not_import_the_test_tools():
     modules = sorted(
         "salesflow." + ".".join(p.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__")
         for p in _sources("runtime")
-        if "migrations" not in p.relative_to(ROOT).parts and p.name != "__manifest__.py")
-    program = ("import importlib, sys\n"
-               f"for name in {modules!r}:\n"
-               "    importlib.import_module(name)\n"
-               "print(sorted(m for m in ('pytest', '_pytest', 'hypothesis', 'time_machine') if m in sys.modules))")
+        if "migrations" not in p.relative_to(ROOT).parts and p.name != "__manifest__.py"
+    )
+    program = (
+        "import importlib, sys\n"
+        f"for name in {modules!r}:\n"
+        "    importlib.import_module(name)\n"
+        "print(sorted(m for m in ('pytest', '_pytest', 'hypothesis', 'time_machine') if m in sys.modules))"
+    )
     done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, cwd=ROOT.parent)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]", f"the runtime package imported test tools: {done.stdout}"

@@ -1,6 +1,7 @@
 """Every GraphQL example in the README and docs/ is one the server accepts: the ```graphql blocks, the
 queries inside the curl examples (with their variables) and the JavaScript client's query, each
 validated against the built schema as graphql-core validates a request."""
+
 from __future__ import annotations
 
 import json
@@ -10,6 +11,7 @@ from pathlib import Path
 import pytest
 from graphql import OperationDefinitionNode, parse, validate
 from graphql.execution.values import get_variable_values
+
 from salesflow.schema.schema import build_schema
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -50,9 +52,11 @@ def schema():
 
 def test_the_readme_has_examples_of_every_kind():
     readme = examples(ROOT / "README.md")
-    kinds = {"graphql": len(FENCED.findall((ROOT / "README.md").read_text())),
-             "curl": len(CURL.findall((ROOT / "README.md").read_text())),
-             "js": len(TEMPLATE.findall((ROOT / "README.md").read_text()))}
+    kinds = {
+        "graphql": len(FENCED.findall((ROOT / "README.md").read_text())),
+        "curl": len(CURL.findall((ROOT / "README.md").read_text())),
+        "js": len(TEMPLATE.findall((ROOT / "README.md").read_text())),
+    }
     assert all(kinds.values()), kinds
     assert len(readme) == sum(kinds.values())
 

@@ -1,4 +1,5 @@
 """Gateway settings come from flags, else SALESFLOW_* variables, else defaults; CORS is opt-in."""
+
 from starlette.testclient import TestClient
 
 from salesflow.adapters.sql import install
@@ -9,8 +10,12 @@ from salesflow.gateway.settings import Settings
 
 
 def test_environment_variables_set_what_flags_do_not():
-    env = {"SALESFLOW_PORT": "9001", "SALESFLOW_CORS_ORIGINS": "https://app.example, https://b.example",
-           "SALESFLOW_INTROSPECTION": "false", "SALESFLOW_DATABASE_URL": "sqlite:///x.db"}
+    env = {
+        "SALESFLOW_PORT": "9001",
+        "SALESFLOW_CORS_ORIGINS": "https://app.example, https://b.example",
+        "SALESFLOW_INTROSPECTION": "false",
+        "SALESFLOW_DATABASE_URL": "sqlite:///x.db",
+    }
     s = Settings.from_env(env, port=9100, host=None)
     assert s.port == 9100 and s.host == "127.0.0.1" and s.introspection is False
     assert s.cors_origins == ("https://app.example", "https://b.example") and s.database_url == "sqlite:///x.db"
@@ -35,11 +40,18 @@ def test_cors_answers_configured_origins_only(tmp_path):
     install(url).dispose()
     app = create_app(Settings(database_url=url, cors_origins=("https://app.example",)))
     with TestClient(app) as http:
-        ok = http.options("/graphql", headers={"Origin": "https://app.example", "Access-Control-Request-Method": "POST",
-                                               "Access-Control-Request-Headers": "authorization,content-type"})
+        ok = http.options(
+            "/graphql",
+            headers={
+                "Origin": "https://app.example",
+                "Access-Control-Request-Method": "POST",
+                "Access-Control-Request-Headers": "authorization,content-type",
+            },
+        )
         assert ok.status_code == 200 and ok.headers["access-control-allow-origin"] == "https://app.example"
-        other = http.options("/graphql", headers={"Origin": "https://evil.example",
-                                                  "Access-Control-Request-Method": "POST"})
+        other = http.options(
+            "/graphql", headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "POST"}
+        )
         assert "access-control-allow-origin" not in other.headers
 
 
@@ -48,8 +60,11 @@ def test_a_page_on_a_cors_origin_can_read_why_its_request_was_refused(tmp_path):
     install(url).dispose()
     app = create_app(Settings(database_url=url, cors_origins=("https://app.example",)))
     with TestClient(app) as http:
-        refused = http.post("/graphql", json={"query": "{ viewer { role } }"},
-                            headers={"Origin": "https://app.example", "Authorization": "Bearer expired"})
+        refused = http.post(
+            "/graphql",
+            json={"query": "{ viewer { role } }"},
+            headers={"Origin": "https://app.example", "Authorization": "Bearer expired"},
+        )
     assert refused.status_code == 401 and refused.headers["access-control-allow-origin"] == "https://app.example"
     assert "www-authenticate" in refused.headers["access-control-expose-headers"].lower()
     assert 'error="invalid_token"' in refused.headers["www-authenticate"]
@@ -70,8 +85,10 @@ def test_health_and_readiness(tmp_path):
 
 def _viewer_typo(introspection: bool, tmp_path) -> tuple[dict, dict]:
     import sys
+
     sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parents[1]))
     from gql import Gateway
+
     url = f"sqlite:///{tmp_path / f'intro-{introspection}.db'}"
     install(url).dispose()
     gw = Gateway(url, introspection=introspection)

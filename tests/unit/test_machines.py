@@ -4,11 +4,12 @@ The documents are plain in-memory dataclasses. The guard that looks something up
 (`opportunity_not_lost`) gets a small fake unit of work; everything else is real:
 the module-level `transitions` machines, the guards and the Context that writes the activity.
 """
+
 from __future__ import annotations
 
 import dataclasses
 import re
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -33,11 +34,12 @@ from salesflow.statemachine import quote as quote_module
 from salesflow.statemachine.diagrams import lifecycle_markdown, with_diagrams
 from salesflow.statemachine.engine import Context
 
-NOW = datetime(2030, 6, 15, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2030, 6, 15, 12, 0, tzinfo=UTC)
 TODAY = NOW.date()
 
 
 # --- fakes for the two guards that read the store -------------------------------------------------
+
 
 class FakeRepo:
     def __init__(self, rows=()):
@@ -72,21 +74,38 @@ def context(**uow_kw) -> Context:
 
 # --- plain documents, one per type, with every guard satisfiable ----------------------------------
 
+
 def make_document(kind: str, status: str):
     if kind == "lead":
         return Lead(id=1, title="New office chairs", status=status)
     if kind == "opportunity":
         return Opportunity(id=1, title="Chairs for HQ", status=status)
     if kind == "quote":
-        return Quote(id=1, number="Q/2030/00007", opportunity_id=1, status=status,
-                     valid_until=TODAY + timedelta(days=10),
-                     lines=[QuoteLine(description="chair", quantity=Decimal(2), unit_price=Decimal("10"))])
+        return Quote(
+            id=1,
+            number="Q/2030/00007",
+            opportunity_id=1,
+            status=status,
+            valid_until=TODAY + timedelta(days=10),
+            lines=[QuoteLine(description="chair", quantity=Decimal(2), unit_price=Decimal("10"))],
+        )
     if kind == "order":
-        return Order(id=1, number="SO/2030/00007", opportunity_id=1, status=status,
-                     lines=[OrderLine(description="chair", quantity=Decimal(10), unit_price=Decimal("10"))])
+        return Order(
+            id=1,
+            number="SO/2030/00007",
+            opportunity_id=1,
+            status=status,
+            lines=[OrderLine(description="chair", quantity=Decimal(10), unit_price=Decimal("10"))],
+        )
     if kind == "invoice":
-        return Invoice(id=1, number="INV/2030/00007", order_id=1, status=status, total=Decimal("100.00"),
-                       lines=[InvoiceLine(description="chair", quantity=Decimal(10), unit_price=Decimal("10"))])
+        return Invoice(
+            id=1,
+            number="INV/2030/00007",
+            order_id=1,
+            status=status,
+            total=Decimal("100.00"),
+            lines=[InvoiceLine(description="chair", quantity=Decimal(10), unit_price=Decimal("10"))],
+        )
     raise AssertionError(kind)
 
 
@@ -99,28 +118,44 @@ def _deliver(doc, fraction):
 # generated from the lifecycle data, and fail loudly on a guard they do not know.
 GUARDS = {
     "has_lines": (lambda d, u: None, lambda d, u: d.lines.clear()),
-    "still_valid": (lambda d, u: setattr(d, "valid_until", TODAY),
-                    lambda d, u: setattr(d, "valid_until", TODAY - timedelta(days=1))),
-    "unexpired": (lambda d, u: setattr(d, "valid_until", TODAY),
-                  lambda d, u: setattr(d, "valid_until", TODAY - timedelta(days=1))),
-    "lapsed": (lambda d, u: setattr(d, "valid_until", TODAY - timedelta(days=1)),
-               lambda d, u: setattr(d, "valid_until", TODAY)),
-    "contract_dated": (lambda d, u: None,
-                       lambda d, u: (setattr(d, "kind", QuoteKind.CONTRACT.value), setattr(d, "start_date", None))),
+    "still_valid": (
+        lambda d, u: setattr(d, "valid_until", TODAY),
+        lambda d, u: setattr(d, "valid_until", TODAY - timedelta(days=1)),
+    ),
+    "unexpired": (
+        lambda d, u: setattr(d, "valid_until", TODAY),
+        lambda d, u: setattr(d, "valid_until", TODAY - timedelta(days=1)),
+    ),
+    "lapsed": (
+        lambda d, u: setattr(d, "valid_until", TODAY - timedelta(days=1)),
+        lambda d, u: setattr(d, "valid_until", TODAY),
+    ),
+    "contract_dated": (
+        lambda d, u: None,
+        lambda d, u: (setattr(d, "kind", QuoteKind.CONTRACT.value), setattr(d, "start_date", None)),
+    ),
     "latest": (lambda d, u: setattr(d, "is_latest", True), lambda d, u: setattr(d, "is_latest", False)),
-    "opportunity_not_lost": (lambda d, u: None,
-                             lambda d, u: setattr(u.opportunities.rows[0], "status", OpportunityStatus.LOST.value)),
+    "opportunity_not_lost": (
+        lambda d, u: None,
+        lambda d, u: setattr(u.opportunities.rows[0], "status", OpportunityStatus.LOST.value),
+    ),
     "fully_delivered": (lambda d, u: _deliver(d, 1), lambda d, u: _deliver(d, Decimal("0.5"))),
     "partly_delivered": (lambda d, u: _deliver(d, Decimal("0.5")), lambda d, u: _deliver(d, 1)),
     "nothing_delivered": (lambda d, u: _deliver(d, 0), lambda d, u: _deliver(d, Decimal("0.1"))),
     "settled": (lambda d, u: setattr(d, "amount_paid", d.total), lambda d, u: setattr(d, "amount_paid", Decimal(1))),
     "unsettled": (lambda d, u: setattr(d, "amount_paid", Decimal(1)), lambda d, u: setattr(d, "amount_paid", d.total)),
-    "some_paid": (lambda d, u: setattr(d, "amount_paid", Decimal(1)),
-                  lambda d, u: setattr(d, "amount_paid", Decimal(0))),
-    "nothing_paid": (lambda d, u: setattr(d, "amount_paid", Decimal(0)),
-                     lambda d, u: setattr(d, "amount_paid", Decimal(1))),
-    "no_payments": (lambda d, u: setattr(d, "amount_paid", Decimal(0)),
-                    lambda d, u: setattr(d, "amount_paid", Decimal(1))),
+    "some_paid": (
+        lambda d, u: setattr(d, "amount_paid", Decimal(1)),
+        lambda d, u: setattr(d, "amount_paid", Decimal(0)),
+    ),
+    "nothing_paid": (
+        lambda d, u: setattr(d, "amount_paid", Decimal(0)),
+        lambda d, u: setattr(d, "amount_paid", Decimal(1)),
+    ),
+    "no_payments": (
+        lambda d, u: setattr(d, "amount_paid", Decimal(0)),
+        lambda d, u: setattr(d, "amount_paid", Decimal(1)),
+    ),
     "no_live_order": (lambda d, u: setattr(d, "live_orders", 0), lambda d, u: setattr(d, "live_orders", 1)),
 }
 
@@ -133,17 +168,29 @@ def route_table(lifecycle) -> dict[tuple[str, str], list]:
     return table
 
 
-ROUTES = [pytest.param(name, r, source, id=f"{name}-{r.trigger}-{source}-to-{r.dest}")
-          for name, life in LIFECYCLES.items() for r in life.routes for source in r.source]
+ROUTES = [
+    pytest.param(name, r, source, id=f"{name}-{r.trigger}-{source}-to-{r.dest}")
+    for name, life in LIFECYCLES.items()
+    for r in life.routes
+    for source in r.source
+]
 
-NON_ROUTES = [pytest.param(name, trigger, state, id=f"{name}-{trigger}-from-{state}")
-              for name, life in LIFECYCLES.items()
-              for trigger in life.triggers for state in life.states
-              if (trigger, state) not in route_table(life)]
+NON_ROUTES = [
+    pytest.param(name, trigger, state, id=f"{name}-{trigger}-from-{state}")
+    for name, life in LIFECYCLES.items()
+    for trigger in life.triggers
+    for state in life.states
+    if (trigger, state) not in route_table(life)
+]
 
-BLOCKABLE = [pytest.param(name, r, source, g.name, id=f"{name}-{r.trigger}-{source}-{g.name}")
-             for name, life in LIFECYCLES.items() for r in life.routes for source in r.source
-             for g in r.guards if len(route_table(life)[(r.trigger, source)]) == 1]
+BLOCKABLE = [
+    pytest.param(name, r, source, g.name, id=f"{name}-{r.trigger}-{source}-{g.name}")
+    for name, life in LIFECYCLES.items()
+    for r in life.routes
+    for source in r.source
+    for g in r.guards
+    if len(route_table(life)[(r.trigger, source)]) == 1
+]
 
 
 def test_every_guard_of_every_lifecycle_is_known_to_these_tests():
@@ -166,15 +213,20 @@ def test_every_route_moves_the_document_to_its_destination(name, route, source):
 
     assert doc.status == route.dest
     [activity] = ctx.uow.activities.added
-    assert (activity.document_type, activity.document_id, activity.trigger, activity.from_state,
-            activity.to_state, activity.reason, activity.at) == (name, 1, route.trigger, source, route.dest,
-                                                                 "because", NOW)
+    assert (
+        activity.document_type,
+        activity.document_id,
+        activity.trigger,
+        activity.from_state,
+        activity.to_state,
+        activity.reason,
+        activity.at,
+    ) == (name, 1, route.trigger, source, route.dest, "because", NOW)
     assert doc.updated_at == NOW
 
 
 @pytest.mark.parametrize("name, trigger, state", NON_ROUTES)
-def test_a_trigger_outside_the_routes_is_an_invalid_transition_naming_document_state_and_action(
-        name, trigger, state):
+def test_a_trigger_outside_the_routes_is_an_invalid_transition_naming_document_state_and_action(name, trigger, state):
     life = LIFECYCLES[name]
     ctx = context()
     doc = make_document(name, state)
@@ -186,9 +238,9 @@ def test_a_trigger_outside_the_routes_is_an_invalid_transition_naming_document_s
 
     assert err.value.code == ErrorCode.INVALID_TRANSITION
     message = err.value.message
-    assert str(doc) in message and name in message          # the document ("quote Q/2030/00007")
-    assert re.search(rf"\b{re.escape(state)}\b", message)   # the state it is in
-    assert trigger.replace("_", " ") in message               # the action that was refused
+    assert str(doc) in message and name in message  # the document ("quote Q/2030/00007")
+    assert re.search(rf"\b{re.escape(state)}\b", message)  # the state it is in
+    assert trigger.replace("_", " ") in message  # the action that was refused
     assert doc.status == state
     assert ctx.uow.activities.added == []
 
@@ -242,15 +294,23 @@ def test_the_machine_holds_exactly_the_routes_of_the_lifecycle_data(name):
     assert machine.auto_transitions is False
     assert machine.model_attribute == "status"
     assert set(machine.events) == set(life.triggers)
-    built = sorted((t, src, tr.dest, tuple(c.func.name for c in tr.conditions))
-                   for t, event in machine.events.items()
-                   for src, trs in event.transitions.items() for tr in trs)
+    built = sorted(
+        (t, src, tr.dest, tuple(c.func.name for c in tr.conditions))
+        for t, event in machine.events.items()
+        for src, trs in event.transitions.items()
+        for tr in trs
+    )
     declared = sorted((r.trigger, s, r.dest, tuple(g.name for g in r.guards)) for r in life.routes for s in r.source)
     assert built == declared
 
 
-TABLES = {"lead": tables.leads, "opportunity": tables.opportunities, "quote": tables.quotes,
-          "order": tables.orders, "invoice": tables.invoices}
+TABLES = {
+    "lead": tables.leads,
+    "opportunity": tables.opportunities,
+    "quote": tables.quotes,
+    "order": tables.orders,
+    "invoice": tables.invoices,
+}
 
 
 @pytest.mark.parametrize("name", LIFECYCLES)
@@ -272,8 +332,13 @@ def test_the_readme_shows_the_current_diagrams():
 
 
 def test_machines_are_module_level_singletons_and_never_keep_a_document(monkeypatch):
-    modules = {"lead": lead_module, "opportunity": opportunity_module, "quote": quote_module,
-               "order": order_module, "invoice": invoice_module}
+    modules = {
+        "lead": lead_module,
+        "opportunity": opportunity_module,
+        "quote": quote_module,
+        "order": order_module,
+        "invoice": invoice_module,
+    }
     for name, module in modules.items():
         assert LIFECYCLES[name] is module.LIFECYCLE
     machines = {name: life.machine for name, life in LIFECYCLES.items()}
@@ -284,6 +349,7 @@ def test_machines_are_module_level_singletons_and_never_keep_a_document(monkeypa
     def counting_init(self, *args, **kwargs):
         built.append(type(self))
         original_init(self, *args, **kwargs)
+
     monkeypatch.setattr(transitions.Machine, "__init__", counting_init)
 
     fired = []

@@ -1,5 +1,6 @@
 """Money as DESIGN.md §2 states it: Decimal line arithmetic, half-up to the currency's CLDR precision,
 cumulative rounding of partial invoices, and document totals that are sums of rounded lines."""
+
 from __future__ import annotations
 
 from decimal import Decimal
@@ -12,8 +13,17 @@ from hypothesis import strategies as st
 from salesflow.domain.errors import DomainError, ErrorCode
 from salesflow.domain.invoice import Invoice, InvoiceLine
 from salesflow.domain.lines import LineInput, parse_line
-from salesflow.domain.money import (LineAmounts, check_currency, cumulative_amounts, currency_precision,
-                                    document_totals, line_amounts, money_amount, round_money, to_decimal)
+from salesflow.domain.money import (
+    LineAmounts,
+    check_currency,
+    cumulative_amounts,
+    currency_precision,
+    document_totals,
+    line_amounts,
+    money_amount,
+    round_money,
+    to_decimal,
+)
 from salesflow.domain.order import Order, OrderLine
 
 D = Decimal
@@ -30,9 +40,10 @@ def as_tuple(a: LineAmounts) -> tuple[Decimal, ...]:
 
 # --- an exact reference: rationals, rounded half-up by hand ----------------------------------
 
+
 def half_up(value: Fraction, places: int) -> Decimal:
     """Round a non-negative rational half-up to `places` decimals, exactly."""
-    scaled = value * 10 ** places
+    scaled = value * 10**places
     units = (2 * scaled.numerator + scaled.denominator) // (2 * scaled.denominator)
     return D(units).scaleb(-places)
 
@@ -46,6 +57,7 @@ def reference_amounts(qty: Decimal, price: Decimal, disc: Decimal, rate: Decimal
 
 
 # --- currencies -------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize(("code", "places"), [("EUR", 2), ("IRR", 0), ("JPY", 0), ("KWD", 3), ("USD", 2)])
 def test_currency_precision_comes_from_cldr(code, places):
@@ -83,32 +95,36 @@ def test_a_missing_currency_is_a_validation_error(code):
 
 # --- hand-computed lines ----------------------------------------------------------------------
 
-@pytest.mark.parametrize(("line", "currency", "expected"), [
-    # qty, price, discount %, tax %           gross, discount, net, tax, total
-    (("10", "19.99", "0", "19"), "EUR", ("199.90", "0.00", "199.90", "37.98", "237.88")),
-    # 3 × 0.335 = 1.005: half-up gives 1.01 (a float or half-even would give 1.00)
-    (("3", "0.335", "0", "0"), "EUR", ("1.01", "0.00", "1.01", "0.00", "1.01")),
-    (("1", "2.675", "0", "0"), "EUR", ("2.68", "0.00", "2.68", "0.00", "2.68")),
-    # net 8.05 × 0.9 = 7.245 → 7.25; discount = gross − net; tax 7.25 × 7% = 0.5075 → 0.51
-    (("7", "1.15", "10", "7"), "EUR", ("8.05", "0.80", "7.25", "0.51", "7.76")),
-    # tax 0.05 × 10% = 0.005 → 0.01
-    (("1", "0.05", "0", "10"), "EUR", ("0.05", "0.00", "0.05", "0.01", "0.06")),
-    # net is rounded from q×p×(1−d), not gross − rounded discount: 6.6666667 → 6.67
-    (("1", "10", "33.333333", "0"), "EUR", ("10.00", "3.33", "6.67", "0.00", "6.67")),
-    (("2", "9.99", "100", "19"), "EUR", ("19.98", "19.98", "0.00", "0.00", "0.00")),
-    (("0.000001", "0.000001", "0", "0"), "EUR", ("0.00", "0.00", "0.00", "0.00", "0.00")),
-    # JPY has no decimals: 2.5 → 3 and 1.5 → 2 (half-up, not half-even)
-    (("1", "2.5", "0", "0"), "JPY", ("3", "0", "3", "0", "3")),
-    (("3", "0.5", "0", "0"), "JPY", ("2", "0", "2", "0", "2")),
-    (("2", "1000", "12.5", "10"), "JPY", ("2000", "250", "1750", "175", "1925")),
-    (("1", "101", "0", "10"), "JPY", ("101", "0", "101", "10", "111")),
-    # IRR has no decimals either (CLDR)
-    (("1", "12345.5", "0", "9"), "IRR", ("12346", "0", "12346", "1111", "13457")),
-    # KWD has three: 1.2345 → 1.235, 3 × 0.0005 = 0.0015 → 0.002
-    (("1", "1.2345", "0", "0"), "KWD", ("1.235", "0.000", "1.235", "0.000", "1.235")),
-    (("3", "0.0005", "0", "0"), "KWD", ("0.002", "0.000", "0.002", "0.000", "0.002")),
-    (("4", "2.5", "15", "5"), "KWD", ("10.000", "1.500", "8.500", "0.425", "8.925")),
-])
+
+@pytest.mark.parametrize(
+    ("line", "currency", "expected"),
+    [
+        # qty, price, discount %, tax %           gross, discount, net, tax, total
+        (("10", "19.99", "0", "19"), "EUR", ("199.90", "0.00", "199.90", "37.98", "237.88")),
+        # 3 × 0.335 = 1.005: half-up gives 1.01 (a float or half-even would give 1.00)
+        (("3", "0.335", "0", "0"), "EUR", ("1.01", "0.00", "1.01", "0.00", "1.01")),
+        (("1", "2.675", "0", "0"), "EUR", ("2.68", "0.00", "2.68", "0.00", "2.68")),
+        # net 8.05 × 0.9 = 7.245 → 7.25; discount = gross − net; tax 7.25 × 7% = 0.5075 → 0.51
+        (("7", "1.15", "10", "7"), "EUR", ("8.05", "0.80", "7.25", "0.51", "7.76")),
+        # tax 0.05 × 10% = 0.005 → 0.01
+        (("1", "0.05", "0", "10"), "EUR", ("0.05", "0.00", "0.05", "0.01", "0.06")),
+        # net is rounded from q×p×(1−d), not gross − rounded discount: 6.6666667 → 6.67
+        (("1", "10", "33.333333", "0"), "EUR", ("10.00", "3.33", "6.67", "0.00", "6.67")),
+        (("2", "9.99", "100", "19"), "EUR", ("19.98", "19.98", "0.00", "0.00", "0.00")),
+        (("0.000001", "0.000001", "0", "0"), "EUR", ("0.00", "0.00", "0.00", "0.00", "0.00")),
+        # JPY has no decimals: 2.5 → 3 and 1.5 → 2 (half-up, not half-even)
+        (("1", "2.5", "0", "0"), "JPY", ("3", "0", "3", "0", "3")),
+        (("3", "0.5", "0", "0"), "JPY", ("2", "0", "2", "0", "2")),
+        (("2", "1000", "12.5", "10"), "JPY", ("2000", "250", "1750", "175", "1925")),
+        (("1", "101", "0", "10"), "JPY", ("101", "0", "101", "10", "111")),
+        # IRR has no decimals either (CLDR)
+        (("1", "12345.5", "0", "9"), "IRR", ("12346", "0", "12346", "1111", "13457")),
+        # KWD has three: 1.2345 → 1.235, 3 × 0.0005 = 0.0015 → 0.002
+        (("1", "1.2345", "0", "0"), "KWD", ("1.235", "0.000", "1.235", "0.000", "1.235")),
+        (("3", "0.0005", "0", "0"), "KWD", ("0.002", "0.000", "0.002", "0.000", "0.002")),
+        (("4", "2.5", "15", "5"), "KWD", ("10.000", "1.500", "8.500", "0.425", "8.925")),
+    ],
+)
 def test_line_amounts_by_hand(line, currency, expected):
     result = amounts(*line, currency=currency)
     assert as_tuple(result) == tuple(D(x) for x in expected)
@@ -153,6 +169,7 @@ def test_line_amounts_do_not_double_round_large_lines():
 
 
 # --- numbers come as strings or Decimals, never floats ----------------------------------------
+
 
 @pytest.mark.parametrize("value", [0.1, 1.0, True])
 def test_floats_and_bools_are_rejected(value):
@@ -200,14 +217,14 @@ def test_a_line_parses_strings_into_exact_decimals():
 
 # --- properties ------------------------------------------------------------------------------
 
+
 def decimals(max_units: int, places: int = MICRO):
     """Non-negative Decimals with 0..places decimals and at most max_units (in whole units)."""
-    return st.integers(0, places).flatmap(
-        lambda p: st.integers(0, max_units * 10 ** p).map(lambda n: D(n).scaleb(-p)))
+    return st.integers(0, places).flatmap(lambda p: st.integers(0, max_units * 10**p).map(lambda n: D(n).scaleb(-p)))
 
 
 CURRENCIES = st.sampled_from(["JPY", "EUR", "KWD"])
-QUANTITY_UNITS = st.integers(1, 10 ** 12)                    # micro-units: 0.000001 … 1 000 000
+QUANTITY_UNITS = st.integers(1, 10**12)  # micro-units: 0.000001 … 1 000 000
 PRICES = decimals(1_000_000)
 DISCOUNTS = decimals(100)
 RATES = decimals(30)
@@ -245,8 +262,13 @@ def test_partial_invoices_of_a_line_add_up_to_the_line_exactly(currency, split, 
 
 
 @settings(max_examples=200, deadline=None)
-@given(currency=st.sampled_from(["JPY", "IRR", "EUR", "KWD"]),
-       qty=decimals(999).filter(lambda q: q > 0), price=decimals(9_999), disc=DISCOUNTS, rate=RATES)
+@given(
+    currency=st.sampled_from(["JPY", "IRR", "EUR", "KWD"]),
+    qty=decimals(999).filter(lambda q: q > 0),
+    price=decimals(9_999),
+    disc=DISCOUNTS,
+    rate=RATES,
+)
 def test_line_amounts_match_exact_rational_arithmetic(currency, qty, price, disc, rate):
     # Bounded to keep the examples quick; larger lines are covered by the exact-context test above.
     result = line_amounts(qty, price, disc, rate, currency)
@@ -259,15 +281,26 @@ LINES = st.tuples(decimals(10_000).filter(lambda q: q > 0), decimals(100_000), D
 
 
 @settings(max_examples=100, deadline=None)
-@given(currency=st.sampled_from(["JPY", "IRR", "EUR", "KWD"]), specs=st.lists(LINES, min_size=0, max_size=6),
-       doc_kind=st.sampled_from([Order, Invoice]))
+@given(
+    currency=st.sampled_from(["JPY", "IRR", "EUR", "KWD"]),
+    specs=st.lists(LINES, min_size=0, max_size=6),
+    doc_kind=st.sampled_from([Order, Invoice]),
+)
 def test_document_totals_are_sums_of_rounded_lines(currency, specs, doc_kind):
     line_cls = OrderLine if doc_kind is Order else InvoiceLine
-    lines = [line_cls.from_input(LineInput(description=f"item {i}", quantity=q, unit_price=p,
-                                           discount_percent=d, tax_rate=r), (i + 1) * 10, currency)
-             for i, (q, p, d, r) in enumerate(specs)]
-    doc = doc_kind(number="X/1", opportunity_id=1, currency=currency, lines=lines) if doc_kind is Order \
+    lines = [
+        line_cls.from_input(
+            LineInput(description=f"item {i}", quantity=q, unit_price=p, discount_percent=d, tax_rate=r),
+            (i + 1) * 10,
+            currency,
+        )
+        for i, (q, p, d, r) in enumerate(specs)
+    ]
+    doc = (
+        doc_kind(number="X/1", opportunity_id=1, currency=currency, lines=lines)
+        if doc_kind is Order
         else doc_kind(order_id=1, currency=currency, lines=lines)
+    )
     doc.retotal()
     assert doc.total == doc.subtotal - doc.discount_total + doc.tax_total
     assert doc.subtotal == sum((ln.subtotal for ln in lines), D(0))
@@ -278,5 +311,9 @@ def test_document_totals_are_sums_of_rounded_lines(currency, specs, doc_kind):
     for value in (doc.subtotal, doc.discount_total, doc.tax_total, doc.total):
         assert value.as_tuple().exponent == -places
     totals = document_totals(lines, currency)
-    assert (totals.subtotal, totals.discount_total, totals.tax_total, totals.total) == \
-        (doc.subtotal, doc.discount_total, doc.tax_total, doc.total)
+    assert (totals.subtotal, totals.discount_total, totals.tax_total, totals.total) == (
+        doc.subtotal,
+        doc.discount_total,
+        doc.tax_total,
+        doc.total,
+    )

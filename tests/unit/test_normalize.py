@@ -5,6 +5,7 @@ Examples are real spellings: the seeds themselves write فرایند and فرآ�
 Persian text typed on an Arabic keyboard gives ي/ك for ی/ک; Turkish names come in upper case with
 İ and I, and from keyboards without ı, ş, ğ.
 """
+
 from __future__ import annotations
 
 import pytest
@@ -23,36 +24,43 @@ def regions():
 
 # --- company names --------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("one, other", [
-    ("شرکت بازرگانی پارسیان", "شرکت بازرگانی پارسیان"),              # the very same name
-    ("شرکت بازرگانی پارسیان", "شركت بازرگاني پارسيان"),              # typed on an Arabic keyboard (ك ي)
-    ("شرکت بازرگانی پارسیان", "بازرگانی پارسیان (سهامی خاص)"),      # the legal form at the other end
-    ("پارس‌تک", "پارس تک"),                                            # half-space (ZWNJ) or a space
-    ("پارس‌تک", "شرکت پارستک با مسئولیت محدود"),
-    ("مؤسسه فرهنگی آفتاب", "موسسه فرهنگي افتاب"),                   # hamza and madda dropped
-    ("صنایع غذایی نوین", "شرکت صنايع غذائي نوين سهامی عام"),        # ئ written for ی
-    ("تعاونی مصرف کارکنان بانک ملی", "شرکت تعاونی مصرف کارکنان بانک ملّی"),  # with a shadda
-    ("Yılmaz Ticaret A.Ş.", "YILMAZ TİCARET A.Ş."),                   # Turkish upper case
-    ("Yılmaz Ticaret A.Ş.", "Yilmaz Ticaret AS"),                     # a keyboard without ı and Ş
-    ("Yılmaz Ticaret A.Ş.", "yılmaz ticaret anonim şirketi"),
-    ("Anadolu Gıda Ltd. Şti.", "ANADOLU GIDA LİMİTED ŞİRKETİ"),
-    ("Çelik Yapı Koll. Şti.", "Celik Yapi Kollektif Sirketi"),
-    ("Öztürk Nakliyat Kom. Şti.", "OZTURK NAKLIYAT"),
-    ("TeamGram Yazılım A.Ş.", "Teamgram Yazilim"),
-    ("Acme GmbH", "ACME Inc."),
-    ("Müller & Söhne GmbH & Co. KG", "Muller & Sohne"),
-    ("Straße Bau AG", "STRASSE BAU"),
-])
+
+@pytest.mark.parametrize(
+    "one, other",
+    [
+        ("شرکت بازرگانی پارسیان", "شرکت بازرگانی پارسیان"),  # the very same name
+        ("شرکت بازرگانی پارسیان", "شركت بازرگاني پارسيان"),  # typed on an Arabic keyboard (ك ي)
+        ("شرکت بازرگانی پارسیان", "بازرگانی پارسیان (سهامی خاص)"),  # the legal form at the other end
+        ("پارس‌تک", "پارس تک"),  # half-space (ZWNJ) or a space
+        ("پارس‌تک", "شرکت پارستک با مسئولیت محدود"),
+        ("مؤسسه فرهنگی آفتاب", "موسسه فرهنگي افتاب"),  # hamza and madda dropped
+        ("صنایع غذایی نوین", "شرکت صنايع غذائي نوين سهامی عام"),  # ئ written for ی
+        ("تعاونی مصرف کارکنان بانک ملی", "شرکت تعاونی مصرف کارکنان بانک ملّی"),  # with a shadda
+        ("Yılmaz Ticaret A.Ş.", "YILMAZ TİCARET A.Ş."),  # Turkish upper case
+        ("Yılmaz Ticaret A.Ş.", "Yilmaz Ticaret AS"),  # a keyboard without ı and Ş
+        ("Yılmaz Ticaret A.Ş.", "yılmaz ticaret anonim şirketi"),
+        ("Anadolu Gıda Ltd. Şti.", "ANADOLU GIDA LİMİTED ŞİRKETİ"),
+        ("Çelik Yapı Koll. Şti.", "Celik Yapi Kollektif Sirketi"),
+        ("Öztürk Nakliyat Kom. Şti.", "OZTURK NAKLIYAT"),
+        ("TeamGram Yazılım A.Ş.", "Teamgram Yazilim"),
+        ("Acme GmbH", "ACME Inc."),
+        ("Müller & Söhne GmbH & Co. KG", "Muller & Sohne"),
+        ("Straße Bau AG", "STRASSE BAU"),
+    ],
+)
 def test_one_company_written_two_ways_has_one_key(one, other):
     assert company_key(one) == company_key(other) != ""
 
 
-@pytest.mark.parametrize("one, other", [
-    ("شرکت بازرگانی پارسیان", "شرکت بازرگانی پارس"),
-    ("Yılmaz Ticaret A.Ş.", "Yılmaz İnşaat A.Ş."),
-    ("Acme", "Acme Tools"),
-    ("IBM", "IBX"),
-])
+@pytest.mark.parametrize(
+    "one, other",
+    [
+        ("شرکت بازرگانی پارسیان", "شرکت بازرگانی پارس"),
+        ("Yılmaz Ticaret A.Ş.", "Yılmaz İnşaat A.Ş."),
+        ("Acme", "Acme Tools"),
+        ("IBM", "IBX"),
+    ],
+)
 def test_different_companies_keep_different_keys(one, other):
     assert company_key(one) != company_key(other)
 
@@ -70,33 +78,37 @@ def test_a_name_that_is_only_a_legal_form_keeps_a_word():
 
 def test_the_legal_forms_come_from_the_data_file():
     forms, longest = normalize.legal_forms()
-    assert ("a", "s") in forms and ("as",) in forms          # A.Ş. and AŞ
+    assert ("a", "s") in forms and ("as",) in forms  # A.Ş. and AŞ
     assert ("سهامی", "خاص") in forms and ("ltd", "sti") in forms
-    assert longest >= 3                                       # با مسئولیت محدود
+    assert longest >= 3  # با مسئولیت محدود
 
 
 # --- folding any text (search keys) ---------------------------------------------------------------
 
-@pytest.mark.parametrize("typed, stored", [
-    ("istanbul", "İstanbul"),
-    ("ISTANBUL", "İstanbul"),
-    ("yilmaz", "Yılmaz"),
-    ("YILMAZ", "Yılmaz"),
-    ("sukru ozturk", "Şükrü Öztürk"),
-    ("ibrahim celik", "İbrahim Çelik"),
-    ("علي", "علی"),                       # Arabic yeh / Persian yeh
-    ("علی رضائی", "علي رضايي"),           # ئ and ي for ی
-    ("فاطمه", "فاطمة"),                   # teh marbuta
-    ("محمدرضا", "محمد‌رضا"),               # with and without ZWNJ
-    ("فرایند", "فرآیند"),                 # the seed's own two spellings
-    ("امیر", "أمیر"),
-    ("کاظم", "كاظم"),
-    ("محمد", "مُحَمَّد"),                    # harakat
-    ("تهران", "تهـــران"),                 # tatweel
-    ("0912", "۰۹۱۲"),                     # Persian digits
-    ("0912", "٠٩١٢"),                     # Arabic-Indic digits
-    ("strasse", "Straße"),
-])
+
+@pytest.mark.parametrize(
+    "typed, stored",
+    [
+        ("istanbul", "İstanbul"),
+        ("ISTANBUL", "İstanbul"),
+        ("yilmaz", "Yılmaz"),
+        ("YILMAZ", "Yılmaz"),
+        ("sukru ozturk", "Şükrü Öztürk"),
+        ("ibrahim celik", "İbrahim Çelik"),
+        ("علي", "علی"),  # Arabic yeh / Persian yeh
+        ("علی رضائی", "علي رضايي"),  # ئ and ي for ی
+        ("فاطمه", "فاطمة"),  # teh marbuta
+        ("محمدرضا", "محمد‌رضا"),  # with and without ZWNJ
+        ("فرایند", "فرآیند"),  # the seed's own two spellings
+        ("امیر", "أمیر"),
+        ("کاظم", "كاظم"),
+        ("محمد", "مُحَمَّد"),  # harakat
+        ("تهران", "تهـــران"),  # tatweel
+        ("0912", "۰۹۱۲"),  # Persian digits
+        ("0912", "٠٩١٢"),  # Arabic-Indic digits
+        ("strasse", "Straße"),
+    ],
+)
 def test_what_a_user_types_folds_like_what_is_stored(typed, stored):
     assert fold(typed) == fold(stored)
 
@@ -116,17 +128,34 @@ def test_a_search_key_holds_each_searched_text_on_its_own_line():
 
 # --- phone numbers ---------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("written", [
-    "0912 345 6789", "09123456789", "+98 912 345 6789", "0098 912 345 6789", "+98 (912) 345-6789",
-    "۰۹۱۲ ۳۴۵ ۶۷۸۹", "٠٩١٢٣٤٥٦٧٨٩", "912 345 6789",
-])
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        "0912 345 6789",
+        "09123456789",
+        "+98 912 345 6789",
+        "0098 912 345 6789",
+        "+98 (912) 345-6789",
+        "۰۹۱۲ ۳۴۵ ۶۷۸۹",
+        "٠٩١٢٣٤٥٦٧٨٩",
+        "912 345 6789",
+    ],
+)
 def test_an_iranian_mobile_number_is_one_e164_number_however_it_is_written(written):
     assert phone_key(written) == "+989123456789"
 
 
-@pytest.mark.parametrize("written", [
-    "0532 123 45 67", "05321234567", "+90 532 123 45 67", "0090 532 123 45 67", "+90 (532) 123-45-67",
-])
+@pytest.mark.parametrize(
+    "written",
+    [
+        "0532 123 45 67",
+        "05321234567",
+        "+90 532 123 45 67",
+        "0090 532 123 45 67",
+        "+90 (532) 123-45-67",
+    ],
+)
 def test_a_turkish_mobile_number_is_one_e164_number_however_it_is_written(written):
     assert phone_key(written) == "+905321234567"
 

@@ -5,6 +5,7 @@ Slow for a unit test (a few seconds): it really builds a wheel with pip, because
 that is missing from the wheel only shows up once the package runs from site-packages. The source is
 copied to a temporary directory first so the build leaves no build/ or egg-info behind in the repo.
 """
+
 from __future__ import annotations
 
 import ast
@@ -26,9 +27,22 @@ pytestmark = pytest.mark.slow
 
 ROOT = Path(salesflow.__file__).resolve().parent
 MANIFEST_KEYS = {"name", "version", "summary", "license", "depends", "data", "external_dependencies"}
-NOT_SHIPPED = shutil.ignore_patterns(".git", ".ci", "build", "dist", "*.egg-info", "__pycache__", ".pytest_cache",
-                                     ".hypothesis", ".benchmarks", ".venv", "*.db", "*.db-wal", "*.db-shm",
-                                     "node_modules")  # tests/js's JavaScript clients
+NOT_SHIPPED = shutil.ignore_patterns(
+    ".git",
+    ".ci",
+    "build",
+    "dist",
+    "*.egg-info",
+    "__pycache__",
+    ".pytest_cache",
+    ".hypothesis",
+    ".benchmarks",
+    ".venv",
+    "*.db",
+    "*.db-wal",
+    "*.db-shm",
+    "node_modules",
+)  # tests/js's JavaScript clients
 
 
 @pytest.fixture(scope="module")
@@ -36,8 +50,13 @@ def wheel(tmp_path_factory) -> Path:
     src = tmp_path_factory.mktemp("src") / "salesflow"
     shutil.copytree(ROOT, src, ignore=NOT_SHIPPED)
     out = tmp_path_factory.mktemp("wheelhouse")
-    done = subprocess.run([sys.executable, "-m", "pip", "wheel", ".", "--no-deps", "-w", str(out)],
-                          cwd=src, capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", ".", "--no-deps", "-w", str(out)],
+        cwd=src,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     wheels = list(out.glob("salesflow-*.whl"))
     assert len(wheels) == 1, wheels
@@ -56,13 +75,21 @@ def read_manifest(wheel: Path) -> dict:
 
 
 def test_the_wheel_carries_manifest_security_data_and_migrations(wheel_files):
-    for path in ("salesflow/__init__.py", "salesflow/__manifest__.py", "salesflow/security/access.csv",
-                 "salesflow/data/stages.csv", "salesflow/data/number_series.csv",
-                 "salesflow/adapters/sql/migrations/env.py", "salesflow/adapters/sql/migrations/script.py.mako"):
+    for path in (
+        "salesflow/__init__.py",
+        "salesflow/__manifest__.py",
+        "salesflow/security/access.csv",
+        "salesflow/data/stages.csv",
+        "salesflow/data/number_series.csv",
+        "salesflow/adapters/sql/migrations/env.py",
+        "salesflow/adapters/sql/migrations/script.py.mako",
+    ):
         assert path in wheel_files, path
     shipped = {p for p in wheel_files if p.startswith("salesflow/adapters/sql/migrations/versions/")}
-    in_tree = {f"salesflow/adapters/sql/migrations/versions/{p.name}"
-               for p in (ROOT / "adapters/sql/migrations/versions").glob("*.py")}
+    in_tree = {
+        f"salesflow/adapters/sql/migrations/versions/{p.name}"
+        for p in (ROOT / "adapters/sql/migrations/versions").glob("*.py")
+    }
     assert in_tree and in_tree <= shipped
 
 
@@ -95,8 +122,17 @@ def test_the_manifest_has_odoos_keys_and_lists_shipped_data(wheel, wheel_files):
 
 def test_the_editable_install_imports_from_anywhere(tmp_path):
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    done = subprocess.run([sys.executable, "-c", "import salesflow, salesflow.adapters.sql, salesflow.statemachine;"
-                           "print(salesflow.__file__)"], cwd=tmp_path, env=env, capture_output=True, text=True)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import salesflow, salesflow.adapters.sql, salesflow.statemachine;print(salesflow.__file__)",
+        ],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode == 0, done.stderr
     assert Path(done.stdout.strip()).resolve() == ROOT / "__init__.py"
 
@@ -113,35 +149,69 @@ def test_the_installed_wheel_migrates_a_database_from_site_packages(wheel, tmp_p
     env_dir = tmp_path / "venv"
     venv.EnvBuilder(with_pip=False).create(env_dir)
     python = env_dir / "bin" / "python"
-    done = subprocess.run([sys.executable, "-m", "pip", "--python", str(python), "install", "--no-deps",
-                           "--no-index", str(wheel)], capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [sys.executable, "-m", "pip", "--python", str(python), "install", "--no-deps", "--no-index", str(wheel)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
-    site = Path(subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                               capture_output=True, text=True, check=True).stdout.strip())
+    site = Path(
+        subprocess.run(
+            [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    )
     host = dict.fromkeys(sysconfig.get_paths()[k] for k in ("purelib", "platlib"))
     (site / "_host_dependencies.pth").write_text("\n".join(host) + "\n", encoding="utf-8")
 
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
-    where = subprocess.run([str(python), "-c", "import salesflow.adapters.sql.migrate as m, salesflow;"
-                            "print(salesflow.__file__); print(m.MIGRATIONS)"],
-                           cwd=tmp_path, env=env, capture_output=True, text=True)
+    where = subprocess.run(
+        [
+            str(python),
+            "-c",
+            "import salesflow.adapters.sql.migrate as m, salesflow;print(salesflow.__file__); print(m.MIGRATIONS)",
+        ],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     assert where.returncode == 0, where.stderr
     package_file, migrations = where.stdout.split()
     assert Path(package_file).is_relative_to(site), package_file
     assert Path(migrations).is_relative_to(site)
 
     url = f"sqlite:///{tmp_path / 'from_wheel.db'}"
-    migrate = subprocess.run([str(env_dir / "bin" / "salesflow"), "migrate", "--database-url", url],
-                             cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    migrate = subprocess.run(
+        [str(env_dir / "bin" / "salesflow"), "migrate", "--database-url", url],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert migrate.returncode == 0, migrate.stderr
-    check = subprocess.run([str(python), "-c", f"""
+    check = subprocess.run(
+        [
+            str(python),
+            "-c",
+            f"""
 from sqlalchemy import func, select
 from salesflow.adapters.sql import create_engine, tables as t
 from salesflow.adapters.sql.migrate import current_revision, head_revision
 e = create_engine({url!r})
 with e.connect() as c:
     print(current_revision(e) == head_revision(), c.scalar(select(func.count()).select_from(t.stages)))
-"""], cwd=tmp_path, env=env, capture_output=True, text=True)
+""",
+        ],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     assert check.returncode == 0, check.stderr
     expected_stages = sum(1 for _ in (ROOT / "data/stages.csv").open(encoding="utf-8")) - 1
     assert check.stdout.split() == ["True", str(expected_stages)]

@@ -1,10 +1,12 @@
 """What a query costs before it runs (schema/core/cost.py): every list multiplies by its `first` or its cap."""
+
 from __future__ import annotations
 
 import time
 
 import pytest
 from graphql import get_introspection_query, parse
+
 from salesflow.domain.lines import MAX_LINES
 from salesflow.domain.opportunity import MAX_STAGES
 from salesflow.domain.query import DEFAULT_PAGE, MAX_PAGE
@@ -54,29 +56,33 @@ def test_nodes_counts_its_ids_repeats_included():
 
 
 def test_nested_lists_without_first_multiply_by_their_default_first():
-    query = "{ node(id: \"x\") { ... on Account { opportunities { account { opportunities { id } } } } } }"
+    query = '{ node(id: "x") { ... on Account { opportunities { account { opportunities { id } } } } } }'
     assert cost(query) == 1 + DEFAULT_PAGE * (1 + 1 * (1 + DEFAULT_PAGE * 2))
 
 
 def test_a_list_inside_a_document_costs_what_its_first_asks():
-    query = "{ node(id: \"x\") { ... on Account { opportunities(first: 3) { account { opportunities(first: 2) { id } } } } } }"
+    query = '{ node(id: "x") { ... on Account { opportunities(first: 3) { account { opportunities(first: 2) { id } } } } } }'
     assert cost(query) == 1 + 3 * (1 + 1 * (1 + 2 * 2))
 
 
 def test_a_documents_lines_count_as_the_most_lines_a_document_holds():
-    assert cost("{ node(id: \"x\") { ... on Quote { lines { id } } } }") == 1 + MAX_LINES * 2
+    assert cost('{ node(id: "x") { ... on Quote { lines { id } } } }') == 1 + MAX_LINES * 2
 
 
 def test_a_fragment_on_an_interface_counts_its_most_costly_possible_type():
-    query = ("{ node(id: \"x\") { id ... on Quote { lines { id } } ...OrderLines } }"
-             " fragment OrderLines on Order { lines { id total } deliveries { id } }")
+    query = (
+        '{ node(id: "x") { id ... on Quote { lines { id } } ...OrderLines } }'
+        " fragment OrderLines on Order { lines { id total } deliveries { id } }"
+    )
     # node 1 + id 1 + the order's lines and deliveries (the costlier of the two types)
     assert cost(query) == 1 + 1 + MAX_LINES * 3 + DEFAULT_PAGE * 2
 
 
 def test_skip_and_include_leave_out_what_they_say():
-    query = ("query($with: Boolean!) { viewer { role } stages @include(if: $with) { id } "
-             "pipeline @skip(if: true) { count } }")
+    query = (
+        "query($with: Boolean!) { viewer { role } stages @include(if: $with) { id } "
+        "pipeline @skip(if: true) { count } }"
+    )
     assert cost(query, {"with": False}) == 2
     assert cost(query, {"with": True}) == 2 + MAX_STAGES * 2
 
@@ -116,11 +122,15 @@ def test_a_full_introspection_costs_at_least_the_values_it_answers():
         if isinstance(data, list):
             return sum(values(v) if isinstance(v, (dict, list)) else 1 for v in data)
         return 0
+
     assert values(answer) <= INTROSPECTION_COST["__schema"]
     assert cost(get_introspection_query(descriptions=True)) == INTROSPECTION_COST["__schema"]
 
 
-@pytest.mark.parametrize(("variables", "size"), [({"n": "ten"}, MAX_PAGE), ({"n": 2.5}, MAX_PAGE), ({}, DEFAULT_PAGE)],
-                         ids=["a string", "a float", "missing"])
+@pytest.mark.parametrize(
+    ("variables", "size"),
+    [({"n": "ten"}, MAX_PAGE), ({"n": 2.5}, MAX_PAGE), ({}, DEFAULT_PAGE)],
+    ids=["a string", "a float", "missing"],
+)
 def test_a_first_that_is_not_an_int_is_priced_at_the_cap_and_left_to_execution_to_refuse(variables, size):
     assert cost("query($n: Int) { leads(first: $n) { edges { node { id } } } }", variables) == 1 + size * 3

@@ -1,4 +1,5 @@
 """A statement's reversals netted out of its payments, as an accountant's ledger means them."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -9,13 +10,21 @@ from salesflow.domain.reconciliation import standing, total
 
 
 def entry(ident: str, amount: str, day: int, *, reverses: str | None = None, reference: str | None = None):
-    return ExternalPayment(external_id=ident, invoice_number="INV/2026/00001", amount=Decimal(amount), currency="EUR",
-                           paid_at=date(2026, 12, day), reference=reference, reverses=reverses)
+    return ExternalPayment(
+        external_id=ident,
+        invoice_number="INV/2026/00001",
+        amount=Decimal(amount),
+        currency="EUR",
+        paid_at=date(2026, 12, day),
+        reference=reference,
+        reverses=reverses,
+    )
 
 
 def test_a_reversing_entry_takes_back_the_latest_payment_of_its_amount_before_it():
-    netted = standing([entry("a", "100", 1), entry("b", "100", 5), entry("c", "30", 6),
-                       entry("r", "-100", 7, reference="bounced")])
+    netted = standing(
+        [entry("a", "100", 1), entry("b", "100", 5), entry("c", "30", 6), entry("r", "-100", 7, reference="bounced")]
+    )
     assert [p.external_id for p in netted.payments] == ["a", "c"]
     assert netted.reasons == {"b": ("bounced", "r")} and netted.excess == []
 

@@ -1,10 +1,12 @@
 """A request's work stops when its client goes away, with or without a time limit (gateway/limits.py)."""
+
 from __future__ import annotations
 
 import time
 
 import anyio
 import pytest
+
 from salesflow.domain.deadline import Deadline, DeadlineExceeded, current
 from salesflow.gateway.limits import run_until_done
 
@@ -33,6 +35,7 @@ async def test_a_client_that_disconnects_stops_the_work_it_asked_for(seconds):
     async def receive():
         await anyio.sleep(0.2)
         return {"type": "http.disconnect"}
+
     started = time.monotonic()
     outcome = await run_until_done(_work_until_stopped, Deadline(seconds), receive)
     assert outcome == "the client went away; the request was stopped"
@@ -44,6 +47,7 @@ async def test_work_that_outlives_its_time_limit_is_stopped_though_the_client_wa
     async def receive():
         await anyio.sleep(30)
         return {"type": "http.disconnect"}
+
     outcome = await run_until_done(_work_until_stopped, Deadline(0.2), receive)
     assert outcome == "the request ran longer than 0.2 s and was stopped"
 

@@ -1,6 +1,7 @@
 """The SDL is the documentation clients read and the shape their tools rely on: every element is
 described, every mutation follows Relay's input/payload convention, every list says how much it may
 return. These walk the built schema, so whatever is added later is held to the same rules."""
+
 from __future__ import annotations
 
 import pytest
@@ -13,6 +14,7 @@ from graphql import (
     GraphQLObjectType,
     get_named_type,
 )
+
 from salesflow.domain.query import DEFAULT_PAGE, MAX_CHILDREN, MAX_PAGE
 from salesflow.domain.status import LeadStatus
 from salesflow.schema.core.lists import LIST_CAPS
@@ -40,8 +42,11 @@ def undescribed(schema) -> list[str]:
             for field_name, field in t.fields.items():
                 if not (field.description or "").strip():
                     missing.append(f"{name}.{field_name}")
-                missing += [f"{name}.{field_name}({arg_name}:)" for arg_name, arg in field.args.items()
-                            if not (arg.description or "").strip()]
+                missing += [
+                    f"{name}.{field_name}({arg_name}:)"
+                    for arg_name, arg in field.args.items()
+                    if not (arg.description or "").strip()
+                ]
         elif isinstance(t, GraphQLInputObjectType):
             missing += [f"{name}.{f}" for f, field in t.fields.items() if not (field.description or "").strip()]
         elif isinstance(t, GraphQLEnumType):
@@ -96,8 +101,17 @@ def _list_fields(schema) -> dict[str, object]:
                 of = field.type.of_type if isinstance(field.type, GraphQLNonNull) else field.type
                 if isinstance(of, GraphQLList):  # of records, or of leaves (availableActions, a UserError's field)
                     found[f"{name}.{field_name}"] = field
-                elif name == "Query" and field_name in ("leads", "accounts", "contacts", "opportunities", "quotes",
-                                                        "orders", "invoices", "rejectedPayments", "changes"):
+                elif name == "Query" and field_name in (
+                    "leads",
+                    "accounts",
+                    "contacts",
+                    "opportunities",
+                    "quotes",
+                    "orders",
+                    "invoices",
+                    "rejectedPayments",
+                    "changes",
+                ):
                     found[f"{name}.{field_name}"] = field  # connections and the feed: lists behind an object
     return found
 
@@ -106,8 +120,11 @@ def _bounded_elsewhere(path: str) -> bool:
     """Edges and the feed's events (by the `first` of the field that returns them), payload errors
     (PAYLOAD_ERRORS)."""
     type_name, field_name = path.split(".")
-    return (type_name.endswith(("Connection", "Edge")) or path == "Changes.events"
-            or (type_name.endswith("Payload") and field_name == "errors"))
+    return (
+        type_name.endswith(("Connection", "Edge"))
+        or path == "Changes.events"
+        or (type_name.endswith("Payload") and field_name == "errors")
+    )
 
 
 def test_every_list_has_its_cap_in_the_one_table(schema):
@@ -142,5 +159,10 @@ def test_lifecycle_states_are_described_by_their_machines_meanings(schema):
 
 def test_a_lifecycle_needs_a_meaning_for_every_state():
     with pytest.raises(ValueError, match="missing"):
-        Lifecycle("lead", LeadStatus, LeadStatus.NEW, [route("mark_contacted", LeadStatus.NEW, LeadStatus.WORKING)],
-                  {LeadStatus.NEW: "new"})
+        Lifecycle(
+            "lead",
+            LeadStatus,
+            LeadStatus.NEW,
+            [route("mark_contacted", LeadStatus.NEW, LeadStatus.WORKING)],
+            {LeadStatus.NEW: "new"},
+        )

@@ -1,4 +1,5 @@
 """The committed `schema.graphql` is the contract clients code against: it must match the code."""
+
 from pathlib import Path
 
 from salesflow.schema.schema import sdl
@@ -13,12 +14,44 @@ def test_committed_sdl_matches_the_schema():
 
 def test_contract_names_are_in_the_sdl():
     text = sdl()
-    for name in ("convertLead", "convertOpportunityToQuote", "convertQuoteToOrder", "convertOrderToInvoice",
-                 "createLead", "updateLead", "markLeadContacted", "disqualifyLead", "reactivateLead",
-                 "createAccount", "updateAccount", "createContact", "updateContact", "createOpportunity",
-                 "updateOpportunity", "moveOpportunityStage", "winOpportunity", "loseOpportunity",
-                 "reopenOpportunity", "updateQuote", "sendQuote", "reviseQuote", "rejectQuote", "cancelQuote",
-                 "createOrder", "recordDelivery", "cancelOrder", "issueInvoice", "voidInvoice", "recordPayment",
-                 "createStage", "updateStage", "reorderStages", "documentEvents", "pipeline", "viewer",
-                 "scalar Decimal", "IDEMPOTENCY_KEY_REUSED"):
+    for name in (
+        "convertLead",
+        "convertOpportunityToQuote",
+        "convertQuoteToOrder",
+        "convertOrderToInvoice",
+        "createLead",
+        "updateLead",
+        "markLeadContacted",
+        "disqualifyLead",
+        "reactivateLead",
+        "createAccount",
+        "updateAccount",
+        "createContact",
+        "updateContact",
+        "createOpportunity",
+        "updateOpportunity",
+        "moveOpportunityStage",
+        "winOpportunity",
+        "loseOpportunity",
+        "reopenOpportunity",
+        "updateQuote",
+        "sendQuote",
+        "reviseQuote",
+        "rejectQuote",
+        "cancelQuote",
+        "createOrder",
+        "recordDelivery",
+        "cancelOrder",
+        "issueInvoice",
+        "voidInvoice",
+        "recordPayment",
+        "createStage",
+        "updateStage",
+        "reorderStages",
+        "documentEvents",
+        "pipeline",
+        "viewer",
+        "scalar Decimal",
+        "IDEMPOTENCY_KEY_REUSED",
+    ):
         assert name in text, name

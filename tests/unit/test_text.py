@@ -1,5 +1,6 @@
 """Text inputs: every one has a limit, and none may carry control characters (line breaks and tabs
 only in texts written over several lines)."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -31,8 +32,12 @@ def string_inputs() -> set[str]:
         if isinstance(gql_type, GraphQLInputObjectType):
             found |= {n for n, f in gql_type.fields.items() if get_named_type(f.type).name == "String"}
         elif isinstance(gql_type, GraphQLObjectType) and not gql_type.name.startswith("__"):
-            found |= {a for f in gql_type.fields.values() for a, arg in f.args.items()
-                      if get_named_type(arg.type).name == "String"}
+            found |= {
+                a
+                for f in gql_type.fields.values()
+                for a, arg in f.args.items()
+                if get_named_type(arg.type).name == "String"
+            }
     return found
 
 
@@ -71,8 +76,8 @@ def test_line_breaks_and_tabs_belong_to_multi_line_texts_only():
 
 
 def test_persian_and_turkish_text_with_its_joiners_is_text():
-    check_text("شرکت پارس‌تک (سهامی خاص)", "company_name")       # ZWNJ
-    check_text("\u200fİstanbul\u200e Halı", "title")              # direction marks
+    check_text("شرکت پارس‌تک (سهامی خاص)", "company_name")  # ZWNJ
+    check_text("\u200fİstanbul\u200e Halı", "title")  # direction marks
     check_text("مُحَمَّد ـــ ۰۹۱۲", "contact_name")
 
 

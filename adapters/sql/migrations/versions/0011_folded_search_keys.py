@@ -12,15 +12,17 @@ Revision ID: 0011
 Revises: 0010
 Create Date: 2026-11-24 10:00:00
 """
+
 from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
+
 from salesflow.adapters.sql.keys import plan, rekey_table
 from salesflow.domain.normalize import company_key, email_key, phone_key
 
-revision = '0011'
-down_revision = '0010'
+revision = "0011"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
@@ -37,8 +39,11 @@ SEARCHED = {
 }
 #: table -> {duplicate key column: (derivation, source column)}, at this revision
 DUPLICATE_KEYS = {
-    "leads": {"email_key": (email_key, "email"), "phone_key": (phone_key, "phone"),
-              "company_key": (lambda name: company_key(name) or None, "company_name")},
+    "leads": {
+        "email_key": (email_key, "email"),
+        "phone_key": (phone_key, "phone"),
+        "company_key": (lambda name: company_key(name) or None, "company_name"),
+    },
     "accounts": {"name_key": (company_key, "name")},
     "contacts": {"email_key": (email_key, "email"), "phone_key": (phone_key, "phone")},
 }
@@ -50,7 +55,7 @@ def _backfill(name: str) -> None:
 
 def upgrade() -> None:
     for name in SEARCHED:
-        op.add_column(name, sa.Column('search_key', sa.Text(), server_default=sa.text("''"), nullable=False))
+        op.add_column(name, sa.Column("search_key", sa.Text(), server_default=sa.text("''"), nullable=False))
         _backfill(name)
 
 
@@ -58,4 +63,4 @@ def downgrade() -> None:
     # Not in batch mode: rebuilding a table on SQLite would trip the invoice triggers and the foreign
     # keys; SQLite (3.35+) drops a plain column in place, as PostgreSQL does.
     for name in SEARCHED:
-        op.drop_column(name, 'search_key')
+        op.drop_column(name, "search_key")
