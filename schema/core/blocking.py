@@ -188,8 +188,8 @@ class EventTurn:
         return self
 
     async def __aexit__(self, *exc_info) -> None:
+        self._release()  # first: a slot must come back even if the reset below cannot be done
         _TURN.reset(self._token)
-        self._release()
 
     async def read(self, work: Callable[[], T]) -> T:
         """work() in a worker thread, within the turn."""
