@@ -22,7 +22,7 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.types.graphql import OperationType
 
 from ..domain.errors import DomainError
-from .core.blocking import ThreadedOperations
+from .core.blocking import ThreadedEvents, ThreadedOperations
 from .core.cost import DEFAULT_MAX_COST, QueryCost
 from .core.fast import FastExecutionContext, accelerate
 from .core.running import GuardedRuns
@@ -69,12 +69,17 @@ class Mutation(
 class Schema(GuardedRuns, ThreadedOperations, strawberry.Schema):
     """Client mistakes (syntax, validation, limits) are answered, not logged as server errors;
     unexpected ones are logged once, with their error id, by MaskUnexpected. Each request runs
-    the one operation it names, within its deadline (core/running.py); queries and mutations
-    streamed over a WebSocket run in a worker thread (core/blocking.py)."""
+    the one operation it names, within its deadline (core/running.py); queries, mutations and
+    subscription events run in a worker thread on every transport (core/blocking.py)."""
 
     def process_errors(self, errors, execution_context=None) -> None:
         for error in errors:
             log.debug("client error: %s", error.message)
+
+
+class Execution(ThreadedEvents, FastExecutionContext):
+    """graphql-core's executor, completing plain leaves directly (core/fast.py) and resolving each
+    subscription event in a worker thread (core/blocking.py)."""
 
 
 class CloseReads(SchemaExtension):
@@ -192,7 +197,7 @@ def build_schema(
             ApiToken,
         ],
         config=StrawberryConfig(disable_field_suggestions=not introspection, scalar_map={Decimal: DECIMAL_SCALAR}),
-        execution_context_class=FastExecutionContext,
+        execution_context_class=Execution,
     )
     schema.timeout, schema.max_tokens = timeout, max_tokens
     accelerate(schema)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import threading
+import time
 import uuid
 from datetime import date, timedelta
 
+import httpx
 import pytest
 
 from salesflow.domain.errors import DomainError
@@ -131,3 +134,40 @@ def new_quote(client, opportunity_id: str, lines=LINES) -> str:
             }
         },
     )["quote"]["id"]
+
+
+# --- the event loop stays free (e2e) ----------------------------------------------------------------
+
+
+def healthz_while(url: str, work) -> tuple[object, list[float]]:
+    """work() while the server at url is asked `/healthz` every 50 ms from another thread; its result and the latencies."""
+    latencies: list[float] = []
+    ready, done = threading.Event(), threading.Event()
+
+    def probe():
+        with httpx.Client(base_url=url, timeout=10, trust_env=False) as http:
+            http.get("/healthz")  # the connection is open before the work starts
+            ready.set()
+            while not done.is_set():
+                started = time.monotonic()
+                assert http.get("/healthz").status_code == 200
+                latencies.append(time.monotonic() - started)
+                done.wait(0.05)
+
+    prober = threading.Thread(target=probe)
+    prober.start()
+    ready.wait(10)
+    try:
+        return work(), latencies
+    finally:
+        done.set()
+        prober.join()
+
+
+def assert_prompt(latencies: list[float]) -> None:
+    """Nine in ten answers within 100 ms, none near a second: a probe can be descheduled on a shared
+    machine, but a server whose event loop waited for the work would miss every one of them."""
+    slow = [round(x, 3) for x in latencies if x >= 0.1]
+    assert len(latencies) >= 5 and len(slow) <= len(latencies) // 10 and max(latencies) < 0.5, (
+        f"{len(slow)} of {len(latencies)} /healthz answers took 100 ms or more: {slow}"
+    )

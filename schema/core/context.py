@@ -59,18 +59,24 @@ class RequestContext:
         _SCOPED.reset(token)
 
     # -- who is asking ---------------------------------------------------------------------
+    # `user` is read once per check: a subscription event is resolved in a worker thread while the
+    # event loop may end the session (gateway/sessions.py sets it to None), and a check must then
+    # refuse, never fail halfway.
     @property
     def viewer(self) -> User:
-        if self.user is None:
+        user = self.user
+        if user is None:
             raise Unauthenticated()
-        return self.user
+        return user
 
     def may(self, perm: str | Perm, model: str) -> bool:
-        return self.user is not None and self.policy.may(self.user.role, perm, model)
+        user = self.user
+        return user is not None and self.policy.may(user.role, perm, model)
 
     def may_run(self, operation: str) -> bool:
         """May the viewer's role run this operation (a mutation, by name; security/operations.csv)?"""
-        return self.user is not None and self.policy.may_run(self.user.role, operation)
+        user = self.user
+        return user is not None and self.policy.may_run(user.role, operation)
 
     def require_operation(self, operation: str) -> User:
         """The viewer, if its role may run operation; a top-level FORBIDDEN otherwise."""

@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import copy
 import logging
 from collections.abc import AsyncGenerator
 from datetime import datetime
 from enum import Enum
+from functools import partial
 from typing import Annotated, Optional
 
 import strawberry
 
 from ...domain.activity import Activity
 from ...domain.query import MAX_ID, MAX_PAGE
+from ..core.blocking import EventTurn
 from ..core.documents import Document
 from ..core.ids import global_id
 from ..core.pages import BadInput
@@ -97,9 +98,13 @@ EventTypes = Annotated[
 
 
 def _visible(ctx, activity: Activity):
-    """The event's document if the subscriber may see it (role and owner rules), else None."""
+    """The event's document if the subscriber may see it (role and owner rules), else None (and the
+    event's read transaction ends here, in the worker thread)."""
     doc = ctx.loader.get(DOCUMENTS[activity.document_type][1], activity.document_id)
-    return doc if doc is not None and ctx.sees(doc) else None
+    if doc is not None and ctx.sees(doc):
+        return doc
+    ctx.loader.close()
+    return None
 
 
 @strawberry.type(description="Live updates over WebSocket (graphql-transport-ws).")
@@ -121,16 +126,18 @@ class Subscription:
                 kind = activity.document_type
                 if kind not in wanted or not ctx.may("read", kind):
                     continue
-                # Each event is read in its own short transaction, closed before the next wait.
+                # Each event is read, and then resolved for this subscriber, in worker threads, in
+                # a transaction of its own that ends with the resolution (core/blocking.py).
                 loader, token = ctx.scoped_loader()
                 try:
-                    doc = await asyncio.to_thread(_visible, ctx, activity)
-                    # A revoked connection forgets its user (gateway/sessions.py) before any event
-                    # committed after the revocation is queued: none of those is ever yielded.
-                    if doc is not None and ctx.user is not None:
-                        event = copy.copy(activity)  # the broker hands the same row to every subscriber
-                        event.doc = doc
-                        yield event
+                    async with EventTurn(close=loader.close) as turn:
+                        doc = await turn.read(partial(_visible, ctx, activity))
+                        # A revoked connection forgets its user (gateway/sessions.py) before any event
+                        # committed after the revocation is queued: none of those is ever yielded.
+                        if doc is not None and ctx.user is not None:
+                            event = copy.copy(activity)  # the broker hands the same row to every subscriber
+                            event.doc = doc
+                            yield event  # graphql-core resolves the subscriber's selection in the turn
                 except Exception:  # noqa: BLE001 - one bad event must not end the subscription
                     log.exception("documentEvents: event %s skipped", activity.id)
                 finally:

@@ -7,7 +7,19 @@ import json
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from support import CREATE_LEAD, LINES, SEND_QUOTE, new_lead, new_opportunity, new_quote, unique
+from support import (
+    CREATE_LEAD,
+    LINES,
+    SEND_QUOTE,
+    assert_prompt,
+    healthz_while,
+    new_lead,
+    new_opportunity,
+    new_quote,
+    unique,
+)
+
+from salesflow.domain.lines import MAX_LINES
 
 EVENTS = """subscription($types: [DocumentType!]) { documentEvents(types: $types) {
   trigger fromState toState reason at sequence documentType documentId actor { name }
@@ -20,6 +32,20 @@ UPDATE_QUOTE = """mutation($i: UpdateQuoteInput!) { updateQuote(input: $i) {
 QUOTE_HISTORY = """query($id: ID!) { node(id: $id) { ... on Quote { status version
   history { trigger fromState toState } } } }"""
 
+#: A quote in full: every field of it and of each of its lines, its history and who did what.
+QUOTE_IN_FULL = """... on Quote { id version status kind number revision currency validUntil isLatest availableActions
+  subtotal discountTotal taxTotal total owner { name } history { trigger fromState toState actor { name } }
+  lines { id sequence description productCode quantity unitPrice discountPercent taxRate
+          subtotal discountAmount netAmount taxAmount total } }"""
+QUOTE_EVENTS_IN_FULL = (
+    "subscription { documentEvents(types: [QUOTE]) { trigger sequence documentId actor { name } document { "
+    + QUOTE_IN_FULL
+    + " } } }"
+)
+THE_QUOTE_IN_FULL = "query($id: ID!) { node(id: $id) { " + QUOTE_IN_FULL + " } }"
+
+#: Subscribers reading, and quotes of MAX_LINES lines sent, while /healthz is probed.
+SUBSCRIBERS, BIG_QUOTES = 8, 3
 QUIET_SECONDS = 1.5
 ARRIVAL_SECONDS = 10
 
@@ -180,3 +206,40 @@ def test_two_subscriptions_on_one_socket_both_see_a_burst_of_transitions(server,
         per_operation[message["id"]].add(message["payload"]["data"]["documentEvents"]["documentId"])
     for operation, ids in per_operation.items():
         assert created <= ids, f"subscription {operation} missed {len(created - ids)} of {len(created)} events"
+
+
+def test_events_of_thousand_line_quotes_reach_every_subscriber_while_healthz_keeps_answering(
+    server, admin, subscribers
+):
+    """Each subscriber's selection of an event is resolved in a worker thread, not on the event loop:
+    eight subscribers reading quotes of MAX_LINES lines in full leave /healthz (and every other socket)
+    answering. (On the event loop, each of these events stalled the server for about 300 ms.)"""
+    opportunity = new_opportunity(admin)
+    lines = [
+        {"description": f"Line {k}" + " widget" * 10, "quantity": "2", "unitPrice": "9.99", "taxRate": "19"}
+        for k in range(MAX_LINES)
+    ]
+    quotes = [new_quote(admin, opportunity, lines=lines) for _ in range(BIG_QUOTES)]
+    crowd = [server.subscribe(admin.token, QUOTE_EVENTS_IN_FULL) for _ in range(SUBSCRIBERS)]
+    subscribers.extend(crowd)
+    server.wait_until_live(crowd, lambda: new_quote(admin, opportunity))  # one-line quotes: cheap events
+
+    def receive_all(listener) -> list:
+        return [listener.wait_for(about(quote, trigger="send"), 60) for quote in quotes]
+
+    def send_and_receive() -> list[list]:
+        for quote in quotes:
+            admin.mutate("sendQuote", SEND_QUOTE, {"i": {"quoteId": quote}})
+        with ThreadPoolExecutor(len(crowd)) as pool:
+            return list(pool.map(receive_all, crowd))
+
+    received, latencies = healthz_while(server.url, send_and_receive)
+
+    for n, quote in enumerate(quotes):
+        expected = admin.run(THE_QUOTE_IN_FULL, {"id": quote})["node"]
+        assert expected["status"] == "SENT" and [h["trigger"] for h in expected["history"]] == ["create", "send"]
+        assert [line["description"] for line in expected["lines"]] == [line["description"] for line in lines]
+        for listener, events in enumerate(received):
+            assert events[n] is not None, f"subscriber {listener} never received the send of quote {n}"
+            assert event_of(events[n])["actor"] == {"name": "admin"} and event_of(events[n])["document"] == expected
+    assert_prompt(latencies)
