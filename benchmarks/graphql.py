@@ -784,11 +784,9 @@ class Server:
 
 def start_servers(url: str, workdir: str) -> tuple[Server, Server]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SALESFLOW_")}
-    env.update(
-        SALESFLOW_AUTH_CACHE_SECONDS="60", SALESFLOW_LOG_LEVEL="warning", PYTHONUNBUFFERED="1", SALESFLOW_MAX_COST="0"
-    )  # see (a) in the docstring
-    salesflow_cli = shutil.which("salesflow")
-    cli = [salesflow_cli] if salesflow_cli else [sys.executable, "-m", "salesflow.gateway.cli"]
+    env.update(SALESFLOW_LOG_LEVEL="warning", PYTHONUNBUFFERED="1", SALESFLOW_MAX_COST="0")  # see (a) in the docstring
+    # This interpreter's package, i.e. this checkout: a `salesflow` on PATH may belong to another one.
+    cli = [sys.executable, "-m", "salesflow.gateway.cli"]
     gport, fport = free_port(), free_port()
     gql = Server(
         "graphql",
