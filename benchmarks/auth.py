@@ -47,6 +47,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
+import psutil
 from sqlalchemy import insert, text
 from sqlalchemy.engine import make_url
 from websockets.exceptions import ConnectionClosed
@@ -202,6 +203,20 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def worker_of(ws, server_pid: int) -> int:
+    """The pid of the server process holding this socket's other end (connection_ack does not say)."""
+    here, port = ws.socket.getsockname(), ws.socket.getpeername()[1]
+    root = psutil.Process(server_pid)
+    for process in [root, *root.children(recursive=True)]:
+        try:
+            connections = process.net_connections(kind="tcp")
+        except psutil.NoSuchProcess:
+            continue
+        if any(c.raddr and tuple(c.raddr) == here and c.laddr.port == port for c in connections):
+            return process.pid
+    raise RuntimeError(f"no worker of server {server_pid} holds the connection from {here}")
+
+
 def close_latency(url: str, directory: str, sockets: int) -> list[float]:
     port = free_port()
     out_path = os.path.join(directory, f"serve-{port}.out")
@@ -249,7 +264,9 @@ def close_latency(url: str, directory: str, sockets: int) -> list[float]:
                 f"ws://127.0.0.1:{port}/graphql", subprotocols=["graphql-transport-ws"], proxy=None
             ).__enter__()  # closed by the server, or with the process
             ws.send(json.dumps({"type": "connection_init", "payload": {"Authorization": f"Bearer {made['secret']}"}}))
-            workers.add(json.loads(ws.recv(timeout=10))["payload"]["worker"])
+            ack = json.loads(ws.recv(timeout=10))
+            assert ack["type"] == "connection_ack", ack
+            workers.add(worker_of(ws, server.pid))
             opened.append(ws)
         closed_at: list[float] = []
 

@@ -365,9 +365,20 @@ def bench_token(url: str) -> str:
 # timing), built once with SQLAlchemy Core, and the same JSON built straight from the rows.
 
 _o, _a, _q, _ql = t.opportunities, t.accounts, t.quotes, t.quote_lines
-FLOOR_PAGE = select(_o).order_by(_o.c.created_at.desc(), _o.c.id.desc())
-FLOOR_OPPORTUNITIES_BY_ID = select(_o).where(_o.c.id.in_(bindparam("id", expanding=True))).order_by(_o.c.id)
-FLOOR_ACCOUNTS_BY_ID = select(_a).where(_a.c.id.in_(bindparam("id", expanding=True))).order_by(_a.c.id)
+
+
+def _fields(table) -> list[str]:
+    """The columns a record is read with: all but the folded text a search looks in (`search_key`)."""
+    return [c for c in table.c.keys() if c != "search_key"]
+
+
+def _record(table):
+    return select(*(table.c[c] for c in _fields(table)))
+
+
+FLOOR_PAGE = _record(_o).order_by(_o.c.created_at.desc(), _o.c.id.desc())
+FLOOR_OPPORTUNITIES_BY_ID = _record(_o).where(_o.c.id.in_(bindparam("id", expanding=True))).order_by(_o.c.id)
+FLOOR_ACCOUNTS_BY_ID = _record(_a).where(_a.c.id.in_(bindparam("id", expanding=True))).order_by(_a.c.id)
 # An opportunity's quotes are a bounded list: the first DEFAULT_PAGE of each (the default `first`), numbered per opportunity.
 _QUOTES_RANKED = (
     select(_q, sql_func.row_number().over(partition_by=_q.c.opportunity_id, order_by=_q.c.id).label("_rank"))
@@ -375,7 +386,7 @@ _QUOTES_RANKED = (
     .subquery()
 )
 FLOOR_QUOTES_BY_OPPORTUNITY = (
-    select(*(_QUOTES_RANKED.c[c] for c in _q.c.keys()))
+    select(*(_QUOTES_RANKED.c[c] for c in _fields(_q)))
     .where(_QUOTES_RANKED.c._rank <= bindparam("_limit"))
     .order_by(_QUOTES_RANKED.c.id)
 )
@@ -406,9 +417,9 @@ def gid(type_name: str, ident: int) -> str:
 
 
 def _at(table, *names: str) -> tuple[int, ...]:
-    """Where columns sit in a `select(table)` row: rows are read by position (Row attribute access costs
+    """Where columns sit in a row of `_record(table)`: rows are read by position (Row attribute access costs
     about ten times as much, which would make the floor slower than it needs to be)."""
-    keys = list(table.c.keys())
+    keys = _fields(table)
     return tuple(keys.index(n) for n in names)
 
 
@@ -773,11 +784,9 @@ class Server:
 
 def start_servers(url: str, workdir: str) -> tuple[Server, Server]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SALESFLOW_")}
-    env.update(
-        SALESFLOW_AUTH_CACHE_SECONDS="60", SALESFLOW_LOG_LEVEL="warning", PYTHONUNBUFFERED="1", SALESFLOW_MAX_COST="0"
-    )  # see (a) in the docstring
-    salesflow_cli = shutil.which("salesflow")
-    cli = [salesflow_cli] if salesflow_cli else [sys.executable, "-m", "salesflow.gateway.cli"]
+    env.update(SALESFLOW_LOG_LEVEL="warning", PYTHONUNBUFFERED="1", SALESFLOW_MAX_COST="0")  # see (a) in the docstring
+    # This interpreter's package, i.e. this checkout: a `salesflow` on PATH may belong to another one.
+    cli = [sys.executable, "-m", "salesflow.gateway.cli"]
     gport, fport = free_port(), free_port()
     gql = Server(
         "graphql",

@@ -776,7 +776,7 @@ def main(argv: list[str] | None = None) -> int:
         "--beancount-recheck",
         type=float,
         default=None,
-        help="the beancount backend's recheck_seconds (default: the backend's own, 300)",
+        help="the beancount backend's recheck_seconds (default: the backend's own, daily)",
     )
     parser.add_argument(
         "--tracemalloc",

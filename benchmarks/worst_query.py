@@ -1,27 +1,36 @@
 #!/usr/bin/env python
-"""The worst queries we could build, before and after the cost limit: wall time and peak RSS of the server.
+"""The worst queries we could build, before and after the limits: wall time and peak RSS of the server.
 
-    python benchmarks/worst_query.py [--db PATH] [--rss-cap-mb MB] [--wall-cap S] [--only NAME,…]
-                                     [--skip-calibration] [--json OUT]
+    python benchmarks/worst_query.py [--db PATH] [--repeats R] [--rss-cap-mb MB] [--wall-cap S]
+                                     [--only NAME,…] [--skip-calibration] [--json OUT]
 
-1. Seed (once, cached) a SQLite file (default <tmp>/salesflow-bench-worst.db) shaped so the cost
-   model's assumptions are all met at once: 100 accounts with 100 opportunities each (10,000), the
-   100 newest quotes with 1,000 lines each (100,000 lines, MAX_LINES), one quote whose only line has
-   a 5 MB description, and one opportunity with 5,000 transitions in its history.
-2. For each mode, run `salesflow serve` (one uvicorn process) on that file:
+1. Seed (once, cached; about 4.6 GB, 1-2 minutes) a SQLite file (default <tmp>/salesflow-bench-worst.db)
+   shaped so the cost model's assumptions are all met at once, and so are the store's worst legal
+   records: 100 accounts with 100 opportunities each (10,000); the 100 newest quotes with 1,000 lines
+   each (MAX_LINES) of short descriptions; 1,000 "heavy" quotes, 100 on each of 10 opportunities, with
+   1,000 lines whose descriptions are as long as one request may write them (lines are given whole, so
+   the 1 MiB body limit binds before the 2,000-character limit: 983 characters each); 40,000 quotes,
+   100 on each of 400 opportunities, whose terms are the longest allowed (20,000 characters) of a
+   character stored in 4 bytes (80 KB); one quote whose only line has a 5 MB description (only a
+   direct INSERT can write that now); and one opportunity with 5,000 transitions in its history.
+   Before measuring, a heavy quote and a long-terms quote are written through a real server with the
+   default limits on a scratch database, to prove the API accepts them.
+2. For each mode, every query runs on a fresh `salesflow serve` (one uvicorn process), so memory a
+   query leaves behind is not charged to the next:
    - before: `--max-cost 0 --query-timeout 0` (no cost limit, no deadline);
    - after: the defaults (SALESFLOW_MAX_COST, SALESFLOW_QUERY_TIMEOUT).
-   Send each worst query once, over HTTP, and measure: wall time, the answer (status, size, error
-   code, `extensions.cost`), the server's peak RSS during the query (VmHWM, reset before each query
-   through /proc/<pid>/clear_refs) and the slowest `/healthz` answer while it ran. A server that
-   passes --rss-cap-mb or whose query passes --wall-cap is killed (and restarted for the next query):
-   that is reported as what it is, the query never finishing.
+   Each query is sent once per repeat, over HTTP, and measured: wall time, the answer (status,
+   size, error code, `extensions.cost`), the server's peak RSS during the query (VmHWM), its RSS
+   once the answer is in (what it keeps), and the slowest `/healthz` answer meanwhile. A server
+   that passes --rss-cap-mb or whose query passes --wall-cap is killed: that is reported as what it
+   is, the query never finishing. With --repeats R the table gives the medians of R runs (modes and
+   queries interleaved).
 3. Calibration (the data behind the default budget): with the limit off, queries of two shapes at
    growing cost, to show time and memory per unit of cost. A page of quotes with all their lines
    fills the cost model's assumptions exactly (1,000 lines each): its cost is the values it answers,
-   and `lines x19` is a query at the default budget. Accounts › opportunities › account ›
-   opportunities holds 100 opportunities per account where the model assumes a default page (20)
-   until those lists take `first`: compare its cost with the values it answers.
+   and `lines xN` with the largest N under the default budget is a query at the budget. Accounts ›
+   opportunities › account › opportunities, each list with `first: 100`: its cost against the
+   values it answers.
 
 The server runs this checkout's code (`python -m salesflow.gateway.cli`, from the venv running this script).
 """
@@ -37,19 +46,23 @@ sys.path[:] = [p for p in sys.path if os.path.abspath(p or os.curdir) != _HERE]
 
 import argparse
 import base64
+import functools
 import json
 import random
 import signal
 import socket
+import statistics
 import subprocess
 import tempfile
 import threading
 import time
+from collections import Counter
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import httpx
+from graphql import parse
 from sqlalchemy import func as sql_func
 from sqlalchemy import select
 
@@ -58,14 +71,35 @@ from salesflow.adapters.sql import tables as t
 from salesflow.domain.lines import MAX_LINES
 from salesflow.domain.money import document_totals, line_amounts
 from salesflow.domain.normalize import company_key
-from salesflow.schema.core.cost import DEFAULT_MAX_COST
+from salesflow.domain.query import MAX_CHILDREN, MAX_PAGE
+from salesflow.domain.text import MAX_LENGTH
+from salesflow.gateway.limits import DEFAULT_MAX_BODY_BYTES
+from salesflow.schema.core.cost import DEFAULT_MAX_COST, operation_cost
+from salesflow.schema.schema import build_schema
 from salesflow.statemachine.users import create_token
 
 ACCOUNTS = 100
 OPPORTUNITIES_PER_ACCOUNT = 100
-LINE_QUOTES = 100  # the newest quotes, MAX_LINES lines each
-BIG_TEXT_BYTES = 5 * 1024 * 1024
-HISTORY = 5_000
+# The quotes, in id order (also the order they were created in), and the opportunities they are on:
+#   1                          one line of BIG_TEXT_BYTES                      opportunity 1
+#   heavy (1,000)              1,000 lines of the longest descriptions         100 on each of opportunities 2..11
+#   long terms (40,000)        no lines; terms of 20,000 four-byte characters  100 on each of opportunities 12..411
+#   page (100), the newest     1,000 lines of short descriptions               one on each of opportunities 412..511
+HEAVY_OPPORTUNITIES = 10
+HEAVY_QUOTES = HEAVY_OPPORTUNITIES * MAX_CHILDREN
+TERMS_OPPORTUNITIES = 400
+TERMS_QUOTES = TERMS_OPPORTUNITIES * MAX_CHILDREN
+PAGE_QUOTES = 100
+FIRST_HEAVY_OPPORTUNITY = 2
+FIRST_TERMS_OPPORTUNITY = FIRST_HEAVY_OPPORTUNITY + HEAVY_OPPORTUNITIES
+FIRST_PAGE_OPPORTUNITY = FIRST_TERMS_OPPORTUNITY + TERMS_OPPORTUNITIES
+FIRST_TERMS_QUOTE = 2 + HEAVY_QUOTES
+FIRST_PAGE_QUOTE = FIRST_TERMS_QUOTE + TERMS_QUOTES
+LAST_QUOTE = FIRST_PAGE_QUOTE + PAGE_QUOTES - 1
+#: The longest terms a quote may have, in the character UTF-8 and Python both store in 4 bytes (80 KB).
+LONG_TERMS = "\N{GRINNING FACE}" * MAX_LENGTH["terms"]
+BIG_TEXT_BYTES = 5 * 1024 * 1024  # quote 1's only line (opportunity 1)
+HISTORY = 5_000  # transitions of opportunity 1
 CURRENCY = "EUR"
 SEED = 20261122
 DEFAULT_DB = os.path.join(tempfile.gettempdir(), "salesflow-bench-worst.db")
@@ -73,11 +107,18 @@ CLI = [sys.executable, "-m", "salesflow.gateway.cli"]
 START_TIMEOUT_S = 60.0
 LINE_FIELDS = "id description quantity unitPrice discountPercent taxRate netAmount taxAmount total"
 
+#: A heavy line as a client would send it: the smallest numbers, so the description gets all the room.
+HEAVY_LINE = {"quantity": "1", "unitPrice": "1", "taxRate": "19"}
+CREATE_QUOTE = (
+    "mutation($i: ConvertOpportunityToQuoteInput!) { convertOpportunityToQuote(input: $i) "
+    "{ quote { id lines { id } } errors { code message } } }"
+)
+
 EXPECTED_ROWS = {
     "accounts": ACCOUNTS,
     "opportunities": ACCOUNTS * OPPORTUNITIES_PER_ACCOUNT,
-    "quotes": LINE_QUOTES + 1,
-    "quote_lines": LINE_QUOTES * MAX_LINES + 1,
+    "quotes": LAST_QUOTE,
+    "quote_lines": 1 + (HEAVY_QUOTES + PAGE_QUOTES) * MAX_LINES,
     "activities": HISTORY,
 }
 
@@ -90,25 +131,55 @@ def sqlite_url(path: str) -> str:
     return f"sqlite:///{os.path.abspath(path)}"
 
 
+# --- the heaviest legal line ---------------------------------------------------------------------------
+
+
+def heavy_quote_body(opportunity: str, description_chars: int) -> bytes:
+    """The request that writes a quote of MAX_LINES heavy lines, as compact JSON."""
+    line = {"description": heavy_description(description_chars), **HEAVY_LINE}
+    variables = {"i": {"opportunityId": opportunity, "kind": "PROFORMA", "lines": [line] * MAX_LINES}}
+    return json.dumps({"query": CREATE_QUOTE, "variables": variables}, separators=(",", ":")).encode()
+
+
+def heavy_description(chars: int) -> str:
+    phrase = "Heavy line, as long as one request may write a thousand of them. "
+    return (phrase * (chars // len(phrase) + 1))[:chars]
+
+
+def heavy_description_chars() -> int:
+    """The longest description each of a document's MAX_LINES lines can have: one request writes them all
+    (lines are given whole), so the body limit binds before the text limit does."""
+    sample = gid("Opportunity", 2)
+    empty = len(heavy_quote_body(sample, 0))
+    chars = min(MAX_LENGTH["description"], (DEFAULT_MAX_BODY_BYTES - empty) // MAX_LINES)
+    assert len(heavy_quote_body(sample, chars)) <= DEFAULT_MAX_BODY_BYTES
+    return chars
+
+
 # --- seeding -----------------------------------------------------------------------------------------
 
 
 def row_counts(engine) -> dict[str, int]:
+    """The seeded rows; of the activities, the opportunities' (each run adds a user's and a token's)."""
     with engine.connect() as conn:
-        return {
-            name: conn.execute(select(sql_func.count()).select_from(t.metadata.tables[name])).scalar_one()
-            for name in EXPECTED_ROWS
-        }
+        counts = {}
+        for name in EXPECTED_ROWS:
+            table = t.metadata.tables[name]
+            query = select(sql_func.count()).select_from(table)
+            if name == "activities":
+                query = query.where(table.c.document_type == "opportunity")
+            counts[name] = conn.execute(query).scalar_one()
+        return counts
 
 
-def _line(quote_id: int, line_id: int, sequence: int, description: str, rng: random.Random) -> dict:
-    qty, price, disc, tax = (
-        rng.choice(["1", "2", "6.5", "12"]),
-        rng.choice(["19.99", "85.00", "489.90"]),
-        rng.choice(["0", "5", "7.5"]),
-        rng.choice(["7", "19"]),
-    )
-    a = line_amounts(Decimal(qty), Decimal(price), Decimal(disc), Decimal(tax), CURRENCY)
+@functools.cache
+def _amounts(qty: str, price: str, disc: str, tax: str):
+    return line_amounts(Decimal(qty), Decimal(price), Decimal(disc), Decimal(tax), CURRENCY)
+
+
+def _line(quote_id: int, line_id: int, sequence: int, description: str, amounts: tuple[str, str, str, str]) -> dict:
+    qty, price, disc, tax = amounts
+    a = _amounts(*amounts)
     return {
         "id": line_id,
         "quote_id": quote_id,
@@ -127,11 +198,50 @@ def _line(quote_id: int, line_id: int, sequence: int, description: str, rng: ran
     }
 
 
+def _random_amounts(rng: random.Random) -> tuple[str, str, str, str]:
+    return (
+        rng.choice(["1", "2", "6.5", "12"]),
+        rng.choice(["19.99", "85.00", "489.90"]),
+        rng.choice(["0", "5", "7.5"]),
+        rng.choice(["7", "19"]),
+    )
+
+
 @dataclass
 class _Priced:  # what document_totals reads
     subtotal: Decimal
     discount_amount: Decimal
     tax_amount: Decimal
+
+
+def _quote_lines(q: int, first_line_id: int, rng: random.Random, heavy_text: str) -> list[dict]:
+    """Quote q's lines (see the table of quotes at the top)."""
+    if q == 1:
+        return [_line(q, first_line_id, 1, "x" * BIG_TEXT_BYTES, _random_amounts(rng))]
+    if FIRST_TERMS_QUOTE <= q < FIRST_PAGE_QUOTE:
+        return []
+    heavy = q < FIRST_TERMS_QUOTE
+    heavy_amounts = (HEAVY_LINE["quantity"], HEAVY_LINE["unitPrice"], "0", HEAVY_LINE["taxRate"])
+    return [
+        _line(
+            q,
+            first_line_id + i,
+            i + 1,
+            heavy_text if heavy else f"Line {i + 1} of quote {q}: " + "widget " * 12,
+            heavy_amounts if heavy else _random_amounts(rng),
+        )
+        for i in range(MAX_LINES)
+    ]
+
+
+def _quote_opportunity(q: int) -> int:
+    if q == 1:
+        return 1
+    if q < FIRST_TERMS_QUOTE:
+        return FIRST_HEAVY_OPPORTUNITY + (q - 2) // MAX_CHILDREN
+    if q < FIRST_PAGE_QUOTE:
+        return FIRST_TERMS_OPPORTUNITY + (q - FIRST_TERMS_QUOTE) // MAX_CHILDREN
+    return FIRST_PAGE_OPPORTUNITY + (q - FIRST_PAGE_QUOTE)
 
 
 def seed(path: str) -> float:
@@ -144,6 +254,7 @@ def seed(path: str) -> float:
     engine = install(sqlite_url(partial))
     rng = random.Random(SEED)
     base = datetime(2026, 1, 1, 8, 0, tzinfo=UTC)
+    heavy_text = heavy_description(heavy_description_chars())
     try:
         with engine.begin() as conn:
             stage_id, probability = conn.execute(
@@ -195,16 +306,14 @@ def seed(path: str) -> float:
 
             quotes, lines = [], []
             line_id = 0
-            # quote 1: one line with a 5 MB description; quotes 2..101: MAX_LINES lines each, the newest
-            for q in range(1, LINE_QUOTES + 2):
-                priced, count = [], 1 if q == 1 else MAX_LINES
-                for seq in range(1, count + 1):
-                    line_id += 1
-                    text = "x" * BIG_TEXT_BYTES if q == 1 else f"Line {seq} of quote {q}: " + "widget " * 12
-                    row = _line(q, line_id, seq, text, rng)
-                    lines.append(row)
-                    priced.append(_Priced(row["subtotal"], row["discount_amount"], row["tax_amount"]))
-                totals = document_totals(priced, CURRENCY)
+            last = LAST_QUOTE
+            for q in range(1, last + 1):  # in id order, which is also the order they were created in
+                rows = _quote_lines(q, line_id + 1, rng, heavy_text)
+                line_id += len(rows)
+                lines += rows
+                totals = document_totals(
+                    [_Priced(r["subtotal"], r["discount_amount"], r["tax_amount"]) for r in rows], CURRENCY
+                )
                 stamp = base + timedelta(days=30, minutes=q)
                 quotes.append(
                     {
@@ -212,11 +321,11 @@ def seed(path: str) -> float:
                         "number": f"Q/2026/{q:05d}",
                         "revision": 0,
                         "kind": "proforma",
-                        "opportunity_id": q,
+                        "opportunity_id": _quote_opportunity(q),
                         "valid_until": date(2026, 12, 31),
                         "start_date": None,
                         "end_date": None,
-                        "terms": None,
+                        "terms": LONG_TERMS if FIRST_TERMS_QUOTE <= q < FIRST_PAGE_QUOTE else None,
                         "previous_revision_id": None,
                         "is_latest": True,
                         "currency": CURRENCY,
@@ -231,22 +340,17 @@ def seed(path: str) -> float:
                         "updated_at": stamp,
                     }
                 )
-                if len(lines) >= 20_000:  # in batches: 100,000 lines at once would hold a lot of memory
+                if len(lines) >= 20_000 or len(quotes) >= 1_000 or q == last:  # in batches, to hold little
                     conn.execute(t.quotes.insert(), quotes)
-                    conn.execute(t.quote_lines.insert(), lines)
+                    if lines:
+                        conn.execute(t.quote_lines.insert(), lines)
                     quotes, lines = [], []
-            if quotes:
-                conn.execute(t.quotes.insert(), quotes)
-            if lines:
-                conn.execute(t.quote_lines.insert(), lines)
             conn.execute(
                 t.number_sequences.delete().where(
                     (t.number_sequences.c.series_code == "quote") & (t.number_sequences.c.year == 2026)
                 )
             )
-            conn.execute(
-                t.number_sequences.insert().values(series_code="quote", year=2026, next_number=LINE_QUOTES + 2)
-            )
+            conn.execute(t.number_sequences.insert().values(series_code="quote", year=2026, next_number=last + 1))
             # an opportunity moved back and forth between two stages, thousands of times
             conn.execute(
                 t.activities.insert(),
@@ -292,7 +396,7 @@ def prepare_database(path: str) -> str:
         if counts != EXPECTED_ROWS:
             raise SystemExit(f"{path} is not this benchmark's database ({counts}); delete it or pass another --db")
         return "reused"
-    print(f"seeding {path} (first run only) …", flush=True)
+    print(f"seeding {path} (first run only: about 4.6 GB, 1-2 minutes) …", flush=True)
     return f"seeded in {seed(path):.1f} s"
 
 
@@ -302,6 +406,52 @@ def bench_token(url: str) -> str:
         return create_token(SqlUnitOfWork(engine), "worst", "admin", "worst-query benchmark")[1]
     finally:
         engine.dispose()
+
+
+def prove_the_seed_is_legal(workdir: str) -> str:
+    """Write a heavy quote and a long-terms quote through a real server with the default limits, on a
+    scratch database: the benchmark database's quotes are what any client may write."""
+    url = sqlite_url(os.path.join(workdir, "scratch.db"))
+    install(url).dispose()
+    token = bench_token(url)
+    server = Server(url, [], workdir).start()
+    try:
+        with httpx.Client(base_url=server.base, timeout=60, trust_env=False) as http:
+            auth = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+
+            def written(body: bytes) -> dict:
+                answer = http.post("/graphql", content=body, headers=auth).json()
+                payload = (answer.get("data") or {}).get("convertOpportunityToQuote") or {}
+                if answer.get("errors") or payload.get("errors") or not payload.get("quote"):
+                    raise RuntimeError(f"the API refused a quote the benchmark seeds: {str(answer)[:500]}")
+                return payload["quote"]
+
+            made = http.post(
+                "/graphql",
+                json={
+                    "query": "mutation($i: CreateOpportunityInput!) { createOpportunity(input: $i) "
+                    "{ opportunity { id } errors { code message } } }",
+                    "variables": {"i": {"title": "Heavy", "currency": CURRENCY}},
+                },
+                headers=auth,
+            ).json()
+            opportunity = made["data"]["createOpportunity"]["opportunity"]["id"]
+            chars = heavy_description_chars()
+            body = heavy_quote_body(opportunity, chars)
+            if len(written(body)["lines"]) != MAX_LINES:
+                raise RuntimeError("the heavy quote was not written whole")
+            too_big = http.post("/graphql", content=heavy_quote_body(opportunity, chars + 1), headers=auth)
+            if too_big.status_code != 413:
+                raise RuntimeError(f"a body over the limit was answered {too_big.status_code}, not 413")
+            variables = {"i": {"opportunityId": opportunity, "kind": "PROFORMA", "terms": LONG_TERMS}}
+            written(json.dumps({"query": CREATE_QUOTE, "variables": variables}).encode())
+    finally:
+        server.stop()
+    return (
+        f"written through the API with the default limits: a quote of {MAX_LINES:,} lines of {chars:,}-character "
+        f"descriptions ({len(body):,}-byte request; one more character per line is refused, 413) and a quote "
+        f"whose terms are {len(LONG_TERMS):,} four-byte characters"
+    )
 
 
 # --- the worst queries ---------------------------------------------------------------------------------
@@ -315,41 +465,119 @@ class Query:
     variables: dict = field(default_factory=dict)
 
 
-def _nested(depth: int) -> str:
+def _nested(depth: int, first: str = "") -> str:
     """opportunities { id title account { opportunities { … } } }, `depth` lists deep."""
     inner = "id title"
     for _ in range(depth - 1):
-        inner = f"id title account {{ opportunities {{ {inner} }} }}"
-    return f"opportunities {{ {inner} }}"
+        inner = f"id title account {{ opportunities{first} {{ {inner} }} }}"
+    return f"opportunities{first} {{ {inner} }}"
+
+
+def _lines_page(quotes: int) -> str:
+    return f"quotes(first: {quotes}) {{ edges {{ node {{ number lines {{ {LINE_FIELDS} }} }} }} }}"
+
+
+_SCHEMA = None
+
+
+def cost(query: Query) -> int:
+    global _SCHEMA
+    if _SCHEMA is None:
+        _SCHEMA = build_schema()._schema
+    return operation_cost(_SCHEMA, parse(query.text), None, query.variables)
+
+
+def quotes_at_budget() -> int:
+    """The most quotes a page with all the fields of all their lines may hold under the default budget."""
+    n = 1
+    while cost(Query("", "", "{ " + _lines_page(n + 1) + " }")) <= DEFAULT_MAX_COST:
+        n += 1
+    return n
+
+
+def _asked_terms(opportunities: int) -> Query:
+    ids = [gid("Opportunity", FIRST_TERMS_OPPORTUNITY + i) for i in range(opportunities)]
+    return Query(
+        "asked_terms",
+        f"`nodes({opportunities} opportunities) {{ ... on Opportunity {{ quotes(first: 100) {{ terms }} }} }}`, the "
+        "most under the default budget: the terms of "
+        f"{opportunities * MAX_CHILDREN:,} quotes, 80 KB each",
+        "query($ids: [ID!]!) { nodes(ids: $ids) { ... on Opportunity "
+        f"{{ quotes(first: {MAX_CHILDREN}) {{ terms }} }} }} }}",
+        {"ids": ids},
+    )
+
+
+def opportunities_at_budget() -> int:
+    """The most long-terms opportunities whose quotes' terms one query may ask for under the default budget."""
+    n = 1
+    while n < min(TERMS_OPPORTUNITIES, MAX_PAGE) and cost(_asked_terms(n + 1)) <= DEFAULT_MAX_COST:
+        n += 1
+    return n
 
 
 def worst_queries() -> list[Query]:
     accounts = [gid("Account", a) for a in range(1, ACCOUNTS + 1)]
-    lines_page = f"quotes(first: 100) {{ edges {{ node {{ number lines {{ {LINE_FIELDS} }} }} }} }}"
-    history = "node(id: $id) { ... on Opportunity { history { at trigger fromState toState reason actor { name } } } }"
+    at_budget = quotes_at_budget()
+    heavy_counts = " ".join(
+        f'h{k}: quotes(first: {MAX_CHILDREN}, filter: {{opportunityId: "{gid("Opportunity", FIRST_HEAVY_OPPORTUNITY + k)}"}}) '
+        "{ totalCount }"
+        for k in range(HEAVY_OPPORTUNITIES)
+    )
     return [
         Query(
             "nested_nodes",
             "nodes(100 accounts) › opportunities › account › opportunities › account › "
-            "opportunities, no `first` anywhere",
+            "opportunities, no `first` (20 each)",
             f"query($ids: [ID!]!) {{ nodes(ids: $ids) {{ ... on Account {{ {_nested(3)} }} }} }}",
             {"ids": accounts},
         ),
-        Query("lines_page", "a page of 100 quotes with all their lines (1,000 each)", "{ " + lines_page + " }"),
+        Query("lines_page", "a page of 100 quotes with all their lines (1,000 each)", "{ " + _lines_page(100) + " }"),
         Query(
-            "aliased_lines", "15 aliases of that page", "{ " + " ".join(f"a{i}: {lines_page}" for i in range(15)) + " }"
+            "aliased_lines",
+            "15 aliases of that page",
+            "{ " + " ".join(f"a{i}: {_lines_page(100)}" for i in range(15)) + " }",
         ),
         Query(
-            "history",
-            "15 aliases of an unpaginated history of 5,000 transitions",
-            "query($id: ID!) { " + " ".join(f"h{i}: {history}" for i in range(15)) + " }",
-            {"id": gid("Opportunity", 1)},
+            "budget_lines",
+            f"the largest such page under the default budget: {at_budget} quotes with all their lines",
+            "{ " + _lines_page(at_budget) + " }",
         ),
         Query(
-            "big_text_repeated",
-            "nodes(ids: the quote with a 5 MB line, 100 times) { lines { description } }",
-            "query($ids: [ID!]!) { nodes(ids: $ids) { ... on Quote { lines { description } } } }",
-            {"ids": [gid("Quote", 1)] * 100},
+            "unasked_lines",
+            "`{ quotes(first: 100) { totalCount } }`: no line asked for, but the page's quotes load theirs",
+            "{ quotes(first: 100) { totalCount } }",
+        ),
+        Query(
+            "unasked_heavy",
+            f"{HEAVY_OPPORTUNITIES} aliases of `quotes(first: 100, filter: {{opportunityId}}) {{ totalCount }}`, "
+            f"one per opportunity with 100 heavy quotes: {HEAVY_QUOTES * MAX_LINES:,} lines of about 1 KB loaded",
+            "{ " + heavy_counts + " }",
+        ),
+        Query(
+            "unasked_terms",
+            f"{TERMS_OPPORTUNITIES // MAX_PAGE} aliases of `nodes(100 opportunities) {{ ... on Opportunity "
+            "{ quotes(first: 100) { id } } }`: no terms asked for, but each of the "
+            f"{TERMS_QUOTES:,} quotes loads its 80 KB of terms",
+            "query("
+            + ", ".join(f"$o{k}: [ID!]!" for k in range(TERMS_OPPORTUNITIES // MAX_PAGE))
+            + ") { "
+            + " ".join(
+                f"t{k}: nodes(ids: $o{k}) {{ ... on Opportunity {{ quotes(first: {MAX_CHILDREN}) {{ id }} }} }}"
+                for k in range(TERMS_OPPORTUNITIES // MAX_PAGE)
+            )
+            + " }",
+            {
+                f"o{k}": [gid("Opportunity", FIRST_TERMS_OPPORTUNITY + k * MAX_PAGE + i) for i in range(MAX_PAGE)]
+                for k in range(TERMS_OPPORTUNITIES // MAX_PAGE)
+            },
+        ),
+        _asked_terms(opportunities_at_budget()),
+        Query(
+            "big_text",
+            "`node(id) { id }` of the quote whose only line holds 5 MB (written by a direct INSERT)",
+            "query($id: ID!) { node(id: $id) { id } }",
+            {"id": gid("Quote", 1)},
         ),
     ]
 
@@ -357,20 +585,14 @@ def worst_queries() -> list[Query]:
 def calibration_queries() -> list[Query]:
     """Two shapes at growing cost, for the budget: lines-heavy and nesting-heavy."""
     out = []
-    for k in (1, 5, 10, 19, 50):  # 19 quotes of 1,000 lines: just under the default budget
-        out.append(
-            Query(
-                f"lines x{k}",
-                f"{k} quotes with all their lines",
-                f"{{ quotes(first: {k}) {{ edges {{ node {{ number lines {{ {LINE_FIELDS} }} }} }} }} }}",
-            )
-        )
+    for k in sorted({1, 5, 10, quotes_at_budget(), 50}):
+        out.append(Query(f"lines x{k}", f"{k} quotes with all their lines", "{ " + _lines_page(k) + " }"))
     for n in (1, 5, 10):
         out.append(
             Query(
                 f"nested x{n}",
-                f"nodes({n} accounts) › opportunities › account › opportunities",
-                f"query($ids: [ID!]!) {{ nodes(ids: $ids) {{ ... on Account {{ {_nested(2)} }} }} }}",
+                f"nodes({n} accounts) › opportunities(first: 100) › account › opportunities(first: 100)",
+                f"query($ids: [ID!]!) {{ nodes(ids: $ids) {{ ... on Account {{ {_nested(2, '(first: 100)')} }} }} }}",
                 {"ids": [gid("Account", a) for a in range(1, n + 1)]},
             )
         )
@@ -476,7 +698,7 @@ class Server:
 class Result:
     mode: str
     query: str
-    outcome: str  # answered | refused | killed (memory) | abandoned (wall cap)
+    outcome: str  # answered | refused | timed out | killed (memory cap) | abandoned (wall cap)
     seconds: float
     status: int | None = None
     response_bytes: int = 0
@@ -485,6 +707,7 @@ class Result:
     values: int | None = None  # values in the answer's data (objects, scalars, list items)
     rss_before_mb: float = 0.0
     peak_rss_mb: float = 0.0
+    rss_after_mb: float = 0.0  # once the answer is in: what the server keeps
     slowest_healthz_ms: float = 0.0
 
 
@@ -577,7 +800,7 @@ def measure(server: Server, mode: str, query: Query, token: str, wall_cap: float
     except httpx.TransportError:
         outcome = "killed (memory cap)" if watch.killed else "connection lost"
     seconds = time.perf_counter() - started
-    peak = server.memory().get("VmHWM", 0) if server.alive else rss_cap_mb * 1024
+    memory = server.memory() if server.alive else {}
     watch.stop()
     if watch.killed:
         outcome = "killed (memory cap)"
@@ -589,7 +812,8 @@ def measure(server: Server, mode: str, query: Query, token: str, wall_cap: float
         status=status,
         response_bytes=len(body),
         rss_before_mb=round(before / 1024, 1),
-        peak_rss_mb=round(peak / 1024, 1),
+        peak_rss_mb=round(memory.get("VmHWM", rss_cap_mb * 1024) / 1024, 1),
+        rss_after_mb=round(memory.get("VmRSS", 0) / 1024, 1),
         slowest_healthz_ms=round(watch.slowest_healthz * 1000, 1),
     )
     if outcome == "answered" and body:
@@ -601,46 +825,75 @@ def measure(server: Server, mode: str, query: Query, token: str, wall_cap: float
             result.cost = (errors[0].get("extensions") or {}).get("cost")
         result.values = count_values(answer.get("data")) if answer.get("data") else 0
         if answer.get("data") is None and errors:
-            result.outcome = "refused"
+            result.outcome = "timed out" if result.error_code == "TIMEOUT" else "refused"
     return result
 
 
-def run_mode(
-    mode: str,
-    args: list[str],
-    url: str,
-    token: str,
-    queries: list[Query],
-    workdir: str,
-    wall_cap: float,
-    rss_cap_mb: int,
-) -> list[Result]:
-    results = []
+def run_query(
+    mode: str, args: list[str], url: str, token: str, query: Query, workdir: str, wall_cap: float, rss_cap_mb: int
+) -> Result:
+    """One query on a fresh server, so what an earlier query left in its memory is not charged to this one."""
     server = Server(url, args, workdir).start()
     try:
-        for query in queries:
-            if not server.alive:
-                server = Server(url, args, workdir).start()
-            print(f"  {mode:<12} {query.name:<18} …", end="", flush=True)
-            result = measure(server, mode, query, token, wall_cap, rss_cap_mb)
-            print(f" {result.outcome}, {result.seconds:.2f} s, peak RSS {result.peak_rss_mb:.0f} MB", flush=True)
-            results.append(result)
-            if result.outcome != "answered" and result.outcome != "refused":
-                server.stop()  # the request may still be running in there: start afresh
+        print(f"  {mode:<12} {query.name:<16} …", end="", flush=True)
+        result = measure(server, mode, query, token, wall_cap, rss_cap_mb)
+        if result.cost is None:  # a TIMEOUT or a killed server says nothing of it: what the limit computes
+            result.cost = cost(query)
+        print(
+            f" {result.outcome}{f' ({result.error_code})' if result.error_code else ''}, {result.seconds:.2f} s, "
+            f"peak RSS {result.peak_rss_mb:.0f} MB",
+            flush=True,
+        )
+        return result
     finally:
         server.stop()
-    return results
+
+
+def medians(results: list[Result]) -> list[Result]:
+    """One row per (mode, query), in first-seen order: medians of the numbers, the outcomes counted."""
+    groups: dict[tuple[str, str], list[Result]] = {}
+    for r in results:
+        groups.setdefault((r.mode, r.query), []).append(r)
+    out = []
+    for (mode, query), runs in groups.items():
+        counts = Counter(r.outcome for r in runs)
+        outcome = ", ".join(o if n == len(runs) else f"{o} ×{n}" for o, n in counts.items())
+
+        def med(name: str, runs=runs):
+            values = [getattr(r, name) for r in runs if getattr(r, name) is not None]
+            return statistics.median(values) if values else None
+
+        codes = {r.error_code for r in runs} - {None}
+        out.append(
+            Result(
+                mode=mode,
+                query=query,
+                outcome=outcome,
+                seconds=med("seconds"),
+                status=runs[0].status,
+                response_bytes=med("response_bytes"),
+                error_code=", ".join(sorted(codes)) or None,
+                cost=runs[0].cost if runs[0].cost is not None else next((r.cost for r in runs if r.cost), None),
+                values=med("values"),
+                rss_before_mb=med("rss_before_mb"),
+                peak_rss_mb=med("peak_rss_mb"),
+                rss_after_mb=med("rss_after_mb"),
+                slowest_healthz_ms=med("slowest_healthz_ms"),
+            )
+        )
+    return out
 
 
 def table(results: list[Result]) -> str:
     head = (
-        "| mode | query | outcome | s | HTTP | error code | cost | values | response MB | RSS before MB "
-        "| peak RSS MB | slowest /healthz ms |\n|" + "---|" * 12
+        "| mode | query | outcome | s | error code | cost | values | response MB | RSS before MB "
+        "| peak RSS MB | RSS after MB | slowest /healthz ms |\n|" + "---|" * 2 + "---|" + "---:|" * 9
     )
     rows = [
-        f"| {r.mode} | {r.query} | {r.outcome} | {r.seconds:.2f} | {r.status or ''} | {r.error_code or ''} "
-        f"| {r.cost if r.cost is not None else ''} | {r.values if r.values is not None else ''} "
-        f"| {r.response_bytes / 1e6:.1f} | {r.rss_before_mb:.0f} | {r.peak_rss_mb:.0f} | {r.slowest_healthz_ms:.0f} |"
+        f"| {r.mode} | {r.query} | {r.outcome} | {r.seconds:.2f} | {r.error_code or ''} "
+        f"| {f'{r.cost:,}' if r.cost is not None else ''} | {f'{r.values:,.0f}' if r.values is not None else ''} "
+        f"| {r.response_bytes / 1e6:.1f} | {r.rss_before_mb:.0f} | {r.peak_rss_mb:.0f} | {r.rss_after_mb:.0f} "
+        f"| {r.slowest_healthz_ms:.0f} |"
         for r in results
     ]
     return "\n".join([head, *rows])
@@ -649,52 +902,62 @@ def table(results: list[Result]) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--db", default=DEFAULT_DB)
-    parser.add_argument("--rss-cap-mb", type=int, default=3000, help="kill the server above this RSS (default 3000)")
+    parser.add_argument("--repeats", type=int, default=3, help="runs of every query; medians reported (default 3)")
+    parser.add_argument("--rss-cap-mb", type=int, default=6000, help="kill the server above this RSS (default 6000)")
     parser.add_argument("--wall-cap", type=float, default=60.0, help="give up on a query after this long (default 60)")
     parser.add_argument("--only", help="comma-separated query names (default: all)")
     parser.add_argument("--skip-calibration", action="store_true")
-    parser.add_argument("--json", help="also write the results as JSON to this file")
+    parser.add_argument("--json", help="also write every run's results as JSON to this file")
     args = parser.parse_args(argv)
 
+    started = time.perf_counter()
+    load_at_start = os.getloadavg()
     state = prepare_database(args.db)
     url = sqlite_url(args.db)
     token = bench_token(url)
-    print(f"database {args.db} ({state}); cost limit after: {DEFAULT_MAX_COST}", flush=True)
+    print(f"database {args.db} ({state}); cost limit after: {DEFAULT_MAX_COST:,}", flush=True)
     queries = worst_queries()
     if args.only:
         wanted = set(args.only.split(","))
         queries = [q for q in queries if q.name in wanted]
+    calibration_set = [] if args.skip_calibration else calibration_queries()
+    modes = [("before", ["--max-cost", "0", "--query-timeout", "0"]), ("after", [])]
     results: list[Result] = []
+    calibration: list[Result] = []
     with tempfile.TemporaryDirectory(prefix="salesflow-worst-") as workdir:
-        results += run_mode(
-            "before",
-            ["--max-cost", "0", "--query-timeout", "0"],
-            url,
-            token,
-            queries,
-            workdir,
-            args.wall_cap,
-            args.rss_cap_mb,
-        )
-        results += run_mode("after", [], url, token, queries, workdir, args.wall_cap, args.rss_cap_mb)
-        calibration: list[Result] = []
-        if not args.skip_calibration:
-            calibration = run_mode(
-                "calibration",
-                ["--max-cost", "0", "--query-timeout", "0"],
-                url,
-                token,
-                calibration_queries(),
-                workdir,
-                args.wall_cap,
-                args.rss_cap_mb,
-            )
-    print("\n## The worst queries, before (no cost limit, no deadline) and after (the defaults)\n")
+        legal = prove_the_seed_is_legal(workdir)
+        print(legal, flush=True)
+        for repeat in range(1, args.repeats + 1):
+            print(f"repeat {repeat}/{args.repeats}", flush=True)
+            for mode, mode_args in modes:
+                for query in queries:
+                    results.append(
+                        run_query(mode, mode_args, url, token, query, workdir, args.wall_cap, args.rss_cap_mb)
+                    )
+            for query in calibration_set:
+                calibration.append(
+                    run_query("calibration", modes[0][1], url, token, query, workdir, args.wall_cap, args.rss_cap_mb)
+                )
+    load_at_end = os.getloadavg()
+    print(
+        f"\n{datetime.now(UTC):%Y-%m-%d %H:%M} UTC; {os.cpu_count()} CPUs; load average (1, 5, 15 min) "
+        f"{' '.join(f'{x:.2f}' for x in load_at_start)} at the start, {' '.join(f'{x:.2f}' for x in load_at_end)} "
+        f"at the end; {time.perf_counter() - started:.0f} s in all; {legal}."
+    )
+    print(
+        f"\n## The worst queries, before (no cost limit, no deadline) and after (the defaults), medians of {args.repeats}\n"
+    )
     for q in queries:
         print(f"- `{q.name}`: {q.what}")
-    print("\n" + table(results))
+    print("\n" + table(medians(results)))
+    print(
+        "\n(cost: the answer's `extensions.cost`, or for an answer without one — a TIMEOUT, a killed server — what "
+        "schema/core/cost.py computes; RSS after: the server's RSS once the answer is in)"
+    )
     if calibration:
-        print("\n## Calibration: time and memory by cost (limit off)\n\n" + table(calibration))
+        print(f"\n## Calibration: time and memory by cost (limit off), medians of {args.repeats}\n")
+        print(table(medians(calibration)))
+    print("\n## Every run\n\n" + table(results + calibration))
     if args.json:
         with open(args.json, "w") as f:
             json.dump([asdict(r) for r in results + calibration], f, indent=2)
