@@ -41,6 +41,11 @@ def check_currency(code: str | None, field: str = "currency") -> str:
     return norm
 
 
+def unsigned_zero(value: Decimal) -> Decimal:
+    """-0 and -0.00 as 0 and 0.00: a Decimal zero keeps a sign, which an amount must never show."""
+    return value.copy_abs() if value.is_zero() else value
+
+
 def to_decimal(value: object, field: str) -> Decimal:
     """Parse a number given as Decimal, int or str (never float) into a finite Decimal."""
     if isinstance(value, bool) or isinstance(value, float):
@@ -51,7 +56,7 @@ def to_decimal(value: object, field: str) -> Decimal:
         raise invalid(f"{value!r} is not a number", field) from None
     if not result.is_finite():
         raise invalid(f"{value!r} is not a finite number", field)
-    return result
+    return unsigned_zero(result)
 
 
 def check_places(value: Decimal, places: int, field: str) -> Decimal:
@@ -66,8 +71,8 @@ def check_places(value: Decimal, places: int, field: str) -> Decimal:
 
 
 def round_money(amount: Decimal, currency: str) -> Decimal:
-    """Half-up to the currency's precision."""
-    return amount.quantize(Decimal(1).scaleb(-currency_precision(currency)), rounding=ROUND_HALF_UP)
+    """Half-up to the currency's precision (a tiny negative amount rounds to 0.00, not -0.00)."""
+    return unsigned_zero(amount.quantize(Decimal(1).scaleb(-currency_precision(currency)), rounding=ROUND_HALF_UP))
 
 
 def check_amount(amount: Decimal, field: str) -> Decimal:

@@ -119,3 +119,8 @@ def test_every_amount_is_at_its_currencys_precision(story, admin):
         if get_named_type(field.type).name == "Decimal" and f not in NOT_MONEY
     }
     assert sorted(every - set(seen)) == [], "money fields this walk never met: add them to EVERYTHING"
+
+
+def test_an_amount_of_minus_zero_comes_back_as_zero(sales):
+    opportunity = sales.opportunity("Nothing yet", currency="EUR", amount="-0")
+    assert opportunity["amount"] == "0.00"

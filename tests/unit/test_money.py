@@ -317,3 +317,16 @@ def test_document_totals_are_sums_of_rounded_lines(currency, specs, doc_kind):
         doc.tax_total,
         doc.total,
     )
+
+
+@pytest.mark.parametrize("text", ["-0", "-0.00", "-0E+3"])
+def test_a_negative_zero_is_read_as_zero(text):
+    value = to_decimal(text, "amount")
+    assert value == 0 and not value.is_signed()
+    assert not money_amount(text, "EUR", "amount").is_signed()
+
+
+def test_a_tiny_negative_amount_rounds_to_zero_without_a_sign():
+    rounded = round_money(D("-0.004"), "EUR")
+    assert format(rounded, "f") == "0.00"
+    assert format(round_money(D("-0.4"), "JPY"), "f") == "0"
