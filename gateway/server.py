@@ -1,4 +1,4 @@
-"""`salesflow serve`: migrate if needed, make the first admin on an empty database, start the background
+"""`salesflow serve`: migrate if needed, make an admin when there is no active one, start the background
 loops (quote expiry; the accounting sync with --sync), run uvicorn."""
 
 from __future__ import annotations
@@ -7,10 +7,12 @@ import os
 import sys
 
 import uvicorn
+from sqlalchemy.engine import Engine
 
 from ..adapters.registry import load
 from ..adapters.sql import SqlUnitOfWork, install
-from ..statemachine.users import bootstrap_admin
+from ..domain.errors import DomainError, ErrorCode
+from ..statemachine.users import MadeAdmin, ensure_admin
 from . import expiry
 from .settings import Settings
 from .syncing import start_in_background
@@ -18,18 +20,42 @@ from .syncing import start_in_background
 UVICORN_WS_MAX_SIZE = 16 * 1024 * 1024  # uvicorn's own default, when the body limit is off
 
 
+def admin_if_none(engine: Engine) -> MadeAdmin | None:
+    """ensure_admin, once more if it lost a race: two `serve`s starting at once on one PostgreSQL database
+    both find no admin and insert the same name; the later insert fails (CONFLICT), and looking again
+    finds the other's admin. (SQLite's writers take turns: the second finds the first's admin.)"""
+    try:
+        return ensure_admin(SqlUnitOfWork(engine))
+    except DomainError as err:
+        if err.code != ErrorCode.CONFLICT:
+            raise
+        return ensure_admin(SqlUnitOfWork(engine))
+
+
 def prepare(settings: Settings, out=sys.stdout) -> str | None:
-    """Bring the database to head and load data files; print the first admin's token if one was made."""
+    """Bring the database to head and load data files; if no user is an active admin, make one and print
+    its token (once), saying why. The token, if one was made.
+
+    It runs once per `serve`, before uvicorn starts its worker processes, so --workers N makes one admin."""
     engine = install(settings.database_url)
     try:
-        token = bootstrap_admin(SqlUnitOfWork(engine))
+        made = admin_if_none(engine)
     finally:
         engine.dispose()
-    if token:
-        print("First start: created user 'admin'. Its token is shown only this once:", file=out)
-        print(f"  {token}", file=out)
-        print("Send it as:  Authorization: Bearer <token>", file=out, flush=True)
-    return token
+    if made is None:
+        return None
+    name = made.issued.user.name
+    if made.users_before == 0:
+        print(f"First start: created user '{name}'. Its token is shown only this once:", file=out)
+    else:
+        print(
+            f"No active admin among the {made.users_before} user{'s' if made.users_before > 1 else ''} here, "
+            f"and there must always be one: created user '{name}'. Its token is shown only this once:",
+            file=out,
+        )
+    print(f"  {made.issued.secret}", file=out)
+    print("Send it as:  Authorization: Bearer <token>", file=out, flush=True)
+    return made.issued.secret
 
 
 def serve(settings: Settings) -> None:

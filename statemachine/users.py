@@ -258,11 +258,37 @@ def touch_token(ctx: Context, token_id: int) -> bool:
     return ctx.uow.tokens.touch(token_id, ctx.now, ctx.now - LAST_USED_RESOLUTION)
 
 
+class MadeAdmin(NamedTuple):
+    """The admin `ensure_admin` made (its token shown once), and how many users there were before it."""
+
+    issued: IssuedToken
+    users_before: int
+
+
+def _free_admin_name(taken: set[str]) -> str:
+    """`admin`, or `admin-2`, `admin-3` … if that name is taken (by a user who is not an active admin).
+    The same answer for everyone who looks at the same users: two starts at once pick the same name,
+    and the database's unique name lets only one of them have it."""
+    name, n = ADMIN, 1
+    while name in taken:
+        n += 1
+        name = f"{ADMIN}-{n}"
+    return name
+
+
 @operation
-def bootstrap_admin(ctx: Context) -> str | None:
-    """On a database with no users: an `admin` user and its token (shown once). None otherwise."""
-    if ctx.uow.users.find():
+def ensure_admin(ctx: Context) -> MadeAdmin | None:
+    """If no user is an active admin (a new database, or only other roles made with `token create`):
+    a new admin user and its token (shown once). None when there is one.
+
+    Two callers at once: on SQLite the writers take turns and the second sees the first's admin; on
+    PostgreSQL the second's insert of the same name waits for the first and fails (CONFLICT), and
+    calling again finds the admin."""
+    users = ctx.uow.users.find(order_by="id")
+    if any(u.role == ADMIN and u.active for u in users):
         return None
-    user = ctx.uow.users.add(User(name="admin", role=ADMIN, created_at=ctx.now, updated_at=ctx.now))
+    name = _free_admin_name({u.name for u in users})
+    user = ctx.uow.users.add(User(name=name, role=ADMIN, created_at=ctx.now, updated_at=ctx.now))
     ctx.record(user, "create", None, "active", f"role {ADMIN}")
-    return _issue(ctx, user, "first start", None, "user")[1]
+    token, secret = _issue(ctx, user, "first start" if not users else "no active admin", None, "user")
+    return MadeAdmin(IssuedToken(user, secret, token), len(users))

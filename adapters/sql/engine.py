@@ -12,7 +12,7 @@ from pathlib import Path
 
 from sqlalchemy import create_engine as sa_create_engine
 from sqlalchemy import event
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import URL, Engine, make_url
 
 from ...domain import deadline
 
@@ -46,8 +46,21 @@ class UnsupportedDatabase(ValueError):
     """A database URL of a kind salesflow does not run on."""
 
 
+def in_memory(url: URL) -> bool:
+    """Is this an in-memory SQLite database (sqlite://, sqlite:///:memory:, or a file: URI in memory)?"""
+    if url.get_backend_name() != "sqlite":
+        return False
+    database = url.database or ""
+    if database in ("", ":memory:"):
+        return True
+    uri = url.query.get("uri") == "true"  # then pysqlite opens `database` as a URI, with the other parameters
+    return uri and (database.startswith("file::memory:") or url.query.get("mode") == "memory")
+
+
 def normalise_url(url: str) -> str:
-    """postgresql:// means psycopg 3 here; any scheme but SUPPORTED_SCHEMES is refused."""
+    """postgresql:// means psycopg 3 here; any scheme but SUPPORTED_SCHEMES is refused, and so is an
+    in-memory SQLite database: each connection would open its own, empty one (serve opens several, in
+    several processes with --workers, and each command runs in a process of its own)."""
     parsed = make_url(url)
     if parsed.drivername in ("postgresql", "postgres"):
         parsed = parsed.set(drivername="postgresql+psycopg")
@@ -56,6 +69,12 @@ def normalise_url(url: str) -> str:
             f"{make_url(url).drivername}:// databases are not supported; use one of: "
             + ", ".join(f"{scheme}://" for scheme in SUPPORTED_SCHEMES)
         )
+    if in_memory(parsed):
+        raise UnsupportedDatabase(
+            f"{url} is an in-memory SQLite database, which salesflow cannot use: each connection would see "
+            "its own empty database (serve opens several, and every command runs in its own process); "
+            "name a file instead, e.g. sqlite:///salesflow.db"
+        )
     return parsed.render_as_string(hide_password=False)
 
 
@@ -63,7 +82,7 @@ def describe(url: str) -> str:
     """Where a URL points, for people: a SQLite file's absolute path, else the URL without its password."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        if parsed.database in (None, "", ":memory:"):
+        if in_memory(parsed):
             return "an in-memory SQLite database"
         return f"{Path(parsed.database).resolve()} (SQLite)"
     return parsed.render_as_string(hide_password=True)
@@ -93,8 +112,7 @@ def create_engine(url: str = DEFAULT_URL, **kwargs) -> Engine:
         # Let SQLAlchemy emit BEGIN itself (pysqlite's own transaction handling is off).
         dbapi_conn.isolation_level = None
         cur = dbapi_conn.cursor()
-        if make_url(url).database not in (None, "", ":memory:"):
-            cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA journal_mode=WAL")  # a file: normalise_url refused in-memory databases
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_MS}")
         cur.execute("PRAGMA synchronous=NORMAL")

@@ -10,6 +10,8 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Engine
 
+from .engine import in_memory
+
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
@@ -49,9 +51,7 @@ def installed(engine: Engine) -> bool:
     """Was this database created by `install` (salesflow migrate or serve)? Finding out creates nothing:
     a SQLite file that is not there is not opened (opening it would create it)."""
     url = engine.url
-    if url.get_backend_name() == "sqlite" and (
-        url.database in (None, "", ":memory:") or not Path(url.database).exists()
-    ):
+    if url.get_backend_name() == "sqlite" and (in_memory(url) or not Path(url.database).exists()):
         return False
     return current_revision(engine) is not None
 

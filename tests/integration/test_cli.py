@@ -196,6 +196,76 @@ def test_first_start_makes_one_admin_and_prints_its_token_once(tmp_path):
     assert prepare(settings, out=second) is None and second.getvalue() == ""
 
 
+def _users(url: str) -> dict[str, tuple[str, bool]]:
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(text("SELECT name, role, active FROM users")).all()
+    finally:
+        engine.dispose()
+    return {name: (role, bool(active)) for name, role, active in rows}
+
+
+def test_serve_makes_an_admin_when_the_users_made_before_it_are_none(database_url, capsys):
+    import io
+
+    from salesflow.gateway.server import prepare
+    from salesflow.gateway.settings import Settings
+
+    assert main(["token", "create", "--user", "maria", "--role", "sales_manager", "--database-url", database_url]) == 0
+    capsys.readouterr()
+    settings = Settings(database_url=database_url)
+    first, second = io.StringIO(), io.StringIO()
+    token = prepare(settings, out=first)
+    assert token and token in first.getvalue() and "No active admin among the 1 user here" in first.getvalue()
+    assert _users(database_url) == {"maria": ("sales_manager", True), "admin": ("admin", True)}
+    assert prepare(settings, out=second) is None and second.getvalue() == ""
+    assert len(_users(database_url)) == 2
+
+
+def test_the_admin_serve_makes_takes_another_name_when_admin_is_a_user_of_another_role(database_url, capsys):
+    import io
+
+    from salesflow.gateway.server import prepare
+    from salesflow.gateway.settings import Settings
+
+    assert main(["token", "create", "--user", "admin", "--role", "sales_rep", "--database-url", database_url]) == 0
+    capsys.readouterr()
+    out = io.StringIO()
+    assert prepare(Settings(database_url=database_url), out=out)
+    assert "created user 'admin-2'" in out.getvalue()
+    assert _users(database_url) == {"admin": ("sales_rep", True), "admin-2": ("admin", True)}
+
+
+def test_two_serves_starting_at_once_make_one_admin(database_url):
+    from concurrent.futures import ThreadPoolExecutor
+    from threading import Barrier
+
+    from salesflow.gateway.server import admin_if_none
+
+    engine, both = create_engine(database_url), Barrier(2)
+
+    def start(_):
+        both.wait()
+        return admin_if_none(engine)
+
+    try:
+        with ThreadPoolExecutor(2) as pool:
+            made = [m for m in pool.map(start, range(2)) if m is not None]
+    finally:
+        engine.dispose()
+    assert len(made) == 1 and made[0].issued.user.name == "admin"
+    assert _users(database_url) == {"admin": ("admin", True)}
+
+
+@pytest.mark.parametrize("url", ["sqlite://", "sqlite:///:memory:", "sqlite:///file::memory:?uri=true"])
+def test_an_in_memory_sqlite_database_is_refused_in_one_line(url, capsys):
+    assert main(["migrate", "--database-url", url]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert err.startswith(f"salesflow: {url} is an in-memory SQLite database") and "sqlite:///salesflow.db" in err
+
+
 def test_sync_once_delivers_to_the_local_backend_and_unknown_backends_are_refused(tmp_path, capsys):
     url = f"sqlite:///{tmp_path / 'sync.db'}"
     assert main(["migrate", "--database-url", url]) == 0
