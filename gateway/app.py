@@ -17,7 +17,6 @@ import orjson
 from cross_web import HTTPException
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
@@ -38,7 +37,7 @@ from ..domain.normalize import use_phone_regions
 from ..schema.core.blocking import execute_in_thread
 from ..schema.core.context import RequestContext, Stores
 from ..schema.schema import build_schema
-from . import ide
+from . import cors, ide
 from .auth import Authenticator, bearer
 from .broker import Broker
 from .errors import Unauthorized, error_response
@@ -217,18 +216,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
                     await task
             engine.dispose()
 
-    middleware = []
-    if settings.cors_origins:
-        middleware.append(
-            Middleware(
-                CORSMiddleware,
-                allow_origins=list(settings.cors_origins),
-                allow_methods=["GET", "POST", "OPTIONS"],
-                allow_headers=["Authorization", "Content-Type"],
-                max_age=600,
-                expose_headers=["WWW-Authenticate"],
-            )
-        )  # so an SPA can read a 401's challenge
+    middleware = cors.middleware(settings.cors_origins, settings.cors_headers)  # the origins the socket allows
     middleware.append(Middleware(BodyLimit, max_bytes=settings.max_body_bytes))
     routes = [
         Route("/graphql", view),

@@ -91,13 +91,13 @@ def cmd_serve(args) -> int:
     from .server import serve
     from .settings import Settings
 
-    cors = tuple(o.strip() for o in args.cors_origins.split(",") if o.strip()) if args.cors_origins else None
     settings = Settings.from_env(
         database_url=args.database_url,
         host=args.host,
         port=args.port,
         workers=args.workers,
-        cors_origins=cors,
+        cors_origins=args.cors_origins,
+        cors_headers=args.cors_headers,
         graphql_ide=False if args.no_ide else None,
         introspection=False if args.no_introspection else None,
         sync=True if args.sync else None,
@@ -188,7 +188,16 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--port", type=int, help="default: $SALESFLOW_PORT or 8000")
     s.add_argument("--database-url", help=f"default: ${ENV_DATABASE_URL} or {DEFAULT_URL}")
     s.add_argument("--workers", type=int, help="worker processes (default: $SALESFLOW_WORKERS or 1)")
-    s.add_argument("--cors-origins", help="comma-separated origins allowed to call from a browser")
+    s.add_argument(
+        "--cors-origins",
+        help="comma-separated origins (scheme://host[:port]) whose pages may call from a browser, or * for any "
+        "(default: $SALESFLOW_CORS_ORIGINS or none)",
+    )
+    s.add_argument(
+        "--cors-headers",
+        help="comma-separated request headers those pages may send besides the usual ones (Authorization, "
+        "Content-Type, Apollo's apollographql-client-*, traceparent, sentry-trace …; $SALESFLOW_CORS_HEADERS)",
+    )
     s.add_argument("--no-ide", action="store_true", help="do not serve the GraphiQL IDE")
     s.add_argument("--no-introspection", action="store_true", help="refuse introspection (and field suggestions)")
     s.add_argument("--sync", action="store_true", help="also run the accounting sync worker (or $SALESFLOW_SYNC=1)")
@@ -236,7 +245,7 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    from .settings import Settings
+    from .settings import SettingError, Settings
 
     regions = os.environ.get("SALESFLOW_PHONE_REGIONS", Settings.phone_regions)
     try:
@@ -257,7 +266,7 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 2
-    except UnsupportedDatabase as err:
+    except (UnsupportedDatabase, SettingError) as err:
         print(f"salesflow: {err}", file=sys.stderr)
         return 2
     except (ArgumentError, OperationalError) as err:

@@ -5,13 +5,26 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, fields
 
-from ..adapters.sql.engine import DEFAULT_URL
+from ..adapters.sql.engine import DEFAULT_URL, normalise_url
 from ..schema.core.cost import DEFAULT_MAX_COST
+from . import cors
 from .limits import DEFAULT_MAX_BODY_BYTES
+
+
+class SettingError(ValueError):
+    """A setting that cannot be used; the message names it (flag and variable) in one line."""
 
 
 def _bool(text: str) -> bool:
     return text.strip().lower() in ("1", "true", "yes", "on")
+
+
+def _named(name: str) -> str:
+    return f"--{name.replace('_', '-')} / SALESFLOW_{name.upper()}"
+
+
+#: The settings that are lists: comma-separated in a flag or variable, checked and normalised here.
+LISTS = {"cors_origins": cors.origins, "cors_headers": cors.headers}
 
 
 @dataclass(frozen=True)
@@ -22,7 +35,8 @@ class Settings:
     workers: int = 1
     graphql_ide: bool = True
     introspection: bool = True
-    cors_origins: tuple[str, ...] = ()
+    cors_origins: tuple[str, ...] = ()  # pages allowed to call from a browser (gateway/cors.py); `*`: any
+    cors_headers: tuple[str, ...] = ()  # request headers they may send besides cors.DEFAULT_HEADERS
     max_depth: int = 10
     max_aliases: int = 15
     max_tokens: int = 2000
@@ -42,24 +56,36 @@ class Settings:
     # e.g. 0912 345 6789 as +98…; changing it calls for `salesflow reindex` (domain/normalize.py).
     phone_regions: str = "IR,TR"
 
+    def __post_init__(self) -> None:
+        """Lists are checked and normalised once (a string is split at commas), and the database URL
+        is one salesflow runs on: a bad value stops the start with one line (SettingError)."""
+        for name, normalise in LISTS.items():
+            try:
+                object.__setattr__(self, name, normalise(getattr(self, name)))
+            except ValueError as err:
+                raise SettingError(f"{_named(name)}: {err}") from None
+        normalise_url(self.database_url)  # UnsupportedDatabase: another scheme, or an in-memory SQLite
+
     @classmethod
     def from_env(cls, environ=os.environ, **overrides) -> Settings:
-        """SALESFLOW_<NAME> for each setting (CORS origins comma-separated); overrides win when not None."""
+        """SALESFLOW_<NAME> for each setting (lists comma-separated); overrides win when not None."""
         values = {}
         for f in fields(cls):
             raw = environ.get(f"SALESFLOW_{f.name.upper()}")
             if raw is None:
                 continue
-            if f.type in ("int", int):
-                values[f.name] = int(raw)
-            elif f.type in ("float", float):
-                values[f.name] = float(raw)
-            elif f.type in ("bool", bool):
-                values[f.name] = _bool(raw)
-            elif f.name == "cors_origins":
-                values[f.name] = tuple(o.strip() for o in raw.split(",") if o.strip())
-            else:
-                values[f.name] = raw
+            try:
+                if f.type in ("int", int):
+                    values[f.name] = int(raw)
+                elif f.type in ("float", float):
+                    values[f.name] = float(raw)
+                elif f.type in ("bool", bool):
+                    values[f.name] = _bool(raw)
+                else:
+                    values[f.name] = raw  # lists are split by __post_init__
+            except ValueError:
+                number = "a whole number" if f.type in ("int", int) else "a number"
+                raise SettingError(f"SALESFLOW_{f.name.upper()}: {raw!r} is not {number}") from None
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)
 

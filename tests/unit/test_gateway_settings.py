@@ -1,12 +1,13 @@
 """Gateway settings come from flags, else SALESFLOW_* variables, else defaults; CORS is opt-in."""
 
+import pytest
 from starlette.testclient import TestClient
 
 from salesflow.adapters.sql import install
 from salesflow.adapters.sql.migrate import head_revision
 from salesflow.gateway.app import create_app
 from salesflow.gateway.auth import bearer
-from salesflow.gateway.settings import Settings
+from salesflow.gateway.settings import SettingError, Settings
 
 
 def test_environment_variables_set_what_flags_do_not():
@@ -109,3 +110,25 @@ def test_with_introspection_on_a_typo_gets_a_suggestion(tmp_path):
     typo, schema = _viewer_typo(True, tmp_path)
     assert "Did you mean" in typo["errors"][0]["message"]
     assert schema["data"]["__schema"]["types"]
+
+
+def test_cors_settings_are_normalised_once_from_flags_and_environment_alike():
+    env = {"SALESFLOW_CORS_ORIGINS": "http://localhost:5173/", "SALESFLOW_CORS_HEADERS": "X-Tenant-Id"}
+    from_env = Settings.from_env(env)
+    assert from_env.cors_origins == ("http://localhost:5173",) and from_env.cors_headers == ("x-tenant-id",)
+    from_flags = Settings.from_env({}, cors_origins="http://localhost:5173/", cors_headers="X-Tenant-Id")
+    assert from_flags == from_env == Settings.from_env(from_env.to_env())
+
+
+@pytest.mark.parametrize(
+    ("env", "named"),
+    [
+        ({"SALESFLOW_CORS_ORIGINS": "localhost:5173"}, "--cors-origins / SALESFLOW_CORS_ORIGINS: 'localhost:5173'"),
+        ({"SALESFLOW_CORS_HEADERS": "x tenant"}, "--cors-headers / SALESFLOW_CORS_HEADERS: 'x tenant'"),
+        ({"SALESFLOW_PORT": "eighty"}, "SALESFLOW_PORT: 'eighty' is not a whole number"),
+    ],
+)
+def test_a_setting_that_cannot_be_used_is_refused_in_one_line_naming_it(env, named):
+    with pytest.raises(SettingError) as refused:
+        Settings.from_env(env)
+    assert str(refused.value).startswith(named) and "\n" not in str(refused.value)
