@@ -11,7 +11,7 @@ import strawberry
 from ...statemachine import users as ops
 from ..core.errors import UserError
 from ..core.inputs import ref_id
-from ..core.mutations import mutate
+from ..core.mutations import Input, mutate, mutation
 from .inputs import CreateTokenInput, DeactivateUserInput, ReactivateUserInput, RevokeTokenInput, SetUserRoleInput
 from .types import ApiToken
 
@@ -64,80 +64,71 @@ def _user_id(data) -> int:
 
 @strawberry.type
 class PeopleMutations:
-    @strawberry.mutation(
-        description="A new bearer token for a user; its secret is in this answer and never again. "
-        "Not idempotent (a secret cannot be replayed): revoke a token you did not get."
+    @mutation(
+        "A new bearer token for a user; its secret is in this answer and never again. "
+        "Not idempotent (a secret cannot be replayed): revoke a token you did not get.",
+        ("create", "api_token"),
     )
-    def create_token(
-        self,
-        info: strawberry.Info,
-        input: Annotated[CreateTokenInput, strawberry.argument(description="Whose token, and until when.")],
-    ) -> CreateTokenPayload:
+    def create_token(self, info: strawberry.Info, input: Input[CreateTokenInput]) -> CreateTokenPayload:
         return mutate(
             info,
-            [("create", "api_token")],
+            (),
             lambda uow, **kw: ops.issue_token(uow, _user_id(input), input.label, expires_at=input.expires_at, **kw),
             lambda made: {"token": made[0], "secret": made[1]},
             CreateTokenPayload,
         )
 
-    @strawberry.mutation(
-        description="Revoke a token: its next request is refused, in every worker process, and its "
-        "WebSockets are closed (4403). Revoking a revoked token changes nothing."
+    @mutation(
+        "Revoke a token: its next request is refused, in every worker process, and its "
+        "WebSockets are closed (4403). Revoking a revoked token changes nothing.",
+        ("write", "api_token"),
     )
-    def revoke_token(
-        self, info: strawberry.Info, input: Annotated[RevokeTokenInput, strawberry.argument(description="Which token.")]
-    ) -> RevokeTokenPayload:
+    def revoke_token(self, info: strawberry.Info, input: Input[RevokeTokenInput]) -> RevokeTokenPayload:
         return mutate(
             info,
-            [("write", "api_token")],
+            (),
             lambda uow, **kw: ops.revoke_token(uow, ref_id(input.token_id, "ApiToken", "tokenId"), **kw),
             lambda token: {"token": token},
             RevokeTokenPayload,
         )
 
-    @strawberry.mutation(
-        description="Give a user another role; its open WebSockets are closed (they were authorised "
-        "with the old one). The last active admin cannot be demoted (LAST_ADMIN)."
+    @mutation(
+        "Give a user another role; its open WebSockets are closed (they were authorised "
+        "with the old one). The last active admin cannot be demoted (LAST_ADMIN).",
+        ("write", "user"),
     )
-    def set_user_role(
-        self,
-        info: strawberry.Info,
-        input: Annotated[SetUserRoleInput, strawberry.argument(description="Who, and which role.")],
-    ) -> SetUserRolePayload:
+    def set_user_role(self, info: strawberry.Info, input: Input[SetUserRoleInput]) -> SetUserRolePayload:
         return mutate(
             info,
-            [("write", "user")],
+            (),
             lambda uow, **kw: ops.set_role(uow, _user_id(input), input.role, **kw),
             lambda user: {"user": user},
             SetUserRolePayload,
         )
 
-    @strawberry.mutation(
-        description="Refuse every token of a user from its next request on and close its "
+    @mutation(
+        "Refuse every token of a user from its next request on and close its "
         "WebSockets; reactivateUser undoes it. The last active admin cannot be "
-        "deactivated (LAST_ADMIN)."
+        "deactivated (LAST_ADMIN).",
+        ("write", "user"),
     )
-    def deactivate_user(
-        self, info: strawberry.Info, input: Annotated[DeactivateUserInput, strawberry.argument(description="Who.")]
-    ) -> DeactivateUserPayload:
+    def deactivate_user(self, info: strawberry.Info, input: Input[DeactivateUserInput]) -> DeactivateUserPayload:
         return mutate(
             info,
-            [("write", "user")],
+            (),
             lambda uow, **kw: ops.deactivate_user(uow, _user_id(input), **kw),
             lambda user: {"user": user},
             DeactivateUserPayload,
         )
 
-    @strawberry.mutation(
-        description="Let a deactivated user sign in again, with its tokens that are neither revoked nor expired."
+    @mutation(
+        "Let a deactivated user sign in again, with its tokens that are neither revoked nor expired.",
+        ("write", "user"),
     )
-    def reactivate_user(
-        self, info: strawberry.Info, input: Annotated[ReactivateUserInput, strawberry.argument(description="Who.")]
-    ) -> ReactivateUserPayload:
+    def reactivate_user(self, info: strawberry.Info, input: Input[ReactivateUserInput]) -> ReactivateUserPayload:
         return mutate(
             info,
-            [("write", "user")],
+            (),
             lambda uow, **kw: ops.reactivate_user(uow, _user_id(input), **kw),
             lambda user: {"user": user},
             ReactivateUserPayload,

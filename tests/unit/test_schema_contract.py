@@ -127,6 +127,18 @@ def _bounded_elsewhere(path: str) -> bool:
     )
 
 
+def test_every_mutation_says_who_may_call_it_as_the_policy_files_have_it(schema):
+    """Declared with @mutation: the description ends with the sentence made from security/*.csv."""
+    from salesflow.domain.text import camel
+    from salesflow.schema.core.mutations import NEEDS, who_may
+
+    declared = {camel(name): needs for name, needs in NEEDS.items()}
+    for name, field in schema.mutation_type.fields.items():
+        assert name in declared, f"{name} is not declared with @mutation"
+        assert field.description.endswith(who_may(declared[name], name)), name
+    assert "Needs `create` on api_token: by default admin (" in schema.mutation_type.fields["createToken"].description
+
+
 def test_every_list_has_its_cap_in_the_one_table(schema):
     lists = {path for path in _list_fields(schema) if not _bounded_elsewhere(path)}
     assert sorted(lists - set(LIST_CAPS)) == [], "lists without a cap in schema/core/lists.py"
