@@ -216,7 +216,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
                     await task
             engine.dispose()
 
-    middleware = cors.middleware(settings.cors_origins, settings.cors_headers)  # the origins the socket allows
+    middleware = cors.middleware(settings.cors_origins, settings.cors_headers)  # the origins the view above allows
     middleware.append(Middleware(BodyLimit, max_bytes=settings.max_body_bytes))
     routes = [
         Route("/graphql", view),
