@@ -19,6 +19,21 @@ hand, so one name arrives in several spellings. `fold` reduces text to one spell
 
 Phone numbers are parsed with Google's libphonenumber (`phonenumbers`) into E.164, reading numbers
 written locally (0912 345 6789, 0532 123 45 67) in the configured regions, first one first.
+
+A search looks for one folded query in a record's search key (`search_key`, `search_forms`), which
+goes further than `fold` in two ways, so that a search agrees with duplicate detection:
+
+- a space between two letters of the Arabic script is dropped, on both sides. Persian writes a
+  compound with a half-space, a space or nothing (پارس‌تک, پارس تک, پارستک) and keyboards without a
+  ZWNJ key make the space common, so in Persian and Arabic text a space says nothing a search could
+  rely on. Latin, Turkish and German text keeps its spaces: there they separate words, and "Lead 154"
+  must not find "Lead 15" followed by "4…";
+- a phone number is also kept as E.164 (+989123456789) and in its national digits (09123456789), and
+  a query that reads as a number (digits, spaces, dashes, brackets, + or 00) is also looked for as
+  dialled (+98 912 345 and 0098 912 345 → +98912345; 0912 345 → 0912345).
+
+Each form is one line of the key, and a query holds no line break (domain/text.py refuses control
+characters in a search), so a query never matches across two texts or two forms of one text.
 """
 
 from __future__ import annotations
@@ -57,6 +72,22 @@ DEFAULT_PHONE_REGIONS: tuple[str, ...] = ("IR", "TR")
 _phone_regions: tuple[str, ...] = DEFAULT_PHONE_REGIONS
 _MIN_PHONE_DIGITS = 6
 
+#: The letters of the Arabic script (Persian, Arabic, Urdu …) that folded text can hold; a space
+#: between two of them is dropped from searched text (see the module docstring).
+_ARABIC_LETTERS = "".join(
+    chr(code)
+    for first, last in ((0x0600, 0x06FF), (0x0750, 0x077F), (0x08A0, 0x08FF))
+    for code in range(first, last + 1)
+    if unicodedata.category(chr(code)).startswith("L")
+)
+_SPACE_IN_A_COMPOUND = re.compile(f"(?<=[{_ARABIC_LETTERS}]) (?=[{_ARABIC_LETTERS}])")
+#: Folded text that reads as a phone number: digits, spaces, dashes, brackets and a leading +.
+_READS_AS_A_NUMBER = re.compile(r"[(\s]*\+?[\d\s()\-]+")
+#: The most characters of one form in a search key. Every searched text is at most 254 characters
+#: (domain/text.py), but folding can lengthen one up to 18 times (ﷺ); a form is cut at twice the
+#: longest, which no real name reaches, so a key holds at most (forms × 513) characters.
+SEARCH_FORM_LIMIT = 512
+
 
 def fold(text: str | None) -> str:
     """One spelling per name: marks, joiners and case folded, letters unified, digits ASCII."""
@@ -73,14 +104,61 @@ def words(text: str | None) -> list[str]:
     return re.findall(r"\w+", fold(text))
 
 
-def search_key(values) -> str:
-    """The text a record is searched in: each value folded, one per line (a query has no line breaks)."""
-    return "\n".join(folded for folded in map(fold, values) if folded)
+def search_form(text: str | None) -> str:
+    """A text as searched: folded, with no space between two Arabic-script letters (پارس تک → پارستک)."""
+    return _SPACE_IN_A_COMPOUND.sub("", fold(text))
 
 
-def search_text(query: str | None) -> str:
-    """A search folded as the keys are; a record matches when its search key contains it."""
-    return fold(query)
+def _dialled(folded: str) -> str | None:
+    """A folded text that reads as a phone number, as dialled: its digits, after a + when it is written
+    internationally (+98 or 0098); None for any other text or fewer than two digits."""
+    if not _READS_AS_A_NUMBER.fullmatch(folded):
+        return None
+    digits = re.sub(r"\D", "", folded)
+    if folded.lstrip("( ").startswith("+"):
+        digits = "+" + digits
+    elif digits.startswith("00"):
+        digits = "+" + digits[2:]
+    return digits if len(digits.lstrip("+")) >= 2 else None
+
+
+def phone_forms(phone: str | None) -> tuple[str, ...]:
+    """The forms a search finds a phone number by, besides as written: E.164 (+989123456789), its
+    national digits (09123456789) and its digits as dialled (for a number no region reads)."""
+    key = phone_key(phone)
+    if key is None:
+        return ()
+    forms = [key]
+    number = _parse(key, None) if key.startswith("+") else None
+    if number is not None:
+        forms.append(re.sub(r"\D", "", phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)))
+    dialled = _dialled(fold(phone))
+    if dialled:
+        forms.append(dialled)
+    return tuple(forms)
+
+
+def search_key(texts, phones=()) -> str:
+    """The text a record is searched in: each text's search form and each phone's forms, one per line,
+    each at most SEARCH_FORM_LIMIT characters; a form another one contains is left out (it matches
+    nothing the other does not)."""
+    forms = [search_form(text)[:SEARCH_FORM_LIMIT] for text in texts]
+    for phone in phones:
+        forms.append(search_form(phone)[:SEARCH_FORM_LIMIT])
+        forms.extend(phone_forms(phone))
+    forms = list(dict.fromkeys(form for form in forms if form))
+    return "\n".join(form for form in forms if not any(form != other and form in other for other in forms))
+
+
+def search_forms(query: str | None) -> tuple[str, ...]:
+    """What a search looks for: the query's search form and, when it reads as a phone number, the
+    number as dialled; a record matches when its search key contains one of them."""
+    folded = fold(query)
+    forms = [_SPACE_IN_A_COMPOUND.sub("", folded)]
+    dialled = _dialled(folded)
+    if dialled and dialled != forms[0]:
+        forms.append(dialled)
+    return tuple(forms)
 
 
 @lru_cache(maxsize=1)
