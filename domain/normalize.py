@@ -29,8 +29,10 @@ goes further than `fold` in two ways, so that a search agrees with duplicate det
   rely on. Latin, Turkish and German text keeps its spaces: there they separate words, and "Lead 154"
   must not find "Lead 15" followed by "4…";
 - a phone number is also kept as E.164 (+989123456789) and in its national digits (09123456789), and
-  a query that reads as a number (digits, spaces, dashes, brackets, + or 00) is also looked for as
-  dialled (+98 912 345 and 0098 912 345 → +98912345; 0912 345 → 0912345).
+  a query that reads as a number (digits, spaces, dashes, brackets, a +) is also looked for as
+  dialled: libphonenumber reads a country code after a + or a configured region's international
+  prefix (+98 912 345, 0098 912 345 and +98 0912 345 → +98912345), and a number dialled at home is
+  looked for by its digits, trunk 0 and all (0912 345 → 0912345, in the national digits).
 
 Each form is one line of the key, and a query holds no line break (domain/text.py refuses control
 characters in a search), so a query never matches across two texts or two forms of one text.
@@ -83,6 +85,10 @@ _ARABIC_LETTERS = "".join(
 _SPACE_IN_A_COMPOUND = re.compile(f"(?<=[{_ARABIC_LETTERS}]) (?=[{_ARABIC_LETTERS}])")
 #: Folded text that reads as a phone number: digits, spaces, dashes, brackets and a leading +.
 _READS_AS_A_NUMBER = re.compile(r"[(\s]*\+?[\d\s()\-]+")
+#: How a number was written when it was dialled from abroad: with a + or a region's international prefix.
+_DIALLED_ABROAD = frozenset(
+    {phonenumbers.CountryCodeSource.FROM_NUMBER_WITH_PLUS_SIGN, phonenumbers.CountryCodeSource.FROM_NUMBER_WITH_IDD}
+)
 #: The most characters of one form in a search key. Every searched text is at most 254 characters
 #: (domain/text.py), but folding can lengthen one up to 18 times (ﷺ); a form is cut at twice the
 #: longest, which no real name reaches, so a key holds at most (forms × 513) characters.
@@ -110,16 +116,19 @@ def search_form(text: str | None) -> str:
 
 
 def _dialled(folded: str) -> str | None:
-    """A folded text that reads as a phone number, as dialled: its digits, after a + when it is written
-    internationally (+98 or 0098); None for any other text or fewer than two digits."""
+    """A folded text that reads as a phone number, as dialled: after a + and its country code when it
+    is written internationally (+98 912 …, 0098 912 … or +98 0912 …: +98912…; libphonenumber knows
+    each configured region's international prefix), else its digits; None for any other text."""
     if not _READS_AS_A_NUMBER.fullmatch(folded):
         return None
-    digits = re.sub(r"\D", "", folded)
-    if folded.lstrip("( ").startswith("+"):
-        digits = "+" + digits
-    elif digits.startswith("00"):
-        digits = "+" + digits[2:]
-    return digits if len(digits.lstrip("+")) >= 2 else None
+    for region in _phone_regions or (None,):
+        number = _parse(folded, region, keep_raw_input=True)  # the raw input is what says how it was dialled
+        if number is not None and number.country_code_source in _DIALLED_ABROAD:
+            return f"+{number.country_code}{phonenumbers.national_significant_number(number)}"
+    digits = phonenumbers.normalize_digits_only(folded)
+    if folded.lstrip("( ").startswith("+"):  # too short to read yet (+98 9): as typed
+        return "+" + digits
+    return digits if len(digits) >= 2 else None
 
 
 def phone_forms(phone: str | None) -> tuple[str, ...]:
@@ -225,9 +234,9 @@ def phone_regions() -> tuple[str, ...]:
     return _phone_regions
 
 
-def _parse(text: str, region: str | None) -> phonenumbers.PhoneNumber | None:
+def _parse(text: str, region: str | None, keep_raw_input: bool = False) -> phonenumbers.PhoneNumber | None:
     try:
-        return phonenumbers.parse(text, region)
+        return phonenumbers.parse(text, region, keep_raw_input=keep_raw_input)
     except phonenumbers.NumberParseException:
         return None
 

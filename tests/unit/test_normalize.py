@@ -183,7 +183,8 @@ def test_a_search_never_joins_two_texts_of_a_record():
 
 @pytest.mark.parametrize("stored", ["0912 345 6789", "+98 912 345 6789", "۰۹۱۲ ۳۴۵ ۶۷۸۹", "0098-912-345-6789"])
 @pytest.mark.parametrize(
-    "typed", ["+98 912 345", "+98912345", "0098 912 345", "0912 345", "09123456789", "912 345 67", "۰۹۱۲ ۳۴۵"]
+    "typed",
+    ["+98 912 345", "+98912345", "0098 912 345", "+98 (0)912 345", "0912 345", "09123456789", "912 345 67", "۰۹۱۲ ۳۴۵"],
 )
 def test_an_iranian_number_is_found_however_either_side_wrote_it(typed, stored):
     assert found(typed, phones=[stored])
@@ -204,6 +205,13 @@ def test_a_number_is_not_found_under_another_country_code():
 def test_a_number_no_region_reads_is_found_by_its_digits(regions):
     regions(["TR"])
     assert found("0912 345", phones=["0912 345 6789"]) and found("09123456", phones=["0912 345 6789"])
+
+
+def test_a_number_dialled_abroad_is_read_with_each_regions_international_prefix(regions):
+    """An office in the US dials Iran as 011 98 …; libphonenumber knows each region's prefix."""
+    regions(["US", "IR"])
+    assert found("011 98 912 345", phones=["0098 912 345 6789"])
+    assert not found("011 90 912 345", phones=["0098 912 345 6789"])
 
 
 def test_a_query_that_reads_as_a_number_is_also_looked_for_as_dialled():
