@@ -20,22 +20,27 @@ hand, so one name arrives in several spellings. `fold` reduces text to one spell
 Phone numbers are parsed with Google's libphonenumber (`phonenumbers`) into E.164, reading numbers
 written locally (0912 345 6789, 0532 123 45 67) in the configured regions, first one first.
 
-A search looks for one folded query in a record's search key (`search_key`, `search_forms`), which
-goes further than `fold` in two ways, so that a search agrees with duplicate detection:
+A search looks for one term in a record's search key (`search_key`, `search_term`), both made by
+`search_form`, which goes further than `fold` in three ways, so that a search agrees with duplicate
+detection:
 
 - a space between two letters of the Arabic script is dropped, on both sides. Persian writes a
   compound with a half-space, a space or nothing (پارس‌تک, پارس تک, پارستک) and keyboards without a
   ZWNJ key make the space common, so in Persian and Arabic text a space says nothing a search could
-  rely on. Latin, Turkish and German text keeps its spaces: there they separate words, and "Lead 154"
-  must not find "Lead 15" followed by "4…";
+  rely on. Latin, Turkish and German text keeps its spaces: there they separate words;
+- spaces, dashes and brackets between two digits are dropped, on both sides: a number is one run of
+  digits however it was grouped (0912 345-6789, (912) 345). The price is that "lead 154" also finds
+  "Lead 15 48";
 - a phone number is also kept as E.164 (+989123456789) and in its national digits (09123456789), and
-  a query that reads as a number (digits, spaces, dashes, brackets, a +) is also looked for as
-  dialled: libphonenumber reads a country code after a + or a configured region's international
-  prefix (+98 912 345, 0098 912 345 and +98 0912 345 → +98912345), and a number dialled at home is
-  looked for by its digits, trunk 0 and all (0912 345 → 0912345, in the national digits).
+  a term that reads as a phone number is looked for as dialled: libphonenumber reads a country code
+  after a + or a configured region's international prefix (+98 912 345, 0098 912 345 and
+  +98 0912 345 → +98912345), and a number dialled at home is its digits, trunk 0 and all
+  (0912 345 → 0912345). A term dialled from abroad finds phone numbers, not a text that spells one
+  with 00 (a title saying "0098 912 …").
 
-Each form is one line of the key, and a query holds no line break (domain/text.py refuses control
-characters in a search), so a query never matches across two texts or two forms of one text.
+Each form is one line of the key, and a term holds no line break (domain/text.py refuses control
+characters in a search), so a search never matches across two texts or two forms of one text. A
+search is one term, so the store compares it once per row, as before.
 """
 
 from __future__ import annotations
@@ -83,6 +88,8 @@ _ARABIC_LETTERS = "".join(
     if unicodedata.category(chr(code)).startswith("L")
 )
 _SPACE_IN_A_COMPOUND = re.compile(f"(?<=[{_ARABIC_LETTERS}]) (?=[{_ARABIC_LETTERS}])")
+#: Separators inside a number, dropped from searched text (see the module docstring).
+_SEPARATOR_IN_A_NUMBER = re.compile(r"(?<=\d)[\s()\-]+(?=\d)")
 #: Folded text that reads as a phone number: digits, spaces, dashes, brackets and a leading +.
 _READS_AS_A_NUMBER = re.compile(r"[(\s]*\+?[\d\s()\-]+")
 #: How a number was written when it was dialled from abroad: with a + or a region's international prefix.
@@ -111,40 +118,38 @@ def words(text: str | None) -> list[str]:
 
 
 def search_form(text: str | None) -> str:
-    """A text as searched: folded, with no space between two Arabic-script letters (پارس تک → پارستک)."""
-    return _SPACE_IN_A_COMPOUND.sub("", fold(text))
+    """A text as searched: folded, with no space between two Arabic-script letters (پارس تک → پارستک)
+    nor separator between two digits (0912 345-6789 → 09123456789)."""
+    return _SEPARATOR_IN_A_NUMBER.sub("", _SPACE_IN_A_COMPOUND.sub("", fold(text)))
 
 
 def _dialled(folded: str) -> str | None:
-    """A folded text that reads as a phone number, as dialled: after a + and its country code when it
-    is written internationally (+98 912 …, 0098 912 … or +98 0912 …: +98912…; libphonenumber knows
-    each configured region's international prefix), else its digits; None for any other text."""
-    if not _READS_AS_A_NUMBER.fullmatch(folded):
+    """A folded text that reads as a phone number, as dialled: +, country code and the digits after it
+    when written internationally (+98 912 …, 0098 912 … and +98 0912 … → +98912…; libphonenumber
+    knows each configured region's international prefix), else its digits (0912 345 → 0912345);
+    None for any other text."""
+    digits = phonenumbers.normalize_digits_only(folded)
+    if not digits or not _READS_AS_A_NUMBER.fullmatch(folded):
         return None
     for region in _phone_regions or (None,):
         number = _parse(folded, region, keep_raw_input=True)  # the raw input is what says how it was dialled
         if number is not None and number.country_code_source in _DIALLED_ABROAD:
             return f"+{number.country_code}{phonenumbers.national_significant_number(number)}"
-    digits = phonenumbers.normalize_digits_only(folded)
-    if folded.lstrip("( ").startswith("+"):  # too short to read yet (+98 9): as typed
-        return "+" + digits
-    return digits if len(digits) >= 2 else None
+    return "+" + digits if folded.lstrip("( ").startswith("+") else digits  # +98 9: too short to read yet
 
 
 def phone_forms(phone: str | None) -> tuple[str, ...]:
-    """The forms a search finds a phone number by, besides as written: E.164 (+989123456789), its
-    national digits (09123456789) and its digits as dialled (for a number no region reads)."""
+    """The forms a search finds a phone number by, besides as written: E.164 (+989123456789) and its
+    national digits (09123456789)."""
     key = phone_key(phone)
     if key is None:
         return ()
-    forms = [key]
     number = _parse(key, None) if key.startswith("+") else None
-    if number is not None:
-        forms.append(re.sub(r"\D", "", phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)))
-    dialled = _dialled(fold(phone))
-    if dialled:
-        forms.append(dialled)
-    return tuple(forms)
+    if number is None:
+        return (key,)
+    return key, phonenumbers.normalize_digits_only(
+        phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+    )
 
 
 def search_key(texts, phones=()) -> str:
@@ -159,15 +164,10 @@ def search_key(texts, phones=()) -> str:
     return "\n".join(form for form in forms if not any(form != other and form in other for other in forms))
 
 
-def search_forms(query: str | None) -> tuple[str, ...]:
-    """What a search looks for: the query's search form and, when it reads as a phone number, the
-    number as dialled; a record matches when its search key contains one of them."""
-    folded = fold(query)
-    forms = [_SPACE_IN_A_COMPOUND.sub("", folded)]
-    dialled = _dialled(folded)
-    if dialled and dialled != forms[0]:
-        forms.append(dialled)
-    return tuple(forms)
+def search_term(query: str | None) -> str:
+    """What a search looks for: the number as dialled when it reads as a phone number, else its search
+    form; a record matches when its search key contains it."""
+    return _dialled(fold(query)) or search_form(query)
 
 
 @lru_cache(maxsize=1)

@@ -9,7 +9,7 @@ from functools import cache
 from sqlalchemy import BigInteger, and_, func, literal, or_, select, text, tuple_, type_coerce
 
 from ...domain.errors import DomainError, ErrorCode
-from ...domain.normalize import search_forms
+from ...domain.normalize import search_term
 from ...domain.query import MAX_ID, Filter, PageSpec
 from ...domain.text import check_text
 from .mapping import Mapping
@@ -44,13 +44,10 @@ def conditions(mapping: Mapping, flt: Filter) -> list:
             col = table.c[column]
             out.append(col >= value if op == ">=" else col < value)
     if flt.search and mapping.searched:
-        # The record's search key contains the folded query: the same LIKE on both stores, as both
-        # sides are already folded (case, accents, letter variants, joiners, digits, Persian spaces).
-        # A query that reads as a phone number is also looked for as dialled: a second LIKE on the
-        # same column (OR), as the key holds the number in those forms too.
-        out.append(
-            or_(*(table.c.search_key.like(f"%{_escape(form)}%", escape="\\") for form in search_forms(flt.search)))
-        )
+        # The record's search key contains the search term: the same LIKE on both stores, as both
+        # sides are already folded (case, accents, letter variants, joiners, digits, Persian spaces,
+        # number groups, phone numbers as dialled).
+        out.append(table.c.search_key.like(f"%{_escape(search_term(flt.search))}%", escape="\\"))
     return out
 
 

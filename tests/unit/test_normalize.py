@@ -17,8 +17,8 @@ from salesflow.domain.normalize import (
     email_key,
     fold,
     phone_key,
-    search_forms,
     search_key,
+    search_term,
 )
 
 
@@ -129,17 +129,14 @@ def test_folding_leaves_english_and_german_names_readable():
 
 def found(query: str, texts=(), phones=()) -> bool:
     """Whether a search for `query` finds a record with these texts and phones (what the store's LIKE does)."""
-    key = search_key(texts, phones)
-    return any(form in key for form in search_forms(query))
+    return search_term(query) in search_key(texts, phones)
 
 
 def test_a_search_key_holds_each_searched_text_on_its_own_line():
     key = search_key(["Halı siparişi", None, "YILMAZ TİCARET A.Ş.", ""], ["0912 345 6789", "+90 532 123 45 67"])
-    # each phone also as E.164 and national digits (0532… is in +90532…: a form another holds is left out)
-    assert key == (
-        "hali siparisi\nyilmaz ticaret a.s.\n0912 345 6789\n+989123456789\n09123456789\n"
-        "+90 532 123 45 67\n+905321234567"
-    )
+    # a phone as written, its digits grouped as one run, and as E.164 and national digits (a form
+    # another one holds is left out: +90532… holds 0532… as written and in national digits)
+    assert key == "hali siparisi\nyilmaz ticaret a.s.\n09123456789\n+989123456789\n+905321234567"
     assert found("yılmaz", ["YILMAZ TİCARET A.Ş."]) and found("TİCARET", ["YILMAZ TİCARET A.Ş."])
     assert not found("siparisi yilmaz", ["Halı siparişi", "YILMAZ TİCARET A.Ş."])  # never spans two fields
 
@@ -169,10 +166,15 @@ def test_persian_names_are_found_whatever_their_spaces(typed, stored):
 
 
 def test_a_space_still_separates_latin_and_turkish_words():
-    """Only Arabic-script letters are joined: "Lead 154" does not find "Lead 15" followed by "4 …"."""
+    """Only Arabic-script letters are joined, and digits: "Lead 15" is not found as "lead15"."""
     assert found("Yılmaz ticaret", ["YILMAZ TİCARET A.Ş."])
-    assert not found("lead 154", ["Lead 15 48 chairs"])
     assert not found("yilmazticaret", ["YILMAZ TİCARET A.Ş."])
+    assert not found("lead15", ["Lead 15 48 chairs"]) and not found("a.s.0912", ["A.Ş. 0912"])
+
+
+@pytest.mark.parametrize("typed", ["2026-01", "2026 01", "202601", "(2026) 01"])
+def test_a_number_is_found_however_its_digits_were_grouped(typed):
+    assert found(typed, ["Order 2026-01 chairs"]) and not found(typed, ["Order 2026 chairs"])
 
 
 def test_a_search_never_joins_two_texts_of_a_record():
@@ -214,13 +216,13 @@ def test_a_number_dialled_abroad_is_read_with_each_regions_international_prefix(
     assert not found("011 90 912 345", phones=["0098 912 345 6789"])
 
 
-def test_a_query_that_reads_as_a_number_is_also_looked_for_as_dialled():
-    assert search_forms("+98 (912) 345-67") == ("+98 (912) 345-67", "+9891234567")
-    assert search_forms("0098 912") == ("0098 912", "+98912")
-    assert search_forms("۰۹۱۲ ۳۴۵") == ("0912 345", "0912345")
-    assert search_forms("0912") == ("0912",)
-    assert search_forms("Lead 154") == ("lead 154",) and search_forms("00") == ("00",)
-    assert search_forms("پارس\u200cتک") == search_forms("پارس تک") == ("پارستک",)
+def test_a_query_that_reads_as_a_phone_number_is_looked_for_as_dialled():
+    assert search_term("+98 (912) 345-67") == search_term("0098 912 34567") == "+9891234567"
+    assert search_term("+98 (0)912 345") == "+98912345"
+    assert search_term("۰۹۱۲ ۳۴۵") == search_term("(0912) 345") == "0912345"
+    assert search_term("+98 9") == "+989" and search_term("00") == "00"
+    assert search_term("Lead 154") == "lead 154" and search_term("( -") == "( -"
+    assert search_term("پارس\u200cتک") == search_term("پارس تک") == "پارستک"
 
 
 def test_a_search_key_is_bounded_however_much_folding_lengthens_its_texts():
