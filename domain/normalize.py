@@ -31,12 +31,14 @@ detection:
 - spaces, dashes and brackets between two digits are dropped, on both sides: a number is one run of
   digits however it was grouped (0912 345-6789, (912) 345). The price is that "lead 154" also finds
   "Lead 15 48";
-- a phone number is also kept as E.164 (+989123456789) and in its national digits (09123456789), and
-  a term that reads as a phone number is looked for as dialled: libphonenumber reads a country code
-  after a + or a configured region's international prefix (+98 912 345, 0098 912 345 and
-  +98 0912 345 → +98912345), and a number dialled at home is its digits, trunk 0 and all
-  (0912 345 → 0912345). A term dialled from abroad finds phone numbers, not a text that spells one
-  with 00 (a title saying "0098 912 …").
+- a phone number is also kept as libphonenumber writes it for each way it can be dialled: E.164
+  (+989123456789), its national digits (09123456789) and its digits as dialled from each configured
+  region (00989123456789 from Turkey, 011989123456789 from the US). A term that reads as a number
+  is its digits, after its + if it has one (0912 345 → 0912345, 0098 912 345 → 0098912345,
+  +98 912 345 → +98912345), so it finds a number however either side dialled it, and a document
+  number all the same (00123 finds Q/2026/00123). The term is not parsed: libphonenumber reads a
+  partial number inconsistently (+98 0912 345 as +98912345, but +98 0912 34567 as +98091234567),
+  and a search is mostly a partial number.
 
 Each form is one line of the key, and a term holds no line break (domain/text.py refuses control
 characters in a search), so a search never matches across two texts or two forms of one text. A
@@ -92,10 +94,6 @@ _SPACE_IN_A_COMPOUND = re.compile(f"(?<=[{_ARABIC_LETTERS}]) (?=[{_ARABIC_LETTER
 _SEPARATOR_IN_A_NUMBER = re.compile(r"(?<=\d)[\s()\-]+(?=\d)")
 #: Folded text that reads as a phone number: digits, spaces, dashes, brackets and a leading +.
 _READS_AS_A_NUMBER = re.compile(r"[(\s]*\+?[\d\s()\-]+")
-#: How a number was written when it was dialled from abroad: with a + or a region's international prefix.
-_DIALLED_ABROAD = frozenset(
-    {phonenumbers.CountryCodeSource.FROM_NUMBER_WITH_PLUS_SIGN, phonenumbers.CountryCodeSource.FROM_NUMBER_WITH_IDD}
-)
 #: The most characters of one form in a search key. Every searched text is at most 254 characters
 #: (domain/text.py), but folding can lengthen one up to 18 times (ﷺ); a form is cut at twice the
 #: longest, which no real name reaches, so a key holds at most (forms × 513) characters.
@@ -124,32 +122,27 @@ def search_form(text: str | None) -> str:
 
 
 def _dialled(folded: str) -> str | None:
-    """A folded text that reads as a phone number, as dialled: +, country code and the digits after it
-    when written internationally (+98 912 …, 0098 912 … and +98 0912 … → +98912…; libphonenumber
-    knows each configured region's international prefix), else its digits (0912 345 → 0912345);
-    None for any other text."""
+    """A folded text that reads as a phone number, as dialled: its digits, after its + if it has one
+    (0912 345 → 0912345, 0098 912 → 0098912, +98 912 → +98912); None for any other text."""
     digits = phonenumbers.normalize_digits_only(folded)
     if not digits or not _READS_AS_A_NUMBER.fullmatch(folded):
         return None
-    for region in _phone_regions or (None,):
-        number = _parse(folded, region, keep_raw_input=True)  # the raw input is what says how it was dialled
-        if number is not None and number.country_code_source in _DIALLED_ABROAD:
-            return f"+{number.country_code}{phonenumbers.national_significant_number(number)}"
-    return "+" + digits if folded.lstrip("( ").startswith("+") else digits  # +98 9: too short to read yet
+    return "+" + digits if folded.lstrip("( ").startswith("+") else digits
 
 
 def phone_forms(phone: str | None) -> tuple[str, ...]:
-    """The forms a search finds a phone number by, besides as written: E.164 (+989123456789) and its
-    national digits (09123456789)."""
+    """The forms a search finds a phone number by, besides as written: E.164 (+989123456789), its
+    national digits (09123456789) and its digits as dialled from each configured region (from Turkey
+    00989123456789; libphonenumber knows each region's international prefix)."""
     key = phone_key(phone)
     if key is None:
         return ()
     number = _parse(key, None) if key.startswith("+") else None
     if number is None:
         return (key,)
-    return key, phonenumbers.normalize_digits_only(
-        phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
-    )
+    written = [phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)]
+    written += [phonenumbers.format_out_of_country_calling_number(number, region) for region in _phone_regions]
+    return (key, *(phonenumbers.normalize_digits_only(text) for text in written))
 
 
 def search_key(texts, phones=()) -> str:
@@ -165,8 +158,8 @@ def search_key(texts, phones=()) -> str:
 
 
 def search_term(query: str | None) -> str:
-    """What a search looks for: the number as dialled when it reads as a phone number, else its search
-    form; a record matches when its search key contains it."""
+    """What a search looks for: a number as dialled when it reads as one, else its search form; a
+    record matches when its search key contains it."""
     return _dialled(fold(query)) or search_form(query)
 
 
@@ -234,9 +227,9 @@ def phone_regions() -> tuple[str, ...]:
     return _phone_regions
 
 
-def _parse(text: str, region: str | None, keep_raw_input: bool = False) -> phonenumbers.PhoneNumber | None:
+def _parse(text: str, region: str | None) -> phonenumbers.PhoneNumber | None:
     try:
-        return phonenumbers.parse(text, region, keep_raw_input=keep_raw_input)
+        return phonenumbers.parse(text, region)
     except phonenumbers.NumberParseException:
         return None
 

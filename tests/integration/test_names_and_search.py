@@ -151,7 +151,9 @@ def seeded(story, uow, actor):
         ("۵۳۲ ۱۲۳", ["İstanbul Halı siparişi"]),
         ("پارس تک", ["میز جلسه"]),
         ("+98 912 345", ["صندلی اداری"]),
+        ("0098 912 345", ["صندلی اداری"]),
         ("0532 123 45", ["İstanbul Halı siparişi"]),
+        ("0090 532 123", ["İstanbul Halı siparişi"]),
         ("weiss", ["Office chairs"]),
         ("MULLER", ["Office chairs"]),
         ("nobody", []),
@@ -204,6 +206,13 @@ def test_a_search_by_number_also_finds_it_in_a_title(story, uow):
     story.lead(title="Order 2026-01 chairs")
     assert search(uow, "leads", "0912 345", "title") == ["Call back 0912 345 6789"]
     assert search(uow, "leads", "2026-01", "title") == ["Order 2026-01 chairs"]
+
+
+def test_a_quote_is_found_by_the_digits_of_its_number(story, uow):
+    """Zero-padded sequence numbers read like a number dialled with 00: they are still found by their digits."""
+    first, second = story.draft_quote(), story.draft_quote()
+    assert search(uow, "quotes", second.number[-5:], "number") == [second.number]
+    assert search(uow, "quotes", first.number.split("/", 1)[1], "number") == [first.number]
 
 
 def test_a_renamed_account_is_found_by_its_new_name_only(uow, actor):
