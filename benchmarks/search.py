@@ -40,7 +40,7 @@ CONTACTS = MAPPINGS[Contact]
 
 FIRST = ["محمد\u200cرضا", "مریم", "علی", "Işıl", "Mehmet", "Anna", "Müller", "پارس تک", "زهرا", "Ömer"]
 LAST = ["کاظمی", "رضایی", "Şahin", "Yılmaz", "Weiß", "حسینی", "Öztürk", "Smith", "نیک\u200cنام", "Demir"]
-QUERIES = ["+98 912 345", "0912 345", "پارس تک", "yilmaz", "nobody at all"]
+QUERIES = ["+98 912 345", "0098 912 345", "0912 345", "پارس تک", "yilmaz", "nobody at all"]
 SEARCHED = ("name", "email", "phone")
 
 

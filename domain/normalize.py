@@ -20,7 +20,7 @@ hand, so one name arrives in several spellings. `fold` reduces text to one spell
 Phone numbers are parsed with Google's libphonenumber (`phonenumbers`) into E.164, reading numbers
 written locally (0912 345 6789, 0532 123 45 67) in the configured regions, first one first.
 
-A search looks for one term in a record's search key (`search_key`, `search_term`), both made by
+A search looks for its terms in a record's search key (`search_key`, `search_terms`), both made by
 `search_form`, which goes further than `fold` in three ways, so that a search agrees with duplicate
 detection:
 
@@ -31,18 +31,18 @@ detection:
 - spaces, dashes and brackets between two digits are dropped, on both sides: a number is one run of
   digits however it was grouped (0912 345-6789, (912) 345). The price is that "lead 154" also finds
   "Lead 15 48";
-- a phone number is also kept as libphonenumber writes it for each way it can be dialled: E.164
-  (+989123456789), its national digits (09123456789) and its digits as dialled from each configured
-  region (00989123456789 from Turkey, 011989123456789 from the US). A term that reads as a number
-  is its digits, after its + if it has one (0912 345 → 0912345, 0098 912 345 → 0098912345,
-  +98 912 345 → +98912345), so it finds a number however either side dialled it, and a document
-  number all the same (00123 finds Q/2026/00123). The term is not parsed: libphonenumber reads a
-  partial number inconsistently (+98 0912 345 as +98912345, but +98 0912 34567 as +98091234567),
-  and a search is mostly a partial number.
+- a phone number is also kept in E.164 (+989123456789) and in its national digits (09123456789),
+  as libphonenumber writes them. A query that reads as a number is its digits, after its + if it
+  has one (0912 345 → 0912345, +98 912 345 → +98912345), so it finds a number however either side
+  grouped it, and a document number all the same (00123 finds Q/2026/00123). A query dialled with a
+  configured region's international prefix (0098 912 345 from Iran or Turkey, 011 98 … from the US:
+  libphonenumber knows each region's) is also looked for as + and the number (+98912345): two
+  terms for this one shape of query, one for any other. Keeping every number as dialled from each
+  region instead would make one term do, but lengthens every key by a number, which every search
+  reads through.
 
 Each form is one line of the key, and a term holds no line break (domain/text.py refuses control
-characters in a search), so a search never matches across two texts or two forms of one text. A
-search is one term, so the store compares it once per row, as before.
+characters in a search), so a search never matches across two texts or two forms of one text.
 """
 
 from __future__ import annotations
@@ -130,19 +130,27 @@ def _dialled(folded: str) -> str | None:
     return "+" + digits if folded.lstrip("( ").startswith("+") else digits
 
 
+def _dialled_abroad(folded: str) -> str | None:
+    """A number dialled with a configured region's international prefix (0098 912 … from Iran or
+    Turkey, 011 98 912 … from the US), as + and its digits after the prefix; None for any other text."""
+    for region in _phone_regions:
+        number = _parse(folded, region, keep_raw_input=True)  # the raw input is what says how it was dialled
+        if number is not None and number.country_code_source == phonenumbers.CountryCodeSource.FROM_NUMBER_WITH_IDD:
+            return f"+{number.country_code}{phonenumbers.national_significant_number(number)}"
+    return None
+
+
 def phone_forms(phone: str | None) -> tuple[str, ...]:
-    """The forms a search finds a phone number by, besides as written: E.164 (+989123456789), its
-    national digits (09123456789) and its digits as dialled from each configured region (from Turkey
-    00989123456789; libphonenumber knows each region's international prefix)."""
+    """The forms a search finds a phone number by, besides as written: E.164 (+989123456789) and its
+    national digits (09123456789)."""
     key = phone_key(phone)
     if key is None:
         return ()
     number = _parse(key, None) if key.startswith("+") else None
     if number is None:
         return (key,)
-    written = [phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)]
-    written += [phonenumbers.format_out_of_country_calling_number(number, region) for region in _phone_regions]
-    return (key, *(phonenumbers.normalize_digits_only(text) for text in written))
+    national = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+    return key, phonenumbers.normalize_digits_only(national)
 
 
 def search_key(texts, phones=()) -> str:
@@ -157,10 +165,16 @@ def search_key(texts, phones=()) -> str:
     return "\n".join(form for form in forms if not any(form != other and form in other for other in forms))
 
 
-def search_term(query: str | None) -> str:
-    """What a search looks for: a number as dialled when it reads as one, else its search form; a
-    record matches when its search key contains it."""
-    return _dialled(fold(query)) or search_form(query)
+def search_terms(query: str | None) -> tuple[str, ...]:
+    """What a search looks for: a number as dialled when it reads as one, else its search form, and
+    for a number dialled with an international prefix also + and the number (0098 912 → 0098912 and
+    +98912); a record matches when its search key contains one of them."""
+    folded = fold(query)
+    dialled = _dialled(folded)
+    if dialled is None:
+        return (search_form(query),)
+    abroad = _dialled_abroad(folded)
+    return (dialled, abroad) if abroad else (dialled,)
 
 
 @lru_cache(maxsize=1)
@@ -227,9 +241,9 @@ def phone_regions() -> tuple[str, ...]:
     return _phone_regions
 
 
-def _parse(text: str, region: str | None) -> phonenumbers.PhoneNumber | None:
+def _parse(text: str, region: str | None, keep_raw_input: bool = False) -> phonenumbers.PhoneNumber | None:
     try:
-        return phonenumbers.parse(text, region)
+        return phonenumbers.parse(text, region, keep_raw_input=keep_raw_input)
     except phonenumbers.NumberParseException:
         return None
 

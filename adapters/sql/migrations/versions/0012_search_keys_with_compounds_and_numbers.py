@@ -3,8 +3,8 @@
 The search key of every listed record is recomputed (domain/normalize.py `search_key`): a space
 between two Arabic-script letters is dropped (پارس‌تک, پارس تک and پارستک are found by one another),
 spaces, dashes and brackets between digits too (0912 345-6789 is one run of digits), and a phone
-number is also kept in E.164, in its national digits and as dialled from each configured region
-(0912 345 6789 is found by +98 912 345 and 0098 912 345). Duplicate keys are not affected. Only rows
+number is also kept in E.164 and in its national digits (0912 345 6789 is found by +98 912 345 and
+0098 912 345). Duplicate keys are not affected. Only rows
 whose key changes are written; versions and timestamps stay as they are.
 
 Why a migration of its own and not `salesflow reindex` called from here: reindex reads the tables
