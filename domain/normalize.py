@@ -19,6 +19,30 @@ hand, so one name arrives in several spellings. `fold` reduces text to one spell
 
 Phone numbers are parsed with Google's libphonenumber (`phonenumbers`) into E.164, reading numbers
 written locally (0912 345 6789, 0532 123 45 67) in the configured regions, first one first.
+
+A search looks for its terms in a record's search key (`search_key`, `search_terms`), both made by
+`search_form`, which goes further than `fold` in three ways, so that a search agrees with duplicate
+detection:
+
+- a space between two letters of the Arabic script is dropped, on both sides. Persian writes a
+  compound with a half-space, a space or nothing (پارس‌تک, پارس تک, پارستک) and keyboards without a
+  ZWNJ key make the space common, so in Persian and Arabic text a space says nothing a search could
+  rely on. Latin, Turkish and German text keeps its spaces: there they separate words;
+- spaces, dashes and brackets between two digits are dropped, on both sides: a number is one run of
+  digits however it was grouped (0912 345-6789, (912) 345). The price is that "lead 154" also finds
+  "Lead 15 48";
+- a phone number is also kept in E.164 (+989123456789) and in its national digits (09123456789),
+  as libphonenumber writes them. A query that reads as a number is its digits, after its + if it
+  has one (0912 345 → 0912345, +98 912 345 → +98912345), so it finds a number however either side
+  grouped it, and a document number all the same (00123 finds Q/2026/00123). A query dialled with a
+  configured region's international prefix (0098 912 345 from Iran or Turkey, 011 98 … from the US:
+  libphonenumber knows each region's) is also looked for as + and the number (+98912345): two
+  terms for this one shape of query, one for any other. Keeping every number as dialled from each
+  region instead would make one term do, but lengthens every key by a number, which every search
+  reads through.
+
+Each form is one line of the key, and a term holds no line break (domain/text.py refuses control
+characters in a search), so a search never matches across two texts or two forms of one text.
 """
 
 from __future__ import annotations
@@ -57,6 +81,24 @@ DEFAULT_PHONE_REGIONS: tuple[str, ...] = ("IR", "TR")
 _phone_regions: tuple[str, ...] = DEFAULT_PHONE_REGIONS
 _MIN_PHONE_DIGITS = 6
 
+#: The letters of the Arabic script (Persian, Arabic, Urdu …) that folded text can hold; a space
+#: between two of them is dropped from searched text (see the module docstring).
+_ARABIC_LETTERS = "".join(
+    chr(code)
+    for first, last in ((0x0600, 0x06FF), (0x0750, 0x077F), (0x08A0, 0x08FF))
+    for code in range(first, last + 1)
+    if unicodedata.category(chr(code)).startswith("L")
+)
+_SPACE_IN_A_COMPOUND = re.compile(f"(?<=[{_ARABIC_LETTERS}]) (?=[{_ARABIC_LETTERS}])")
+#: Separators inside a number, dropped from searched text (see the module docstring).
+_SEPARATOR_IN_A_NUMBER = re.compile(r"(?<=\d)[\s()\-]+(?=\d)")
+#: Folded text that reads as a phone number: digits, spaces, dashes, brackets and a leading +.
+_READS_AS_A_NUMBER = re.compile(r"[(\s]*\+?[\d\s()\-]+")
+#: The most characters of one form in a search key. Every searched text is at most 254 characters
+#: (domain/text.py), but folding can lengthen one up to 18 times (ﷺ); a form is cut at twice the
+#: longest, which no real name reaches, so a key holds at most (forms × 513) characters.
+SEARCH_FORM_LIMIT = 512
+
 
 def fold(text: str | None) -> str:
     """One spelling per name: marks, joiners and case folded, letters unified, digits ASCII."""
@@ -73,14 +115,66 @@ def words(text: str | None) -> list[str]:
     return re.findall(r"\w+", fold(text))
 
 
-def search_key(values) -> str:
-    """The text a record is searched in: each value folded, one per line (a query has no line breaks)."""
-    return "\n".join(folded for folded in map(fold, values) if folded)
+def search_form(text: str | None) -> str:
+    """A text as searched: folded, with no space between two Arabic-script letters (پارس تک → پارستک)
+    nor separator between two digits (0912 345-6789 → 09123456789)."""
+    return _SEPARATOR_IN_A_NUMBER.sub("", _SPACE_IN_A_COMPOUND.sub("", fold(text)))
 
 
-def search_text(query: str | None) -> str:
-    """A search folded as the keys are; a record matches when its search key contains it."""
-    return fold(query)
+def _dialled(folded: str) -> str | None:
+    """A folded text that reads as a phone number, as dialled: its digits, after its + if it has one
+    (0912 345 → 0912345, 0098 912 → 0098912, +98 912 → +98912); None for any other text."""
+    digits = phonenumbers.normalize_digits_only(folded)
+    if not digits or not _READS_AS_A_NUMBER.fullmatch(folded):
+        return None
+    return "+" + digits if folded.lstrip("( ").startswith("+") else digits
+
+
+def _dialled_abroad(folded: str) -> str | None:
+    """A number dialled with a configured region's international prefix (0098 912 … from Iran or
+    Turkey, 011 98 912 … from the US), as + and its digits after the prefix; None for any other text."""
+    for region in _phone_regions:
+        number = _parse(folded, region, keep_raw_input=True)  # the raw input is what says how it was dialled
+        if number is not None and number.country_code_source == phonenumbers.CountryCodeSource.FROM_NUMBER_WITH_IDD:
+            return f"+{number.country_code}{phonenumbers.national_significant_number(number)}"
+    return None
+
+
+def phone_forms(phone: str | None) -> tuple[str, ...]:
+    """The forms a search finds a phone number by, besides as written: E.164 (+989123456789) and its
+    national digits (09123456789)."""
+    key = phone_key(phone)
+    if key is None:
+        return ()
+    number = _parse(key, None) if key.startswith("+") else None
+    if number is None:
+        return (key,)
+    national = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+    return key, phonenumbers.normalize_digits_only(national)
+
+
+def search_key(texts, phones=()) -> str:
+    """The text a record is searched in: each text's search form and each phone's forms, one per line,
+    each at most SEARCH_FORM_LIMIT characters; a form another one contains is left out (it matches
+    nothing the other does not)."""
+    forms = [search_form(text)[:SEARCH_FORM_LIMIT] for text in texts]
+    for phone in phones:
+        forms.append(search_form(phone)[:SEARCH_FORM_LIMIT])
+        forms.extend(phone_forms(phone))
+    forms = list(dict.fromkeys(form for form in forms if form))
+    return "\n".join(form for form in forms if not any(form != other and form in other for other in forms))
+
+
+def search_terms(query: str | None) -> tuple[str, ...]:
+    """What a search looks for: a number as dialled when it reads as one, else its search form, and
+    for a number dialled with an international prefix also + and the number (0098 912 → 0098912 and
+    +98912); a record matches when its search key contains one of them."""
+    folded = fold(query)
+    dialled = _dialled(folded)
+    if dialled is None:
+        return (search_form(query),)
+    abroad = _dialled_abroad(folded)
+    return (dialled, abroad) if abroad else (dialled,)
 
 
 @lru_cache(maxsize=1)
@@ -147,9 +241,9 @@ def phone_regions() -> tuple[str, ...]:
     return _phone_regions
 
 
-def _parse(text: str, region: str | None) -> phonenumbers.PhoneNumber | None:
+def _parse(text: str, region: str | None, keep_raw_input: bool = False) -> phonenumbers.PhoneNumber | None:
     try:
-        return phonenumbers.parse(text, region)
+        return phonenumbers.parse(text, region, keep_raw_input=keep_raw_input)
     except phonenumbers.NumberParseException:
         return None
 

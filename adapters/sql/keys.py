@@ -3,8 +3,9 @@
 Duplicate keys (email_key, phone_key, company_key, name_key: domain `Record.keys`) and search keys
 (mapping.SEARCHED) are written with their row. When the rules that derive them change (a new
 normalisation, another phone region), rows written before keep the old keys until they are
-recomputed: migration 0011 does that once, and `salesflow reindex` whenever an operator changes
-SALESFLOW_PHONE_REGIONS. Only keys are written; versions and timestamps stay as they are.
+recomputed: a migration does that once for every release that changes them (0011, 0012), and
+`salesflow reindex` whenever an operator changes SALESFLOW_PHONE_REGIONS (phone numbers are in
+both kinds of key). Only keys are written; versions and timestamps stay as they are.
 """
 
 from __future__ import annotations
@@ -14,8 +15,7 @@ from collections.abc import Callable
 from sqlalchemy import bindparam, column, select, table, update
 from sqlalchemy.engine import Connection
 
-from ...domain.normalize import search_key
-from .mapping import MAPPINGS, SEARCH_KEY
+from .mapping import MAPPINGS, PHONES, SEARCH_KEY, search_key_of
 
 BATCH = 500
 
@@ -50,15 +50,16 @@ def rekey_table(
 
 
 def plan(
-    derivations: dict[str, tuple[Callable, str]], searched: tuple[str, ...]
+    derivations: dict[str, tuple[Callable, str]], searched: tuple[str, ...], phones=PHONES
 ) -> tuple[tuple[str, ...], tuple[str, ...], Callable[[dict], dict]]:
     """(sources, keys, derive) for rekey_table: the duplicate keys {key: (derivation, source)}, and
-    the search key folded from the `searched` columns when there are any."""
+    the search key folded from the `searched` columns when there are any (`phones` among them hold
+    phone numbers)."""
 
     def derive(row: dict) -> dict:
         out = {key: how(row[source]) for key, (how, source) in derivations.items()}
         if searched:
-            out[SEARCH_KEY] = search_key(row[c] for c in searched)
+            out[SEARCH_KEY] = search_key_of(searched, row.__getitem__, phones)
         return out
 
     sources = tuple(dict.fromkeys([*(source for _how, source in derivations.values()), *searched]))

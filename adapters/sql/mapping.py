@@ -7,8 +7,9 @@ design; `check()` proves it at import.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, fields
-from functools import cached_property
+from functools import cached_property, partial
 from operator import attrgetter
 
 from sqlalchemy import Table, bindparam, select
@@ -50,7 +51,7 @@ class Mapping:
 
     def search_key(self, obj) -> dict:
         """{search_key: …} for a searched table's object, else nothing."""
-        return {SEARCH_KEY: search_key(getattr(obj, c) for c in self.searched)} if self.searched else {}
+        return {SEARCH_KEY: search_key_of(self.searched, partial(getattr, obj))} if self.searched else {}
 
     @cached_property
     def versioned(self) -> bool:
@@ -104,6 +105,17 @@ SEARCHED = {
     "invoices": ("number",),
     "users": ("name",),
 }
+#: The searched columns that hold a phone number: also found by it in E.164 and in national digits.
+PHONES = frozenset({"phone"})
+
+
+def search_key_of(searched: tuple[str, ...], value: Callable[[str], str | None], phones=PHONES) -> str:
+    """The search key of a row or object whose searched column c holds value(c); `phones` are those
+    holding a phone number."""
+    return search_key(
+        (value(c) for c in searched if c not in phones),
+        (value(c) for c in searched if c in phones),
+    )
 
 
 def _document(cls, table, line_cls, line_table, parent_key, order_by="sequence", natural_key="sequence") -> Mapping:

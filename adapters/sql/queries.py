@@ -9,7 +9,7 @@ from functools import cache
 from sqlalchemy import BigInteger, and_, func, literal, or_, select, text, tuple_, type_coerce
 
 from ...domain.errors import DomainError, ErrorCode
-from ...domain.normalize import search_text
+from ...domain.normalize import search_terms
 from ...domain.query import MAX_ID, Filter, PageSpec
 from ...domain.text import check_text
 from .mapping import Mapping
@@ -44,9 +44,11 @@ def conditions(mapping: Mapping, flt: Filter) -> list:
             col = table.c[column]
             out.append(col >= value if op == ">=" else col < value)
     if flt.search and mapping.searched:
-        # The record's folded search key contains the folded query: the same LIKE on both stores,
-        # as both sides are already folded (case, accents, letter variants, joiners, digits).
-        out.append(table.c.search_key.like(f"%{_escape(search_text(flt.search))}%", escape="\\"))
+        # The record's search key contains a search term: the same LIKE on both stores, as both
+        # sides are already folded (case, accents, letter variants, joiners, digits, Persian spaces,
+        # number groups, phone numbers). One term, but two for a number dialled from abroad.
+        terms = search_terms(flt.search)
+        out.append(or_(*(table.c.search_key.like(f"%{_escape(term)}%", escape="\\") for term in terms)))
     return out
 
 

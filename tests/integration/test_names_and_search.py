@@ -149,6 +149,11 @@ def seeded(story, uow, actor):
         ("كاظمی", ["میز جلسه"]),
         ("0912", ["صندلی اداری"]),
         ("۵۳۲ ۱۲۳", ["İstanbul Halı siparişi"]),
+        ("پارس تک", ["میز جلسه"]),
+        ("+98 912 345", ["صندلی اداری"]),
+        ("0098 912 345", ["صندلی اداری"]),
+        ("0532 123 45", ["İstanbul Halı siparişi"]),
+        ("0090 532 123", ["İstanbul Halı siparişi"]),
         ("weiss", ["Office chairs"]),
         ("MULLER", ["Office chairs"]),
         ("nobody", []),
@@ -167,6 +172,47 @@ def test_accounts_and_contacts_are_searched_by_their_folded_names(uow, actor):
     assert search(uow, "accounts", "مؤسسه فرهنگي افتاب", "name") == ["موسسه فرهنگی آفتاب"]
     assert search(uow, "contacts", "فاطمه احمدی", "name") == ["فاطمة أحمدي"]
     assert search(uow, "contacts", "ISIL SAHIN", "name") == ["Işıl Şahin"]
+
+
+@pytest.mark.parametrize("typed", ["پارس\u200cتک", "پارس تک", "پارستک"], ids=["half-space", "space", "joined"])
+def test_a_persian_company_is_found_however_its_half_space_was_typed(uow, actor, typed):
+    """As duplicate detection treats them: the name stored with a half-space, a space or neither."""
+    for name in ("پارس\u200cتک", "شرکت پارس تک", "پارستک (سهامی خاص)"):
+        records.create_account(uow, name, actor=actor)
+    records.create_account(uow, "پارس", website="تک.example", actor=actor)  # the words, but in two texts
+    assert search(uow, "accounts", typed, "name") == sorted(["پارس\u200cتک", "شرکت پارس تک", "پارستک (سهامی خاص)"])
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["+98 912 345", "+98912345", "0098 912 345", "0912 345", "۰۹۱۲۳۴۵", "912 345 67"],
+)
+def test_a_contact_is_found_by_its_iranian_number_written_any_way(uow, actor, typed):
+    records.create_contact(uow, "مریم", phone="0912 345 6789", actor=actor)
+    records.create_contact(uow, "Maryam", phone="+98 (912) 345-6789", actor=actor)
+    records.create_contact(uow, "Mert", phone="0532 912 34 56", actor=actor)
+    assert search(uow, "contacts", typed, "name") == sorted(["مریم", "Maryam"])
+
+
+@pytest.mark.parametrize("typed", ["+90 532 123", "0090 532 123", "0532 123", "532 123 45 67"])
+def test_a_contact_is_found_by_its_turkish_number_written_any_way(uow, actor, typed):
+    records.create_contact(uow, "Şükrü Öztürk", phone="0532 123 45 67", actor=actor)
+    records.create_contact(uow, "علی", phone="0912 532 1234", actor=actor)
+    assert search(uow, "contacts", typed, "name") == ["Şükrü Öztürk"]
+
+
+def test_a_search_by_number_also_finds_it_in_a_title(story, uow):
+    story.lead(title="Call back 0912 345 6789")
+    story.lead(title="Order 2026-01 chairs")
+    assert search(uow, "leads", "0912 345", "title") == ["Call back 0912 345 6789"]
+    assert search(uow, "leads", "2026-01", "title") == ["Order 2026-01 chairs"]
+
+
+def test_a_quote_is_found_by_the_digits_of_its_number(story, uow):
+    """Zero-padded sequence numbers read like a number dialled with 00: they are still found by their digits."""
+    first, second = story.draft_quote(), story.draft_quote()
+    assert search(uow, "quotes", second.number[-5:], "number") == [second.number]
+    assert search(uow, "quotes", first.number.split("/", 1)[1], "number") == [first.number]
 
 
 def test_a_renamed_account_is_found_by_its_new_name_only(uow, actor):

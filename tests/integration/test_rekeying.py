@@ -74,6 +74,29 @@ def test_the_migration_gives_records_written_before_it_their_keys(engine, uow, a
     assert sorted((d.kind, d.id) for d in plan.duplicates) == [("account", 901), ("contact", 903)]
 
 
+def test_the_upgrade_rewrites_the_search_keys_the_previous_release_wrote(engine, uow):
+    """At 0011 a search key held each text folded as written: no joined Persian compound, no E.164."""
+    downgrade(engine, "0011")
+    now = datetime(2026, 3, 1, tzinfo=UTC)
+    stamps = dict(created_at=now, updated_at=now, version=3)
+    with engine.begin() as conn:
+        conn.execute(
+            insert(t.accounts).values(
+                id=911, name="شرکت پارس تک", name_key="پارستک", search_key="شرکت پارس تک", **stamps
+            )
+        )
+        conn.execute(
+            insert(t.contacts).values(
+                id=912, name="مریم", phone="0912 345 6789", phone_key="+989123456789",
+                search_key="مریم\n0912 345 6789", **stamps,
+            )
+        )
+    upgrade(engine)
+    assert search(uow, "accounts", "پارس\u200cتک") == search(uow, "accounts", "پارستک") == [911]
+    assert search(uow, "contacts", "+98 912 345") == search(uow, "contacts", "0098912345") == [912]
+    assert (reload(uow, "accounts", 911).version, reload(uow, "contacts", 912).version) == (3, 3)
+
+
 def test_reindex_rereads_local_numbers_after_the_phone_regions_change(
     database_url, uow, actor, regions, monkeypatch, capsys
 ):

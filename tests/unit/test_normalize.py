@@ -11,7 +11,15 @@ from __future__ import annotations
 import pytest
 
 from salesflow.domain import normalize
-from salesflow.domain.normalize import company_key, email_key, fold, phone_key, search_key, search_text
+from salesflow.domain.normalize import (
+    SEARCH_FORM_LIMIT,
+    company_key,
+    email_key,
+    fold,
+    phone_key,
+    search_key,
+    search_terms,
+)
 
 
 @pytest.fixture
@@ -119,11 +127,119 @@ def test_folding_leaves_english_and_german_names_readable():
     assert fold("O'Brien & Co.") == "o'brien & co."
 
 
+def found(query: str, texts=(), phones=()) -> bool:
+    """Whether a search for `query` finds a record with these texts and phones (what the store's LIKE does)."""
+    key = search_key(texts, phones)
+    return any(term in key for term in search_terms(query))
+
+
 def test_a_search_key_holds_each_searched_text_on_its_own_line():
-    key = search_key(["Halı siparişi", None, "YILMAZ TİCARET A.Ş.", "", "+90 532 123 45 67"])
-    assert key == "hali siparisi\nyilmaz ticaret a.s.\n+90 532 123 45 67"
-    assert search_text("yılmaz") in key and search_text("TİCARET") in key
-    assert search_text("siparisi yilmaz") not in key  # a search never spans two fields
+    key = search_key(["Halı siparişi", None, "YILMAZ TİCARET A.Ş.", ""], ["0912 345 6789", "+90 532 123 45 67"])
+    # each phone as written (its digits one run), in E.164 and in national digits; a form another one
+    # holds is left out (+90532… holds 0532…)
+    assert key == "hali siparisi\nyilmaz ticaret a.s.\n09123456789\n+989123456789\n+905321234567"
+    assert found("yılmaz", ["YILMAZ TİCARET A.Ş."]) and found("TİCARET", ["YILMAZ TİCARET A.Ş."])
+    assert not found("siparisi yilmaz", ["Halı siparişi", "YILMAZ TİCARET A.Ş."])  # never spans two fields
+
+
+PARS_TECH = ["پارس\u200cتک", "پارس تک", "پارستک"]  # half-space (ZWNJ), space, joined
+
+
+@pytest.mark.parametrize("stored", PARS_TECH, ids=["half-space", "space", "joined"])
+@pytest.mark.parametrize("typed", PARS_TECH, ids=["half-space", "space", "joined"])
+def test_a_persian_compound_is_found_however_either_side_spaced_it(typed, stored):
+    assert found(typed, ["شرکت " + stored + " (سهامی خاص)"])
+
+
+@pytest.mark.parametrize(
+    "typed, stored",
+    [
+        ("محمدرضا کاظمی", "محمد\u200cرضا كاظمي"),
+        ("محمد رضا", "محمدرضا کاظمی"),
+        ("علیرضا", "علی رضا حسینی"),
+        ("کتابفروشی", "کتاب‌فروشی نیک‌نام"),
+        ("نیک نام", "کتاب‌فروشی نیک‌نام"),
+        ("صورت حساب", "صورتحساب ۱۴۰۵"),  # the seed's own two spellings
+    ],
+)
+def test_persian_names_are_found_whatever_their_spaces(typed, stored):
+    assert found(typed, [stored])
+
+
+def test_a_space_still_separates_latin_and_turkish_words():
+    """Only Arabic-script letters are joined, and digits: "Lead 15" is not found as "lead15"."""
+    assert found("Yılmaz ticaret", ["YILMAZ TİCARET A.Ş."])
+    assert not found("yilmazticaret", ["YILMAZ TİCARET A.Ş."])
+    assert not found("lead15", ["Lead 15 48 chairs"]) and not found("a.s.0912", ["A.Ş. 0912"])
+
+
+@pytest.mark.parametrize("typed", ["2026-01", "2026 01", "202601", "(2026) 01"])
+def test_a_number_is_found_however_its_digits_were_grouped(typed):
+    assert found(typed, ["Order 2026-01 chairs"]) and not found(typed, ["Order 2026 chairs"])
+
+
+def test_a_search_never_joins_two_texts_of_a_record():
+    assert not found("پارس تک", ["پارس", "تک"])
+    assert not found("پارستک", ["پارس"], ["تک 0912 345 6789"])
+    assert not found("6789 +98", [], ["0912 345 6789"])
+
+
+@pytest.mark.parametrize("stored", ["0912 345 6789", "+98 912 345 6789", "۰۹۱۲ ۳۴۵ ۶۷۸۹", "0098-912-345-6789"])
+@pytest.mark.parametrize(
+    "typed",
+    ["+98 912 345", "+98912345", "0098 912 345", "0912 345", "09123456789", "912 345 67", "۰۹۱۲ ۳۴۵"],
+)
+def test_an_iranian_number_is_found_however_either_side_wrote_it(typed, stored):
+    assert found(typed, phones=[stored])
+
+
+@pytest.mark.parametrize("stored", ["0532 123 45 67", "+90 (532) 123-45-67", "05321234567"])
+@pytest.mark.parametrize("typed", ["+90 532 123", "+90532123", "0090 532 123", "0532 123", "532 123 45 67"])
+def test_a_turkish_number_is_found_however_either_side_wrote_it(typed, stored):
+    assert found(typed, phones=[stored])
+
+
+def test_a_number_is_not_found_under_another_country_code():
+    assert not found("+90 912 345", phones=["0912 345 6789"])
+    assert not found("+98 532 123", phones=["0532 123 45 67"])
+    assert not found("0532 123", phones=["0912 345 6789"])
+
+
+def test_a_number_no_region_reads_is_found_by_its_digits(regions):
+    regions(["TR"])
+    assert found("0912 345", phones=["0912 345 6789"]) and found("09123456", phones=["0912 345 6789"])
+
+
+def test_a_zero_padded_document_number_is_found_by_its_digits():
+    assert found("00123", ["Q/2026/00123-R1"]) and found("2026/00123", ["Q/2026/00123-R1"])
+    assert not found("00123", ["Q/2026/01230"])
+
+
+def test_a_number_dialled_abroad_is_read_with_each_regions_international_prefix(regions):
+    """An office in the US dials Iran as 011 98 …; libphonenumber knows each region's prefix."""
+    regions(["US", "IR"])
+    assert found("011 98 912 345", phones=["0098 912 345 6789"])
+    assert not found("011 90 912 345", phones=["0098 912 345 6789"])
+
+
+def test_a_query_that_reads_as_a_phone_number_is_looked_for_as_dialled():
+    assert search_terms("+98 (912) 345-67") == ("+9891234567",)
+    assert search_terms("۰۹۱۲ ۳۴۵") == search_terms("(0912) 345") == ("0912345",)
+    assert search_terms("+98 9") == ("+989",) and search_terms("00") == ("00",)
+    assert search_terms("Lead 154") == ("lead 154",) and search_terms("( -") == ("( -",)
+    assert search_terms("پارس\u200cتک") == search_terms("پارس تک") == ("پارستک",)
+
+
+def test_a_number_dialled_abroad_is_also_looked_for_after_a_plus():
+    assert search_terms("0098 912 34567") == ("009891234567", "+9891234567")
+    assert search_terms("00123") == ("00123", "+123")  # 00123 may be a quote's number: both are looked for
+
+
+def test_a_search_key_is_bounded_however_much_folding_lengthens_its_texts():
+    """ﷺ is one character that folds to 18: each form is cut, so the key stays small for the column's index."""
+    key = search_key(["\ufdfa" * 200] * 4, ["\ufdfa" * 64])
+    assert all(len(form) <= SEARCH_FORM_LIMIT for form in key.split("\n"))
+    assert len(key) <= 5 * (SEARCH_FORM_LIMIT + 1)
 
 
 # --- phone numbers ---------------------------------------------------------------------------------
