@@ -46,7 +46,7 @@ from .hooks import payment_hook
 from .limits import BodyLimit, run_until_done, startup_heap_frozen
 from .sessions import CLOSE_CODE, CLOSE_REASON, Sessions
 from .settings import Settings
-from .websocket import TextFrames, connection_token
+from .websocket import DEFAULT_MAX_SUBSCRIPTIONS, LimitedOperations, TextFrames, connection_token
 
 log = logging.getLogger("salesflow.gateway")
 
@@ -60,6 +60,7 @@ class GraphQLView(GraphQL):
     """strawberry's ASGI view, with our context, bearer auth, orjson, and sync execution in a thread."""
 
     websocket_adapter_class = TextFrames
+    graphql_transport_ws_handler_class = LimitedOperations
 
     def __init__(
         self,
@@ -72,6 +73,7 @@ class GraphQLView(GraphQL):
         graphql_ide: bool,
         allowed_origins: tuple[str, ...] = (),
         query_timeout: float = 0,
+        max_subscriptions: int = DEFAULT_MAX_SUBSCRIPTIONS,
     ):
         super().__init__(
             schema,
@@ -83,6 +85,7 @@ class GraphQLView(GraphQL):
         )
         self.stores, self.auth, self.broker, self.sessions = stores, auth, broker, sessions
         self.query_timeout = query_timeout
+        self.max_subscriptions_per_connection = max_subscriptions or None  # strawberry's name; 0: no limit
         self.policy = default_policy()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -165,6 +168,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         max_tokens=settings.max_tokens,
         max_cost=settings.max_cost,
         timeout=settings.query_timeout or None,
+        max_response_bytes=settings.max_response_bytes,
     )
     sessions = Sessions(stores.reader)  # the open WebSockets, closed when their access ends
     view = GraphQLView(
@@ -176,6 +180,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         graphql_ide=settings.graphql_ide,
         allowed_origins=settings.cors_origins,
         query_timeout=settings.query_timeout,
+        max_subscriptions=settings.max_subscriptions_per_socket,
     )
 
     async def healthz(request: Request) -> JSONResponse:

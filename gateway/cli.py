@@ -105,6 +105,8 @@ def cmd_serve(args) -> int:
         max_cost=args.max_cost,
         query_timeout=args.query_timeout,
         max_body_bytes=args.max_body_bytes,
+        max_response_bytes=args.max_response_bytes,
+        max_subscriptions_per_socket=args.max_subscriptions_per_socket,
     )
     serve(settings)
     return 0
@@ -207,6 +209,17 @@ def parser() -> argparse.ArgumentParser:
         "--max-body-bytes",
         type=int,
         help="largest request body or WebSocket message (default: $SALESFLOW_MAX_BODY_BYTES or 1048576)",
+    )
+    s.add_argument(
+        "--max-response-bytes",
+        type=int,
+        help="largest answer (JSON bytes) to a query, mutation or subscription event, 0 for no limit "
+        "(default: $SALESFLOW_MAX_RESPONSE_BYTES or 16777216)",
+    )
+    s.add_argument(
+        "--max-subscriptions-per-socket",
+        type=int,
+        help="operations one WebSocket may run at once (default: $SALESFLOW_MAX_SUBSCRIPTIONS_PER_SOCKET or 10)",
     )
     s.set_defaults(run=cmd_serve)
     add_people_commands(sub)  # token …, user …

@@ -6,8 +6,10 @@ import os
 from dataclasses import dataclass, fields
 
 from ..adapters.sql.engine import DEFAULT_URL
+from ..schema.core.answer import DEFAULT_MAX_RESPONSE_BYTES
 from ..schema.core.cost import DEFAULT_MAX_COST
 from .limits import DEFAULT_MAX_BODY_BYTES
+from .websocket import DEFAULT_MAX_SUBSCRIPTIONS
 
 
 def _bool(text: str) -> bool:
@@ -29,6 +31,8 @@ class Settings:
     max_cost: int = DEFAULT_MAX_COST  # the most an operation may cost (schema/core/cost.py); 0: no limit
     query_timeout: float = 10.0  # seconds a query or mutation may run; 0: no limit
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES  # HTTP request bodies and WebSocket messages
+    max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES  # an answer's JSON (schema/core/answer.py); 0: no limit
+    max_subscriptions_per_socket: int = DEFAULT_MAX_SUBSCRIPTIONS  # operations at once on one WebSocket
     log_level: str = "info"
     accounting: str = "local"  # comma-separated accounting backends (adapters/registry.py)
     sync: bool = False  # run the outbox worker inside `serve`

@@ -12,6 +12,11 @@
 - **Messages in.** Only JSON objects: a client that sends anything else is told so (close 4400).
 - **Authentication.** The bearer token travels in `connection_init`'s payload, since browsers
   cannot set headers on a WebSocket handshake.
+- **Operations at once.** A socket runs at most `max_subscriptions_per_socket` operations at a
+  time (subscriptions, and queries and mutations in flight): each active subscription costs a
+  resolution per event. One more `subscribe` is answered, as graphql-transport-ws answers an
+  operation that cannot run, with an `error` message for its id (code TOO_MANY_SUBSCRIPTIONS); the
+  socket and its other operations go on, and once one completes there is room again.
 """
 
 from __future__ import annotations
@@ -19,11 +24,17 @@ from __future__ import annotations
 from collections.abc import AsyncGenerator, Mapping
 
 from cross_web import HTTPException
+from graphql import GraphQLError
 from starlette.websockets import WebSocketDisconnect
 from strawberry.asgi import ASGIWebSocketAdapter
 from strawberry.http.exceptions import NonJsonMessageReceived, WebSocketDisconnected
+from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import BaseGraphQLTransportWSHandler
 
 from .auth import bearer
+
+#: The default for `SALESFLOW_MAX_SUBSCRIPTIONS_PER_SOCKET`: a screen subscribes to a few kinds of
+#: documents; every active subscription resolves its selection at every event it may see.
+DEFAULT_MAX_SUBSCRIPTIONS = 10
 
 
 class TextFrames(ASGIWebSocketAdapter):
@@ -55,3 +66,33 @@ def connection_token(params: object) -> str | None:
     if not isinstance(raw, str):
         return None
     return bearer(raw) if " " in raw else raw
+
+
+def too_many_operations(limit: int) -> GraphQLError:
+    """The error of a subscribe beyond the socket's limit."""
+    return GraphQLError(
+        f"This connection already runs {limit} operations, the most one WebSocket may: complete one "
+        "(or open another connection) before subscribing again.",
+        extensions={"code": "TOO_MANY_SUBSCRIPTIONS", "maximumOperations": limit},
+    )
+
+
+class LimitedOperations(BaseGraphQLTransportWSHandler):
+    """strawberry's graphql-transport-ws handler, refusing a subscribe beyond the limit with a coded error.
+
+    (strawberry counts every operation in flight against `max_subscriptions_per_connection` and
+    refuses the next with an uncoded "Subscription limit reached"; the check is the same, made first.)
+    """
+
+    async def handle_subscribe(self, message) -> None:
+        limit = self.max_subscriptions_per_connection
+        if (
+            self.connection_acknowledged
+            and limit is not None
+            and message["id"] not in self.operations
+            and len(self.operations) >= limit
+        ):
+            refusal = too_many_operations(limit).formatted
+            await self.send_message({"id": message["id"], "type": "error", "payload": [refusal]})
+            return
+        await super().handle_subscribe(message)
