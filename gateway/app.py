@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import weakref
 from functools import partial
 
 import anyio
@@ -46,7 +47,13 @@ from .hooks import payment_hook
 from .limits import BodyLimit, run_until_done, startup_heap_frozen
 from .sessions import CLOSE_CODE, CLOSE_REASON, Sessions
 from .settings import Settings
-from .websocket import DEFAULT_MAX_SUBSCRIPTIONS, LimitedOperations, TextFrames, connection_token
+from .websocket import (
+    DEFAULT_MAX_SUBSCRIPTIONS,
+    DEFAULT_MAX_SUBSCRIPTIONS_PER_USER,
+    LimitedOperations,
+    TextFrames,
+    connection_token,
+)
 
 log = logging.getLogger("salesflow.gateway")
 
@@ -74,6 +81,7 @@ class GraphQLView(GraphQL):
         allowed_origins: tuple[str, ...] = (),
         query_timeout: float = 0,
         max_subscriptions: int = DEFAULT_MAX_SUBSCRIPTIONS,
+        max_subscriptions_per_user: int = DEFAULT_MAX_SUBSCRIPTIONS_PER_USER,
     ):
         super().__init__(
             schema,
@@ -86,6 +94,8 @@ class GraphQLView(GraphQL):
         self.stores, self.auth, self.broker, self.sessions = stores, auth, broker, sessions
         self.query_timeout = query_timeout
         self.max_subscriptions_per_connection = max_subscriptions or None  # strawberry's name; 0: no limit
+        self.max_operations_per_user = max_subscriptions_per_user or None  # websocket.LimitedOperations
+        self.sockets_by_user: dict[int, weakref.WeakSet] = {}
         self.policy = default_policy()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -181,6 +191,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         allowed_origins=settings.cors_origins,
         query_timeout=settings.query_timeout,
         max_subscriptions=settings.max_subscriptions_per_socket,
+        max_subscriptions_per_user=settings.max_subscriptions_per_user,
     )
 
     async def healthz(request: Request) -> JSONResponse:

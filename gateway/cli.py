@@ -107,6 +107,7 @@ def cmd_serve(args) -> int:
         max_body_bytes=args.max_body_bytes,
         max_response_bytes=args.max_response_bytes,
         max_subscriptions_per_socket=args.max_subscriptions_per_socket,
+        max_subscriptions_per_user=args.max_subscriptions_per_user,
     )
     serve(settings)
     return 0
@@ -219,7 +220,14 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument(
         "--max-subscriptions-per-socket",
         type=int,
-        help="operations one WebSocket may run at once (default: $SALESFLOW_MAX_SUBSCRIPTIONS_PER_SOCKET or 10)",
+        help="operations one WebSocket may run at once, 0 for no limit "
+        "(default: $SALESFLOW_MAX_SUBSCRIPTIONS_PER_SOCKET or 10)",
+    )
+    s.add_argument(
+        "--max-subscriptions-per-user",
+        type=int,
+        help="operations one user's WebSockets may run at once in one process, 0 for no limit "
+        "(default: $SALESFLOW_MAX_SUBSCRIPTIONS_PER_USER or 30)",
     )
     s.set_defaults(run=cmd_serve)
     add_people_commands(sub)  # token …, user …

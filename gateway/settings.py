@@ -9,7 +9,7 @@ from ..adapters.sql.engine import DEFAULT_URL
 from ..schema.core.answer import DEFAULT_MAX_RESPONSE_BYTES
 from ..schema.core.cost import DEFAULT_MAX_COST
 from .limits import DEFAULT_MAX_BODY_BYTES
-from .websocket import DEFAULT_MAX_SUBSCRIPTIONS
+from .websocket import DEFAULT_MAX_SUBSCRIPTIONS, DEFAULT_MAX_SUBSCRIPTIONS_PER_USER
 
 
 def _bool(text: str) -> bool:
@@ -32,7 +32,8 @@ class Settings:
     query_timeout: float = 10.0  # seconds a query or mutation may run; 0: no limit
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES  # HTTP request bodies and WebSocket messages
     max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES  # an answer's JSON (schema/core/answer.py); 0: no limit
-    max_subscriptions_per_socket: int = DEFAULT_MAX_SUBSCRIPTIONS  # operations at once on one WebSocket
+    max_subscriptions_per_socket: int = DEFAULT_MAX_SUBSCRIPTIONS  # operations at once on one WebSocket; 0: no limit
+    max_subscriptions_per_user: int = DEFAULT_MAX_SUBSCRIPTIONS_PER_USER  # on all of a user's sockets, per process
     log_level: str = "info"
     accounting: str = "local"  # comma-separated accounting backends (adapters/registry.py)
     sync: bool = False  # run the outbox worker inside `serve`

@@ -108,6 +108,33 @@ def test_a_subscribe_beyond_the_sockets_limit_is_refused_with_a_coded_error_and_
         create_lead(admin, "Heard of")
         told = {ws.receive_json()["id"] for _ in range(2)}
     assert refused["type"] == "error" and refused["id"] == "3", refused
-    assert refused["payload"][0]["extensions"] == {"code": "TOO_MANY_SUBSCRIPTIONS", "maximumOperations": 2}
+    assert refused["payload"][0]["extensions"] == {
+        "code": "TOO_MANY_SUBSCRIPTIONS",
+        "maximumOperations": 2,
+        "per": "connection",
+    }
     assert told == {"2", "4"}
+
+
+def test_a_users_sockets_together_run_at_most_its_limit_and_a_closed_socket_makes_room(tuned):
+    gateway = tuned(max_subscriptions_per_user=3)
+    admin = gateway.client()
+    with socket(gateway, admin.token) as second:
+        with socket(gateway, admin.token) as first:
+            for n in ("1", "2"):
+                first.send_json({"id": n, "type": "subscribe", "payload": {"query": LEAD_EVENTS}})
+            listening(gateway, 2)
+            second.send_json({"id": "1", "type": "subscribe", "payload": {"query": LEAD_EVENTS}})
+            listening(gateway, 3)
+            second.send_json({"id": "2", "type": "subscribe", "payload": {"query": LEAD_EVENTS}})
+            refused = second.receive_json()
+        listening(gateway, 1)  # the first socket closed: its subscriptions with it
+        second.send_json({"id": "3", "type": "subscribe", "payload": {"query": LEAD_EVENTS}})
+        listening(gateway, 2)
+        create_lead(admin, "Heard of")
+        told = {second.receive_json()["id"] for _ in range(2)}
+    assert refused["type"] == "error" and refused["id"] == "2", refused
+    assert refused["payload"][0]["extensions"]["per"] == "user", refused
+    assert refused["payload"][0]["extensions"]["maximumOperations"] == 3
+    assert told == {"1", "3"}
 
