@@ -102,14 +102,15 @@ def too_large(limit: int, committed: int = 0) -> GraphQLError:
     )
 
 
-def seal(result, limit: int | None):
+def seal(result, limit: int | None, committed: int = 0):
     """The result with its data encoded here (call it in the worker thread), or, if the encoded data
-    is larger than `limit`, the same result with no data and a RESPONSE_TOO_LARGE error."""
+    is larger than `limit`, the same result with no data and a RESPONSE_TOO_LARGE error (saying how
+    many of the request's mutations had `committed`)."""
     if result.data is None or isinstance(result.data, orjson.Fragment):
         return result
     encoded = orjson.dumps(result.data)
     if limit and len(encoded) > limit:
-        result.data, result.errors = None, [too_large(limit), *(result.errors or ())]
+        result.data, result.errors = None, [too_large(limit, committed), *(result.errors or ())]
         return result
     result.data = orjson.Fragment(encoded)
     return result

@@ -86,7 +86,8 @@ async def execute_in_thread(
         finally:
             if scope is not None:
                 context_value.end_scope(*scope)
-        return answer.seal(result, getattr(schema, "max_response_bytes", None))
+        limit = deadlines.current()  # the request's, if the caller ran this under one
+        return answer.seal(result, getattr(schema, "max_response_bytes", None), limit.commits if limit else 0)
 
     return await (run or anyio.to_thread.run_sync)(execute)
 

@@ -86,13 +86,13 @@ def test_the_answer_is_encoded_in_the_worker_thread_not_on_the_event_loop(gatewa
     sealed: list[tuple[bool, bool]] = []  # (an event loop runs in the sealing thread, the data came out encoded)
     seal = answer.seal
 
-    def spy(result, limit):
+    def spy(result, limit, committed=0):
         try:
             asyncio.get_running_loop()
             on_a_loop = True
         except RuntimeError:
             on_a_loop = False
-        out = seal(result, limit)
+        out = seal(result, limit, committed)
         sealed.append((on_a_loop, isinstance(out.data, orjson.Fragment)))
         return out
 
@@ -114,3 +114,14 @@ def test_a_text_is_charged_by_its_utf8_bytes():
     budget = answer.AnswerBudget(1_000_000)
     answer.charge_object(budget, {"notes": "\U0001f600" * 1_000})
     assert 4_000 < budget.spent < 4_100
+
+
+def test_a_mutation_whose_payload_is_too_large_says_that_its_change_was_kept(tuned):
+    client = tuned(max_response_bytes=20_000).client()
+    body = client.post(
+        "mutation($i: CreateLeadInput!) { createLead(input: $i) { lead { notes } errors { code } } }",
+        {"i": {"title": "Long notes", "notes": EMOJI_NOTES}},
+    )
+    assert code(body) == "RESPONSE_TOO_LARGE" and body["errors"][0]["extensions"]["committed"] is True, body
+    titles = client.run("{ leads { edges { node { title } } } }")["leads"]["edges"]
+    assert [e["node"]["title"] for e in titles] == ["Long notes"]
