@@ -70,20 +70,17 @@ def scope(limit: int | None) -> Iterator[AnswerBudget | None]:
         _CURRENT.reset(token)
 
 
-def text_bytes(text: str) -> int:
-    """The UTF-8 length of a text (its length if it is ASCII, without encoding it)."""
-    return len(text) if text.isascii() else len(text.encode("utf-8", "surrogatepass"))
-
-
 def charge_object(budget: AnswerBudget, fields: dict) -> None:
-    """Charge one completed object: its keys, and each value that is a text or another scalar (objects
-    and lists below it charge themselves as they are completed)."""
-    size = 2  # {}
-    for key, value in fields.items():
-        size += len(key) + 4  # "key":,
-        if type(value) is str:
-            size += text_bytes(value)
-        elif not isinstance(value, (dict, list)):
+    """Charge one completed object: its keys, and each value that is a text (its UTF-8 length; its
+    length if it is ASCII, without encoding it) or another scalar (objects and lists below it charge
+    themselves as they are completed)."""
+    size = 2 + 4 * len(fields)  # {} and each key's "":,
+    for key, value in fields.items():  # run for every object of every answer: kept to plain operations
+        size += len(key)
+        kind = type(value)
+        if kind is str:
+            size += len(value) if value.isascii() else len(value.encode("utf-8", "surrogatepass"))
+        elif kind is not dict and kind is not list:
             size += SCALAR_BYTES
     budget.charge(size)
 
