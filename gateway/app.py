@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import weakref
 from functools import partial
 
 import anyio
@@ -45,7 +46,13 @@ from .hooks import payment_hook
 from .limits import BodyLimit, run_until_done, startup_heap_frozen
 from .sessions import CLOSE_CODE, CLOSE_REASON, Sessions
 from .settings import Settings
-from .websocket import TextFrames, connection_token
+from .websocket import (
+    DEFAULT_MAX_SUBSCRIPTIONS,
+    DEFAULT_MAX_SUBSCRIPTIONS_PER_USER,
+    LimitedOperations,
+    TextFrames,
+    connection_token,
+)
 
 log = logging.getLogger("salesflow.gateway")
 
@@ -59,6 +66,7 @@ class GraphQLView(GraphQL):
     """strawberry's ASGI view, with our context, bearer auth, orjson, and sync execution in a thread."""
 
     websocket_adapter_class = TextFrames
+    graphql_transport_ws_handler_class = LimitedOperations
 
     def __init__(
         self,
@@ -71,6 +79,8 @@ class GraphQLView(GraphQL):
         graphql_ide: bool,
         allowed_origins: tuple[str, ...] = (),
         query_timeout: float = 0,
+        max_subscriptions: int = DEFAULT_MAX_SUBSCRIPTIONS,
+        max_subscriptions_per_user: int = DEFAULT_MAX_SUBSCRIPTIONS_PER_USER,
     ):
         super().__init__(
             schema,
@@ -82,6 +92,9 @@ class GraphQLView(GraphQL):
         )
         self.stores, self.auth, self.broker, self.sessions = stores, auth, broker, sessions
         self.query_timeout = query_timeout
+        self.max_subscriptions_per_connection = max_subscriptions or None  # strawberry's name; 0: no limit
+        self.max_operations_per_user = max_subscriptions_per_user or None  # websocket.LimitedOperations
+        self.sockets_by_user: dict[int, weakref.WeakSet] = {}
         self.policy = default_policy()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -164,6 +177,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         max_tokens=settings.max_tokens,
         max_cost=settings.max_cost,
         timeout=settings.query_timeout or None,
+        max_response_bytes=settings.max_response_bytes,
     )
     sessions = Sessions(stores.reader)  # the open WebSockets, closed when their access ends
     view = GraphQLView(
@@ -175,6 +189,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
         graphql_ide=settings.graphql_ide,
         allowed_origins=settings.cors_origins,
         query_timeout=settings.query_timeout,
+        max_subscriptions=settings.max_subscriptions_per_socket,
+        max_subscriptions_per_user=settings.max_subscriptions_per_user,
     )
 
     async def healthz(request: Request) -> JSONResponse:

@@ -105,6 +105,9 @@ def cmd_serve(args) -> int:
         max_cost=args.max_cost,
         query_timeout=args.query_timeout,
         max_body_bytes=args.max_body_bytes,
+        max_response_bytes=args.max_response_bytes,
+        max_subscriptions_per_socket=args.max_subscriptions_per_socket,
+        max_subscriptions_per_user=args.max_subscriptions_per_user,
     )
     serve(settings)
     return 0
@@ -216,6 +219,24 @@ def parser() -> argparse.ArgumentParser:
         "--max-body-bytes",
         type=int,
         help="largest request body or WebSocket message (default: $SALESFLOW_MAX_BODY_BYTES or 1048576)",
+    )
+    s.add_argument(
+        "--max-response-bytes",
+        type=int,
+        help="largest answer (JSON bytes) to a query, mutation or subscription event, 0 for no limit "
+        "(default: $SALESFLOW_MAX_RESPONSE_BYTES or 16777216)",
+    )
+    s.add_argument(
+        "--max-subscriptions-per-socket",
+        type=int,
+        help="operations one WebSocket may run at once, 0 for no limit "
+        "(default: $SALESFLOW_MAX_SUBSCRIPTIONS_PER_SOCKET or 10)",
+    )
+    s.add_argument(
+        "--max-subscriptions-per-user",
+        type=int,
+        help="operations one user's WebSockets may run at once in one process, 0 for no limit "
+        "(default: $SALESFLOW_MAX_SUBSCRIPTIONS_PER_USER or 30)",
     )
     s.set_defaults(run=cmd_serve)
     add_people_commands(sub)  # token …, user …

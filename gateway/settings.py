@@ -6,9 +6,11 @@ import os
 from dataclasses import dataclass, fields
 
 from ..adapters.sql.engine import DEFAULT_URL, normalise_url
+from ..schema.core.answer import DEFAULT_MAX_RESPONSE_BYTES
 from ..schema.core.cost import DEFAULT_MAX_COST
 from . import cors
 from .limits import DEFAULT_MAX_BODY_BYTES
+from .websocket import DEFAULT_MAX_SUBSCRIPTIONS, DEFAULT_MAX_SUBSCRIPTIONS_PER_USER
 
 
 class SettingError(ValueError):
@@ -43,6 +45,9 @@ class Settings:
     max_cost: int = DEFAULT_MAX_COST  # the most an operation may cost (schema/core/cost.py); 0: no limit
     query_timeout: float = 10.0  # seconds a query or mutation may run; 0: no limit
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES  # HTTP request bodies and WebSocket messages
+    max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES  # an answer's JSON (schema/core/answer.py); 0: no limit
+    max_subscriptions_per_socket: int = DEFAULT_MAX_SUBSCRIPTIONS  # operations at once on one WebSocket; 0: no limit
+    max_subscriptions_per_user: int = DEFAULT_MAX_SUBSCRIPTIONS_PER_USER  # on all of a user's sockets, per process
     log_level: str = "info"
     accounting: str = "local"  # comma-separated accounting backends (adapters/registry.py)
     sync: bool = False  # run the outbox worker inside `serve`

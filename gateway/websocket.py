@@ -12,18 +12,33 @@
 - **Messages in.** Only JSON objects: a client that sends anything else is told so (close 4400).
 - **Authentication.** The bearer token travels in `connection_init`'s payload, since browsers
   cannot set headers on a WebSocket handshake.
+- **Operations at once.** A socket runs at most `max_subscriptions_per_socket` operations at a
+  time (subscriptions, and queries and mutations in flight), and a user's sockets together at most
+  `max_subscriptions_per_user` in one process: each active subscription costs a resolution per
+  event. One more `subscribe` is answered, as graphql-transport-ws answers an operation that cannot
+  run, with an `error` message for its id (code TOO_MANY_SUBSCRIPTIONS); the socket and its other
+  operations go on, and once one completes there is room again.
 """
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import AsyncGenerator, Mapping
 
 from cross_web import HTTPException
+from graphql import GraphQLError
 from starlette.websockets import WebSocketDisconnect
 from strawberry.asgi import ASGIWebSocketAdapter
 from strawberry.http.exceptions import NonJsonMessageReceived, WebSocketDisconnected
+from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import BaseGraphQLTransportWSHandler
 
 from .auth import bearer
+
+#: The default for `SALESFLOW_MAX_SUBSCRIPTIONS_PER_SOCKET`: a screen subscribes to a few kinds of
+#: documents; every active subscription resolves its selection at every event it may see.
+DEFAULT_MAX_SUBSCRIPTIONS = 10
+#: The default for `SALESFLOW_MAX_SUBSCRIPTIONS_PER_USER`: a few tabs' worth of sockets.
+DEFAULT_MAX_SUBSCRIPTIONS_PER_USER = 30
 
 
 class TextFrames(ASGIWebSocketAdapter):
@@ -55,3 +70,46 @@ def connection_token(params: object) -> str | None:
     if not isinstance(raw, str):
         return None
     return bearer(raw) if " " in raw else raw
+
+
+def too_many_operations(limit: int, per: str = "connection") -> GraphQLError:
+    """The error of a subscribe beyond the limit of its socket (or of its user's sockets)."""
+    where = (
+        "This connection already runs" if per == "connection" else "Your connections to this server already run"
+    )
+    return GraphQLError(
+        f"{where} {limit} operations, the most allowed: complete one before subscribing again.",
+        extensions={"code": "TOO_MANY_SUBSCRIPTIONS", "maximumOperations": limit, "per": per},
+    )
+
+
+class LimitedOperations(BaseGraphQLTransportWSHandler):
+    """strawberry's graphql-transport-ws handler, refusing a subscribe beyond the limits with a coded error.
+
+    Per socket: strawberry counts every operation in flight against `max_subscriptions_per_connection`
+    and refuses the next with an uncoded "Subscription limit reached"; the check is the same, made
+    first. Per user: the operations of all the sockets the user holds open in this process
+    (`view.sockets_by_user`, which forgets a socket's handler once it is gone) count against the
+    view's `max_operations_per_user`.
+    """
+
+    async def handle_subscribe(self, message) -> None:
+        if self.connection_acknowledged and message["id"] not in self.operations:
+            refusal = self._over_a_limit()
+            if refusal is not None:
+                await self.send_message({"id": message["id"], "type": "error", "payload": [refusal.formatted]})
+                return
+        await super().handle_subscribe(message)
+
+    def _over_a_limit(self) -> GraphQLError | None:
+        limit = self.max_subscriptions_per_connection
+        if limit is not None and len(self.operations) >= limit:
+            return too_many_operations(limit)
+        per_user = getattr(self.view, "max_operations_per_user", None)
+        user = self.context.user
+        if per_user and user is not None:
+            sockets = self.view.sockets_by_user.setdefault(user.id, weakref.WeakSet())
+            sockets.add(self)
+            if sum(len(handler.operations) for handler in sockets) >= per_user:
+                return too_many_operations(per_user, "user")
+        return None

@@ -323,5 +323,5 @@ class Query(PeopleQuery):
                 PipelineAmount(currency=c, count=n, amount=money(a, c or None), weighted_amount=money(w, c or None))
                 for c, (n, a, w) in sorted(cells.items())
             ]
-            out.append(PipelineStage(stage=stage, count=sum(a.count for a in amounts), amounts=amounts))
+            out.append(PipelineStage(stage=stage, count=sum(a.count for a in amounts), per_currency=amounts))
         return out

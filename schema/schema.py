@@ -22,6 +22,7 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.types.graphql import OperationType
 
 from ..domain.errors import DomainError
+from .core.answer import DEFAULT_MAX_RESPONSE_BYTES
 from .core.blocking import ThreadedEvents, ThreadedOperations
 from .core.cost import DEFAULT_MAX_COST, QueryCost
 from .core.fast import FastExecutionContext, accelerate
@@ -152,9 +153,11 @@ def build_schema(
     max_tokens: int = LIMITS["max_tokens"],
     max_cost: int | None = LIMITS["max_cost"],
     timeout: float | None = None,
+    max_response_bytes: int | None = DEFAULT_MAX_RESPONSE_BYTES,
 ) -> strawberry.Schema:
     """The schema with its limits; max_cost 0 or None counts and reports the cost but refuses nothing,
-    timeout (seconds) bounds each query and mutation that no caller gave a deadline of its own."""
+    timeout (seconds) bounds each query and mutation that no caller gave a deadline of its own, and
+    each subscription event; max_response_bytes (0 or None: no limit) bounds every answer's JSON."""
     # Factories: strawberry builds each extension per request. The limit rules are built once here,
     # so the validation cache (keyed by the rules) hits; the parse and validation caches live at
     # module level and are shared by every request.
@@ -200,6 +203,7 @@ def build_schema(
         execution_context_class=Execution,
     )
     schema.timeout, schema.max_tokens = timeout, max_tokens
+    schema.max_response_bytes = max_response_bytes or None
     accelerate(schema)
     return schema
 

@@ -10,9 +10,14 @@ turn (`EventTurn`): its generator reads the event's document in a worker thread 
 graphql-core then resolves the subscriber's selection under it, a whole query's worth (a quote's
 thousand lines, its history …), and `ThreadedEvents` runs that in a worker thread too, in the read
 transaction the generator opened for the event (a context variable, which the thread gets a copy
-of). At most EVENT_SLOTS turns run at once. An event has no time limit of its own, as before: its
-selection is priced and capped like a query's (cost.py), and a subscriber that completes or goes
-away stops it at once.
+of). At most EVENT_SLOTS turns run at once. An event's resolution has a query's limits: its
+selection is priced and capped like a query's (cost.py); it runs under the query timeout (from the
+moment its turn starts) and the answer-size budget (answer.py), and past either it is abandoned
+and sent as an error event (code TIMEOUT or RESPONSE_TOO_LARGE) while the subscription goes on; a
+subscriber that completes or goes away stops it at once.
+
+Every answer is encoded to JSON in the thread that computed it (answer.seal), where its exact size is
+checked against the budget: the event loop only copies the encoded bytes into the message it sends.
 
 Each operation reads through a loader of its own (`RequestContext.scoped_loader`): the operations
 of one WebSocket share its context, and running side by side in threads they must never share, or
@@ -22,6 +27,7 @@ close, each other's read transaction.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncGenerator, Awaitable, Callable, Iterable
 from contextvars import ContextVar
 from functools import partial
@@ -29,14 +35,19 @@ from typing import Any, TypeVar
 
 import anyio
 from anyio.lowlevel import RunVar
+from graphql import ExecutionResult as EventResult
+from graphql import GraphQLError
 from strawberry.exceptions import MissingQueryError
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types.execution import ExecutionResult, PreExecutionError
 from strawberry.types.graphql import OperationType
 
 from ...domain import deadline as deadlines
+from . import answer
 
 T = TypeVar("T")
+
+log = logging.getLogger("salesflow.limits")
 
 #: How many subscribers' turns at an event (EventTurn) a process runs at once, each in a thread and
 #: a read transaction. Resolving is Python under the GIL: more threads would not finish a fan-out
@@ -59,7 +70,8 @@ async def execute_in_thread(
     run: Callable[[Callable[[], ExecutionResult]], Awaitable[ExecutionResult]] | None = None,
     **options,
 ) -> ExecutionResult:
-    """`schema.execute_sync` in a worker thread, reading through a loader of its own.
+    """`schema.execute_sync` in a worker thread, reading through a loader of its own; its data comes
+    back encoded (answer.seal), or RESPONSE_TOO_LARGE.
 
     `run` puts the work on a thread (default: anyio's); the gateway passes one that also stops the
     work when the HTTP client goes away (gateway/limits.py). Raises what execute_sync raises before
@@ -70,10 +82,12 @@ async def execute_in_thread(
     def execute() -> ExecutionResult:
         scope = context_value.scoped_loader() if hasattr(context_value, "scoped_loader") else None
         try:
-            return schema.execute_sync(query, context_value=context_value, **options)
+            result = schema.execute_sync(query, context_value=context_value, **options)
         finally:
             if scope is not None:
                 context_value.end_scope(*scope)
+        limit = deadlines.current()  # the request's, if the caller ran this under one
+        return answer.seal(result, getattr(schema, "max_response_bytes", None), limit.commits if limit else 0)
 
     return await (run or anyio.to_thread.run_sync)(execute)
 
@@ -240,11 +254,37 @@ class ThreadedEvents:
         return self._execute_in_turn(partial(super().execute_operation, serially))
 
     async def _execute_in_turn(self, execute: Callable[[], Any]) -> Any:
+        schema = getattr(self.schema, "_strawberry_schema", None)
+        timeout = getattr(schema, "timeout", None)
+        limit = getattr(schema, "max_response_bytes", None)
+
+        def within_limits():
+            with answer.scope(limit):
+                try:
+                    result = execute()
+                except deadlines.DeadlineExceeded as stop:
+                    log.warning("stopped a subscription event: %s", stop.deadline.reason())
+                    return EventResult(data=None, errors=[_event_timeout(stop)])
+                except answer.ResponseTooLarge as stop:
+                    log.warning("stopped a subscription event: %s", stop)
+                    return EventResult(data=None, errors=[answer.too_large(stop.limit)])
+            # a resolver that returns an awaitable (none does) is awaited on the loop, and encoded there
+            return result if self.is_awaitable(result) else answer.seal(result, limit)
+
         turn = EventTurn.current()
-        if turn is None:
-            async with EventTurn() as turn:
-                result = await turn.resolve(execute)
-        else:
-            result = await turn.resolve(execute)
-        # a resolver that returns an awaitable (none does) is awaited where it can be: here
+        with deadlines.scope(deadlines.Deadline(timeout or None)):  # in_worker_thread runs the work under it
+            if turn is None:
+                async with EventTurn() as turn:
+                    result = await turn.resolve(within_limits)
+            else:
+                result = await turn.resolve(within_limits)
         return await result if self.is_awaitable(result) else result
+
+
+def _event_timeout(stop: deadlines.DeadlineExceeded) -> GraphQLError:
+    """The error event of an event whose resolution ran past the query timeout."""
+    return GraphQLError(
+        f"Resolving this event's selection took longer than {stop.deadline.seconds:g} s and was stopped: "
+        "select less of the document (fewer lists, fewer items per list); later events still come.",
+        extensions={"code": "TIMEOUT"},
+    )

@@ -6,7 +6,8 @@ lines. So before execution every operation is priced the way GitHub, Shopify and
 theirs, in the vocabulary of the GraphQL cost directive spec (https://ibm.github.io/graphql-specs/cost-spec.html):
 
 - every value the answer can hold costs 1: an object, a scalar, each item of a list; a text
-  costs 1 more per KiB it may hold (its limit in domain/text.py), so long texts weigh what they can;
+  costs 1 more per KiB of UTF-8 it may hold (its limit in characters in domain/text.py, at 4 bytes
+  a character: an emoji or a rare CJK character is 4), so long texts weigh what they can;
 - a list holds as many items as its *slicing argument* says (`first`: its value, from the query,
   a variable or the argument's default, at most the page cap), `nodes(ids)` as many as it has ids,
   and a list without either as many as its cap in schema/core/lists.py (a document's `lines`…);
@@ -68,8 +69,10 @@ COUNTED_ARGUMENTS = ("ids",)
 #: today: tests/unit/test_query_cost.py proves every list has a cap) counts as a full page.
 DEFAULT_ASSUMED_SIZE = MAX_PAGE
 
-#: A String field whose attribute has a length limit costs 1 more per this many characters of it.
+#: A String field whose attribute has a length limit costs 1 more per this many bytes it may hold
+#: in the answer: its limit in characters times BYTES_PER_CHAR, the most UTF-8 spends on one.
 TEXT_UNIT = 1024
+BYTES_PER_CHAR = 4
 
 #: Introspection answers from the schema, not the data: a flat price per `__schema` / `__type`,
 #: about the number of values in GraphiQL's full introspection of this schema.
@@ -102,10 +105,10 @@ def _snake(name: str) -> str:
 
 
 def leaf_weight(field_name: str, type_name: str) -> int:
-    """What one value of a leaf costs: 1, and 1 more per TEXT_UNIT characters a text may hold."""
+    """What one value of a leaf costs: 1, and 1 more per TEXT_UNIT bytes a text may hold."""
     if type_name != "String":
         return 1
-    return 1 + MAX_LENGTH.get(_snake(field_name), 0) // TEXT_UNIT
+    return 1 + MAX_LENGTH.get(_snake(field_name), 0) * BYTES_PER_CHAR // TEXT_UNIT
 
 
 def _clamp(value: Any, cap: int) -> int:

@@ -14,7 +14,9 @@ and falls back to that whenever a value is missing or anything is unusual, so er
 out exactly as graphql-core would report them.
 
 Every object's fields begin with a look at the request's deadline (domain/deadline.py), so a
-request whose time is up, or whose client has gone, stops within one object's worth of work.
+request whose time is up, or whose client has gone, stops within one object's worth of work; and
+every object, once complete, is charged to the answer's byte budget (answer.py), so an answer that
+grows too large stops within one object too.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 
 from ...domain import deadline
+from . import answer
 from .ids import global_id
 
 BACKREF = GraphQLCoreConverter.DEFINITION_BACKREF
@@ -135,14 +138,19 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
                 slow = {}
             slow[response_name] = details
             results[response_name] = None  # keeps the response's field order
+        budget = answer.current()
         if slow:
             rest = super().execute_fields(parent_type, source_value, path, slow, position_context)
             if self.is_awaitable(rest):
 
                 async def merged():
                     results.update(await rest)
+                    if budget is not None:
+                        answer.charge_object(budget, results)
                     return results
 
                 return merged()
             results.update(rest)
+        if budget is not None:
+            answer.charge_object(budget, results)  # ResponseTooLarge is no Exception either
         return results

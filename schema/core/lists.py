@@ -12,7 +12,6 @@ from __future__ import annotations
 from typing import Annotated, Optional
 
 import strawberry
-from babel.numbers import list_currencies
 
 from ...domain.access import default_policy
 from ...domain.lines import MAX_LINES
@@ -72,7 +71,9 @@ LIST_CAPS: dict[str, int] = {
     "Query.stages": MAX_STAGES,
     "Query.pipeline": MAX_STAGES,
     "ReorderStagesPayload.stages": MAX_STAGES,
-    "PipelineStage.amounts": len(list_currencies()),  # one per currency of the stage's opportunities
+    # one per currency of the stage's opportunities, at most `first` (as a document's child lists): a
+    # query is priced for the page it asks for, not for every currency CLDR knows on every stage
+    "PipelineStage.amounts": MAX_CHILDREN,
     "Viewer.permissions": len({model for (_role, _perm, model) in default_policy().grants}),
     "Viewer.operations": len({operation for (_role, operation) in default_policy().runs}),
     **{f"{kind.capitalize()}.availableActions": _actions(kind) for kind in ACTIONS},
@@ -102,6 +103,14 @@ ChildFirst = Annotated[
     Optional[int],
     strawberry.argument(
         description=f"How many to return, oldest first: at most {MAX_CHILDREN}; {DEFAULT_PAGE} if omitted or null."
+    ),
+]
+
+
+CurrenciesFirst = Annotated[
+    Optional[int],
+    strawberry.argument(
+        description=f"How many currencies to return, by code: at most {MAX_CHILDREN}; {DEFAULT_PAGE} if omitted or null."
     ),
 ]
 

@@ -9,6 +9,9 @@ A query or mutation runs under the request's deadline (the gateway's, which a cl
 away also cancels, or one of `timeout` seconds): when it passes, the work stops where it is, the
 transaction in progress rolls back, and the answer is a top-level error with code TIMEOUT.
 (Mutations that completed before it, each in its own transaction, stay done.)
+
+And its answer is built under a byte budget of `max_response_bytes` (answer.py): past it, the work
+stops the same way and the answer is a top-level error with code RESPONSE_TOO_LARGE.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from strawberry.types import ExecutionResult
 from strawberry.types.execution import PreExecutionError
 
 from ...domain import deadline as deadlines
+from . import answer
 
 log = logging.getLogger("salesflow.limits")
 
@@ -47,6 +51,7 @@ class GuardedRuns:
     """Mixed into strawberry.Schema: one named operation per request, run under a deadline."""
 
     timeout: float | None = None  # seconds; None: only a deadline the caller set applies
+    max_response_bytes: int | None = None  # the most JSON an answer may hold (answer.py); None: no limit
     max_tokens: int | None = None
     parse_cache_size = 512  # the parse cache the schema's ParserCache extension shares
 
@@ -82,7 +87,7 @@ class GuardedRuns:
         missing = self._operation_name_missing(query, operation_name)
         if missing is not None:
             return ExecutionResult(data=None, errors=[missing])
-        with deadlines.scope(self._deadline()):
+        with deadlines.scope(self._deadline()) as limit, answer.scope(self.max_response_bytes):
             try:
                 return super().execute_sync(
                     query,
@@ -96,6 +101,9 @@ class GuardedRuns:
             except deadlines.DeadlineExceeded as stop:
                 log.warning("stopped a request: %s", stop.deadline.reason())
                 return ExecutionResult(data=None, errors=[QueryTimeout(stop)])
+            except answer.ResponseTooLarge as stop:
+                log.warning("stopped a request: %s", stop)
+                return ExecutionResult(data=None, errors=[answer.too_large(stop.limit, limit.commits if limit else 0)])
 
     async def execute(
         self,
@@ -110,7 +118,7 @@ class GuardedRuns:
         missing = self._operation_name_missing(query, operation_name)
         if missing is not None:
             return ExecutionResult(data=None, errors=[missing])
-        with deadlines.scope(self._deadline()):
+        with deadlines.scope(self._deadline()) as limit, answer.scope(self.max_response_bytes):
             try:
                 return await super().execute(
                     query,
@@ -124,6 +132,9 @@ class GuardedRuns:
             except deadlines.DeadlineExceeded as stop:
                 log.warning("stopped a request: %s", stop.deadline.reason())
                 return ExecutionResult(data=None, errors=[QueryTimeout(stop)])
+            except answer.ResponseTooLarge as stop:
+                log.warning("stopped a request: %s", stop)
+                return ExecutionResult(data=None, errors=[answer.too_large(stop.limit, limit.commits if limit else 0)])
 
     async def stream(
         self,

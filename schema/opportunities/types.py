@@ -16,7 +16,7 @@ from ...statemachine import LIFECYCLES
 from ..core.documents import Document
 from ..core.enums import described_enum
 from ..core.fields import children, is_type_of, money_field, quantity_field, ref, resolve_nodes_for
-from ..core.lists import ChildFirst
+from ..core.lists import ChildFirst, CurrenciesFirst, child_first
 from ..core.scalars import Decimal
 
 if TYPE_CHECKING:
@@ -127,18 +127,23 @@ class PipelineAmount:
 class PipelineStage:
     stage: Stage = strawberry.field(description="The stage.")
     count: int = strawberry.field(description="How many open opportunities are on it, in every currency.")
-    amounts: list[PipelineAmount] = strawberry.field(
-        description="Per currency, as amounts in different currencies do not add up; empty for an empty stage."
+    per_currency: strawberry.Private[list[PipelineAmount]]
+
+    @strawberry.field(
+        description="Per currency (by code), as amounts in different currencies do not add up; at most "
+        "`first`; empty for an empty stage."
     )
+    def amounts(self, first: CurrenciesFirst = DEFAULT_PAGE) -> list[PipelineAmount]:
+        return self.per_currency[: child_first(first)]
 
     @strawberry.field(description="The stage's amount when its opportunities share one currency (else null).")
     def amount(self) -> Optional[Decimal]:
-        return self.amounts[0].amount if len(self.amounts) == 1 else None
+        return self.per_currency[0].amount if len(self.per_currency) == 1 else None
 
     @strawberry.field(description="amount × probability, when there is one currency (else null).")
     def weighted_amount(self) -> Optional[Decimal]:
-        return self.amounts[0].weighted_amount if len(self.amounts) == 1 else None
+        return self.per_currency[0].weighted_amount if len(self.per_currency) == 1 else None
 
     @strawberry.field(description="The currency of amount and weightedAmount when there is one (else null).")
     def currency(self) -> Optional[str]:
-        return self.amounts[0].currency if len(self.amounts) == 1 else None
+        return self.per_currency[0].currency if len(self.per_currency) == 1 else None

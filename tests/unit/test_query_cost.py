@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 import time
+from pathlib import Path
 
 import pytest
 from graphql import get_introspection_query, parse
@@ -92,10 +94,17 @@ def test_aliases_count_each_and_a_field_asked_twice_counts_once():
     assert cost("{ viewer { role } viewer { role } ...V } fragment V on Query { viewer { role } }") == 2
 
 
-def test_a_text_weighs_one_more_per_kilobyte_it_may_hold():
-    # a lead's notes hold up to 10,000 characters; its title 200
-    node = 1 + 1 + (1 + 10_000 // TEXT_UNIT)
+def test_a_text_weighs_one_more_per_kilobyte_of_utf8_it_may_hold():
+    # a lead's notes hold up to 10,000 characters, 40,000 bytes of UTF-8 (4 for an emoji); its title 200
+    assert TEXT_UNIT == 1024
+    node = 1 + 1 + (1 + 40_000 // 1024)
     assert cost("{ leads(first: 1) { edges { node { title notes } } } }") == 1 + 1 * (1 + node)
+
+
+def test_pipeline_amounts_are_priced_by_the_currencies_asked_for():
+    # per stage: the stage, its `count`, and each amount with its `currency`
+    assert cost("{ pipeline { count amounts { currency } } }") == MAX_STAGES * (1 + 1 + DEFAULT_PAGE * (1 + 1))
+    assert cost("{ pipeline { count amounts(first: 3) { currency } } }") == MAX_STAGES * (1 + 1 + 3 * (1 + 1))
 
 
 def test_the_operation_named_is_the_one_priced():
@@ -134,3 +143,10 @@ def test_a_full_introspection_costs_at_least_the_values_it_answers():
 )
 def test_a_first_that_is_not_an_int_is_priced_at_the_cap_and_left_to_execution_to_refuse(variables, size):
     assert cost("query($n: Int) { leads(first: $n) { edges { node { id } } } }", variables) == 1 + size * 3
+
+
+def test_the_readme_states_what_its_list_query_costs():
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    query = re.search(r"\*\*Lists, documents, kanban.\*\*\s*```graphql\n(.*?)```", readme, re.S).group(1)
+    stated = int(re.search(r"the list query above costs about (\d[\d,]*)", readme).group(1).replace(",", ""))
+    assert abs(cost(query) - stated) <= stated // 10, (cost(query), stated)
