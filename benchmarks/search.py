@@ -57,7 +57,14 @@ def fill(engine, rows: int) -> None:
             for i in range(start + 1, min(rows, start + 5000) + 1):
                 row = dict(name=f"{FIRST[i % 10]} {LAST[i // 10 % 10]} {i}", email=f"c{i}@example.com", phone=phone(i))
                 batch.append(
-                    dict(row, id=i, search_key=search_key_of(SEARCHED, row.__getitem__), version=1, created_at=now, updated_at=now)
+                    dict(
+                        row,
+                        id=i,
+                        search_key=search_key_of(SEARCHED, row.__getitem__),
+                        version=1,
+                        created_at=now,
+                        updated_at=now,
+                    )
                 )
             conn.execute(insert(t.contacts), batch)
 
@@ -67,9 +74,7 @@ def as_0011(engine) -> None:
     with engine.begin() as conn:
         rows = conn.execute(select(t.contacts.c.id, *(t.contacts.c[c] for c in SEARCHED))).all()
         keys = [{"_id": r.id, "key": "\n".join(f for f in (fold(v) for v in r[1:]) if f)} for r in rows]
-        conn.execute(
-            update(t.contacts).where(t.contacts.c.id == text(":_id")).values(search_key=text(":key")), keys
-        )
+        conn.execute(update(t.contacts).where(t.contacts.c.id == text(":_id")).values(search_key=text(":key")), keys)
 
 
 def once_ms(conn, statement) -> float:
@@ -126,7 +131,9 @@ def run(name: str, urls: tuple[str, str], rows: int, repeats: int) -> None:
         with engine.connect() as conn:
             sizes.append(conn.execute(select(func.sum(func.length(t.contacts.c.search_key)))).scalar_one() / rows)
     print(f"search keys: {sizes[0]:.0f} characters a row at 0011, {sizes[1]:.0f} now")
-    print(f"{'query':<16} {'page 0011':>10} {'page now':>10} {'count 0011':>11} {'count now':>10} {'found 0011':>11} {'now':>5}")
+    print(
+        f"{'query':<16} {'page 0011':>10} {'page now':>10} {'count 0011':>11} {'count now':>10} {'found 0011':>11} {'now':>5}"
+    )
     with old.connect() as c_old, now.connect() as c_now:
         for q in QUERIES:
             (p_old, n_old), (p_now, n_now) = statements_0011(q), statements_now(q)
@@ -156,7 +163,12 @@ def main() -> None:
     )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        run("SQLite", (f"sqlite:///{Path(tmp) / 'now.db'}", f"sqlite:///{Path(tmp) / 'old.db'}"), args.rows, args.repeats)
+        run(
+            "SQLite",
+            (f"sqlite:///{Path(tmp) / 'now.db'}", f"sqlite:///{Path(tmp) / 'old.db'}"),
+            args.rows,
+            args.repeats,
+        )
     if args.sqlite_only or not args.postgres_url:
         print("\nPostgreSQL skipped: no URL" if not args.sqlite_only else "")
         return

@@ -74,9 +74,7 @@ def connection_token(params: object) -> str | None:
 
 def too_many_operations(limit: int, per: str = "connection") -> GraphQLError:
     """The error of a subscribe beyond the limit of its socket (or of its user's sockets)."""
-    where = (
-        "This connection already runs" if per == "connection" else "Your connections to this server already run"
-    )
+    where = "This connection already runs" if per == "connection" else "Your connections to this server already run"
     return GraphQLError(
         f"{where} {limit} operations, the most allowed: complete one before subscribing again.",
         extensions={"code": "TOO_MANY_SUBSCRIPTIONS", "maximumOperations": limit, "per": per},

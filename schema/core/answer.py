@@ -88,9 +88,7 @@ def charge_object(budget: AnswerBudget, fields: dict) -> None:
 def too_large(limit: int, committed: int = 0) -> GraphQLError:
     """The top-level error of an answer over its budget."""
     kept = (
-        f"; {committed} change(s) made before that were saved: read them back before trying again"
-        if committed
-        else ""
+        f"; {committed} change(s) made before that were saved: read them back before trying again" if committed else ""
     )
     return GraphQLError(
         f"The answer would be larger than {limit} bytes, the most this server sends: ask for fewer items "

@@ -49,7 +49,9 @@ def test_a_page_on_that_origin_may_open_a_websocket_too(spa_server):
     with ws_connect(
         spa_server.ws_url, subprotocols=["graphql-transport-ws"], additional_headers={"Origin": SPA}, proxy=None
     ) as ws:
-        ws.send(json.dumps({"type": "connection_init", "payload": {"Authorization": f"Bearer {spa_server.admin_token}"}}))
+        ws.send(
+            json.dumps({"type": "connection_init", "payload": {"Authorization": f"Bearer {spa_server.admin_token}"}})
+        )
         assert json.loads(ws.recv(timeout=10)) == {"type": "connection_ack"}
 
 
@@ -120,7 +122,9 @@ def test_serve_refuses_cors_origins_that_are_not_origins_in_one_line(cli, tmp_pa
 def test_serve_refuses_an_in_memory_database_before_printing_a_token(cli, tmp_path, url):
     done = serve(cli, tmp_path, "--database-url", url)
     assert done.returncode == 2 and done.stdout == "" and not TOKEN.search(done.stderr)
-    assert done.stderr.startswith(f"salesflow: {url} is an in-memory SQLite database") and "Traceback" not in done.stderr
+    assert (
+        done.stderr.startswith(f"salesflow: {url} is an in-memory SQLite database") and "Traceback" not in done.stderr
+    )
 
 
 # --- the admin serve makes ----------------------------------------------------------------------------
@@ -137,4 +141,7 @@ def test_serve_makes_an_admin_when_migrate_and_token_create_made_only_other_user
         assert done.returncode == 0, done.stderr
     with serve_on(empty_database, tmp_path) as server:
         assert "No active admin among the 1 user here" in server.stdout_path.read_text()
-        assert server.admin().run("{ viewer { user { name } role } }")["viewer"] == {"user": {"name": "admin"}, "role": "admin"}
+        assert server.admin().run("{ viewer { user { name } role } }")["viewer"] == {
+            "user": {"name": "admin"},
+            "role": "admin",
+        }

@@ -137,4 +137,3 @@ def test_a_users_sockets_together_run_at_most_its_limit_and_a_closed_socket_make
     assert refused["payload"][0]["extensions"]["per"] == "user", refused
     assert refused["payload"][0]["extensions"]["maximumOperations"] == 3
     assert told == {"1", "3"}
-

@@ -87,8 +87,12 @@ def test_the_upgrade_rewrites_the_search_keys_the_previous_release_wrote(engine,
         )
         conn.execute(
             insert(t.contacts).values(
-                id=912, name="مریم", phone="0912 345 6789", phone_key="+989123456789",
-                search_key="مریم\n0912 345 6789", **stamps,
+                id=912,
+                name="مریم",
+                phone="0912 345 6789",
+                phone_key="+989123456789",
+                search_key="مریم\n0912 345 6789",
+                **stamps,
             )
         )
     upgrade(engine)
