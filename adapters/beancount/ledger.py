@@ -252,14 +252,16 @@ def write_accounts(layout: Layout, opens: list[data.Open]) -> None:
 
 
 def add_include(layout: Layout) -> None:
-    """Append the include line to the main ledger file, atomically (the file is replaced whole)."""
-    current = layout.main.read_text(encoding="utf-8")
+    """Append the include line to the main ledger file, atomically (the file is replaced whole).
+
+    A symlinked ledger is resolved once, so the file read is the file written even if the link
+    is re-pointed meanwhile."""
+    target = Path(os.path.realpath(layout.main))
+    current = target.read_text(encoding="utf-8")
     if INCLUDE in current.splitlines():
         return
     tail = "" if current.endswith("\n") or not current else "\n"
-    files.replace(
-        layout.main, f"{current}{tail}\n; salesflow's invoices (its beancount backend writes them)\n{INCLUDE}\n"
-    )
+    files.replace(target, f"{current}{tail}\n; salesflow's invoices (its beancount backend writes them)\n{INCLUDE}\n")
 
 
 def forget_load_cache(layout: Layout) -> None:
