@@ -598,6 +598,29 @@ def test_a_new_folder_or_a_file_no_include_matches_costs_no_full_check(tmp_path,
     assert (len(loads), books.applied) == (1, [])
 
 
+def test_a_payment_file_made_while_the_ledger_is_being_read_is_read_on_the_next_pull(tmp_path, monkeypatch):
+    (tmp_path / "payments").mkdir()
+    (tmp_path / "payments" / "2026.beancount").write_text("; this year's payments\n")
+    main = new_ledger(tmp_path, BOOKS + PAYMENTS_GLOB)
+    backend = BeancountBackend(main)
+    invoice = sample_invoice()
+    push(backend, invoice)
+    pay(main, invoice.number, "5.00")  # makes the next pull read the whole ledger
+    real = ledger._load_uncached
+
+    def slow_load(path):
+        loaded = real(path)  # beancount has globbed; the accountant saves a new file just after
+        pay(tmp_path / "payments" / "2027.beancount", invoice.number, "70.00", on=date(2027, 1, 4))
+        return loaded
+
+    monkeypatch.setattr(ledger, "_load_uncached", slow_load)
+    page = backend.fetch_payments(None)
+    assert [[p.amount for p in s.payments] for s in page.statements] == [[Decimal("5.00")]]
+    monkeypatch.setattr(ledger, "_load_uncached", real)
+    page = backend.fetch_payments(page.cursor)
+    assert [[p.amount for p in s.payments] for s in page.statements] == [[Decimal("5.00"), Decimal("70.00")]]
+
+
 def test_a_file_named_by_an_include_before_it_exists_is_read_once_it_is_made(tmp_path):
     main = new_ledger(tmp_path, BOOKS + 'include "archive/2025/*.beancount"\n')
     backend = BeancountBackend(main)
