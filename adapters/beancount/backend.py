@@ -130,13 +130,15 @@ class BeancountBackend:
     def _check(self) -> ledger.Snapshot:
         """A full check. It only reads: health(), fetch_payments() and `sync --check` leave the
         ledger's folder as they found it."""
-        layout = self.layout
         try:
-            if not layout.main.is_file():
-                raise FileNotFoundError(2, "no such ledger file", str(layout.main))
-            return ledger.load(layout, self.accounts.receivable, self._snap)
+            self._need_main()
+            return ledger.load(self.layout, self.accounts.receivable, self._snap)
         except OSError as err:
             return self._unreadable(err)
+
+    def _need_main(self) -> None:
+        if not self.layout.main.is_file():
+            raise FileNotFoundError(2, "no such ledger file", str(self.layout.main))
 
     def _unreadable(self, err: OSError) -> ledger.Snapshot:
         layout = self.layout
@@ -151,6 +153,7 @@ class BeancountBackend:
         (added only to a ledger that passes, so a broken one gains nothing), then a full check."""
         layout = self.layout
         try:
+            self._need_main()  # a ledger that went away gets no salesflow folder beside it
             with self._locked():  # another worker may be setting it up too
                 if not layout.accounts.exists():
                     files.write_new(layout.accounts, ledger.ACCOUNTS_HEADER)

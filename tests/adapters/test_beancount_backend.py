@@ -306,6 +306,16 @@ def test_a_ledger_file_that_went_away_is_an_outage(tmp_path):
     bean_check(main)
 
 
+def test_a_ledger_that_went_away_before_the_first_write_gets_nothing_beside_it(tmp_path):
+    main = new_ledger(tmp_path)
+    backend = BeancountBackend(main)
+    main.rename(tmp_path / "elsewhere.beancount")
+    with pytest.raises(BackendError, match="ledger.beancount: no such ledger file") as caught:
+        push(backend, sample_invoice())
+    assert caught.value.transient
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["elsewhere.beancount"]
+
+
 def test_a_balance_assertion_after_the_invoice_date_refuses_it(tmp_path):
     assertion = "2026-12-31 balance Assets:Receivable  0 EUR"
     text = BOOKS + "2020-01-01 open Assets:Receivable\n\n" + assertion + "\n"
