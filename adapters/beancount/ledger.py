@@ -266,9 +266,11 @@ def add_include(layout: Layout) -> None:
 
 def forget_load_cache(layout: Layout) -> None:
     """Delete beancount's pickle cache beside the main file, if any: it would not notice our new
-    files (see `_load_uncached`), and bean-check or fava would read a ledger without them."""
+    files (see `_load_uncached`), and bean-check or fava would read a ledger without them. A
+    symlinked ledger may have been loaded under either name, so both caches go."""
     pattern = os.getenv("BEANCOUNT_LOAD_CACHE_FILENAME") or loader.PICKLE_CACHE_FILENAME
-    try:
-        os.unlink(loader.get_cache_filename(pattern, str(layout.main)))
-    except FileNotFoundError:
-        pass
+    for main in {str(layout.main), os.path.realpath(layout.main)}:
+        try:
+            os.unlink(loader.get_cache_filename(pattern, main))
+        except FileNotFoundError:
+            pass
