@@ -12,6 +12,7 @@ worker, or the same number under another idempotency key finds it and returns it
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from collections.abc import Iterator, Mapping
@@ -44,10 +45,11 @@ DEFAULTS = {
     "SALESFLOW_BEANCOUNT_TAX": "Liabilities:Tax:Output",
 }
 #: A full check loads the whole ledger, as bean-check does: its time and memory grow with the
-#: ledger (about 74 s and 800 MB at 100,000 invoices). It runs at the first call and whenever a
-#: hand-kept file changes (which is where payments are typed); the periodic one only catches what
-#: that misses (a new file in a new folder under an accountant's own include glob), so it is daily,
-#: and pushing invoices never pays for it: the worker's memory stays flat as the ledger grows.
+#: ledger (about 74 s and 800 MB at 100,000 invoices). It runs at the first call, whenever a
+#: hand-kept file changes (which is where payments are typed) and whenever an include line of one
+#: matches other files (a new month's file, in a new year's folder: includes.py); the periodic one
+#: is only a backstop, so it is daily, and pushing invoices never pays for it: the worker's memory
+#: stays flat as the ledger grows.
 RECHECK_SECONDS = 86400.0
 PER_RATE = "SALESFLOW_BEANCOUNT_ACCOUNT_PER_RATE"  # "income,tax" (default), "income", "tax" or "none"
 
@@ -84,7 +86,9 @@ class BeancountBackend:
         for var, value in zip(DEFAULTS, (receivable, income, tax)):
             if not _account.is_valid(value):
                 raise _invalid(var, f"{var}: {value!r} is not a beancount account name (like {DEFAULTS[var]})")
-        path = Path(ledger_path).expanduser().absolute()
+        # Normalised as beancount's loader does it, so the paths it reports compare with ours;
+        # not resolved: a symlinked ledger is looked up again at every write (files.replace).
+        path = Path(os.path.normpath(Path(ledger_path).expanduser().absolute()))
         if not path.is_file():
             raise _invalid(LEDGER, f"{LEDGER}: {path} is not a ledger file (create it, even empty, first)")
         self.layout = ledger.Layout(path)
@@ -124,31 +128,47 @@ class BeancountBackend:
     # -- the ledger's state ------------------------------------------------------------------------------------
 
     def _check(self) -> ledger.Snapshot:
-        """A full check; also sets the ledger up (accounts file, include line) once it passes."""
+        """A full check. It only reads: health(), fetch_payments() and `sync --check` leave the
+        ledger's folder as they found it."""
+        try:
+            self._need_main()
+            return ledger.load(self.layout, self.accounts.receivable, self._snap)
+        except OSError as err:
+            return self._unreadable(err)
+
+    def _need_main(self) -> None:
+        if not self.layout.main.is_file():
+            raise FileNotFoundError(2, "no such ledger file", str(self.layout.main))
+
+    def _unreadable(self, err: OSError) -> ledger.Snapshot:
+        layout = self.layout
+        return ledger.Snapshot(
+            error=f"{layout.show(err.filename or layout.main)}: {err.strerror or err}",
+            checked_at=time.monotonic(),
+            watched={str(p): files.signature(p) for p in (layout.main, layout.root)},
+        )
+
+    def _set_up(self) -> ledger.Snapshot:
+        """Before the first write: salesflow's accounts file and the include line that reads it
+        (added only to a ledger that passes, so a broken one gains nothing), then a full check."""
         layout = self.layout
         try:
-            if not layout.main.is_file():
-                raise FileNotFoundError(2, "no such ledger file", str(layout.main))
-            if not layout.accounts.exists():
-                files.write_new(layout.accounts, ledger.ACCOUNTS_HEADER)
-            snap = ledger.load(layout, self.accounts.receivable, self._snap)
-            if snap.error is None and not snap.includes_ours:
-                with self._locked():  # another worker may be adding it too
+            self._need_main()  # a ledger that went away gets no salesflow folder beside it
+            with self._locked():  # another worker may be setting it up too
+                if not layout.accounts.exists():
+                    files.write_new(layout.accounts, ledger.ACCOUNTS_HEADER)
+                snap = ledger.load(layout, self.accounts.receivable, self._snap)
+                if snap.error is None and not snap.includes_ours:
+                    ledger.add_include(layout)
                     snap = ledger.load(layout, self.accounts.receivable, snap)
                     if snap.error is None and not snap.includes_ours:
-                        ledger.add_include(layout)
-                        snap = ledger.load(layout, self.accounts.receivable, snap)
-                        if snap.error is None and not snap.includes_ours:
-                            snap.error = (
-                                f"{layout.show(layout.main)}: salesflow added `{ledger.INCLUDE}` but "
-                                f"the ledger still does not read {layout.show(layout.accounts)}"
-                            )
+                        snap.error = (
+                            f"{layout.show(layout.main)}: salesflow added `{ledger.INCLUDE}` but "
+                            f"the ledger still does not read {layout.show(layout.accounts)}"
+                        )
         except OSError as err:
-            snap = ledger.Snapshot(
-                error=f"{layout.show(err.filename or layout.main)}: {err.strerror or err}",
-                checked_at=time.monotonic(),
-                watched={str(p): files.signature(p) for p in (layout.main, layout.root)},
-            )
+            snap = self._unreadable(err)
+        self._snap = snap
         return snap
 
     @contextmanager
@@ -182,6 +202,11 @@ class BeancountBackend:
 
     def _writable(self) -> ledger.Snapshot:
         snap = self._state()
+        # Not set up yet (or someone removed the include line): set up now. A broken ledger is
+        # set up again only while our accounts file is missing - an include line naming a folder
+        # that is not there is itself an error - so a retry on it costs no second full check.
+        if not snap.includes_ours and (snap.error is None or not self.layout.accounts.exists()):
+            snap = self._set_up()
         if snap.error:
             # Transient: the ledger is a file people edit; once someone fixes it the same write
             # succeeds, so the outbox keeps retrying (with backoff) instead of dead-lettering

@@ -3,7 +3,8 @@
 Every file salesflow puts in a ledger appears whole or not at all: its text goes to a hidden
 temporary file in the same folder (`.<name>.<random>.tmp`, which beancount's `*.beancount`
 globs never match), is fsynced, and is then moved into place; the folder is fsynced after, so
-the new name survives a crash too.
+the new name survives a crash too. A file replaced through a symlink is replaced where the link
+points (`replace`); a new file is never written through one (`write_new` finds the name taken).
 """
 
 from __future__ import annotations
@@ -91,7 +92,12 @@ def write_new(path: Path, text: str) -> bool:
 
 
 def replace(path: Path, text: str) -> None:
-    """Overwrite `path` with `text` atomically, keeping its permissions (and owner, if we may)."""
+    """Overwrite `path` with `text` atomically, keeping its permissions (and owner, if we may).
+
+    A symlink is followed, as it is looked up now: the file it points to is replaced and the
+    link stays a link (a ledger kept as current.beancount -> 2026.beancount, re-pointed at year
+    end). Replacing the link itself would leave a stale copy where the accountant's file was."""
+    path = Path(os.path.realpath(path))
     make_dirs(path.parent)
     try:
         st = os.stat(path)

@@ -1,7 +1,9 @@
 """The ledger on disk: where salesflow's files go, a full check of the whole ledger, and the
 check of one new transaction against what that full check found.
 
-Layout, beside the main ledger file (`SALESFLOW_BEANCOUNT_LEDGER`):
+Layout, beside the main ledger file (`SALESFLOW_BEANCOUNT_LEDGER`; if that is a symlink, beside
+the link - beancount reads includes relative to the path it is given - while the link's target
+is the file that gets the include line, see files.replace):
 
     ledger.beancount                      the accountant's; salesflow appends one line, once:
                                           include "salesflow/**/*.beancount"
@@ -11,7 +13,9 @@ Layout, beside the main ledger file (`SALESFLOW_BEANCOUNT_LEDGER`):
 
 A full check (`load`) parses, books, runs the plugins and validates everything, exactly as
 `bean-check` does. It is O(ledger), so it runs at start, when a file salesflow did not write
-(or a folder holding one) changed, and now and then for payments - not per invoice. A new
+changed or an include line of one now matches other files (includes.py), and now and then for
+payments - not per invoice. It only reads: the ledger is set up for salesflow (`add_include`,
+`write_accounts`) just before salesflow first writes to it. A new
 transaction is checked on its own instead (`check_write`): its text is parsed back, booked and
 validated by beancount against the accounts as the ledger opens and closes them, and refused if
 a balance assertion dated after it covers an account it touches. So a ledger that passed the
@@ -34,13 +38,15 @@ from beancount.ops import validation
 from beancount.parser import booking, options, parser
 
 from ...domain.accounting import BackendError
-from . import files
+from . import files, includes
 from .cursor import Index
+from .includes import Include
 from .payments import statements_in
 
 log = logging.getLogger("salesflow.beancount")
 FOLDER = "salesflow"
-INCLUDE = f'include "{FOLDER}/**/*.beancount"'
+INCLUDE_GLOB = f"{FOLDER}/**/*.beancount"
+INCLUDE = f'include "{INCLUDE_GLOB}"'
 OPEN_DATE = date(1970, 1, 1)  # before any invoice salesflow may record
 MAX_MESSAGE = 500
 
@@ -97,13 +103,16 @@ class Snapshot:
     assertions: dict[tuple[str, str], data.Balance] = field(default_factory=dict)  # the latest per account
     roots: frozenset[str] = frozenset()
     watched: dict[str, tuple | None] = field(default_factory=dict)  # path -> signature at the check
+    includes: list[Include] = field(default_factory=list)  # the hand-kept files' include lines
     includes_ours: bool = False
     payments: Index = field(default_factory=lambda: Index.of({}))  # every invoice's statement, by bucket
     checked_at: float = 0.0
 
     def changed(self) -> list[str]:
-        """The watched paths that are not as they were at the check."""
-        return [p for p, sig in self.watched.items() if files.signature(p) != sig]
+        """The watched paths that are not as they were at the check, and the include patterns
+        that now match other files (a new file, or a new folder, under an accountant's glob)."""
+        paths = [p for p, sig in self.watched.items() if files.signature(p) != sig]
+        return paths + [include.pattern for include in self.includes if include.stale()]
 
 
 def describe(layout: Layout, errors: list, *, located: bool = True) -> str:
@@ -134,21 +143,21 @@ def load(layout: Layout, receivable: str, previous: Snapshot | None = None) -> S
     """Check the whole ledger, as bean-check does, and keep what later writes are checked against."""
     main = str(layout.main)
     known = set(previous.watched) if previous else set()
-    before = {p: files.signature(p) for p in known | {main, str(layout.root)}}
+    before = {p: files.signature(p) for p in known | {main}}
     started = time.monotonic()
     entries, errors, options_map = _load_uncached(main)
     loaded = list(options_map.get("include") or [])
     snap = Snapshot(checked_at=time.monotonic(), includes_ours=str(layout.accounts) in loaded)
-    watch = {main, str(layout.root)}
-    for name in loaded:
-        if not layout.written_per_invoice(name):
-            watch.add(name)
-            if not name.startswith(str(layout.ours) + os.sep):
-                watch.add(os.path.dirname(name))  # a new file there may be matched by an include glob
+    watch = {main} | {name for name in loaded if not layout.written_per_invoice(name)}
     for path in watch:
         sig = files.signature(path)
         # written while we read it: what we parsed may be older than this, so look again next time
         snap.watched[path] = ("changed while loading",) if path in before and before[path] != sig else sig
+    ours = os.path.normpath(layout.ours)
+    own_glob = os.path.normpath(os.path.join(os.path.dirname(main), INCLUDE_GLOB))
+    hand_kept = [name for name in loaded if not name.startswith(ours + os.sep)]
+    patterns = {p for name in hand_kept for p in includes.patterns_in(name) if os.path.normpath(p) != own_glob}
+    snap.includes = [Include.seen(p, set(loaded), ours) for p in sorted(patterns)]
     if errors:
         snap.error = describe(layout, errors)
         return snap
@@ -243,21 +252,25 @@ def write_accounts(layout: Layout, opens: list[data.Open]) -> None:
 
 
 def add_include(layout: Layout) -> None:
-    """Append the include line to the main ledger file, atomically (the file is replaced whole)."""
-    current = layout.main.read_text(encoding="utf-8")
+    """Append the include line to the main ledger file, atomically (the file is replaced whole).
+
+    A symlinked ledger is resolved once, so the file read is the file written even if the link
+    is re-pointed meanwhile."""
+    target = Path(os.path.realpath(layout.main))
+    current = target.read_text(encoding="utf-8")
     if INCLUDE in current.splitlines():
         return
     tail = "" if current.endswith("\n") or not current else "\n"
-    files.replace(
-        layout.main, f"{current}{tail}\n; salesflow's invoices (its beancount backend writes them)\n{INCLUDE}\n"
-    )
+    files.replace(target, f"{current}{tail}\n; salesflow's invoices (its beancount backend writes them)\n{INCLUDE}\n")
 
 
 def forget_load_cache(layout: Layout) -> None:
     """Delete beancount's pickle cache beside the main file, if any: it would not notice our new
-    files (see `_load_uncached`), and bean-check or fava would read a ledger without them."""
+    files (see `_load_uncached`), and bean-check or fava would read a ledger without them. A
+    symlinked ledger may have been loaded under either name, so both caches go."""
     pattern = os.getenv("BEANCOUNT_LOAD_CACHE_FILENAME") or loader.PICKLE_CACHE_FILENAME
-    try:
-        os.unlink(loader.get_cache_filename(pattern, str(layout.main)))
-    except FileNotFoundError:
-        pass
+    for main in {str(layout.main), os.path.realpath(layout.main)}:
+        try:
+            os.unlink(loader.get_cache_filename(pattern, main))
+        except FileNotFoundError:
+            pass

@@ -306,6 +306,16 @@ def test_a_ledger_file_that_went_away_is_an_outage(tmp_path):
     bean_check(main)
 
 
+def test_a_ledger_that_went_away_before_the_first_write_gets_nothing_beside_it(tmp_path):
+    main = new_ledger(tmp_path)
+    backend = BeancountBackend(main)
+    main.rename(tmp_path / "elsewhere.beancount")
+    with pytest.raises(BackendError, match="ledger.beancount: no such ledger file") as caught:
+        push(backend, sample_invoice())
+    assert caught.value.transient
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["elsewhere.beancount"]
+
+
 def test_a_balance_assertion_after_the_invoice_date_refuses_it(tmp_path):
     assertion = "2026-12-31 balance Assets:Receivable  0 EUR"
     text = BOOKS + "2020-01-01 open Assets:Receivable\n\n" + assertion + "\n"
@@ -531,6 +541,177 @@ def test_the_cursor_has_the_same_size_whatever_the_ledger_holds():
     assert len(page) == 20000 and cursor.decode(cursor.encode(digests)) == index.digests
     assert len(cursor.encode(digests)) < 12000, "1,024 digests of 8 bytes, in base64"
     assert cursor.next_page(index, tuple(digests), limit=10)[0] == []
+
+
+# -- files and links the accountant keeps -----------------------------------------------------------------------
+
+PAYMENTS_GLOB = 'include "payments/**/*.beancount"\n'
+
+
+def counting_loads(monkeypatch) -> list[int]:
+    """Counts the full checks (each loads the whole ledger) the backend makes from now on."""
+    calls: list[int] = []
+    real = ledger.load
+
+    def load(*args, **kwargs):
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(ledger, "load", load)
+    return calls
+
+
+def test_a_payment_typed_in_a_new_years_folder_is_read_on_the_next_pull(tmp_path):
+    (tmp_path / "payments" / "2026").mkdir(parents=True)
+    december = tmp_path / "payments" / "2026" / "12.beancount"
+    december.write_text("; December's payments\n")
+    main = new_ledger(tmp_path, BOOKS + PAYMENTS_GLOB)
+    backend = BeancountBackend(main)  # the daily full check never comes due in this test
+    invoice = sample_invoice()
+    push(backend, invoice)
+    books = Books()
+    cursor_text = books.read(backend)
+    pay(december, invoice.number, "100.00")
+    cursor_text = books.read(backend, cursor_text)
+    assert books.applied == [(invoice.number, Decimal("100.00"))]
+
+    (tmp_path / "payments" / "2027").mkdir()
+    pay(tmp_path / "payments" / "2027" / "01.beancount", invoice.number, "200.00", on=date(2027, 1, 5))
+    cursor_text = books.read(backend, cursor_text)
+    assert books.applied == [(invoice.number, Decimal("200.00"))]
+    assert books.paid(invoice.number) == Decimal("300.00")
+    bean_check(main)
+
+
+def test_a_new_folder_or_a_file_no_include_matches_costs_no_full_check(tmp_path, monkeypatch):
+    (tmp_path / "payments").mkdir()
+    (tmp_path / "payments" / "2026.beancount").write_text("; this year's payments\n")
+    main = new_ledger(tmp_path, BOOKS + PAYMENTS_GLOB)
+    backend = BeancountBackend(main)
+    invoice = sample_invoice()
+    push(backend, invoice)
+    books = Books()
+    cursor_text = books.read(backend)
+    loads = counting_loads(monkeypatch)
+
+    folder = tmp_path / "payments" / "2027"
+    folder.mkdir()  # made ahead, empty
+    (tmp_path / "payments" / "bank-2026-12.csv").write_text("date,amount\n")  # a statement kept beside them
+    (tmp_path / "notes.beancount").write_text("; not included by anything\n")
+    cursor_text = books.read(backend, cursor_text)
+    assert (loads, books.applied) == ([], [])
+
+    pay(folder / "01.beancount", invoice.number, "40.00", on=date(2027, 1, 5))  # the folder made earlier is watched
+    cursor_text = books.read(backend, cursor_text)
+    assert (len(loads), books.applied) == (1, [(invoice.number, Decimal("40.00"))])
+    books.read(backend, cursor_text)
+    assert (len(loads), books.applied) == (1, [])
+
+
+def test_a_payment_file_made_while_the_ledger_is_being_read_is_read_on_the_next_pull(tmp_path, monkeypatch):
+    (tmp_path / "payments").mkdir()
+    (tmp_path / "payments" / "2026.beancount").write_text("; this year's payments\n")
+    main = new_ledger(tmp_path, BOOKS + PAYMENTS_GLOB)
+    backend = BeancountBackend(main)
+    invoice = sample_invoice()
+    push(backend, invoice)
+    pay(main, invoice.number, "5.00")  # makes the next pull read the whole ledger
+    real = ledger._load_uncached
+
+    def slow_load(path):
+        loaded = real(path)  # beancount has globbed; the accountant saves a new file just after
+        pay(tmp_path / "payments" / "2027.beancount", invoice.number, "70.00", on=date(2027, 1, 4))
+        return loaded
+
+    monkeypatch.setattr(ledger, "_load_uncached", slow_load)
+    page = backend.fetch_payments(None)
+    assert [[p.amount for p in s.payments] for s in page.statements] == [[Decimal("5.00")]]
+    monkeypatch.setattr(ledger, "_load_uncached", real)
+    page = backend.fetch_payments(page.cursor)
+    assert [[p.amount for p in s.payments] for s in page.statements] == [[Decimal("5.00"), Decimal("70.00")]]
+
+
+def test_a_file_named_by_an_include_before_it_exists_is_read_once_it_is_made(tmp_path):
+    main = new_ledger(tmp_path, BOOKS + 'include "archive/2025/*.beancount"\n')
+    backend = BeancountBackend(main)
+    health = backend.health()
+    assert not health.ok and "does not match any files" in health.detail
+    (tmp_path / "archive").mkdir()
+    assert not backend.health().ok
+    (tmp_path / "archive" / "2025").mkdir()
+    assert not backend.health().ok
+    (tmp_path / "archive" / "2025" / "closing.beancount").write_text('2025-12-31 note Assets:Bank "closed"\n')
+    assert backend.health().ok
+    push(backend, sample_invoice())
+    bean_check(main)
+
+
+def test_a_symlinked_ledger_stays_a_link_and_its_target_gets_the_include_line(tmp_path):
+    year = tmp_path / "2026.beancount"
+    year.write_text(BOOKS)
+    link = tmp_path / "current.beancount"
+    link.symlink_to("2026.beancount")
+    caches = [tmp_path / ".current.beancount.picklecache", tmp_path / ".2026.beancount.picklecache"]
+    for cache in caches:  # from bean-check run on the link and on the file
+        cache.write_bytes(b"stale")
+    backend = BeancountBackend(link)
+    invoice = sample_invoice()
+    push(backend, invoice)
+    assert link.is_symlink() and link.readlink() == Path("2026.beancount")
+    assert not any(cache.exists() for cache in caches)
+    assert ledger.INCLUDE in year.read_text().splitlines()
+    pay(year, invoice.number, "100.00")  # typed in the file the accountant always edits
+    books = Books()
+    books.read(backend)
+    assert books.applied == [(invoice.number, Decimal("100.00"))]
+    bean_check(year)
+    bean_check(link)
+
+
+def test_a_ledger_link_re_pointed_at_year_end_is_followed(tmp_path):
+    (tmp_path / "2026.beancount").write_text(BOOKS)
+    link = tmp_path / "current.beancount"
+    link.symlink_to("2026.beancount")
+    backend = BeancountBackend(link)
+    december, january = sample_invoice(), sample_invoice()
+    push(backend, december)
+    books = Books()
+    cursor_text = books.read(backend)
+    closed = (tmp_path / "2026.beancount").read_text()
+
+    (tmp_path / "2027.beancount").write_text(BOOKS)  # the new year's books, without salesflow's line yet
+    (tmp_path / "next.beancount").symlink_to("2027.beancount")
+    (tmp_path / "next.beancount").replace(link)  # re-pointed atomically, as `ln -sfn` would
+    push(backend, january)
+    assert link.is_symlink() and link.readlink() == Path("2027.beancount")
+    assert ledger.INCLUDE in (tmp_path / "2027.beancount").read_text().splitlines()
+    assert (tmp_path / "2026.beancount").read_text() == closed, "last year's file is left alone"
+    pay(tmp_path / "2027.beancount", january.number, "60.00", on=date(2027, 1, 8))
+    books.read(backend, cursor_text)
+    assert books.applied == [(january.number, Decimal("60.00"))]
+    bean_check(link)
+
+
+def test_checking_the_ledger_and_reading_its_payments_write_nothing(tmp_path):
+    main = new_ledger(tmp_path, BOOKS + "2020-01-01 open Assets:Receivable\n" + PAYMENTS_GLOB)
+    (tmp_path / "payments").mkdir()
+    pay(tmp_path / "payments" / "2026.beancount", "INV/2026/00001", "10.00")
+    before = snapshot_of(tmp_path)
+    backend = BeancountBackend(main)
+    assert backend.health().ok
+    payments, _ = all_payments(backend)
+    assert [p.amount for p in payments] == [Decimal("10.00")]
+    assert snapshot_of(tmp_path) == before
+    push(backend, sample_invoice())  # the first write sets the ledger up
+    assert ledger.INCLUDE in main.read_text() and backend.layout.accounts.exists()
+
+
+def snapshot_of(folder: Path) -> dict[str, tuple]:
+    """Every entry under `folder`, hidden ones included, with what a write would change."""
+    return {
+        p.relative_to(folder).as_posix(): (p.is_symlink(), p.stat().st_mtime_ns, p.read_bytes() if p.is_file() else b"")
+        for p in sorted(folder.rglob("*"))
+    }
 
 
 # -- names and configuration ---------------------------------------------------------------------------------------

@@ -276,6 +276,24 @@ def test_sync_once_delivers_to_the_local_backend_and_unknown_backends_are_refuse
     assert "unknown accounting backend 'nosuch'" in capsys.readouterr().err
 
 
+def test_sync_check_on_a_beancount_ledger_leaves_its_folder_as_it_was(tmp_path, capsys, monkeypatch):
+    pytest.importorskip("beancount", reason="the beancount extra is not installed")
+    books = tmp_path / "books"
+    books.mkdir()
+    ledger_file = books / "ledger.beancount"
+    ledger_file.write_text('option "operating_currency" "EUR"\n2020-01-01 open Assets:Bank\n')
+    monkeypatch.setenv("SALESFLOW_BEANCOUNT_LEDGER", str(ledger_file))
+
+    def listing():
+        return {p.relative_to(books).as_posix(): (p.stat().st_mtime_ns, p.stat().st_size) for p in books.rglob("*")}
+
+    before = listing()
+    nowhere = tmp_path / "never.db"
+    assert main(["sync", "--check", "--accounting", "beancount", "--database-url", f"sqlite:///{nowhere}"]) == 0
+    assert "beancount: ok ledger.beancount passed a full check" in capsys.readouterr().out
+    assert listing() == before and not nowhere.exists()
+
+
 def test_sync_check_asks_each_backend_and_retry_dead_requeues_after_a_long_outage(tmp_path, capsys, monkeypatch):
     from salesflow.adapters.webhook.receiver import Receiver
 
