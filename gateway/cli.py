@@ -297,6 +297,11 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 2
+    except BrokenPipeError:
+        # The reader went away (`salesflow user list | head`): what was printed is all it wanted. Point
+        # stdout at /dev/null so the interpreter's final flush does not raise again, and exit as `cat` does.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 128 + 13  # SIGPIPE
 
 
 def _where(url: str) -> str:

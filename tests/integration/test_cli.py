@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -165,6 +167,25 @@ def test_token_create_prints_a_token_once_and_stores_only_its_hash(tmp_path, cap
         stored = conn.execute(text("SELECT token_hash FROM api_tokens")).scalars().all()
         role = conn.execute(text("SELECT role FROM users WHERE name = 'maria'")).scalar_one()
     assert role == "sales_rep" and len(stored) == 1 and token not in stored[0] and len(stored[0]) == 64
+
+
+def test_a_listing_piped_into_a_reader_that_stops_early_ends_quietly(tmp_path, capsys):
+    url = f"sqlite:///{tmp_path / 'piped.db'}"
+    assert main(["migrate", "--database-url", url]) == 0
+    assert main(["token", "create", "--user", "maria", "--role", "sales_rep", "--database-url", url]) == 0
+    capsys.readouterr()
+    # `salesflow user list | grep -q maria`: the reader has gone before the listing is written
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    child = subprocess.Popen(
+        [sys.executable, "-m", "salesflow.gateway.cli", "user", "list", "--json", "--database-url", url],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+    )
+    child.stdout.close()
+    err = child.stderr.read().decode()
+    assert child.wait(timeout=60) == 141
+    assert "Traceback" not in err and err == ""
 
 
 def test_token_create_refuses_an_unknown_role_or_a_changed_role(tmp_path, capsys):
