@@ -105,6 +105,7 @@ def cmd_serve(args) -> int:
         max_cost=args.max_cost,
         query_timeout=args.query_timeout,
         max_body_bytes=args.max_body_bytes,
+        max_read_bytes=args.max_read_bytes,
     )
     serve(settings)
     return 0
@@ -207,6 +208,12 @@ def parser() -> argparse.ArgumentParser:
         "--max-body-bytes",
         type=int,
         help="largest request body or WebSocket message (default: $SALESFLOW_MAX_BODY_BYTES or 1048576)",
+    )
+    s.add_argument(
+        "--max-read-bytes",
+        type=int,
+        help="most text a request may read from the store, 0 for no limit "
+        "(default: $SALESFLOW_MAX_READ_BYTES or 67108864)",
     )
     s.set_defaults(run=cmd_serve)
     add_people_commands(sub)  # token …, user …

@@ -9,6 +9,8 @@ from ..adapters.sql.engine import DEFAULT_URL
 from ..schema.core.cost import DEFAULT_MAX_COST
 from .limits import DEFAULT_MAX_BODY_BYTES
 
+DEFAULT_MAX_READ_BYTES = 64 * 2**20
+
 
 def _bool(text: str) -> bool:
     return text.strip().lower() in ("1", "true", "yes", "on")
@@ -29,6 +31,9 @@ class Settings:
     max_cost: int = DEFAULT_MAX_COST  # the most an operation may cost (schema/core/cost.py); 0: no limit
     query_timeout: float = 10.0  # seconds a query or mutation may run; 0: no limit
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES  # HTTP request bodies and WebSocket messages
+    # Text a request may read from the store (records and lines), the net under the cost limit for
+    # what it cannot foresee, e.g. long texts (adapters/sql/uow.py); 0: no limit.
+    max_read_bytes: int = DEFAULT_MAX_READ_BYTES
     log_level: str = "info"
     accounting: str = "local"  # comma-separated accounting backends (adapters/registry.py)
     sync: bool = False  # run the outbox worker inside `serve`
