@@ -203,6 +203,8 @@ def _first_in(mapping: Mapping, attribute: str, equals: tuple[str, ...], after: 
 
     ROW_NUMBER() per parent keeps one statement for a whole page of parents, as find_in does, while
     a parent with a million children still reads only its first few (SQLite ≥ 3.25, PostgreSQL).
+    Only the ids are ranked, then the rows they pick are read: ranking whole rows would sort every
+    child's long texts (a quote's terms) before the first row comes back.
     """
     table = mapping.table
     tests = [table.c[attribute].in_(bindparam(attribute, expanding=True))]
@@ -210,12 +212,9 @@ def _first_in(mapping: Mapping, attribute: str, equals: tuple[str, ...], after: 
     if after:
         tests.append(table.c.id > bindparam("_after"))
     rank = func.row_number().over(partition_by=table.c[attribute], order_by=table.c.id).label("_rank")
-    ranked = select(table, rank).where(*tests).subquery()
-    return (
-        select(*(ranked.c[c] for c in mapping.columns))
-        .where(ranked.c._rank <= bindparam("_limit"))
-        .order_by(ranked.c.id)
-    )
+    ranked = select(table.c.id, rank).where(*tests).subquery()
+    first = select(ranked.c.id).where(ranked.c._rank <= bindparam("_limit"))
+    return select(*mapping.selected).where(table.c.id.in_(first)).order_by(table.c.id)
 
 
 _APPEND_ACTIVITY = insert(activities)
@@ -443,6 +442,7 @@ class SqlUnitOfWork:
             if lock and key not in self._locked:
                 self._lock(mapping, tracked)
             return tracked.obj
+        self._within_budget()
         stmts = _statements(mapping)
         row = self.connection.execute(stmts["lock" if lock else "get"], {"id": ident}).first()
         if row is None:
@@ -453,6 +453,7 @@ class SqlUnitOfWork:
 
     def load_many(self, mapping: Mapping, query, params: dict | None = None, *, lock: bool = False) -> list:
         self.flush()  # a query must see this transaction's own changes
+        self._within_budget()
         result = self.connection.execute(query, params or {})
         if not lock:  # rows are counted against the read budget as they come
             with result:
@@ -506,7 +507,11 @@ class SqlUnitOfWork:
             value = row[i]
             if value:
                 self.read_bytes += len(value)
-        if self.read_bytes > self.max_read_bytes:
+        self._within_budget()
+
+    def _within_budget(self) -> None:
+        """Refuse to read on once past the budget: every later read of the request fails at once."""
+        if self.max_read_bytes and self.read_bytes > self.max_read_bytes:
             raise DomainError(
                 ErrorCode.RESPONSE_TOO_LARGE,
                 f"this request reads more than {self.max_read_bytes / 2**20:g} MB of records: ask for fewer "
@@ -519,6 +524,7 @@ class SqlUnitOfWork:
         lines = mapping.lines
         columns, parent_at = lines.columns, lines.columns.index(lines.parent_key)
         budget, text_at = self.max_read_bytes, _text_at(lines)
+        self._within_budget()
         with self._reading() as connection:
             result = connection.execute(_statements(mapping)["lines"], {"parents": list(by_id)})
             for row in result:
