@@ -144,8 +144,11 @@ def test_a_reader_over_its_budget_refuses_with_response_too_large(engine, quotes
         found = uow.quotes.find_in("id", quotes)  # within: the documents fit
         with pytest.raises(DomainError) as refused:
             len(found[0].lines)  # their lines do not
-    assert refused.value.code == ErrorCode.RESPONSE_TOO_LARGE
-    assert "fewer records" in refused.value.message
+        assert refused.value.code == ErrorCode.RESPONSE_TOO_LARGE
+        assert "fewer records" in refused.value.message
+        with pytest.raises(DomainError) as again:  # once past it, every later read is refused at once
+            uow.users.find()
+        assert again.value.code == ErrorCode.RESPONSE_TOO_LARGE
     with reader(engine, max_read_bytes=documents - 1) as uow, pytest.raises(DomainError) as refused:
         uow.quotes.find_in("id", quotes)
     assert refused.value.code == ErrorCode.RESPONSE_TOO_LARGE
