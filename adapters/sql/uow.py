@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from dataclasses import fields
 from decimal import Decimal
 from functools import cache, lru_cache
+from sys import getsizeof
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import String, and_, bindparam, delete, func, insert, or_, select, text, update
@@ -505,8 +506,8 @@ class SqlUnitOfWork:
         """Add a row's text to what this transaction has read; past the budget, refuse the request."""
         for i in text_at:
             value = row[i]
-            if value:
-                self.read_bytes += len(value)
+            if value:  # its size in memory: an emoji costs 4 bytes a character, as in UTF-8, not 1
+                self.read_bytes += getsizeof(value)
         self._within_budget()
 
     def _within_budget(self) -> None:
