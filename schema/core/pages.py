@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 from decimal import Decimal
 from enum import Enum
@@ -112,7 +113,7 @@ _COUNT_ONLY = frozenset({"totalCount", "__typename"})
 
 
 def _reads_records(info) -> bool:
-    """False when only the total is asked (`{ quotes { totalCount } }`): then the page is not read."""
+    """False when only the total is asked (`{ quotes { totalCount } }`): then the page need not be read."""
     return any(
         not isinstance(selection, SelectedField) or selection.name not in _COUNT_ONLY
         for field in info.selected_fields
@@ -149,7 +150,8 @@ def paginate(
     )
     store = getattr(ctx.loader.uow, repo)
     try:
-        rows, more = store.page(spec) if _reads_records(info) else ([], False)
+        # Asked only for the total, it reads at most one record: the ordering and cursor are still checked
+        rows, more = store.page(spec if _reads_records(info) else replace(spec, limit=0))
     except DomainError as err:  # a cursor or an ordering this list cannot use
         raise BadInput.of(err) from None
     ctx.loader.batch(rows)
