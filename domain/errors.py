@@ -22,6 +22,7 @@ class ErrorCode(StrEnum):
     DUPLICATE = "DUPLICATE"
     PERMISSION_DENIED = "PERMISSION_DENIED"
     LAST_ADMIN = "LAST_ADMIN"
+    RESPONSE_TOO_LARGE = "RESPONSE_TOO_LARGE"
 
 
 #: What each code tells a client (the GraphQL enum's descriptions).
@@ -48,6 +49,8 @@ MEANINGS = {
     "it (accountId, contactId) or set allowDuplicates.",
     ErrorCode.PERMISSION_DENIED: "Your role may not do this (mutations answer it as a top-level FORBIDDEN error).",
     ErrorCode.LAST_ADMIN: "The change would leave no active admin (demoting or deactivating the last one).",
+    ErrorCode.RESPONSE_TOO_LARGE: "The request reads or answers more than the server allows at once (a top-level "
+    "error): ask for fewer records (a smaller `first`, fewer ids or aliases) or fewer long fields.",
 }
 
 

@@ -168,7 +168,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or Settings.from_env()
     use_phone_regions(settings.phone_regions.split(","))
     engine = create_engine(settings.database_url)
-    stores = Stores(writer=lambda: SqlUnitOfWork(engine), reader=lambda: SqlUnitOfWork(engine, read_only=True))
+    stores = Stores(
+        writer=lambda: SqlUnitOfWork(engine),
+        # every request's reads, over HTTP and WebSocket alike (subscription events included)
+        reader=lambda: SqlUnitOfWork(engine, read_only=True, max_read_bytes=settings.max_read_bytes),
+    )
     broker = Broker()
     schema = build_schema(
         introspection=settings.introspection,

@@ -108,6 +108,7 @@ def cmd_serve(args) -> int:
         max_response_bytes=args.max_response_bytes,
         max_subscriptions_per_socket=args.max_subscriptions_per_socket,
         max_subscriptions_per_user=args.max_subscriptions_per_user,
+        max_read_bytes=args.max_read_bytes,
     )
     serve(settings)
     return 0
@@ -237,6 +238,12 @@ def parser() -> argparse.ArgumentParser:
         type=int,
         help="operations one user's WebSockets may run at once in one process, 0 for no limit "
         "(default: $SALESFLOW_MAX_SUBSCRIPTIONS_PER_USER or 30)",
+    )
+    s.add_argument(
+        "--max-read-bytes",
+        type=int,
+        help="most text a request may read from the store, 0 for no limit "
+        "(default: $SALESFLOW_MAX_READ_BYTES or 67108864)",
     )
     s.set_defaults(run=cmd_serve)
     add_people_commands(sub)  # token …, user …

@@ -17,6 +17,9 @@ class SettingError(ValueError):
     """A setting that cannot be used; the message names it (flag and variable) in one line."""
 
 
+DEFAULT_MAX_READ_BYTES = 64 * 2**20
+
+
 def _bool(text: str) -> bool:
     return text.strip().lower() in ("1", "true", "yes", "on")
 
@@ -48,6 +51,9 @@ class Settings:
     max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES  # an answer's JSON (schema/core/answer.py); 0: no limit
     max_subscriptions_per_socket: int = DEFAULT_MAX_SUBSCRIPTIONS  # operations at once on one WebSocket; 0: no limit
     max_subscriptions_per_user: int = DEFAULT_MAX_SUBSCRIPTIONS_PER_USER  # on all of a user's sockets, per process
+    # Text a request may read from the store (records and lines), the net under the cost limit for
+    # what it cannot foresee, e.g. long texts (adapters/sql/uow.py); 0: no limit.
+    max_read_bytes: int = DEFAULT_MAX_READ_BYTES
     log_level: str = "info"
     accounting: str = "local"  # comma-separated accounting backends (adapters/registry.py)
     sync: bool = False  # run the outbox worker inside `serve`

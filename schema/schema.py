@@ -75,7 +75,16 @@ class Schema(GuardedRuns, ThreadedOperations, strawberry.Schema):
 
     def process_errors(self, errors, execution_context=None) -> None:
         for error in errors:
+            coded(error)
             log.debug("client error: %s", error.message)
+
+
+def coded(error: GraphQLError) -> None:
+    """A domain error that reached the top level (e.g. RESPONSE_TOO_LARGE from the store) says its code,
+    as every request-level error does in `extensions.code`."""
+    original = error.original_error
+    if isinstance(original, DomainError) and "code" not in (error.extensions or {}):
+        error.extensions = {**(error.extensions or {}), "code": original.code.value}
 
 
 class Execution(ThreadedEvents, FastExecutionContext):

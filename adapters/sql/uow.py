@@ -10,12 +10,14 @@ CONFLICT, never a lost update. New objects are inserted when added, so they have
 from __future__ import annotations
 
 from collections.abc import Iterable
+from contextlib import contextmanager
 from dataclasses import fields
 from decimal import Decimal
 from functools import cache, lru_cache
+from sys import getsizeof
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import and_, bindparam, delete, func, insert, or_, select, text, update
+from sqlalchemy import String, and_, bindparam, delete, func, insert, or_, select, text, update
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
@@ -33,6 +35,7 @@ from ...domain.quote import Quote
 from ...domain.sync import RejectedPayment, SyncCursor, SyncJob
 from .events import notify
 from .idempotency import SqlIdempotencyStore
+from .lazy import Cohort, LazyLines
 from .mapping import MAPPINGS, Mapping
 from .numbering import SqlNumberSeries
 from .queries import HALF, changes_query, committed_query, count_query, page_query, totals_query
@@ -76,14 +79,25 @@ def _build(cls, columns: tuple[str, ...], row: tuple):
     return obj
 
 
-class Tracked:
-    """A loaded or inserted object and the row (a tuple in column order) it was last written or read as."""
+@cache
+def _text_at(mapping: Mapping) -> tuple[int, ...]:
+    """Where a row of the table holds text: what the read budget counts."""
+    return tuple(i for i, c in enumerate(mapping.columns) if isinstance(mapping.table.c[c].type, String))
 
-    __slots__ = ("obj", "row", "lines", "bumped")
+
+class Tracked:
+    """A loaded or inserted object and the row (a tuple in column order) it was last written or read as.
+
+    `lines` is the snapshot of a document's line rows by id; None while a read-only unit of work has
+    not read them yet (then `unread` is the LazyLines the document was given).
+    """
+
+    __slots__ = ("obj", "row", "lines", "bumped", "unread")
 
     def __init__(self, obj, row: tuple, lines: dict[int, tuple] | None = None, bumped: bool = False):
         self.obj, self.row, self.lines = obj, row, lines
         self.bumped = bumped  # one transaction moves a version once, however often it writes
+        self.unread: LazyLines | None = None
 
 
 def _changes(mapping: Mapping, row: tuple, before: tuple) -> dict:
@@ -190,6 +204,8 @@ def _first_in(mapping: Mapping, attribute: str, equals: tuple[str, ...], after: 
 
     ROW_NUMBER() per parent keeps one statement for a whole page of parents, as find_in does, while
     a parent with a million children still reads only its first few (SQLite ≥ 3.25, PostgreSQL).
+    Only the ids are ranked, then the rows they pick are read: ranking whole rows would sort every
+    child's long texts (a quote's terms) before the first row comes back.
     """
     table = mapping.table
     tests = [table.c[attribute].in_(bindparam(attribute, expanding=True))]
@@ -197,12 +213,9 @@ def _first_in(mapping: Mapping, attribute: str, equals: tuple[str, ...], after: 
     if after:
         tests.append(table.c.id > bindparam("_after"))
     rank = func.row_number().over(partition_by=table.c[attribute], order_by=table.c.id).label("_rank")
-    ranked = select(table, rank).where(*tests).subquery()
-    return (
-        select(*(ranked.c[c] for c in mapping.columns))
-        .where(ranked.c._rank <= bindparam("_limit"))
-        .order_by(ranked.c.id)
-    )
+    ranked = select(table.c.id, rank).where(*tests).subquery()
+    first = select(ranked.c.id).where(ranked.c._rank <= bindparam("_limit"))
+    return select(*mapping.selected).where(table.c.id.in_(first)).order_by(table.c.id)
 
 
 _APPEND_ACTIVITY = insert(activities)
@@ -334,11 +347,20 @@ REPOSITORIES = {
 
 
 class SqlUnitOfWork:
-    """`with uow:` opens a connection and a transaction; commit() or leaving the block ends it."""
+    """`with uow:` opens a connection and a transaction; commit() or leaving the block ends it.
 
-    def __init__(self, engine: Engine, *, read_only: bool = False):
+    A read-only unit of work (a GraphQL request's reads) gives documents their lines only when
+    something touches them: then the lines of every document read in the same statement come in
+    one statement (lazy.py). With `max_read_bytes`, it also refuses to read more text than that in
+    one transaction (RESPONSE_TOO_LARGE): the safety net for what a query's cost cannot foresee,
+    such as long texts in records it asks for.
+    """
+
+    def __init__(self, engine: Engine, *, read_only: bool = False, max_read_bytes: int = 0):
         self.engine = engine
         self.read_only = read_only  # on SQLite a reader does not take the write lock
+        self.max_read_bytes = max_read_bytes if read_only else 0  # 0: no budget
+        self.read_bytes = 0
         self.connection: Connection | None = None
         self.series_formats: dict[str, tuple[str, int]] = {}  # number series rarely change: read once
         for name, cls in REPOSITORIES.items():
@@ -357,6 +379,7 @@ class SqlUnitOfWork:
         self.connection.begin()
         self._tracked: dict[tuple[type, int], Tracked] = {}
         self._locked: set[tuple[type, int]] = set()
+        self.read_bytes = 0
         self.activities.pending.clear()
         self.numbers = SqlNumberSeries(self.connection, self.series_formats)
         self.idempotency = SqlIdempotencyStore(self.connection)
@@ -420,6 +443,7 @@ class SqlUnitOfWork:
             if lock and key not in self._locked:
                 self._lock(mapping, tracked)
             return tracked.obj
+        self._within_budget()
         stmts = _statements(mapping)
         row = self.connection.execute(stmts["lock" if lock else "get"], {"id": ident}).first()
         if row is None:
@@ -430,15 +454,19 @@ class SqlUnitOfWork:
 
     def load_many(self, mapping: Mapping, query, params: dict | None = None, *, lock: bool = False) -> list:
         self.flush()  # a query must see this transaction's own changes
-        rows = self.connection.execute(query, params or {}).all()
-        if lock:  # rows read earlier without a lock must not have changed since (as in _lock)
-            at = mapping.version_at
-            for row in rows:
-                key = (mapping.cls, row[0])
-                tracked = self._tracked.get(key)
-                if tracked is not None and key not in self._locked and at is not None and row[at] != tracked.row[at]:
-                    raise DomainError(ErrorCode.CONFLICT, f"{tracked.obj} {STALE}")
-                self._locked.add(key)
+        self._within_budget()
+        result = self.connection.execute(query, params or {})
+        if not lock:  # rows are counted against the read budget as they come
+            with result:
+                return self._track(mapping, result)
+        rows = result.all()
+        at = mapping.version_at  # rows read earlier without a lock must not have changed since (as in _lock)
+        for row in rows:
+            key = (mapping.cls, row[0])
+            tracked = self._tracked.get(key)
+            if tracked is not None and key not in self._locked and at is not None and row[at] != tracked.row[at]:
+                raise DomainError(ErrorCode.CONFLICT, f"{tracked.obj} {STALE}")
+            self._locked.add(key)
         return self._track(mapping, rows)
 
     def _lock(self, mapping: Mapping, tracked: Tracked) -> None:
@@ -452,28 +480,77 @@ class SqlUnitOfWork:
     def _track(self, mapping: Mapping, rows) -> list:
         out, fresh = [], []
         columns = mapping.columns
+        budget, text_at = self.max_read_bytes, _text_at(mapping)
         for row in rows:
             row = tuple(row)
             key = (mapping.cls, row[0])
             tracked = self._tracked.get(key)
             if tracked is None:
+                if budget:
+                    self._count(row, text_at)
                 obj = _build(mapping.cls, columns, row)
                 tracked = self._tracked[key] = Tracked(obj, row, {} if mapping.lines else None)
                 fresh.append(tracked)
             out.append(tracked.obj)
         if mapping.lines and fresh:
-            self._load_lines(mapping, fresh)
+            if self.read_only:  # read when touched, for all of `fresh` at once
+                cohort = Cohort(self._fill_lines, mapping, fresh)
+                for tracked in fresh:
+                    tracked.lines = None
+                    tracked.obj.lines = tracked.unread = LazyLines.unread(cohort)
+            else:
+                self._fill_lines(mapping, fresh)
         return out
 
-    def _load_lines(self, mapping: Mapping, documents: list[Tracked]) -> None:
-        by_id = {t.obj.id: t for t in documents}
+    def _count(self, row: tuple, text_at: tuple[int, ...]) -> None:
+        """Add a row's text to what this transaction has read; past the budget, refuse the request."""
+        for i in text_at:
+            value = row[i]
+            if value:  # its size in memory: an emoji costs 4 bytes a character, as in UTF-8, not 1
+                self.read_bytes += getsizeof(value)
+        self._within_budget()
+
+    def _within_budget(self) -> None:
+        """Refuse to read on once past the budget: every later read of the request fails at once."""
+        if self.max_read_bytes and self.read_bytes > self.max_read_bytes:
+            raise DomainError(
+                ErrorCode.RESPONSE_TOO_LARGE,
+                f"this request reads more than {self.max_read_bytes / 2**20:g} MB of records: ask for fewer "
+                "records (a smaller `first`, fewer ids or aliases) or fewer long fields",
+            )
+
+    def _fill_lines(self, mapping: Mapping, documents: list[Tracked]) -> None:
+        """Read the lines of these documents in one statement; give each document its own, in order."""
+        by_id = {t.obj.id: ([], {}) for t in documents}
         lines = mapping.lines
         columns, parent_at = lines.columns, lines.columns.index(lines.parent_key)
-        for row in self.connection.execute(_statements(mapping)["lines"], {"parents": list(by_id)}).all():
-            row = tuple(row)
-            owner = by_id[row[parent_at]]
-            owner.obj.lines.append(_build(lines.cls, columns, row))
-            owner.lines[row[0]] = row
+        budget, text_at = self.max_read_bytes, _text_at(lines)
+        self._within_budget()
+        with self._reading() as connection:
+            result = connection.execute(_statements(mapping)["lines"], {"parents": list(by_id)})
+            for row in result:
+                row = tuple(row)
+                if budget:
+                    self._count(row, text_at)
+                objs, snapshot = by_id[row[parent_at]]
+                objs.append(_build(lines.cls, columns, row))
+                snapshot[row[0]] = row
+        for tracked in documents:
+            objs, tracked.lines = by_id[tracked.obj.id]
+            if tracked.unread is not None:
+                tracked.unread.fill(objs)
+                tracked.unread = None
+            else:
+                tracked.obj.lines.extend(objs)
+
+    @contextmanager
+    def _reading(self):
+        """This transaction's connection; outside one (lines touched after it ended), a short one of their own."""
+        if self.connection is not None:
+            yield self.connection
+            return
+        with self.engine.connect() as connection:
+            yield connection
 
     # -- writing -----------------------------------------------------------------------------
     def insert(self, mapping: Mapping, obj) -> None:
@@ -536,7 +613,7 @@ class SqlUnitOfWork:
         mapping = MAPPINGS[type(obj)]
         current = mapping.values(obj)
         changed = current != tracked.row
-        if mapping.lines is not None and self._write_lines(mapping, tracked):
+        if mapping.lines is not None and self._lines_may_differ(tracked) and self._write_lines(mapping, tracked):
             changed = True
         if not changed:
             return
@@ -560,6 +637,16 @@ class SqlUnitOfWork:
                 obj.version = tracked.row[at]
             raise DomainError(ErrorCode.CONFLICT, f"{obj} {STALE}")
         tracked.row = current
+
+    @staticmethod
+    def _lines_may_differ(tracked: Tracked) -> bool:
+        """False for lines nobody touched since a read-only unit of work left them unread."""
+        if tracked.lines is not None:
+            return True
+        if tracked.obj.lines is tracked.unread:
+            return False
+        tracked.unread.load()  # the document was given other lines: compare them with its own
+        return True
 
     def _write_lines(self, mapping: Mapping, owner: Tracked) -> bool:
         """Insert, update and delete the document's lines; True if any changed."""

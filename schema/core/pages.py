@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 from decimal import Decimal
 from enum import Enum
@@ -10,6 +11,7 @@ from typing import Generic, Optional, TypeVar
 
 import strawberry
 from strawberry import relay
+from strawberry.types.nodes import SelectedField
 
 from ...domain.errors import DomainError
 from ...domain.query import DEFAULT_PAGE, MAX_PAGE, Filter, PageSpec
@@ -106,6 +108,19 @@ def domain_filter(flt, *, statuses: bool = True) -> Filter:
         raise BadInput.of(err, ("filter",)) from None
 
 
+#: What a connection can answer without reading the page's records.
+_COUNT_ONLY = frozenset({"totalCount", "__typename"})
+
+
+def _reads_records(info) -> bool:
+    """False when only the total is asked (`{ quotes { totalCount } }`): then the page need not be read."""
+    return any(
+        not isinstance(selection, SelectedField) or selection.name not in _COUNT_ONLY
+        for field in info.selected_fields
+        for selection in field.selections
+    )
+
+
 def paginate(
     info,
     repo: str,
@@ -135,7 +150,8 @@ def paginate(
     )
     store = getattr(ctx.loader.uow, repo)
     try:
-        rows, more = store.page(spec)
+        # Asked only for the total, it reads at most one record: the ordering and cursor are still checked
+        rows, more = store.page(spec if _reads_records(info) else replace(spec, limit=0))
     except DomainError as err:  # a cursor or an ordering this list cannot use
         raise BadInput.of(err) from None
     ctx.loader.batch(rows)
