@@ -299,8 +299,9 @@ HEAVY = (
 
 @pytest.fixture(scope="module")
 def slow_server(serve_with):
-    """A server with a 1 s deadline and no cost limit, holding quotes with 1,000 lines each: HEAVY takes seconds."""
-    with serve_with(args=("--query-timeout", "1", "--max-cost", "0")) as srv:
+    """A server with a 1 s deadline and no cost or answer-size limit, holding quotes with 1,000 lines each: HEAVY
+    takes seconds (its answer, some 20 MB, would pass the default answer budget before the deadline)."""
+    with serve_with(args=("--query-timeout", "1", "--max-cost", "0", "--max-response-bytes", "0")) as srv:
         admin = srv.admin()
         for n in range(HEAVY_QUOTES):
             opportunity = admin.mutate(
