@@ -360,32 +360,12 @@ def admin(gateway):
 
 # --- Node packages for the JavaScript client tests -------------------------------------------------
 
-JS_DIR = os.path.join(os.path.dirname(__file__), "js")
-
 
 @pytest.fixture(scope="session")
 def node_modules() -> str:
-    """tests/js/node_modules, installed by `npm ci` from the committed lock when missing or older than the
-    lock (one xdist worker installs, the others wait on a file lock); skips the test without npm."""
-    import fcntl
-    import shutil
-    import subprocess
+    """tests/js/node_modules, installed by `npm ci` from the committed lock when missing or older than the lock
+    (jsclients.install: one xdist worker installs, the others wait)."""
+    import jsclients
 
-    npm = shutil.which("npm")
-    if npm is None:
-        pytest.skip("npm is not installed (Debian: apt-get install nodejs npm)")
-    modules = os.path.join(JS_DIR, "node_modules")
-    marker = os.path.join(modules, ".package-lock.json")  # npm writes it last, after a complete install
-    lock = os.path.join(JS_DIR, "package-lock.json")
-    with open(os.path.join(JS_DIR, ".npm-ci.lock"), "w") as held:
-        fcntl.flock(held, fcntl.LOCK_EX)
-        if not os.path.exists(marker) or os.path.getmtime(marker) < os.path.getmtime(lock):
-            done = subprocess.run(
-                [npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"],
-                cwd=JS_DIR,
-                capture_output=True,
-                text=True,
-                timeout=600,
-            )
-            assert done.returncode == 0, f"npm ci in tests/js failed:\n{done.stdout}\n{done.stderr}"
-    return modules
+    jsclients.install()
+    return str(jsclients.JS / "node_modules")

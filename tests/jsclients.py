@@ -1,8 +1,9 @@
 """The JavaScript clients in tests/js (graphql-ws, Apollo Client, Chromium driven by playwright-core), run by e2e tests.
 
-Their packages are pinned by tests/js/package-lock.json; `npm ci` installs them the first time a
-test needs them (once, however many pytest workers ask at the same time), as `.ci/run` does. Each
-script reports what it receives as JSON lines on stdout. A missing Node.js or Chromium skips the
+Their packages are pinned by tests/js/package-lock.json; `npm ci` installs them, as `.ci/run` does, the
+first time a test needs them and again when the lock is newer than the install (once, however many pytest
+workers ask at the same time; every test that needs tests/js goes through install()). Each script reports
+what it receives as JSON lines on stdout. A missing Node.js or Chromium skips the
 tests that need it on a developer's machine, and fails them when `CI` is set: CI must run them.
 """
 
@@ -37,7 +38,7 @@ def missing(reason: str):
 
 
 def install() -> str:
-    """Node's path, with tests/js/node_modules installed by `npm ci` if it is not there yet."""
+    """Node's path, with tests/js/node_modules installed by `npm ci` if it is missing or older than the lock."""
     node, npm = shutil.which("node"), shutil.which("npm")
     if not node or not npm:
         missing("Node.js is not installed (node and npm; Debian: apt-get install nodejs npm)")
@@ -47,7 +48,8 @@ def install() -> str:
     lock_path = Path(tempfile.gettempdir()) / f"salesflow-npm-ci-{hashlib.sha256(bytes(JS)).hexdigest()[:12]}.lock"
     with open(lock_path, "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # pytest-xdist workers: one installs, the others wait for it
-        if not (JS / "node_modules" / ".package-lock.json").exists():  # npm writes it when an install completes
+        installed = JS / "node_modules" / ".package-lock.json"  # npm writes it when an install completes
+        if not installed.exists() or installed.stat().st_mtime < (JS / "package-lock.json").stat().st_mtime:
             done = subprocess.run(
                 [npm, "ci", "--no-audit", "--no-fund"],
                 cwd=JS,

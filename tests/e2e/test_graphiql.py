@@ -9,15 +9,13 @@ developer's machine and fail under CI (the `CI` environment variable set).
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
-import shutil
 import subprocess
-import tempfile
 import threading
 from pathlib import Path
 
+import jsclients
 import pytest
 
 from salesflow.gateway import ide
@@ -42,29 +40,12 @@ def _unavailable(reason: str):
     pytest.skip(reason)
 
 
-def _install_playwright(npm: str) -> None:
-    """`npm ci` in tests/js once, under a lock: test workers may get here at the same time."""
-    with open(Path(tempfile.gettempdir()) / "salesflow-tests-js-npm-ci.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if (JS / "node_modules" / "playwright-core").is_dir():
-            return
-        done = subprocess.run(
-            [npm, "ci", "--no-audit", "--no-fund"], cwd=JS, capture_output=True, text=True, timeout=600, check=False
-        )
-        if done.returncode != 0:
-            _unavailable(f"`npm ci` in tests/js failed:\n{done.stdout}\n{done.stderr}")
-
-
 @pytest.fixture(scope="module")
 def browser():
     """Runs tests/js/graphiql.mjs on a task and returns its report (see that file)."""
     if not os.access(CHROMIUM, os.X_OK):
         _unavailable(f"no Chromium at {CHROMIUM} (apt-get install chromium, or set CHROMIUM)")
-    node, npm = shutil.which("node"), shutil.which("npm")
-    if not node or not npm:
-        _unavailable("Node.js and npm are needed to drive Chromium (playwright-core)")
-    if not (JS / "node_modules" / "playwright-core").is_dir():
-        _install_playwright(npm)
+    node = jsclients.install()  # Node.js and tests/js's locked packages (playwright-core drives Chromium)
 
     def run(**task) -> dict:
         done = subprocess.run(
