@@ -28,10 +28,13 @@ from salesflow.adapters.beancount import BeancountBackend  # noqa: E402
 from salesflow.adapters.beancount.naming import invoice_link  # noqa: E402
 
 RECEIVABLE = "Assets:Receivable"
-# The accountant's own file: Fava wants an operating currency; the bank takes any currency.
+# The accountant's own file, kept strictly: Fava wants an operating currency, and every currency
+# used must be declared (check_commodity): she declares hers; IRR comes with salesflow's invoices.
 BOOKS = """option "title" "Ferrante Tools books"
 option "operating_currency" "EUR"
+plugin "beancount.plugins.check_commodity"
 
+1900-01-01 commodity EUR
 2020-01-01 open Assets:Bank
 """
 
