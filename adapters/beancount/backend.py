@@ -231,30 +231,32 @@ class BeancountBackend:
     def _reference(self, path: Path) -> str:
         return path.relative_to(self.layout.root).as_posix()
 
-    def _open_accounts(self, snap: ledger.Snapshot, entry: data.Transaction, text: str) -> ledger.Snapshot:
-        """Open the accounts the entry needs that the ledger does not open yet, in our accounts file."""
-        needed = {p.account for p in entry.postings} - set(snap.opens)
+    def _declare(self, snap: ledger.Snapshot, entry: data.Transaction, text: str) -> ledger.Snapshot:
+        """Open the accounts and declare the currencies the entry needs that the ledger does not
+        yet, in our accounts file. A currency salesflow brings into a ledger (IRR, the first time
+        an invoice is in it) is declared so that a ledger kept with `check_commodity` (bean-check,
+        Fava) still passes - a declaration is harmless in one that is not."""
+        needed = ledger.Needs.of(entry) - snap
         if not needed:
             return snap
         with self._locked():
-            fresh = self._writable()  # another worker may have opened some meanwhile
-            planned = {a: ledger.open_entry(a) for a in sorted(needed - set(fresh.opens))}
+            fresh = self._writable()  # another worker may have declared some meanwhile
+            planned = needed - fresh
             if fresh is not snap:
-                ledger.check_write(self.layout, fresh, text, planned)
+                ledger.check_write(self.layout, fresh, text, planned.opens())
             if planned:
-                mine = ledger.opened_by_us(self.layout)
-                have = {e.account for e in mine}
-                ledger.write_accounts(self.layout, mine + [e for a, e in planned.items() if a not in have])
-                fresh.opens.update(planned)
+                mine = ledger.declared_by_us(self.layout)
+                ledger.write_accounts(self.layout, mine + planned.entries(without=mine))
+                fresh.opens.update(planned.opens())
+                fresh.commodities.update(planned.currencies)
                 fresh.watched[str(self.layout.accounts)] = files.signature(self.layout.accounts)
             return fresh
 
     def _write(self, path: Path, entry: data.Transaction) -> None:
         snap = self._writable()
         text = render.text(entry)
-        planned = {p.account: ledger.open_entry(p.account) for p in entry.postings if p.account not in snap.opens}
-        ledger.check_write(self.layout, snap, text, planned)
-        self._open_accounts(snap, entry, text)
+        ledger.check_write(self.layout, snap, text, (ledger.Needs.of(entry) - snap).opens())
+        self._declare(snap, entry, text)
         if not files.write_new(path, text):
             log.info("%s was written meanwhile by another worker", self._reference(path))
         ledger.forget_load_cache(self.layout)

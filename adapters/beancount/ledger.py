@@ -15,7 +15,8 @@ A full check (`load`) parses, books, runs the plugins and validates everything, 
 `bean-check` does. It is O(ledger), so it runs at start, when a file salesflow did not write
 changed or an include line of one now matches other files (includes.py), and now and then for
 payments - not per invoice. It only reads: the ledger is set up for salesflow (`add_include`,
-`write_accounts`) just before salesflow first writes to it. A new
+`write_accounts`) just before salesflow first writes to it, its accounts file opening the
+accounts and declaring the currencies salesflow's transactions need that the ledger lacks. A new
 transaction is checked on its own instead (`check_write`): its text is parsed back, booked and
 validated by beancount against the accounts as the ledger opens and closes them, and refused if
 a balance assertion dated after it covers an account it touches. So a ledger that passed the
@@ -27,6 +28,7 @@ from __future__ import annotations
 import logging
 import os
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -99,6 +101,7 @@ class Snapshot:
 
     error: str | None = None  # "<file>:<line>: <message>" of the first error; None if the ledger is valid
     opens: dict[str, data.Open] = field(default_factory=dict)
+    commodities: set[str] = field(default_factory=set)  # the currencies a `commodity` directive declares
     closes: dict[str, data.Close] = field(default_factory=dict)
     assertions: dict[tuple[str, str], data.Balance] = field(default_factory=dict)  # the latest per account
     roots: frozenset[str] = frozenset()
@@ -165,6 +168,8 @@ def load(layout: Layout, receivable: str, previous: Snapshot | None = None) -> S
     for entry in entries:
         if isinstance(entry, data.Open):
             snap.opens.setdefault(entry.account, entry)
+        elif isinstance(entry, data.Commodity):
+            snap.commodities.add(entry.currency)
         elif isinstance(entry, data.Close):
             snap.closes.setdefault(entry.account, entry)
         elif isinstance(entry, data.Balance):
@@ -228,26 +233,67 @@ def open_entry(account: str) -> data.Open:
     return data.Open(data.new_metadata(str(Path(FOLDER) / "accounts.beancount"), 0), OPEN_DATE, account, None, None)
 
 
-def opened_by_us(layout: Layout) -> list[data.Open]:
-    """The opens in salesflow's accounts file (a small file: parsed, not loaded)."""
+def commodity_entry(currency: str) -> data.Commodity:
+    """The declaration of a currency, in salesflow's accounts file, dated before any invoice."""
+    return data.Commodity(data.new_metadata(str(Path(FOLDER) / "accounts.beancount"), 0), OPEN_DATE, currency)
+
+
+@dataclass(frozen=True)
+class Needs:
+    """The accounts a transaction posts to and the currencies it posts in; minus a Snapshot, the
+    ones the ledger does not open or declare yet."""
+
+    accounts: frozenset[str]
+    currencies: frozenset[str]
+
+    @classmethod
+    def of(cls, entry: data.Transaction) -> Needs:
+        return cls(frozenset(p.account for p in entry.postings), frozenset(p.units.currency for p in entry.postings))
+
+    def __sub__(self, snap: Snapshot | Needs) -> Needs:
+        if isinstance(snap, Needs):
+            return Needs(self.accounts - snap.accounts, self.currencies - snap.currencies)
+        return Needs(self.accounts - set(snap.opens), self.currencies - snap.commodities)
+
+    def __bool__(self) -> bool:
+        return bool(self.accounts or self.currencies)
+
+    def opens(self) -> dict[str, data.Open]:
+        """The open directives these accounts need."""
+        return {account: open_entry(account) for account in sorted(self.accounts)}
+
+    def entries(self, *, without: Sequence[data.Directive] = ()) -> list[data.Directive]:
+        """The directives that open and declare these, leaving out those `without` has already."""
+        opened = {e.account for e in without if isinstance(e, data.Open)}
+        declared = {e.currency for e in without if isinstance(e, data.Commodity)}
+        return [commodity_entry(c) for c in sorted(self.currencies - declared)] + [
+            e for a, e in self.opens().items() if a not in opened
+        ]
+
+
+def declared_by_us(layout: Layout) -> list[data.Directive]:
+    """The opens and commodity declarations in salesflow's accounts file (a small file: parsed, not loaded)."""
     if not layout.accounts.exists():
         return []
     entries, errors, _ = parser.parse_file(str(layout.accounts))
     if errors:
         raise BackendError(f"{describe(layout, errors)}; nothing is written until it is fixed")
-    return [e for e in entries if isinstance(e, data.Open)]
+    return [e for e in entries if isinstance(e, data.Open | data.Commodity)]
 
 
 ACCOUNTS_HEADER = (
-    "; Written by salesflow's beancount backend: the accounts its invoices post to.\n"
-    "; Opened without a currency constraint, so any invoice currency is accepted.\n\n"
+    "; Written by salesflow's beancount backend: the accounts its invoices post to, and the currencies\n"
+    "; they are in that the ledger did not declare. Opened without a currency constraint, so any\n"
+    "; invoice currency is accepted.\n\n"
 )
 
 
-def write_accounts(layout: Layout, opens: list[data.Open]) -> None:
+def write_accounts(layout: Layout, declared: list[data.Directive]) -> None:
     from .render import text  # the printer, shared with the invoices
 
-    body = text(*sorted(opens, key=lambda e: e.account)) if opens else ""
+    commodities = sorted((e for e in declared if isinstance(e, data.Commodity)), key=lambda e: e.currency)
+    opens = sorted((e for e in declared if isinstance(e, data.Open)), key=lambda e: e.account)
+    body = text(*commodities, *opens) if declared else ""
     files.replace(layout.accounts, ACCOUNTS_HEADER + body)
 
 

@@ -202,6 +202,24 @@ def test_bean_check_passes_after_pushes_a_void_and_a_payment(tmp_path):
     assert [(p.invoice_number, p.amount, p.currency) for p in payments] == [(euro.number, Decimal("500.00"), "EUR")]
 
 
+def test_a_currency_the_ledger_does_not_declare_is_declared_so_a_ledger_checking_commodities_still_passes(tmp_path):
+    # An accountant who keeps her ledger with check_commodity (bean-check and Fava report every
+    # currency used without a `commodity` directive) declares the ones she uses, not IRR.
+    main = new_ledger(tmp_path, 'plugin "beancount.plugins.check_commodity"\n1900-01-01 commodity EUR\n' + BOOKS)
+    backend = BeancountBackend(main)
+    euro, rial = sample_invoice(), sample_invoice(currency="IRR")
+    push(backend, euro)
+    push(backend, rial)
+    backend.void_invoice(rial, "ref", idempotency_key=idempotency_key(rial.number, "beancount", "void"))
+    pay(main, euro.number, "500.00")
+    entries, errors, _ = loader.load_file(str(main))
+    assert [e.message for e in errors] == []
+    declared = [(e.currency, Path(e.meta["filename"]).name) for e in entries if isinstance(e, data.Commodity)]
+    assert sorted(declared) == [("EUR", main.name), ("IRR", backend.layout.accounts.name)]  # EUR once: hers
+    bean_check(main)
+    assert backend.health().ok
+
+
 def test_a_void_reverses_every_posting_under_the_same_link(tmp_path):
     main = new_ledger(tmp_path)
     backend = BeancountBackend(main)
