@@ -10,6 +10,12 @@ from salesflow.gateway.settings import Settings
 from salesflow.statemachine.users import create_token
 
 
+def code(body: dict) -> str | None:
+    """The first error's `extensions.code` of a GraphQL answer, or None."""
+    errors = body.get("errors") or []
+    return (errors[0].get("extensions") or {}).get("code") if errors else None
+
+
 class GraphQL:
     """Posts operations as a user; `run` returns `data`, and fails the test on top-level errors."""
 

@@ -29,6 +29,22 @@ def database_url(reused_database_url):
     return reused_database_url
 
 
+@pytest.fixture
+def tuned(database_url):
+    """tuned(max_cost=…, query_timeout=…, max_response_bytes=…, …): a gateway with other settings, over the test's store."""
+    from gql import Gateway
+
+    made = []
+
+    def make(**settings):
+        made.append(Gateway(database_url, **settings))
+        return made[-1]
+
+    yield make
+    for gw in made:
+        gw.close()
+
+
 # --- GraphQL text of the story's steps ------------------------------------------------------------
 
 ERRORS = "errors { code field message }"

@@ -6,8 +6,7 @@ from __future__ import annotations
 import asyncio
 
 import orjson
-import pytest
-from gql import Gateway
+from gql import code
 from sqlalchemy import event
 
 from salesflow.schema.core import answer
@@ -16,25 +15,6 @@ from salesflow.schema.core import answer
 EMOJI_NOTES = "\U0001f600" * 10_000
 NOTES = "{ leads(first: 5) { edges { node { title notes } } } }"
 CREATE = "mutation($i: CreateLeadInput!) { createLead(input: $i) { lead { id } errors { code } } }"
-
-
-def code(body: dict) -> str | None:
-    errors = body.get("errors") or []
-    return (errors[0].get("extensions") or {}).get("code") if errors else None
-
-
-@pytest.fixture
-def tuned(database_url):
-    """tuned(max_response_bytes=…): a gateway with that budget, over the test's store."""
-    made = []
-
-    def make(**settings) -> Gateway:
-        made.append(Gateway(database_url, **settings))
-        return made[-1]
-
-    yield make
-    for gw in made:
-        gw.close()
 
 
 def _leads_with_long_notes(client, count: int) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import orjson
 import pytest
-from gql import Gateway
+from gql import code
 from graphql import get_introspection_query, parse
 from sqlalchemy import event
 
@@ -23,25 +23,6 @@ NESTED = (
     " account { opportunities { id title } } } } } } } }"
 )
 LEAD_TITLES = "{ leads(first: 100) { totalCount edges { node { title } } } }"
-
-
-def code(body: dict) -> str | None:
-    errors = body.get("errors") or []
-    return (errors[0].get("extensions") or {}).get("code") if errors else None
-
-
-@pytest.fixture
-def tuned(database_url):
-    """A gateway with other limits: tuned(max_cost=…, query_timeout=…, max_body_bytes=…)."""
-    made = []
-
-    def make(**settings) -> Gateway:
-        made.append(Gateway(database_url, **settings))
-        return made[-1]
-
-    yield make
-    for gw in made:
-        gw.close()
 
 
 @pytest.fixture

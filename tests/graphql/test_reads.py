@@ -10,6 +10,7 @@ import re
 import threading
 
 import pytest
+from gql import code
 from sqlalchemy import event
 
 LONG = "x" * 2_000  # a line's description: 2,000 characters
@@ -42,11 +43,6 @@ def limit_of(statement: str, parameters) -> int:
 
 def reading(seen: list[str], table: str) -> list[str]:
     return [s for s in seen if f"FROM {table}" in s and "count(" not in s.lower()]
-
-
-def code(body: dict) -> str | None:
-    errors = body.get("errors") or []
-    return (errors[0].get("extensions") or {}).get("code") if errors else None
 
 
 def three_quotes(sales) -> list[dict]:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import time
 from contextlib import contextmanager
 
-import pytest
 from gql import Gateway
 from sqlalchemy import event
 
@@ -17,20 +16,6 @@ LEAD_EVENTS = "subscription { documentEvents(types: [LEAD]) { trigger document {
 LEAD_ACTORS = "subscription { documentEvents(types: [LEAD]) { trigger actor { name } } }"
 LEAD_NOTES = "subscription { documentEvents(types: [LEAD]) { document { ... on Lead { notes } } } }"
 CREATE = "mutation($i: CreateLeadInput!) { createLead(input: $i) { lead { id } errors { code } } }"
-
-
-@pytest.fixture
-def tuned(database_url):
-    """tuned(query_timeout=…, max_response_bytes=…, max_subscriptions_per_socket=…): a gateway with those limits."""
-    made = []
-
-    def make(**settings) -> Gateway:
-        made.append(Gateway(database_url, **settings))
-        return made[-1]
-
-    yield make
-    for gw in made:
-        gw.close()
 
 
 @contextmanager
