@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator
+from contextlib import contextmanager
 
 from graphql import GraphQLError, OperationDefinitionNode
 from strawberry.extensions import ParserCache
@@ -74,6 +75,22 @@ class GuardedRuns:
             return given
         return deadlines.Deadline(self.timeout) if self.timeout else None
 
+    @contextmanager
+    def _bounded(self, stopped: list[ExecutionResult]):
+        """Run the block under the request's deadline and answer budget; a stop is put in `stopped` as the
+        answer (a top-level TIMEOUT or RESPONSE_TOO_LARGE) instead of raising."""
+        with deadlines.scope(self._deadline()) as limit, answer.scope(self.max_response_bytes):
+            try:
+                yield
+            except deadlines.DeadlineExceeded as stop:
+                log.warning("stopped a request: %s", stop.deadline.reason())
+                stopped.append(ExecutionResult(data=None, errors=[QueryTimeout(stop)]))
+            except answer.ResponseTooLarge as stop:
+                log.warning("stopped a request: %s", stop)
+                stopped.append(
+                    ExecutionResult(data=None, errors=[answer.too_large(stop.limit, limit.commits if limit else 0)])
+                )
+
     def execute_sync(
         self,
         query,
@@ -87,23 +104,18 @@ class GuardedRuns:
         missing = self._operation_name_missing(query, operation_name)
         if missing is not None:
             return ExecutionResult(data=None, errors=[missing])
-        with deadlines.scope(self._deadline()) as limit, answer.scope(self.max_response_bytes):
-            try:
-                return super().execute_sync(
-                    query,
-                    variable_values,
-                    context_value,
-                    root_value,
-                    operation_name,
-                    allowed_operation_types,
-                    operation_extensions,
-                )
-            except deadlines.DeadlineExceeded as stop:
-                log.warning("stopped a request: %s", stop.deadline.reason())
-                return ExecutionResult(data=None, errors=[QueryTimeout(stop)])
-            except answer.ResponseTooLarge as stop:
-                log.warning("stopped a request: %s", stop)
-                return ExecutionResult(data=None, errors=[answer.too_large(stop.limit, limit.commits if limit else 0)])
+        stopped: list[ExecutionResult] = []
+        with self._bounded(stopped):
+            return super().execute_sync(
+                query,
+                variable_values,
+                context_value,
+                root_value,
+                operation_name,
+                allowed_operation_types,
+                operation_extensions,
+            )
+        return stopped[0]
 
     async def execute(
         self,
@@ -118,23 +130,18 @@ class GuardedRuns:
         missing = self._operation_name_missing(query, operation_name)
         if missing is not None:
             return ExecutionResult(data=None, errors=[missing])
-        with deadlines.scope(self._deadline()) as limit, answer.scope(self.max_response_bytes):
-            try:
-                return await super().execute(
-                    query,
-                    variable_values,
-                    context_value,
-                    root_value,
-                    operation_name,
-                    allowed_operation_types,
-                    operation_extensions,
-                )
-            except deadlines.DeadlineExceeded as stop:
-                log.warning("stopped a request: %s", stop.deadline.reason())
-                return ExecutionResult(data=None, errors=[QueryTimeout(stop)])
-            except answer.ResponseTooLarge as stop:
-                log.warning("stopped a request: %s", stop)
-                return ExecutionResult(data=None, errors=[answer.too_large(stop.limit, limit.commits if limit else 0)])
+        stopped: list[ExecutionResult] = []
+        with self._bounded(stopped):
+            return await super().execute(
+                query,
+                variable_values,
+                context_value,
+                root_value,
+                operation_name,
+                allowed_operation_types,
+                operation_extensions,
+            )
+        return stopped[0]
 
     async def stream(
         self,
