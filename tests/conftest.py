@@ -19,8 +19,7 @@ from salesflow.adapters.sql import SqlUnitOfWork, create_engine, install
 from salesflow.domain.parties import User
 
 sys.path.insert(0, os.path.dirname(__file__))  # for `from support import …` in the tests
-
-POSTGRES_URL = os.environ.get("SALESFLOW_TEST_POSTGRES_URL")
+from support import BACKENDS, POSTGRES_URL  # noqa: E402
 
 # --- The clock, moved ---------------------------------------------------------------------------
 # No test may depend on the real date. SALESFLOW_TEST_CLOCK_SHIFT=+7y (or -2y, +400d, +7y30d) moves
@@ -85,16 +84,6 @@ def pytest_collection_modifyitems(config, items):
                 item.add_marker(real_clock)
 
 
-BACKENDS = [
-    "sqlite",
-    pytest.param(
-        "postgres",
-        marks=[
-            pytest.mark.postgres,
-            pytest.mark.skipif(not POSTGRES_URL, reason="SALESFLOW_TEST_POSTGRES_URL is not set"),
-        ],
-    ),
-]
 _TEMPLATE = f"salesflow_tpl_{os.getpid()}"
 
 

@@ -2,15 +2,54 @@
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 import uuid
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import httpx
 import pytest
 
 from salesflow.domain.errors import DomainError
+
+#: The stores every store test runs on: SQLite always, PostgreSQL when SALESFLOW_TEST_POSTGRES_URL is set.
+POSTGRES_URL = os.environ.get("SALESFLOW_TEST_POSTGRES_URL")
+BACKENDS = [
+    "sqlite",
+    pytest.param(
+        "postgres",
+        marks=[
+            pytest.mark.postgres,
+            pytest.mark.skipif(not POSTGRES_URL, reason="SALESFLOW_TEST_POSTGRES_URL is not set"),
+        ],
+    ),
+]
+
+
+def sent_quotes(url: str, valid_for_days) -> list:
+    """Quotes sent 30 days ago on the store at url (migrated if it is not), each valid for the given days from then."""
+    from salesflow.adapters.sql import SqlUnitOfWork, install
+    from salesflow.statemachine import opportunity, quote
+
+    long_ago = datetime.now(UTC) - timedelta(days=30)
+    engine = install(url)
+    try:
+        opp = opportunity.create_opportunity(SqlUnitOfWork(engine), "Chairs", currency="EUR", now=long_ago)
+        sent = []
+        for days in valid_for_days:
+            draft = quote.convert_opportunity_to_quote(
+                SqlUnitOfWork(engine),
+                opp.id,
+                "proforma",
+                valid_until=long_ago.date() + timedelta(days=days),
+                lines=[{"description": "Chair", "quantity": "1", "unit_price": "100"}],
+                now=long_ago,
+            )
+            sent.append(quote.send_quote(SqlUnitOfWork(engine), draft.id, now=long_ago))
+        return sent
+    finally:
+        engine.dispose()
 
 
 def reload(uow, repo, ident):

@@ -25,20 +25,9 @@ import psutil
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+from support import BACKENDS, POSTGRES_URL
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect as ws_connect
-
-POSTGRES_URL = os.environ.get("SALESFLOW_TEST_POSTGRES_URL")
-BACKENDS = [
-    "sqlite",
-    pytest.param(
-        "postgres",
-        marks=[
-            pytest.mark.postgres,
-            pytest.mark.skipif(not POSTGRES_URL, reason="SALESFLOW_TEST_POSTGRES_URL is not set"),
-        ],
-    ),
-]
 
 TOKEN = re.compile(r"sf_[A-Za-z0-9_-]+")
 CLI = [sys.executable, "-m", "salesflow.gateway.cli"]

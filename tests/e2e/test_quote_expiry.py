@@ -4,35 +4,13 @@ UTC), once, in the serving process, however many workers answer GraphQL."""
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime, timedelta
+
+from support import sent_quotes
 
 from salesflow.adapters.sql import SqlUnitOfWork, install
 from salesflow.schema.core.ids import global_id
-from salesflow.statemachine import opportunity, quote
 
 QUOTE = "query($id: ID!) { node(id: $id) { ... on Quote { status availableActions } } }"
-
-
-def _sent_quotes(url: str, valid_for_days: list[int]) -> list:
-    """Quotes sent 30 days ago, each valid for the given number of days from then."""
-    long_ago = datetime.now(UTC) - timedelta(days=30)
-    engine = install(url)
-    try:
-        opp = opportunity.create_opportunity(SqlUnitOfWork(engine), "Chairs", currency="EUR", now=long_ago)
-        sent = []
-        for days in valid_for_days:
-            draft = quote.convert_opportunity_to_quote(
-                SqlUnitOfWork(engine),
-                opp.id,
-                "proforma",
-                valid_until=long_ago.date() + timedelta(days=days),
-                lines=[{"description": "Chair", "quantity": "1", "unit_price": "100"}],
-                now=long_ago,
-            )
-            sent.append(quote.send_quote(SqlUnitOfWork(engine), draft.id, now=long_ago))
-        return sent
-    finally:
-        engine.dispose()
 
 
 def _expirations(url: str) -> list[int]:
@@ -45,7 +23,7 @@ def _expirations(url: str) -> list[int]:
 
 
 def test_serve_expires_the_lapsed_quotes_at_start_once_with_two_workers(empty_database, serve_on, tmp_path):
-    lapsed_a, lapsed_b, valid = _sent_quotes(empty_database, [5, 20, 90])
+    lapsed_a, lapsed_b, valid = sent_quotes(empty_database, [5, 20, 90])
     with serve_on(empty_database, tmp_path, workers=2) as server:
         deadline = time.monotonic() + 20
         while _expirations(empty_database) != sorted([lapsed_a.id, lapsed_b.id]) and time.monotonic() < deadline:

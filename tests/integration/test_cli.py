@@ -6,11 +6,11 @@ import os
 import subprocess
 import sys
 import uuid
-from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
+from support import sent_quotes
 
 from salesflow.adapters.sql import create_engine
 from salesflow.gateway.cli import main
@@ -123,28 +123,9 @@ def test_a_postgresql_database_that_was_never_migrated_is_refused_without_its_pa
 
 
 def test_expire_quotes_expires_the_lapsed_ones_and_says_how_many(tmp_path, capsys):
-    from salesflow.adapters.sql import SqlUnitOfWork
-    from salesflow.statemachine import opportunity, quote
-
     url = f"sqlite:///{tmp_path / 'quotes.db'}"
     assert main(["migrate", "--database-url", url]) == 0
-    long_ago = datetime.now(UTC) - timedelta(days=30)
-    engine = create_engine(url)
-    try:
-        opp = opportunity.create_opportunity(SqlUnitOfWork(engine), "Chairs", currency="EUR", now=long_ago)
-        sent = []
-        for days in (5, 10, 60):
-            draft = quote.convert_opportunity_to_quote(
-                SqlUnitOfWork(engine),
-                opp.id,
-                "proforma",
-                valid_until=long_ago.date() + timedelta(days=days),
-                lines=[{"description": "Chair", "quantity": "1", "unit_price": "100"}],
-                now=long_ago,
-            )
-            sent.append(quote.send_quote(SqlUnitOfWork(engine), draft.id, now=long_ago))
-    finally:
-        engine.dispose()
+    sent = sent_quotes(url, (5, 10, 60))
     capsys.readouterr()
     assert main(["expire-quotes", "--database-url", url]) == 0
     out = capsys.readouterr().out.splitlines()

@@ -5,7 +5,6 @@ and the operator's `salesflow migrate`."""
 from __future__ import annotations
 
 import csv
-import os
 import re
 import shutil
 import subprocess
@@ -21,6 +20,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Column, Integer, MetaData, func, insert, inspect, select, text, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
+from support import BACKENDS, POSTGRES_URL
 
 import salesflow
 from salesflow.adapters.sql import SqlUnitOfWork, create_engine, install, load_data
@@ -37,17 +37,6 @@ from salesflow.domain.parties import User
 from salesflow.statemachine import LIFECYCLES
 
 ROOT = Path(salesflow.__file__).resolve().parent
-POSTGRES_URL = os.environ.get("SALESFLOW_TEST_POSTGRES_URL")
-BACKENDS = [
-    "sqlite",
-    pytest.param(
-        "postgres",
-        marks=[
-            pytest.mark.postgres,
-            pytest.mark.skipif(not POSTGRES_URL, reason="SALESFLOW_TEST_POSTGRES_URL is not set"),
-        ],
-    ),
-]
 #: document type -> its table
 DOCUMENT_TABLES = {
     "lead": "leads",
