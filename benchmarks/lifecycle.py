@@ -46,6 +46,7 @@ from sqlalchemy.engine import make_url
 
 import salesflow
 from salesflow.adapters.sql import SqlUnitOfWork, create_engine, install
+from salesflow.gateway.demo import STORY_LINES, with_furniture_discount
 from salesflow.statemachine import LIFECYCLES, invoice, lead, order, quote
 from salesflow.statemachine.engine import Context, utcnow
 
@@ -61,12 +62,6 @@ CHECK_REPEATS = 5
 CONNECT_TIMEOUT_S = 5
 
 _serial = itertools.count(1)
-
-LINES = [
-    dict(description="Standing desk", quantity="12", unit_price="489.90", tax_rate="19"),
-    dict(description="Ergonomic chair", quantity="12", unit_price="329.00", tax_rate="19"),
-    dict(description="Installation (hours)", quantity="6.5", unit_price="85.00", tax_rate="19"),
-]
 
 
 # --- the story ---------------------------------------------------------------------------------------
@@ -93,7 +88,7 @@ def _sent_quote(uow):
     conv = lead.convert_lead(uow, new_lead.id, currency="EUR")
     valid_until = utcnow().date() + timedelta(days=30)
     draft = quote.convert_opportunity_to_quote(
-        uow, conv.opportunity.id, "proforma", valid_until=valid_until, lines=LINES
+        uow, conv.opportunity.id, "proforma", valid_until=valid_until, lines=STORY_LINES
     )
     quote.send_quote(uow, draft.id)
     return new_lead, conv, draft
@@ -106,16 +101,7 @@ def lifecycle(uow) -> dict:
     revised = quote.update_quote(
         uow,
         revised.id,
-        lines=[
-            dict(
-                description=ln.description,
-                quantity=ln.quantity,
-                unit_price=ln.unit_price,
-                tax_rate=ln.tax_rate,
-                discount_percent="7.5" if ln.description != "Installation (hours)" else "0",
-            )
-            for ln in revised.lines
-        ],
+        lines=with_furniture_discount(revised.lines),
     )
     quote.send_quote(uow, revised.id)
     accepted = order.convert_quote_to_order(uow, revised.id)

@@ -22,6 +22,28 @@ def _totals(doc) -> str:
     )
 
 
+#: The proforma of the seed story: furniture and its installation.
+STORY_LINES = [
+    dict(description="Standing desk", quantity="12", unit_price="489.90", tax_rate="19"),
+    dict(description="Ergonomic chair", quantity="12", unit_price="329.00", tax_rate="19"),
+    dict(description="Installation (hours)", quantity="6.5", unit_price="85.00", tax_rate="19"),
+]
+
+
+def with_furniture_discount(lines) -> list[dict]:
+    """The revision the customer negotiated: 7.5 % off the furniture, none off the installation."""
+    return [
+        dict(
+            description=ln.description,
+            quantity=ln.quantity,
+            unit_price=ln.unit_price,
+            tax_rate=ln.tax_rate,
+            discount_percent="7.5" if ln.description != "Installation (hours)" else "0",
+        )
+        for ln in lines
+    ]
+
+
 def run_story(uow, say: Callable[[str], None] = print) -> dict:
     """Lead → account/contact/opportunity → proforma (revised after a discount) → order →
     two deliveries, an invoice each → both issued → one paid. Returns the documents."""
@@ -48,11 +70,7 @@ def run_story(uow, say: Callable[[str], None] = print) -> dict:
         opp.id,
         "proforma",
         valid_until=today + timedelta(days=30),
-        lines=[
-            dict(description="Standing desk", quantity="12", unit_price="489.90", tax_rate="19"),
-            dict(description="Ergonomic chair", quantity="12", unit_price="329.00", tax_rate="19"),
-            dict(description="Installation (hours)", quantity="6.5", unit_price="85.00", tax_rate="19"),
-        ],
+        lines=STORY_LINES,
     )
     quote.send_quote(uow, draft.id)
     say(f"quote {draft.display_number:<14} sent                 {_totals(draft)}")
@@ -60,16 +78,7 @@ def run_story(uow, say: Callable[[str], None] = print) -> dict:
     revised = quote.update_quote(
         uow,
         revised.id,
-        lines=[
-            dict(
-                description=ln.description,
-                quantity=ln.quantity,
-                unit_price=ln.unit_price,
-                tax_rate=ln.tax_rate,
-                discount_percent="7.5" if ln.description != "Installation (hours)" else "0",
-            )
-            for ln in revised.lines
-        ],
+        lines=with_furniture_discount(revised.lines),
     )
     say(f"quote {old.display_number:<14} {old.status:<20} (revised after a 7.5% discount on furniture)")
     quote.send_quote(uow, revised.id)
