@@ -50,6 +50,7 @@ LIST_CAPS: dict[str, int] = {
             "orders",
             "invoices",
             "rejectedPayments",
+            "users",
             "changes",
             "nodes",
         )

@@ -7,9 +7,10 @@ from typing import Annotated, Optional
 import strawberry
 
 from ...domain.errors import DomainError
-from ...domain.query import Filter
+from ...domain.query import DEFAULT_PAGE, Filter
 from ...domain.text import check_text
 from ...statemachine.users import check_role
+from ..core.lists import After, PageFirst
 from ..core.pages import BadInput, Connection, OrderDirection, paginate
 from ..parties.types import User
 from .inputs import UserFilter
@@ -36,9 +37,7 @@ class PeopleQuery:
         self,
         info: strawberry.Info,
         filter: Annotated[Optional[UserFilter], strawberry.argument(description="Which users.")] = None,
-        first: Annotated[
-            Optional[int], strawberry.argument(description="At most this many (default 20, at most 100).")
-        ] = None,
-        after: Annotated[Optional[str], strawberry.argument(description="The endCursor of the page before.")] = None,
+        first: PageFirst = DEFAULT_PAGE,
+        after: After = None,
     ) -> Connection[User]:
         return paginate(info, "users", "user", _filter(filter), "name", OrderDirection.ASC, first, after)

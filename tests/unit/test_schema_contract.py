@@ -101,17 +101,7 @@ def _list_fields(schema) -> dict[str, object]:
                 of = field.type.of_type if isinstance(field.type, GraphQLNonNull) else field.type
                 if isinstance(of, GraphQLList):  # of records, or of leaves (availableActions, a UserError's field)
                     found[f"{name}.{field_name}"] = field
-                elif name == "Query" and field_name in (
-                    "leads",
-                    "accounts",
-                    "contacts",
-                    "opportunities",
-                    "quotes",
-                    "orders",
-                    "invoices",
-                    "rejectedPayments",
-                    "changes",
-                ):
+                elif name == "Query" and "first" in field.args:
                     found[f"{name}.{field_name}"] = field  # connections and the feed: lists behind an object
     return found
 
