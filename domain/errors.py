@@ -23,6 +23,9 @@ class ErrorCode(StrEnum):
     PERMISSION_DENIED = "PERMISSION_DENIED"
     LAST_ADMIN = "LAST_ADMIN"
     RESPONSE_TOO_LARGE = "RESPONSE_TOO_LARGE"
+    INVALID_TAX_ID = "INVALID_TAX_ID"
+    INVALID_IMAGE = "INVALID_IMAGE"
+    UNKNOWN_LOCALE = "UNKNOWN_LOCALE"
 
 
 #: What each code tells a client (the GraphQL enum's descriptions).
@@ -51,6 +54,10 @@ MEANINGS = {
     ErrorCode.LAST_ADMIN: "The change would leave no active admin (demoting or deactivating the last one).",
     ErrorCode.RESPONSE_TOO_LARGE: "The request reads or answers more than the server allows at once (a top-level "
     "error): ask for fewer records (a smaller `first`, fewer ids or aliases) or fewer long fields.",
+    ErrorCode.INVALID_TAX_ID: "A tax identifier fails its format or check digits (an Iranian national ID, "
+    "economic or postal code, a Turkish VKN or TCKN, a VAT number); `field` names it.",
+    ErrorCode.INVALID_IMAGE: "The file is not a PNG, JPEG or SVG image, or is larger than 1 MB (a logo).",
+    ErrorCode.UNKNOWN_LOCALE: "Not a locale salesflow speaks: give a BCP 47 tag of en, fa or tr (`fa-IR`, `tr-TR`, `en`).",
 }
 
 
