@@ -172,3 +172,11 @@ class Rendition(Record):
     locale: str  # BCP 47, as rendered: "fa-IR", "tr-TR", "en"
     sha256: str
     frozen: bool = False
+
+
+@dataclass(kw_only=True, eq=False)
+class SigningKey(Record):
+    """A server secret made at first use and shared by every worker: it signs download links."""
+
+    name: str
+    secret: str  # hex

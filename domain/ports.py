@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any, Generic, Protocol, TypeVar
 
 from .activity import Activity
+from .documents import Blob, Rendition, SigningKey, Snapshot
 from .idempotency import IdempotencyStore
 from .invoice import Invoice, Payment, PaymentReversal
 from .lead import Lead
@@ -108,6 +109,10 @@ class UnitOfWork(Protocol):
     sync_jobs: Repository[SyncJob]
     sync_cursors: Repository[SyncCursor]
     rejected_payments: Repository[RejectedPayment]
+    blobs: Repository[Blob]
+    snapshots: Repository[Snapshot]
+    renditions: Repository[Rendition]
+    signing_keys: Repository[SigningKey]
     numbers: NumberSeries
     idempotency: IdempotencyStore
 

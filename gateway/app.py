@@ -38,9 +38,11 @@ from ..domain.normalize import use_phone_regions
 from ..schema.core.blocking import execute_in_thread
 from ..schema.core.context import RequestContext, Stores
 from ..schema.schema import build_schema
+from ..statemachine.engine import utcnow
 from . import cors, ide
 from .auth import Authenticator, bearer
 from .broker import Broker
+from .documents import Downloads
 from .errors import Unauthorized, error_response
 from .hooks import payment_hook
 from .limits import BodyLimit, run_until_done, startup_heap_frozen
@@ -183,11 +185,13 @@ def create_app(settings: Settings | None = None) -> Starlette:
         timeout=settings.query_timeout or None,
         max_response_bytes=settings.max_response_bytes,
     )
+    auth = Authenticator(TokenLookup(engine), stores.writer)
+    downloads = Downloads(stores, auth, default_policy(), utcnow)
     sessions = Sessions(stores.reader)  # the open WebSockets, closed when their access ends
     view = GraphQLView(
         schema,
         stores=stores,
-        auth=Authenticator(TokenLookup(engine), stores.writer),
+        auth=auth,
         broker=broker,
         sessions=sessions,
         graphql_ide=settings.graphql_ide,
@@ -243,6 +247,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         WebSocketRoute("/graphql", view),  # the view refuses other methods (405)
         Route("/healthz", healthz),
         Route("/readyz", readyz),
+        Route("/documents/{type}/{id}/{sha256}/{filename}", downloads, methods=["GET"]),
     ]
     if settings.graphql_ide:
         routes += ide.routes()

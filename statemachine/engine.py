@@ -162,9 +162,18 @@ class Lifecycle:
     """
 
     def __init__(
-        self, name: str, states: type[StrEnum], initial: StrEnum, routes: list[Route], meanings: Mapping[str, str]
+        self,
+        name: str,
+        states: type[StrEnum],
+        initial: StrEnum,
+        routes: list[Route],
+        meanings: Mapping[str, str],
+        entered: Mapping[str, Callable[[Context, Document], None]] | None = None,
     ):
         self.name = name
+        # What happens, in the same transaction, each time a document enters a state (after its
+        # activity is written): e.g. a sent quote's facts are frozen.
+        self.entered = {str(state): action for state, action in (entered or {}).items()}
         self.states = [s.value for s in states]
         self.meanings = {str(state): text for state, text in meanings.items()}
         if set(self.meanings) != set(self.states):
@@ -201,8 +210,7 @@ class Lifecycle:
             dict(trigger=r.trigger, source=list(r.source), dest=r.dest, conditions=list(r.guards)) for r in self.routes
         ]
 
-    @staticmethod
-    def _after_state_change(event_data) -> None:
+    def _after_state_change(self, event_data) -> None:
         ctx: Context = event_data.kwargs["ctx"]
         ctx.record(
             event_data.model,
@@ -211,6 +219,9 @@ class Lifecycle:
             event_data.transition.dest,
             event_data.kwargs.get("reason"),
         )
+        action = self.entered.get(event_data.transition.dest)
+        if action is not None:
+            action(ctx, event_data.model)
 
     def check_source(self, doc: Document, trigger: str) -> list[Route]:
         """The routes of trigger from doc's state; INVALID_TRANSITION naming both if none."""

@@ -11,6 +11,7 @@ from ..domain.money import NOTHING, ZERO, LineAmounts, check_currency, cumulativ
 from ..domain.order import Delivery, Order
 from ..domain.outbox import OutboxEntry, OutboxOperation
 from ..domain.status import InvoiceStatus as S
+from .documents import freeze
 from .engine import Context, Guard, Lifecycle, check_version, operation, require_text, route
 
 #: Days between issue and due date unless the caller says otherwise.
@@ -62,6 +63,7 @@ LIFECYCLE = Lifecycle(
         route("cancel", S.DRAFT, S.CANCELED),
     ],
     STATES,
+    entered={S.ISSUED: freeze},
 )
 
 

@@ -9,6 +9,7 @@ from ..domain.opportunity import Opportunity
 from ..domain.quote import Quote, QuoteLine
 from ..domain.status import OpportunityStatus, QuoteKind
 from ..domain.status import QuoteStatus as S
+from .documents import freeze
 from .engine import Context, Guard, Lifecycle, check_version, operation, route, trigger_operation
 from .pricing import build_lines, copy_lines, inherit_currency
 
@@ -79,6 +80,7 @@ LIFECYCLE = Lifecycle(
         route("cancel", [S.DRAFT, S.SENT], S.CANCELED),
     ],
     STATES,
+    entered={S.SENT: freeze},
 )
 
 

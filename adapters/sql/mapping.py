@@ -15,6 +15,7 @@ from operator import attrgetter
 from sqlalchemy import Table, bindparam, select
 
 from ...domain.activity import Activity
+from ...domain.documents import Blob, Rendition, SigningKey, Snapshot
 from ...domain.invoice import Invoice, InvoiceLine, Payment, PaymentReversal
 from ...domain.lead import Lead
 from ...domain.normalize import search_key
@@ -156,6 +157,10 @@ MAPPINGS: dict[type, Mapping] = {
         Mapping(SyncJob, t.sync_jobs),
         Mapping(SyncCursor, t.sync_cursors),
         Mapping(RejectedPayment, t.rejected_payments),
+        Mapping(Blob, t.blobs),
+        Mapping(Snapshot, t.snapshots),
+        Mapping(Rendition, t.renditions),
+        Mapping(SigningKey, t.signing_keys),
     )
 }
 for _m in MAPPINGS.values():

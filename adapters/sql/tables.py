@@ -11,6 +11,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -467,6 +468,53 @@ external_ids = Table(
     Column("name", String(128), primary_key=True),
     Column("model", String(64), nullable=False),
     Column("res_id", Integer, nullable=False),
+)
+
+# Documents a customer receives (domain/documents.py): bytes stored once under their SHA-256, the
+# frozen facts of sent quotes and issued invoices, and which blob renders which document.
+blobs = Table(
+    "blobs",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("sha256", String(64), nullable=False, unique=True),
+    Column("content_type", String(100), nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("content", LargeBinary, nullable=False),
+    *stamps(),
+)
+
+snapshots = Table(
+    "snapshots",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("document_type", String(32), nullable=False),
+    Column("document_id", Integer, nullable=False),
+    Column("facts", Text, nullable=False),
+    *stamps(),
+    UniqueConstraint("document_type", "document_id", name="uq_snapshots_document"),
+)
+
+renditions = Table(
+    "renditions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("document_type", String(32), nullable=False),
+    Column("document_id", Integer, nullable=False),
+    Column("format", String(8), nullable=False),
+    Column("locale", String(16), nullable=False),
+    Column("sha256", ForeignKey("blobs.sha256"), nullable=False),
+    Column("frozen", Boolean, nullable=False),
+    *stamps(),
+    UniqueConstraint("document_type", "document_id", "format", "locale", "sha256", name="uq_renditions_rendering"),
+)
+
+signing_keys = Table(
+    "signing_keys",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(64), nullable=False, unique=True),
+    Column("secret", String(128), nullable=False),
+    *stamps(),
 )
 
 

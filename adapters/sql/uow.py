@@ -28,6 +28,7 @@ from ...domain.invoice import Invoice, Payment, PaymentReversal
 from ...domain.lead import Lead
 from ...domain.opportunity import Opportunity, Stage
 from ...domain.order import Delivery, Order
+from ...domain.documents import Blob, Rendition, SigningKey, Snapshot
 from ...domain.outbox import OutboxEntry
 from ...domain.parties import Account, ApiToken, Contact, User
 from ...domain.query import MAX_ID, Filter, PageSpec
@@ -343,6 +344,10 @@ REPOSITORIES = {
     "sync_jobs": SyncJob,
     "sync_cursors": SyncCursor,
     "rejected_payments": RejectedPayment,
+    "blobs": Blob,
+    "snapshots": Snapshot,
+    "renditions": Rendition,
+    "signing_keys": SigningKey,
 }
 
 

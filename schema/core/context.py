@@ -11,6 +11,7 @@ from typing import Any
 from ...domain.access import AccessPolicy, Perm
 from ...domain.parties import User
 from ...domain.ports import UnitOfWork
+from ...statemachine.documents import link_key
 from ...statemachine.engine import Context as OperationContext
 from ...statemachine.engine import utcnow
 from .errors import Forbidden, Unauthenticated
@@ -23,6 +24,13 @@ class Stores:
 
     writer: Callable[[], UnitOfWork]
     reader: Callable[[], UnitOfWork]
+    _link_key: bytes | None = None
+
+    def link_key(self, now: datetime) -> bytes:
+        """The key that signs download links (made once in the store; it never changes, so read once)."""
+        if self._link_key is None:
+            self._link_key = link_key(self.writer(), now=now)
+        return self._link_key
 
 
 #: A loader that replaces the context's own for the current task: one per subscription event, so

@@ -5,7 +5,8 @@ can still ask for a page of a hundred opportunities, each with its quotes, each 
 lines. So before execution every operation is priced the way GitHub, Shopify and Saleor price
 theirs, in the vocabulary of the GraphQL cost directive spec (https://ibm.github.io/graphql-specs/cost-spec.html):
 
-- every value the answer can hold costs 1: an object, a scalar, each item of a list; a text
+- every value the answer can hold costs 1: an object, a scalar, each item of a list (an object that
+  is work to make, a rendered document, costs more: OBJECT_COSTS); a text
   costs 1 more per KiB of UTF-8 it may hold (its limit in characters in domain/text.py, at 4 bytes
   a character: an emoji or a rare CJK character is 4), so long texts weigh what they can;
 - a list holds as many items as its *slicing argument* says (`first`: its value, from the query,
@@ -74,6 +75,10 @@ DEFAULT_ASSUMED_SIZE = MAX_PAGE
 TEXT_UNIT = 1024
 BYTES_PER_CHAR = 4
 
+#: An object whose value is work, not data: a RenderedDocument is rendered on the spot the first time
+#: (a PDF: tens of milliseconds of the compiler and a write), so one costs what 10,000 values do and
+#: the default budget lets a query render about twenty documents, not a page of a hundred.
+OBJECT_COSTS = {"RenderedDocument": 10_000}
 #: Introspection answers from the schema, not the data: a flat price per `__schema` / `__type`,
 #: about the number of values in GraphiQL's full introspection of this schema.
 INTROSPECTION_COST = {"__schema": 20_000, "__type": 500}
@@ -186,7 +191,7 @@ class _Pricer:
         below = tuple(n.selection_set for n in nodes if n.selection_set is not None)
         if is_leaf_type(named) or not below:
             return count * leaf_weight(name, named.name)
-        return count * (1 + self.selection_sets(below, named, passed_down))
+        return count * (OBJECT_COSTS.get(named.name, 1) + self.selection_sets(below, named, passed_down))
 
     def selection_sets(self, sets: tuple[SelectionSetNode, ...], parent_type, sized: int | None) -> int:
         """The cost of selection sets merged under one type; the most costly possible type if abstract."""

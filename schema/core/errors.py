@@ -44,8 +44,8 @@ class BadInput(GraphQLError):
     """A request-level mistake (a page size, a cursor, a filter): top-level, `BAD_USER_INPUT`, with the
     argument's path in `extensions.field` when it is known."""
 
-    def __init__(self, message: str, field: tuple[str, ...] | list[str] | None = None):
-        extensions = {"code": "BAD_USER_INPUT"}
+    def __init__(self, message: str, field: tuple[str, ...] | list[str] | None = None, code: str = "BAD_USER_INPUT"):
+        extensions = {"code": code}
         if field:
             extensions["field"] = list(field)
         super().__init__(message, extensions=extensions)

@@ -18,6 +18,7 @@ from ...domain.sync import JobStatus
 from ...domain.sync import RejectedPayment as DomainRejectedPayment
 from ...statemachine import LIFECYCLES
 from ..core.documents import Document
+from ..core.printable import Printable
 from ..core.enums import described_enum
 from ..core.fields import children, is_type_of, money_field, ref, reported_field, resolve_nodes_for, with_currency
 from ..core.lines import PricedDocument, PricedLine, line_id
@@ -141,7 +142,7 @@ class Payment(relay.Node):
 
 
 @strawberry.type(description="Numbered when issued (gapless per series and year); never edited after that.")
-class Invoice(Document, PricedDocument):
+class Invoice(Document, PricedDocument, Printable):
     status: InvoiceStatus = strawberry.field(description="Where it is in its lifecycle.")
     number: Optional[str] = strawberry.field(
         description="Its number in the invoice series (INV/2026/00001), given when it is issued; null while DRAFT."

@@ -18,6 +18,7 @@ from ...domain.status import OrderStatus as S
 from ...statemachine import LIFECYCLES
 from ...statemachine.order import POLICIES
 from ..core.documents import Document
+from ..core.printable import Printable
 from ..core.enums import described_enum
 from ..core.fields import children, is_type_of, quantity_field, ref, resolve_nodes_for, with_currency
 from ..core.lines import PricedDocument, PricedLine, line_id
@@ -103,7 +104,7 @@ class Delivery(relay.Node):
 @strawberry.type(
     description="What warehouse, service and delivery must do. Invoiced per delivery, on completion or by hand."
 )
-class Order(Document, PricedDocument):
+class Order(Document, PricedDocument, Printable):
     status: OrderStatus = strawberry.field(description="Where it is in its lifecycle.")
     invoicing_policy: InvoicingPolicy = strawberry.field(description="When its deliveries are invoiced.")
     number: str = strawberry.field(description="Its number in the order series (SO/2026/00001).")

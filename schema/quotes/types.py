@@ -14,6 +14,7 @@ from ...domain.status import QuoteStatus as S
 from ...statemachine import LIFECYCLES
 from ...statemachine.quote import KINDS
 from ..core.documents import Document
+from ..core.printable import Printable
 from ..core.enums import described_enum
 from ..core.fields import is_type_of, ref, resolve_nodes_for, with_currency
 from ..core.lines import PricedDocument, PricedLine, line_id
@@ -40,7 +41,7 @@ class QuoteLine(PricedLine):
 
 
 @strawberry.type(description="An offer: a proforma (pre-invoice) or a contract. Revising keeps its number.")
-class Quote(Document, PricedDocument):
+class Quote(Document, PricedDocument, Printable):
     status: QuoteStatus = strawberry.field(description="Where it is in its lifecycle.")
     kind: QuoteKind = strawberry.field(description="Proforma or contract.")
     number: str = strawberry.field(
