@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from typing import Annotated, Optional
 
@@ -13,6 +14,8 @@ from ...domain.documents import DocumentFormat as Format
 from ...domain.errors import DomainError
 from .enums import described_enum
 from .errors import BadInput
+
+log = logging.getLogger("salesflow.documents")
 
 DocumentFormat = described_enum(
     Format,
@@ -85,3 +88,22 @@ class Printable:
             sha256=result.sha256,
             locale=result.locale,
         )
+
+
+def render_at_once(info: strawberry.Info, payload, document_field: str):
+    """After a quote is sent or an invoice issued (committed): its PDF in the company's locale, now.
+
+    The facts were frozen in the mutation's own transaction, so this rendering, or the first
+    download's if this one fails, prints exactly what went out; a failure here is logged, never
+    turned into a failed mutation that in fact happened.
+    """
+    document = getattr(payload, document_field, None)
+    if payload.errors or document is None:
+        return payload
+    context = info.context
+    now = context.clock()
+    try:
+        rendered(context.loader.uow, context.stores.writer, document, Format.PDF, None, today=now.date(), now=now)
+    except Exception:  # noqa: BLE001 - the document renders on its first download instead
+        log.exception("could not render %s at once; it renders on its first download", document)
+    return payload

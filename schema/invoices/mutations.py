@@ -11,6 +11,7 @@ from ...statemachine import invoice as ops
 from ..core.errors import UserError
 from ..core.inputs import ref_id
 from ..core.mutations import Input, errors_field, mutate, mutation, payload_type
+from ..core.printable import render_at_once
 from ..orders.mutations import InvoiceResult
 from .inputs import IssueInvoiceInput, RecordPaymentInput, RetryInvoiceSyncInput, ReversePaymentInput, VoidInvoiceInput
 from .types import Invoice, Payment
@@ -67,7 +68,7 @@ class InvoiceMutations:
         ("write", "invoice"),
     )
     def issue_invoice(self, info: strawberry.Info, input: Input[IssueInvoiceInput]) -> IssueInvoicePayload:
-        return mutate(
+        payload = mutate(
             info,
             (),
             lambda uow, **kw: ops.issue_invoice(
@@ -76,6 +77,7 @@ class InvoiceMutations:
             lambda invoice: {"invoice": invoice},
             IssueInvoicePayload,
         )
+        return render_at_once(info, payload, "invoice")
 
     @mutation(
         "ISSUED → VOID, with a reason, while it has no payments; its quantities can be invoiced again and "

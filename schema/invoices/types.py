@@ -18,11 +18,11 @@ from ...domain.sync import JobStatus
 from ...domain.sync import RejectedPayment as DomainRejectedPayment
 from ...statemachine import LIFECYCLES
 from ..core.documents import Document
-from ..core.printable import Printable
 from ..core.enums import described_enum
 from ..core.fields import children, is_type_of, money_field, ref, reported_field, resolve_nodes_for, with_currency
 from ..core.lines import PricedDocument, PricedLine, line_id
 from ..core.lists import ChildFirst
+from ..core.printable import Printable
 from ..core.scalars import Decimal
 
 if TYPE_CHECKING:

@@ -18,11 +18,11 @@ from ...domain.status import OrderStatus as S
 from ...statemachine import LIFECYCLES
 from ...statemachine.order import POLICIES
 from ..core.documents import Document
-from ..core.printable import Printable
 from ..core.enums import described_enum
 from ..core.fields import children, is_type_of, quantity_field, ref, resolve_nodes_for, with_currency
 from ..core.lines import PricedDocument, PricedLine, line_id
 from ..core.lists import ChildFirst
+from ..core.printable import Printable
 from ..core.scalars import Decimal
 
 if TYPE_CHECKING:

@@ -10,6 +10,7 @@ from ...statemachine import quote as ops
 from ..core.errors import UserError
 from ..core.inputs import ref_id, sent
 from ..core.mutations import Input, errors_field, mutate, mutation, payload_type, trigger
+from ..core.printable import render_at_once
 from .inputs import (
     CancelQuoteInput,
     ConvertOpportunityToQuoteInput,
@@ -130,7 +131,8 @@ class QuoteMutations:
         ("write", "quote"),
     )
     def send_quote(self, info: strawberry.Info, input: Input[SendQuoteInput]) -> SendQuotePayload:
-        return mutate(info, (), trigger(ops.send_quote, _quote_id, input), _quote, SendQuotePayload)
+        payload = mutate(info, (), trigger(ops.send_quote, _quote_id, input), _quote, SendQuotePayload)
+        return render_at_once(info, payload, "quote")
 
     @mutation("SENT → REJECTED: the customer said no (it can still be revised).", ("write", "quote"))
     def reject_quote(self, info: strawberry.Info, input: Input[RejectQuoteInput]) -> RejectQuotePayload:

@@ -14,10 +14,10 @@ from ...domain.status import QuoteStatus as S
 from ...statemachine import LIFECYCLES
 from ...statemachine.quote import KINDS
 from ..core.documents import Document
-from ..core.printable import Printable
 from ..core.enums import described_enum
 from ..core.fields import is_type_of, ref, resolve_nodes_for, with_currency
 from ..core.lines import PricedDocument, PricedLine, line_id
+from ..core.printable import Printable
 
 if TYPE_CHECKING:
     from ..opportunities.types import Opportunity
