@@ -109,15 +109,15 @@ def money(value: Decimal, currency: str, style: Style) -> str:
     if style.language == "fa" or unit == "IRR-toman":  # the unit's name after the number; CLDR has no toman
         return f"{amount(value, currency, style)}\u00a0{unit_name(unit, style)}"
     return style.native(
-        format_currency(shown_value, currency, locale=style.babel, decimal_quantization=False, numbering_system="default")
+        format_currency(
+            shown_value, currency, locale=style.babel, decimal_quantization=False, numbering_system="default"
+        )
     )
 
 
 def percent(rate: Decimal, style: Style) -> str:
     """A percentage given in percent (20 → `20%`, `%20` in Turkish, `۲۰٪` in Persian), every decimal kept."""
-    text = format_percent(
-        rate / 100, locale=style.babel, decimal_quantization=False, numbering_system="default"
-    )
+    text = format_percent(rate / 100, locale=style.babel, decimal_quantization=False, numbering_system="default")
     return style.native(text)
 
 

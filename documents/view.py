@@ -127,7 +127,9 @@ def view(facts: Facts, style: Style) -> dict[str, Any]:
         "dir": "rtl" if style.rtl else "ltr",
         "title": title,
         "draft": _("Draft") if draft else "",
-        "heading": f"{title} {style.isolate(facts['number'])}" if not draft else f"{title} ({_('Draft')})",
+        # the footer and the PDF's title: a document number reads right in RTL text as it is, and an
+        # isolate mark there would end up in the PDF's text (a copy-paste would carry it)
+        "heading": f"{title} {facts['number']}" if not draft else f"{title} ({_('Draft')})",
         "meta": [[label, value] for label, value in meta if value],
         "seller_label": _("Seller"),
         "buyer_label": _("Buyer"),
