@@ -1,0 +1,54 @@
+"""The typst call: a view (documents/view.py) in, PDF or HTML bytes out, the same bytes every time.
+
+Determinism: typst sees only the bundled fonts (`ignore_system_fonts`), the templates and the inputs
+given here, and the PDF's creation date is the document's own date, never the clock.
+
+Threads: a `typst.Compiler` refuses a second compile while one runs ("Already borrowed"), so each
+call borrows a compiler from a pool and returns it; the pool grows to the number of threads that
+render at once. typst releases the GIL while it compiles, so other threads (the event loop) run.
+"""
+
+from __future__ import annotations
+
+import json
+import queue
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import typst
+
+HERE = Path(__file__).parent
+TEMPLATES = HERE / "templates"
+FONTS = HERE / "fonts"
+MAIN = TEMPLATES / "document.typ"
+
+_pool: queue.SimpleQueue[typst.Compiler] = queue.SimpleQueue()
+
+
+def _new_compiler() -> typst.Compiler:
+    return typst.Compiler(root=str(TEMPLATES), font_paths=[str(FONTS)], ignore_system_fonts=True)
+
+
+@contextmanager
+def _compiler() -> Iterator[typst.Compiler]:
+    try:
+        compiler = _pool.get_nowait()
+    except queue.Empty:
+        compiler = _new_compiler()
+    try:
+        yield compiler
+    finally:
+        _pool.put(compiler)
+
+
+def compile_view(view: dict[str, Any], fmt: str, *, stamp: date, logo: bytes | None = None) -> bytes:
+    """Compile the document template over a view into `fmt` ("pdf" or "html")."""
+    inputs = {"view": json.dumps(view, ensure_ascii=False, sort_keys=True), "format": fmt}
+    if logo is not None:
+        inputs["logo"] = json.dumps(list(logo))  # typst takes only strings; bytes(array) rebuilds the image
+    timestamp = datetime(stamp.year, stamp.month, stamp.day, tzinfo=UTC)
+    with _compiler() as compiler:
+        return compiler.compile(input=str(MAIN), format=fmt, sys_inputs=inputs, timestamp=timestamp)
