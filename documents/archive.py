@@ -18,7 +18,7 @@ from ..domain.documents import CONTENT_TYPES, DocumentFormat, Facts
 from ..domain.errors import DomainError, ErrorCode
 from ..domain.ports import UnitOfWork
 from ..statemachine.documents import company_of, facts_for, first_rendition, keep_rendition
-from .render import filename, normalize_locale, render
+from . import filename, normalize_locale, render
 
 #: The documents a download URL can name: the document type in the path -> its repository.
 REPOSITORIES = {"quote": "quotes", "order": "orders", "invoice": "invoices"}

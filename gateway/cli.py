@@ -54,17 +54,22 @@ def cmd_reindex(args) -> int:
 
 
 def cmd_demo(args) -> int:
-    from .demo import run_story
+    from .demo import run_story, write_documents
+
+    def play(url: str) -> None:
+        engine = install(url)
+        try:
+            story = run_story(SqlUnitOfWork(engine))
+            if args.documents:
+                write_documents(engine, story, Path(args.documents))
+        finally:
+            engine.dispose()
 
     if args.database_url:
-        engine = install(args.database_url)
-        run_story(SqlUnitOfWork(engine))
-        engine.dispose()
+        play(args.database_url)
         return 0
     with tempfile.TemporaryDirectory(prefix="salesflow-demo-") as tmp:
-        engine = install(f"sqlite:///{tmp}/demo.db")
-        run_story(SqlUnitOfWork(engine))
-        engine.dispose()
+        play(f"sqlite:///{tmp}/demo.db")
     return 0
 
 
@@ -186,6 +191,12 @@ def parser() -> argparse.ArgumentParser:
     r.set_defaults(run=cmd_reindex)
     d = sub.add_parser("demo", help="play the whole seed story on a fresh database and print it")
     d.add_argument("--database-url", help="a database to play it on (default: a temporary SQLite file)")
+    d.add_argument(
+        "--documents",
+        default="salesflow-demo-documents",
+        metavar="DIR",
+        help="write the proforma and the invoices there as PDFs in en and fa (default: %(default)s; '' to skip)",
+    )
     d.set_defaults(run=cmd_demo)
     s = sub.add_parser("serve", help="migrate if needed and serve GraphQL on /graphql")
     s.add_argument("--host", help="default: $SALESFLOW_HOST or 127.0.0.1")

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import timedelta
+from pathlib import Path
 
+from ..adapters.sql import SqlUnitOfWork
+from ..documents.archive import rendered
+from ..domain.documents import DocumentFormat
 from ..domain.money import round_money
 from ..statemachine import invoice, lead, order, quote
 from ..statemachine.engine import utcnow
@@ -118,3 +122,35 @@ def run_story(uow, say: Callable[[str], None] = print) -> dict:
         invoices=issued,
         payment=payment,
     )
+
+
+#: The documents the demo writes: the customer's proforma (the accepted revision) and both invoices.
+DEMO_LOCALES = ("en", "fa-IR")
+
+
+def write_documents(
+    engine, story: dict, out_dir: Path, say: Callable[[str], None] = print, locales=DEMO_LOCALES
+) -> list[Path]:
+    """The story's proforma and invoices as PDFs in each locale, as their customer receives them."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    now = utcnow()
+    written = []
+    for document in (story["quote"], *story["invoices"]):
+        for locale in locales:
+            with SqlUnitOfWork(engine, read_only=True) as reader:
+                made = rendered(
+                    reader,
+                    lambda: SqlUnitOfWork(engine),
+                    document,
+                    DocumentFormat.PDF,
+                    locale,
+                    today=now.date(),
+                    now=now,
+                )
+            with SqlUnitOfWork(engine, read_only=True) as reader:  # kept by a transaction of its own
+                blob = reader.blobs.find(sha256=made.sha256)
+            path = out_dir / f"{Path(made.filename).stem}.{made.locale}.pdf"
+            path.write_bytes(blob[0].content)
+            written.append(path)
+            say(f"wrote {path}")
+    return written
