@@ -12,6 +12,7 @@
         "security/operations.csv",
         "data/stages.csv",
         "data/number_series.csv",
+        "data/company.csv",
     ],
     "external_dependencies": {
         "python": [

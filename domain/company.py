@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+from enum import StrEnum
 
 from .base import Record
+
+#: The one company profile's id: the table holds this row only.
+COMPANY_ID = 1
+
+
+class IrrDisplay(StrEnum):
+    """How IRR amounts are printed: in rials, or in tomans (a tenth of the amount, as Iranians quote)."""
+
+    RIAL = "rial"
+    TOMAN = "toman"
 
 
 @dataclass(kw_only=True, eq=False)
@@ -30,6 +41,7 @@ class TaxIdentity:
 class Company(TaxIdentity, Record):
     """The one company profile (id 1): loaded from data/company.csv at install, edited by an admin."""
 
+    kind_name = "company"  # its changes are activities (who changed the bank details, when)
     legal_name: str
     phone: str | None = None
     email: str | None = None
@@ -40,3 +52,7 @@ class Company(TaxIdentity, Record):
     payment_terms: str | None = None  # printed on invoices and proformas
     irr_display: str = "rial"  # IRR amounts on documents: "rial" or "toman" (a tenth, as Iranians quote)
     version: int = 0
+
+
+#: The tax identity's attributes (a party's address, country and identifiers).
+TAX_IDENTITY_FIELDS = tuple(f.name for f in fields(TaxIdentity))

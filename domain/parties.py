@@ -8,6 +8,7 @@ from typing import ClassVar
 
 from . import normalize
 from .base import Record
+from .company import TaxIdentity
 
 
 @dataclass(kw_only=True, eq=False)
@@ -19,7 +20,9 @@ class User(Record):
 
 
 @dataclass(kw_only=True, eq=False)
-class Account(Record):
+class Account(TaxIdentity, Record):
+    """A company we sell to: its contacts, and the tax identity its documents print."""
+
     kind_name = "account"
     name: str
     name_key: str = ""

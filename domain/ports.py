@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any, Generic, Protocol, TypeVar
 
 from .activity import Activity
+from .company import Company
 from .documents import Blob, Rendition, SigningKey, Snapshot
 from .idempotency import IdempotencyStore
 from .invoice import Invoice, Payment, PaymentReversal
@@ -93,6 +94,7 @@ class UnitOfWork(Protocol):
 
     users: Repository[User]
     accounts: Repository[Account]
+    company: Repository[Company]  # one row, domain.company.COMPANY_ID
     contacts: Repository[Contact]
     leads: Repository[Lead]
     stages: Repository[Stage]

@@ -42,10 +42,29 @@ MAX_LENGTH = {
     # A search longer than the longest text it looks in (an e-mail address) can match nothing; the
     # bound also keeps the LIKE patterns far below SQLite's 50,000-byte limit whatever folding does.
     "search": 254,
+    # the company profile and the tax identity of parties (domain/company.py, domain/taxids.py)
+    "legal_name": 200,
+    "address": 1_000,
+    "bank_details": 2_000,
+    "payment_terms": 2_000,
+    "default_locale": 35,  # a BCP 47 tag as typed (fa-IR); i18n then wants one of the languages spoken
+    "country": 16,  # as typed; then one of the ISO 3166-1 alpha-2 codes
+    "postal_code": 20,
+    # identifiers as typed, with their spaces and dashes; stored without them (domain/taxids.py)
+    "national_id": 32,
+    "economic_code": 32,
+    "tax_number": 32,
+    "tax_office": 120,
+    "vat_number": 32,
+    # an image as base64 or a data: URL: 4 characters per 3 bytes, percent-encoding up to 3 per byte;
+    # the decoded size is what domain/images.py limits (INVALID_IMAGE)
+    "logo": 4 * 1024 * 1024,
 }
 
 #: Texts written over several lines: they may hold line breaks and tabs; no other text may.
-MULTILINE = frozenset({"notes", "terms", "reason", "description"})
+MULTILINE = frozenset(
+    {"notes", "terms", "reason", "description", "address", "bank_details", "payment_terms", "logo"}
+)
 
 # C0 and C1 control characters, DEL, and unpaired surrogates (which no encoding can store).
 _NOT_IN_TEXT = re.compile("[\x00-\x08\x0b-\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
 
+from ..domain.company import TAX_IDENTITY_FIELDS, TaxIdentity
 from ..domain.errors import DomainError, ErrorCode, invalid
 from ..domain.lines import input_number
 from ..domain.opportunity import MAX_STAGES, Stage
 from ..domain.parties import Account, Contact
+from ..domain.taxids import check_tax_identity
 from .engine import Context, check_version, operation, require_text
 
-ACCOUNT_FIELDS = ("name", "email", "phone", "website")
+ACCOUNT_FIELDS = ("name", "email", "phone", "website", *TAX_IDENTITY_FIELDS)
 CONTACT_FIELDS = ("name", "email", "phone", "account_id")
 
 
@@ -20,8 +23,25 @@ def _stamp(ctx: Context, record: Account | Contact) -> None:
     record.owner_id = ctx.owner(record.owner_id)
 
 
+def optional_text(value: str | None) -> str | None:
+    """A text a record may leave empty, trimmed; blank is empty (None)."""
+    return (value.strip() or None) if isinstance(value, str) else value
+
+
+def tax_identity(party: TaxIdentity | None, changes: Mapping) -> dict:
+    """The tax identity among `changes` to a party (None: a new one), trimmed and in canonical form,
+    each identifier checked against the country the party will have (domain/taxids.py)."""
+    given = {k: v for k, v in changes.items() if k in TAX_IDENTITY_FIELDS}
+    current = {k: getattr(party, k) for k in TAX_IDENTITY_FIELDS} if party is not None else {}
+    checked = check_tax_identity(current, given)
+    if "address" in checked:
+        checked["address"] = optional_text(checked["address"])
+    return checked
+
+
 def build_account(ctx: Context, name: str, **fields) -> Account:
     """A new account, not yet stored."""
+    fields.update(tax_identity(None, fields))
     account = Account(name=require_text(name, "name", "an account name"), **fields)
     account.rekey()
     _stamp(ctx, account)
@@ -55,9 +75,11 @@ def create_account(ctx: Context, name: str, **fields) -> Account:
 def update_account(ctx: Context, account_id: int, *, expected_version: int | None = None, **changes) -> Account:
     account = ctx.require(ctx.uow.accounts, account_id, "account", "accountId", lock=True)
     check_version(account, expected_version)
-    for key, value in changes.items():
+    for key in changes:
         if key not in ACCOUNT_FIELDS:
             raise invalid(f"{key} cannot be changed", key)
+    changes.update(tax_identity(account, changes))
+    for key, value in changes.items():
         setattr(account, key, require_text(value, "name", "an account name") if key == "name" else value)
     account.rekey()
     account.updated_at = ctx.now

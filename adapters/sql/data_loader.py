@@ -1,8 +1,8 @@
 """Load the addon's data files the way Odoo installs a module's data.
 
 Each row's `id` column is an external id, remembered in `external_ids`: a row whose id is known is
-left alone (Odoo's noupdate), so loading twice changes nothing and a user's edits to a stage survive
-an upgrade.
+left alone (Odoo's noupdate), so loading twice changes nothing and a user's edits to a stage, or an
+admin's to the company profile, survive an upgrade.
 """
 
 from __future__ import annotations
@@ -16,6 +16,8 @@ from pathlib import Path
 from sqlalchemy import insert, select
 from sqlalchemy.engine import Connection, Engine
 
+from ...domain.company import COMPANY_ID
+from ...domain.images import check_image
 from . import tables as t
 
 MODULE = "salesflow"
@@ -41,10 +43,27 @@ def _series(row: dict, now: datetime) -> dict:
     return dict(code=row["id"], name=row["name"], prefix=row["prefix"], padding=int(row["padding"]))
 
 
+def _company(row: dict, now: datetime) -> dict:
+    """The company profile: empty cells are unset; `logo` names an image file beside the manifest."""
+    values = {k: (v.strip() or None) for k, v in row.items() if k not in ("id", "logo")}
+    logo = (row.get("logo") or "").strip()
+    content = (ROOT / logo).read_bytes() if logo else None
+    return dict(
+        values,
+        id=COMPANY_ID,
+        logo=content,
+        logo_content_type=check_image(content, "logo") if content is not None else None,
+        version=1,
+        created_at=now,
+        updated_at=now,
+    )
+
+
 #: data file name -> (model, table, row builder). Files not listed here (security/) are read at run time.
 LOADERS = {
     "stages.csv": ("stage", t.stages, _stage),
     "number_series.csv": ("number_series", t.number_series, _series),
+    "company.csv": ("company", t.company, _company),
 }
 
 

@@ -15,6 +15,7 @@ from operator import attrgetter
 from sqlalchemy import Table, bindparam, select
 
 from ...domain.activity import Activity
+from ...domain.company import Company
 from ...domain.documents import Blob, Rendition, SigningKey, Snapshot
 from ...domain.invoice import Invoice, InvoiceLine, Payment, PaymentReversal
 from ...domain.lead import Lead
@@ -133,6 +134,7 @@ MAPPINGS: dict[type, Mapping] = {
     for m in (
         Mapping(User, t.users, searched=SEARCHED["users"]),
         Mapping(Account, t.accounts, searched=SEARCHED["accounts"]),
+        Mapping(Company, t.company),
         Mapping(Contact, t.contacts, searched=SEARCHED["contacts"]),
         Mapping(Stage, t.stages),
         Mapping(Lead, t.leads, searched=SEARCHED["leads"]),

@@ -23,6 +23,7 @@ from sqlalchemy import (
 from sqlalchemy import text as sql_text
 
 from ...domain.access import ROLES
+from ...domain.company import COMPANY_ID, IrrDisplay
 from ...domain.outbox import OutboxOperation
 from ...domain.status import STATUSES, InvoicingPolicy, QuoteKind
 from ...domain.sync import JobStatus
@@ -57,6 +58,20 @@ def text(name: str, **kwargs) -> Column:
 
 def stamps() -> list[Column]:
     return [Column("created_at", UTCDateTime(), nullable=False), Column("updated_at", UTCDateTime(), nullable=False)]
+
+
+def tax_identity() -> list[Column]:
+    """The columns of domain.company.TaxIdentity: where a party is and its tax identifiers (canonical forms)."""
+    return [
+        Column("country", String(2)),
+        text("address"),
+        text("postal_code"),
+        text("national_id"),
+        text("economic_code"),
+        text("tax_number"),
+        text("tax_office"),
+        text("vat_number"),
+    ]
 
 
 def document_columns(document: str) -> list:
@@ -121,6 +136,28 @@ accounts = Table(
     text("phone"),
     text("website"),
     Column("owner_id", ForeignKey("users.id"), index=True),
+    Column("version", Integer, nullable=False),
+    *stamps(),
+    *tax_identity(),  # 0013
+)
+
+company = Table(
+    "company",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    CheckConstraint(f"id = {COMPANY_ID}", name="one_row"),
+    text("legal_name", nullable=False),
+    *tax_identity(),
+    text("phone"),
+    text("email"),
+    Column("logo", LargeBinary),
+    Column("logo_content_type", String(32)),
+    CheckConstraint("(logo IS NULL) = (logo_content_type IS NULL)", name="logo_typed"),
+    Column("bank_details", Text),
+    Column("default_locale", String(35), nullable=False),
+    Column("payment_terms", Text),
+    Column("irr_display", String(8), nullable=False),
+    one_of("irr_display", [d.value for d in IrrDisplay]),
     Column("version", Integer, nullable=False),
     *stamps(),
 )

@@ -23,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ...domain import deadline
 from ...domain.activity import Activity
+from ...domain.company import Company
 from ...domain.errors import DomainError, ErrorCode
 from ...domain.invoice import Invoice, Payment, PaymentReversal
 from ...domain.lead import Lead
@@ -330,6 +331,7 @@ class SqlTokens(TokenQueries, SqlRepository[ApiToken]):
 REPOSITORIES = {
     "users": User,
     "accounts": Account,
+    "company": Company,
     "contacts": Contact,
     "leads": Lead,
     "stages": Stage,

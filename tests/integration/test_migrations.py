@@ -110,6 +110,7 @@ def test_an_empty_database_is_migrated_to_head_by_alembic(empty_url, empty_engin
     assert loaded == {
         "data/stages.csv": len(csv_rows("stages.csv")),
         "data/number_series.csv": len(csv_rows("number_series.csv")),
+        "data/company.csv": 1,
     }
 
 
@@ -235,7 +236,7 @@ def counts(engine) -> dict[str, int]:
     with engine.connect() as conn:
         return {
             tbl.name: conn.scalar(select(func.count()).select_from(tbl))
-            for tbl in (t.stages, t.number_series, t.external_ids)
+            for tbl in (t.stages, t.number_series, t.company, t.external_ids)
         }
 
 
@@ -244,7 +245,8 @@ def test_loading_the_data_files_twice_changes_nothing(engine, database_url):
     assert first == {
         "stages": len(csv_rows("stages.csv")),
         "number_series": len(csv_rows("number_series.csv")),
-        "external_ids": len(csv_rows("stages.csv")) + len(csv_rows("number_series.csv")),
+        "company": 1,
+        "external_ids": len(csv_rows("stages.csv")) + len(csv_rows("number_series.csv")) + 1,
     }
     assert set(load_data(engine).values()) == {0}
     install(database_url).dispose()  # the whole `salesflow migrate` again
