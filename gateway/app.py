@@ -247,7 +247,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         WebSocketRoute("/graphql", view),  # the view refuses other methods (405)
         Route("/healthz", healthz),
         Route("/readyz", readyz),
-        Route("/documents/{type}/{id}/{sha256}/{filename}", downloads, methods=["GET"]),
+        Route("/documents/{type}/{id}/{sha256}/{filename}", downloads.serve, methods=["GET"]),
     ]
     if settings.graphql_ide:
         routes += ide.routes()

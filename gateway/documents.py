@@ -44,7 +44,7 @@ class Downloads:
     ):
         self.stores, self.auth, self.policy, self.clock = stores, auth, policy, clock
 
-    async def __call__(self, request: Request) -> Response:
+    async def serve(self, request: Request) -> Response:
         return await anyio.to_thread.run_sync(self.answer, request)
 
     def answer(self, request: Request) -> Response:
@@ -55,7 +55,11 @@ class Downloads:
         user = None
         if "signature" in query or "expires" in query:
             if not links.valid(
-                self.key(), request.url.path, query.get("expires"), query.get("signature"), self.clock()
+                self.stores.link_key(self.clock()),
+                request.url.path,
+                query.get("expires"),
+                query.get("signature"),
+                self.clock(),
             ):
                 return Response("this link is not valid or has expired\n", status_code=403, media_type="text/plain")
         else:

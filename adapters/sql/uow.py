@@ -24,12 +24,12 @@ from sqlalchemy.exc import IntegrityError
 from ...domain import deadline
 from ...domain.activity import Activity
 from ...domain.company import Company
+from ...domain.documents import Blob, Rendition, SigningKey, Snapshot
 from ...domain.errors import DomainError, ErrorCode
 from ...domain.invoice import Invoice, Payment, PaymentReversal
 from ...domain.lead import Lead
 from ...domain.opportunity import Opportunity, Stage
 from ...domain.order import Delivery, Order
-from ...domain.documents import Blob, Rendition, SigningKey, Snapshot
 from ...domain.outbox import OutboxEntry
 from ...domain.parties import Account, ApiToken, Contact, User
 from ...domain.query import MAX_ID, Filter, PageSpec
