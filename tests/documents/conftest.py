@@ -55,7 +55,7 @@ def first_page_gray(pdf: bytes):
     from PIL import Image
 
     result = subprocess.run(
-        ["pdftoppm", "-r", "50", "-gray", "-f", "1", "-l", "1", "-", "-"], input=pdf, capture_output=True, check=True
+        ["pdftoppm", "-r", "50", "-gray", "-f", "1", "-l", "1", "-"], input=pdf, capture_output=True, check=True
     )
     return Image.open(io.BytesIO(result.stdout)).convert("L")
 
