@@ -16,7 +16,7 @@ from decimal import Decimal
 
 import pytest
 
-sys.path.insert(0, os.path.dirname(__file__))  # for `from samples import …`
+sys.path.insert(0, os.path.dirname(__file__))  # for `from conftest import …` in the tests here
 
 POPPLER = shutil.which("pdftotext") and shutil.which("pdftoppm")
 needs_poppler = pytest.mark.skipif(not POPPLER, reason="poppler-utils (pdftotext, pdftoppm) is not installed")

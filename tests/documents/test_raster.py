@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 from conftest import first_page_gray, needs_poppler
+from document_samples import STORIES
 from PIL import Image, ImageChops
-from samples import STORIES
 
 from salesflow import documents
 from salesflow.domain.documents import DocumentFormat
