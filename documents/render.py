@@ -5,14 +5,18 @@ given here, and the PDF's creation date is the document's own date (`set documen
 template, from the view's `date`), never the clock.
 
 Threads: a `typst.Compiler` refuses a second compile while one runs ("Already borrowed"), so each
-call borrows a compiler from a pool and returns it; the pool grows to the number of threads that
-render at once. typst releases the GIL while it compiles, so other threads (the event loop) run.
+call borrows a compiler from a pool and returns it. typst releases the GIL while it compiles, so other
+threads (the event loop) run; but at most one compile per CPU runs at once (`COMPILES`): more would
+not finish sooner, and each running compile holds its own memory (20 at once took 330 MB more on the
+development VM, benchmarks/documents.py), so callers beyond that wait their turn.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import queue
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -25,7 +29,9 @@ TEMPLATES = HERE / "templates"
 FONTS = HERE / "fonts"
 MAIN = TEMPLATES / "document.typ"
 
-_pool: queue.SimpleQueue[typst.Compiler] = queue.SimpleQueue()
+COMPILES = max(1, os.cpu_count() or 1)
+_running = threading.BoundedSemaphore(COMPILES)
+_pool: queue.SimpleQueue[typst.Compiler] = queue.SimpleQueue()  # at most COMPILES compilers
 
 
 def _new_compiler() -> typst.Compiler:
@@ -50,5 +56,5 @@ def compile_view(view: dict[str, Any], fmt: str, *, logo: bytes | None = None) -
     inputs = {"view": json.dumps(view, ensure_ascii=False, sort_keys=True), "format": fmt}
     if logo is not None:
         inputs["logo"] = json.dumps(list(logo))  # typst takes only strings; bytes(array) rebuilds the image
-    with _compiler() as compiler:
+    with _running, _compiler() as compiler:
         return compiler.compile(format=fmt, sys_inputs=inputs)
