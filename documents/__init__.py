@@ -46,7 +46,7 @@ def render(
     printed = view(facts, style)
     if logo is not None and logo_content_type in _LOGO_FORMATS:
         printed["logo_format"] = _LOGO_FORMATS[logo_content_type]
-    return compile_view(printed, DocumentFormat(fmt).value, stamp=facts["date"], logo=logo)
+    return compile_view(printed, DocumentFormat(fmt).value, logo=logo)
 
 
 def filename(facts: Facts, fmt: DocumentFormat, locale: str) -> str:

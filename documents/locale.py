@@ -163,6 +163,6 @@ def in_words(value: Decimal, currency: str, style: Style) -> str:
         if minor and minor_units == minor_units.to_integral_value():
             text += f"{_AND[style.language]}{num2words(int(minor_units), lang=style.language)} {minor}"
         else:  # no name for the minor unit, or more decimals than it has: the exact fraction
-            digits = -rest.normalize().as_tuple().exponent
+            digits = max(precision, -rest.normalize().as_tuple().exponent)
             text += f"{_AND[style.language]}{style.native(f'{int(rest * 10**digits)}/{10**digits}')}"
     return text

@@ -1,20 +1,24 @@
 """The typst call: a view (documents/view.py) in, PDF or HTML bytes out, the same bytes every time.
 
 Determinism: typst sees only the bundled fonts (`ignore_system_fonts`), the templates and the inputs
-given here, and the PDF's creation date is the document's own date, never the clock.
+given here, and the PDF's creation date is the document's own date (`set document(date: …)` in the
+template, from the view's `date`), never the clock.
 
 Threads: a `typst.Compiler` refuses a second compile while one runs ("Already borrowed"), so each
-call borrows a compiler from a pool and returns it; the pool grows to the number of threads that
-render at once. typst releases the GIL while it compiles, so other threads (the event loop) run.
+call borrows a compiler from a pool and returns it. typst releases the GIL while it compiles, so other
+threads (the event loop) run; but at most one compile per CPU runs at once (`COMPILES`): more would
+not finish sooner, and each running compile holds its own memory (20 at once took 330 MB more on the
+development VM, benchmarks/documents.py), so callers beyond that wait their turn.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import queue
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -25,11 +29,14 @@ TEMPLATES = HERE / "templates"
 FONTS = HERE / "fonts"
 MAIN = TEMPLATES / "document.typ"
 
-_pool: queue.SimpleQueue[typst.Compiler] = queue.SimpleQueue()
+COMPILES = max(1, os.cpu_count() or 1)
+_running = threading.BoundedSemaphore(COMPILES)
+_pool: queue.SimpleQueue[typst.Compiler] = queue.SimpleQueue()  # at most COMPILES compilers
 
 
 def _new_compiler() -> typst.Compiler:
-    return typst.Compiler(root=str(TEMPLATES), font_paths=[str(FONTS)], ignore_system_fonts=True)
+    # the main file is given here (typst < 0.15 requires it) and the inputs per compile (0.14.9 and later)
+    return typst.Compiler(str(MAIN), root=str(TEMPLATES), font_paths=[str(FONTS)], ignore_system_fonts=True)
 
 
 @contextmanager
@@ -44,11 +51,10 @@ def _compiler() -> Iterator[typst.Compiler]:
         _pool.put(compiler)
 
 
-def compile_view(view: dict[str, Any], fmt: str, *, stamp: date, logo: bytes | None = None) -> bytes:
+def compile_view(view: dict[str, Any], fmt: str, *, logo: bytes | None = None) -> bytes:
     """Compile the document template over a view into `fmt` ("pdf" or "html")."""
     inputs = {"view": json.dumps(view, ensure_ascii=False, sort_keys=True), "format": fmt}
     if logo is not None:
         inputs["logo"] = json.dumps(list(logo))  # typst takes only strings; bytes(array) rebuilds the image
-    timestamp = datetime(stamp.year, stamp.month, stamp.day, tzinfo=UTC)
-    with _compiler() as compiler:
-        return compiler.compile(input=str(MAIN), format=fmt, sys_inputs=inputs, timestamp=timestamp)
+    with _running, _compiler() as compiler:
+        return compiler.compile(format=fmt, sys_inputs=inputs)

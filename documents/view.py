@@ -129,6 +129,7 @@ def view(facts: Facts, style: Style) -> dict[str, Any]:
         "draft": _("Draft") if draft else "",
         # the footer and the PDF's title: a document number reads right in RTL text as it is, and an
         # isolate mark there would end up in the PDF's text (a copy-paste would carry it)
+        "date": [facts["date"].year, facts["date"].month, facts["date"].day],  # the PDF's creation date
         "heading": f"{title} {facts['number']}" if not draft else f"{title} ({_('Draft')})",
         "meta": [[label, value] for label, value in meta if value],
         "seller_label": _("Seller"),

@@ -16,7 +16,7 @@ from decimal import Decimal
 
 import pytest
 
-sys.path.insert(0, os.path.dirname(__file__))  # for `from samples import …`
+sys.path.insert(0, os.path.dirname(__file__))  # for `from conftest import …` in the tests here
 
 POPPLER = shutil.which("pdftotext") and shutil.which("pdftoppm")
 needs_poppler = pytest.mark.skipif(not POPPLER, reason="poppler-utils (pdftotext, pdftoppm) is not installed")
@@ -55,7 +55,7 @@ def first_page_gray(pdf: bytes):
     from PIL import Image
 
     result = subprocess.run(
-        ["pdftoppm", "-r", "50", "-gray", "-f", "1", "-l", "1", "-", "-"], input=pdf, capture_output=True, check=True
+        ["pdftoppm", "-r", "50", "-gray", "-f", "1", "-l", "1", "-"], input=pdf, capture_output=True, check=True
     )
     return Image.open(io.BytesIO(result.stdout)).convert("L")
 

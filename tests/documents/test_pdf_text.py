@@ -6,8 +6,16 @@ from decimal import Decimal
 
 import pytest
 from conftest import as_poppler_reads, needs_poppler, numbers_in, pages, pdf_text, spaceless
+from document_samples import (
+    PERSIAN_BUYER,
+    STORIES,
+    TURKISH_BUYER,
+    long_invoice,
+    persian_invoice,
+    persian_proforma,
+    turkish,
+)
 from num2words import num2words
-from samples import PERSIAN_BUYER, STORIES, TURKISH_BUYER, long_invoice, persian_invoice, persian_proforma, turkish
 
 from salesflow import documents
 from salesflow.domain.documents import DocumentFormat
