@@ -48,6 +48,7 @@ MAX_LENGTH = {
     "bank_details": 2_000,
     "payment_terms": 2_000,
     "default_locale": 35,  # a BCP 47 tag as typed (fa-IR); i18n then wants one of the languages spoken
+    "locale": 35,  # a BCP 47 tag: the locale a document is rendered in
     "country": 16,  # as typed; then one of the ISO 3166-1 alpha-2 codes
     "postal_code": 20,
     # identifiers as typed, with their spaces and dashes; stored without them (domain/taxids.py)

@@ -177,19 +177,20 @@ def quote_facts(uow: UnitOfWork, quote: Quote, on: date) -> Facts:
     return facts
 
 
-def order_facts(uow: UnitOfWork, order: Order) -> Facts:
+def order_facts(uow: UnitOfWork, order: Order, today: date) -> Facts:
     account, contact = _parties(uow, order.opportunity_id, order.account_id)
-    facts = _common(uow, order, DocumentKind.ORDER_CONFIRMATION, order.created_at.date(), account, contact)
+    placed = order.created_at.date() if order.created_at is not None else today
+    facts = _common(uow, order, DocumentKind.ORDER_CONFIRMATION, placed, account, contact)
     if order.quote_id is not None:
         quote = uow.quotes.get(order.quote_id)
         facts["quote_number"] = quote.number if quote is not None else None
     return facts
 
 
-def invoice_facts(uow: UnitOfWork, invoice: Invoice) -> Facts:
+def invoice_facts(uow: UnitOfWork, invoice: Invoice, today: date) -> Facts:
     order = uow.orders.get(invoice.order_id)
     account, contact = _parties(uow, order.opportunity_id if order else None, invoice.account_id)
-    on = invoice.issue_date or invoice.created_at.date()
+    on = invoice.issue_date or today  # a draft is dated the day it is printed
     facts = _common(uow, invoice, DocumentKind.INVOICE, on, account, contact)
     facts.update(
         due_date=invoice.due_date,
@@ -205,9 +206,9 @@ def live_facts(uow: UnitOfWork, doc: Document, today: date) -> Facts:
     if isinstance(doc, Quote):
         return quote_facts(uow, doc, today)
     if isinstance(doc, Order):
-        return order_facts(uow, doc)
+        return order_facts(uow, doc, today)
     if isinstance(doc, Invoice):
-        return invoice_facts(uow, doc)
+        return invoice_facts(uow, doc, today)
     raise TypeError(f"{doc.kind_name} has no document")
 
 

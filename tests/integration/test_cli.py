@@ -16,19 +16,41 @@ from salesflow.adapters.sql import create_engine
 from salesflow.gateway.cli import main
 
 
-def test_demo_prints_the_seed_story_on_a_fresh_temporary_database(capsys):
+def test_demo_prints_the_seed_story_on_a_fresh_temporary_database(capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
     assert main(["demo"]) == 0
     out = capsys.readouterr().out
     assert "converted" in out and "superseded" in out
     assert "INV/" in out and " paid " in out
-    assert out.strip().endswith("EUR") and "invoices add up to the order" in out
+    story = [line for line in out.splitlines() if not line.startswith("wrote ")]
+    assert story[-1].endswith("EUR") and "invoices add up to the order" in story[-1]
+
+
+def test_demo_writes_the_proforma_and_both_invoices_as_pdfs_in_english_and_persian(capsys, tmp_path):
+    out_dir = tmp_path / "docs"
+    assert main(["demo", "--documents", str(out_dir)]) == 0
+    written = sorted(p.name for p in out_dir.iterdir())
+    numbers = [
+        line.split()[1].replace("/", "-")
+        for line in capsys.readouterr().out.splitlines()
+        if line.startswith("invoice ")
+    ]
+    assert len(numbers) == 2 and len(written) == 6
+    for number in numbers:
+        assert {f"{number}.en.pdf", f"{number}.fa-IR.pdf"} <= set(written)
+    for name in written:
+        assert (out_dir / name).read_bytes().startswith(b"%PDF-")
+    persian = subprocess.run(
+        ["pdftotext", str(out_dir / f"{numbers[0]}.fa-IR.pdf"), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    assert "صورتحساب" in persian and "Parsian Trading Ltd" in persian
 
 
 def test_a_second_demo_on_the_same_database_is_refused_cleanly(tmp_path, capsys):
     url = f"sqlite:///{tmp_path / 'demo.db'}"
-    assert main(["demo", "--database-url", url]) == 0
+    assert main(["demo", "--database-url", url, "--documents", ""]) == 0
     capsys.readouterr()
-    assert main(["demo", "--database-url", url]) == 1
+    assert main(["demo", "--database-url", url, "--documents", ""]) == 1
     err = capsys.readouterr().err
     assert err.startswith("salesflow: DUPLICATE (accountId):") and "Traceback" not in err
 
@@ -300,7 +322,7 @@ def test_sync_check_asks_each_backend_and_retry_dead_requeues_after_a_long_outag
     from salesflow.adapters.webhook.receiver import Receiver
 
     url = f"sqlite:///{tmp_path / 'sync.db'}"
-    assert main(["demo", "--database-url", url]) == 0  # the seed story issues two invoices
+    assert main(["demo", "--database-url", url, "--documents", ""]) == 0  # the seed story issues two invoices
     secret = "cli-webhook-secret-0001"
     with Receiver(secret) as receiver:
         monkeypatch.setenv("SALESFLOW_WEBHOOK_URL", receiver.url)

@@ -18,6 +18,7 @@ import transitions
 
 import salesflow
 from salesflow.adapters.sql import tables
+from salesflow.domain.company import Company
 from salesflow.domain.errors import DomainError, ErrorCode
 from salesflow.domain.invoice import Invoice, InvoiceLine
 from salesflow.domain.lead import Lead
@@ -58,11 +59,14 @@ class FakeRepo:
 
 
 class FakeUow:
-    """Just enough of a unit of work: the opportunity a quote belongs to."""
+    """Just enough of a unit of work: the opportunity a quote belongs to, and what a document sent or
+    issued freezes its facts from (the company; no account, contact or order)."""
 
     def __init__(self, opportunity_status=OpportunityStatus.OPEN.value):
         self.opportunities = FakeRepo([Opportunity(id=1, title="chairs", status=opportunity_status)])
         self.activities = FakeRepo()
+        self.company = FakeRepo([Company(id=1, legal_name="Parsian Trading")])
+        self.snapshots, self.blobs, self.accounts, self.contacts, self.orders = (FakeRepo() for _ in range(5))
 
     def flush(self):
         pass
