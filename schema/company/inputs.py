@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import NewType, Optional
 
 import strawberry
 
@@ -14,6 +14,24 @@ from .types import TAX_IDENTITY, IrrDisplay
 
 def _text(what: str, name: str) -> str:
     return f"{what}, up to {MAX_LENGTH[name]:,} characters."
+
+
+def _image_data(value: object) -> str:
+    if not isinstance(value, str):
+        raise ValueError("ImageData is sent as a string: base64, or a data: URL")
+    return value
+
+
+#: An image in transport encoding. Not a `String`: it is bytes, decoded and checked as an image
+#: (domain/images.py: INVALID_IMAGE naming the field), never stored or searched as text.
+ImageData = strawberry.scalar(
+    NewType("ImageData", str),
+    name="ImageData",
+    description="An image's bytes as a string: base64 (line breaks allowed), or a `data:` URL (RFC 2397, base64 or "
+    "percent-encoded). What the image is is read from its bytes; the media type a data: URL claims is ignored.",
+    serialize=str,
+    parse_value=_image_data,
+)
 
 
 def tax_identity_input(name: str, *, update: bool):
@@ -74,8 +92,8 @@ class UpdateCompanyInput(UpdateTaxIdentityFields):
     )
     payment_terms: Optional[str] = kept(_text("The payment terms printed on invoices and proformas", "payment_terms"))
     irr_display: Optional[IrrDisplay] = kept("How documents show IRR amounts. Cannot be cleared.")
-    logo: Optional[str] = kept(
-        "The logo: its bytes in base64, or a `data:` URL. What it is is read from the bytes (the claimed type is "
+    logo: Optional[ImageData] = kept(
+        "The logo, as base64 or a `data:` URL. What it is is read from its bytes (the claimed type is "
         f"ignored): a PNG, JPEG or SVG (without scripts or external links) of at most {MAX_IMAGE_BYTES:,} bytes, "
         "else INVALID_IMAGE. The request carrying it must fit the server's body limit. Null removes the logo."
     )

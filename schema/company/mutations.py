@@ -40,8 +40,8 @@ def _changes(data: UpdateCompanyInput) -> dict:
 class CompanyMutations:
     @mutation(
         "Change the company profile that every document prints: all the changes, or none if one is bad "
-        "(INVALID_TAX_ID, UNKNOWN_LOCALE, INVALID_IMAGE or VALIDATION, naming the field). Documents already "
-        "issued keep the profile they were issued with.",
+        "(INVALID_TAX_ID, UNKNOWN_LOCALE, INVALID_IMAGE or VALIDATION, naming the field). The change is "
+        "recorded as an activity of the company naming the fields it changed.",
         ("write", "company"),
     )
     def update_company(self, info: strawberry.Info, input: Input[UpdateCompanyInput]) -> UpdateCompanyPayload:

@@ -91,6 +91,7 @@ BAD_INPUT = [
     ({"defaultLocale": None}, "UNKNOWN_LOCALE", ["defaultLocale"]),
     ({"logo": "data:image/png;base64," + base64.b64encode(b"GIF89a not a png").decode()}, "INVALID_IMAGE", ["logo"]),
     ({"logo": "not base64 at all!"}, "INVALID_IMAGE", ["logo"]),
+    ({"logo": "iVBORw0K\x00GgoAAAANSUhEUg=="}, "INVALID_IMAGE", ["logo"]),
     (
         {"logo": base64.b64encode(b'<svg xmlns="http://www.w3.org/2000/svg" onload="x()"/>').decode()},
         "INVALID_IMAGE",
