@@ -57,14 +57,11 @@ MAX_LENGTH = {
     "tax_number": 32,
     "tax_office": 120,
     "vat_number": 32,
-    # an image as base64 or a data: URL: 4 characters per 3 bytes, percent-encoding up to 3 per byte;
-    # the decoded size is what domain/images.py limits (INVALID_IMAGE)
-    "logo": 4 * 1024 * 1024,
 }
 
 #: Texts written over several lines: they may hold line breaks and tabs; no other text may.
 MULTILINE = frozenset(
-    {"notes", "terms", "reason", "description", "address", "bank_details", "payment_terms", "logo"}
+    {"notes", "terms", "reason", "description", "address", "bank_details", "payment_terms"}
 )
 
 # C0 and C1 control characters, DEL, and unpaired surrogates (which no encoding can store).

@@ -13,6 +13,7 @@ from ..domain.access import Perm
 from ..domain.errors import DomainError
 from ..domain.query import DEFAULT_PAGE, MAX_PAGE, Filter
 from ..domain.status import OpportunityStatus
+from .company.query import CompanyQuery
 from .core.lists import After, PageFirst
 from .core.mutations import who_may
 from .core.ordering import OrderDirection, Ordering, order_of
@@ -152,7 +153,7 @@ def _filter(what: str):
     description="Everything a client can read. Lists are connections (`first`, `after`, `filter`, "
     "`orderBy`, `totalCount`); any record can be fetched by its global id with `node`."
 )
-class Query(PeopleQuery):
+class Query(PeopleQuery, CompanyQuery):
     @strawberry.field(description="Any record by its global id; null if there is none the viewer may see.")
     def node(
         self,

@@ -22,6 +22,7 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.types.graphql import OperationType
 
 from ..domain.errors import DomainError
+from .company.mutations import CompanyMutations
 from .core.answer import DEFAULT_MAX_RESPONSE_BYTES
 from .core.blocking import ThreadedEvents, ThreadedOperations
 from .core.cost import DEFAULT_MAX_COST, QueryCost
@@ -63,6 +64,7 @@ class Mutation(
     OrderMutations,
     InvoiceMutations,
     PeopleMutations,
+    CompanyMutations,
 ):
     """Every mutation takes one `input` and returns a payload with `errors: [UserError!]!`."""
 

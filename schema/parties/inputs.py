@@ -7,6 +7,7 @@ from typing import Optional
 import strawberry
 
 from ...domain.text import MAX_LENGTH
+from ..company.inputs import CreateTaxIdentityFields, UpdateTaxIdentityFields
 from ..core.filters import CommonFilter
 from ..core.inputs import document_id, expected_version, idempotency_key, kept
 
@@ -30,8 +31,8 @@ class ContactFilter(CommonFilter):
     )
 
 
-@strawberry.input(description="A new account (a company).")
-class CreateAccountInput:
+@strawberry.input(description="A new account (a company), with its tax identity if known.")
+class CreateAccountInput(CreateTaxIdentityFields):
     name: str = strawberry.field(description=_text("The company's name (required, not blank)", "name"))
     email: Optional[str] = strawberry.field(default=None, description=_text("Its e-mail address", "email"))
     phone: Optional[str] = strawberry.field(default=None, description=_text("Its phone number", "phone"))
@@ -43,7 +44,7 @@ class CreateAccountInput:
 @strawberry.input(
     description="Changes to an account. Omitted fields keep their value; null clears one (the name cannot be cleared)."
 )
-class UpdateAccountInput:
+class UpdateAccountInput(UpdateTaxIdentityFields):
     account_id: strawberry.ID = document_id("account")
     name: Optional[str] = kept(_text("The company's name", "name"))
     email: Optional[str] = kept(_text("Its e-mail address", "email"))

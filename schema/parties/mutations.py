@@ -7,6 +7,7 @@ from typing import Optional
 import strawberry
 
 from ...statemachine import records as ops
+from ..company.inputs import TAX_IDENTITY_INPUTS
 from ..core.errors import UserError
 from ..core.inputs import ref_id, sent
 from ..core.mutations import Input, errors_field, mutate, mutation, payload_type
@@ -62,7 +63,7 @@ class PartyMutations:
             lambda uow, **kw: ops.create_account(
                 uow,
                 input.name,
-                **_given(input, "email", "phone", "website"),
+                **_given(input, "email", "phone", "website", *TAX_IDENTITY_INPUTS),
                 owner_id=ref_id(input.owner_id, "User", "ownerId"),
                 **kw,
             ),
@@ -82,7 +83,7 @@ class PartyMutations:
                 uow,
                 ref_id(input.account_id, "Account", "accountId"),
                 expected_version=input.expected_version,
-                **sent(input, "name", "email", "phone", "website"),
+                **sent(input, "name", "email", "phone", "website", *TAX_IDENTITY_INPUTS),
                 **kw,
             ),
             lambda a: {"account": a},

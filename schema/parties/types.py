@@ -10,6 +10,7 @@ from strawberry import relay
 
 from ...domain import parties as d
 from ...domain.query import DEFAULT_PAGE
+from ..company.types import TaxIdentityFields
 from ..core.fields import children, is_type_of, ref, resolve_nodes_for
 from ..core.lists import ChildFirst
 
@@ -41,8 +42,11 @@ class User(relay.Node):
         return children(info, self, "tokens", "user_id", "api_token", first)
 
 
-@strawberry.type(description="A company we sell to. Accounts are shared: every sales role sees them all.")
-class Account(relay.Node):
+@strawberry.type(
+    description="A company we sell to, with the tax identity its documents print. Accounts are shared: every "
+    "sales role sees them all."
+)
+class Account(TaxIdentityFields, relay.Node):
     name: str = strawberry.field(description="The company's name.")
     email: Optional[str] = strawberry.field(description="Its e-mail address, as entered.")
     phone: Optional[str] = strawberry.field(description="Its phone number, as entered.")

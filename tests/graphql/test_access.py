@@ -114,6 +114,9 @@ class Prepare:
     def createStage(self):
         return {"name": self._unique("Stage"), "probability": "50"}
 
+    def updateCompany(self):
+        return {"phone": self._unique("+98 21")}
+
 
 #: mutation -> (its input type, the (permission, model) pairs its contract needs)
 MUTATIONS = {
@@ -139,6 +142,7 @@ MUTATIONS = {
     "voidInvoice": ("VoidInvoiceInput", [("write", "invoice")]),
     "recordPayment": ("RecordPaymentInput", [("create", "payment"), ("write", "invoice")]),
     "createStage": ("CreateStageInput", [("create", "stage")]),
+    "updateCompany": ("UpdateCompanyInput", [("write", "company")]),
 }
 
 #: list -> the models it reads
@@ -154,6 +158,7 @@ LISTS = {
 OTHER_QUERIES = {
     "{ stages { id } }": ["stage"],
     "{ pipeline { count } }": ["opportunity", "stage"],
+    "{ company { legalName } }": ["company"],
 }
 
 

@@ -6,13 +6,15 @@ from __future__ import annotations
 import base64
 import csv
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select
+from sqlalchemy import inspect as sa_inspect
 
 from salesflow.adapters.sql import install, load_data
 from salesflow.adapters.sql import tables as t
-from salesflow.adapters.sql.data_loader import ROOT
+from salesflow.adapters.sql.data_loader import ROOT, load_file
 from salesflow.domain.company import COMPANY_ID
 from salesflow.domain.errors import DomainError, ErrorCode
 from salesflow.domain.parties import User
@@ -193,3 +195,60 @@ def test_the_profile_is_read_with_the_time_of_its_last_change(uow, admin):
     later = datetime.now(UTC) + timedelta(days=3)
     company = update_company(uow, phone="+98 21 1234 5678", actor=admin, now=later)
     assert company.updated_at == later
+
+
+# --- install and upgrade -----------------------------------------------------------------------
+
+
+def test_upgrading_from_0012_keeps_the_accounts_and_gives_them_an_empty_tax_identity(engine, uow, actor):
+    from salesflow.adapters.sql.migrate import downgrade, upgrade
+
+    account = records.create_account(uow, "Pars Tech", country="IR", national_id="10380284790", actor=actor)
+    downgrade(engine, "0012")
+    with engine.connect() as conn:
+        assert "company" not in sa_inspect(conn).get_table_names()
+        assert conn.scalar(select(t.accounts.c.name).where(t.accounts.c.id == account.id)) == "Pars Tech"
+    upgrade(engine)
+    with engine.connect() as conn:
+        row = conn.execute(select(t.accounts).where(t.accounts.c.id == account.id)).mappings().one()
+        assert conn.scalar(select(t.company.c.id)) is None  # the data loader fills it, as at install
+    assert (row["name"], row["country"], row["national_id"]) == ("Pars Tech", None, None)
+    load_data(engine)
+    assert company_row(engine)["legal_name"] == company_csv()["legal_name"]
+
+
+def _profile_file(tmp_path, logo: bytes) -> Path:
+    image = tmp_path / "logo.bin"
+    image.write_bytes(logo)
+    row = {**company_csv(), "logo": str(image)}
+    path = tmp_path / "company.csv"
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(row))
+        writer.writeheader()
+        writer.writerow(row)
+    return path
+
+
+def test_a_profile_file_may_name_a_logo_whose_bytes_are_loaded_and_typed(empty_company_engine, tmp_path):
+    with empty_company_engine.begin() as conn:
+        assert load_file(conn, _profile_file(tmp_path, PNG_LOGO), datetime.now(UTC)) == 1
+    row = company_row(empty_company_engine)
+    assert (bytes(row["logo"]), row["logo_content_type"]) == (PNG_LOGO, "image/png")
+
+
+def test_a_profile_file_naming_a_logo_that_is_no_image_fails_the_install(empty_company_engine, tmp_path):
+    with pytest.raises(DomainError) as err:
+        with empty_company_engine.begin() as conn:
+            load_file(conn, _profile_file(tmp_path, b"%PDF-1.7"), datetime.now(UTC))
+    assert (err.value.code, err.value.field) == (ErrorCode.INVALID_IMAGE, ("logo",))
+    with empty_company_engine.connect() as conn:
+        assert conn.scalar(select(t.company.c.id)) is None
+
+
+@pytest.fixture
+def empty_company_engine(engine):
+    """The store as installed, less its company profile (and the external id that remembers it)."""
+    with engine.begin() as conn:
+        conn.execute(delete(t.company))
+        conn.execute(delete(t.external_ids).where(t.external_ids.c.model == "company"))
+    return engine

@@ -17,6 +17,7 @@ const config: CodegenConfig = {
       Date: "string", // "2026-12-31" (ISO 8601)
       DateTime: "string", // ISO 8601, UTC
       Decimal: "string", // exact: "1234.50", never a float
+      ImageData: "string", // an image as base64 or a data: URL (the company logo)
     },
     useTypeImports: true,
   },

@@ -8,7 +8,8 @@ amounts are shown, and the tax identity. Accounts get the same tax identity colu
 Identifiers are stored in canonical form (ASCII digits, no separators: domain/taxids.py); the columns
 are as wide as the typed form may be.
 
-Downgrading drops the company profile and the accounts' tax identity.
+Downgrading drops the company profile and the accounts' tax identity, and forgets that the profile
+was loaded (its external id), so upgrading again loads data/company.csv anew.
 
 Revision ID: 0013
 Revises: 0012
@@ -74,3 +75,4 @@ def downgrade() -> None:
         for column in reversed(tax_identity()):
             batch.drop_column(column.name)
     op.drop_table("company")
+    op.get_bind().execute(sa.text("DELETE FROM external_ids WHERE model = 'company'"))

@@ -1,0 +1,1 @@
+"""The schema of the company profile: the seller every document prints."""
