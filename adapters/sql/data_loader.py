@@ -16,6 +16,7 @@ from pathlib import Path
 from sqlalchemy import insert, select
 from sqlalchemy.engine import Connection, Engine
 
+from ...domain.numbering import Calendar, calendar_named
 from . import tables as t
 
 MODULE = "salesflow"
@@ -38,7 +39,8 @@ def _stage(row: dict, now: datetime) -> dict:
 
 
 def _series(row: dict, now: datetime) -> dict:
-    return dict(code=row["id"], name=row["name"], prefix=row["prefix"], padding=int(row["padding"]))
+    calendar = calendar_named(row.get("calendar") or Calendar.GREGORIAN, f"number_series.csv: {row['id']}: calendar")
+    return dict(code=row["id"], name=row["name"], prefix=row["prefix"], padding=int(row["padding"]), calendar=calendar)
 
 
 #: data file name -> (model, table, row builder). Files not listed here (security/) are read at run time.
