@@ -29,7 +29,7 @@ class Calendar(StrEnum):
         return day.year
 
 
-def calendar_named(name: str, field: str = "calendar") -> Calendar:
+def calendar_named(name: str, field: str | tuple[str, ...] = "calendar") -> Calendar:
     """The calendar called `name` (gregorian or jalali), or a VALIDATION error naming the field."""
     try:
         return Calendar(str(name).strip().lower())

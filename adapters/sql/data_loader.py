@@ -39,7 +39,7 @@ def _stage(row: dict, now: datetime) -> dict:
 
 
 def _series(row: dict, now: datetime) -> dict:
-    calendar = calendar_named(row.get("calendar") or Calendar.GREGORIAN, f"number_series.csv: {row['id']}: calendar")
+    calendar = calendar_named(row.get("calendar") or Calendar.GREGORIAN, ("number_series.csv", row["id"], "calendar"))
     return dict(code=row["id"], name=row["name"], prefix=row["prefix"], padding=int(row["padding"]), calendar=calendar)
 
 

@@ -68,9 +68,7 @@ class SqlNumberSeries:
 
 
 def _series(row) -> Series:
-    return Series(
-        code=row.code, name=row.name, prefix=row.prefix, padding=row.padding, calendar=Calendar(row.calendar)
-    )
+    return Series(code=row.code, name=row.name, prefix=row.prefix, padding=row.padding, calendar=Calendar(row.calendar))
 
 
 def _counter(series, calendar, year):
@@ -96,6 +94,8 @@ _BUMP = (
 def _first_of_year(dialect: str):
     return (
         _INSERTS[dialect](number_sequences)
-        .values(series_code=bindparam("series"), calendar=bindparam("in_calendar"), year=bindparam("in_year"), next_number=1)
+        .values(
+            series_code=bindparam("series"), calendar=bindparam("in_calendar"), year=bindparam("in_year"), next_number=1
+        )
         .on_conflict_do_nothing()
     )
