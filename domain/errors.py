@@ -26,6 +26,7 @@ class ErrorCode(StrEnum):
     INVALID_TAX_ID = "INVALID_TAX_ID"
     INVALID_IMAGE = "INVALID_IMAGE"
     UNKNOWN_LOCALE = "UNKNOWN_LOCALE"
+    SERIES_IN_USE = "SERIES_IN_USE"
 
 
 #: What each code tells a client (the GraphQL enum's descriptions).
@@ -58,6 +59,8 @@ MEANINGS = {
     "economic or postal code, a Turkish VKN or TCKN, a VAT number); `field` names it.",
     ErrorCode.INVALID_IMAGE: "The file is not a PNG, JPEG or SVG image, or is larger than 1 MB (a logo).",
     ErrorCode.UNKNOWN_LOCALE: "Not a locale salesflow speaks: give a BCP 47 tag of en, fa or tr (`fa-IR`, `tr-TR`, `en`).",
+    ErrorCode.SERIES_IN_USE: "The number series has numbered documents in the current year already: changing its "
+    "calendar now would split that year's run of numbers. Change it before the series' first number of a year.",
 }
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Generic, Protocol, TypeVar
 
 from .activity import Activity
@@ -12,6 +12,7 @@ from .documents import Blob, Rendition, SigningKey, Snapshot
 from .idempotency import IdempotencyStore
 from .invoice import Invoice, Payment, PaymentReversal
 from .lead import Lead
+from .numbering import Calendar, Series
 from .opportunity import Opportunity, Stage
 from .order import Delivery, Order
 from .outbox import OutboxEntry
@@ -82,11 +83,25 @@ class TokenRepository(Repository[ApiToken], Protocol):
 
 
 class NumberSeries(Protocol):
-    def next(self, code: str, year: int) -> str:
-        """The next number of a series in a year, taken inside the current transaction.
+    def next(self, code: str, on: date) -> str:
+        """The next number of a series for a document dated `on`, taken inside the current transaction.
 
-        Gapless: the counter moves only if the transaction commits.
+        The series' calendar decides the year (domain/numbering.py). Gapless: the counter moves only
+        if the transaction commits, and the series' calendar cannot change until it does.
         """
+
+    def get(self, code: str, *, lock: bool = False) -> Series:
+        """The installed series (NOT_FOUND if none); lock=True holds off every number of it until
+        the transaction ends."""
+
+    def find(self) -> list[Series]:
+        """Every installed series, by code."""
+
+    def taken(self, code: str, calendar: Calendar, year: int) -> int:
+        """How many numbers the series has given out in that year of that calendar."""
+
+    def set_calendar(self, code: str, calendar: Calendar) -> None:
+        """Count the series' years in another calendar from now on (statemachine/numbering.py decides when)."""
 
 
 class UnitOfWork(Protocol):

@@ -22,6 +22,7 @@ from ..adapters.sql import (
 from ..domain.errors import DomainError
 from ..domain.normalize import use_phone_regions
 from .people import add_commands as add_people_commands
+from .series import add_commands as add_series_commands
 
 ENV_DATABASE_URL = "SALESFLOW_DATABASE_URL"
 
@@ -258,6 +259,7 @@ def parser() -> argparse.ArgumentParser:
     )
     s.set_defaults(run=cmd_serve)
     add_people_commands(sub)  # token …, user …
+    add_series_commands(sub)  # series list, series set-calendar
     y = sub.add_parser("sync", help="deliver issued and voided invoices to the accounting backends")
     y.add_argument("--once", action="store_true", help="one pass, then exit")
     y.add_argument("--interval", type=float, help="seconds between passes (default: $SALESFLOW_SYNC_INTERVAL or 5)")

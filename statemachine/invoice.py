@@ -144,7 +144,7 @@ def issue_invoice(
         raise DomainError(ErrorCode.VALIDATION, "the due date is before the issue date", "dueDate")
     # The number is taken first (the row stays a valid draft); any failure after this rolls the
     # counter back with everything else, so the series stays gapless.
-    invoice.number = ctx.uow.numbers.next("invoice", invoice.issue_date.year)
+    invoice.number = ctx.uow.numbers.next("invoice", on=invoice.issue_date)
     LIFECYCLE.fire(invoice, "issue", ctx)
     if invoice.amount_due <= 0:  # e.g. free goods: nothing will ever be paid, so it is settled now
         LIFECYCLE.fire(invoice, "pay", ctx, reason="nothing to pay")

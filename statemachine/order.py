@@ -105,7 +105,7 @@ def create_order(
     if not built:
         raise invalid("an order needs at least one line", "lines")
     order = Order(
-        number=ctx.uow.numbers.next("order", ctx.today.year),
+        number=ctx.uow.numbers.next("order", on=ctx.today),
         invoicing_policy=policy,
         currency=code,
         opportunity_id=opp.id,
@@ -136,7 +136,7 @@ def convert_quote_to_order(
     opp = _opportunity_for_order(ctx, quote.opportunity_id, "quoteId")
     quotes.LIFECYCLE.fire(quote, "accept", ctx)
     order = Order(
-        number=ctx.uow.numbers.next("order", ctx.today.year),
+        number=ctx.uow.numbers.next("order", on=ctx.today),
         invoicing_policy=policy,
         currency=quote.currency,
         opportunity_id=opp.id,
@@ -191,7 +191,7 @@ def record_delivery(
     wanted = _delivered_quantities(order, lines)
     delivered_at = aware(delivered_at, "deliveredAt")
     delivery = Delivery(
-        number=ctx.uow.numbers.next("delivery", ctx.today.year),
+        number=ctx.uow.numbers.next("delivery", on=ctx.today),
         order_id=order.id,
         delivered_at=delivered_at or ctx.now,
         created_by_id=ctx.actor_id,

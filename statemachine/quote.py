@@ -117,7 +117,7 @@ def convert_opportunity_to_quote(
     _check_dates(start_date, end_date)
     code = inherit_currency(opp, currency)
     quote = Quote(
-        number=ctx.uow.numbers.next("quote", ctx.today.year),
+        number=ctx.uow.numbers.next("quote", on=ctx.today),
         kind=kind.value,
         currency=code,
         opportunity_id=opp.id,

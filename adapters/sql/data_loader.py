@@ -18,6 +18,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from ...domain.company import COMPANY_ID
 from ...domain.images import check_image
+from ...domain.numbering import Calendar, calendar_named
 from . import tables as t
 
 MODULE = "salesflow"
@@ -40,7 +41,8 @@ def _stage(row: dict, now: datetime) -> dict:
 
 
 def _series(row: dict, now: datetime) -> dict:
-    return dict(code=row["id"], name=row["name"], prefix=row["prefix"], padding=int(row["padding"]))
+    calendar = calendar_named(row.get("calendar") or Calendar.GREGORIAN, ("number_series.csv", row["id"], "calendar"))
+    return dict(code=row["id"], name=row["name"], prefix=row["prefix"], padding=int(row["padding"]), calendar=calendar)
 
 
 def _company(row: dict, now: datetime) -> dict:

@@ -24,6 +24,7 @@ from sqlalchemy import text as sql_text
 
 from ...domain.access import ROLES
 from ...domain.company import COMPANY_ID, IrrDisplay
+from ...domain.numbering import Calendar
 from ...domain.outbox import OutboxOperation
 from ...domain.status import STATUSES, InvoicingPolicy, QuoteKind
 from ...domain.sync import JobStatus
@@ -488,14 +489,20 @@ number_series = Table(
     text("name", nullable=False),
     Column("prefix", String(16), nullable=False),
     Column("padding", Integer, nullable=False),
+    Column("calendar", String(16), nullable=False, server_default=Calendar.GREGORIAN.value),  # 0015
+    one_of("calendar", [c.value for c in Calendar]),
 )
 
+#: One counter per series and year of a calendar: a series that changed calendar keeps its old
+#: runs apart from its new ones, whatever their year numbers (0015).
 number_sequences = Table(
     "number_sequences",
     metadata,
     Column("series_code", ForeignKey("number_series.code"), primary_key=True),
+    Column("calendar", String(16), primary_key=True, server_default=Calendar.GREGORIAN.value),
     Column("year", Integer, primary_key=True),
     Column("next_number", Integer, nullable=False),
+    one_of("calendar", [c.value for c in Calendar]),
 )
 
 external_ids = Table(

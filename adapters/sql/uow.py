@@ -369,7 +369,6 @@ class SqlUnitOfWork:
         self.max_read_bytes = max_read_bytes if read_only else 0  # 0: no budget
         self.read_bytes = 0
         self.connection: Connection | None = None
-        self.series_formats: dict[str, tuple[str, int]] = {}  # number series rarely change: read once
         for name, cls in REPOSITORIES.items():
             setattr(self, name, SqlRepository(self, cls))
         self.activities = SqlActivityLog(self)
@@ -388,7 +387,7 @@ class SqlUnitOfWork:
         self._locked: set[tuple[type, int]] = set()
         self.read_bytes = 0
         self.activities.pending.clear()
-        self.numbers = SqlNumberSeries(self.connection, self.series_formats)
+        self.numbers = SqlNumberSeries(self.connection)  # per transaction: it holds the series it locked
         self.idempotency = SqlIdempotencyStore(self.connection)
         return self
 

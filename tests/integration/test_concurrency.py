@@ -36,6 +36,7 @@ from salesflow.statemachine import order as order_ops
 from salesflow.statemachine import quote as quote_ops
 from salesflow.statemachine import records as record_ops
 from salesflow.statemachine.engine import operation
+from salesflow.statemachine.numbering import set_series_calendar
 
 pytestmark = pytest.mark.slow
 
@@ -98,12 +99,14 @@ def split(outcomes: list[Outcome], allowed: set[ErrorCode]) -> tuple[list, list[
     return ([o.value for o in outcomes if o.error is None], [o.error for o in outcomes if o.error is not None])
 
 
-def counter(engine, series: str, year: int) -> int | None:
-    """The next number the series would hand out (None if it never handed one out)."""
+def counter(engine, series: str, year: int, calendar: str = "gregorian") -> int | None:
+    """The next number the series would hand out in that year (None if it never handed one out)."""
     with engine.connect() as conn:
         return conn.scalar(
             select(number_sequences.c.next_number).where(
-                (number_sequences.c.series_code == series) & (number_sequences.c.year == year)
+                (number_sequences.c.series_code == series)
+                & (number_sequences.c.calendar == calendar)
+                & (number_sequences.c.year == year)
             )
         )
 
@@ -292,6 +295,123 @@ def test_a_rolled_back_issue_does_not_consume_a_number(engine, story, actor, tod
 
     assert invoice_ops.issue_invoice(uow, second, actor=actor).number == expected_numbers(1, 2)[0]
     assert invoice_ops.issue_invoice(uow, third, actor=actor).number == expected_numbers(1, 3)[0]
+
+
+# --------------------------------------------------------------------------------------------------
+# Gapless on a Jalali series, and a change of calendar against numbers in flight
+# --------------------------------------------------------------------------------------------------
+
+#: 20 Dey 1405: a day on which the Jalali and Gregorian years differ in number and in when they began.
+IN_1405 = datetime(2027, 1, 10, 12, tzinfo=UTC)
+
+
+def jalali_invoices(engine, actor) -> None:
+    set_series_calendar(SqlUnitOfWork(engine), "invoice", "jalali", actor=actor, now=IN_1405)
+
+
+def started(work) -> tuple[threading.Thread, Outcome]:
+    """work() running in a thread of its own, and where its outcome will be."""
+    outcome = Outcome()
+
+    def run() -> None:
+        try:
+            outcome.value = work()
+        except BaseException as exc:  # noqa: BLE001 - inspected by the test
+            outcome.error = exc
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    return thread, outcome
+
+
+def finished(thread: threading.Thread, outcome: Outcome) -> Outcome:
+    thread.join(RACE_TIMEOUT)
+    assert not thread.is_alive(), f"still running after {RACE_TIMEOUT}s (deadlock?)"
+    return outcome
+
+
+def held(work, reached: threading.Event, release: threading.Event):
+    """An operation doing work(ctx, …) and then keeping its transaction open until released."""
+
+    @operation
+    def hold(ctx, *args):
+        result = work(ctx, *args)
+        reached.set()
+        assert release.wait(BARRIER_TIMEOUT), "never released"
+        return result
+
+    return hold
+
+
+#: How long a second transaction gets to overtake the held one, were it not made to wait for it.
+OVERTAKE = 0.5
+
+
+def test_a_rolled_back_number_of_a_jalali_series_leaves_no_gap(engine, story, actor):
+    jalali_invoices(engine, actor)
+    first, second = draft_invoices(story, 2)
+    uow = SqlUnitOfWork(engine)
+    with pytest.raises(DomainError):
+        issue_then_fail(uow, first, actor=actor, now=IN_1405)
+    assert counter(engine, "invoice", 1405, "jalali") is None
+    assert invoice_ops.issue_invoice(uow, second, actor=actor, now=IN_1405).number == "INV/1405/00001"
+    assert invoice_ops.issue_invoice(uow, first, actor=actor, now=IN_1405).number == "INV/1405/00002"
+    assert counter(engine, "invoice", 1405, "jalali") == 3
+
+
+def test_concurrent_issues_on_a_jalali_series_get_unique_gapless_numbers(engine, story, actor):
+    jalali_invoices(engine, actor)
+    total = 24
+    ids = draft_invoices(story, total)
+    shares = [ids[i::N_THREADS] for i in range(N_THREADS)]
+
+    def issue_share(i):
+        uow = SqlUnitOfWork(engine)
+        taken = []
+        for k, inv_id in enumerate(shares[i]):
+            if k == 1:  # one failed issue per thread, rolled back after taking a number
+                with pytest.raises(DomainError):
+                    issue_then_fail(uow, inv_id, actor=actor, now=IN_1405)
+            taken.append(invoice_ops.issue_invoice(uow, inv_id, actor=actor, now=IN_1405).number)
+        return taken
+
+    results, _ = split(race(N_THREADS, issue_share), set())
+    numbers = sorted(number for share in results for number in share)
+    assert numbers == [f"INV/1405/{i:05d}" for i in range(1, total + 1)]
+    assert counter(engine, "invoice", 1405, "jalali") == total + 1
+    assert counter(engine, "invoice", 2027) is None
+
+
+def test_a_calendar_switch_waits_for_a_number_in_flight_and_is_then_refused(engine, story, actor):
+    (draft,) = draft_invoices(story, 1)
+    numbered, release = threading.Event(), threading.Event()
+    issue_and_hold = held(invoice_ops.issue_invoice.inner, numbered, release)
+    issuing = started(lambda: issue_and_hold(SqlUnitOfWork(engine), draft, actor=actor, now=IN_1405))
+    assert numbered.wait(BARRIER_TIMEOUT)
+    switching = started(lambda: jalali_invoices(engine, actor))
+    time.sleep(OVERTAKE)
+    release.set()
+    assert finished(*issuing).value.number == "INV/2027/00001"
+    refused = finished(*switching).error
+    assert isinstance(refused, DomainError) and refused.code == ErrorCode.SERIES_IN_USE, refused
+    with SqlUnitOfWork(engine, read_only=True) as uow:
+        assert uow.numbers.get("invoice").calendar == "gregorian"
+
+
+def test_a_number_taken_during_a_calendar_switch_waits_for_it_and_counts_in_the_new_calendar(engine, story, actor):
+    (draft,) = draft_invoices(story, 1)
+    switched, release = threading.Event(), threading.Event()
+    switch_and_hold = held(lambda ctx: set_series_calendar.inner(ctx, "invoice", "jalali"), switched, release)
+    switching = started(lambda: switch_and_hold(SqlUnitOfWork(engine), actor=actor, now=IN_1405))
+    assert switched.wait(BARRIER_TIMEOUT)
+    issuing = started(lambda: invoice_ops.issue_invoice(SqlUnitOfWork(engine), draft, actor=actor, now=IN_1405))
+    time.sleep(OVERTAKE)
+    release.set()
+    assert finished(*switching).value.calendar == "jalali"
+    issued = finished(*issuing)
+    assert issued.error is None, describe(issued.error)
+    assert issued.value.number == "INV/1405/00001"
+    assert counter(engine, "invoice", 2027) is None
 
 
 PROCESSES = 4

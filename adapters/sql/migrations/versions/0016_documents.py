@@ -3,7 +3,7 @@ renditions that say which blob renders which document in which format and locale
 key that signs download links
 
 Revision ID: 0016
-Revises: 0013
+Revises: 0015
 Create Date: 2026-12-06 19:30:00
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 import salesflow.adapters.sql.types
 
 revision = "0016"
-down_revision = "0013"
+down_revision = "0015"
 branch_labels = None
 depends_on = None
 
