@@ -16,17 +16,19 @@
    - idle: 3 s of nothing;
    - render: `--concurrency` (20) threads each POST one GraphQL query asking a *different* invoice's
      `document(format: PDF, locale: "fa-IR")`, released at once by a barrier (each is a first render);
-   - cached: 1 s later, the same 20 asks again (their rendition is kept: no render);
-   - download: the 20 PDFs fetched at once from `/documents/…` with the bearer token.
-   A probe belongs to the phase in which it was sent (CLOCK_MONOTONIC is shared by the processes).
+   - cached: 1 s later, the same 20 asks at once again (their rendition is kept: no render), in rounds
+     for at least 2 s (one round takes tens of ms: too few probes to say anything);
+   - download: the 20 PDFs fetched at once from `/documents/…` with the bearer token, in rounds for 2 s.
+   A probe belongs to the phase in which it was sent, from the moment the threads are released to the
+   last answer (CLOCK_MONOTONIC is shared by the processes).
    The server's peak RSS is its VmHWM, reset (`/proc/PID/clear_refs`) just before the render phase.
 3. Checked, not assumed: every answer has no error; the render phase made exactly one new fa-IR PDF
    rendition per invoice and the cached phase none; every download's SHA-256 is the one GraphQL gave; one
    PDF has 3 pages (`pdfinfo`, when poppler is installed).
 
 The report gives the medians over the runs (and each run's figures): `/healthz` p50/p99/max per phase, the
-ratio render-phase p99 ÷ idle p99, the wall time of the 20 renders, renders/s, the slowest ask, and the
-server's RSS before and at its peak. The machine's load average is printed at the start and the end.
+ratio render-phase p99 ÷ idle p99, the wall time of the 20 renders, renders/s, the slowest ask, the
+median round of cached asks and of downloads, and the server's RSS (warmed up, at its peak, after). The machine's load average is printed at the start and the end.
 """
 
 from __future__ import annotations
@@ -342,6 +344,11 @@ def one_run(url: str, engine, token: str, ids: list[int], spare: int, workdir: s
         pdfs, windows["download"], download_walls = rounds(lambda: clients.fetch(documents), ROUNDS_S)
         time.sleep(0.2)  # the probe's last answers
         rss_after = server.memory()["VmRSS"] / 1024
+    except Exception:
+        log = os.path.join(workdir, f"serve-{server.port}.log")
+        with open(log, errors="replace") as f:
+            print(f"the server's log ({log}), the end:\n{f.read()[-6000:]}", file=sys.stderr)
+        raise
     finally:
         samples = probe.stop() if probe is not None else []
         if clients is not None:
