@@ -170,8 +170,14 @@ def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or Settings.from_env()
     use_phone_regions(settings.phone_regions.split(","))
     engine = create_engine(settings.database_url)
+    # Writers draw from a pool of their own. A request holds its read transaction, and a connection of
+    # the reader pool, until it ends, and may take a writer meanwhile (a rendered document is kept, the
+    # link key made). Sharing one pool, as many such requests as it has connections (15) each held a
+    # reader and waited for a writer that never came back: 20 concurrent first renders all timed out
+    # (benchmarks/documents_load.py). A writer never waits for a reader, so with two pools every wait ends.
+    write_engine = create_engine(settings.database_url)
     stores = Stores(
-        writer=lambda: SqlUnitOfWork(engine),
+        writer=lambda: SqlUnitOfWork(write_engine),
         # every request's reads, over HTTP and WebSocket alike (subscription events included)
         reader=lambda: SqlUnitOfWork(engine, read_only=True, max_read_bytes=settings.max_read_bytes),
     )
@@ -239,6 +245,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
             engine.dispose()
+            write_engine.dispose()
 
     middleware = cors.middleware(settings.cors_origins, settings.cors_headers)  # the origins the view above allows
     middleware.append(Middleware(BodyLimit, max_bytes=settings.max_body_bytes))
@@ -255,6 +262,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         routes.append(Route("/hooks/payments", payment_hook(stores.writer, settings.webhook_secret), methods=["POST"]))
     app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
     app.state.engine, app.state.broker, app.state.schema, app.state.sessions = engine, broker, schema, sessions
+    app.state.stores = stores
     return app
 
 
