@@ -63,11 +63,26 @@ def check_text(value: str, name: str, prefix: str = "") -> None:
     field = f"{prefix}{camel(name)}"
     bad = (_NOT_IN_TEXT if name in MULTILINE else _NOT_IN_A_LINE).search(value)
     if bad is not None:
-        allowed = "only line breaks and tabs are allowed" if name in MULTILINE else "it must be one line"
-        raise invalid(f"{field} contains a control character (U+{ord(bad.group()):04X}): {allowed}", field)
+        point = ord(bad.group())
+        if name in MULTILINE:
+            raise invalid(
+                "{name} contains a control character (U+{point:04X}): only line breaks and tabs are allowed",
+                field,
+                name=field,
+                point=point,
+            )
+        raise invalid(
+            "{name} contains a control character (U+{point:04X}): it must be one line", field, name=field, point=point
+        )
     limit = MAX_LENGTH.get(name)
     if limit is not None and len(value) > limit:
-        raise invalid(f"{field} may be at most {limit:,} characters long ({len(value):,} given)", field)
+        raise invalid(
+            "{name} may be at most {limit:,} characters long ({given:,} given)",
+            field,
+            name=field,
+            limit=limit,
+            given=len(value),
+        )
 
 
 def check_texts(values: Mapping, prefix: str = "") -> None:

@@ -25,6 +25,7 @@ from ..domain.errors import DomainError
 from .core.answer import DEFAULT_MAX_RESPONSE_BYTES
 from .core.blocking import ThreadedEvents, ThreadedOperations
 from .core.cost import DEFAULT_MAX_COST, QueryCost
+from .core.errors import LocalisedErrors
 from .core.fast import FastExecutionContext, accelerate
 from .core.running import GuardedRuns
 from .core.scalars import DECIMAL_SCALAR, Decimal
@@ -182,6 +183,7 @@ def build_schema(
         lambda: ValidationCache(maxsize=512),
         lambda: QueryCost(max_cost),
         MaskUnexpected,
+        LocalisedErrors,
         CloseReads,
     ]
     if not introspection:

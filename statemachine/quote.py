@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from ..domain.errors import DomainError, ErrorCode, invalid
+from ..domain.message import STATE_WORDS, named, word
 from ..domain.opportunity import Opportunity
 from ..domain.quote import Quote, QuoteLine
 from ..domain.status import OpportunityStatus, QuoteKind
@@ -105,13 +106,15 @@ def convert_opportunity_to_quote(
     if opp.status != OpportunityStatus.OPEN:
         raise DomainError(
             ErrorCode.INVALID_TRANSITION,
-            f"{opp} is {opp.status}: only an open opportunity can be quoted",
+            "{opp} is {status}: only an open opportunity can be quoted",
             "opportunityId",
+            opp=named(opp),
+            status=word(STATE_WORDS, opp.status),
         )
     try:
         kind = QuoteKind(str(kind).lower())
     except ValueError:
-        raise invalid(f"unknown quote kind {kind!r}", "kind") from None
+        raise invalid("unknown quote kind {kind!r}", "kind", kind=kind) from None
     _check_dates(start_date, end_date)
     code = inherit_currency(opp, currency)
     quote = Quote(
@@ -150,7 +153,11 @@ def update_quote(
     check_version(quote, expected_version)
     if quote.status != S.DRAFT:
         raise DomainError(
-            ErrorCode.INVALID_TRANSITION, f"{quote} is {quote.status}: only a draft can be edited", "quoteId"
+            ErrorCode.INVALID_TRANSITION,
+            "{quote} is {status}: only a draft can be edited",
+            "quoteId",
+            quote=named(quote),
+            status=word(STATE_WORDS, quote.status),
         )
     for name, value in (
         ("valid_until", valid_until),
@@ -177,9 +184,11 @@ expire_quote = trigger_operation(LIFECYCLE, "quotes", "expire")
 def refuse_stale(quote: Quote) -> None:
     """The specific refusals for a quote that is no longer the one to act on."""
     if quote.status == S.EXPIRED:
-        raise DomainError(ErrorCode.QUOTE_EXPIRED, f"{quote} has expired", "quoteId")
+        raise DomainError(ErrorCode.QUOTE_EXPIRED, "{quote} has expired", "quoteId", quote=named(quote))
     if quote.status == S.SUPERSEDED or not quote.is_latest:
-        raise DomainError(ErrorCode.NOT_LATEST_REVISION, f"{quote} was superseded by a newer revision", "quoteId")
+        raise DomainError(
+            ErrorCode.NOT_LATEST_REVISION, "{quote} was superseded by a newer revision", "quoteId", quote=named(quote)
+        )
 
 
 @operation

@@ -27,7 +27,7 @@ class SqlNumberSeries:
                 select(number_series.c.prefix, number_series.c.padding).where(number_series.c.code == code)
             ).first()
             if row is None:
-                raise DomainError(ErrorCode.NOT_FOUND, f"number series {code!r} is not installed")
+                raise DomainError(ErrorCode.NOT_FOUND, "number series {code!r} is not installed", code=code)
             self._formats[code] = (row.prefix, row.padding)
         return self._formats[code]
 
