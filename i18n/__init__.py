@@ -8,6 +8,7 @@ source language: a message without a translation comes back as written.
 
 from __future__ import annotations
 
+import csv
 import io
 from collections.abc import Callable
 from functools import cache
@@ -83,6 +84,24 @@ def preferred(accept_language: str | None) -> str | None:
     wanted = [tag for _, _, tag in sorted(ranges)]
     found = negotiate_locale(wanted, SUPPORTED, sep="-")
     return found.lower() if found else None
+
+
+@cache
+def default_stage_names() -> frozenset[str]:
+    """The stage names data/stages.csv installs: the ones shown in the viewer's language."""
+    with (Path(__file__).parent.parent / "data" / "stages.csv").open(newline="", encoding="utf-8") as fh:
+        return frozenset(row["name"] for row in csv.DictReader(fh))
+
+
+def stage_name(name: str, language: str) -> str:
+    """A stage's name as the viewer reads it.
+
+    A stage whose name is still one data/stages.csv installs ("Qualification") is the addon's own
+    and is shown in the viewer's language; a stage a user created or renamed keeps its name as
+    written, in whatever language they wrote it. The stored name is the test: a renamed default
+    stage no longer matches, and a user's stage named exactly like a default one reads like it.
+    """
+    return gettext(language)(name) if name in default_stage_names() else name
 
 
 def gettext(language: str) -> Callable[[str], str]:

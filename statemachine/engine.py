@@ -132,14 +132,14 @@ class Guard:
     name: str
     check: Check
     code: ErrorCode
-    message: str  # a template (Message): why the guard blocks, after "<document>: "
+    message: Message  # why the guard blocks, after "<document>: "
     field: str | None = None
 
     def __call__(self, event_data) -> bool:
         return self.check(event_data.model, event_data.kwargs["ctx"])
 
     def error(self, doc: Document) -> DomainError:
-        return DomainError(self.code, "{doc}: {reason}", self.field, doc=named(doc), reason=Message(self.message))
+        return DomainError(self.code, "{doc}: {reason}", self.field, doc=named(doc), reason=self.message)
 
 
 @dataclass(frozen=True)

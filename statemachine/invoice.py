@@ -21,22 +21,22 @@ has_lines = Guard(
     "has_lines",
     lambda inv, ctx: bool(inv.lines),
     ErrorCode.VALIDATION,
-    "an invoice needs at least one line",
+    Message("an invoice needs at least one line"),
     "invoiceId",
 )
-settled = Guard("settled", lambda inv, ctx: inv.amount_due <= 0, ErrorCode.VALIDATION, "an amount is still due")
-unsettled = Guard("unsettled", lambda inv, ctx: inv.amount_due > 0, ErrorCode.VALIDATION, "it is fully paid")
+settled = Guard("settled", lambda inv, ctx: inv.amount_due <= 0, ErrorCode.VALIDATION, Message("an amount is still due"))
+unsettled = Guard("unsettled", lambda inv, ctx: inv.amount_due > 0, ErrorCode.VALIDATION, Message("it is fully paid"))
 no_payments = Guard(
     "no_payments",
     lambda inv, ctx: inv.amount_paid == 0,
     ErrorCode.INVALID_TRANSITION,
-    "it has payments and cannot be voided",
+    Message("it has payments and cannot be voided"),
     "invoiceId",
 )
 # After a payment is taken back (amount_paid already lowered): where the invoice stands now.
-some_paid = Guard("some_paid", lambda inv, ctx: inv.amount_paid > 0, ErrorCode.VALIDATION, "nothing is paid any more")
+some_paid = Guard("some_paid", lambda inv, ctx: inv.amount_paid > 0, ErrorCode.VALIDATION, Message("nothing is paid any more"))
 nothing_paid = Guard(
-    "nothing_paid", lambda inv, ctx: inv.amount_paid == 0, ErrorCode.VALIDATION, "part of it is still paid"
+    "nothing_paid", lambda inv, ctx: inv.amount_paid == 0, ErrorCode.VALIDATION, Message("part of it is still paid")
 )
 
 #: What each state means to whoever reads the invoice (the GraphQL enum's descriptions).

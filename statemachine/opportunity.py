@@ -20,7 +20,7 @@ no_live_order = Guard(
     "no_live_order",
     lambda opp, ctx: opp.live_orders == 0,
     ErrorCode.INVALID_TRANSITION,
-    "it has a live order; cancel the order first",
+    Message("it has a live order; cancel the order first"),
     "opportunityId",
 )
 

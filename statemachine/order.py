@@ -13,7 +13,7 @@ from decimal import Decimal
 from ..domain.errors import DomainError, ErrorCode, invalid
 from ..domain.invoice import Invoice
 from ..domain.lines import check_line_count, reader
-from ..domain.message import named
+from ..domain.message import Message, named
 from ..domain.money import MAX_INPUT_DECIMALS, check_places, to_decimal
 from ..domain.opportunity import Opportunity
 from ..domain.order import Delivery, DeliveryLine, Order, OrderLine
@@ -27,16 +27,16 @@ from .engine import Context, Guard, Lifecycle, aware, check_version, operation, 
 from .pricing import build_lines, copy_lines, inherit_currency
 
 fully_delivered = Guard(
-    "fully_delivered", lambda o, ctx: o.fully_delivered, ErrorCode.VALIDATION, "something remains to deliver"
+    "fully_delivered", lambda o, ctx: o.fully_delivered, ErrorCode.VALIDATION, Message("something remains to deliver")
 )
 partly_delivered = Guard(
-    "partly_delivered", lambda o, ctx: not o.fully_delivered, ErrorCode.VALIDATION, "everything is delivered"
+    "partly_delivered", lambda o, ctx: not o.fully_delivered, ErrorCode.VALIDATION, Message("everything is delivered")
 )
 nothing_delivered = Guard(
     "nothing_delivered",
     lambda o, ctx: not o.anything_delivered and not o.anything_invoiced,
     ErrorCode.INVALID_TRANSITION,
-    "something was already delivered or invoiced",
+    Message("something was already delivered or invoiced"),
     "orderId",
 )
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from ..domain.errors import DomainError, ErrorCode, invalid
-from ..domain.message import STATE_WORDS, named, word
+from ..domain.message import STATE_WORDS, Message, named, word
 from ..domain.opportunity import Opportunity
 from ..domain.quote import Quote, QuoteLine
 from ..domain.status import OpportunityStatus, QuoteKind
@@ -14,38 +14,38 @@ from .engine import Context, Guard, Lifecycle, check_version, operation, route, 
 from .pricing import build_lines, copy_lines, inherit_currency
 
 has_lines = Guard(
-    "has_lines", lambda q, ctx: bool(q.lines), ErrorCode.VALIDATION, "a quote needs at least one line", "lines"
+    "has_lines", lambda q, ctx: bool(q.lines), ErrorCode.VALIDATION, Message("a quote needs at least one line"), "lines"
 )
 still_valid = Guard(
     "still_valid",
     lambda q, ctx: q.valid_until is not None and not q.lapsed(ctx.today),
     ErrorCode.VALIDATION,
-    "validUntil must be set and not in the past",
+    Message("validUntil must be set and not in the past"),
     "validUntil",
 )
 contract_dated = Guard(
     "contract_dated",
     lambda q, ctx: q.kind != QuoteKind.CONTRACT or bool(q.start_date and q.end_date),
     ErrorCode.VALIDATION,
-    "a contract needs a start and an end date",
+    Message("a contract needs a start and an end date"),
     "startDate",
 )
 latest = Guard(
     "latest",
     lambda q, ctx: q.is_latest,
     ErrorCode.NOT_LATEST_REVISION,
-    "a newer revision exists; only the latest revision can be used",
+    Message("a newer revision exists; only the latest revision can be used"),
     "quoteId",
 )
 unexpired = Guard(
-    "unexpired", lambda q, ctx: not q.lapsed(ctx.today), ErrorCode.QUOTE_EXPIRED, "its validity has passed", "quoteId"
+    "unexpired", lambda q, ctx: not q.lapsed(ctx.today), ErrorCode.QUOTE_EXPIRED, Message("its validity has passed"), "quoteId"
 )
-lapsed = Guard("lapsed", lambda q, ctx: q.lapsed(ctx.today), ErrorCode.VALIDATION, "it is still valid", "quoteId")
+lapsed = Guard("lapsed", lambda q, ctx: q.lapsed(ctx.today), ErrorCode.VALIDATION, Message("it is still valid"), "quoteId")
 opportunity_not_lost = Guard(
     "opportunity_not_lost",
     lambda q, ctx: ctx.uow.opportunities.get(q.opportunity_id).status != OpportunityStatus.LOST,
     ErrorCode.INVALID_TRANSITION,
-    "its opportunity is lost; reopen the opportunity first",
+    Message("its opportunity is lost; reopen the opportunity first"),
     "quoteId",
 )
 
