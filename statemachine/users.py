@@ -18,6 +18,7 @@ from ..domain.message import Message
 from ..domain.parties import ApiToken, User
 from ..domain.text import check_lengths
 from ..domain.tokens import LAST_USED_RESOLUTION, hash_token, new_token, parse_duration
+from ..i18n import SUPPORTED, canonical
 from .engine import Context, aware, operation, require_text
 
 ADMIN = "admin"
@@ -221,6 +222,31 @@ def revoke_token(ctx: Context, token_id: int) -> ApiToken:
         token.revoked, token.revoked_at = True, ctx.now
         ctx.record(token, "revoke", "expired" if token.expired(ctx.now) else "active", "revoked")
     return token
+
+
+@operation
+def set_locale(ctx: Context, user: int | None, locale: str | None) -> User:
+    """The language of a user's messages (a BCP 47 tag of en, fa or tr; None: follow each request's
+    Accept-Language). Users set their own; an admin anyone's. UNKNOWN_LOCALE for another tag."""
+    actor = ctx.actor
+    target = actor.id if user is None else user
+    if actor is not None and target != actor.id and actor.role != ADMIN:
+        raise DomainError(ErrorCode.PERMISSION_DENIED, "only an admin may set another user's locale", "userId")
+    found = _user(ctx, target, lock=True)
+    if locale is not None:
+        tag = canonical(locale)
+        if tag is None:
+            raise DomainError(
+                ErrorCode.UNKNOWN_LOCALE,
+                "{locale!r} is not a locale salesflow speaks: give a tag of {languages} (such as fa-IR or tr-TR)",
+                "locale",
+                locale=locale,
+                languages=", ".join(SUPPORTED),
+            )
+        locale = tag
+    if found.locale != locale:
+        found.locale, found.updated_at = locale, ctx.now
+    return found
 
 
 @operation

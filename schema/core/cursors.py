@@ -15,7 +15,7 @@ import hashlib
 import hmac
 import json
 
-from ..domain.message import Message
+from ...domain.message import Message
 from .errors import BadInput
 
 DIGEST = 12  # bytes: an edit passes unnoticed once in 2**96

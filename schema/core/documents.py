@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING, Annotated, Optional
 import strawberry
 from strawberry import relay
 
+from ...domain.message import Message
 from ...domain.query import DEFAULT_PAGE
 from ...statemachine import LIFECYCLES
 from ...statemachine.order import manual_invoice_refusal
-from ..domain.message import Message
 from .actions import ACTIONS, EXTRA
 from .cursors import seal, unseal
 from .errors import BadInput

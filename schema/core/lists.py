@@ -15,10 +15,10 @@ import strawberry
 
 from ...domain.access import default_policy
 from ...domain.lines import MAX_LINES
+from ...domain.message import Message
 from ...domain.opportunity import MAX_STAGES
 from ...domain.query import DEFAULT_PAGE, MAX_CHILDREN, MAX_PAGE
 from ...statemachine.lead import MAX_DUPLICATES
-from ..domain.message import Message
 from .actions import ACTIONS, EXTRA
 from .errors import BadInput
 

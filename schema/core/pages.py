@@ -14,9 +14,9 @@ from strawberry import relay
 from strawberry.types.nodes import SelectedField
 
 from ...domain.errors import DomainError
+from ...domain.message import Message
 from ...domain.query import DEFAULT_PAGE, MAX_PAGE, Filter, PageSpec
 from ...domain.text import camel
-from ..domain.message import Message
 from .cursors import seal, unseal
 from .errors import BadInput
 from .ids import decode

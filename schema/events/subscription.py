@@ -14,12 +14,12 @@ from typing import Annotated, Optional
 import strawberry
 
 from ...domain.activity import Activity
+from ...domain.message import Message
 from ...domain.query import MAX_ID, MAX_PAGE
 from ..core.blocking import EventTurn
 from ..core.documents import Document
 from ..core.ids import global_id
 from ..core.pages import BadInput
-from ..domain.message import Message
 from ..parties.types import User
 
 log = logging.getLogger("salesflow.errors")

@@ -1,0 +1,26 @@
+"""users.locale: the language a user reads messages in (a BCP 47 tag of en, fa or tr; null follows the request)
+
+Revision ID: 0014
+Revises: 0012
+Create Date: 2026-12-06 19:40:00
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0014"
+down_revision = "0012"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("users") as batch:
+        batch.add_column(sa.Column("locale", sa.String(35), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("users") as batch:
+        batch.drop_column("locale")
