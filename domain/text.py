@@ -17,6 +17,7 @@ REASON = 2_000
 
 #: attribute (or argument) -> the most characters it holds.
 MAX_LENGTH = {
+    "locale": 35,  # a BCP 47 tag (RFC 5646 §4.4.1)
     "title": 200,
     "name": 200,
     "contact_name": 200,

@@ -107,7 +107,7 @@ users = Table(
     Column("role", String(32), nullable=False),
     one_of("role", ROLES),
     Column("active", Boolean, nullable=False, server_default=true()),
-    Column("locale", String(35)),  # BCP 47 allows 35 characters; only en, fa and tr tags are stored
+    text("locale"),  # a BCP 47 tag of en, fa or tr; null: the request's Accept-Language decides
     *stamps(),
 )
 

@@ -16,11 +16,11 @@ branch_labels = None
 depends_on = None
 
 
+# Plain ALTER TABLE (SQLite has dropped columns since 3.35): a batch copy of `users` would drop the
+# table that every document's owner_id refers to, which SQLite's foreign keys refuse.
 def upgrade() -> None:
-    with op.batch_alter_table("users") as batch:
-        batch.add_column(sa.Column("locale", sa.String(35), nullable=True))
+    op.add_column("users", sa.Column("locale", sa.String(35), nullable=True))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("users") as batch:
-        batch.drop_column("locale")
+    op.drop_column("users", "locale")
