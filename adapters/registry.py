@@ -40,8 +40,10 @@ def load(names: str | list[str], env: Mapping[str, str] | None = None):
         if name not in known:
             raise DomainError(
                 ErrorCode.VALIDATION,
-                f"unknown accounting backend {name!r}; known: {', '.join(sorted(known))}",
+                "unknown accounting backend {name!r}; known: {known}",
                 "accounting",
+                name=name,
+                known=", ".join(sorted(known)),
             )
         module, _, attr = known[name].partition(":")
         cls = getattr(__import__(module, fromlist=[attr]), attr)

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Any
+
+from .message import KIND_WORDS, Message, as_message, word
 
 
 class ErrorCode(StrEnum):
@@ -65,12 +68,25 @@ MEANINGS = {
 
 
 class DomainError(Exception):
-    """A business or validation failure; the transaction that raised it is rolled back."""
+    """A business or validation failure; the transaction that raised it is rolled back.
 
-    def __init__(self, code: ErrorCode, message: str, field: str | tuple[str, ...] | None = None):
-        super().__init__(message)
+    `message` is a template with named parameters (`DomainError(code, "{quote} has expired", "quoteId",
+    quote=named(q))`) or a Message; the edge renders `text` in the reader's language, and `message` is
+    its English text.
+    """
+
+    def __init__(
+        self,
+        code: ErrorCode,
+        message: str | Message,
+        field: str | tuple[str, ...] | None = None,
+        /,
+        **params: Any,
+    ):
+        self.text = as_message(message, params)
+        self.message = str(self.text)
+        super().__init__(self.message)
         self.code = ErrorCode(code)
-        self.message = message
         if isinstance(field, str):
             field = tuple(field.split("."))
         self.field: tuple[str, ...] | None = field
@@ -79,9 +95,13 @@ class DomainError(Exception):
         return f"DomainError({self.code.value}, {self.message!r}, field={self.field!r})"
 
 
-def not_found(kind: str, ident: object, field: str | None = None) -> DomainError:
-    return DomainError(ErrorCode.NOT_FOUND, f"{kind} {ident} does not exist", field)
+def not_found(kind: str, ident: object, field: str | None = None, /) -> DomainError:
+    """NOT_FOUND: no record of kind (a KIND_WORDS key such as "quote") with that id or name."""
+    return DomainError(
+        ErrorCode.NOT_FOUND, "{kind} {ident} does not exist", field, kind=word(KIND_WORDS, kind), ident=ident
+    )
 
 
-def invalid(message: str, field: str | None = None) -> DomainError:
-    return DomainError(ErrorCode.VALIDATION, message, field)
+def invalid(message: str | Message, field: str | None = None, /, **params: Any) -> DomainError:
+    """VALIDATION on field: message is a template filled in with params."""
+    return DomainError(ErrorCode.VALIDATION, message, field, **params)

@@ -43,7 +43,8 @@ def check_replay(stored: IdempotencyRecord, fingerprint_: str) -> dict:
     if stored.fingerprint != fingerprint_:
         raise DomainError(
             ErrorCode.IDEMPOTENCY_KEY_REUSED,
-            f"idempotency key {stored.key!r} was used with a different input",
+            "idempotency key {key!r} was used with a different input",
             "idempotencyKey",
+            key=stored.key,
         )
     return json.loads(stored.result or "{}")

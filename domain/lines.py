@@ -31,7 +31,7 @@ MAX_LINES = 1_000
 def check_line_count(raw_lines, field: str = "lines") -> None:
     """VALIDATION on `lines` when a document is given more than MAX_LINES lines."""
     if raw_lines is not None and len(raw_lines) > MAX_LINES:
-        raise invalid(f"a document holds at most {MAX_LINES:,} lines, not {len(raw_lines):,}", field)
+        raise invalid("a document holds at most {most:,} lines, not {given:,}", field, most=MAX_LINES, given=len(raw_lines))
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -50,8 +50,9 @@ def input_number(value: object, field: str, *, low: Decimal, high: Decimal, low_
     """A Decimal of at most 6 decimals within [low, high] (or (low, high])."""
     number = check_places(to_decimal(value, field), MAX_INPUT_DECIMALS, field)
     if number < low or (number == low and not low_inclusive) or number > high:
-        bound = "greater than" if not low_inclusive else "at least"
-        raise invalid(f"must be {bound} {low} and at most {high:,}", field)
+        if low_inclusive:
+            raise invalid("must be at least {low} and at most {high:,}", field, low=low, high=high)
+        raise invalid("must be greater than {low} and at most {high:,}", field, low=low, high=high)
     return number
 
 

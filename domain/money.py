@@ -37,7 +37,7 @@ def check_currency(code: str | None, field: str = "currency") -> str:
         raise DomainError(ErrorCode.VALIDATION, "a currency code is required", field)
     norm = code.strip().upper()
     if len(norm) != 3 or not norm.isalpha() or not is_currency(norm):
-        raise DomainError(ErrorCode.UNKNOWN_CURRENCY, f"unknown currency {code!r}", field)
+        raise DomainError(ErrorCode.UNKNOWN_CURRENCY, "unknown currency {code!r}", field, code=code)
     return norm
 
 
@@ -53,9 +53,9 @@ def to_decimal(value: object, field: str) -> Decimal:
     try:
         result = value if isinstance(value, Decimal) else Decimal(str(value).strip())
     except (InvalidOperation, ValueError):
-        raise invalid(f"{value!r} is not a number", field) from None
+        raise invalid("{value!r} is not a number", field, value=value) from None
     if not result.is_finite():
-        raise invalid(f"{value!r} is not a finite number", field)
+        raise invalid("{value!r} is not a finite number", field, value=value)
     return unsigned_zero(result)
 
 
@@ -66,7 +66,7 @@ def check_places(value: Decimal, places: int, field: str) -> Decimal:
     except InvalidOperation:  # too many digits to be any amount we store
         raise invalid("the number is too large", field) from None
     if not exact:
-        raise invalid(f"at most {places} decimals are allowed", field)
+        raise invalid("at most {places} decimals are allowed", field, places=places)
     return value
 
 
@@ -77,7 +77,7 @@ def round_money(amount: Decimal, currency: str) -> Decimal:
 
 def check_amount(amount: Decimal, field: str) -> Decimal:
     if abs(amount) > MAX_AMOUNT:
-        raise invalid(f"amounts are limited to {MAX_AMOUNT:,}", field)
+        raise invalid("amounts are limited to {most:,}", field, most=MAX_AMOUNT)
     return amount
 
 

@@ -17,6 +17,7 @@ class User(Record):
     name: str
     role: str
     active: bool = True
+    locale: str | None = None  # a BCP 47 tag of en, fa or tr: the language of its messages; None follows the request
 
 
 @dataclass(kw_only=True, eq=False)

@@ -17,6 +17,7 @@ REASON = 2_000
 
 #: attribute (or argument) -> the most characters it holds.
 MAX_LENGTH = {
+    "locale": 35,  # a BCP 47 tag (RFC 5646 §4.4.1)
     "title": 200,
     "name": 200,
     "contact_name": 200,
@@ -48,7 +49,6 @@ MAX_LENGTH = {
     "bank_details": 2_000,
     "payment_terms": 2_000,
     "default_locale": 35,  # a BCP 47 tag as typed (fa-IR); i18n then wants one of the languages spoken
-    "locale": 35,  # a BCP 47 tag: the locale a document is rendered in
     "country": 16,  # as typed; then one of the ISO 3166-1 alpha-2 codes
     "postal_code": 20,
     # identifiers as typed, with their spaces and dashes; stored without them (domain/taxids.py)
@@ -80,11 +80,26 @@ def check_text(value: str, name: str, prefix: str = "") -> None:
     field = f"{prefix}{camel(name)}"
     bad = (_NOT_IN_TEXT if name in MULTILINE else _NOT_IN_A_LINE).search(value)
     if bad is not None:
-        allowed = "only line breaks and tabs are allowed" if name in MULTILINE else "it must be one line"
-        raise invalid(f"{field} contains a control character (U+{ord(bad.group()):04X}): {allowed}", field)
+        point = ord(bad.group())
+        if name in MULTILINE:
+            raise invalid(
+                "{name} contains a control character (U+{point:04X}): only line breaks and tabs are allowed",
+                field,
+                name=field,
+                point=point,
+            )
+        raise invalid(
+            "{name} contains a control character (U+{point:04X}): it must be one line", field, name=field, point=point
+        )
     limit = MAX_LENGTH.get(name)
     if limit is not None and len(value) > limit:
-        raise invalid(f"{field} may be at most {limit:,} characters long ({len(value):,} given)", field)
+        raise invalid(
+            "{name} may be at most {limit:,} characters long ({given:,} given)",
+            field,
+            name=field,
+            limit=limit,
+            given=len(value),
+        )
 
 
 def check_texts(values: Mapping, prefix: str = "") -> None:

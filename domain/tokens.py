@@ -39,5 +39,7 @@ def parse_duration(text: str, field: str = "expiresIn") -> timedelta:
     """'90d', '12h', '30m', '45s' or '2w' as a timedelta; VALIDATION otherwise."""
     found = _DURATION.fullmatch(text.strip()) if isinstance(text, str) else None
     if found is None:
-        raise DomainError(ErrorCode.VALIDATION, f"{text!r} is not a duration such as 90d, 12h, 30m, 45s or 2w", field)
+        raise DomainError(
+            ErrorCode.VALIDATION, "{text!r} is not a duration such as 90d, 12h, 30m, 45s or 2w", field, text=text
+        )
     return int(found.group(1)) * _UNITS[found.group(2)]

@@ -35,6 +35,7 @@ from ..adapters.sql.tokens import TokenLookup
 from ..domain.access import default_policy
 from ..domain.deadline import Deadline
 from ..domain.normalize import use_phone_regions
+from ..i18n import preferred
 from ..schema.core.blocking import execute_in_thread
 from ..schema.core.context import RequestContext, Stores
 from ..schema.schema import build_schema
@@ -53,6 +54,7 @@ from .websocket import (
     DEFAULT_MAX_SUBSCRIPTIONS_PER_USER,
     LimitedOperations,
     TextFrames,
+    connection_language,
     connection_token,
 )
 
@@ -118,7 +120,13 @@ class GraphQLView(GraphQL):
         return value
 
     async def get_context(self, request, response) -> RequestContext:
-        ctx = RequestContext(stores=self.stores, policy=self.policy, request=request, broker=self.broker)
+        ctx = RequestContext(
+            stores=self.stores,
+            policy=self.policy,
+            request=request,
+            broker=self.broker,
+            accept_language=preferred(request.headers.get("accept-language")),
+        )
         if request.scope["type"] == "http":
             token = bearer(request.headers.get("authorization"))
             ctx.user = await anyio.to_thread.run_sync(self.auth.user, token) if token else None
@@ -139,6 +147,7 @@ class GraphQLView(GraphQL):
         if found is None:
             raise ConnectionRejectionError({"message": "a valid bearer token is required in connection_init"})
         context.user = found.user
+        context.accept_language = connection_language(context.connection_params) or context.accept_language
         self.sessions.open(context, found, _close_socket)
         return UNSET  # a connection_ack without payload: it has nothing to say about the server
 

@@ -32,6 +32,7 @@ from strawberry.asgi import ASGIWebSocketAdapter
 from strawberry.http.exceptions import NonJsonMessageReceived, WebSocketDisconnected
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import BaseGraphQLTransportWSHandler
 
+from ..i18n import preferred
 from .auth import bearer
 
 #: The default for `SALESFLOW_MAX_SUBSCRIPTIONS_PER_SOCKET`: a screen subscribes to a few kinds of
@@ -70,6 +71,15 @@ def connection_token(params: object) -> str | None:
     if not isinstance(raw, str):
         return None
     return bearer(raw) if " " in raw else raw
+
+
+def connection_language(params: object) -> str | None:
+    """The language a connection_init payload asks for: its `Accept-Language` entry (browsers cannot set
+    the handshake's headers; their own Accept-Language on the handshake is the fallback)."""
+    if not isinstance(params, dict):
+        return None
+    raw = params.get("Accept-Language") or params.get("accept-language")
+    return preferred(raw) if isinstance(raw, str) else None
 
 
 def too_many_operations(limit: int, per: str = "connection") -> GraphQLError:

@@ -11,6 +11,7 @@ from strawberry import relay
 
 from ..domain.access import Perm
 from ..domain.errors import DomainError
+from ..domain.message import Message
 from ..domain.query import DEFAULT_PAGE, MAX_PAGE, Filter
 from ..domain.status import OpportunityStatus
 from .company.query import CompanyQuery
@@ -177,10 +178,10 @@ class Query(PeopleQuery, CompanyQuery):
         ],
     ) -> list[Optional[relay.Node]]:
         if len(ids) > MAX_PAGE:
-            raise BadInput(f"at most {MAX_PAGE} ids at once")
+            raise BadInput(Message("at most {most} ids at once", most=MAX_PAGE))
         repeated = _repeated(ids)
         if repeated is not None:
-            raise BadInput(f"ids: {repeated} is asked more than once; ask for each record once")
+            raise BadInput(Message("ids: {id} is asked more than once; ask for each record once", id=repeated))
         return resolve_nodes(info, ids)
 
     @strawberry.field(description="Who is asking: the token's user, its role and what the role may do.")

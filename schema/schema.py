@@ -26,6 +26,7 @@ from .company.mutations import CompanyMutations
 from .core.answer import DEFAULT_MAX_RESPONSE_BYTES
 from .core.blocking import ThreadedEvents, ThreadedOperations
 from .core.cost import DEFAULT_MAX_COST, QueryCost
+from .core.errors import LocalisedErrors
 from .core.fast import FastExecutionContext, accelerate
 from .core.running import GuardedRuns
 from .core.scalars import DECIMAL_SCALAR, Decimal
@@ -184,6 +185,7 @@ def build_schema(
         lambda: ValidationCache(maxsize=512),
         lambda: QueryCost(max_cost),
         MaskUnexpected,
+        LocalisedErrors,
         CloseReads,
     ]
     if not introspection:

@@ -21,6 +21,7 @@ from decimal import Decimal
 
 from ..domain.accounting import AccountingBackend, BackendError, Customer, ExternalPayment, idempotency_key, presented
 from ..domain.errors import DomainError, ErrorCode
+from ..domain.message import named
 from ..domain.money import as_reported, storable_amount
 from ..domain.outbox import OutboxOperation
 from ..domain.ports import UnitOfWork
@@ -185,7 +186,13 @@ def retry(ctx: Context, invoice_id: int, backend: str | None = None) -> list[Syn
     invoice = ctx.require(ctx.uow.invoices, invoice_id, "invoice", "invoiceId")
     everywhere = ctx.uow.sync_jobs.find(invoice_id=invoice_id)
     if backend is not None and not any(j.backend == backend for j in everywhere):
-        raise DomainError(ErrorCode.NOT_FOUND, f"{invoice} was never sent to a backend named {backend!r}", "backend")
+        raise DomainError(
+            ErrorCode.NOT_FOUND,
+            "{invoice} was never sent to a backend named {backend!r}",
+            "backend",
+            invoice=named(invoice),
+            backend=backend,
+        )
     jobs = [j for j in everywhere if j.status == JobStatus.DEAD.value and backend in (None, j.backend)]
     for job in jobs:
         _requeue(ctx, job)
@@ -226,7 +233,9 @@ def apply_payment(ctx: Context, backend: str, paid: ExternalPayment) -> str:
         return Applied.DUPLICATE  # checked again under the invoice's lock below
     found = ctx.uow.invoices.find(number=paid.invoice_number, lock=True) if paid.invoice_number else []
     if not found:
-        raise DomainError(ErrorCode.NOT_FOUND, f"no invoice is numbered {paid.invoice_number!r}", "invoiceNumber")
+        raise DomainError(
+            ErrorCode.NOT_FOUND, "no invoice is numbered {number!r}", "invoiceNumber", number=paid.invoice_number
+        )
     invoice = found[0]
     if ctx.uow.payments.find(source=backend, external_id=paid.external_id):
         return Applied.DUPLICATE

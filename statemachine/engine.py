@@ -21,9 +21,10 @@ from transitions import Machine
 from ..domain.access import OWNER_SCOPED_ROLES
 from ..domain.activity import Activity
 from ..domain.base import Document
-from ..domain.errors import DomainError, ErrorCode
+from ..domain.errors import DomainError, ErrorCode, not_found
 from ..domain.idempotency import IdempotencyRecord, check_replay
 from ..domain.invoice import Payment
+from ..domain.message import ACTION_WORDS, STATE_WORDS, Message, named, word
 from ..domain.order import Delivery
 from ..domain.parties import User
 from ..domain.ports import UnitOfWork
@@ -95,7 +96,7 @@ class Context:
         """Load the record a client named, or NOT_FOUND; another owner's document is just as missing."""
         obj = require(repo, ident, kind, field_name, lock=lock)
         if not self.sees(obj):
-            raise DomainError(ErrorCode.NOT_FOUND, f"{kind} {ident} does not exist", field_name)
+            raise not_found(kind, ident, field_name)
         return obj
 
     def owner(self, owner_id: int | None) -> int | None:
@@ -105,7 +106,7 @@ class Context:
         if self.owner_scoped:
             raise DomainError(ErrorCode.PERMISSION_DENIED, "a sales rep can only own its own documents", "ownerId")
         if self.uow.users.get(owner_id) is None:
-            raise DomainError(ErrorCode.NOT_FOUND, f"user {owner_id} does not exist", "ownerId")
+            raise not_found("user", owner_id, "ownerId")
         return owner_id
 
     def create(self, repo, doc: Document) -> Document:
@@ -131,14 +132,14 @@ class Guard:
     name: str
     check: Check
     code: ErrorCode
-    message: str
+    message: Message  # why the guard blocks, after "<document>: "
     field: str | None = None
 
     def __call__(self, event_data) -> bool:
         return self.check(event_data.model, event_data.kwargs["ctx"])
 
     def error(self, doc: Document) -> DomainError:
-        return DomainError(self.code, f"{doc}: {self.message}", self.field)
+        return DomainError(self.code, "{doc}: {reason}", self.field, doc=named(doc), reason=self.message)
 
 
 @dataclass(frozen=True)
@@ -229,8 +230,11 @@ class Lifecycle:
         if not candidates:
             raise DomainError(
                 ErrorCode.INVALID_TRANSITION,
-                f"cannot {trigger.replace('_', ' ')} {doc}: it is {doc.status}",
+                "cannot {action} {doc}: it is {status}",
                 f"{self.name}Id",
+                action=word(ACTION_WORDS, trigger),
+                doc=named(doc),
+                status=word(STATE_WORDS, doc.status),
             )
         return candidates
 
@@ -362,7 +366,7 @@ def trigger_operation(
         doc = ctx.require(getattr(ctx.uow, repository), doc_id, kind, f"{kind}Id", lock=True)
         check_version(doc, expected_version)
         if reason_required:
-            reason = require_text(reason, "reason", "a reason")
+            reason = require_text(reason, "reason", Message("a reason"))
         lifecycle.fire(doc, trigger, ctx, reason)
         if then is not None:
             then(ctx, doc, reason)
@@ -376,7 +380,12 @@ def trigger_operation(
 def check_version(doc: Document, expected: int | None) -> None:
     if expected is not None and expected != doc.version:
         raise DomainError(
-            ErrorCode.CONFLICT, f"{doc} is at version {doc.version}, not {expected}: reload it", "expectedVersion"
+            ErrorCode.CONFLICT,
+            "{doc} is at version {version}, not {expected}: reload it",
+            "expectedVersion",
+            doc=named(doc),
+            version=doc.version,
+            expected=expected,
         )
 
 
@@ -384,14 +393,15 @@ def require(uow_repo, ident: int | None, kind: str, field_name: str, *, lock: bo
     """Load a record or raise NOT_FOUND naming the input field."""
     obj = uow_repo.get(ident, lock=lock) if ident is not None else None
     if obj is None:
-        raise DomainError(ErrorCode.NOT_FOUND, f"{kind} {ident} does not exist", field_name)
+        raise not_found(kind, ident, field_name)
     return obj
 
 
-def require_text(value: str | None, field_name: str, what: str) -> str:
+def require_text(value: str | None, field_name: str, what: Message) -> str:
+    """The text stripped, or VALIDATION saying `what` (a Message such as "a title") is required."""
     text = (value or "").strip()
     if not text:
-        raise DomainError(ErrorCode.VALIDATION, f"{what} is required", field_name)
+        raise DomainError(ErrorCode.VALIDATION, "{what} is required", field_name, what=what)
     check_texts({field_name: text})
     return text
 

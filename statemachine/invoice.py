@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from ..domain.errors import DomainError, ErrorCode
 from ..domain.invoice import Invoice, InvoiceLine, Payment, PaymentReversal
+from ..domain.message import Message, named
 from ..domain.money import NOTHING, ZERO, LineAmounts, check_currency, cumulative_amounts, money_amount, round_money
 from ..domain.order import Delivery, Order
 from ..domain.outbox import OutboxEntry, OutboxOperation
@@ -21,22 +22,22 @@ has_lines = Guard(
     "has_lines",
     lambda inv, ctx: bool(inv.lines),
     ErrorCode.VALIDATION,
-    "an invoice needs at least one line",
+    Message("an invoice needs at least one line"),
     "invoiceId",
 )
-settled = Guard("settled", lambda inv, ctx: inv.amount_due <= 0, ErrorCode.VALIDATION, "an amount is still due")
-unsettled = Guard("unsettled", lambda inv, ctx: inv.amount_due > 0, ErrorCode.VALIDATION, "it is fully paid")
+settled = Guard("settled", lambda inv, ctx: inv.amount_due <= 0, ErrorCode.VALIDATION, Message("an amount is still due"))
+unsettled = Guard("unsettled", lambda inv, ctx: inv.amount_due > 0, ErrorCode.VALIDATION, Message("it is fully paid"))
 no_payments = Guard(
     "no_payments",
     lambda inv, ctx: inv.amount_paid == 0,
     ErrorCode.INVALID_TRANSITION,
-    "it has payments and cannot be voided",
+    Message("it has payments and cannot be voided"),
     "invoiceId",
 )
 # After a payment is taken back (amount_paid already lowered): where the invoice stands now.
-some_paid = Guard("some_paid", lambda inv, ctx: inv.amount_paid > 0, ErrorCode.VALIDATION, "nothing is paid any more")
+some_paid = Guard("some_paid", lambda inv, ctx: inv.amount_paid > 0, ErrorCode.VALIDATION, Message("nothing is paid any more"))
 nothing_paid = Guard(
-    "nothing_paid", lambda inv, ctx: inv.amount_paid == 0, ErrorCode.VALIDATION, "part of it is still paid"
+    "nothing_paid", lambda inv, ctx: inv.amount_paid == 0, ErrorCode.VALIDATION, Message("part of it is still paid")
 )
 
 #: What each state means to whoever reads the invoice (the GraphQL enum's descriptions).
@@ -161,7 +162,7 @@ def tell_accounting(ctx: Context, invoice: Invoice, operation: OutboxOperation) 
 def void_invoice(ctx: Context, invoice_id: int, reason: str, *, expected_version: int | None = None) -> Invoice:
     invoice: Invoice = ctx.require(ctx.uow.invoices, invoice_id, "invoice", "invoiceId", lock=True)
     check_version(invoice, expected_version)
-    reason = require_text(reason, "reason", "a reason")
+    reason = require_text(reason, "reason", Message("a reason"))
     LIFECYCLE.fire(invoice, "void", ctx, reason)
     invoice.void_reason = reason
     release_quantities(ctx, invoice)
@@ -189,7 +190,12 @@ def record_payment(
     check_version(invoice, expected_version)
     if currency is not None and check_currency(currency) != invoice.currency:
         raise DomainError(
-            ErrorCode.CURRENCY_MISMATCH, f"{invoice} is in {invoice.currency}, not {currency}", "currency"
+            ErrorCode.CURRENCY_MISMATCH,
+            "{invoice} is in {currency}, not {given}",
+            "currency",
+            invoice=named(invoice),
+            currency=invoice.currency,
+            given=currency,
         )
     value = money_amount(amount, invoice.currency, "amount")
     if value <= 0:
@@ -198,9 +204,12 @@ def record_payment(
     if value > invoice.amount_due:
         raise DomainError(
             ErrorCode.OVER_PAYMENT,
-            f"{invoice} has {round_money(invoice.amount_due, invoice.currency)} {invoice.currency} due; "
-            f"{value} is too much",
+            "{invoice} has {due} {currency} due; {value} is too much",
             "amount",
+            invoice=named(invoice),
+            due=round_money(invoice.amount_due, invoice.currency),
+            currency=invoice.currency,
+            value=value,
         )
     payment = Payment(
         invoice_id=invoice.id,
@@ -232,7 +241,9 @@ def take_back(
     """Reverse one payment of a locked invoice: the payment is marked, the reversal recorded, the
     amount paid lowered and the invoice back to partially paid or issued (its history says why)."""
     if payment.reversed:
-        raise DomainError(ErrorCode.INVALID_TRANSITION, f"payment {payment.id} was already reversed", "paymentId")
+        raise DomainError(
+            ErrorCode.INVALID_TRANSITION, "payment {id} was already reversed", "paymentId", id=payment.id
+        )
     LIFECYCLE.check_source(invoice, "reverse_payment")
     payment.reversed_at = payment.updated_at = ctx.now
     invoice.amount_paid -= payment.amount
@@ -266,15 +277,17 @@ def reverse_payment(
     equals the backend's, so it is refused here with VALIDATION."""
     payment: Payment | None = ctx.uow.payments.get(payment_id) if payment_id is not None else None
     if payment is None or not ctx.sees(payment):
-        raise DomainError(ErrorCode.NOT_FOUND, f"payment {payment_id} does not exist", "paymentId")
+        raise DomainError(ErrorCode.NOT_FOUND, "payment {id} does not exist", "paymentId", id=payment_id)
     invoice: Invoice = ctx.require(ctx.uow.invoices, payment.invoice_id, "invoice", "paymentId", lock=True)
     check_version(invoice, expected_version)
-    reason = require_text(reason, "reason", "a reason")
+    reason = require_text(reason, "reason", Message("a reason"))
     if payment.source is not None:
         raise DomainError(
             ErrorCode.VALIDATION,
-            f"payment {payment.id} came from {payment.source}: reverse it there, and salesflow follows",
+            "payment {id} came from {source}: reverse it there, and salesflow follows",
             "paymentId",
+            id=payment.id,
+            source=payment.source,
         )
     take_back(ctx, invoice, payment, reason)
     return payment, invoice

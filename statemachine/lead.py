@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from ..domain.errors import DomainError, ErrorCode, invalid
 from ..domain.lead import Lead
+from ..domain.message import KIND_WORDS, Message, named, word
 from ..domain.opportunity import Opportunity
 from ..domain.parties import Account, Contact
 from ..domain.status import LeadStatus as S
@@ -42,8 +43,8 @@ EDITABLE = ("title", "contact_name", "company_name", "email", "phone", "source",
 def create_lead(ctx: Context, title: str, owner_id: int | None = None, **fields) -> Lead:
     unknown = set(fields) - set(EDITABLE)
     if unknown:
-        raise invalid(f"unknown lead fields: {', '.join(sorted(unknown))}", sorted(unknown)[0])
-    lead = Lead(title=require_text(title, "title", "a title"), owner_id=owner_id, **fields)
+        raise invalid("unknown lead fields: {names}", sorted(unknown)[0], names=", ".join(sorted(unknown)))
+    lead = Lead(title=require_text(title, "title", Message("a title")), owner_id=owner_id, **fields)
     lead.rekey()
     return ctx.create(ctx.uow.leads, lead)
 
@@ -53,11 +54,11 @@ def update_lead(ctx: Context, lead_id: int, *, expected_version: int | None = No
     lead = ctx.require(ctx.uow.leads, lead_id, "lead", "leadId", lock=True)
     check_version(lead, expected_version)
     if lead.status == S.CONVERTED:
-        raise DomainError(ErrorCode.ALREADY_CONVERTED, f"{lead} is converted and read-only", "leadId")
+        raise DomainError(ErrorCode.ALREADY_CONVERTED, "{lead} is converted and read-only", "leadId", lead=named(lead))
     for key, value in changes.items():
         if key not in EDITABLE:
-            raise invalid(f"{key} cannot be changed", key)
-        setattr(lead, key, require_text(value, "title", "a title") if key == "title" else value)
+            raise invalid("{key} cannot be changed", key, key=key)
+        setattr(lead, key, require_text(value, "title", Message("a title")) if key == "title" else value)
     lead.rekey()
     lead.updated_at = ctx.now
     return lead
@@ -133,8 +134,12 @@ def _refuse_duplicate(dups: list[Duplicate], kind: str, field_name: str) -> None
         d = same[0]
         raise DomainError(
             ErrorCode.DUPLICATE,
-            f"{kind} {d.name!r} (id {d.id}) has the same {d.matched_on}: link it, or choose not to create one",
+            "{kind} {name!r} (id {id}) has the same {matched_on}: link it, or choose not to create one",
             field_name,
+            kind=word(KIND_WORDS, kind),
+            name=d.name,
+            id=d.id,
+            matched_on=d.matched_on,
         )
 
 
@@ -162,7 +167,7 @@ def convert_lead(
     uow = ctx.uow
     lead = ctx.require(uow.leads, lead_id, "lead", "leadId", lock=not dry_run)
     if lead.status == S.CONVERTED:
-        raise DomainError(ErrorCode.ALREADY_CONVERTED, f"{lead} was already converted", "leadId")
+        raise DomainError(ErrorCode.ALREADY_CONVERTED, "{lead} was already converted", "leadId", lead=named(lead))
     LIFECYCLE.check_source(lead, "convert")
     dups = find_duplicates(uow, lead, ctx.sees)
     result = Conversion(lead=lead, duplicates=dups, dry_run=dry_run)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from ..domain.errors import DomainError, ErrorCode, invalid
+from ..domain.message import Message, named
 from ..domain.money import MAX_AMOUNT, ZERO, check_currency, money_amount, round_money
 from ..domain.opportunity import Opportunity
 from ..domain.status import OpportunityStatus as S
@@ -19,7 +20,7 @@ no_live_order = Guard(
     "no_live_order",
     lambda opp, ctx: opp.live_orders == 0,
     ErrorCode.INVALID_TRANSITION,
-    "it has a live order; cancel the order first",
+    Message("it has a live order; cancel the order first"),
     "opportunityId",
 )
 
@@ -58,7 +59,7 @@ def build_opportunity(
         stages = stages_in_order(ctx.uow)
         stage = stages[0] if stages else None
     return Opportunity(
-        title=require_text(title, "title", "a title"),
+        title=require_text(title, "title", Message("a title")),
         stage_id=stage.id if stage else None,
         probability=stage.probability if stage else ZERO,
         currency=check_currency(currency) if currency else None,
@@ -112,7 +113,7 @@ def update_opportunity(
     check_version(opp, expected_version)
     for key in changes:
         if key not in EDITABLE:
-            raise invalid(f"{key} cannot be changed", key)
+            raise invalid("{key} cannot be changed", key, key=key)
     if "currency" in changes and check_currency(changes["currency"]) != opp.currency:
         if has_documents(ctx.uow, opp):
             raise DomainError(
@@ -137,7 +138,7 @@ def update_opportunity(
     for key in ("title", "account_id", "contact_id", "expected_close"):
         if key in changes:
             value = changes[key]
-            setattr(opp, key, require_text(value, "title", "a title") if key == "title" else value)
+            setattr(opp, key, require_text(value, "title", Message("a title")) if key == "title" else value)
     opp.updated_at = ctx.now
     return opp
 
@@ -150,7 +151,7 @@ def move_opportunity_stage(
     check_version(opp, expected_version)
     stage = ctx.require(ctx.uow.stages, stage_id, "stage", "stageId")
     if not stage.active:
-        raise invalid(f"stage {stage.name!r} is archived", "stageId")
+        raise invalid("stage {name!r} is archived", "stageId", name=stage.name)
     previous = opp.stage_id
     opp.stage_id, opp.probability = stage.id, stage.probability
     LIFECYCLE.fire(opp, "move_stage", ctx, reason=f"stage {previous} → {stage.id}")
@@ -173,9 +174,12 @@ def refresh_amount(uow, opp: Opportunity, field: str = "lines") -> None:
         total = sum((o.total for o in live), ZERO)
         if abs(total) > MAX_AMOUNT:
             raise invalid(
-                f"{opp}'s orders would come to {total} {opp.currency}; an opportunity's amount is "
-                f"limited to {MAX_AMOUNT:,}",
+                "{opp}'s orders would come to {total} {currency}; an opportunity's amount is limited to {most:,}",
                 field,
+                opp=named(opp),
+                total=total,
+                currency=opp.currency,
+                most=MAX_AMOUNT,
             )
         opp.amount = total
 

@@ -13,6 +13,7 @@ from decimal import Decimal
 from ..domain.errors import DomainError, ErrorCode, invalid
 from ..domain.invoice import Invoice
 from ..domain.lines import check_line_count, reader
+from ..domain.message import Message, named
 from ..domain.money import MAX_INPUT_DECIMALS, check_places, to_decimal
 from ..domain.opportunity import Opportunity
 from ..domain.order import Delivery, DeliveryLine, Order, OrderLine
@@ -26,16 +27,16 @@ from .engine import Context, Guard, Lifecycle, aware, check_version, operation, 
 from .pricing import build_lines, copy_lines, inherit_currency
 
 fully_delivered = Guard(
-    "fully_delivered", lambda o, ctx: o.fully_delivered, ErrorCode.VALIDATION, "something remains to deliver"
+    "fully_delivered", lambda o, ctx: o.fully_delivered, ErrorCode.VALIDATION, Message("something remains to deliver")
 )
 partly_delivered = Guard(
-    "partly_delivered", lambda o, ctx: not o.fully_delivered, ErrorCode.VALIDATION, "everything is delivered"
+    "partly_delivered", lambda o, ctx: not o.fully_delivered, ErrorCode.VALIDATION, Message("everything is delivered")
 )
 nothing_delivered = Guard(
     "nothing_delivered",
     lambda o, ctx: not o.anything_delivered and not o.anything_invoiced,
     ErrorCode.INVALID_TRANSITION,
-    "something was already delivered or invoiced",
+    Message("something was already delivered or invoiced"),
     "orderId",
 )
 
@@ -72,7 +73,7 @@ def parse_policy(value) -> str:
     try:
         return InvoicingPolicy(str(value).lower()).value
     except ValueError:
-        raise invalid(f"unknown invoicing policy {value!r}", "invoicingPolicy") from None
+        raise invalid("unknown invoicing policy {value!r}", "invoicingPolicy", value=value) from None
 
 
 def _place(ctx: Context, opp: Opportunity, order: Order, field: str = "lines") -> Order:
@@ -89,7 +90,9 @@ def _place(ctx: Context, opp: Opportunity, order: Order, field: str = "lines") -
 def _opportunity_for_order(ctx: Context, opportunity_id: int, field: str) -> Opportunity:
     opp = ctx.require(ctx.uow.opportunities, opportunity_id, "opportunity", field, lock=True)
     if opp.status == OpportunityStatus.LOST:
-        raise DomainError(ErrorCode.INVALID_TRANSITION, f"{opp} is lost: reopen it before placing an order", field)
+        raise DomainError(
+            ErrorCode.INVALID_TRANSITION, "{opp} is lost: reopen it before placing an order", field, opp=named(opp)
+        )
     return opp
 
 
@@ -131,7 +134,7 @@ def convert_quote_to_order(
     check_version(quote, expected_version)
     policy = parse_policy(invoicing_policy)
     if quote.status == QuoteStatus.ACCEPTED:
-        raise DomainError(ErrorCode.ALREADY_CONVERTED, f"{quote} was already accepted", "quoteId")
+        raise DomainError(ErrorCode.ALREADY_CONVERTED, "{quote} was already accepted", "quoteId", quote=named(quote))
     quotes.refuse_stale(quote)
     opp = _opportunity_for_order(ctx, quote.opportunity_id, "quoteId")
     quotes.LIFECYCLE.fire(quote, "accept", ctx)
@@ -164,7 +167,13 @@ def _delivered_quantities(order: Order, lines) -> dict[int, Decimal]:
         line_id, field = get("order_line_id"), f"lines.{i}"
         line = order.line(line_id)
         if line is None:
-            raise DomainError(ErrorCode.NOT_FOUND, f"{order} has no line {line_id}", f"{field}.orderLineId")
+            raise DomainError(
+                ErrorCode.NOT_FOUND,
+                "{order} has no line {line}",
+                f"{field}.orderLineId",
+                order=named(order),
+                line=line_id,
+            )
         if line_id in wanted:
             raise invalid("each order line may appear once per delivery", f"{field}.orderLineId")
         qty = check_places(to_decimal(get("quantity"), f"{field}.quantity"), MAX_INPUT_DECIMALS, f"{field}.quantity")
@@ -173,8 +182,11 @@ def _delivered_quantities(order: Order, lines) -> dict[int, Decimal]:
         if qty > line.remaining_quantity:
             raise DomainError(
                 ErrorCode.OVER_DELIVERY,
-                f"line {line.description!r} has {line.remaining_quantity} left to deliver, not {qty}",
+                "line {line!r} has {left} left to deliver, not {qty}",
                 f"{field}.quantity",
+                line=line.description,
+                left=line.remaining_quantity,
+                qty=qty,
             )
         wanted[line_id] = qty
     return wanted
@@ -223,16 +235,20 @@ def manual_invoice_refusal(order: Order) -> DomainError | None:
     by hand before that would break its policy. (availableActions asks the same question.)
     """
     if order.status == S.CANCELED:
-        return DomainError(ErrorCode.INVALID_TRANSITION, f"{order} is canceled", "orderId")
+        return DomainError(ErrorCode.INVALID_TRANSITION, "{order} is canceled", "orderId", order=named(order))
     if order.invoicing_policy == InvoicingPolicy.ON_COMPLETION and order.status != S.DELIVERED:
         return DomainError(
             ErrorCode.INVALID_TRANSITION,
-            f"{order} is invoiced on completion: its invoice is made when everything is delivered",
+            "{order} is invoiced on completion: its invoice is made when everything is delivered",
             "orderId",
+            order=named(order),
         )
     if not _uninvoiced(order):
         return DomainError(
-            ErrorCode.NOTHING_TO_INVOICE, f"{order} has nothing delivered that is not invoiced", "orderId"
+            ErrorCode.NOTHING_TO_INVOICE,
+            "{order} has nothing delivered that is not invoiced",
+            "orderId",
+            order=named(order),
         )
     return None
 

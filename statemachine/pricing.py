@@ -12,7 +12,14 @@ def inherit_currency(opp: Opportunity, requested: str | None, field: str = "curr
     """The document's currency: the opportunity's, or the requested one if they agree."""
     code = check_currency(requested, field) if requested else None
     if code and opp.currency and code != opp.currency:
-        raise DomainError(ErrorCode.CURRENCY_MISMATCH, f"opportunity {opp.id} is in {opp.currency}, not {code}", field)
+        raise DomainError(
+            ErrorCode.CURRENCY_MISMATCH,
+            "opportunity {id} is in {currency}, not {code}",
+            field,
+            id=opp.id,
+            currency=opp.currency,
+            code=code,
+        )
     code = code or opp.currency
     if not code:
         raise invalid("a currency is required: the opportunity has none yet", field)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from ..domain.errors import DomainError, ErrorCode, invalid
+from ..domain.message import STATE_WORDS, Message, named, word
 from ..domain.opportunity import Opportunity
 from ..domain.quote import Quote, QuoteLine
 from ..domain.status import OpportunityStatus, QuoteKind
@@ -14,38 +15,38 @@ from .engine import Context, Guard, Lifecycle, check_version, operation, route, 
 from .pricing import build_lines, copy_lines, inherit_currency
 
 has_lines = Guard(
-    "has_lines", lambda q, ctx: bool(q.lines), ErrorCode.VALIDATION, "a quote needs at least one line", "lines"
+    "has_lines", lambda q, ctx: bool(q.lines), ErrorCode.VALIDATION, Message("a quote needs at least one line"), "lines"
 )
 still_valid = Guard(
     "still_valid",
     lambda q, ctx: q.valid_until is not None and not q.lapsed(ctx.today),
     ErrorCode.VALIDATION,
-    "validUntil must be set and not in the past",
+    Message("validUntil must be set and not in the past"),
     "validUntil",
 )
 contract_dated = Guard(
     "contract_dated",
     lambda q, ctx: q.kind != QuoteKind.CONTRACT or bool(q.start_date and q.end_date),
     ErrorCode.VALIDATION,
-    "a contract needs a start and an end date",
+    Message("a contract needs a start and an end date"),
     "startDate",
 )
 latest = Guard(
     "latest",
     lambda q, ctx: q.is_latest,
     ErrorCode.NOT_LATEST_REVISION,
-    "a newer revision exists; only the latest revision can be used",
+    Message("a newer revision exists; only the latest revision can be used"),
     "quoteId",
 )
 unexpired = Guard(
-    "unexpired", lambda q, ctx: not q.lapsed(ctx.today), ErrorCode.QUOTE_EXPIRED, "its validity has passed", "quoteId"
+    "unexpired", lambda q, ctx: not q.lapsed(ctx.today), ErrorCode.QUOTE_EXPIRED, Message("its validity has passed"), "quoteId"
 )
-lapsed = Guard("lapsed", lambda q, ctx: q.lapsed(ctx.today), ErrorCode.VALIDATION, "it is still valid", "quoteId")
+lapsed = Guard("lapsed", lambda q, ctx: q.lapsed(ctx.today), ErrorCode.VALIDATION, Message("it is still valid"), "quoteId")
 opportunity_not_lost = Guard(
     "opportunity_not_lost",
     lambda q, ctx: ctx.uow.opportunities.get(q.opportunity_id).status != OpportunityStatus.LOST,
     ErrorCode.INVALID_TRANSITION,
-    "its opportunity is lost; reopen the opportunity first",
+    Message("its opportunity is lost; reopen the opportunity first"),
     "quoteId",
 )
 
@@ -107,13 +108,15 @@ def convert_opportunity_to_quote(
     if opp.status != OpportunityStatus.OPEN:
         raise DomainError(
             ErrorCode.INVALID_TRANSITION,
-            f"{opp} is {opp.status}: only an open opportunity can be quoted",
+            "{opp} is {status}: only an open opportunity can be quoted",
             "opportunityId",
+            opp=named(opp),
+            status=word(STATE_WORDS, opp.status),
         )
     try:
         kind = QuoteKind(str(kind).lower())
     except ValueError:
-        raise invalid(f"unknown quote kind {kind!r}", "kind") from None
+        raise invalid("unknown quote kind {kind!r}", "kind", kind=kind) from None
     _check_dates(start_date, end_date)
     code = inherit_currency(opp, currency)
     quote = Quote(
@@ -152,7 +155,11 @@ def update_quote(
     check_version(quote, expected_version)
     if quote.status != S.DRAFT:
         raise DomainError(
-            ErrorCode.INVALID_TRANSITION, f"{quote} is {quote.status}: only a draft can be edited", "quoteId"
+            ErrorCode.INVALID_TRANSITION,
+            "{quote} is {status}: only a draft can be edited",
+            "quoteId",
+            quote=named(quote),
+            status=word(STATE_WORDS, quote.status),
         )
     for name, value in (
         ("valid_until", valid_until),
@@ -179,9 +186,11 @@ expire_quote = trigger_operation(LIFECYCLE, "quotes", "expire")
 def refuse_stale(quote: Quote) -> None:
     """The specific refusals for a quote that is no longer the one to act on."""
     if quote.status == S.EXPIRED:
-        raise DomainError(ErrorCode.QUOTE_EXPIRED, f"{quote} has expired", "quoteId")
+        raise DomainError(ErrorCode.QUOTE_EXPIRED, "{quote} has expired", "quoteId", quote=named(quote))
     if quote.status == S.SUPERSEDED or not quote.is_latest:
-        raise DomainError(ErrorCode.NOT_LATEST_REVISION, f"{quote} was superseded by a newer revision", "quoteId")
+        raise DomainError(
+            ErrorCode.NOT_LATEST_REVISION, "{quote} was superseded by a newer revision", "quoteId", quote=named(quote)
+        )
 
 
 @operation

@@ -114,7 +114,11 @@ def _match(ctx: Context, backend: str, invoice: Invoice, entries, ours: list[Pay
             backend,
             entry,
             DomainError(
-                ErrorCode.VALIDATION, f"it takes back {-entry.amount} {entry.currency} more than was paid", "amount"
+                ErrorCode.VALIDATION,
+                "it takes back {amount} {currency} more than was paid",
+                "amount",
+                amount=-entry.amount,
+                currency=entry.currency,
             ),
             out,
         )
@@ -149,7 +153,7 @@ def reconcile(ctx: Context, backend: str, statement: InvoicePayments) -> Reconci
     number = statement.invoice_number
     found = ctx.uow.invoices.find(number=number, lock=True) if number and len(number) <= 200 else []
     if not found:
-        missing = DomainError(ErrorCode.NOT_FOUND, f"no invoice is numbered {number!r}", "invoiceNumber")
+        missing = DomainError(ErrorCode.NOT_FOUND, "no invoice is numbered {number!r}", "invoiceNumber", number=number)
         for entry in statement.payments:
             if entry.amount > 0:
                 _refuse(ctx, backend, entry, missing, out)
@@ -179,7 +183,11 @@ def reverse_reported(ctx: Context, backend: str, reversal: ExternalPayment) -> s
     named = ctx.uow.payments.find(source=backend, external_id=reversal.reverses) if reversal.reverses else []
     if not named:
         raise DomainError(
-            ErrorCode.NOT_FOUND, f"no payment from {backend} has the id {reversal.reverses!r}", "paymentId"
+            ErrorCode.NOT_FOUND,
+            "no payment from {backend} has the id {id!r}",
+            "paymentId",
+            backend=backend,
+            id=reversal.reverses,
         )
     invoice = ctx.uow.invoices.get(named[0].invoice_id, lock=True)
     standing_ones = [p for p in ctx.uow.payments.find(source=backend, external_id=reversal.reverses) if not p.reversed]

@@ -8,6 +8,7 @@ from decimal import Decimal
 from ..domain.company import TAX_IDENTITY_FIELDS, TaxIdentity
 from ..domain.errors import DomainError, ErrorCode, invalid
 from ..domain.lines import input_number
+from ..domain.message import Message
 from ..domain.opportunity import MAX_STAGES, Stage
 from ..domain.parties import Account, Contact
 from ..domain.taxids import check_tax_identity
@@ -42,7 +43,7 @@ def tax_identity(party: TaxIdentity | None, changes: Mapping) -> dict:
 def build_account(ctx: Context, name: str, **fields) -> Account:
     """A new account, not yet stored."""
     fields.update(tax_identity(None, fields))
-    account = Account(name=require_text(name, "name", "an account name"), **fields)
+    account = Account(name=require_text(name, "name", Message("an account name")), **fields)
     account.rekey()
     _stamp(ctx, account)
     return account
@@ -52,7 +53,7 @@ def build_contact(ctx: Context, name: str, **fields) -> Contact:
     """A new contact, not yet stored."""
     if fields.get("account_id") is not None:
         ctx.require(ctx.uow.accounts, fields["account_id"], "account", "accountId")
-    contact = Contact(name=require_text(name, "name", "a contact name"), **fields)
+    contact = Contact(name=require_text(name, "name", Message("a contact name")), **fields)
     contact.rekey()
     _stamp(ctx, contact)
     return contact
@@ -77,10 +78,10 @@ def update_account(ctx: Context, account_id: int, *, expected_version: int | Non
     check_version(account, expected_version)
     for key in changes:
         if key not in ACCOUNT_FIELDS:
-            raise invalid(f"{key} cannot be changed", key)
+            raise invalid("{key} cannot be changed", key, key=key)
     changes.update(tax_identity(account, changes))
     for key, value in changes.items():
-        setattr(account, key, require_text(value, "name", "an account name") if key == "name" else value)
+        setattr(account, key, require_text(value, "name", Message("an account name")) if key == "name" else value)
     account.rekey()
     account.updated_at = ctx.now
     return account
@@ -98,10 +99,10 @@ def update_contact(ctx: Context, contact_id: int, *, expected_version: int | Non
     check_version(contact, expected_version)
     for key, value in changes.items():
         if key not in CONTACT_FIELDS:
-            raise invalid(f"{key} cannot be changed", key)
+            raise invalid("{key} cannot be changed", key, key=key)
         if key == "account_id" and value is not None:
             ctx.require(ctx.uow.accounts, value, "account", "accountId")
-        setattr(contact, key, require_text(value, "name", "a contact name") if key == "name" else value)
+        setattr(contact, key, require_text(value, "name", Message("a contact name")) if key == "name" else value)
     contact.rekey()
     contact.updated_at = ctx.now
     return contact
@@ -117,7 +118,7 @@ def stages_in_order(uow) -> list[Stage]:
 
 def _room_for_a_stage(existing: list[Stage], field: str | None = None) -> None:
     if len(existing) >= MAX_STAGES:
-        raise invalid(f"a sales process has at most {MAX_STAGES} active stages: deactivate one first", field)
+        raise invalid("a sales process has at most {most} active stages: deactivate one first", field, most=MAX_STAGES)
 
 
 @operation
@@ -127,7 +128,7 @@ def create_stage(ctx: Context, name: str, probability, sequence: int | None = No
     if sequence is None:
         sequence = (existing[-1].sequence + 10) if existing else 10
     stage = Stage(
-        name=require_text(name, "name", "a stage name"),
+        name=require_text(name, "name", Message("a stage name")),
         probability=_probability(probability),
         sequence=sequence,
         created_at=ctx.now,
@@ -142,7 +143,7 @@ def update_stage(
 ) -> Stage:
     stage = ctx.require(ctx.uow.stages, stage_id, "stage", "stageId", lock=True)
     if name is not None:
-        stage.name = require_text(name, "name", "a stage name")
+        stage.name = require_text(name, "name", Message("a stage name"))
     if probability is not None:
         stage.probability = _probability(probability)
     if active is not None:

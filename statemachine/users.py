@@ -14,9 +14,11 @@ from typing import NamedTuple
 
 from ..domain.access import ROLES
 from ..domain.errors import DomainError, ErrorCode, invalid, not_found
+from ..domain.message import Message
 from ..domain.parties import ApiToken, User
 from ..domain.text import check_lengths
 from ..domain.tokens import LAST_USED_RESOLUTION, hash_token, new_token, parse_duration
+from ..i18n import SUPPORTED, canonical
 from .engine import Context, aware, operation, require_text
 
 ADMIN = "admin"
@@ -82,7 +84,7 @@ def still_valid(uow, sessions: set[tuple[int, str]], now: datetime) -> set[tuple
 def check_role(role: str) -> str:
     """A role of security/access.csv, or VALIDATION naming them all."""
     if role not in ROLES:
-        raise invalid(f"role must be one of {', '.join(ROLES)}, not {role!r}", "role")
+        raise invalid("role must be one of {roles}, not {role!r}", "role", roles=", ".join(ROLES), role=role)
     return role
 
 
@@ -94,7 +96,7 @@ def _user(ctx: Context, user: int | str, *, lock: bool = False) -> User:
     """A user by id (GraphQL) or by name (the command line); NOT_FOUND otherwise."""
     if isinstance(user, int):
         return ctx.require(ctx.uow.users, user, "user", "userId", lock=lock)
-    name = require_text(user, "user", "a user name")
+    name = require_text(user, "user", Message("a user name"))
     found = ctx.uow.users.find(name=name, lock=lock)
     if not found:
         raise not_found("user", name, "user")
@@ -123,7 +125,9 @@ def _issue(
     ctx: Context, user: User, label: str | None, expires_at: datetime | None, field: str
 ) -> tuple[ApiToken, str]:
     if not user.active:
-        raise DomainError(ErrorCode.INVALID_TRANSITION, f"user {user.name} is deactivated: reactivate it first", field)
+        raise DomainError(
+            ErrorCode.INVALID_TRANSITION, "user {name} is deactivated: reactivate it first", field, name=user.name
+        )
     label = label.strip() or None if label is not None else None
     check_lengths({"label": label})
     secret = new_token()
@@ -148,12 +152,14 @@ def _other_active_admins(ctx: Context) -> list[User]:
     return ctx.uow.users.find(role=ADMIN, active=True, lock=True, order_by="id")
 
 
-def _keep_an_admin(admins: list[User], user: User, doing: str, field: str) -> None:
+def _keep_an_admin(admins: list[User], user: User, doing: Message, field: str) -> None:
     if user.role == ADMIN and user.active and not any(a.id != user.id for a in admins):
         raise DomainError(
             ErrorCode.LAST_ADMIN,
-            f"cannot {doing} {user.name}: it is the last active admin; make another user admin first",
+            "cannot {doing} {name}: it is the last active admin; make another user admin first",
             field,
+            doing=doing,
+            name=user.name,
         )
 
 
@@ -171,7 +177,7 @@ def create_token(
     expires_at: datetime | None = None,
 ) -> IssuedToken:
     """A new token for a user, creating the user with that role if it does not exist yet."""
-    name = require_text(user_name, "user", "a user name")
+    name = require_text(user_name, "user", Message("a user name"))
     check_role(role)
     expiry = _expiry(ctx, expires_in, expires_at)
     found = ctx.uow.users.find(name=name)
@@ -180,9 +186,11 @@ def create_token(
         if user.role != role:
             raise DomainError(
                 ErrorCode.CONFLICT,
-                f"user {name} exists with role {user.role}, not {role} (a role is "
-                "changed with `salesflow user set-role`)",
+                "user {name} exists with role {held}, not {role} (a role is changed with `salesflow user set-role`)",
                 "role",
+                name=name,
+                held=user.role,
+                role=role,
             )
     else:
         check_lengths({"name": name})
@@ -217,6 +225,31 @@ def revoke_token(ctx: Context, token_id: int) -> ApiToken:
 
 
 @operation
+def set_locale(ctx: Context, user: int | None, locale: str | None) -> User:
+    """The language of a user's messages (a BCP 47 tag of en, fa or tr; None: follow each request's
+    Accept-Language). Users set their own; an admin anyone's. UNKNOWN_LOCALE for another tag."""
+    actor = ctx.actor
+    target = actor.id if user is None else user
+    if actor is not None and target != actor.id and actor.role != ADMIN:
+        raise DomainError(ErrorCode.PERMISSION_DENIED, "only an admin may set another user's locale", "userId")
+    found = _user(ctx, target, lock=True)
+    if locale is not None:
+        tag = canonical(locale)
+        if tag is None:
+            raise DomainError(
+                ErrorCode.UNKNOWN_LOCALE,
+                "{locale!r} is not a locale salesflow speaks: give a tag of {languages} (such as fa-IR or tr-TR)",
+                "locale",
+                locale=locale,
+                languages=", ".join(SUPPORTED),
+            )
+        locale = tag
+    if found.locale != locale:
+        found.locale, found.updated_at = locale, ctx.now
+    return found
+
+
+@operation
 def set_role(ctx: Context, user: int | str, role: str) -> User:
     """Give a user another role (never the last active admin's); its sockets are closed."""
     check_role(role)
@@ -224,7 +257,7 @@ def set_role(ctx: Context, user: int | str, role: str) -> User:
     found = _user(ctx, user, lock=True)
     if found.role != role:
         if role != ADMIN:
-            _keep_an_admin(admins, found, "demote", _field(user))
+            _keep_an_admin(admins, found, Message("demote"), _field(user))
         before, found.role = found.role, role
         ctx.record(found, "set_role", before, role)
     return found
@@ -236,7 +269,7 @@ def deactivate_user(ctx: Context, user: int | str) -> User:
     admins = _other_active_admins(ctx)
     found = _user(ctx, user, lock=True)
     if found.active:
-        _keep_an_admin(admins, found, "deactivate", _field(user))
+        _keep_an_admin(admins, found, Message("deactivate"), _field(user))
         found.active = False
         ctx.record(found, "deactivate", "active", "inactive")
     return found

@@ -54,8 +54,8 @@ RECHECK_SECONDS = 86400.0
 PER_RATE = "SALESFLOW_BEANCOUNT_ACCOUNT_PER_RATE"  # "income,tax" (default), "income", "tax" or "none"
 
 
-def _invalid(var: str, message: str) -> DomainError:
-    return DomainError(ErrorCode.VALIDATION, message, var)
+def _invalid(var: str, message: str, **params) -> DomainError:
+    return DomainError(ErrorCode.VALIDATION, message, var, var=var, **params)
 
 
 class BeancountBackend:
@@ -85,12 +85,17 @@ class BeancountBackend:
             )
         for var, value in zip(DEFAULTS, (receivable, income, tax)):
             if not _account.is_valid(value):
-                raise _invalid(var, f"{var}: {value!r} is not a beancount account name (like {DEFAULTS[var]})")
+                raise _invalid(
+                    var,
+                    "{var}: {value!r} is not a beancount account name (like {example})",
+                    value=value,
+                    example=DEFAULTS[var],
+                )
         # Normalised as beancount's loader does it, so the paths it reports compare with ours;
         # not resolved: a symlinked ledger is looked up again at every write (files.replace).
         path = Path(os.path.normpath(Path(ledger_path).expanduser().absolute()))
         if not path.is_file():
-            raise _invalid(LEDGER, f"{LEDGER}: {path} is not a ledger file (create it, even empty, first)")
+            raise _invalid(LEDGER, "{var}: {path} is not a ledger file (create it, even empty, first)", path=path)
         self.layout = ledger.Layout(path)
         self.accounts = render.Accounts(receivable, income, tax, per_rate_income, per_rate_tax)
         self.recheck_seconds, self.page_size = recheck_seconds, page_size
@@ -102,18 +107,18 @@ class BeancountBackend:
     def from_settings(cls, env: Mapping[str, str]) -> BeancountBackend:
         path = (env.get(LEDGER) or "").strip()
         if not path:
-            raise _invalid(LEDGER, f"the beancount backend needs {LEDGER}, the path of the main ledger file")
+            raise _invalid(LEDGER, "the beancount backend needs {var}, the path of the main ledger file")
         words = {w.strip().lower() for w in env.get(PER_RATE, "income,tax").split(",") if w.strip()} - {"none"}
         if words - {"income", "tax"}:
-            raise _invalid(PER_RATE, f"{PER_RATE} lists income, tax, both (comma-separated) or none")
+            raise _invalid(PER_RATE, "{var} lists income, tax, both (comma-separated) or none")
         numbers = {}
         for var, kind, default in (("SALESFLOW_BEANCOUNT_RECHECK_SECONDS", float, RECHECK_SECONDS),):
             try:
                 numbers[var] = kind(env.get(var) or default)
             except ValueError:
-                raise _invalid(var, f"{var} must be a number") from None
+                raise _invalid(var, "{var} must be a number") from None
             if numbers[var] < 0:
-                raise _invalid(var, f"{var} must not be negative")
+                raise _invalid(var, "{var} must not be negative")
         receivable, income, tax = (env.get(var) or default for var, default in DEFAULTS.items())
         return cls(
             path,

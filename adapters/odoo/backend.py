@@ -164,8 +164,9 @@ class OdooBackend:
         if protocol not in PROTOCOLS:
             raise DomainError(
                 ErrorCode.VALIDATION,
-                f"SALESFLOW_ODOO_PROTOCOL must be one of {', '.join(PROTOCOLS)}",
+                "SALESFLOW_ODOO_PROTOCOL must be one of {protocols}",
                 "SALESFLOW_ODOO_PROTOCOL",
+                protocols=", ".join(PROTOCOLS),
             )
         if protocol == "xmlrpc" and not login:
             raise DomainError(
@@ -187,15 +188,16 @@ class OdooBackend:
     def from_settings(cls, env: Mapping[str, str]) -> OdooBackend:
         for var in ("SALESFLOW_ODOO_URL", "SALESFLOW_ODOO_DB", "SALESFLOW_ODOO_API_KEY"):
             if not (env.get(var) or "").strip():
-                raise DomainError(ErrorCode.VALIDATION, f"the odoo backend needs {var}", var)
+                raise DomainError(ErrorCode.VALIDATION, "the odoo backend needs {var}", var, var=var)
         raw_timeout = env.get("SALESFLOW_ODOO_TIMEOUT") or "10"
         try:
             timeout = float(raw_timeout)
         except ValueError:
             raise DomainError(
                 ErrorCode.VALIDATION,
-                f"SALESFLOW_ODOO_TIMEOUT is not a number: {raw_timeout!r}",
+                "SALESFLOW_ODOO_TIMEOUT is not a number: {value!r}",
                 "SALESFLOW_ODOO_TIMEOUT",
+                value=raw_timeout,
             ) from None
         return cls(
             env["SALESFLOW_ODOO_URL"].strip(),

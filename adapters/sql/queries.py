@@ -86,13 +86,13 @@ def _sort_column(mapping: Mapping, name: str):
     invoice's number) sorts as the empty string; other columns that may be missing are refused."""
     table = mapping.table
     if name not in table.c:
-        raise DomainError(ErrorCode.VALIDATION, f"this list cannot be ordered by {name}", "orderBy")
+        raise DomainError(ErrorCode.VALIDATION, "this list cannot be ordered by {name}", "orderBy", name=name)
     col = table.c[name]
     if not col.nullable:
         return col
     if _sort_type(mapping, name) is str:
         return func.coalesce(col, "")
-    raise DomainError(ErrorCode.VALIDATION, f"this list cannot be ordered by {name}", "orderBy")
+    raise DomainError(ErrorCode.VALIDATION, "this list cannot be ordered by {name}", "orderBy", name=name)
 
 
 def page_query(mapping: Mapping, spec: PageSpec):

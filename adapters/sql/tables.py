@@ -124,6 +124,7 @@ users = Table(
     Column("role", String(32), nullable=False),
     one_of("role", ROLES),
     Column("active", Boolean, nullable=False, server_default=true()),
+    text("locale"),  # a BCP 47 tag of en, fa or tr; null: the request's Accept-Language decides
     *stamps(),
 )
 

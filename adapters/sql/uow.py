@@ -28,6 +28,7 @@ from ...domain.documents import Blob, Rendition, SigningKey, Snapshot
 from ...domain.errors import DomainError, ErrorCode
 from ...domain.invoice import Invoice, Payment, PaymentReversal
 from ...domain.lead import Lead
+from ...domain.message import Message, named
 from ...domain.opportunity import Opportunity, Stage
 from ...domain.order import Delivery, Order
 from ...domain.outbox import OutboxEntry
@@ -46,7 +47,7 @@ from .tokens import TokenQueries
 
 T = TypeVar("T")
 
-STALE = "was changed by someone else since it was read: reload it"
+STALE = Message("{record} was changed by someone else since it was read: reload it")
 
 
 @cache
@@ -471,7 +472,7 @@ class SqlUnitOfWork:
             key = (mapping.cls, row[0])
             tracked = self._tracked.get(key)
             if tracked is not None and key not in self._locked and at is not None and row[at] != tracked.row[at]:
-                raise DomainError(ErrorCode.CONFLICT, f"{tracked.obj} {STALE}")
+                raise DomainError(ErrorCode.CONFLICT, STALE, record=named(tracked.obj))
             self._locked.add(key)
         return self._track(mapping, rows)
 
@@ -480,7 +481,7 @@ class SqlUnitOfWork:
         row = self.connection.execute(_statements(mapping)["lock"], {"id": tracked.obj.id}).first()
         at = mapping.version_at
         if row is None or (at is not None and row[at] != tracked.row[at]):
-            raise DomainError(ErrorCode.CONFLICT, f"{tracked.obj} {STALE}")
+            raise DomainError(ErrorCode.CONFLICT, STALE, record=named(tracked.obj))
         self._locked.add((mapping.cls, tracked.obj.id))
 
     def _track(self, mapping: Mapping, rows) -> list:
@@ -521,8 +522,9 @@ class SqlUnitOfWork:
         if self.max_read_bytes and self.read_bytes > self.max_read_bytes:
             raise DomainError(
                 ErrorCode.RESPONSE_TOO_LARGE,
-                f"this request reads more than {self.max_read_bytes / 2**20:g} MB of records: ask for fewer "
+                "this request reads more than {megabytes:g} MB of records: ask for fewer "
                 "records (a smaller `first`, fewer ids or aliases) or fewer long fields",
+                megabytes=self.max_read_bytes / 2**20,
             )
 
     def _fill_lines(self, mapping: Mapping, documents: list[Tracked]) -> None:
@@ -580,11 +582,11 @@ class SqlUnitOfWork:
         key = (mapping.cls, obj.id)
         if key in self._tracked:
             if self._tracked[key].obj is not obj:
-                raise DomainError(ErrorCode.CONFLICT, f"{obj} is already loaded in this transaction")
+                raise DomainError(ErrorCode.CONFLICT, "{record} is already loaded in this transaction", record=named(obj))
             return
         row = self.connection.execute(_statements(mapping)["get"], {"id": obj.id}).first()
         if row is None:
-            raise DomainError(ErrorCode.NOT_FOUND, f"{obj} does not exist")
+            raise DomainError(ErrorCode.NOT_FOUND, "{record} does not exist", record=named(obj))
         snapshot = list(row)
         if mapping.versioned:
             snapshot[mapping.version_at] = obj.version
@@ -641,7 +643,7 @@ class SqlUnitOfWork:
         if result.rowcount != 1:
             if at is not None:
                 obj.version = tracked.row[at]
-            raise DomainError(ErrorCode.CONFLICT, f"{obj} {STALE}")
+            raise DomainError(ErrorCode.CONFLICT, STALE, record=named(obj))
         tracked.row = current
 
     @staticmethod

@@ -105,7 +105,7 @@ class WebhookBackend:
     def from_settings(cls, env: Mapping[str, str]) -> WebhookBackend:
         for var in ("SALESFLOW_WEBHOOK_URL", "SALESFLOW_WEBHOOK_SECRET"):
             if not env.get(var):
-                raise DomainError(ErrorCode.VALIDATION, f"the webhook backend needs {var}", var)
+                raise DomainError(ErrorCode.VALIDATION, "the webhook backend needs {var}", var, var=var)
         return cls(
             env["SALESFLOW_WEBHOOK_URL"],
             env["SALESFLOW_WEBHOOK_SECRET"],

@@ -9,8 +9,10 @@ from datetime import datetime
 from typing import Any
 
 from ...domain.access import AccessPolicy, Perm
+from ...domain.message import Message
 from ...domain.parties import User
 from ...domain.ports import UnitOfWork
+from ...i18n import DEFAULT, language_of
 from ...statemachine.documents import link_key
 from ...statemachine.engine import Context as OperationContext
 from ...statemachine.engine import utcnow
@@ -47,6 +49,7 @@ class RequestContext:
     broker: Any = None  # where committed transitions arrive for subscriptions
     connection_params: Any = None  # a WebSocket's connection_init payload
     clock: Callable[[], datetime] = utcnow  # the request's time, for operations that need the caller's
+    accept_language: str | None = None  # the supported language the request's Accept-Language prefers
 
     def __post_init__(self):
         self._loader = Loader(self.stores.reader)
@@ -65,6 +68,14 @@ class RequestContext:
     def end_scope(loader: Loader, token) -> None:
         loader.close()
         _SCOPED.reset(token)
+
+    @property
+    def language(self) -> str:
+        """The language of the viewer's messages: their own `locale` setting, else the request's
+        Accept-Language (the handshake's or connection_init's on a WebSocket), else English."""
+        user = self.user
+        own = language_of(getattr(user, "locale", None)) if user is not None else None
+        return own or self.accept_language or DEFAULT
 
     # -- who is asking ---------------------------------------------------------------------
     # `user` is read once per check: a subscription event is resolved in a worker thread while the
@@ -90,14 +101,16 @@ class RequestContext:
         """The viewer, if its role may run operation; a top-level FORBIDDEN otherwise."""
         user = self.viewer
         if not self.policy.may_run(user.role, operation):
-            raise Forbidden(f"role {user.role} may not run {operation}")
+            raise Forbidden(Message("role {role} may not run {operation}", role=user.role, operation=operation))
         return user
 
     def require(self, perm: str | Perm, model: str) -> User:
         """The viewer, if its role may do perm on model; a top-level FORBIDDEN otherwise."""
         user = self.viewer
         if not self.policy.may(user.role, perm, model):
-            raise Forbidden(f"role {user.role} may not {perm} {model} records")
+            raise Forbidden(
+                Message("role {role} may not {perm} {model} records", role=user.role, perm=perm, model=model)
+            )
         return user
 
     def operation_context(self) -> OperationContext:

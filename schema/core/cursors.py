@@ -15,6 +15,7 @@ import hashlib
 import hmac
 import json
 
+from ...domain.message import Message
 from .errors import BadInput
 
 DIGEST = 12  # bytes: an edit passes unnoticed once in 2**96
@@ -30,7 +31,11 @@ def seal(list_key: str, *position: str | int) -> str:
     return base64.urlsafe_b64encode(_digest(list_key, body) + body).decode().rstrip("=")
 
 
-def unseal(list_key: str, cursor: str, message: str = "`after` is not a cursor of this list") -> list:
+#: What a client is told when `after` is not a cursor the list gave.
+NOT_A_CURSOR = Message("`after` is not a cursor of this list")
+
+
+def unseal(list_key: str, cursor: str, message: Message = NOT_A_CURSOR) -> list:
     """The position a cursor of `list_key` holds; BAD_USER_INPUT if it is not one."""
     try:
         raw = base64.urlsafe_b64decode(cursor.encode("ascii") + b"=" * (-len(cursor) % 4))

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Optional
 import strawberry
 from strawberry import relay
 
+from ...domain.message import Message
 from ...domain.query import DEFAULT_PAGE
 from ...statemachine import LIFECYCLES
 from ...statemachine.order import manual_invoice_refusal
@@ -29,6 +30,8 @@ HistoryAfter = Annotated[
 
 
 _CONDITIONS = {"": lambda doc: True, "invoiceable": lambda doc: manual_invoice_refusal(doc) is None}
+
+NOT_A_HISTORY_CURSOR = Message("`after` is not a cursor of this history")
 
 
 def available_actions(info, doc) -> list[str]:
@@ -83,9 +86,9 @@ def history(info, doc, first: int | None, after: str | None) -> list[HistoryEntr
     ctx.require("read", "activity")
     position = None
     if after is not None:
-        found = unseal(history_key(doc.kind_name, doc.id), after, "`after` is not a cursor of this history")
+        found = unseal(history_key(doc.kind_name, doc.id), after, NOT_A_HISTORY_CURSOR)
         if len(found) != 1 or not isinstance(found[0], int) or isinstance(found[0], bool):
-            raise BadInput("`after` is not a cursor of this history")
+            raise BadInput(NOT_A_HISTORY_CURSOR)
         position = found[0]
     return ctx.loader.children(
         doc, "activities", "document_id", first=child_first(first), after=position, document_type=doc.kind_name

@@ -34,4 +34,6 @@ def decode(value: str | None, type_name: str, field: str) -> int | None:
             raise ValueError
         return ident
     except (ValueError, TypeError, UnicodeError):
-        raise DomainError(ErrorCode.NOT_FOUND, f"{value!r} is not the id of a {type_name}", field) from None
+        raise DomainError(
+            ErrorCode.NOT_FOUND, "{value!r} is not the id of a {type}", field, value=value, type=type_name
+        ) from None

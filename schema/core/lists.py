@@ -15,6 +15,7 @@ import strawberry
 
 from ...domain.access import default_policy
 from ...domain.lines import MAX_LINES
+from ...domain.message import Message
 from ...domain.opportunity import MAX_STAGES
 from ...domain.query import DEFAULT_PAGE, MAX_CHILDREN, MAX_PAGE
 from ...statemachine.lead import MAX_DUPLICATES
@@ -121,5 +122,5 @@ def child_first(first: int | None) -> int:
     if first is None:
         return DEFAULT_PAGE
     if not 0 <= first <= MAX_CHILDREN:
-        raise BadInput(f"`first` must be between 0 and {MAX_CHILDREN}")
+        raise BadInput(Message("`first` must be between 0 and {most}", most=MAX_CHILDREN))
     return first

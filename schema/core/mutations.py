@@ -39,6 +39,7 @@ from ...domain.errors import DomainError, ErrorCode
 from ...domain.idempotency import fingerprint
 from ...domain.invoice import Invoice, Payment
 from ...domain.lead import Lead
+from ...domain.message import Message
 from ...domain.opportunity import Opportunity, Stage
 from ...domain.order import Delivery, Order
 from ...domain.parties import Account, Contact
@@ -144,13 +145,13 @@ def _input_payload(data) -> Any:
     return payload
 
 
-def _bad_key(key: str) -> str | None:
+def _bad_key(key: str) -> Message | None:
     if not key.strip():
-        return "an idempotency key cannot be empty"
+        return Message("an idempotency key cannot be empty")
     try:
         check_text(key, "idempotency_key")
     except DomainError as err:
-        return err.message
+        return err.text
     return None
 
 
@@ -180,14 +181,14 @@ def mutate(
     if key is not None:
         problem = _bad_key(key)
         if problem:
-            return payload(errors=[user_error(DomainError(ErrorCode.VALIDATION, problem, "idempotencyKey"))])
+            return payload(errors=[user_error(DomainError(ErrorCode.VALIDATION, problem, "idempotencyKey"), ctx.language)])
         kwargs["once"] = Once(key, name, fingerprint(name, _input_payload(data)), lambda result: _encode(parts(result)))
     try:
         result = call(ctx.stores.writer(), **kwargs)
     except DomainError as err:
         if err.code == ErrorCode.PERMISSION_DENIED:
-            raise Forbidden(err.message) from None
-        return payload(errors=[user_error(err)])
+            raise Forbidden(err.text) from None
+        return payload(errors=[user_error(err, ctx.language)])
     if isinstance(result, Replay):
         found = {n: ctx.loader.get(repo, ident) for n, (repo, ident) in result.result.items()}
         return payload(**found, errors=[])

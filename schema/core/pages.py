@@ -14,6 +14,7 @@ from strawberry import relay
 from strawberry.types.nodes import SelectedField
 
 from ...domain.errors import DomainError
+from ...domain.message import Message
 from ...domain.query import DEFAULT_PAGE, MAX_PAGE, Filter, PageSpec
 from ...domain.text import camel
 from .cursors import seal, unseal
@@ -65,7 +66,7 @@ def decode_cursor(key: str, cursor: str) -> tuple[str, int]:
         or not isinstance(position[1], int)
         or isinstance(position[1], bool)
     ):
-        raise BadInput("`after` is not a cursor of this list")
+        raise BadInput(Message("`after` is not a cursor of this list"))
     return position[0], position[1]
 
 
@@ -83,17 +84,21 @@ def domain_filter(flt, *, statuses: bool = True) -> Filter:
             "order_id": decode(get("order_id"), "Order", "filter.orderId"),
         }
     except DomainError as err:
-        raise BadInput(err.message) from None
+        raise BadInput(err.text) from None
     for name in ("created_after", "created_before", "updated_after", "updated_before"):
         moment = get(name)
         if moment is None:
             continue
         if moment.utcoffset() is None:
-            raise BadInput(f"filter.{camel(name)}: a date-time needs a time zone (e.g. 2026-11-22T10:30:00Z)")
+            raise BadInput(
+                Message("{field}: a date-time needs a time zone (e.g. 2026-11-22T10:30:00Z)", field=f"filter.{camel(name)}")
+            )
         try:
             moment.astimezone(UTC)
         except OverflowError:
-            raise BadInput(f"filter.{camel(name)}: the date-time is out of range") from None
+            raise BadInput(
+                Message("{field}: the date-time is out of range", field=f"filter.{camel(name)}")
+            ) from None
     try:
         return Filter(
             statuses=tuple(s.value for s in (get("status") or ())) if statuses else (),
@@ -137,7 +142,7 @@ def paginate(
     if first is None:
         first = DEFAULT_PAGE
     if first < 0 or first > MAX_PAGE:
-        raise BadInput(f"`first` must be between 0 and {MAX_PAGE}")
+        raise BadInput(Message("`first` must be between 0 and {most}", most=MAX_PAGE))
     if ctx.operation_context().owner_scoped and model not in ("account", "contact"):
         if flt.owner_id not in (None, user.id):
             flt = Filter(**{**flt.__dict__, "owner_id": -1})  # another rep's documents: none to see

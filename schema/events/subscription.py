@@ -14,6 +14,7 @@ from typing import Annotated, Optional
 import strawberry
 
 from ...domain.activity import Activity
+from ...domain.message import Message
 from ...domain.query import MAX_ID, MAX_PAGE
 from ..core.blocking import EventTurn
 from ..core.documents import Document
@@ -165,7 +166,7 @@ def _position(cursor: Optional[str]) -> tuple[int, int]:
             raise ValueError
         return position
     except (ValueError, UnicodeError):
-        raise BadInput("`after` is not a cursor of the change feed") from None
+        raise BadInput(Message("`after` is not a cursor of the change feed")) from None
 
 
 def _cursor(position: tuple[int, int]) -> str:
@@ -179,7 +180,7 @@ def changes(
     ctx = info.context
     ctx.require("read", "activity")
     if not 0 <= first <= MAX_PAGE:
-        raise BadInput(f"`first` must be between 0 and {MAX_PAGE}")
+        raise BadInput(Message("`first` must be between 0 and {most}", most=MAX_PAGE))
     kinds = tuple(t.value for t in types) if types else tuple(DOCUMENTS)
     kinds = tuple(k for k in kinds if ctx.may("read", k))
     position = _position(after)

@@ -12,6 +12,7 @@ from ...domain.opportunity import Opportunity as DomainOpportunity
 from ...domain.opportunity import Stage as DomainStage
 from ...domain.query import DEFAULT_PAGE
 from ...domain.status import OpportunityStatus as S
+from ...i18n import stage_name
 from ...statemachine import LIFECYCLES
 from ..core.documents import Document
 from ..core.enums import described_enum
@@ -42,7 +43,14 @@ _PERCENT = 'in percent, 0 to 100 ("25" is 25 %)'
 
 @strawberry.type(description="A step of the sales process, with the probability an opportunity on it closes.")
 class Stage(relay.Node):
-    name: str = strawberry.field(description='The stage\'s name, e.g. "Qualification".')
+    @strawberry.field(
+        description='The stage\'s name, e.g. "Qualification". The stages salesflow installs are named in the '
+        "viewer's language (en, fa, tr: the user's `locale`, else Accept-Language); a stage a user created or "
+        "renamed keeps the name as written."
+    )
+    def name(self, info: strawberry.Info) -> str:
+        return stage_name(self.name, info.context.language)
+
     sequence: int = strawberry.field(description="Its place in the process (10, 20, 30 …); stages come in this order.")
     active: bool = strawberry.field(description="False once archived: no opportunity can move onto it.")
     probability: Decimal = quantity_field("probability", f"The chance an opportunity on it is won, {_PERCENT}.")

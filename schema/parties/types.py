@@ -30,6 +30,10 @@ class User(relay.Node):
         "(what each may do: security/access.csv)."
     )
     active: bool = strawberry.field(description="False once the user may no longer sign in.")
+    locale: Optional[str] = strawberry.field(
+        description="The language of its messages (a BCP 47 tag of en, fa or tr, set with setUserLocale); null: "
+        "each request's Accept-Language decides, else English."
+    )
 
     _id_attr = "id"
     resolve_nodes = resolve_nodes_for("users", "user")

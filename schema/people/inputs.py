@@ -39,6 +39,17 @@ class SetUserRoleInput:
     )
 
 
+@strawberry.input(description="Whose messages to put in which language.")
+class SetUserLocaleInput:
+    user_id: Optional[strawberry.ID] = strawberry.field(
+        default=None, description="The user; omitted: the viewer. Only an admin may name another user."
+    )
+    locale: Optional[str] = strawberry.field(
+        description="A BCP 47 tag of en, fa or tr (`fa-IR`, `tr-TR`, `en`), stored as given in its usual "
+        "spelling; null: follow each request's Accept-Language. Another tag is UNKNOWN_LOCALE."
+    )
+
+
 @strawberry.input(description="The user to deactivate.")
 class DeactivateUserInput:
     user_id: strawberry.ID = strawberry.field(description="The user.")

@@ -12,7 +12,14 @@ from ...statemachine import users as ops
 from ..core.errors import UserError
 from ..core.inputs import ref_id
 from ..core.mutations import Input, mutate, mutation
-from .inputs import CreateTokenInput, DeactivateUserInput, ReactivateUserInput, RevokeTokenInput, SetUserRoleInput
+from .inputs import (
+    CreateTokenInput,
+    DeactivateUserInput,
+    ReactivateUserInput,
+    RevokeTokenInput,
+    SetUserLocaleInput,
+    SetUserRoleInput,
+)
 from .types import ApiToken
 
 if TYPE_CHECKING:
@@ -43,6 +50,12 @@ class RevokeTokenPayload:
 @strawberry.type(description="The result of setUserRole.")
 class SetUserRolePayload:
     user: Optional[UserRef] = strawberry.field(default=None, description="The user, with its new role.")
+    errors: list[UserError] = strawberry.field(description=ERRORS)
+
+
+@strawberry.type(description="The result of setUserLocale.")
+class SetUserLocalePayload:
+    user: Optional[UserRef] = strawberry.field(default=None, description="The user, with its new locale.")
     errors: list[UserError] = strawberry.field(description=ERRORS)
 
 
@@ -104,6 +117,22 @@ class PeopleMutations:
             lambda uow, **kw: ops.set_role(uow, _user_id(input), input.role, **kw),
             lambda user: {"user": user},
             SetUserRolePayload,
+        )
+
+    @mutation(
+        "Set the language a user's messages (error messages, stage names) come in, whatever its "
+        "requests' Accept-Language says; null goes back to following it. Users set their own, an admin "
+        "anyone's (another user: FORBIDDEN).",
+    )
+    def set_user_locale(self, info: strawberry.Info, input: Input[SetUserLocaleInput]) -> SetUserLocalePayload:
+        return mutate(
+            info,
+            (),
+            lambda uow, **kw: ops.set_locale(
+                uow, None if input.user_id is None else _user_id(input), input.locale, **kw
+            ),
+            lambda user: {"user": user},
+            SetUserLocalePayload,
         )
 
     @mutation(

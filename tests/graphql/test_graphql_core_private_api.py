@@ -49,9 +49,9 @@ def test_graphql_core_still_calls_execute_fields_and_takes_the_fast_leaves(admin
         return original(self, parent_type, source_value, path, grouped_field_set, position_context)
 
     monkeypatch.setattr(FastExecutionContext, "execute_fields", spy)
-    data = admin.run("{ stages { id name probability } }")
-    assert data["stages"] and all(stage["name"] for stage in data["stages"])
-    assert ("Stage", ["id", "name", "probability"]) in seen, seen
+    data = admin.run("{ stages { id sequence probability } }")
+    assert data["stages"] and all(stage["sequence"] for stage in data["stages"])
+    assert ("Stage", ["id", "sequence", "probability"]) in seen, seen
 
 
 #: The per-event API our ThreadedEvents overrides: the parameters it takes and passes on, in order.

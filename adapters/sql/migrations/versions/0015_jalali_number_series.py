@@ -9,7 +9,7 @@ Downgrading drops both columns. A Jalali series numbers by the Gregorian year ag
 release; its Jalali counters stay as rows of their year (1405 …), which no Gregorian year reaches.
 
 Revision ID: 0015
-Revises: 0013
+Revises: 0014
 Create Date: 2027-01-04 10:00:00
 """
 
@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0015"
-down_revision = "0013"
+down_revision = "0014"
 branch_labels = None
 depends_on = None
 
