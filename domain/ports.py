@@ -9,6 +9,7 @@ from typing import Any, Generic, Protocol, TypeVar
 from .activity import Activity
 from .company import Company
 from .documents import Blob, Rendition, SigningKey, Snapshot
+from .mail import Mail
 from .idempotency import IdempotencyStore
 from .invoice import Invoice, Payment, PaymentReversal
 from .lead import Lead
@@ -115,6 +116,7 @@ class UnitOfWork(Protocol):
     snapshots: Repository[Snapshot]
     renditions: Repository[Rendition]
     signing_keys: Repository[SigningKey]
+    mails: Repository[Mail]
     numbers: NumberSeries
     idempotency: IdempotencyStore
 
