@@ -26,6 +26,7 @@ from .core.answer import DEFAULT_MAX_RESPONSE_BYTES
 from .core.blocking import ThreadedEvents, ThreadedOperations
 from .core.cost import DEFAULT_MAX_COST, QueryCost
 from .core.fast import FastExecutionContext, accelerate
+from .core.mail import MailMutations
 from .core.running import GuardedRuns
 from .core.scalars import DECIMAL_SCALAR, Decimal
 from .events.subscription import Subscription
@@ -62,6 +63,7 @@ class Mutation(
     QuoteMutations,
     OrderMutations,
     InvoiceMutations,
+    MailMutations,
     PeopleMutations,
 ):
     """Every mutation takes one `input` and returns a payload with `errors: [UserError!]!`."""
