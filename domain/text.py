@@ -38,7 +38,9 @@ MAX_LENGTH = {
     "currency": 16,  # as typed; check_currency then wants one of the ISO 4217 codes
     "backend": 64,  # an accounting backend's name
     "user": 200,  # a user's name as `salesflow token create --user` gives it (users.name)
-    "role": 32,  # a role's name (security/access.csv), checked against the known roles after
+    "role": 32,
+    "email_to": 254,  # the address a document is e-mailed to (sendQuote, issueInvoice)
+    "locale": 35,  # a BCP 47 tag as typed (`fa-IR`); then it must be one of the languages salesflow speaks  # a role's name (security/access.csv), checked against the known roles after
     # A search longer than the longest text it looks in (an e-mail address) can match nothing; the
     # bound also keeps the LIKE patterns far below SQLite's 50,000-byte limit whatever folding does.
     "search": 254,

@@ -21,6 +21,7 @@ from ..domain.errors import DomainError, ErrorCode
 from ..domain.mail import MAX_ATTEMPTS, RETRIABLE, Attempt, Mail, MailStatus, Outcome, message_id
 from ..domain.query import Filter, PageSpec
 from ..domain.sync import RetryPolicy
+from ..domain.text import check_texts
 from ..i18n import language_of
 from . import invoice as invoices
 from . import quote as quotes
@@ -53,6 +54,7 @@ def checked_address(text: str | None, field_name: str) -> str:
 
 def queue(ctx: Context, document: Document, request: MailRequest) -> Mail:
     """Write the document's mail row in the caller's transaction (called right after it went out)."""
+    check_texts({"email_to": request.to, "locale": request.locale})
     facts, _frozen = facts_for(ctx.uow, document, ctx.today)
     to = request.to if request.to is not None else facts["buyer"].get("email")
     if not (to or "").strip():
