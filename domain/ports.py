@@ -12,6 +12,7 @@ from .documents import Blob, Rendition, SigningKey, Snapshot
 from .idempotency import IdempotencyStore
 from .invoice import Invoice, Payment, PaymentReversal
 from .lead import Lead
+from .mail import Mail
 from .numbering import Calendar, Series
 from .opportunity import Opportunity, Stage
 from .order import Delivery, Order
@@ -130,6 +131,7 @@ class UnitOfWork(Protocol):
     snapshots: Repository[Snapshot]
     renditions: Repository[Rendition]
     signing_keys: Repository[SigningKey]
+    mails: Repository[Mail]
     numbers: NumberSeries
     idempotency: IdempotencyStore
 

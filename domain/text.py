@@ -17,7 +17,7 @@ REASON = 2_000
 
 #: attribute (or argument) -> the most characters it holds.
 MAX_LENGTH = {
-    "locale": 35,  # a BCP 47 tag (RFC 5646 §4.4.1)
+    "locale": 35,  # a BCP 47 tag as typed (`fa-IR`, RFC 5646 §4.4.1); then one of the languages salesflow speaks
     "title": 200,
     "name": 200,
     "contact_name": 200,
@@ -40,6 +40,7 @@ MAX_LENGTH = {
     "backend": 64,  # an accounting backend's name
     "user": 200,  # a user's name as `salesflow token create --user` gives it (users.name)
     "role": 32,  # a role's name (security/access.csv), checked against the known roles after
+    "email_to": 254,  # the address a document is e-mailed to (sendQuote, issueInvoice)
     # A search longer than the longest text it looks in (an e-mail address) can match nothing; the
     # bound also keeps the LIKE patterns far below SQLite's 50,000-byte limit whatever folding does.
     "search": 254,

@@ -162,6 +162,25 @@ def cmd_sync(args) -> int:
     return 0
 
 
+def cmd_mail(args) -> int:
+    import threading
+
+    from .mailing import run, worker_for
+    from .settings import Settings
+
+    settings = Settings.from_env(database_url=args.database_url, mail_interval=args.interval)
+    worker, close = worker_for(settings)
+    try:
+        if worker.server is None:
+            print("no SMTP server is configured (SALESFLOW_SMTP_HOST): queued mails wait", flush=True)
+        run(worker, settings.mail_interval, threading.Event(), once=args.once, report=lambda line: print(line, flush=True))
+    except KeyboardInterrupt:
+        pass
+    finally:
+        close()
+    return 0
+
+
 def cmd_expire_quotes(args) -> int:
     from ..statemachine.quote import expire_quotes
 
@@ -260,6 +279,11 @@ def parser() -> argparse.ArgumentParser:
     s.set_defaults(run=cmd_serve)
     add_people_commands(sub)  # token …, user …
     add_series_commands(sub)  # series list, series set-calendar
+    ml = sub.add_parser("mail", help="send the queued e-mails of sent quotes and issued invoices (serve does it too)")
+    ml.add_argument("--once", action="store_true", help="one pass, then exit")
+    ml.add_argument("--interval", type=float, help="seconds between passes (default: $SALESFLOW_MAIL_INTERVAL or 5)")
+    ml.add_argument("--database-url", help=f"default: ${ENV_DATABASE_URL} or {DEFAULT_URL}")
+    ml.set_defaults(run=cmd_mail)
     y = sub.add_parser("sync", help="deliver issued and voided invoices to the accounting backends")
     y.add_argument("--once", action="store_true", help="one pass, then exit")
     y.add_argument("--interval", type=float, help="seconds between passes (default: $SALESFLOW_SYNC_INTERVAL or 5)")

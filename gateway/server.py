@@ -1,5 +1,5 @@
 """`salesflow serve`: migrate if needed, make an admin when there is no active one, start the background
-loops (quote expiry; the accounting sync with --sync), run uvicorn."""
+loops (quote expiry; the mail to customers; the accounting sync with --sync), run uvicorn."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from ..adapters.registry import load
 from ..adapters.sql import SqlUnitOfWork, install
 from ..domain.errors import DomainError, ErrorCode
 from ..statemachine.users import MadeAdmin, ensure_admin
-from . import expiry
+from . import expiry, mailing
 from .settings import Settings
 from .syncing import start_in_background
 
@@ -67,6 +67,11 @@ def serve(settings: Settings) -> None:
     if settings.sync:
         stops.append(start_in_background(settings, backends)[0])
         print(f"salesflow: accounting sync every {settings.sync_interval:g} s to {settings.accounting}", flush=True)
+    stops.append(mailing.start_in_background(settings)[0])
+    if settings.smtp_host:
+        print(f"salesflow: e-mail to customers through {settings.smtp_host}", flush=True)
+    else:
+        print("salesflow: no SMTP server (SALESFLOW_SMTP_HOST): e-mails to customers wait in the queue", flush=True)
     print("salesflow: lapsed quotes are expired now and just after each midnight UTC", flush=True)
     print(f"salesflow: GraphQL on http://{settings.host}:{settings.port}/graphql", flush=True)
     try:

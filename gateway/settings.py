@@ -6,6 +6,7 @@ import os
 from dataclasses import dataclass, fields
 
 from ..adapters.sql.engine import DEFAULT_URL, normalise_url
+from ..domain.mail import MAX_ATTEMPTS
 from ..schema.core.answer import DEFAULT_MAX_RESPONSE_BYTES
 from ..schema.core.cost import DEFAULT_MAX_COST
 from . import cors
@@ -27,6 +28,9 @@ def _bool(text: str) -> bool:
 def _named(name: str) -> str:
     return f"--{name.replace('_', '-')} / SALESFLOW_{name.upper()}"
 
+
+#: How the SMTP connection is protected: plain, upgraded with STARTTLS, or TLS from the start.
+SMTP_SECURITY = ("none", "starttls", "tls")
 
 #: The settings that are lists: comma-separated in a flag or variable, checked and normalised here.
 LISTS = {"cors_origins": cors.origins, "cors_headers": cors.headers}
@@ -66,6 +70,18 @@ class Settings:
     # Regions (ISO 3166, comma-separated, the default first) whose local phone numbers are read,
     # e.g. 0912 345 6789 as +98…; changing it calls for `salesflow reindex` (domain/normalize.py).
     phone_regions: str = "IR,TR"
+    # E-mail to customers (gateway/mailing.py): no host, no mail goes out (it stays queued and says why).
+    smtp_host: str = ""
+    smtp_port: int = 0  # 0: the security's usual port (25, 587 with starttls, 465 with tls)
+    smtp_username: str = ""  # set: log in with it (and smtp_password)
+    smtp_password: str = ""
+    smtp_security: str = "starttls"  # none, starttls or tls (implicit TLS)
+    smtp_from: str = ""  # the sender address; the company's e-mail if empty
+    smtp_timeout: float = 30.0  # seconds the server may take to answer
+    mail_max_attempts: int = MAX_ATTEMPTS  # then a mail is dead-lettered (retryMail queues it again)
+    mail_interval: float = 5.0  # seconds between the mail worker's passes
+    # Where customers reach this server: the signed links in mails start with it (default http://host:port).
+    public_url: str = ""
 
     def __post_init__(self) -> None:
         """Lists are checked and normalised once (a string is split at commas), and the database URL
@@ -76,6 +92,9 @@ class Settings:
             except ValueError as err:
                 raise SettingError(f"{_named(name)}: {err}") from None
         normalise_url(self.database_url)  # UnsupportedDatabase: another scheme, or an in-memory SQLite
+        if self.smtp_security not in SMTP_SECURITY:
+            choices = ", ".join(SMTP_SECURITY)
+            raise SettingError(f"{_named('smtp_security')}: {self.smtp_security!r} is not one of {choices}")
 
     @classmethod
     def from_env(cls, environ=os.environ, **overrides) -> Settings:

@@ -28,6 +28,7 @@ from .core.blocking import ThreadedEvents, ThreadedOperations
 from .core.cost import DEFAULT_MAX_COST, QueryCost
 from .core.errors import LocalisedErrors
 from .core.fast import FastExecutionContext, accelerate
+from .core.mail import MailMutations
 from .core.running import GuardedRuns
 from .core.scalars import DECIMAL_SCALAR, Decimal
 from .events.subscription import Subscription
@@ -64,6 +65,7 @@ class Mutation(
     QuoteMutations,
     OrderMutations,
     InvoiceMutations,
+    MailMutations,
     PeopleMutations,
     CompanyMutations,
 ):

@@ -19,6 +19,7 @@ from ...domain.company import Company
 from ...domain.documents import Blob, Rendition, SigningKey, Snapshot
 from ...domain.invoice import Invoice, InvoiceLine, Payment, PaymentReversal
 from ...domain.lead import Lead
+from ...domain.mail import Mail
 from ...domain.normalize import search_key
 from ...domain.opportunity import Opportunity, Stage
 from ...domain.order import Delivery, DeliveryLine, Order, OrderLine
@@ -163,6 +164,7 @@ MAPPINGS: dict[type, Mapping] = {
         Mapping(Snapshot, t.snapshots),
         Mapping(Rendition, t.renditions),
         Mapping(SigningKey, t.signing_keys),
+        Mapping(Mail, t.mails),
     )
 }
 for _m in MAPPINGS.values():

@@ -28,6 +28,7 @@ from ...domain.documents import Blob, Rendition, SigningKey, Snapshot
 from ...domain.errors import DomainError, ErrorCode
 from ...domain.invoice import Invoice, Payment, PaymentReversal
 from ...domain.lead import Lead
+from ...domain.mail import Mail
 from ...domain.message import Message, named
 from ...domain.opportunity import Opportunity, Stage
 from ...domain.order import Delivery, Order
@@ -351,6 +352,7 @@ REPOSITORIES = {
     "snapshots": Snapshot,
     "renditions": Rendition,
     "signing_keys": SigningKey,
+    "mails": Mail,
 }
 
 

@@ -66,6 +66,8 @@ LIST_CAPS: dict[str, int] = {
     "Order.invoices": MAX_CHILDREN,
     "Invoice.payments": MAX_CHILDREN,
     "Invoice.sync": MAX_CHILDREN,
+    "Quote.mails": MAX_CHILDREN,
+    "Invoice.mails": MAX_CHILDREN,
     "User.tokens": MAX_CHILDREN,
     # bounded by the document: its lines (no `first`)
     **{f"{kind}.lines": MAX_LINES for kind in ("Quote", "Order", "Invoice", "Delivery")},

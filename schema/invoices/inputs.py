@@ -11,6 +11,7 @@ from ...domain.text import MAX_LENGTH
 from ...statemachine.invoice import PAYMENT_TERM_DAYS
 from ..core.filters import CommonFilter
 from ..core.inputs import document_id, expected_version, idempotency_key
+from ..core.mail import MailFields
 from ..core.scalars import Decimal
 from .types import InvoiceStatus
 
@@ -29,7 +30,7 @@ class InvoiceFilter(CommonFilter):
 
 
 @strawberry.input(description="The DRAFT invoice to issue.")
-class IssueInvoiceInput:
+class IssueInvoiceInput(MailFields):
     invoice_id: strawberry.ID = document_id("invoice")
     due_date: Optional[date] = strawberry.field(
         default=None,

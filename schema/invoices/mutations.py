@@ -8,8 +8,10 @@ import strawberry
 
 from ...statemachine import accounting
 from ...statemachine import invoice as ops
+from ...statemachine import mail as mailing
 from ..core.errors import UserError
 from ..core.inputs import ref_id
+from ..core.mail import mail_request
 from ..core.mutations import Input, errors_field, mutate, mutation, payload_type
 from ..core.printable import render_at_once
 from ..orders.mutations import InvoiceResult
@@ -64,15 +66,21 @@ def _invoice_id(data) -> int:
 class InvoiceMutations:
     @mutation(
         "DRAFT → ISSUED: it takes the next gapless number of its series and year, its issue and due dates, "
-        "and goes to accounting; from now on it is never edited.",
+        "and goes to accounting; from now on it is never edited. With `email: true` it is also e-mailed to the "
+        "customer (see `Invoice.mails`).",
         ("write", "invoice"),
     )
     def issue_invoice(self, info: strawberry.Info, input: Input[IssueInvoiceInput]) -> IssueInvoicePayload:
         payload = mutate(
             info,
             (),
-            lambda uow, **kw: ops.issue_invoice(
-                uow, _invoice_id(input), due_date=input.due_date, expected_version=input.expected_version, **kw
+            lambda uow, **kw: mailing.issue_invoice(
+                uow,
+                _invoice_id(input),
+                mail=mail_request(input),
+                due_date=input.due_date,
+                expected_version=input.expected_version,
+                **kw,
             ),
             lambda invoice: {"invoice": invoice},
             IssueInvoicePayload,

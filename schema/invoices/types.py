@@ -22,6 +22,7 @@ from ..core.enums import described_enum
 from ..core.fields import children, is_type_of, money_field, ref, reported_field, resolve_nodes_for, with_currency
 from ..core.lines import PricedDocument, PricedLine, line_id
 from ..core.lists import ChildFirst
+from ..core.mail import Mailed
 from ..core.printable import Printable
 from ..core.scalars import Decimal
 
@@ -142,7 +143,7 @@ class Payment(relay.Node):
 
 
 @strawberry.type(description="Numbered when issued (gapless per series and year); never edited after that.")
-class Invoice(Document, PricedDocument, Printable):
+class Invoice(Document, PricedDocument, Printable, Mailed):
     status: InvoiceStatus = strawberry.field(description="Where it is in its lifecycle.")
     number: Optional[str] = strawberry.field(
         description="Its number in the invoice series (INV/2026/00001), given when it is issued; null while DRAFT."

@@ -11,6 +11,7 @@ from ...domain.text import MAX_LENGTH
 from ..core.filters import CommonFilter
 from ..core.inputs import document_id, expected_version, idempotency_key, kept
 from ..core.lines import LineInput
+from ..core.mail import MailFields
 from ..core.mutations import input_type
 from .types import QuoteKind, QuoteStatus
 
@@ -68,7 +69,11 @@ class QuoteTarget:
     expected_version: Optional[int] = expected_version()
 
 
-SendQuoteInput = input_type("SendQuoteInput", QuoteTarget, "The draft quote to send.")
+@strawberry.input(description="The draft quote to send, and whether to e-mail it to the customer.")
+class SendQuoteInput(QuoteTarget, MailFields):
+    pass
+
+
 RejectQuoteInput = input_type("RejectQuoteInput", QuoteTarget, "The sent quote the customer declined.")
 CancelQuoteInput = input_type("CancelQuoteInput", QuoteTarget, "The draft or sent quote to withdraw.")
 ReviseQuoteInput = input_type(

@@ -6,9 +6,11 @@ from typing import Optional
 
 import strawberry
 
+from ...statemachine import mail as mailing
 from ...statemachine import quote as ops
 from ..core.errors import UserError
 from ..core.inputs import ref_id, sent
+from ..core.mail import mail_request
 from ..core.mutations import Input, errors_field, mutate, mutation, payload_type, trigger
 from ..core.printable import render_at_once
 from .inputs import (
@@ -127,11 +129,16 @@ class QuoteMutations:
 
     @mutation(
         "DRAFT → SENT. It needs at least one line, a validUntil that is not past, and, for a contract, a "
-        "start and an end date.",
+        "start and an end date. With `email: true` it is also e-mailed to the customer (see `Quote.mails`).",
         ("write", "quote"),
     )
     def send_quote(self, info: strawberry.Info, input: Input[SendQuoteInput]) -> SendQuotePayload:
-        payload = mutate(info, (), trigger(ops.send_quote, _quote_id, input), _quote, SendQuotePayload)
+        def call(uow, **kw):
+            return mailing.send_quote(
+                uow, _quote_id(input), mail=mail_request(input), expected_version=input.expected_version, **kw
+            )
+
+        payload = mutate(info, (), call, _quote, SendQuotePayload)
         return render_at_once(info, payload, "quote")
 
     @mutation("SENT → REJECTED: the customer said no (it can still be revised).", ("write", "quote"))

@@ -17,6 +17,7 @@ from ..core.documents import Document
 from ..core.enums import described_enum
 from ..core.fields import is_type_of, ref, resolve_nodes_for, with_currency
 from ..core.lines import PricedDocument, PricedLine, line_id
+from ..core.mail import Mailed
 from ..core.printable import Printable
 
 if TYPE_CHECKING:
@@ -41,7 +42,7 @@ class QuoteLine(PricedLine):
 
 
 @strawberry.type(description="An offer: a proforma (pre-invoice) or a contract. Revising keeps its number.")
-class Quote(Document, PricedDocument, Printable):
+class Quote(Document, PricedDocument, Printable, Mailed):
     status: QuoteStatus = strawberry.field(description="Where it is in its lifecycle.")
     kind: QuoteKind = strawberry.field(description="Proforma or contract.")
     number: str = strawberry.field(
