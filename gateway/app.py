@@ -271,6 +271,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         routes.append(Route("/hooks/payments", payment_hook(stores.writer, settings.webhook_secret), methods=["POST"]))
     app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
     app.state.engine, app.state.broker, app.state.schema, app.state.sessions = engine, broker, schema, sessions
+    app.state.write_engine = write_engine  # mutations and the stores they write through
     app.state.stores = stores
     return app
 

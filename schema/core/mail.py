@@ -11,6 +11,7 @@ from ...documents.archive import REPOSITORIES
 from ...domain.errors import DomainError, ErrorCode
 from ...domain.mail import MEANINGS, MailStatus
 from ...domain.query import DEFAULT_PAGE
+from ...domain.text import check_texts
 from ...statemachine import mail as mails
 from ...statemachine.mail import MailRequest
 from .documents import Document
@@ -47,6 +48,7 @@ class MailFields:
 
 def mail_request(data: MailFields) -> MailRequest | None:
     """What the client asked for; VALIDATION when it gave mail fields without `email: true`."""
+    check_texts({"email_to": data.email_to, "locale": data.locale})  # a bad text is named for what it is first
     if not data.email:
         for name, value in (("emailTo", data.email_to), ("locale", data.locale)):
             if value is not None:

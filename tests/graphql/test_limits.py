@@ -32,14 +32,13 @@ def slow_statements():
     undo = []
 
     def make(gateway, fragment: str, seconds: float) -> None:
-        engine = gateway.app.state.engine
-
         def linger(conn, cursor, statement, parameters, context, executemany):
             if fragment in statement or fragment in repr(parameters):
                 time.sleep(seconds)
 
-        event.listen(engine, "before_cursor_execute", linger)
-        undo.append(lambda: event.remove(engine, "before_cursor_execute", linger))
+        for engine in (gateway.app.state.engine, gateway.app.state.write_engine):  # readers' and writers' pools
+            event.listen(engine, "before_cursor_execute", linger)
+            undo.append(lambda engine=engine: event.remove(engine, "before_cursor_execute", linger))
 
     yield make
     for remove in undo:
