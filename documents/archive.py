@@ -18,6 +18,7 @@ from ..domain.documents import CONTENT_TYPES, DocumentFormat, Facts
 from ..domain.errors import DomainError, ErrorCode
 from ..domain.ports import UnitOfWork
 from ..statemachine.documents import company_of, facts_for, first_rendition, keep_rendition
+from ..statemachine.engine import retrying
 from . import filename, normalize_locale, render
 
 #: The documents a download URL can name: the document type in the path -> its repository.
@@ -83,5 +84,9 @@ def rendered(
     if kept is None:
         logo, logo_type = _logo(reader, facts, frozen)
         content = render(facts, fmt, locale, logo=logo, logo_content_type=logo_type)
-        kept = keep_rendition(writer(), document, fmt.value, locale, content, CONTENT_TYPES[fmt], frozen, now=now)
+        # two first renderings at once make the same bytes (rendering is deterministic): the one that
+        # loses the race on the blob or rendition key retries and finds the winner's
+        kept = retrying(
+            lambda: keep_rendition(writer(), document, fmt.value, locale, content, CONTENT_TYPES[fmt], frozen, now=now)
+        )
     return Rendered(document.kind_name, document.id, fmt, locale, kept.sha256, name, frozen)

@@ -31,7 +31,6 @@ from ..domain.ports import UnitOfWork
 from ..domain.sync import RetryPolicy
 from ..i18n import translations
 from ..statemachine import mail as mails
-from ..statemachine.accounting import retrying
 from ..statemachine.documents import company_of, facts_for, link_key
 from ..statemachine.engine import utcnow
 from .settings import Settings
@@ -177,7 +176,7 @@ class MailWorker:
         if not sender:
             raise ValueError("no sender address: set SALESFLOW_SMTP_FROM or the company's e-mail")
         expires_at = now + links.DEFAULT_TTL
-        key = retrying(lambda: link_key(self.new_uow()))  # made at first use: two workers may race to make it
+        key = link_key(self.new_uow)
         link = self.public_url.rstrip("/") + links.signed(key, result.path, expires_at)
         return compose(mail, facts, pdf, result.filename, link, expires_at, sender=sender, now=now), result.sha256
 

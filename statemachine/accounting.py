@@ -27,7 +27,7 @@ from ..domain.outbox import OutboxOperation
 from ..domain.ports import UnitOfWork
 from ..domain.query import Filter, PageSpec
 from ..domain.sync import JobStatus, RejectedPayment, RetryPolicy, SyncCursor, SyncJob
-from .engine import Context, operation, utcnow
+from .engine import Context, operation, retrying, utcnow
 from .invoice import record_payment
 
 log = logging.getLogger("salesflow.sync")
@@ -40,17 +40,6 @@ def _cursor(ctx: Context, backend: str) -> SyncCursor:
     if found:
         return found[0]
     return ctx.uow.sync_cursors.add(SyncCursor(backend=backend, outbox_after=0, updated_at=ctx.now))
-
-
-def retrying(call: Callable, tries: int = 5):
-    """call(), again while it fails with CONFLICT (a concurrent transaction won a race that a
-    fresh attempt will see the outcome of); the last CONFLICT is raised."""
-    for attempt_no in range(1, tries + 1):
-        try:
-            return call()
-        except DomainError as err:
-            if err.code != ErrorCode.CONFLICT or attempt_no == tries:
-                raise
 
 
 @operation(needs_now=True)

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import secrets
 from collections import defaultdict
-from datetime import date
+from collections.abc import Callable
+from datetime import date, datetime
 from decimal import Decimal
 
 from ..domain.base import Document
@@ -36,7 +37,7 @@ from ..domain.parties import Account, Contact
 from ..domain.ports import UnitOfWork
 from ..domain.quote import Quote
 from ..domain.status import QuoteKind
-from .engine import Context, operation
+from .engine import Context, operation, retrying
 
 COMPANY_ID = 1  # the one company profile
 TAX_FIELDS = (
@@ -303,9 +304,14 @@ def rendition_of(uow: UnitOfWork, document_type: str, document_id: int, sha256: 
 LINK_KEY = "document_links"
 
 
+def link_key(new_uow: Callable[[], UnitOfWork], now: datetime | None = None) -> bytes:
+    """The key that signs download links: made once, at first use, and the same in every worker
+    (two first users at once: one makes it, the other's CONFLICT is retried and reads it)."""
+    return retrying(lambda: _link_key(new_uow(), now=now))
+
+
 @operation
-def link_key(ctx: Context) -> bytes:
-    """The key that signs download links: made once, at first use, and the same in every worker."""
+def _link_key(ctx: Context) -> bytes:
     found = ctx.uow.signing_keys.find(name=LINK_KEY)
     if found:
         return bytes.fromhex(found[0].secret)

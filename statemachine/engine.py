@@ -416,3 +416,14 @@ def aware(moment: datetime | None, field_name: str) -> datetime | None:
         return moment.astimezone(UTC)
     except OverflowError:
         raise DomainError(ErrorCode.VALIDATION, "the date-time is out of range", field_name) from None
+
+
+def retrying(call: Callable, tries: int = 5):
+    """call(), again while it fails with CONFLICT (a concurrent transaction won a race that a
+    fresh attempt will see the outcome of); the last CONFLICT is raised."""
+    for attempt_no in range(1, tries + 1):
+        try:
+            return call()
+        except DomainError as err:
+            if err.code != ErrorCode.CONFLICT or attempt_no == tries:
+                raise

@@ -31,7 +31,7 @@ class Stores:
     def link_key(self, now: datetime) -> bytes:
         """The key that signs download links (made once in the store; it never changes, so read once)."""
         if self._link_key is None:
-            self._link_key = link_key(self.writer(), now=now)
+            self._link_key = link_key(self.writer, now)
         return self._link_key
 
 

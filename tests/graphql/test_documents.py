@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 
@@ -148,3 +149,13 @@ def test_an_order_confirmation_and_a_quote_render_as_html_with_their_amounts(gat
     assert page.headers["content-type"].startswith("text/html")
     assert "default-src 'none'" in page.headers["content-security-policy"]
     assert order["number"] in page.text
+
+
+def test_two_first_renderings_at_once_keep_one_rendition_with_the_same_bytes(gateway, admin, sales):
+    invoice = _issued(sales)
+    with ThreadPoolExecutor(4) as pool:
+        answers = list(pool.map(lambda _: document(admin, "Invoice", invoice, locale="tr-TR"), range(4)))
+    assert len({a["sha256"] for a in answers}) == 1
+    with _store(gateway) as uow:
+        kept = uow.renditions.find(document_type="invoice", locale="tr-TR", frozen=True)
+    assert [r.sha256 for r in kept] == [answers[0]["sha256"]]

@@ -122,7 +122,7 @@ def test_an_issued_invoice_is_mailed_with_its_frozen_pdf_and_a_signed_link(engin
     parts = urlsplit(link)
     query = {k: v[0] for k, v in parse_qs(parts.query).items()}
     assert kept.sha256 in parts.path
-    assert links.valid(link_key(SqlUnitOfWork(engine)), parts.path, query["expires"], query["signature"], clock())
+    assert links.valid(link_key(lambda: SqlUnitOfWork(engine)), parts.path, query["expires"], query["signature"], clock())
 
     [sent] = mails_of(engine, "invoice", invoice.id)
     assert sent.status == MailStatus.SENT.value and sent.attempts == 1 and sent.sent_at == clock.now
