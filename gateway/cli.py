@@ -250,7 +250,7 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument(
         "--max-body-bytes",
         type=int,
-        help="largest request body or WebSocket message (default: $SALESFLOW_MAX_BODY_BYTES or 1048576)",
+        help="largest request body or WebSocket message (default: $SALESFLOW_MAX_BODY_BYTES or 2097152)",
     )
     s.add_argument(
         "--max-response-bytes",

@@ -27,8 +27,10 @@ from ..domain import deadline as deadlines
 T = TypeVar("T")
 
 #: The default for `SALESFLOW_MAX_BODY_BYTES`: queries are a few kilobytes; a mutation with a
-#: thousand lines of long descriptions stays well under it.
-DEFAULT_MAX_BODY_BYTES = 1024 * 1024
+#: thousand lines of long descriptions stays well under it. The largest input is a company logo: 1 MiB
+#: of image (domain/images.py) is 1.4 MiB as base64, so that a logo over the limit reaches its own check
+#: (INVALID_IMAGE naming `logo`) instead of being cut off as a body, the body may be 2 MiB.
+DEFAULT_MAX_BODY_BYTES = 2 * 1024 * 1024
 
 
 class BodyTooLarge(Exception):

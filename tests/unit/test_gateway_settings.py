@@ -28,7 +28,7 @@ def test_the_request_limits_come_from_flags_or_their_environment_variables():
     s = Settings.from_env(env, max_cost=999)
     assert (s.max_cost, s.query_timeout, s.max_body_bytes) == (999, 2.5, 65536)
     defaults = Settings.from_env({})
-    assert (defaults.max_cost, defaults.query_timeout, defaults.max_body_bytes) == (200_000, 10.0, 1024 * 1024)
+    assert (defaults.max_cost, defaults.query_timeout, defaults.max_body_bytes) == (200_000, 10.0, 2 * 1024 * 1024)
 
 
 def test_only_bearer_authorization_counts():
