@@ -17,7 +17,7 @@ from .locale import Style, amount, day, in_words, money, number, percent, unit_n
 QUOTES = frozenset({DocumentKind.PROFORMA, DocumentKind.CONTRACT})
 
 
-def _titles(_) -> dict[str, str]:
+def titles(_) -> dict[str, str]:
     return {
         DocumentKind.PROFORMA: _("Proforma invoice"),
         DocumentKind.CONTRACT: _("Contract"),
@@ -120,7 +120,7 @@ def view(facts: Facts, style: Style) -> dict[str, Any]:
         (_("Payment terms"), facts.get("payment_terms")),
         (_("Bank details"), facts["seller"].get("bank_details")),
     ]
-    title = _titles(_)[kind]
+    title = titles(_)[kind]
     return {
         "lang": style.language,
         "region": {"fa": "IR", "tr": "TR"}.get(style.language, ""),

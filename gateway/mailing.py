@@ -24,7 +24,7 @@ from ..adapters.smtp import SmtpServer
 from ..adapters.sql import SqlUnitOfWork, open_installed
 from ..documents import links
 from ..documents.archive import REPOSITORIES, rendered
-from ..documents.view import _titles as document_titles  # the titles the documents print, one place
+from ..documents.view import titles as document_titles  # the titles the documents print, one place
 from ..domain.documents import DocumentFormat
 from ..domain.mail import Attempt, Mail, MailStatus, Outcome
 from ..domain.ports import UnitOfWork

@@ -19,7 +19,7 @@ from salesflow.adapters.sql import SqlUnitOfWork, create_engine, install
 from salesflow.domain.parties import User
 
 sys.path.insert(0, os.path.dirname(__file__))  # for `from support import …` in the tests
-from support import BACKENDS, POSTGRES_URL  # noqa: E402
+from support import BACKENDS, POSTGRES_URL, Inbox, free_port  # noqa: E402
 
 # --- The clock, moved ---------------------------------------------------------------------------
 # No test may depend on the real date. SALESFLOW_TEST_CLOCK_SHIFT=+7y (or -2y, +400d, +7y30d) moves
@@ -358,3 +358,16 @@ def node_modules() -> str:
 
     jsclients.install()
     return str(jsclients.JS / "node_modules")
+
+
+@pytest.fixture
+def smtp():
+    """A real SMTP server (aiosmtpd) on a free loopback port, and what it received (support.Inbox)."""
+    from aiosmtpd.controller import Controller
+
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    inbox.port = controller.port
+    yield inbox
+    controller.stop()

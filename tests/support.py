@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import os
+import socket
 import threading
 import time
 import uuid
 from datetime import UTC, date, datetime, timedelta
+from email import message_from_bytes, policy
+from email.message import EmailMessage
 
 import httpx
 import pytest
@@ -210,3 +213,31 @@ def assert_prompt(latencies: list[float]) -> None:
     assert len(latencies) >= 5 and len(slow) <= len(latencies) // 10 and max(latencies) < 0.5, (
         f"{len(slow)} of {len(latencies)} /healthz answers took 100 ms or more: {slow}"
     )
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on (yet)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Inbox:
+    """aiosmtpd's handler, a real SMTP server's mailbox: every envelope it accepted; with `refuse` set, it
+    answers DATA with that reply instead."""
+
+    def __init__(self):
+        self.envelopes = []
+        self.refuse: str | None = None
+        self.port: int | None = None
+
+    async def handle_DATA(self, server, session, envelope):
+        if self.refuse:
+            return self.refuse
+        self.envelopes.append(envelope)
+        return "250 Message accepted for delivery"
+
+    @property
+    def messages(self) -> list[tuple[list[str], EmailMessage]]:
+        """(recipients, parsed message) of each accepted mail."""
+        return [(e.rcpt_tos, message_from_bytes(e.content, policy=policy.default)) for e in self.envelopes]

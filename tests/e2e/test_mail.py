@@ -4,12 +4,8 @@ with its PDF, and the signed link in the body downloads the same bytes without a
 from __future__ import annotations
 
 import hashlib
-import socket
 import time
 from email import message_from_bytes, policy
-
-import pytest
-from aiosmtpd.controller import Controller
 
 ORDER = """mutation($i: CreateOrderInput!) { createOrder(input: $i) { order { id lines { id } } errors { code } } }"""
 DELIVER = """mutation($i: RecordDeliveryInput!) { recordDelivery(input: $i) { invoice { id } errors { code } } }"""
@@ -17,28 +13,6 @@ ISSUE = """mutation($i: IssueInvoiceInput!) { issueInvoice(input: $i) {
   invoice { id number mails { status } } errors { code field } } }"""
 MAILS = """query($id: ID!) { node(id: $id) { ... on Invoice {
   mails { status attempts messageId } document(locale: "tr-TR") { sha256 } history { trigger } } } }"""
-
-
-class Inbox:
-    def __init__(self):
-        self.envelopes = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.envelopes.append(envelope)
-        return "250 OK"
-
-
-@pytest.fixture
-def smtp():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    inbox.port = port
-    yield inbox
-    controller.stop()
 
 
 def test_serve_mails_an_issued_invoice_once_with_its_pdf_and_a_link_that_downloads_it(serve_with, smtp):

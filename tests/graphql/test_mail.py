@@ -2,49 +2,24 @@
 
 from __future__ import annotations
 
-import socket
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from salesflow.adapters.smtp import SmtpServer
 from salesflow.adapters.sql import SqlUnitOfWork, create_engine
 from salesflow.gateway.mailing import MailWorker
 
 MAIL = "to locale status attempts lastError sentAt messageId nextAttemptAt"
-SEND = "mutation($i: SendQuoteInput!) { sendQuote(input: $i) { quote { id status mails { %s } } errors { code field } } }"
+SEND = (
+    "mutation($i: SendQuoteInput!) { sendQuote(input: $i) { quote { id status mails { %s } } errors { code field } } }"
+)
 ISSUE = (
     "mutation($i: IssueInvoiceInput!) { issueInvoice(input: $i) { invoice { id status number mails { %s } } "
     "errors { code field } } }"
 )
 RETRY = "mutation($i: RetryMailInput!) { retryMail(input: $i) { document { id } errors { code field } } }"
 HISTORY = "query($id: ID!) { node(id: $id) { ... on Invoice { status mails { %s } history { trigger fromState toState reason } } } }"
-
-
-class Inbox:
-    def __init__(self):
-        self.messages, self.refuse = [], None
-
-    async def handle_DATA(self, server, session, envelope):
-        if self.refuse:
-            return self.refuse
-        self.messages.append(envelope)
-        return "250 OK"
-
-
-@pytest.fixture
-def smtp():
-    """aiosmtpd on a free loopback port."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    inbox.port = port
-    yield inbox
-    controller.stop()
 
 
 @pytest.fixture
@@ -87,7 +62,7 @@ def test_issuing_with_email_queues_a_mail_that_the_worker_sends_and_the_history_
         "toState": "issued",
         "reason": "to ap@customer.example",
     }
-    assert smtp.messages[0].rcpt_tos == ["ap@customer.example"]
+    assert smtp.envelopes[0].rcpt_tos == ["ap@customer.example"]
 
 
 def test_sending_a_quote_without_email_queues_nothing(admin, sales):

@@ -6,14 +6,13 @@ The SMTP server is aiosmtpd's, on loopback: the real protocol, and the messages 
 from __future__ import annotations
 
 import hashlib
-import socket
 import threading
 from datetime import UTC, datetime, timedelta
-from email import message_from_bytes, policy
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from aiosmtpd.controller import Controller
+from support import Inbox, free_port
 
 from salesflow.adapters.smtp import SmtpServer
 from salesflow.adapters.sql import SqlUnitOfWork
@@ -26,37 +25,6 @@ from salesflow.statemachine.documents import link_key
 from salesflow.statemachine.mail import MailRequest
 
 SENDER = "sales@seller.example"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Inbox:
-    """aiosmtpd's handler: keeps every message it accepted; `refuse` answers DATA with that reply instead."""
-
-    def __init__(self):
-        self.messages = []
-        self.refuse: str | None = None
-
-    async def handle_DATA(self, server, session, envelope):
-        if self.refuse:
-            return self.refuse
-        self.messages.append((envelope.rcpt_tos, message_from_bytes(envelope.content, policy=policy.default)))
-        return "250 Message accepted for delivery"
-
-
-@pytest.fixture
-def smtp():
-    """A real SMTP server on a free loopback port, and what it received."""
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=_free_port())
-    controller.start()
-    inbox.port = controller.port
-    yield inbox
-    controller.stop()
 
 
 class Clock:
@@ -122,7 +90,9 @@ def test_an_issued_invoice_is_mailed_with_its_frozen_pdf_and_a_signed_link(engin
     parts = urlsplit(link)
     query = {k: v[0] for k, v in parse_qs(parts.query).items()}
     assert kept.sha256 in parts.path
-    assert links.valid(link_key(lambda: SqlUnitOfWork(engine)), parts.path, query["expires"], query["signature"], clock())
+    assert links.valid(
+        link_key(lambda: SqlUnitOfWork(engine)), parts.path, query["expires"], query["signature"], clock()
+    )
 
     [sent] = mails_of(engine, "invoice", invoice.id)
     assert sent.status == MailStatus.SENT.value and sent.attempts == 1 and sent.sent_at == clock.now
@@ -171,7 +141,7 @@ def test_a_quote_is_mailed_to_its_contact_by_default_in_the_company_locale(engin
 
 def test_with_the_smtp_server_down_the_mail_stays_queued_and_goes_once_when_it_is_back(engine, story, clock):
     invoice = issue_by_mail(story, to="buyer@customer.example", locale="tr")
-    port = _free_port()  # nothing listens here yet
+    port = free_port()  # nothing listens here yet
     down = worker(engine, port, clock).run_pass()
     assert (down.sent, down.failed) == (0, 1)
     [waiting] = mails_of(engine, "invoice", invoice.id)
@@ -256,7 +226,7 @@ def test_a_mail_that_keeps_failing_is_dead_lettered_after_the_last_attempt(engin
     from salesflow.domain.sync import RetryPolicy
 
     invoice = issue_by_mail(story, to="buyer@customer.example", locale="en")
-    down = worker(engine, _free_port(), clock, policy=RetryPolicy(max_attempts=3, base_seconds=1))
+    down = worker(engine, free_port(), clock, policy=RetryPolicy(max_attempts=3, base_seconds=1))
     for _ in range(3):
         down.run_pass()
         clock.now += timedelta(hours=1)
