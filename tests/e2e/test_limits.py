@@ -11,6 +11,8 @@ import pytest
 from support import assert_prompt, healthz_while
 from websockets.exceptions import ConnectionClosed
 
+from salesflow.gateway.limits import DEFAULT_MAX_BODY_BYTES
+
 
 def nested(levels: int) -> str:
     """A query `levels` fields deep: opportunities › edges › node › account › opportunities › … › id."""
@@ -257,7 +259,8 @@ def test_a_body_declared_larger_than_the_limit_is_refused_before_a_byte_of_it_is
 
 def test_a_chunked_body_is_refused_as_soon_as_it_passes_the_limit(server, admin):
     chunk = b" " * 65536
-    chunks = [b"%x\r\n%s\r\n" % (len(chunk), chunk)] * 17  # 1.06 MB, more than the 1 MB limit
+    over = DEFAULT_MAX_BODY_BYTES // len(chunk) + 1  # one chunk more than the default limit holds
+    chunks = [b"%x\r\n%s\r\n" % (len(chunk), chunk)] * over
     answer = _raw_post(server, admin, "Transfer-Encoding: chunked\r\n", chunks)
     assert answer.startswith(b"HTTP/1.1 413") and b'"PAYLOAD_TOO_LARGE"' in answer, answer[:200]
     assert admin.run("{ viewer { role } }") == {"viewer": {"role": "admin"}}
@@ -272,7 +275,7 @@ def test_a_websocket_message_larger_than_the_limit_closes_the_socket(server, adm
                 {
                     "id": "1",
                     "type": "subscribe",
-                    "payload": {"query": "{ viewer { role } }", "variables": {"pad": "x" * 1_200_000}},
+                    "payload": {"query": "{ viewer { role } }", "variables": {"pad": "x" * (DEFAULT_MAX_BODY_BYTES + 1)}},
                 }
             )
         )
