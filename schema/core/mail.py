@@ -50,7 +50,7 @@ def mail_request(data: MailFields) -> MailRequest | None:
     if not data.email:
         for name, value in (("emailTo", data.email_to), ("locale", data.locale)):
             if value is not None:
-                raise DomainError(ErrorCode.VALIDATION, f"{name} is only for e-mailing it: add email: true", name)
+                raise DomainError(ErrorCode.VALIDATION, "{name} is only for e-mailing it: add email: true", name, name=name)
         return None
     return MailRequest(to=data.email_to, locale=data.locale)
 
@@ -115,7 +115,9 @@ def _mailed(value: str) -> tuple[str, int]:
             return document_type, decode(value, type_name, "documentId")
         except DomainError:
             continue
-    raise DomainError(ErrorCode.NOT_FOUND, f"{value!r} is not the id of a Quote or an Invoice", "documentId")
+    raise DomainError(
+        ErrorCode.NOT_FOUND, "{value!r} is not the id of a Quote or an Invoice", "documentId", value=value
+    )
 
 
 @strawberry.type
