@@ -13,6 +13,7 @@ from babel import Locale, UnknownLocaleError
 from ..domain.company import COMPANY_ID, TAX_IDENTITY_FIELDS, Company, IrrDisplay
 from ..domain.errors import DomainError, ErrorCode, invalid
 from ..domain.images import check_image, decode_upload
+from ..domain.message import Message
 from ..domain.text import camel
 from ..i18n import SUPPORTED, language_of
 from .engine import Context, check_version, operation, require_text
@@ -84,7 +85,7 @@ def checked_changes(company: Company, changes: dict) -> dict:
     out = {}
     for key, value in changes.items():
         if key == "legal_name":
-            out[key] = require_text(value, "legalName", "a legal name")
+            out[key] = require_text(value, "legalName", Message("a legal name"))
         elif key == "default_locale":
             out[key] = locale_tag(value, "defaultLocale")
         elif key == "irr_display":
