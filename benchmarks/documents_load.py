@@ -121,7 +121,9 @@ def issued_invoices(engine, count: int) -> list[int]:
     order = orders.create_order(uow, converted.opportunity.id, "IRR", order_lines(count))
     ids = []
     for _ in range(count):
-        delivered = orders.record_delivery(uow, order.id, [dict(order_line_id=ln.id, quantity="1") for ln in order.lines])
+        delivered = orders.record_delivery(
+            uow, order.id, [dict(order_line_id=ln.id, quantity="1") for ln in order.lines]
+        )
         ids.append(invoices.issue_invoice(uow, delivered.invoice.id).id)
     return ids
 
@@ -335,9 +337,7 @@ def one_run(url: str, engine, token: str, ids: list[int], spare: int, workdir: s
 
         time.sleep(GAP_S)
         again, windows["cached"], cached_walls = rounds(lambda: clients.ask(ids), ROUNDS_S)
-        if renditions(engine) - before != len(ids) or [d["sha256"] for d in again] != [
-            d["sha256"] for d in documents
-        ]:
+        if renditions(engine) - before != len(ids) or [d["sha256"] for d in again] != [d["sha256"] for d in documents]:
             raise RuntimeError("a cached ask rendered again")
 
         time.sleep(GAP_S)
@@ -425,7 +425,9 @@ def bench(backend: str, url: str, runs: int, concurrency: int, workdir: str) -> 
         started = time.monotonic()
         ids = issued_invoices(engine, runs * concurrency + runs)
         token = admin_token(engine)
-        print(f"{backend}: {len(ids)} issued invoices of {LINES} lines in {time.monotonic() - started:.1f} s", flush=True)
+        print(
+            f"{backend}: {len(ids)} issued invoices of {LINES} lines in {time.monotonic() - started:.1f} s", flush=True
+        )
         results = []
         for run in range(runs):
             chunk = ids[run * (concurrency + 1) : (run + 1) * (concurrency + 1)]

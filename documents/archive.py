@@ -49,7 +49,9 @@ def locale_for(facts: Facts, tag: str | None) -> str:
     """The locale to render in: the one asked for, else the company's default; UNKNOWN_LOCALE otherwise."""
     locale = normalize_locale(tag if tag is not None else facts["default_locale"])
     if locale is None:
-        raise DomainError(ErrorCode.UNKNOWN_LOCALE, f"cannot render documents in {tag!r}: use en, fa or tr", "locale")
+        raise DomainError(
+            ErrorCode.UNKNOWN_LOCALE, "cannot render documents in {tag!r}: use en, fa or tr", "locale", tag=tag
+        )
     return locale
 
 

@@ -16,6 +16,7 @@ import xml.etree.ElementTree as ElementTree
 from urllib.parse import unquote_to_bytes
 
 from .errors import DomainError, ErrorCode
+from .message import Message
 
 MAX_IMAGE_BYTES = 1024 * 1024  # 1 MiB, decoded
 PNG, JPEG, SVG = "image/png", "image/jpeg", "image/svg+xml"
@@ -25,8 +26,8 @@ _SVG_NS = "{http://www.w3.org/2000/svg}"
 _FORBIDDEN_ELEMENTS = frozenset({"script", "foreignObject"})
 
 
-def _refuse(message: str, field: str) -> DomainError:
-    return DomainError(ErrorCode.INVALID_IMAGE, f"{field}: {message}", field)
+def _refuse(why: Message, field: str) -> DomainError:
+    return DomainError(ErrorCode.INVALID_IMAGE, "{field}: {why}", field, field=field, why=why)
 
 
 def decode_upload(text: str, field: str) -> bytes:
@@ -34,14 +35,14 @@ def decode_upload(text: str, field: str) -> bytes:
     text = text.strip()
     found = _DATA_URL.fullmatch(text) if text[:5].lower() == "data:" else None
     if text[:5].lower() == "data:" and found is None:
-        raise _refuse("not a valid data: URL", field)
+        raise _refuse(Message("not a valid data: URL"), field)
     if found is not None and ";base64" not in found["params"].lower():
         return unquote_to_bytes(found["data"])
     encoded = found["data"] if found is not None else text
     try:
         return base64.b64decode("".join(encoded.split()), validate=True)
     except (binascii.Error, ValueError):
-        raise _refuse("neither base64 nor a data: URL", field) from None
+        raise _refuse(Message("neither base64 nor a data: URL"), field) from None
 
 
 def _is_plain_svg(content: bytes) -> bool:
@@ -81,10 +82,15 @@ def image_type(content: bytes) -> str | None:
 def check_image(content: bytes, field: str) -> str:
     """The content type of an acceptable image; INVALID_IMAGE naming the field otherwise."""
     if len(content) > MAX_IMAGE_BYTES:
-        raise _refuse(f"the image has {len(content):,} bytes; at most {MAX_IMAGE_BYTES:,} (1 MiB) are allowed", field)
+        too_big = Message(
+            "the image has {size:,} bytes; at most {most:,} (1 MiB) are allowed",
+            size=len(content),
+            most=MAX_IMAGE_BYTES,
+        )
+        raise _refuse(too_big, field)
     if not content:
-        raise _refuse("the image is empty", field)
+        raise _refuse(Message("the image is empty"), field)
     found = image_type(content)
     if found is None:
-        raise _refuse("not a PNG, JPEG or SVG image (an SVG may not hold scripts or external links)", field)
+        raise _refuse(Message("not a PNG, JPEG or SVG image (an SVG may not hold scripts or external links)"), field)
     return found

@@ -31,7 +31,9 @@ MAX_LINES = 1_000
 def check_line_count(raw_lines, field: str = "lines") -> None:
     """VALIDATION on `lines` when a document is given more than MAX_LINES lines."""
     if raw_lines is not None and len(raw_lines) > MAX_LINES:
-        raise invalid("a document holds at most {most:,} lines, not {given:,}", field, most=MAX_LINES, given=len(raw_lines))
+        raise invalid(
+            "a document holds at most {most:,} lines, not {given:,}", field, most=MAX_LINES, given=len(raw_lines)
+        )
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -69,6 +69,9 @@ KIND_WORDS = {
     "user": Message("user"),
     "token": Message("token"),
     "api_token": Message("api_token"),
+    "company": Message("company"),
+    "number_series": Message("number series"),
+    "mail": Message("mail"),
 }
 
 STATE_WORDS = {

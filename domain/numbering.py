@@ -14,6 +14,7 @@ from enum import StrEnum
 import jdatetime
 
 from .errors import invalid
+from .message import Message
 
 
 class Calendar(StrEnum):
@@ -29,13 +30,17 @@ class Calendar(StrEnum):
         return day.year
 
 
+#: Each calendar as a message names it (its value is what a client types).
+CALENDAR_WORDS = {Calendar.GREGORIAN: Message("gregorian"), Calendar.JALALI: Message("jalali")}
+
+
 def calendar_named(name: str, field: str | tuple[str, ...] = "calendar") -> Calendar:
     """The calendar called `name` (gregorian or jalali), or a VALIDATION error naming the field."""
     try:
         return Calendar(str(name).strip().lower())
     except ValueError:
         known = ", ".join(c.value for c in Calendar)
-        raise invalid(f"unknown calendar {name!r}: use one of {known}", field) from None
+        raise invalid("unknown calendar {name!r}: use one of {known}", field, name=name, known=known) from None
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -44,13 +44,15 @@ import re
 import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import reduce
 
 from babel import Locale
 from stdnum import vatin
-from stdnum.exceptions import ValidationError
+from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength, ValidationError
 from stdnum.tr import tckimlik, vkn
 
 from .errors import DomainError, ErrorCode
+from .message import Message
 from .text import camel
 
 IRAN, TURKEY = "IR", "TR"
@@ -73,16 +75,43 @@ def compact(value: str) -> str:
 
 
 class Invalid(ValueError):
-    """Why an identifier fails its rule (the message, without the field's name)."""
+    """Why an identifier fails its rule: a Message that follows the value (`'123' must have 10 digits, not 3`)."""
+
+    def __init__(self, why: Message):
+        super().__init__(str(why))
+        self.why = why
+
+
+def _either(lengths: tuple[int, ...]) -> Message | int:
+    """The allowed lengths as a reader says them: 10, or 10 or 11, or 11, 12 or 14 (commas translated too)."""
+    *some, last = lengths
+    if not some:
+        return last
+    listed = reduce(lambda first, second: Message("{first}, {second}", first=first, second=second), some)
+    return Message("{some} or {last}", some=listed, last=last)
 
 
 def _digits(value: str, *lengths: int) -> str:
     if not value.isascii() or not value.isdigit():
-        raise Invalid("must consist of digits only")
+        raise Invalid(Message("must consist of digits only"))
     if len(value) not in lengths:
-        wanted = " or ".join(str(n) for n in lengths)
-        raise Invalid(f"must have {wanted} digits, not {len(value)}")
+        raise Invalid(Message("must have {wanted} digits, not {count}", wanted=_either(lengths), count=len(value)))
     return value
+
+
+#: What python-stdnum's exceptions say, in words the catalogs translate (its own texts are English only).
+#: Looked up along the exception's classes, so a subclass reads as its nearest listed parent.
+STDNUM_REASONS: Mapping[type[ValidationError], Message] = {
+    InvalidChecksum: Message("the number's checksum or check digit is invalid"),
+    InvalidLength: Message("the number has an invalid length"),
+    InvalidFormat: Message("the number has an invalid format"),
+    InvalidComponent: Message("one of the parts of the number are invalid or unknown"),
+    ValidationError: Message("the number is invalid"),
+}
+
+
+def _reason(err: ValidationError) -> Message:
+    return next(STDNUM_REASONS[cls] for cls in type(err).__mro__ if cls in STDNUM_REASONS)
 
 
 def person_code_is_valid(code: str) -> bool:
@@ -114,8 +143,9 @@ def iranian_national_id(value: str) -> str:
     _digits(value, 10, 11)
     valid = person_code_is_valid(value) if len(value) == 10 else legal_id_is_valid(value)
     if not valid:
-        kind = "a person's national code (کد ملی)" if len(value) == 10 else "a legal entity's national ID (شناسه ملی)"
-        raise Invalid(f"fails the check digit of {kind}")
+        if len(value) == 10:
+            raise Invalid(Message("fails the check digit of a person's national code (کد ملی)"))
+        raise Invalid(Message("fails the check digit of a legal entity's national ID (شناسه ملی)"))
     return value
 
 
@@ -123,7 +153,7 @@ def iranian_economic_code(value: str) -> str:
     """کد اقتصادی: a legal entity's national ID (11 digits, checked), legacy 12 or a person's 14 digits."""
     _digits(value, 11, 12, 14)
     if len(value) == 11 and not legal_id_is_valid(value):
-        raise Invalid("has 11 digits, so it is a legal entity's national ID, and fails its check digit")
+        raise Invalid(Message("has 11 digits, so it is a legal entity's national ID, and fails its check digit"))
     return value
 
 
@@ -131,7 +161,7 @@ def iranian_postal_code(value: str) -> str:
     """Ten digits, no 0 or 2 among the first five (Iran Post)."""
     _digits(value, 10)
     if set(value[:5]) & {"0", "2"}:
-        raise Invalid("cannot have 0 or 2 among its first five digits (Iran Post's rule)")
+        raise Invalid(Message("cannot have 0 or 2 among its first five digits (Iran Post's rule)"))
     return value
 
 
@@ -142,7 +172,7 @@ def turkish_tax_number(value: str) -> str:
     try:
         return module.validate(value)
     except ValidationError as err:
-        raise Invalid(f"is not a valid {kind}: {err.message.lower().rstrip('.')}") from None
+        raise Invalid(Message("is not a valid {kind}: {reason}", kind=kind, reason=_reason(err))) from None
 
 
 def vat_number(value: str, country: str | None) -> str:
@@ -150,11 +180,11 @@ def vat_number(value: str, country: str | None) -> str:
     if country and value[:2] != country and not value[:2].isalpha():
         value = country + value
     if not value[:2].isalpha():
-        raise Invalid("needs its country prefix (DE136695976), or the party's country set")
+        raise Invalid(Message("needs its country prefix (DE136695976), or the party's country set"))
     try:
         return vatin.validate(value)
     except ValidationError as err:
-        raise Invalid(f"is not a valid VAT number: {err.message.lower().rstrip('.')}") from None
+        raise Invalid(Message("is not a valid VAT number: {reason}", reason=_reason(err))) from None
 
 
 def free_text(value: str) -> str:
@@ -189,13 +219,15 @@ SCHEMES: Mapping[str, Rule] = {
 OWN_SCHEMES = frozenset(c for rule in SCHEMES.values() if rule.countries for c in rule.countries)
 #: What each identifier is, in error messages.
 NAMES = {
-    "national_id": "national ID (شناسه ملی / کد ملی)",
-    "economic_code": "economic code (کد اقتصادی)",
-    "tax_number": "tax number (VKN / TCKN)",
-    "tax_office": "tax office (vergi dairesi)",
-    "vat_number": "VAT number",
-    "postal_code": "postal code",
+    "national_id": Message("national ID (شناسه ملی / کد ملی)"),
+    "economic_code": Message("economic code (کد اقتصادی)"),
+    "tax_number": Message("tax number (VKN / TCKN)"),
+    "tax_office": Message("tax office (vergi dairesi)"),
+    "vat_number": Message("VAT number"),
+    "postal_code": Message("postal code"),
 }
+#: Where a scheme applies, in error messages (keyed by the countries of its Rule; None: the rest).
+WHERE = {IRAN: Message("Iran"), TURKEY: Message("Turkey"), None: Message("other countries")}
 
 
 def _applies(rule: Rule, country: str | None) -> bool:
@@ -212,7 +244,9 @@ def check_country(value: str | None, field: str = "country") -> str | None:
         return None
     code = value.strip().upper()
     if code not in COUNTRIES:
-        raise DomainError(ErrorCode.VALIDATION, f"{value!r} is not an ISO 3166-1 alpha-2 country code", camel(field))
+        raise DomainError(
+            ErrorCode.VALIDATION, "{value!r} is not an ISO 3166-1 alpha-2 country code", camel(field), value=value
+        )
     return code
 
 
@@ -224,17 +258,23 @@ def check_identifier(name: str, value: str | None, country: str | None) -> str |
     rule = SCHEMES[name]
     field = camel(name)
     if not _applies(rule, country):
-        where = "Iran" if rule.countries == {IRAN} else "Turkey" if rule.countries == {TURKEY} else "other countries"
+        home = next(iter(rule.countries)) if rule.countries and len(rule.countries) == 1 else None
         raise DomainError(
             ErrorCode.INVALID_TAX_ID,
-            f"{field}: a {NAMES[name]} belongs to {where}, and this party's country is {country}",
+            "{field}: a {identifier} belongs to {where}, and this party's country is {country}",
             field,
+            field=field,
+            identifier=NAMES[name],
+            where=WHERE.get(home, WHERE[None]),
+            country=country,
         )
     typed = value.strip()
     try:
         return rule.check(compact(typed) if rule.compact else typed, country)
     except Invalid as why:
-        raise DomainError(ErrorCode.INVALID_TAX_ID, f"{field}: {value!r} {why}", field) from None
+        raise DomainError(
+            ErrorCode.INVALID_TAX_ID, "{field}: {value!r} {why}", field, field=field, value=value, why=why.why
+        ) from None
 
 
 def check_tax_identity(current: Mapping[str, str | None], changes: Mapping[str, str | None]) -> dict:

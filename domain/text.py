@@ -61,9 +61,7 @@ MAX_LENGTH = {
 }
 
 #: Texts written over several lines: they may hold line breaks and tabs; no other text may.
-MULTILINE = frozenset(
-    {"notes", "terms", "reason", "description", "address", "bank_details", "payment_terms"}
-)
+MULTILINE = frozenset({"notes", "terms", "reason", "description", "address", "bank_details", "payment_terms"})
 
 # C0 and C1 control characters, DEL, and unpaired surrogates (which no encoding can store).
 _NOT_IN_TEXT = re.compile("[\x00-\x08\x0b-\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")

@@ -173,7 +173,13 @@ def cmd_mail(args) -> int:
     try:
         if worker.server is None:
             print("no SMTP server is configured (SALESFLOW_SMTP_HOST): queued mails wait", flush=True)
-        run(worker, settings.mail_interval, threading.Event(), once=args.once, report=lambda line: print(line, flush=True))
+        run(
+            worker,
+            settings.mail_interval,
+            threading.Event(),
+            once=args.once,
+            report=lambda line: print(line, flush=True),
+        )
     except KeyboardInterrupt:
         pass
     finally:

@@ -73,8 +73,7 @@ def compose(
         (
             _("Dear {name},").format(name=buyer),
             _("please find attached our {title} {number}.").format(title=title, number=number),
-            _("You can also download it until {date} (UTC):").format(date=f"{expires_at:%Y-%m-%d %H:%M}")
-            + f"\n{link}",
+            _("You can also download it until {date} (UTC):").format(date=f"{expires_at:%Y-%m-%d %H:%M}") + f"\n{link}",
             _("Kind regards,") + f"\n{seller}",
         )
     )

@@ -13,6 +13,7 @@ from babel import Locale, UnknownLocaleError
 from ..domain.company import COMPANY_ID, TAX_IDENTITY_FIELDS, Company, IrrDisplay
 from ..domain.errors import DomainError, ErrorCode, invalid
 from ..domain.images import check_image, decode_upload
+from ..domain.message import Message
 from ..domain.text import camel
 from ..i18n import SUPPORTED, language_of
 from .engine import Context, check_version, operation, require_text
@@ -46,13 +47,18 @@ def locale_tag(tag: str | None, field: str) -> str:
     if language_of(tag) is None:
         raise DomainError(
             ErrorCode.UNKNOWN_LOCALE,
-            f"{field}: {tag!r} is not a locale of a language salesflow speaks ({spoken})",
+            "{field}: {tag!r} is not a locale of a language salesflow speaks ({spoken})",
             field,
+            field=field,
+            tag=tag,
+            spoken=spoken,
         )
     try:
         return str(Locale.parse(tag.strip().replace("-", "_"))).replace("_", "-")
     except (ValueError, UnknownLocaleError):  # language_of parsed it: cannot happen, but never store a guess
-        raise DomainError(ErrorCode.UNKNOWN_LOCALE, f"{field}: {tag!r} is not a locale", field) from None
+        raise DomainError(
+            ErrorCode.UNKNOWN_LOCALE, "{field}: {tag!r} is not a locale", field, field=field, tag=tag
+        ) from None
 
 
 def _logo(value) -> tuple[bytes | None, str | None]:
@@ -67,18 +73,19 @@ def _irr_display(value) -> str:
     try:
         return IrrDisplay(value).value
     except ValueError:
-        raise invalid(f"irrDisplay must be one of {', '.join(d.value for d in IrrDisplay)}", "irrDisplay") from None
+        choices = ", ".join(d.value for d in IrrDisplay)
+        raise invalid("irrDisplay must be one of {choices}", "irrDisplay", choices=choices) from None
 
 
 def checked_changes(company: Company, changes: dict) -> dict:
     """The changes in the form they are stored in; the first bad one is a coded error naming its field."""
     for key in changes:
         if key not in COMPANY_FIELDS:
-            raise invalid(f"{camel(key)} cannot be changed", camel(key))
+            raise invalid("{key} cannot be changed", camel(key), key=camel(key))
     out = {}
     for key, value in changes.items():
         if key == "legal_name":
-            out[key] = require_text(value, "legalName", "a legal name")
+            out[key] = require_text(value, "legalName", Message("a legal name"))
         elif key == "default_locale":
             out[key] = locale_tag(value, "defaultLocale")
         elif key == "irr_display":

@@ -30,16 +30,15 @@ from ..domain.documents import (
     load_facts,
     sha256_of,
 )
-from ..domain.errors import DomainError, ErrorCode
 from ..domain.invoice import Invoice
 from ..domain.order import Order
 from ..domain.parties import Account, Contact
 from ..domain.ports import UnitOfWork
 from ..domain.quote import Quote
 from ..domain.status import QuoteKind
+from .company import the_company
 from .engine import Context, operation, retrying
 
-COMPANY_ID = 1  # the one company profile
 TAX_FIELDS = (
     "address",
     "postal_code",
@@ -53,10 +52,8 @@ TAX_FIELDS = (
 
 
 def company_of(uow: UnitOfWork) -> Company:
-    company = uow.company.get(COMPANY_ID)
-    if company is None:  # the install data loads it; a store without it was not installed
-        raise DomainError(ErrorCode.NOT_FOUND, "the company profile is not installed (run salesflow migrate)")
-    return company
+    """The company profile a document prints (NOT_FOUND, as the_company says, if it was never installed)."""
+    return the_company(uow)
 
 
 def _identity(party: TaxIdentity | None) -> dict:

@@ -25,7 +25,9 @@ has_lines = Guard(
     Message("an invoice needs at least one line"),
     "invoiceId",
 )
-settled = Guard("settled", lambda inv, ctx: inv.amount_due <= 0, ErrorCode.VALIDATION, Message("an amount is still due"))
+settled = Guard(
+    "settled", lambda inv, ctx: inv.amount_due <= 0, ErrorCode.VALIDATION, Message("an amount is still due")
+)
 unsettled = Guard("unsettled", lambda inv, ctx: inv.amount_due > 0, ErrorCode.VALIDATION, Message("it is fully paid"))
 no_payments = Guard(
     "no_payments",
@@ -35,7 +37,9 @@ no_payments = Guard(
     "invoiceId",
 )
 # After a payment is taken back (amount_paid already lowered): where the invoice stands now.
-some_paid = Guard("some_paid", lambda inv, ctx: inv.amount_paid > 0, ErrorCode.VALIDATION, Message("nothing is paid any more"))
+some_paid = Guard(
+    "some_paid", lambda inv, ctx: inv.amount_paid > 0, ErrorCode.VALIDATION, Message("nothing is paid any more")
+)
 nothing_paid = Guard(
     "nothing_paid", lambda inv, ctx: inv.amount_paid == 0, ErrorCode.VALIDATION, Message("part of it is still paid")
 )
@@ -241,9 +245,7 @@ def take_back(
     """Reverse one payment of a locked invoice: the payment is marked, the reversal recorded, the
     amount paid lowered and the invoice back to partially paid or issued (its history says why)."""
     if payment.reversed:
-        raise DomainError(
-            ErrorCode.INVALID_TRANSITION, "payment {id} was already reversed", "paymentId", id=payment.id
-        )
+        raise DomainError(ErrorCode.INVALID_TRANSITION, "payment {id} was already reversed", "paymentId", id=payment.id)
     LIFECYCLE.check_source(invoice, "reverse_payment")
     payment.reversed_at = payment.updated_at = ctx.now
     invoice.amount_paid -= payment.amount

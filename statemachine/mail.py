@@ -19,6 +19,7 @@ from ..domain.activity import Activity
 from ..domain.base import Document
 from ..domain.errors import DomainError, ErrorCode
 from ..domain.mail import MAX_ATTEMPTS, RETRIABLE, Attempt, Mail, MailStatus, Outcome, message_id
+from ..domain.message import named
 from ..domain.query import Filter, PageSpec
 from ..domain.sync import RetryPolicy
 from ..domain.text import check_texts
@@ -48,7 +49,7 @@ def checked_address(text: str | None, field_name: str) -> str:
     except (HeaderParseError, ValueError, IndexError):
         parsed = None
     if parsed is None or not parsed.username or "." not in parsed.domain or len(address) > 254:
-        raise DomainError(ErrorCode.VALIDATION, f"{address!r} is not an e-mail address", field_name)
+        raise DomainError(ErrorCode.VALIDATION, "{address!r} is not an e-mail address", field_name, address=address)
     return parsed.addr_spec
 
 
@@ -60,14 +61,17 @@ def queue(ctx: Context, document: Document, request: MailRequest) -> Mail:
     if not (to or "").strip():
         raise DomainError(
             ErrorCode.VALIDATION,
-            f"{document} has no contact e-mail address to send it to: give emailTo",
+            "{document} has no contact e-mail address to send it to: give emailTo",
             "emailTo",
+            document=named(document),
         )
     address = checked_address(to, "emailTo")
     tag = request.locale if request.locale is not None else company_of(ctx.uow).default_locale
     language = language_of(tag)  # the document renders it in its locale (fa → fa-IR)
     if language is None:
-        raise DomainError(ErrorCode.UNKNOWN_LOCALE, f"cannot write mails in {tag!r}: use en, fa or tr", "locale")
+        raise DomainError(
+            ErrorCode.UNKNOWN_LOCALE, "cannot write mails in {tag!r}: use en, fa or tr", "locale", tag=tag
+        )
     return ctx.uow.mails.add(
         Mail(
             document_type=document.kind_name,
@@ -83,9 +87,7 @@ def queue(ctx: Context, document: Document, request: MailRequest) -> Mail:
 
 
 @operation
-def send_quote(
-    ctx: Context, quote_id: int, *, mail: MailRequest | None = None, expected_version: int | None = None
-):
+def send_quote(ctx: Context, quote_id: int, *, mail: MailRequest | None = None, expected_version: int | None = None):
     """DRAFT → SENT, and its e-mail queued in the same transaction when asked for."""
     quote = quotes.send_quote.inner(ctx, quote_id, expected_version=expected_version)
     if mail is not None:

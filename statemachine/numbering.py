@@ -11,7 +11,8 @@ fresh install, or the first days of a year before anything is numbered, is when 
 from __future__ import annotations
 
 from ..domain.errors import DomainError, ErrorCode
-from ..domain.numbering import Series, calendar_named
+from ..domain.message import KIND_WORDS, Message, word
+from ..domain.numbering import CALENDAR_WORDS, Series, calendar_named
 from .engine import Context, operation
 
 
@@ -28,11 +29,15 @@ def set_series_calendar(ctx: Context, code: str, calendar: str) -> Series:
         if ctx.uow.numbers.taken(code, cal, year := cal.year_of(ctx.today))
     ]
     if begun:
+        runs = begun[0] if len(begun) == 1 else Message("{first} and {second}", first=begun[0], second=begun[1])
         raise DomainError(
             ErrorCode.SERIES_IN_USE,
-            f"the {code} series has numbered documents in {' and '.join(begun)} already: switching it to "
-            f"{chosen} now would split that year's run; switch before its first number of a year",
+            "the {kind} series has numbered documents in {runs} already: switching it to {calendar} now would "
+            "split that year's run; switch before its first number of a year",
             "calendar",
+            kind=word(KIND_WORDS, code),
+            runs=runs,
+            calendar=CALENDAR_WORDS[chosen],
         )
     ctx.uow.numbers.set_calendar(code, chosen)
     return ctx.uow.numbers.get(code)

@@ -39,9 +39,15 @@ latest = Guard(
     "quoteId",
 )
 unexpired = Guard(
-    "unexpired", lambda q, ctx: not q.lapsed(ctx.today), ErrorCode.QUOTE_EXPIRED, Message("its validity has passed"), "quoteId"
+    "unexpired",
+    lambda q, ctx: not q.lapsed(ctx.today),
+    ErrorCode.QUOTE_EXPIRED,
+    Message("its validity has passed"),
+    "quoteId",
 )
-lapsed = Guard("lapsed", lambda q, ctx: q.lapsed(ctx.today), ErrorCode.VALIDATION, Message("it is still valid"), "quoteId")
+lapsed = Guard(
+    "lapsed", lambda q, ctx: q.lapsed(ctx.today), ErrorCode.VALIDATION, Message("it is still valid"), "quoteId"
+)
 opportunity_not_lost = Guard(
     "opportunity_not_lost",
     lambda q, ctx: ctx.uow.opportunities.get(q.opportunity_id).status != OpportunityStatus.LOST,

@@ -33,7 +33,7 @@ class SqlNumberSeries:
         query = select(number_series).where(number_series.c.code == code)
         row = self.connection.execute(query.with_for_update() if lock else query).first()
         if row is None:
-            raise not_found("number series", repr(code), "series")
+            raise not_found("number_series", repr(code), "series")
         return _series(row)
 
     def find(self) -> list[Series]:
@@ -56,7 +56,7 @@ class SqlNumberSeries:
         if series is None:
             row = self.connection.execute(_SHARE_SERIES, {"series": code}).first()
             if row is None:
-                raise not_found("number series", repr(code), "series")
+                raise not_found("number_series", repr(code), "series")
             series = self._read[code] = _series(row)
         year = series.year_of(on)
         key = {"series": code, "in_calendar": series.calendar.value, "in_year": year}

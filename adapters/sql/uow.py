@@ -584,7 +584,9 @@ class SqlUnitOfWork:
         key = (mapping.cls, obj.id)
         if key in self._tracked:
             if self._tracked[key].obj is not obj:
-                raise DomainError(ErrorCode.CONFLICT, "{record} is already loaded in this transaction", record=named(obj))
+                raise DomainError(
+                    ErrorCode.CONFLICT, "{record} is already loaded in this transaction", record=named(obj)
+                )
             return
         row = self.connection.execute(_statements(mapping)["get"], {"id": obj.id}).first()
         if row is None:

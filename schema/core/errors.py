@@ -38,9 +38,7 @@ class UserError:
 
 def user_error(err: DomainError, language: str = DEFAULT) -> UserError:
     """A domain error as a payload's UserError, its message in `language`; code and field as they are."""
-    return UserError(
-        field=list(err.field) if err.field else None, message=translate(err.text, language), code=err.code
-    )
+    return UserError(field=list(err.field) if err.field else None, message=translate(err.text, language), code=err.code)
 
 
 class Translatable(GraphQLError):

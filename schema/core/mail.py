@@ -21,7 +21,9 @@ from .ids import decode
 from .lists import ChildFirst, child_first
 from .mutations import Input, errors_field, mutate, mutation
 
-MailStatusEnum = described_enum(MailStatus, "MailStatus", "How one e-mail of a document to its customer stands.", MEANINGS)
+MailStatusEnum = described_enum(
+    MailStatus, "MailStatus", "How one e-mail of a document to its customer stands.", MEANINGS
+)
 
 
 @strawberry.input
@@ -52,7 +54,9 @@ def mail_request(data: MailFields) -> MailRequest | None:
     if not data.email:
         for name, value in (("emailTo", data.email_to), ("locale", data.locale)):
             if value is not None:
-                raise DomainError(ErrorCode.VALIDATION, f"{name} is only for e-mailing it: add email: true", name)
+                raise DomainError(
+                    ErrorCode.VALIDATION, "{name} is only for e-mailing it: add email: true", name, name=name
+                )
         return None
     return MailRequest(to=data.email_to, locale=data.locale)
 
@@ -62,7 +66,9 @@ class Mail:
     to_address: str = strawberry.field(name="to", description="The address it goes to.")
     locale: str = strawberry.field(description="The language it is written in (and its PDF): `en`, `fa` or `tr`.")
     status: MailStatusEnum = strawberry.field(description="Where its sending stands.")
-    attempts: int = strawberry.field(description="How many times the worker tried to hand it over (0 before the first).")
+    attempts: int = strawberry.field(
+        description="How many times the worker tried to hand it over (0 before the first)."
+    )
     last_error: Optional[str] = strawberry.field(
         description="Why the last attempt failed, or why it waits; null once SENT or before any trouble."
     )
@@ -73,7 +79,9 @@ class Mail:
         description="Its Message-ID header, the same on every attempt (find it in the mail server's log); null "
         "before the first attempt."
     )
-    created_at: datetime = strawberry.field(description="When it was queued: with the quote's sending or the invoice's issue.")
+    created_at: datetime = strawberry.field(
+        description="When it was queued: with the quote's sending or the invoice's issue."
+    )
 
     @strawberry.field(description="When the worker tries it again (ISO 8601, UTC); null unless QUEUED.")
     def next_attempt_at(self) -> Optional[datetime]:
@@ -117,7 +125,9 @@ def _mailed(value: str) -> tuple[str, int]:
             return document_type, decode(value, type_name, "documentId")
         except DomainError:
             continue
-    raise DomainError(ErrorCode.NOT_FOUND, f"{value!r} is not the id of a Quote or an Invoice", "documentId")
+    raise DomainError(
+        ErrorCode.NOT_FOUND, "{value!r} is not the id of a Quote or an Invoice", "documentId", value=value
+    )
 
 
 @strawberry.type

@@ -181,7 +181,9 @@ def mutate(
     if key is not None:
         problem = _bad_key(key)
         if problem:
-            return payload(errors=[user_error(DomainError(ErrorCode.VALIDATION, problem, "idempotencyKey"), ctx.language)])
+            return payload(
+                errors=[user_error(DomainError(ErrorCode.VALIDATION, problem, "idempotencyKey"), ctx.language)]
+            )
         kwargs["once"] = Once(key, name, fingerprint(name, _input_payload(data)), lambda result: _encode(parts(result)))
     try:
         result = call(ctx.stores.writer(), **kwargs)

@@ -91,14 +91,14 @@ def domain_filter(flt, *, statuses: bool = True) -> Filter:
             continue
         if moment.utcoffset() is None:
             raise BadInput(
-                Message("{field}: a date-time needs a time zone (e.g. 2026-11-22T10:30:00Z)", field=f"filter.{camel(name)}")
+                Message(
+                    "{field}: a date-time needs a time zone (e.g. 2026-11-22T10:30:00Z)", field=f"filter.{camel(name)}"
+                )
             )
         try:
             moment.astimezone(UTC)
         except OverflowError:
-            raise BadInput(
-                Message("{field}: the date-time is out of range", field=f"filter.{camel(name)}")
-            ) from None
+            raise BadInput(Message("{field}: the date-time is out of range", field=f"filter.{camel(name)}")) from None
     try:
         return Filter(
             statuses=tuple(s.value for s in (get("status") or ())) if statuses else (),

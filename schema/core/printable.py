@@ -77,7 +77,7 @@ class Printable:
                 context.loader.uow, context.stores.writer, self, Format(format), locale, today=now.date(), now=now
             )
         except DomainError as err:  # an unknown locale: the argument at fault, with its own code
-            raise BadInput(err.message, err.field, code=err.code.value) from None
+            raise BadInput(err.text, err.field, code=err.code.value) from None
         expires_at = now + links.DEFAULT_TTL
         return RenderedDocument(
             url=result.path,

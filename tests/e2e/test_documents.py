@@ -43,7 +43,9 @@ README_PICTURE = Path(__file__).parents[2] / "docs" / "proforma-fa.png"
 WRITE_README_PICTURE = os.environ.get("SALESFLOW_WRITE_README_PICTURE") == "1"
 
 # Reading PDFs back the way tests/documents does it (poppler's right-to-left artefacts removed).
-_reading = importlib.util.spec_from_file_location("document_reading", Path(__file__).parents[1] / "documents" / "conftest.py")
+_reading = importlib.util.spec_from_file_location(
+    "document_reading", Path(__file__).parents[1] / "documents" / "conftest.py"
+)
 reading = importlib.util.module_from_spec(_reading)
 _reading.loader.exec_module(reading)
 
@@ -53,8 +55,12 @@ PERSIAN_DIGITS = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
 
 UPDATE_COMPANY = """mutation($i: UpdateCompanyInput!) { updateCompany(input: $i) {
   company { legalName defaultLocale } errors { code field message } } }"""
-CREATE_ACCOUNT = """mutation($i: CreateAccountInput!) { createAccount(input: $i) { account { id } errors { code field } } }"""
-CREATE_CONTACT = """mutation($i: CreateContactInput!) { createContact(input: $i) { contact { id } errors { code field } } }"""
+CREATE_ACCOUNT = (
+    """mutation($i: CreateAccountInput!) { createAccount(input: $i) { account { id } errors { code field } } }"""
+)
+CREATE_CONTACT = (
+    """mutation($i: CreateContactInput!) { createContact(input: $i) { contact { id } errors { code field } } }"""
+)
 CREATE_OPPORTUNITY = """mutation($i: CreateOpportunityInput!) { createOpportunity(input: $i) {
   opportunity { id } errors { code field } } }"""
 TO_QUOTE = """mutation($i: ConvertOpportunityToQuoteInput!) { convertOpportunityToQuote(input: $i) {
@@ -62,7 +68,9 @@ TO_QUOTE = """mutation($i: ConvertOpportunityToQuoteInput!) { convertOpportunity
 SEND = """mutation($i: SendQuoteInput!) { sendQuote(input: $i) { quote { id status total } errors { code field } } }"""
 TO_ORDER = """mutation($i: ConvertQuoteToOrderInput!) { convertQuoteToOrder(input: $i) {
   order { id lines { id quantity } } errors { code field } } }"""
-DELIVER = """mutation($i: RecordDeliveryInput!) { recordDelivery(input: $i) { invoice { id } errors { code field } } }"""
+DELIVER = (
+    """mutation($i: RecordDeliveryInput!) { recordDelivery(input: $i) { invoice { id } errors { code field } } }"""
+)
 ISSUE = """mutation($i: IssueInvoiceInput!) { issueInvoice(input: $i) {
   invoice { id number total } errors { code field } } }"""
 DOCUMENT = """query($id: ID!, $f: DocumentFormat, $l: String) { node(id: $id) { ... on %s {
@@ -70,11 +78,22 @@ DOCUMENT = """query($id: ID!, $f: DocumentFormat, $l: String) { node(id: $id) { 
 
 #: Several lines, a discount, Iran's 9% VAT: what the README shows and the customer receives.
 LINES = [
-    {"description": "لپ‌تاپ لنوو ThinkPad E14", "quantity": "3", "unitPrice": "485000000", "taxRate": "9",
-     "discountPercent": "5", "productCode": "LT-E14"},
+    {
+        "description": "لپ‌تاپ لنوو ThinkPad E14",
+        "quantity": "3",
+        "unitPrice": "485000000",
+        "taxRate": "9",
+        "discountPercent": "5",
+        "productCode": "LT-E14",
+    },
     {"description": "نصب و راه‌اندازی شبکه", "quantity": "12", "unitPrice": "4500000", "taxRate": "9"},
-    {"description": "پشتیبانی سالانه نرم‌افزار", "quantity": "1", "unitPrice": "96000000", "taxRate": "9",
-     "discountPercent": "10"},
+    {
+        "description": "پشتیبانی سالانه نرم‌افزار",
+        "quantity": "1",
+        "unitPrice": "96000000",
+        "taxRate": "9",
+        "discountPercent": "10",
+    },
     {"description": "کابل شبکه Cat6 (متر)", "quantity": "150", "unitPrice": "85000", "taxRate": "9"},
 ]
 
@@ -142,7 +161,9 @@ def browser():
         try:
             report = json.loads(done.stdout.strip().splitlines()[-1])
         except (IndexError, json.JSONDecodeError):
-            raise AssertionError(f"the driver printed no report (exit {done.returncode}):\n{done.stdout}\n{done.stderr}") from None
+            raise AssertionError(
+                f"the driver printed no report (exit {done.returncode}):\n{done.stdout}\n{done.stderr}"
+            ) from None
         assert report["error"] is None, report["error"]
         return report
 
@@ -214,8 +235,14 @@ def _sent_proforma(client, opportunity: str) -> dict:
     quote = client.mutate(
         "convertOpportunityToQuote",
         TO_QUOTE,
-        {"i": {"opportunityId": opportunity, "kind": "PROFORMA", "lines": LINES,
-               "validUntil": (date.today() + timedelta(days=30)).isoformat()}},
+        {
+            "i": {
+                "opportunityId": opportunity,
+                "kind": "PROFORMA",
+                "lines": LINES,
+                "validUntil": (date.today() + timedelta(days=30)).isoformat(),
+            }
+        },
     )["quote"]
     return client.mutate("sendQuote", SEND, {"i": {"quoteId": quote["id"]}})["quote"]
 
@@ -281,7 +308,9 @@ def test_a_customer_downloads_the_persian_invoice_by_its_signed_link_without_a_t
     assert ink_share(page_one(served.content, 50)) > 0.01  # page 1 has something printed on it
 
 
-def test_a_customer_downloads_the_persian_proforma_by_its_signed_link_and_it_reads_right(server, story, poppler, tmp_path):
+def test_a_customer_downloads_the_persian_proforma_by_its_signed_link_and_it_reads_right(
+    server, story, poppler, tmp_path
+):
     proforma = story["proforma"]
     rendered = document(story["admin"], "Quote", proforma["id"], locale="fa-IR")
     served = server.http.get(rendered["signedUrl"])

@@ -275,7 +275,10 @@ def test_a_websocket_message_larger_than_the_limit_closes_the_socket(server, adm
                 {
                     "id": "1",
                     "type": "subscribe",
-                    "payload": {"query": "{ viewer { role } }", "variables": {"pad": "x" * (DEFAULT_MAX_BODY_BYTES + 1)}},
+                    "payload": {
+                        "query": "{ viewer { role } }",
+                        "variables": {"pad": "x" * (DEFAULT_MAX_BODY_BYTES + 1)},
+                    },
                 }
             )
         )

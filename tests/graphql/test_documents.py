@@ -12,7 +12,8 @@ import pytest
 from salesflow import documents
 from salesflow.adapters.sql import SqlUnitOfWork, create_engine
 from salesflow.documents import archive, links
-from salesflow.statemachine.documents import COMPANY_ID, LINK_KEY
+from salesflow.domain.company import COMPANY_ID
+from salesflow.statemachine.documents import LINK_KEY
 
 RENDERED = "url signedUrl signedUrlExpiresAt contentType filename sha256 locale"
 DOCUMENT = "query($id: ID!, $f: DocumentFormat, $l: String) { node(id: $id) { ... on %s { document(format: $f, locale: $l) { %s } } } }"

@@ -94,7 +94,10 @@ def test_an_admin_sets_another_users_locale_and_a_sales_rep_may_not(gateway, roo
 
 
 def test_the_default_stages_are_named_in_the_viewers_language(gateway, root):
-    names = {lang: [s["name"] for s in post(gateway, root, STAGES, language=lang)["data"]["stages"]] for lang in ("en", "fa", "tr")}
+    names = {
+        lang: [s["name"] for s in post(gateway, root, STAGES, language=lang)["data"]["stages"]]
+        for lang in ("en", "fa", "tr")
+    }
     assert names["en"][:2] == ["Prospecting", "Qualification"]
     assert names["fa"][:2] == ["شناسایی مشتری", "ارزیابی"]
     assert names["tr"][:2] == ["Müşteri arama", "Nitelendirme"]
@@ -102,7 +105,9 @@ def test_the_default_stages_are_named_in_the_viewers_language(gateway, root):
 
 def test_a_stage_a_user_created_or_renamed_keeps_its_name_as_written(gateway, root):
     created = post(
-        gateway, root, 'mutation { createStage(input: {name: "Site visit", probability: "50"}) { stage { id } errors { code } } }'
+        gateway,
+        root,
+        'mutation { createStage(input: {name: "Site visit", probability: "50"}) { stage { id } errors { code } } }',
     )["data"]["createStage"]
     assert created["errors"] == []
     first = post(gateway, root, "{ stages { id name } }")["data"]["stages"][0]
@@ -115,3 +120,61 @@ def test_a_stage_a_user_created_or_renamed_keeps_its_name_as_written(gateway, ro
     assert renamed["errors"] == []
     names = [s["name"] for s in post(gateway, root, STAGES, language="fa")["data"]["stages"]]
     assert "Site visit" in names and "Cold calls" in names and "ارزیابی" in names
+
+
+CREATE_ACCOUNT = (
+    "mutation($i: CreateAccountInput!) { createAccount(input: $i) { account { id } errors { code field message } } }"
+)
+UPDATE_COMPANY = (
+    "mutation($i: UpdateCompanyInput!) { updateCompany(input: $i) { company { nationalId hasLogo } "
+    "errors { code field message } } }"
+)
+
+
+def test_a_turkish_tax_number_failing_its_check_digit_is_explained_in_turkish_and_persian(gateway, root):
+    account = {"i": {"name": "Anadolu Tekstil A.Ş.", "country": "TR", "taxNumber": "4540536921"}}
+    turkish, persian = (
+        post(gateway, root, CREATE_ACCOUNT, account, lang)["data"]["createAccount"] for lang in ("tr", "fa")
+    )
+    assert turkish["account"] is None and persian["account"] is None
+    [in_turkish], [in_persian] = turkish["errors"], persian["errors"]
+    assert (
+        (in_turkish["code"], in_turkish["field"])
+        == (in_persian["code"], in_persian["field"])
+        == (
+            "INVALID_TAX_ID",
+            ["taxNumber"],
+        )
+    )
+    assert in_turkish["message"] == (
+        "taxNumber: '4540536921' geçerli bir VKN değil: numaranın sağlama toplamı ya da kontrol hanesi geçersiz"
+    )
+    assert in_persian["message"] == "taxNumber: '4540536921' VKN معتبری نیست: رقم کنترل شماره نادرست است"
+
+
+def test_an_iranian_national_code_failing_its_check_digit_is_explained_in_persian(gateway, root):
+    seller = {"i": {"country": "IR", "nationalId": "۰۰۷۶۲۲۹۶۴۶"}}  # 0076229645 is valid: the last digit is off
+    payload = post(gateway, root, UPDATE_COMPANY, seller, "fa-IR")["data"]["updateCompany"]
+    assert payload["company"] is None
+    [error] = payload["errors"]
+    assert (error["code"], error["field"]) == ("INVALID_TAX_ID", ["nationalId"])
+    assert error["message"] == "nationalId: '۰۰۷۶۲۲۹۶۴۶' کد ملی معتبری برای شخص حقیقی نیست: رقم کنترل آن نادرست است"
+    assert post(gateway, root, "{ company { nationalId } }")["data"]["company"]["nationalId"] is None
+
+
+def test_a_logo_that_is_not_an_image_is_refused_in_persian_and_turkish(gateway, root):
+    logo = {"i": {"logo": "aGVsbG8="}}  # base64 of "hello"
+    persian, turkish = (
+        post(gateway, root, UPDATE_COMPANY, logo, lang)["data"]["updateCompany"] for lang in ("fa", "tr")
+    )
+    assert [(e["code"], e["field"], e["message"]) for e in persian["errors"]] == [
+        ("INVALID_IMAGE", ["logo"], "logo: تصویر PNG، JPEG یا SVG نیست (SVG نباید اسکریپت یا پیوند بیرونی داشته باشد)")
+    ]
+    assert [(e["code"], e["field"], e["message"]) for e in turkish["errors"]] == [
+        (
+            "INVALID_IMAGE",
+            ["logo"],
+            "logo: PNG, JPEG ya da SVG görseli değil (bir SVG betik ya da dış bağlantı içeremez)",
+        )
+    ]
+    assert post(gateway, root, "{ company { hasLogo } }")["data"]["company"]["hasLogo"] is False

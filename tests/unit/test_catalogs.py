@@ -28,7 +28,9 @@ def template():
 def test_every_message_in_the_code_has_a_translation(template, language):
     with catalog_path(language).open("rb") as fp:
         catalog = read_po(fp, locale=language, domain=DOMAIN)
-    missing = [m.id for m in template if m.id and (m.id not in catalog or not catalog[m.id].string or catalog[m.id].fuzzy)]
+    missing = [
+        m.id for m in template if m.id and (m.id not in catalog or not catalog[m.id].string or catalog[m.id].fuzzy)
+    ]
     assert missing == [], f"untranslated in {catalog_path(language)} (run python -m salesflow.i18n.extract)"
 
 
