@@ -56,7 +56,7 @@ def filename(facts: Facts, fmt: DocumentFormat, locale: str) -> str:
         # any script's digits as ASCII digits (a Persian ۱۴۰۵ is 1405), everything else unsafe as "-"
         ascii_digits = "".join(str(unicodedata.digit(c)) if c.isdigit() else c for c in number)
         stem = re.sub(r"[^A-Za-z0-9._]+", "-", ascii_digits).strip("-._") or DocumentKind(facts["kind"]).value
-        if facts.get("revision") and facts["revision"] > 1:
+        if facts.get("revision"):  # revision 0 is the first offer; every later one is named
             stem += f"-r{facts['revision']}"
     else:
         stem = f"{DocumentKind(facts['kind']).value}-draft"

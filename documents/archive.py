@@ -9,9 +9,12 @@ returns the same bytes; a live one (a draft, an order) renders what the store sa
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
+
+from typst import TypstError
 
 from ..domain.base import Document
 from ..domain.documents import CONTENT_TYPES, DocumentFormat, Facts
@@ -20,6 +23,8 @@ from ..domain.ports import UnitOfWork
 from ..statemachine.documents import company_of, facts_for, first_rendition, keep_rendition
 from ..statemachine.engine import retrying
 from . import filename, normalize_locale, render
+
+log = logging.getLogger("salesflow.documents")
 
 #: The documents a download URL can name: the document type in the path -> its repository.
 REPOSITORIES = {"quote": "quotes", "order": "orders", "invoice": "invoices"}
@@ -85,7 +90,15 @@ def rendered(
     kept = first_rendition(reader, document, fmt.value, locale) if frozen else None
     if kept is None:
         logo, logo_type = _logo(reader, facts, frozen)
-        content = render(facts, fmt, locale, logo=logo, logo_content_type=logo_type)
+        try:
+            content = render(facts, fmt, locale, logo=logo, logo_content_type=logo_type)
+        except TypstError:
+            if logo is None:
+                raise
+            # a logo kept before images were decoded on upload may not draw: the document still goes
+            # out, without it, rather than never (its facts are frozen with that logo for good)
+            log.warning("the logo of %s cannot be drawn; rendering it without", document, exc_info=True)
+            content = render(facts, fmt, locale)
         # two first renderings at once make the same bytes (rendering is deterministic): the one that
         # loses the race on the blob or rendition key retries and finds the winner's
         kept = retrying(

@@ -11,14 +11,19 @@ from __future__ import annotations
 
 import base64
 import binascii
+import io
 import re
 import xml.etree.ElementTree as ElementTree
 from urllib.parse import unquote_to_bytes
+
+import PIL.Image
 
 from .errors import DomainError, ErrorCode
 from .message import Message
 
 MAX_IMAGE_BYTES = 1024 * 1024  # 1 MiB, decoded
+#: A logo's pixels: a 1 MiB PNG can declare 30,000 × 30,000 (3.6 GB to draw); a logo needs far fewer.
+MAX_IMAGE_PIXELS = 4096 * 4096
 PNG, JPEG, SVG = "image/png", "image/jpeg", "image/svg+xml"
 
 _DATA_URL = re.compile(r"data:(?P<type>[^,;]*)(?P<params>(?:;[^,;]*)*),(?P<data>.*)", re.DOTALL | re.IGNORECASE)
@@ -93,4 +98,30 @@ def check_image(content: bytes, field: str) -> str:
     found = image_type(content)
     if found is None:
         raise _refuse(Message("not a PNG, JPEG or SVG image (an SVG may not hold scripts or external links)"), field)
+    if found != SVG:
+        _check_raster(content, field)
     return found
+
+
+def _check_raster(content: bytes, field: str) -> None:
+    """A PNG or JPEG must decode, whole, within MAX_IMAGE_PIXELS: what starts like one but is broken would
+    be accepted here and then fail every document that prints it (Pillow reads the size from the header
+    before it decodes anything)."""
+    try:
+        with PIL.Image.open(io.BytesIO(content)) as image:
+            width, height = image.size
+            if width * height > MAX_IMAGE_PIXELS:
+                raise _refuse(
+                    Message(
+                        "the image is {width}×{height} pixels; at most {most:,} pixels are allowed",
+                        width=width,
+                        height=height,
+                        most=MAX_IMAGE_PIXELS,
+                    ),
+                    field,
+                )
+            image.verify()  # checksums (PNG CRCs)
+        with PIL.Image.open(io.BytesIO(content)) as image:
+            image.load()  # every pixel: a truncated or corrupt stream fails here
+    except (OSError, SyntaxError, ValueError, PIL.Image.DecompressionBombError):
+        raise _refuse(Message("the image is damaged: it cannot be decoded"), field) from None

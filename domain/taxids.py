@@ -175,10 +175,15 @@ def turkish_tax_number(value: str) -> str:
         raise Invalid(Message("is not a valid {kind}: {reason}", kind=kind, reason=_reason(err))) from None
 
 
+#: Where a VAT number's prefix is not the country's ISO code: Greece's EU prefix is EL (VIES knows no
+#: GR), and a Swiss UID is written CHE.
+VAT_PREFIXES = {"GR": "EL", "CH": "CHE"}
+
+
 def vat_number(value: str, country: str | None) -> str:
     """A VAT number, with its country prefix (added from the party's country if missing), by python-stdnum."""
-    if country and value[:2] != country and not value[:2].isalpha():
-        value = country + value
+    if country and not value[:2].isalpha():
+        value = VAT_PREFIXES.get(country, country) + value
     if not value[:2].isalpha():
         raise Invalid(Message("needs its country prefix (DE136695976), or the party's country set"))
     try:

@@ -49,7 +49,7 @@ class Downloads:
 
     def answer(self, request: Request) -> Response:
         kind, ident, digest = (request.path_params[k] for k in ("type", "id", "sha256"))
-        if kind not in REPOSITORIES or not ident.isdigit():
+        if kind not in REPOSITORIES or not (ident.isascii() and ident.isdigit()):
             return NOT_FOUND
         query = request.query_params
         user = None

@@ -268,7 +268,10 @@ def keep_rendition(
     same = ctx.uow.renditions.find(
         document_type=document.kind_name, document_id=document.id, format=fmt, locale=locale, sha256=digest
     )
-    if same:
+    if same:  # these bytes were rendered before: a draft's preview that is exactly what was sent
+        if frozen and not same[0].frozen:
+            same[0].frozen = True  # they are now what the customer received: kept like any frozen rendering
+            same[0].updated_at = ctx.now
         return same[0]
     return ctx.uow.renditions.add(
         Rendition(

@@ -157,3 +157,8 @@ def test_file_names_are_ascii_and_name_the_document():
         == "INV-1405-00001.pdf"
     )
     assert documents.filename(turkish("invoice", number=""), DocumentFormat.PDF, "tr") == "invoice-draft.pdf"
+
+
+def test_every_revision_after_the_first_offer_has_a_file_name_of_its_own():
+    names = {documents.filename(persian_proforma(revision=n), DocumentFormat.PDF, "fa") for n in (0, 1, 2)}
+    assert names == {"Q-2026-00012.pdf", "Q-2026-00012-r1.pdf", "Q-2026-00012-r2.pdf"}

@@ -160,3 +160,30 @@ def test_two_first_renderings_at_once_keep_one_rendition_with_the_same_bytes(gat
     with _store(gateway) as uow:
         kept = uow.renditions.find(document_type="invoice", locale="tr-TR", frozen=True)
     assert [r.sha256 for r in kept] == [answers[0]["sha256"]]
+
+
+def test_a_quote_previewed_as_a_draft_keeps_what_was_sent_after_the_templates_change(
+    gateway, admin, sales, monkeypatch
+):
+    quote = sales.quote(sales.opportunity()["id"])["id"]
+    preview = document(admin, "Quote", quote, locale="en")
+    sales.send(quote)  # unchanged: what was sent is byte for byte the preview
+    sent = document(admin, "Quote", quote, locale="en")
+    assert sent["sha256"] == preview["sha256"]
+    monkeypatch.setattr(archive, "render", lambda *a, **kw: documents.render(*a, **kw) + b"% a new template\n")
+    assert document(admin, "Quote", quote, locale="en")["sha256"] == sent["sha256"]
+
+
+def test_an_invoice_frozen_with_a_logo_that_cannot_be_drawn_still_renders_without_it(gateway, admin, sales):
+    with _store(gateway) as uow:  # a logo kept before uploads were decoded: it only starts like a PNG
+        company = uow.company.get(COMPANY_ID)
+        company.logo, company.logo_content_type = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + b"junk" * 10, "image/png"
+        uow.commit()
+    rendered = document(admin, "Invoice", _issued(sales), locale="en")
+    pdf = download(gateway, rendered["url"], admin.token)
+    assert pdf.status_code == 200 and hashlib.sha256(pdf.content).hexdigest() == rendered["sha256"]
+
+
+@pytest.mark.parametrize("ident", ["%C2%B2", "%D9%A1", "-1", "1.0"])
+def test_a_download_path_naming_no_plain_id_is_not_found(gateway, admin, ident):
+    assert download(gateway, f"/documents/invoice/{ident}/{'0' * 64}/x.pdf", admin.token).status_code == 404

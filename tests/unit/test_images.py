@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import base64
+import io
 import struct
 import zlib
 
+import PIL.Image
 import pytest
 
 from salesflow.domain.errors import DomainError, ErrorCode
@@ -23,7 +25,13 @@ def png(width: int = 1, height: int = 1) -> bytes:
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b"")
 
 
-JPEG_START = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00"
+def jpeg() -> bytes:
+    """A real 8×8 JPEG."""
+    out = io.BytesIO()
+    PIL.Image.new("RGB", (8, 8), (200, 30, 30)).save(out, "JPEG")
+    return out.getvalue()
+
+
 SVG_LOGO = (
     b'<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><circle r="4"/></svg>'
 )
@@ -38,7 +46,7 @@ def refused(content: bytes) -> DomainError:
 
 def test_png_jpeg_and_svg_are_told_by_their_bytes():
     assert check_image(png(), "logo") == PNG
-    assert check_image(JPEG_START + b"\xff\xd9", "logo") == JPEG
+    assert check_image(jpeg(), "logo") == JPEG
     assert check_image(SVG_LOGO, "logo") == SVG
 
 
@@ -83,7 +91,7 @@ def test_an_svg_may_link_inside_itself():
 
 
 def test_an_image_over_one_mebibyte_is_refused_and_one_at_the_limit_is_taken():
-    at_limit = JPEG_START + b"\x00" * (MAX_IMAGE_BYTES - len(JPEG_START))
+    at_limit = jpeg() + b"\x00" * (MAX_IMAGE_BYTES - len(jpeg()))  # what follows the end of the image is ignored
     assert check_image(at_limit, "logo") == JPEG
     assert "at most 1,048,576" in refused(at_limit + b"\x00").message
 
@@ -107,3 +115,15 @@ def test_an_upload_that_is_neither_base64_nor_a_data_url_is_refused(text):
     with pytest.raises(DomainError) as err:
         decode_upload(text, "logo")
     assert err.value.code == ErrorCode.INVALID_IMAGE and err.value.field == ("logo",)
+
+
+def test_an_image_that_only_starts_like_a_png_or_jpeg_is_refused():
+    whole = png(4, 4)
+    corrupt_crc = whole[:-20] + bytes([whole[-20] ^ 0xFF]) + whole[-19:]  # a flipped byte in the IDAT chunk
+    for broken in (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + b"junk" * 10, corrupt_crc, b"\xff\xd8\xff" + b"junk"):
+        assert "cannot be decoded" in refused(broken).message
+
+
+def test_an_image_of_more_pixels_than_a_logo_needs_is_refused_before_it_is_drawn():
+    huge = png(5000, 4000)  # 20 million pixels, a few kilobytes compressed
+    assert "at most 16,777,216 pixels" in refused(huge).message

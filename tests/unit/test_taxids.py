@@ -129,6 +129,11 @@ def test_a_vat_number_is_checked_by_its_countrys_rule_and_kept_with_its_prefix()
     assert check_identifier("vat_number", "el-094259216", "GR") == "EL094259216"
 
 
+def test_a_vat_number_typed_without_its_prefix_takes_the_one_vies_knows_for_its_country():
+    assert check_identifier("vat_number", "094259216", "GR") == "EL094259216"  # Greece is EL, not GR
+    assert check_identifier("vat_number", "116.281.710 MWST", "CH") == "CHE116281710MWST"  # a Swiss UID is CHE
+
+
 @pytest.mark.parametrize("number", ["DE136695977", "FR00000000000", "136695976", "QQ123"])
 def test_a_vat_number_failing_its_check_or_without_a_country_is_refused(number):
     assert refused("vat_number", number, None).field == ("vatNumber",)
