@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import threading
 import time
@@ -241,3 +242,10 @@ class Inbox:
     def messages(self) -> list[tuple[list[str], EmailMessage]]:
         """(recipients, parsed message) of each accepted mail."""
         return [(e.rcpt_tos, message_from_bytes(e.content, policy=policy.default)) for e in self.envelopes]
+
+
+#: poppler's pdftotext and pdftoppm read rendered PDFs back (a system package: .ci/run installs it);
+#: without them the tests that read PDFs skip and say so.
+POPPLER = bool(shutil.which("pdftotext") and shutil.which("pdftoppm"))
+POPPLER_MISSING = "poppler-utils (pdftotext, pdftoppm) is not installed"
+needs_poppler = pytest.mark.skipif(not POPPLER, reason=POPPLER_MISSING)

@@ -8,18 +8,14 @@ from __future__ import annotations
 import io
 import os
 import re
-import shutil
 import subprocess
 import sys
 import unicodedata
 from decimal import Decimal
 
-import pytest
-
 sys.path.insert(0, os.path.dirname(__file__))  # for `from conftest import …` in the tests here
 
-POPPLER = shutil.which("pdftotext") and shutil.which("pdftoppm")
-needs_poppler = pytest.mark.skipif(not POPPLER, reason="poppler-utils (pdftotext, pdftoppm) is not installed")
+from support import POPPLER, needs_poppler  # noqa: E402,F401 - the tests here import them from this conftest
 
 # What poppler does to right-to-left text, and only that: it wraps each RTL run in the bidi embedding
 # marks U+202A-U+202E; it places a zero-width non-joiner (which has no glyph of its own) next to a

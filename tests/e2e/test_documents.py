@@ -20,7 +20,6 @@ import importlib.util
 import io
 import json
 import os
-import shutil
 import subprocess
 import threading
 from datetime import UTC, date, datetime, timedelta
@@ -31,6 +30,7 @@ from urllib.parse import parse_qs, urlsplit
 import jsclients
 import pytest
 from PIL import Image
+from support import POPPLER, POPPLER_MISSING
 
 from salesflow.adapters.sql import SqlUnitOfWork, create_engine
 from salesflow.documents import links
@@ -172,8 +172,8 @@ def browser():
 
 @pytest.fixture(scope="module")
 def poppler():
-    if not (shutil.which("pdftotext") and shutil.which("pdftoppm")):
-        _unavailable("poppler-utils (pdftotext, pdftoppm) is not installed")
+    if not POPPLER:
+        _unavailable(POPPLER_MISSING)
 
 
 # --- the story --------------------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ import uuid
 import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
-from support import sent_quotes
+from support import needs_poppler, sent_quotes
 
 from salesflow.adapters.sql import create_engine
 from salesflow.gateway.cli import main
@@ -26,6 +26,7 @@ def test_demo_prints_the_seed_story_on_a_fresh_temporary_database(capsys, tmp_pa
     assert story[-1].endswith("EUR") and "invoices add up to the order" in story[-1]
 
 
+@needs_poppler
 def test_demo_writes_the_proforma_and_both_invoices_as_pdfs_in_english_and_persian(capsys, tmp_path):
     out_dir = tmp_path / "docs"
     assert main(["demo", "--documents", str(out_dir)]) == 0
