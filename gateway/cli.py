@@ -129,8 +129,6 @@ def cmd_schema(args) -> int:
 
 
 def cmd_sync(args) -> int:
-    import threading
-
     from ..adapters.registry import load
     from .settings import Settings
     from .syncing import health, run, worker_for
@@ -144,17 +142,22 @@ def cmd_sync(args) -> int:
             print(f"{name}: {'ok' if answer.ok else 'NOT OK'} {answer.detail}".rstrip())
         return 0 if all(answer.ok for _name, answer in answers) else 3
     worker, close = worker_for(settings)
-    try:
-        if args.retry_dead:
+    if args.retry_dead:
+        try:
             for backend in worker.backends:
                 print(f"{backend.name}: {worker.retry_dead(backend.name)} dead jobs queued again")
-        run(
-            worker,
-            settings.sync_interval,
-            threading.Event(),
-            once=args.once,
-            report=lambda line: print(line, flush=True),
-        )
+        except BaseException:
+            close()
+            raise
+    return _until_stopped(run, worker, settings.sync_interval, close, once=args.once)
+
+
+def _until_stopped(run, worker, interval: float, close, *, once: bool) -> int:
+    """A background worker's loop in the foreground (sync, mail): until Ctrl-C, or one pass with --once."""
+    import threading
+
+    try:
+        run(worker, interval, threading.Event(), once=once, report=lambda line: print(line, flush=True))
     except KeyboardInterrupt:
         pass
     finally:
@@ -163,28 +166,14 @@ def cmd_sync(args) -> int:
 
 
 def cmd_mail(args) -> int:
-    import threading
-
     from .mailing import run, worker_for
     from .settings import Settings
 
     settings = Settings.from_env(database_url=args.database_url, mail_interval=args.interval)
     worker, close = worker_for(settings)
-    try:
-        if worker.server is None:
-            print("no SMTP server is configured (SALESFLOW_SMTP_HOST): queued mails wait", flush=True)
-        run(
-            worker,
-            settings.mail_interval,
-            threading.Event(),
-            once=args.once,
-            report=lambda line: print(line, flush=True),
-        )
-    except KeyboardInterrupt:
-        pass
-    finally:
-        close()
-    return 0
+    if worker.server is None:
+        print("no SMTP server is configured (SALESFLOW_SMTP_HOST): queued mails wait", flush=True)
+    return _until_stopped(run, worker, settings.mail_interval, close, once=args.once)
 
 
 def cmd_expire_quotes(args) -> int:

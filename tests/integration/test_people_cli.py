@@ -8,30 +8,9 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from salesflow.adapters.sql import SqlUnitOfWork, create_engine, install
-from salesflow.gateway.cli import main
+from salesflow.adapters.sql import SqlUnitOfWork, create_engine
 from salesflow.statemachine.engine import utcnow
 from salesflow.statemachine.users import authenticate
-
-
-@pytest.fixture
-def url(tmp_path) -> str:
-    """A database `salesflow migrate` made (the people commands refuse one that does not exist)."""
-    made = f"sqlite:///{tmp_path / 'people.db'}"
-    install(made).dispose()
-    return made
-
-
-@pytest.fixture
-def salesflow(url, capsys):
-    """Run `salesflow <args> --database-url <url>`: (exit code, stdout, stderr)."""
-
-    def run(*args: str) -> tuple[int, str, str]:
-        code = main([*args, "--database-url", url])
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return run
 
 
 def works(url: str, secret: str) -> bool:

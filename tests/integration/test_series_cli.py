@@ -6,31 +6,9 @@ from __future__ import annotations
 
 import json
 
-import pytest
-
-from salesflow.adapters.sql import SqlUnitOfWork, create_engine, install
+from salesflow.adapters.sql import SqlUnitOfWork, create_engine
 from salesflow.domain.numbering import Calendar
-from salesflow.gateway.cli import main
 from salesflow.statemachine.engine import utcnow
-
-
-@pytest.fixture
-def url(tmp_path) -> str:
-    made = f"sqlite:///{tmp_path / 'series.db'}"
-    install(made).dispose()
-    return made
-
-
-@pytest.fixture
-def salesflow(url, capsys):
-    """Run `salesflow <args> --database-url <url>`: (exit code, stdout, stderr)."""
-
-    def run(*args: str) -> tuple[int, str, str]:
-        code = main([*args, "--database-url", url])
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return run
 
 
 def take_invoice_number(url: str) -> str:
