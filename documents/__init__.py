@@ -4,7 +4,7 @@
 (domain/documents.py) into a PDF or a self-contained HTML page in en, fa-IR or tr-TR. Three steps:
 documents/locale.py formats values the way a language writes them (Persian digits and Jalali dates,
 Turkish and English formats from Babel, amounts in words), documents/view.py puts every word and
-value of the document into text, and documents/render.py lays it out with the typst template kept
+value of the document into text, and documents/compiler.py lays it out with the typst template kept
 as a data file in documents/templates/.
 
 Why typst (the `typst` wheel) and not WeasyPrint: both shape Arabic script and lay out bidirectional
@@ -21,8 +21,8 @@ import re
 import unicodedata
 
 from ..domain.documents import DocumentFormat, DocumentKind, Facts
+from .compiler import compile_view
 from .locale import Style, normalize_locale
-from .render import compile_view
 from .view import view
 
 __all__ = ["render", "normalize_locale", "filename"]

@@ -162,3 +162,14 @@ def test_file_names_are_ascii_and_name_the_document():
 def test_every_revision_after_the_first_offer_has_a_file_name_of_its_own():
     names = {documents.filename(persian_proforma(revision=n), DocumentFormat.PDF, "fa") for n in (0, 1, 2)}
     assert names == {"Q-2026-00012.pdf", "Q-2026-00012-r1.pdf", "Q-2026-00012-r2.pdf"}
+
+
+def test_documents_compile_at_a_lower_cpu_priority_than_the_requests_beside_them():
+    import os
+    import threading
+
+    from salesflow.documents import compiler as compiling
+
+    here = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    there = compiling._compiles.submit(lambda: os.getpriority(os.PRIO_PROCESS, threading.get_native_id())).result()
+    assert there == min(here + compiling.NICENESS, 19)
