@@ -69,6 +69,33 @@ def chromium() -> str:
     return CHROMIUM
 
 
+DRIVER_SECONDS = 120  # one browser task of a driver script, Chromium's start included
+
+
+def driver(script: str):
+    """run(**task) -> the JSON report tests/js/<script> prints last, driving Debian's Chromium under Node."""
+    node, browser = install(), chromium()
+
+    def run(**task) -> dict:
+        done = subprocess.run(
+            [node, script, json.dumps(task)],
+            cwd=JS,
+            capture_output=True,
+            text=True,
+            timeout=DRIVER_SECONDS,
+            env={**os.environ, "CHROMIUM": browser},
+            check=False,
+        )
+        try:
+            return json.loads(done.stdout.strip().splitlines()[-1])
+        except (IndexError, json.JSONDecodeError):
+            raise AssertionError(
+                f"the driver printed no report (exit {done.returncode}):\n{done.stdout}\n{done.stderr}"
+            ) from None
+
+    return run
+
+
 class NodeClient:
     """One script of tests/js running under Node; `messages` is everything it has reported so far."""
 

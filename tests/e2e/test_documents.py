@@ -18,7 +18,6 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import io
-import json
 import os
 import subprocess
 import threading
@@ -36,8 +35,6 @@ from salesflow.adapters.sql import SqlUnitOfWork, create_engine
 from salesflow.documents import links
 from salesflow.statemachine.documents import LINK_KEY
 
-JS = Path(__file__).parents[1] / "js"
-DRIVER_SECONDS = 120
 #: The README's picture of a Persian proforma: written by test_a_customer_… when this is set to 1.
 README_PICTURE = Path(__file__).parents[2] / "docs" / "proforma-fa.png"
 WRITE_README_PICTURE = os.environ.get("SALESFLOW_WRITE_README_PICTURE") == "1"
@@ -98,12 +95,6 @@ LINES = [
 ]
 
 
-def _unavailable(reason: str):
-    if os.environ.get("CI"):
-        pytest.fail(f"{reason} (required when CI is set)")
-    pytest.skip(reason)
-
-
 # --- the servers ---------------------------------------------------------------------------------------
 
 
@@ -145,25 +136,10 @@ def server(serve_with, spa_origins):
 @pytest.fixture(scope="module")
 def browser():
     """Runs tests/js/document-page.mjs on a task and returns its report (see that file)."""
-    node = jsclients.install()
-    chromium = jsclients.chromium()
+    drive = jsclients.driver("document-page.mjs")
 
     def run(**task) -> dict:
-        done = subprocess.run(
-            [node, "document-page.mjs", json.dumps(task)],
-            cwd=JS,
-            capture_output=True,
-            text=True,
-            timeout=DRIVER_SECONDS,
-            env={**os.environ, "CHROMIUM": chromium},
-            check=False,
-        )
-        try:
-            report = json.loads(done.stdout.strip().splitlines()[-1])
-        except (IndexError, json.JSONDecodeError):
-            raise AssertionError(
-                f"the driver printed no report (exit {done.returncode}):\n{done.stdout}\n{done.stderr}"
-            ) from None
+        report = drive(**task)
         assert report["error"] is None, report["error"]
         return report
 
@@ -173,7 +149,7 @@ def browser():
 @pytest.fixture(scope="module")
 def poppler():
     if not POPPLER:
-        _unavailable(POPPLER_MISSING)
+        jsclients.missing(POPPLER_MISSING)
 
 
 # --- the story --------------------------------------------------------------------------------------------

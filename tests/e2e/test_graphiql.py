@@ -10,19 +10,12 @@ developer's machine and fail under CI (the `CI` environment variable set).
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 import threading
-from pathlib import Path
 
 import jsclients
 import pytest
 
 from salesflow.gateway import ide
-
-JS = Path(__file__).parents[1] / "js"
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-DRIVER_SECONDS = 120
 
 VIEWER = """{
   viewer {
@@ -34,37 +27,10 @@ LEAD_EVENTS = "subscription { documentEvents(types: [LEAD]) { documentType trigg
 CREATE_LEAD = "mutation($i: CreateLeadInput!) { createLead(input: $i) { lead { id } errors { code message } } }"
 
 
-def _unavailable(reason: str):
-    if os.environ.get("CI"):
-        pytest.fail(f"{reason} (required when CI is set)")
-    pytest.skip(reason)
-
-
 @pytest.fixture(scope="module")
 def browser():
     """Runs tests/js/graphiql.mjs on a task and returns its report (see that file)."""
-    if not os.access(CHROMIUM, os.X_OK):
-        _unavailable(f"no Chromium at {CHROMIUM} (apt-get install chromium, or set CHROMIUM)")
-    node = jsclients.install()  # Node.js and tests/js's locked packages (playwright-core drives Chromium)
-
-    def run(**task) -> dict:
-        done = subprocess.run(
-            [node, "graphiql.mjs", json.dumps(task)],
-            cwd=JS,
-            capture_output=True,
-            text=True,
-            timeout=DRIVER_SECONDS,
-            env={**os.environ, "CHROMIUM": CHROMIUM},
-            check=False,
-        )
-        try:
-            return json.loads(done.stdout.strip().splitlines()[-1])
-        except (IndexError, json.JSONDecodeError):
-            raise AssertionError(
-                f"the driver printed no report (exit {done.returncode}):\n{done.stdout}\n{done.stderr}"
-            ) from None
-
-    return run
+    return jsclients.driver("graphiql.mjs")
 
 
 def token_headers(token: str) -> str:
