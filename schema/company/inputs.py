@@ -6,6 +6,7 @@ from typing import NewType, Optional
 
 import strawberry
 
+from ...domain.company import TAX_IDENTITY_FIELDS
 from ...domain.images import MAX_IMAGE_BYTES
 from ...domain.text import MAX_LENGTH
 from ..core.inputs import expected_version, kept
@@ -46,32 +47,22 @@ def tax_identity_input(name: str, *, update: bool):
     return strawberry.field(default=None, description=f"{what} None if omitted.")
 
 
-@strawberry.input
-class CreateTaxIdentityFields:
-    """A new party's tax identity (the fields of domain.company.TaxIdentity)."""
-
-    country: Optional[str] = tax_identity_input("country", update=False)
-    address: Optional[str] = tax_identity_input("address", update=False)
-    postal_code: Optional[str] = tax_identity_input("postal_code", update=False)
-    national_id: Optional[str] = tax_identity_input("national_id", update=False)
-    economic_code: Optional[str] = tax_identity_input("economic_code", update=False)
-    tax_number: Optional[str] = tax_identity_input("tax_number", update=False)
-    tax_office: Optional[str] = tax_identity_input("tax_office", update=False)
-    vat_number: Optional[str] = tax_identity_input("vat_number", update=False)
+def _tax_identity_fields(name: str, doc: str, *, update: bool) -> type:
+    """An input mixin with every field of domain.company.TaxIdentity, in its order."""
+    namespace = {field: tax_identity_input(field, update=update) for field in TAX_IDENTITY_FIELDS}
+    namespace["__annotations__"] = {field: Optional[str] for field in TAX_IDENTITY_FIELDS}
+    namespace["__doc__"] = doc
+    return strawberry.input(type(name, (), namespace))
 
 
-@strawberry.input
-class UpdateTaxIdentityFields:
-    """Changes to a party's tax identity; a change of country re-checks the identifiers it keeps."""
-
-    country: Optional[str] = tax_identity_input("country", update=True)
-    address: Optional[str] = tax_identity_input("address", update=True)
-    postal_code: Optional[str] = tax_identity_input("postal_code", update=True)
-    national_id: Optional[str] = tax_identity_input("national_id", update=True)
-    economic_code: Optional[str] = tax_identity_input("economic_code", update=True)
-    tax_number: Optional[str] = tax_identity_input("tax_number", update=True)
-    tax_office: Optional[str] = tax_identity_input("tax_office", update=True)
-    vat_number: Optional[str] = tax_identity_input("vat_number", update=True)
+CreateTaxIdentityFields = _tax_identity_fields(
+    "CreateTaxIdentityFields", "A new party's tax identity (the fields of domain.company.TaxIdentity).", update=False
+)
+UpdateTaxIdentityFields = _tax_identity_fields(
+    "UpdateTaxIdentityFields",
+    "Changes to a party's tax identity; a change of country re-checks the identifiers it keeps.",
+    update=True,
+)
 
 
 TAX_IDENTITY_INPUTS = tuple(TAX_IDENTITY)
