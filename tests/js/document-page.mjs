@@ -9,11 +9,7 @@
 //     as an SPA's code does; Chromium itself enforces CORS. Reports the status, content type, byte count and
 //     SHA-256 of what the page could read, or the error fetch threw.
 // Prints one JSON object (what happened); exits 1 if the browser could not do its part.
-import { chromium } from 'playwright-core';
-
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-const TIMEOUT = 30000;
+import { TIMEOUT, launch, offlineContext, watchedPage } from './offline.mjs';
 
 const task = JSON.parse(process.argv[2]);
 const report = { outside: [], requests: [], cspViolations: [], pageErrors: [], error: null };
@@ -22,28 +18,10 @@ const allowed = task.page
   ? (url) => url === task.page
   : (url) => [new URL(task.spa).origin, new URL(task.fetch).origin].includes(new URL(url).origin);
 
-const browser = await chromium.launch({ executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  args: CHROMIUM_ARGS });
+const browser = await launch();
 try {
-  const context = await browser.newContext({ viewport: { width: 1000, height: 1300 }, serviceWorkers: 'block' });
-  await context.route('**/*', (route) => {
-    const url = route.request().url();
-    if (allowed(url)) return route.continue();
-    report.outside.push(url);
-    return route.abort('blockedbyclient');
-  });
-  await context.routeWebSocket(() => true, (socket) => {
-    report.outside.push(socket.url());
-    return socket.close();
-  });
-  await context.addInitScript(() => {
-    window.__cspViolations = [];
-    document.addEventListener('securitypolicyviolation',
-      (e) => window.__cspViolations.push(`${e.violatedDirective} ${e.blockedURI}`));
-  });
-  const page = await context.newPage();
-  page.on('request', (request) => report.requests.push(`${request.method()} ${request.url()}`));
-  page.on('pageerror', (error) => report.pageErrors.push(String(error)));
+  const context = await offlineContext(browser, report, { viewport: { width: 1000, height: 1300 }, allowed });
+  const page = await watchedPage(context, report);
 
   if (task.page) {
     const response = await page.goto(task.page, { waitUntil: 'load', timeout: TIMEOUT });

@@ -4,41 +4,22 @@
 //                     "probe": "http://elsewhere/x (optional: fetched first from a blank page, to test the guard)"}'
 // Every request (HTTP or WebSocket) to another origin than the page's is aborted and recorded.
 // Prints one JSON object (what happened); exits 1 if the page did not get as far as the result.
-import { chromium } from 'playwright-core';
-
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-const TIMEOUT = 30000;
+import { TIMEOUT, launch, offlineContext, watchedPage } from './offline.mjs';
 
 const task = JSON.parse(process.argv[2]);
 const origin = new URL(task.url).origin;
 const report = { outside: [], requests: [], websockets: [], introspections: [], cspViolations: [],
   pageErrors: [], headersEditorVisible: false, response: null, error: null };
 
-const browser = await chromium.launch({ executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  args: CHROMIUM_ARGS });
+const browser = await launch();
 try {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 720 }, serviceWorkers: 'block' });
-  await context.route('**/*', (route) => {
-    const url = route.request().url();
-    if (new URL(url).origin === origin) return route.continue();
-    report.outside.push(url);
-    return route.abort('blockedbyclient');
+  const context = await offlineContext(browser, report, {
+    viewport: { width: 1280, height: 720 },
+    allowed: (url) => new URL(url).origin === origin,
+    socketAllowed: (url) => new URL(url).host === new URL(origin).host,
   });
-  await context.routeWebSocket(() => true, (socket) => {
-    if (new URL(socket.url()).host === new URL(origin).host) return socket.connectToServer();
-    report.outside.push(socket.url());
-    return socket.close();
-  });
-  await context.addInitScript(() => {
-    window.__cspViolations = [];
-    document.addEventListener('securitypolicyviolation',
-      (e) => window.__cspViolations.push(`${e.violatedDirective} ${e.blockedURI}`));
-  });
-  const page = await context.newPage();
-  page.on('request', (request) => report.requests.push(`${request.method()} ${request.url()}`));
+  const page = await watchedPage(context, report);
   page.on('websocket', (socket) => report.websockets.push(socket.url()));
-  page.on('pageerror', (error) => report.pageErrors.push(String(error)));
   page.on('response', (response) => {
     const body = response.request().postData() || '';
     if (body.includes('IntrospectionQuery')) report.introspections.push(response.status());
