@@ -33,6 +33,7 @@ from ..i18n import translations
 from ..statemachine import mail as mails
 from ..statemachine.documents import company_of, facts_for, link_key
 from ..statemachine.engine import utcnow
+from . import background
 from .settings import Settings
 
 log = logging.getLogger("salesflow.mail")
@@ -212,32 +213,23 @@ def worker_for(settings: Settings) -> tuple[MailWorker, Callable[[], None]]:
 
 def run(worker: MailWorker, interval: float, stop: threading.Event, *, once: bool = False, report=print) -> None:
     """Pass after pass until `stop` is set (or one pass with `once`); a failed pass is logged and retried."""
-    while not stop.is_set():
-        try:
-            done = worker.run_pass()
-        except Exception:  # noqa: BLE001 - the loop outlives a failed pass (the database away, say)
-            log.exception("a mail pass failed")
-            if once:
-                raise
-        else:
-            if once or done.busy:
-                report(f"mail: {done}")
-        if once:
-            return
-        stop.wait(interval)
+    background.passes(
+        worker.run_pass,
+        interval,
+        stop,
+        what="mail",
+        busy=lambda done: done.busy,
+        describe=lambda done: f"mail: {done}",
+        once=once,
+        report=report,
+    )
 
 
 def start_in_background(settings: Settings) -> tuple[threading.Event, threading.Thread]:
     """Run the loop in a daemon thread; set the returned event to stop it after its current pass."""
     worker, close = worker_for(settings)
-    stop = threading.Event()
-
-    def loop():
-        try:
-            run(worker, settings.mail_interval, stop, report=lambda line: log.warning("%s", line))
-        finally:
-            close()
-
-    thread = threading.Thread(target=loop, name="salesflow-mail", daemon=True)
-    thread.start()
-    return stop, thread
+    return background.start(
+        "salesflow-mail",
+        lambda stop: run(worker, settings.mail_interval, stop, report=lambda line: log.warning("%s", line)),
+        close,
+    )

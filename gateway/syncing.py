@@ -18,6 +18,7 @@ from ..adapters.sql import SqlUnitOfWork, open_installed
 from ..domain.accounting import Health
 from ..domain.sync import RetryPolicy
 from ..statemachine.accounting import PassReport, SyncWorker
+from . import background
 from .settings import Settings
 
 log = logging.getLogger("salesflow.sync")
@@ -62,32 +63,25 @@ def run(
     once: bool = False,
     report: Callable[[str], None] = print,
 ) -> None:
-    while not stop.is_set():
-        try:
-            reports = worker.run_pass()
-        except Exception:  # noqa: BLE001 - the loop outlives a failed pass; the next one retries
-            log.exception("a sync pass failed")
-            if once:
-                raise
-        else:
-            if once or any(r.delivered or r.failed or r.dead or any(r.payments.values()) for r in reports.values()):
-                report(summary(reports))  # a quiet pass is not worth a line every few seconds
-        if once:
-            return
-        stop.wait(interval)
+    background.passes(
+        worker.run_pass,
+        interval,
+        stop,
+        what="sync",
+        busy=lambda reports: any(
+            r.delivered or r.failed or r.dead or any(r.payments.values()) for r in reports.values()
+        ),
+        describe=summary,
+        once=once,
+        report=report,
+    )
 
 
 def start_in_background(settings: Settings, backends: list) -> tuple[threading.Event, threading.Thread]:
     """Run the loop in a daemon thread; set the returned event to stop it after its current pass."""
     worker, close = worker_for(settings, backends)
-    stop = threading.Event()
-
-    def loop():
-        try:
-            run(worker, settings.sync_interval, stop, report=lambda line: log.warning("sync: %s", line))
-        finally:
-            close()
-
-    thread = threading.Thread(target=loop, name="salesflow-sync", daemon=True)
-    thread.start()
-    return stop, thread
+    return background.start(
+        "salesflow-sync",
+        lambda stop: run(worker, settings.sync_interval, stop, report=lambda line: log.warning("sync: %s", line)),
+        close,
+    )
