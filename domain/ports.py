@@ -20,6 +20,7 @@ from .outbox import OutboxEntry
 from .parties import Account, ApiToken, Contact, User
 from .query import Filter, PageSpec
 from .quote import Quote
+from .reads import Read
 from .sync import RejectedPayment, SyncCursor, SyncJob
 
 T = TypeVar("T")
@@ -141,6 +142,9 @@ class UnitOfWork(Protocol):
 
     def flush(self) -> None:
         """Send pending changes so new records get their ids; still inside the transaction."""
+
+    def answer(self, read: Read) -> str | None:
+        """The JSON text answering a read tree (domain/reads.py), built by the store in one statement."""
 
     def commit(self) -> None: ...
 

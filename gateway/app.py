@@ -199,6 +199,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         max_cost=settings.max_cost,
         timeout=settings.query_timeout or None,
         max_response_bytes=settings.max_response_bytes,
+        compiled_reads=settings.compiled_reads,
     )
     auth = Authenticator(TokenLookup(engine), stores.writer)
     downloads = Downloads(stores, auth, default_policy(), utcnow)

@@ -58,6 +58,9 @@ class Settings:
     # Text a request may read from the store (records and lines), the net under the cost limit for
     # what it cannot foresee, e.g. long texts (adapters/sql/uow.py); 0: no limit.
     max_read_bytes: int = DEFAULT_MAX_READ_BYTES
+    # Queries answered by one SQL statement per root field that builds the JSON (schema/compiled);
+    # false: by the resolvers alone, with the same answers (to compare, or to rule the compiler out).
+    compiled_reads: bool = True
     log_level: str = "info"
     accounting: str = "local"  # comma-separated accounting backends (adapters/registry.py)
     sync: bool = False  # run the outbox worker inside `serve`

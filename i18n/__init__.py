@@ -104,6 +104,12 @@ def stage_name(name: str, language: str) -> str:
     return gettext(language)(name) if name in default_stage_names() else name
 
 
+def stage_names(language: str) -> tuple[tuple[str, str], ...]:
+    """(installed name, the name shown) of each stage data/stages.csv installs, in a language: what
+    stage_name does, as data (for reads compiled to SQL)."""
+    return tuple(sorted((name, stage_name(name, language)) for name in default_stage_names()))
+
+
 def gettext(language: str) -> Callable[[str], str]:
     """The gettext of the `messages` catalog in a supported language (English: the identity)."""
     return translations(MESSAGES, language).gettext

@@ -15,10 +15,11 @@ from ..domain.message import Message
 from ..domain.query import DEFAULT_PAGE, MAX_PAGE, Filter
 from ..domain.status import OpportunityStatus
 from .company.query import CompanyQuery
+from .compiled import rules
 from .core.lists import After, PageFirst
 from .core.mutations import who_may
 from .core.ordering import OrderDirection, Ordering, order_of
-from .core.pages import BadInput, Connection, domain_filter, paginate
+from .core.pages import BadInput, Connection, domain_filter, page_of, page_request
 from .core.scalars import money
 from .events.subscription import Changes, changes
 from .invoices.inputs import InvoiceFilter
@@ -128,9 +129,14 @@ class Viewer:
         return info.context.policy.operations_of(self.user.role)
 
 
-def _list(info, repo, model, flt, order_by, first, after):
+def list_request(ctx, repo: str, model: str, flt, order_by, first, after):
+    """(PageSpec, list key) of a top-level list's arguments: what the resolver and the compiled read page by."""
     field, direction = order_of(order_by)
-    return paginate(info, repo, model, domain_filter(flt), field, direction, first, after)
+    return page_request(ctx, repo, model, domain_filter(flt), field, direction, first, after)
+
+
+def _list(info, repo, model, flt, order_by, first, after):
+    return page_of(info, repo, *list_request(info.context, repo, model, flt, order_by, first, after))
 
 
 def _listing(what: str, model: str, *, shared: bool = False) -> str:
@@ -139,6 +145,24 @@ def _listing(what: str, model: str, *, shared: bool = False) -> str:
         f"{what}, a page at a time (keyset pagination: pass `endCursor` as `after`). {scope} "
         f"{who_may([('read', model)])}"
     )
+
+
+def listing(repo: str, model: str) -> dict:
+    """The metadata of a top-level list: compiled reads page it as `_list` does."""
+
+    def request(ctx, filter=None, order_by=None, first=None, after=None):
+        return list_request(ctx, repo, model, filter, order_by, first, after)
+
+    return {rules.RULE: rules.Listing(request)}
+
+
+def rejected_request(ctx, backend=None, first=None, after=None):
+    """(PageSpec, list key) of `rejectedPayments`: oldest first, of one backend or all."""
+    try:
+        flt = Filter(backend=backend)
+    except DomainError as err:
+        raise BadInput.of(err) from None
+    return page_request(ctx, "rejected_payments", "rejected_payment", flt, "id", OrderDirection.ASC, first, after)
 
 
 OrderBy = Annotated[
@@ -155,7 +179,10 @@ def _filter(what: str):
     "`orderBy`, `totalCount`); any record can be fetched by its global id with `node`."
 )
 class Query(PeopleQuery, CompanyQuery):
-    @strawberry.field(description="Any record by its global id; null if there is none the viewer may see.")
+    @strawberry.field(
+        description="Any record by its global id; null if there is none the viewer may see.",
+        metadata={rules.RULE: rules.ByIds(single=True)},
+    )
     def node(
         self,
         info: strawberry.Info,
@@ -165,7 +192,8 @@ class Query(PeopleQuery, CompanyQuery):
 
     @strawberry.field(
         description=f"Records by global id, in the order asked (at most {MAX_PAGE}, each once); null "
-        f"where there is none the viewer may see."
+        f"where there is none the viewer may see.",
+        metadata={rules.RULE: rules.ByIds(single=False)},
     )
     def nodes(
         self,
@@ -188,7 +216,7 @@ class Query(PeopleQuery, CompanyQuery):
     def viewer(self, info: strawberry.Info) -> Viewer:
         return Viewer(user=info.context.viewer)
 
-    @strawberry.field(description=_listing("Leads", "lead"))
+    @strawberry.field(description=_listing("Leads", "lead"), metadata=listing("leads", "lead"))
     def leads(
         self,
         info: strawberry.Info,
@@ -199,7 +227,7 @@ class Query(PeopleQuery, CompanyQuery):
     ) -> Connection[Lead]:
         return _list(info, "leads", "lead", filter, order_by, first, after)
 
-    @strawberry.field(description=_listing("Accounts", "account", shared=True))
+    @strawberry.field(description=_listing("Accounts", "account", shared=True), metadata=listing("accounts", "account"))
     def accounts(
         self,
         info: strawberry.Info,
@@ -210,7 +238,7 @@ class Query(PeopleQuery, CompanyQuery):
     ) -> Connection[Account]:
         return _list(info, "accounts", "account", filter, order_by, first, after)
 
-    @strawberry.field(description=_listing("Contacts", "contact", shared=True))
+    @strawberry.field(description=_listing("Contacts", "contact", shared=True), metadata=listing("contacts", "contact"))
     def contacts(
         self,
         info: strawberry.Info,
@@ -221,7 +249,9 @@ class Query(PeopleQuery, CompanyQuery):
     ) -> Connection[Contact]:
         return _list(info, "contacts", "contact", filter, order_by, first, after)
 
-    @strawberry.field(description=_listing("Opportunities", "opportunity"))
+    @strawberry.field(
+        description=_listing("Opportunities", "opportunity"), metadata=listing("opportunities", "opportunity")
+    )
     def opportunities(
         self,
         info: strawberry.Info,
@@ -232,7 +262,7 @@ class Query(PeopleQuery, CompanyQuery):
     ) -> Connection[Opportunity]:
         return _list(info, "opportunities", "opportunity", filter, order_by, first, after)
 
-    @strawberry.field(description=_listing("Quotes (every revision)", "quote"))
+    @strawberry.field(description=_listing("Quotes (every revision)", "quote"), metadata=listing("quotes", "quote"))
     def quotes(
         self,
         info: strawberry.Info,
@@ -243,7 +273,7 @@ class Query(PeopleQuery, CompanyQuery):
     ) -> Connection[Quote]:
         return _list(info, "quotes", "quote", filter, order_by, first, after)
 
-    @strawberry.field(description=_listing("Orders", "order"))
+    @strawberry.field(description=_listing("Orders", "order"), metadata=listing("orders", "order"))
     def orders(
         self,
         info: strawberry.Info,
@@ -254,7 +284,7 @@ class Query(PeopleQuery, CompanyQuery):
     ) -> Connection[Order]:
         return _list(info, "orders", "order", filter, order_by, first, after)
 
-    @strawberry.field(description=_listing("Invoices", "invoice"))
+    @strawberry.field(description=_listing("Invoices", "invoice"), metadata=listing("invoices", "invoice"))
     def invoices(
         self,
         info: strawberry.Info,
@@ -268,7 +298,8 @@ class Query(PeopleQuery, CompanyQuery):
     @strawberry.field(
         description="Payments accounting backends reported that were refused (unknown invoice, more "
         "than is due, another currency), oldest first; none of them was applied. "
-        + who_may([("read", "rejected_payment")])
+        + who_may([("read", "rejected_payment")]),
+        metadata={rules.RULE: rules.Listing(rejected_request)},
     )
     def rejected_payments(
         self,
@@ -279,11 +310,7 @@ class Query(PeopleQuery, CompanyQuery):
         first: PageFirst = DEFAULT_PAGE,
         after: After = None,
     ) -> Connection[RejectedPayment]:
-        try:
-            flt = Filter(backend=backend)
-        except DomainError as err:
-            raise BadInput.of(err) from None
-        return paginate(info, "rejected_payments", "rejected_payment", flt, "id", OrderDirection.ASC, first, after)
+        return page_of(info, "rejected_payments", *rejected_request(info.context, backend, first, after))
 
     changes: Changes = strawberry.field(
         resolver=changes,

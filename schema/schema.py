@@ -23,6 +23,7 @@ from strawberry.types.graphql import OperationType
 
 from ..domain.errors import DomainError
 from .company.mutations import CompanyMutations
+from .compiled import execution as compiled
 from .core.answer import DEFAULT_MAX_RESPONSE_BYTES
 from .core.blocking import ThreadedEvents, ThreadedOperations
 from .core.cost import DEFAULT_MAX_COST, QueryCost
@@ -168,10 +169,13 @@ def build_schema(
     max_cost: int | None = LIMITS["max_cost"],
     timeout: float | None = None,
     max_response_bytes: int | None = DEFAULT_MAX_RESPONSE_BYTES,
+    compiled_reads: bool = True,
 ) -> strawberry.Schema:
     """The schema with its limits; max_cost 0 or None counts and reports the cost but refuses nothing,
     timeout (seconds) bounds each query and mutation that no caller gave a deadline of its own, and
-    each subscription event; max_response_bytes (0 or None: no limit) bounds every answer's JSON."""
+    each subscription event; max_response_bytes (0 or None: no limit) bounds every answer's JSON.
+    compiled_reads: a query's root fields are answered by one SQL statement each where they can be
+    (schema/compiled); False: always by the resolvers (the same answers, slower)."""
     # Factories: strawberry builds each extension per request. The limit rules are built once here,
     # so the validation cache (keyed by the rules) hits; the parse and validation caches live at
     # module level and are shared by every request.
@@ -220,6 +224,7 @@ def build_schema(
     schema.timeout, schema.max_tokens = timeout, max_tokens
     schema.max_response_bytes = max_response_bytes or None
     accelerate(schema)
+    compiled.prepare(schema, enabled=compiled_reads)
     return schema
 
 

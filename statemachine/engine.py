@@ -84,7 +84,7 @@ class Context:
         """
         if not self.owner_scoped:
             return True
-        parent = _PARENT.get(type(obj))
+        parent = BELONGS_TO.get(type(obj))
         if parent is not None:
             repo, attr = parent
             obj = getattr(self.uow, repo).get(getattr(obj, attr))
@@ -120,7 +120,8 @@ class Context:
 
 
 #: Records without an owner of their own, seen through the document they belong to.
-_PARENT = {Delivery: ("orders", "order_id"), Payment: ("invoices", "invoice_id")}
+#: Records that belong to a document (repo, column of its id): seen exactly when it is.
+BELONGS_TO = {Delivery: ("orders", "order_id"), Payment: ("invoices", "invoice_id")}
 
 Check = Callable[[Document, Context], bool]
 

@@ -15,6 +15,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import URL, Engine, make_url
 
 from ...domain import deadline
+from ...domain.reads import global_id
 
 DEFAULT_URL = "sqlite:///salesflow.db"
 #: How long a SQLite writer waits for the lock before giving up (milliseconds).
@@ -118,6 +119,8 @@ def create_engine(url: str = DEFAULT_URL, **kwargs) -> Engine:
         cur.execute("PRAGMA synchronous=NORMAL")
         cur.close()
         dbapi_conn.set_progress_handler(_late, SQLITE_PROGRESS_STEPS)
+        # SQLite has no base64: compiled reads (compiler.py) write global ids with this
+        dbapi_conn.create_function("sf_global_id", 2, global_id, deterministic=True)
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):

@@ -36,7 +36,9 @@ from ...domain.outbox import OutboxEntry
 from ...domain.parties import Account, ApiToken, Contact, User
 from ...domain.query import MAX_ID, Filter, PageSpec
 from ...domain.quote import Quote
+from ...domain.reads import Read
 from ...domain.sync import RejectedPayment, SyncCursor, SyncJob
+from .compiler import answer as compiled_answer
 from .events import notify
 from .idempotency import SqlIdempotencyStore
 from .lazy import Cohort, LazyLines
@@ -445,6 +447,17 @@ class SqlUnitOfWork:
         return None
 
     # -- reading -----------------------------------------------------------------------------
+    def answer(self, read: Read) -> str | None:
+        """The JSON text answering a read tree, built by the database in one statement (compiler.py)."""
+        self._within_budget()
+        text = compiled_answer(self.connection, read)
+        if self.max_read_bytes and text:  # what a compiled read holds is its answer: counted whole
+            if self.read_bytes + len(text) > self.max_read_bytes:
+                # not counted: a caller reading the same records by other means meets the budget itself
+                raise self._over_budget()
+            self.read_bytes += len(text)
+        return text
+
     def load_one(self, mapping: Mapping, ident, lock: bool):
         key = (mapping.cls, ident)
         tracked = self._tracked.get(key)
@@ -522,12 +535,16 @@ class SqlUnitOfWork:
     def _within_budget(self) -> None:
         """Refuse to read on once past the budget: every later read of the request fails at once."""
         if self.max_read_bytes and self.read_bytes > self.max_read_bytes:
-            raise DomainError(
-                ErrorCode.RESPONSE_TOO_LARGE,
-                "this request reads more than {megabytes:g} MB of records: ask for fewer "
-                "records (a smaller `first`, fewer ids or aliases) or fewer long fields",
-                megabytes=self.max_read_bytes / 2**20,
-            )
+            raise self._over_budget()
+
+    def _over_budget(self) -> DomainError:
+        """RESPONSE_TOO_LARGE: this transaction would read more than its budget."""
+        return DomainError(
+            ErrorCode.RESPONSE_TOO_LARGE,
+            "this request reads more than {megabytes:g} MB of records: ask for fewer "
+            "records (a smaller `first`, fewer ids or aliases) or fewer long fields",
+            megabytes=self.max_read_bytes / 2**20,
+        )
 
     def _fill_lines(self, mapping: Mapping, documents: list[Tracked]) -> None:
         """Read the lines of these documents in one statement; give each document its own, in order."""

@@ -25,18 +25,14 @@ in `extensions.cost` of every response, as Saleor does: `{"requestedQueryCost", 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from graphql import (
     FieldNode,
     FragmentDefinitionNode,
-    FragmentSpreadNode,
     GraphQLError,
-    GraphQLIncludeDirective,
     GraphQLSchema,
-    GraphQLSkipDirective,
-    InlineFragmentNode,
     OperationDefinitionNode,
     SelectionSetNode,
     Undefined,
@@ -53,6 +49,7 @@ from strawberry.extensions import SchemaExtension
 from ...domain.query import DEFAULT_PAGE, MAX_PAGE
 from ...domain.text import MAX_LENGTH
 from .lists import LIST_CAPS, PAYLOAD_ERRORS
+from .selections import Selections
 
 #: The default budget per operation (`SALESFLOW_MAX_COST`); benchmarks/worst_query.py measured it.
 DEFAULT_MAX_COST = 200_000
@@ -122,29 +119,16 @@ def _clamp(value: Any, cap: int) -> int:
     return max(0, min(value, cap))
 
 
-class _Pricer:
+class _Pricer(Selections):
     """One operation's cost; each selection set is priced once per (type, size from above)."""
 
     def __init__(
         self, schema: GraphQLSchema, fragments: Mapping[str, FragmentDefinitionNode], variables: Mapping[str, Any]
     ):
-        self.schema, self.fragments, self.variables = schema, fragments, variables
+        super().__init__(schema, fragments, variables)
         self._memo: dict[tuple, int] = {}
 
     # -- values ------------------------------------------------------------------------------
-    def _included(self, node) -> bool:
-        for directive in node.directives or ():
-            name = directive.name.value
-            if name not in (GraphQLSkipDirective.name, GraphQLIncludeDirective.name):
-                continue
-            condition = next((a.value for a in directive.arguments if a.name.value == "if"), None)
-            value = value_from_ast_untyped(condition, self.variables) if condition is not None else None
-            if not isinstance(value, bool):
-                continue  # execution will refuse it; count the field meanwhile
-            if value == (name == GraphQLSkipDirective.name):
-                return False
-        return True
-
     def _argument(self, field_def, node: FieldNode, name: str) -> Any:
         given = next((a.value for a in node.arguments or () if a.name.value == name), None)
         if given is not None:
@@ -206,43 +190,7 @@ class _Pricer:
         return self._memo[key]
 
     def _sum(self, sets: tuple[SelectionSetNode, ...], object_type, sized: int | None) -> int:
-        by_key: dict[str, list[FieldNode]] = {}
-        spread: set[str] = set()
-        for selection_set in sets:
-            for node in self._selections(selection_set, object_type, spread):
-                by_key.setdefault((node.alias or node.name).value, []).append(node)
-        return sum(self.fields(object_type, nodes, sized) for nodes in by_key.values())
-
-    def _selections(self, selection_set: SelectionSetNode, object_type, spread: set[str]) -> Iterator[FieldNode]:
-        """The fields of a selection set that apply to a concrete type, fragments spread in place.
-
-        Like execution, a named fragment is spread once per selection set, however often it is
-        named there: so neither a fragment cycle nor fragments spreading each other twice over
-        (2^n fields from n short fragments) can make the count explode.
-        """
-        for selection in selection_set.selections:
-            if not self._included(selection):
-                continue
-            if isinstance(selection, FieldNode):
-                yield selection
-            elif isinstance(selection, InlineFragmentNode):
-                if self._applies(selection.type_condition, object_type):
-                    yield from self._selections(selection.selection_set, object_type, spread)
-            elif isinstance(selection, FragmentSpreadNode):
-                name = selection.name.value
-                fragment = self.fragments.get(name)
-                if fragment is None or name in spread or not self._applies(fragment.type_condition, object_type):
-                    continue
-                spread.add(name)
-                yield from self._selections(fragment.selection_set, object_type, spread)
-
-    def _applies(self, condition, object_type) -> bool:
-        if condition is None:
-            return True
-        target = self.schema.get_type(condition.name.value)
-        if target is None:
-            return False
-        return target is object_type or (is_abstract_type(target) and self.schema.is_sub_type(target, object_type))
+        return sum(self.fields(object_type, nodes, sized) for nodes in self.collect(sets, object_type).values())
 
 
 def operation_cost(

@@ -15,6 +15,7 @@ from ...statemachine.order import manual_invoice_refusal
 from .actions import ACTIONS, EXTRA
 from .cursors import seal, unseal
 from .errors import BadInput
+from .fields import ref_field
 from .lists import ChildFirst, child_first
 
 if TYPE_CHECKING:
@@ -95,6 +96,16 @@ def history(info, doc, first: int | None, after: str | None) -> list[HistoryEntr
     )
 
 
+def _actions(root, info: strawberry.Info) -> list[str]:
+    return available_actions(info, root)
+
+
+def _history(
+    root, info: strawberry.Info, first: ChildFirst = DEFAULT_PAGE, after: HistoryAfter = None
+) -> list[HistoryEntry]:
+    return history(info, root, first, after)
+
+
 @strawberry.interface(
     description="A sales document (lead, opportunity, quote, order, invoice): it has an owner, "
     "a lifecycle, a version and a history."
@@ -107,27 +118,22 @@ class Document(relay.Node):
     created_at: datetime = strawberry.field(description="When it was created (ISO 8601, UTC).")
     updated_at: datetime = strawberry.field(description="When it last changed (ISO 8601, UTC).")
 
-    @strawberry.field(
+    available_actions: list[str] = strawberry.field(
+        resolver=_actions,
         description="The mutations the viewer may call on this document now, by name "
         "(`sendQuote`, `convertQuoteToOrder` …): its state, its guards and the "
-        "viewer's role allow them. Empty for a document the viewer may only read."
+        "viewer's role allow them. Empty for a document the viewer may only read.",
     )
-    def available_actions(self, info: strawberry.Info) -> list[str]:
-        return available_actions(info, self)
-
-    @strawberry.field(
+    history: list[HistoryEntry] = strawberry.field(
+        resolver=_history,
         description="Its transitions, oldest first, from its creation; at most `first` of them. "
         "To read on, pass the last entry's `cursor` as `after`. Needs `read` on "
-        "activity."
+        "activity.",
     )
-    def history(
-        self, info: strawberry.Info, first: ChildFirst = DEFAULT_PAGE, after: HistoryAfter = None
-    ) -> list[HistoryEntry]:
-        return history(info, self, first, after)
-
-    @strawberry.field(
-        description="The user responsible for it (a sales rep sees only its own documents); null "
-        "if the viewer's role may not read users."
+    owner: Optional[UserRef] = ref_field(
+        "owner_id",
+        "users",
+        "user",
+        "The user responsible for it (a sales rep sees only its own documents); null "
+        "if the viewer's role may not read users.",
     )
-    def owner(self, info: strawberry.Info) -> Optional[UserRef]:
-        return info.context.loader.ref(self, "owner_id", "users") if info.context.may("read", "user") else None

@@ -29,6 +29,7 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 
 from ...domain import deadline
+from ..compiled import execution as compiled
 from . import answer
 from .ids import global_id
 
@@ -122,9 +123,15 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
         fields = parent_type.fields
         slow = None
         results = {}
+        root = path is None and parent_type is self.schema.query_type
         for response_name, details in grouped_field_set.items():
             node = details[0].node
             field = fields.get(node.name.value)
+            if root and field is not None:
+                built = compiled.answer(self, field, [d.node for d in details])
+                if built is not None:  # the store built this root field's JSON (schema/compiled)
+                    results[response_name] = built
+                    continue
             leaf = field.extensions.get(LEAF) if field is not None and field.extensions else None
             if leaf is not None and not node.arguments and not node.directives:
                 try:

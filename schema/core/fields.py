@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import strawberry
 
+from ...domain.query import DEFAULT_PAGE
 from ...statemachine import LIFECYCLES
+from ..compiled import rules
 from .ids import database_id
-from .lists import child_first
+from .lists import ChildFirst, child_first
 from .scalars import Decimal, money, quantity, reported
 
 
@@ -17,7 +19,7 @@ def money_field(attr: str, description: str | None = None):
         return money(getattr(root, attr), root.currency)
 
     resolve.__name__ = attr
-    return strawberry.field(resolver=resolve, description=description)
+    return strawberry.field(resolver=resolve, description=description, metadata={rules.RULE: rules.Money(attr)})
 
 
 def reported_field(attr: str, description: str):
@@ -27,7 +29,9 @@ def reported_field(attr: str, description: str):
         return reported(getattr(root, attr), root.currency)
 
     resolve.__name__ = attr
-    return strawberry.field(resolver=resolve, description=description)
+    return strawberry.field(
+        resolver=resolve, description=description, metadata={rules.RULE: rules.Money(attr, reported=True)}
+    )
 
 
 def quantity_field(attr: str, description: str | None = None):
@@ -37,7 +41,7 @@ def quantity_field(attr: str, description: str | None = None):
         return quantity(getattr(root, attr))
 
     resolve.__name__ = attr
-    return strawberry.field(resolver=resolve, description=description)
+    return strawberry.field(resolver=resolve, description=description, metadata={rules.RULE: rules.Quantity(attr)})
 
 
 def with_currency(doc) -> list:
@@ -47,6 +51,39 @@ def with_currency(doc) -> list:
     return doc.lines
 
 
+def lines_field(description: str, *, priced: bool = True):
+    """A document's lines, in order (`priced`: told the document's currency)."""
+
+    def lines(root):
+        return with_currency(root) if priced else root.lines
+
+    return strawberry.field(resolver=lines, description=description, metadata={rules.RULE: rules.DocumentLines()})
+
+
+def ref_field(attr: str, repo: str, model: str, description: str):
+    """The record obj.<attr> points at, if the viewer may see it (else null); the type is the annotation's."""
+
+    def resolve(root, info: strawberry.Info):
+        return ref(info, root, attr, repo, model)
+
+    resolve.__name__ = attr.removesuffix("_id")
+    return strawberry.field(
+        resolver=resolve, description=description, metadata={rules.RULE: rules.ToOne(attr, repo, model)}
+    )
+
+
+def children_field(repo: str, attr: str, model: str, description: str):
+    """The first `first` records of repo pointing at obj by <attr> that the viewer may see, oldest first."""
+
+    def resolve(root, info: strawberry.Info, first: ChildFirst = DEFAULT_PAGE):
+        return children(info, root, repo, attr, model, first)
+
+    resolve.__name__ = repo
+    return strawberry.field(
+        resolver=resolve, description=description, metadata={rules.RULE: rules.ToMany(repo, attr, model)}
+    )
+
+
 def resolve_nodes_for(repo: str, model: str):
     """`Node.resolve_nodes` for a type: by id through the loader, unseen ones as missing.
 
@@ -54,7 +91,6 @@ def resolve_nodes_for(repo: str, model: str):
     and `nodes` answer what may be seen and say nothing of the rest (the contract).
     """
 
-    @classmethod
     def resolve_nodes(cls, *, info, node_ids, required=False):
         ctx = info.context
         ctx.viewer  # noqa: B018 - unauthenticated is still a top-level error
@@ -65,15 +101,16 @@ def resolve_nodes_for(repo: str, model: str):
         by_id = {o.id: o for o in found if o is not None and ctx.sees(o)}
         return [by_id.get(i) for i in idents]
 
-    return resolve_nodes
+    resolve_nodes.repo, resolve_nodes.model = repo, model  # what a compiled `node` reads (schema/compiled)
+    return classmethod(resolve_nodes)
 
 
 def is_type_of(domain_cls):
-    @classmethod
     def check(cls, obj, info) -> bool:
         return isinstance(obj, domain_cls)
 
-    return check
+    check.record = domain_cls  # the records a type shows, for compiled reads (schema/compiled)
+    return classmethod(check)
 
 
 def ref(info, obj, attr: str, repo: str, model: str):

@@ -2,17 +2,11 @@
 
 from __future__ import annotations
 
-import base64
-
 from strawberry.relay import GlobalID
 
 from ...domain.errors import DomainError, ErrorCode
 from ...domain.query import MAX_ID
-
-
-def global_id(type_name: str, ident: int) -> str:
-    """base64("Type:id"), as strawberry's GlobalID writes it (built directly: it is on every object)."""
-    return base64.b64encode(f"{type_name}:{ident}".encode()).decode()
+from ...domain.reads import global_id  # noqa: F401 - the types write ids with it
 
 
 def database_id(node_id: str) -> int | None:

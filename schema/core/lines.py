@@ -8,6 +8,7 @@ import strawberry
 
 from ...domain.money import MAX_INPUT_DECIMALS, MAX_QUANTITY
 from ...domain.text import MAX_LENGTH
+from ..compiled import rules
 from ..core.fields import money_field, quantity_field
 from ..core.ids import global_id
 from .scalars import Decimal
@@ -40,7 +41,9 @@ def line_id(type_name: str):
         return strawberry.ID(global_id(type_name, root.id))
 
     return strawberry.field(
-        resolver=resolve, description="The line's global id (lines are no nodes: read them through their document)."
+        resolver=resolve,
+        description="The line's global id (lines are no nodes: read them through their document).",
+        metadata={rules.RULE: rules.LineId(type_name)},
     )
 
 

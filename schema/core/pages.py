@@ -126,8 +126,8 @@ def _reads_records(info) -> bool:
     )
 
 
-def paginate(
-    info,
+def page_request(
+    ctx,
     repo: str,
     model: str,
     flt: Filter,
@@ -135,9 +135,12 @@ def paginate(
     direction: OrderDirection,
     first: Optional[int],
     after: Optional[str],
-) -> Connection:
-    """One page of repo's records the viewer may read."""
-    ctx = info.context
+) -> tuple[PageSpec, str]:
+    """The page of repo's records the viewer asks for and may read, checked, and its cursors' list key.
+
+    FORBIDDEN if the role may not read them; BAD_USER_INPUT for a `first` out of range or a cursor of
+    another list. A sales rep's documents are its own: its owner filter is forced to itself.
+    """
     user = ctx.require("read", model)
     if first is None:
         first = DEFAULT_PAGE
@@ -153,6 +156,12 @@ def paginate(
     spec = PageSpec(
         filter=flt, order_by=order_field, descending=direction == OrderDirection.DESC, after=position, limit=first
     )
+    return spec, key
+
+
+def page_of(info, repo: str, spec: PageSpec, key: str) -> Connection:
+    """The page `spec` of repo's records (page_request checked it), its cursors sealed to `key`."""
+    ctx = info.context
     store = getattr(ctx.loader.uow, repo)
     try:
         # Asked only for the total, it reads at most one record: the ordering and cursor are still checked
@@ -160,12 +169,12 @@ def paginate(
     except DomainError as err:  # a cursor or an ordering this list cannot use
         raise BadInput.of(err) from None
     ctx.loader.batch(rows)
-    edges = [relay.Edge(cursor=encode_cursor(key, getattr(r, order_field), r.id), node=r) for r in rows]
+    edges = [relay.Edge(cursor=encode_cursor(key, getattr(r, spec.order_by), r.id), node=r) for r in rows]
     return Connection(
         edges=edges,
         page_info=relay.PageInfo(
             has_next_page=more,
-            has_previous_page=after is not None,
+            has_previous_page=spec.after is not None,
             start_cursor=edges[0].cursor if edges else None,
             end_cursor=edges[-1].cursor if edges else None,
         ),

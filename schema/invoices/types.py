@@ -11,7 +11,6 @@ from strawberry import relay
 from ...domain.invoice import Invoice as DomainInvoice
 from ...domain.invoice import InvoiceLine as DomainInvoiceLine
 from ...domain.invoice import Payment as DomainPayment
-from ...domain.query import DEFAULT_PAGE
 from ...domain.status import InvoiceStatus as S
 from ...domain.sync import MEANINGS as SYNC_MEANINGS
 from ...domain.sync import JobStatus
@@ -19,9 +18,16 @@ from ...domain.sync import RejectedPayment as DomainRejectedPayment
 from ...statemachine import LIFECYCLES
 from ..core.documents import Document
 from ..core.enums import described_enum
-from ..core.fields import children, is_type_of, money_field, ref, reported_field, resolve_nodes_for, with_currency
+from ..core.fields import (
+    children_field,
+    is_type_of,
+    lines_field,
+    money_field,
+    ref_field,
+    reported_field,
+    resolve_nodes_for,
+)
 from ..core.lines import PricedDocument, PricedLine, line_id
-from ..core.lists import ChildFirst
 from ..core.mail import Mailed
 from ..core.printable import Printable
 from ..core.scalars import Decimal
@@ -104,6 +110,13 @@ class InvoiceLine(PricedLine):
     is_type_of = is_type_of(DomainInvoiceLine)
 
 
+def _reversal_reason(root, info: strawberry.Info) -> Optional[str]:
+    if root.reversed_at is None or not info.context.may("read", "payment_reversal"):
+        return None
+    found = info.context.loader.children(root, "payment_reversals", "payment_id")
+    return found[0].reason if found else None
+
+
 @strawberry.type(description="Money received against an invoice; a reversed one stays, marked reversed.")
 class Payment(relay.Node):
     currency: str = strawberry.field(description="ISO 4217 code: always its invoice's.")
@@ -120,26 +133,21 @@ class Payment(relay.Node):
         description="When it was reversed (ISO 8601, UTC); null while it stands."
     )
 
-    @strawberry.field(description="Whether it was reversed: the invoice's amount paid does not count it.")
-    def reversed(self) -> bool:
-        return self.reversed_at is not None
-
-    @strawberry.field(
-        description="Why it was reversed (the reason given, or the backend's reversing entry); null while it stands."
-    )
-    def reason(self, info: strawberry.Info) -> Optional[str]:
-        if self.reversed_at is None or not info.context.may("read", "payment_reversal"):
-            return None
-        found = info.context.loader.children(self, "payment_reversals", "payment_id")
-        return found[0].reason if found else None
-
     _id_attr = "id"
     resolve_nodes = resolve_nodes_for("payments", "payment")
     is_type_of = is_type_of(DomainPayment)
 
-    @strawberry.field(description="The invoice it pays; null if the viewer may not see it.")
-    def invoice(self, info: strawberry.Info) -> Optional[Invoice]:
-        return ref(info, self, "invoice_id", "invoices", "invoice")
+    reversed: bool = strawberry.field(
+        resolver=lambda self: self.reversed_at is not None,
+        description="Whether it was reversed: the invoice's amount paid does not count it.",
+    )
+    reason: Optional[str] = strawberry.field(
+        resolver=_reversal_reason,
+        description="Why it was reversed (the reason given, or the backend's reversing entry); null while it stands.",
+    )
+    invoice: Optional[Invoice] = ref_field(
+        "invoice_id", "invoices", "invoice", "The invoice it pays; null if the viewer may not see it."
+    )
 
 
 @strawberry.type(description="Numbered when issued (gapless per series and year); never edited after that.")
@@ -160,31 +168,36 @@ class Invoice(Document, PricedDocument, Printable, Mailed):
     resolve_nodes = resolve_nodes_for("invoices", "invoice")
     is_type_of = is_type_of(DomainInvoice)
 
-    @strawberry.field(description="Its lines, in order (`sequence`). Not paged: a document's lines come whole.")
-    def lines(self) -> list[InvoiceLine]:
-        return with_currency(self)
-
-    @strawberry.field(
-        description="How its delivery to each accounting backend stands, per operation; empty until "
-        "the sync worker picks it up. At most `first`."
+    lines: list[InvoiceLine] = lines_field(
+        "Its lines, in order (`sequence`). Not paged: a document's lines come whole."
     )
-    def sync(self, info: strawberry.Info, first: ChildFirst = DEFAULT_PAGE) -> list[InvoiceSync]:
-        return children(info, self, "sync_jobs", "invoice_id", "invoice_sync", first)
 
-    @strawberry.field(description="The payments against it, oldest first; at most `first`.")
-    def payments(self, info: strawberry.Info, first: ChildFirst = DEFAULT_PAGE) -> list[Payment]:
-        return children(info, self, "payments", "invoice_id", "payment", first)
-
-    @strawberry.field(description="The order it invoices; null if the viewer may not see it.")
-    def order(self, info: strawberry.Info) -> Optional[OrderRef]:
-        return ref(info, self, "order_id", "orders", "order")
-
-    @strawberry.field(
-        description="The delivery stage it invoices; null if it invoices several (or the viewer may not see it)."
+    sync: list[InvoiceSync] = children_field(
+        "sync_jobs",
+        "invoice_id",
+        "invoice_sync",
+        "How its delivery to each accounting backend stands, per operation; empty until "
+        "the sync worker picks it up. At most `first`.",
     )
-    def delivery(self, info: strawberry.Info) -> Optional[DeliveryRef]:
-        return ref(info, self, "delivery_id", "deliveries", "delivery")
 
-    @strawberry.field(description="The customer: its order's account; null if none or not readable by the viewer.")
-    def account(self, info: strawberry.Info) -> Optional[AccountRef]:
-        return ref(info, self, "account_id", "accounts", "account")
+    payments: list[Payment] = children_field(
+        "payments", "invoice_id", "payment", "The payments against it, oldest first; at most `first`."
+    )
+
+    order: Optional[OrderRef] = ref_field(
+        "order_id", "orders", "order", "The order it invoices; null if the viewer may not see it."
+    )
+
+    delivery: Optional[DeliveryRef] = ref_field(
+        "delivery_id",
+        "deliveries",
+        "delivery",
+        "The delivery stage it invoices; null if it invoices several (or the viewer may not see it).",
+    )
+
+    account: Optional[AccountRef] = ref_field(
+        "account_id",
+        "accounts",
+        "account",
+        "The customer: its order's account; null if none or not readable by the viewer.",
+    )

@@ -12,7 +12,7 @@ from ...domain.status import LeadStatus as S
 from ...statemachine import LIFECYCLES
 from ..core.documents import Document
 from ..core.enums import described_enum
-from ..core.fields import is_type_of, ref, resolve_nodes_for
+from ..core.fields import is_type_of, ref_field, resolve_nodes_for
 
 if TYPE_CHECKING:
     from ..opportunities.types import Opportunity
@@ -54,25 +54,26 @@ class Lead(Document):
     resolve_nodes = resolve_nodes_for("leads", "lead")
     is_type_of = is_type_of(DomainLead)
 
-    @strawberry.field(
-        description="The account it was converted into (created or linked); null if none, or if "
-        "the viewer may not see it."
+    converted_account: Optional[AccountRef] = ref_field(
+        "converted_account_id",
+        "accounts",
+        "account",
+        "The account it was converted into (created or linked); null if none, or if the viewer may not see it.",
     )
-    def converted_account(self, info: strawberry.Info) -> Optional[AccountRef]:
-        return ref(info, self, "converted_account_id", "accounts", "account")
 
-    @strawberry.field(
-        description="The contact it was converted into (created or linked); null if none, or if "
-        "the viewer may not see it."
+    converted_contact: Optional[ContactRef] = ref_field(
+        "converted_contact_id",
+        "contacts",
+        "contact",
+        "The contact it was converted into (created or linked); null if none, or if the viewer may not see it.",
     )
-    def converted_contact(self, info: strawberry.Info) -> Optional[ContactRef]:
-        return ref(info, self, "converted_contact_id", "contacts", "contact")
 
-    @strawberry.field(
-        description="The opportunity its conversion created; null if none, or if the viewer may not see it."
+    converted_opportunity: Optional[OpportunityRef] = ref_field(
+        "converted_opportunity_id",
+        "opportunities",
+        "opportunity",
+        "The opportunity its conversion created; null if none, or if the viewer may not see it.",
     )
-    def converted_opportunity(self, info: strawberry.Info) -> Optional[OpportunityRef]:
-        return ref(info, self, "converted_opportunity_id", "opportunities", "opportunity")
 
 
 @strawberry.type(description="An existing record that looks like one a conversion would create.")

@@ -12,12 +12,20 @@ from ...domain.opportunity import Opportunity as DomainOpportunity
 from ...domain.opportunity import Stage as DomainStage
 from ...domain.query import DEFAULT_PAGE
 from ...domain.status import OpportunityStatus as S
-from ...i18n import stage_name
+from ...i18n import stage_name, stage_names
 from ...statemachine import LIFECYCLES
+from ..compiled import rules
 from ..core.documents import Document
 from ..core.enums import described_enum
-from ..core.fields import children, is_type_of, money_field, quantity_field, ref, resolve_nodes_for
-from ..core.lists import ChildFirst, CurrenciesFirst, child_first
+from ..core.fields import (
+    children_field,
+    is_type_of,
+    money_field,
+    quantity_field,
+    ref_field,
+    resolve_nodes_for,
+)
+from ..core.lists import CurrenciesFirst, child_first
 from ..core.scalars import Decimal
 
 if TYPE_CHECKING:
@@ -46,7 +54,8 @@ class Stage(relay.Node):
     @strawberry.field(
         description='The stage\'s name, e.g. "Qualification". The stages salesflow installs are named in the '
         "viewer's language (en, fa, tr: the user's `locale`, else Accept-Language); a stage a user created or "
-        "renamed keeps the name as written."
+        "renamed keeps the name as written.",
+        metadata={rules.RULE: rules.Translated("name", stage_names)},
     )
     def name(self, info: strawberry.Info) -> str:
         return stage_name(self.name, info.context.language)
@@ -88,37 +97,43 @@ class Opportunity(Document):
     resolve_nodes = resolve_nodes_for("opportunities", "opportunity")
     is_type_of = is_type_of(DomainOpportunity)
 
-    @strawberry.field(description="The stage of the sales process it is on; null if the viewer may not read stages.")
-    def stage(self, info: strawberry.Info) -> Optional[Stage]:
-        return ref(info, self, "stage_id", "stages", "stage")
-
-    @strawberry.field(description="The company it is for; null if none or not readable by the viewer.")
-    def account(self, info: strawberry.Info) -> Optional[AccountRef]:
-        return ref(info, self, "account_id", "accounts", "account")
-
-    @strawberry.field(description="The person it is with; null if none or not readable by the viewer.")
-    def contact(self, info: strawberry.Info) -> Optional[ContactRef]:
-        return ref(info, self, "contact_id", "contacts", "contact")
-
-    @strawberry.field(
-        description="The lead it was converted from; null if it was created directly or the viewer may not see it."
+    stage: Optional[Stage] = ref_field(
+        "stage_id",
+        "stages",
+        "stage",
+        "The stage of the sales process it is on; null if the viewer may not read stages.",
     )
-    def lead(self, info: strawberry.Info) -> Optional[LeadRef]:
-        return ref(info, self, "lead_id", "leads", "lead")
 
-    @strawberry.field(
-        description="Its quotes (every revision) the viewer may see, oldest first; at most `first` "
-        "(for more, list `quotes(filter: {opportunityId})`)."
+    account: Optional[AccountRef] = ref_field(
+        "account_id", "accounts", "account", "The company it is for; null if none or not readable by the viewer."
     )
-    def quotes(self, info: strawberry.Info, first: ChildFirst = DEFAULT_PAGE) -> list[QuoteRef]:
-        return children(info, self, "quotes", "opportunity_id", "quote", first)
 
-    @strawberry.field(
-        description="Its orders the viewer may see, oldest first; at most `first` (for more, list "
-        "`orders(filter: {opportunityId})`)."
+    contact: Optional[ContactRef] = ref_field(
+        "contact_id", "contacts", "contact", "The person it is with; null if none or not readable by the viewer."
     )
-    def orders(self, info: strawberry.Info, first: ChildFirst = DEFAULT_PAGE) -> list[OrderRef]:
-        return children(info, self, "orders", "opportunity_id", "order", first)
+
+    lead: Optional[LeadRef] = ref_field(
+        "lead_id",
+        "leads",
+        "lead",
+        "The lead it was converted from; null if it was created directly or the viewer may not see it.",
+    )
+
+    quotes: list[QuoteRef] = children_field(
+        "quotes",
+        "opportunity_id",
+        "quote",
+        "Its quotes (every revision) the viewer may see, oldest first; at most `first` "
+        "(for more, list `quotes(filter: {opportunityId})`).",
+    )
+
+    orders: list[OrderRef] = children_field(
+        "orders",
+        "opportunity_id",
+        "order",
+        "Its orders the viewer may see, oldest first; at most `first` (for more, list "
+        "`orders(filter: {opportunityId})`).",
+    )
 
 
 @strawberry.type(description="What one stage holds in one currency.")

@@ -12,16 +12,21 @@ from ...domain.order import Delivery as DomainDelivery
 from ...domain.order import DeliveryLine as DomainDeliveryLine
 from ...domain.order import Order as DomainOrder
 from ...domain.order import OrderLine as DomainOrderLine
-from ...domain.query import DEFAULT_PAGE
 from ...domain.status import InvoicingPolicy as P
 from ...domain.status import OrderStatus as S
 from ...statemachine import LIFECYCLES
 from ...statemachine.order import POLICIES
 from ..core.documents import Document
 from ..core.enums import described_enum
-from ..core.fields import children, is_type_of, quantity_field, ref, resolve_nodes_for, with_currency
+from ..core.fields import (
+    children_field,
+    is_type_of,
+    lines_field,
+    quantity_field,
+    ref_field,
+    resolve_nodes_for,
+)
 from ..core.lines import PricedDocument, PricedLine, line_id
-from ..core.lists import ChildFirst
 from ..core.printable import Printable
 from ..core.scalars import Decimal
 
@@ -92,13 +97,10 @@ class Delivery(relay.Node):
     resolve_nodes = resolve_nodes_for("deliveries", "delivery")
     is_type_of = is_type_of(DomainDelivery)
 
-    @strawberry.field(description="What it delivered, per order line.")
-    def lines(self) -> list[DeliveryLine]:
-        return self.lines
-
-    @strawberry.field(description="The order it delivers; null if the viewer may not see it.")
-    def order(self, info: strawberry.Info) -> Optional[Order]:
-        return ref(info, self, "order_id", "orders", "order")
+    lines: list[DeliveryLine] = lines_field("What it delivered, per order line.", priced=False)
+    order: Optional[Order] = ref_field(
+        "order_id", "orders", "order", "The order it delivers; null if the viewer may not see it."
+    )
 
 
 @strawberry.type(
@@ -116,37 +118,37 @@ class Order(Document, PricedDocument, Printable):
     resolve_nodes = resolve_nodes_for("orders", "order")
     is_type_of = is_type_of(DomainOrder)
 
-    @strawberry.field(description="Its lines, in order (`sequence`). Not paged: a document's lines come whole.")
-    def lines(self) -> list[OrderLine]:
-        return with_currency(self)
+    lines: list[OrderLine] = lines_field("Its lines, in order (`sequence`). Not paged: a document's lines come whole.")
 
-    @strawberry.field(description="Its delivery stages, oldest first; at most `first`.")
-    def deliveries(self, info: strawberry.Info, first: ChildFirst = DEFAULT_PAGE) -> list[Delivery]:
-        return children(info, self, "deliveries", "order_id", "delivery", first)
-
-    @strawberry.field(
-        description="Its invoices the viewer may see (drafts, issued, voided …), oldest first; at most "
-        "`first` (for more, list `invoices(filter: {orderId})`)."
+    deliveries: list[Delivery] = children_field(
+        "deliveries", "order_id", "delivery", "Its delivery stages, oldest first; at most `first`."
     )
-    def invoices(self, info: strawberry.Info, first: ChildFirst = DEFAULT_PAGE) -> list[InvoiceRef]:
-        return children(info, self, "invoices", "order_id", "invoice", first)
 
-    @strawberry.field(
-        description="The opportunity it was placed for (which it won); null if the viewer may not see it."
+    invoices: list[InvoiceRef] = children_field(
+        "invoices",
+        "order_id",
+        "invoice",
+        "Its invoices the viewer may see (drafts, issued, voided …), oldest first; at most "
+        "`first` (for more, list `invoices(filter: {orderId})`).",
     )
-    def opportunity(self, info: strawberry.Info) -> Optional[OpportunityRef]:
-        return ref(info, self, "opportunity_id", "opportunities", "opportunity")
 
-    @strawberry.field(
-        description="The quote it was accepted from; null if it was created without one, or if the "
-        "viewer may not see it."
+    opportunity: Optional[OpportunityRef] = ref_field(
+        "opportunity_id",
+        "opportunities",
+        "opportunity",
+        "The opportunity it was placed for (which it won); null if the viewer may not see it.",
     )
-    def quote(self, info: strawberry.Info) -> Optional[QuoteRef]:
-        return ref(info, self, "quote_id", "quotes", "quote")
 
-    @strawberry.field(
-        description="The customer: its opportunity's account when it was placed; null if none or not "
-        "readable by the viewer."
+    quote: Optional[QuoteRef] = ref_field(
+        "quote_id",
+        "quotes",
+        "quote",
+        "The quote it was accepted from; null if it was created without one, or if the viewer may not see it.",
     )
-    def account(self, info: strawberry.Info) -> Optional[AccountRef]:
-        return ref(info, self, "account_id", "accounts", "account")
+
+    account: Optional[AccountRef] = ref_field(
+        "account_id",
+        "accounts",
+        "account",
+        "The customer: its opportunity's account when it was placed; null if none or not readable by the viewer.",
+    )

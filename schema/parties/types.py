@@ -9,10 +9,8 @@ import strawberry
 from strawberry import relay
 
 from ...domain import parties as d
-from ...domain.query import DEFAULT_PAGE
 from ..company.types import TaxIdentityFields
-from ..core.fields import children, is_type_of, ref, resolve_nodes_for
-from ..core.lists import ChildFirst
+from ..core.fields import children_field, is_type_of, ref_field, resolve_nodes_for
 
 if TYPE_CHECKING:
     from ..opportunities.types import Opportunity
@@ -39,11 +37,12 @@ class User(relay.Node):
     resolve_nodes = resolve_nodes_for("users", "user")
     is_type_of = is_type_of(d.User)
 
-    @strawberry.field(
-        description="Its bearer tokens, oldest first, revoked and expired ones included (admins only); at most `first`."
+    tokens: list[ApiTokenRef] = children_field(
+        "tokens",
+        "user_id",
+        "api_token",
+        "Its bearer tokens, oldest first, revoked and expired ones included (admins only); at most `first`.",
     )
-    def tokens(self, info: strawberry.Info, first: ChildFirst = DEFAULT_PAGE) -> list[ApiTokenRef]:
-        return children(info, self, "tokens", "user_id", "api_token", first)
 
 
 @strawberry.type(
@@ -63,24 +62,27 @@ class Account(TaxIdentityFields, relay.Node):
     resolve_nodes = resolve_nodes_for("accounts", "account")
     is_type_of = is_type_of(d.Account)
 
-    @strawberry.field(
-        description="The user responsible for it; null if none or if the viewer's role may not read users."
+    owner: Optional[User] = ref_field(
+        "owner_id",
+        "users",
+        "user",
+        "The user responsible for it; null if none or if the viewer's role may not read users.",
     )
-    def owner(self, info: strawberry.Info) -> Optional[User]:
-        return ref(info, self, "owner_id", "users", "user")
 
-    @strawberry.field(
-        description="Its contacts, oldest first; at most `first` (for more, list `contacts(filter: {accountId})`)."
+    contacts: list[Contact] = children_field(
+        "contacts",
+        "account_id",
+        "contact",
+        "Its contacts, oldest first; at most `first` (for more, list `contacts(filter: {accountId})`).",
     )
-    def contacts(self, info: strawberry.Info, first: ChildFirst = DEFAULT_PAGE) -> list[Contact]:
-        return children(info, self, "contacts", "account_id", "contact", first)
 
-    @strawberry.field(
-        description="Its opportunities the viewer may see, oldest first; at most `first` (for more, "
-        "list `opportunities(filter: {accountId})`)."
+    opportunities: list[OpportunityRef] = children_field(
+        "opportunities",
+        "account_id",
+        "opportunity",
+        "Its opportunities the viewer may see, oldest first; at most `first` (for more, "
+        "list `opportunities(filter: {accountId})`).",
     )
-    def opportunities(self, info: strawberry.Info, first: ChildFirst = DEFAULT_PAGE) -> list[OpportunityRef]:
-        return children(info, self, "opportunities", "account_id", "opportunity", first)
 
 
 @strawberry.type(description="A person we talk to, usually at an account. Contacts are shared like accounts.")
@@ -96,14 +98,16 @@ class Contact(relay.Node):
     resolve_nodes = resolve_nodes_for("contacts", "contact")
     is_type_of = is_type_of(d.Contact)
 
-    @strawberry.field(
-        description="The account the person works at; null if none or if the viewer may not read accounts."
+    account: Optional[Account] = ref_field(
+        "account_id",
+        "accounts",
+        "account",
+        "The account the person works at; null if none or if the viewer may not read accounts.",
     )
-    def account(self, info: strawberry.Info) -> Optional[Account]:
-        return ref(info, self, "account_id", "accounts", "account")
 
-    @strawberry.field(
-        description="The user responsible for it; null if none or if the viewer's role may not read users."
+    owner: Optional[User] = ref_field(
+        "owner_id",
+        "users",
+        "user",
+        "The user responsible for it; null if none or if the viewer's role may not read users.",
     )
-    def owner(self, info: strawberry.Info) -> Optional[User]:
-        return ref(info, self, "owner_id", "users", "user")

@@ -10,8 +10,9 @@ from ...domain.errors import DomainError
 from ...domain.query import DEFAULT_PAGE, Filter
 from ...domain.text import check_text
 from ...statemachine.users import check_role
+from ..compiled import rules
 from ..core.lists import After, PageFirst
-from ..core.pages import BadInput, Connection, OrderDirection, paginate
+from ..core.pages import BadInput, Connection, OrderDirection, page_of, page_request
 from ..parties.types import User
 from .inputs import UserFilter
 
@@ -28,10 +29,16 @@ def _filter(flt: Optional[UserFilter]) -> Filter:
         raise BadInput.of(err, ("filter",)) from None
 
 
+def users_request(ctx, filter: Optional[UserFilter] = None, first=None, after=None):
+    """(PageSpec, list key) of `users`: by name."""
+    return page_request(ctx, "users", "user", _filter(filter), "name", OrderDirection.ASC, first, after)
+
+
 @strawberry.type
 class PeopleQuery:
     @strawberry.field(
-        description="Users by name. Readable by the roles that may read users; their tokens only by admins."
+        description="Users by name. Readable by the roles that may read users; their tokens only by admins.",
+        metadata={rules.RULE: rules.Listing(users_request)},
     )
     def users(
         self,
@@ -40,4 +47,4 @@ class PeopleQuery:
         first: PageFirst = DEFAULT_PAGE,
         after: After = None,
     ) -> Connection[User]:
-        return paginate(info, "users", "user", _filter(filter), "name", OrderDirection.ASC, first, after)
+        return page_of(info, "users", *users_request(info.context, filter, first, after))

@@ -10,7 +10,7 @@ import strawberry
 from strawberry import relay
 
 from ...domain import parties as d
-from ..core.fields import is_type_of, ref, resolve_nodes_for
+from ..core.fields import is_type_of, ref_field, resolve_nodes_for
 
 if TYPE_CHECKING:
     from ..parties.types import User
@@ -38,6 +38,4 @@ class ApiToken(relay.Node):
     resolve_nodes = resolve_nodes_for("tokens", "api_token")
     is_type_of = is_type_of(d.ApiToken)
 
-    @strawberry.field(description="Whose token it is.")
-    def user(self, info: strawberry.Info) -> Optional[UserRef]:
-        return ref(info, self, "user_id", "users", "user")
+    user: Optional[UserRef] = ref_field("user_id", "users", "user", "Whose token it is.")

@@ -15,7 +15,7 @@ from ...statemachine import LIFECYCLES
 from ...statemachine.quote import KINDS
 from ..core.documents import Document
 from ..core.enums import described_enum
-from ..core.fields import is_type_of, ref, resolve_nodes_for, with_currency
+from ..core.fields import is_type_of, lines_field, ref_field, resolve_nodes_for
 from ..core.lines import PricedDocument, PricedLine, line_id
 from ..core.mail import Mailed
 from ..core.printable import Printable
@@ -67,17 +67,18 @@ class Quote(Document, PricedDocument, Printable, Mailed):
     resolve_nodes = resolve_nodes_for("quotes", "quote")
     is_type_of = is_type_of(DomainQuote)
 
-    @strawberry.field(description="Its lines, in order (`sequence`). Not paged: a document's lines come whole.")
-    def lines(self) -> list[QuoteLine]:
-        return with_currency(self)
+    lines: list[QuoteLine] = lines_field("Its lines, in order (`sequence`). Not paged: a document's lines come whole.")
 
-    @strawberry.field(description="The opportunity it offers for; null if the viewer may not see it.")
-    def opportunity(self, info: strawberry.Info) -> Optional[OpportunityRef]:
-        return ref(info, self, "opportunity_id", "opportunities", "opportunity")
+    opportunity: Optional[OpportunityRef] = ref_field(
+        "opportunity_id",
+        "opportunities",
+        "opportunity",
+        "The opportunity it offers for; null if the viewer may not see it.",
+    )
 
-    @strawberry.field(description="The revision it replaced; null for revision 0.")
-    def previous_revision(self, info: strawberry.Info) -> Optional[Quote]:
-        return ref(info, self, "previous_revision_id", "quotes", "quote")
+    previous_revision: Optional[Quote] = ref_field(
+        "previous_revision_id", "quotes", "quote", "The revision it replaced; null for revision 0."
+    )
 
     @strawberry.field(
         description="The order accepting it created; null until it is ACCEPTED, or if the viewer may not see orders."

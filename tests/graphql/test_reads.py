@@ -65,7 +65,7 @@ def test_a_page_asked_only_for_its_total_reads_one_record_at_most_and_no_lines(g
         "all": {"__typename": "QuoteConnection", "totalCount": 3},
     }
     pages = [(s, p) for s, p in seen if "FROM quotes" in s and "count(" not in s.lower()]
-    assert [limit_of(s, p) for s, p in pages] == [1, 1], pages  # one row, of which nothing is read
+    assert all(limit_of(s, p) <= 1 for s, p in pages), pages  # a row at most, of which nothing is read
     assert reading([s for s, _ in seen], "quote_lines") == []
 
 
