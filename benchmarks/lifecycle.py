@@ -68,8 +68,8 @@ from salesflow.statemachine.engine import Context, utcnow
 
 TARGET_RATIO = 2.0  # salesflow time ÷ the raw driver's, for the same lifecycles
 TARGET_CHECK_US = 50.0  # per allowed-actions check
-DEFAULT_LIFECYCLES = 20
-DEFAULT_REPEATS = 5
+DEFAULT_LIFECYCLES = 50
+DEFAULT_REPEATS = 7
 WARMUP_LIFECYCLES = 2
 #: Stop starting new repeats on a backend once its lifecycle runs (salesflow and raw) have taken this long (s).
 LIFECYCLE_BUDGET_S = 30.0
