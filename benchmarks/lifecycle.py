@@ -138,40 +138,67 @@ def lifecycle(uow) -> dict:
 # --- measurements ------------------------------------------------------------------------------------
 
 
-COMMIT, ROLLBACK = "COMMIT", "ROLLBACK"  # where a captured transaction ends (statements are tuples)
+#: Where a captured transaction begins and ends (statements are tuples).
+BEGIN, COMMIT, ROLLBACK = "BEGIN", "COMMIT", "ROLLBACK"
+
+
+@dataclass
+class Captured:
+    """What salesflow asked for while it played some lifecycles, at two levels.
+
+    `driver`: every DB-API call, (statement, parameters, executemany), and COMMIT/ROLLBACK where a
+    transaction ended. `core`: every SQLAlchemy Core statement, (statement, parameters), between
+    BEGIN and COMMIT/ROLLBACK. `checkouts`: pool checkouts; on PostgreSQL each pre-pings (`SELECT 1`
+    straight on the driver, not through the cursor events), a round trip the raw replay does not make.
+    """
+
+    driver: list = field(default_factory=list)
+    core: list = field(default_factory=list)
+    checkouts: int = 0
 
 
 class Recorder:
-    """Captures every DB-API call an engine makes: (statement, parameters, executemany), COMMIT and ROLLBACK.
-
-    Pool checkouts are counted too: on PostgreSQL each one pre-pings (`SELECT 1` straight on the driver,
-    not through the cursor events), a round trip the replay does not make.
-    """
+    """Captures what an engine is asked to do (Captured), through SQLAlchemy's public events."""
 
     def __init__(self, engine: Engine):
-        self.engine, self.ops, self.checkouts = engine, [], 0
+        self.engine, self.captured = engine, Captured()
         self._listeners = [
-            (engine, "before_cursor_execute", self._statement),
-            (engine, "commit", lambda _conn: self.ops.append(COMMIT)),
-            (engine, "rollback", lambda _conn: self.ops.append(ROLLBACK)),
+            (engine, "before_cursor_execute", self._driver),
+            (engine, "before_execute", self._core),
+            (engine, "begin", lambda _conn: self.captured.core.append(BEGIN)),
+            (engine, "commit", lambda _conn: self._end(COMMIT)),
+            (engine, "rollback", lambda _conn: self._end(ROLLBACK)),
             (engine.pool, "checkout", self._checkout),
         ]
         for target, name, fn in self._listeners:
             event.listen(target, name, fn)
 
-    def _statement(self, _conn, _cursor, statement, parameters, context, executemany) -> None:
+    def _driver(self, _conn, _cursor, statement, parameters, context, executemany) -> None:
         # insertmanyvalues batches (a multi-row INSERT … RETURNING) are flagged executemany, but each
         # batch is one cursor.execute of the rewritten statement: replay the call the driver got.
-        self.ops.append((statement, parameters, executemany and context.execute_style is ExecuteStyle.EXECUTEMANY))
+        many = executemany and context.execute_style is ExecuteStyle.EXECUTEMANY
+        self.captured.driver.append((statement, parameters, many))
+
+    def _core(self, _conn, statement, multiparams, params, _options) -> None:
+        if isinstance(statement, str):
+            # Only the engine's `begin` hook sends text (SQLite's BEGIN IMMEDIATE): the replica's
+            # own hook sends it again when the Core replay begins. Anything else is a surprise.
+            if not statement.startswith("BEGIN"):
+                raise AssertionError(f"unexpected text statement in a lifecycle: {statement!r}")
+            return
+        self.captured.core.append((statement, multiparams or params))
+
+    def _end(self, how: str) -> None:
+        self.captured.driver.append(how)
+        self.captured.core.append(how)
 
     def _checkout(self, *_args) -> None:
-        self.checkouts += 1
+        self.captured.checkouts += 1
 
-    def take(self) -> tuple[list, int]:
-        """What was captured since the last take: (ops, pool checkouts)."""
-        ops, checkouts = self.ops, self.checkouts
-        self.ops, self.checkouts = [], 0
-        return ops, checkouts
+    def take(self) -> Captured:
+        """What was captured since the last take."""
+        captured, self.captured = self.captured, Captured()
+        return captured
 
     def close(self) -> None:
         for target, name, fn in self._listeners:
@@ -195,7 +222,7 @@ def raw_connection(engine: Engine):
 
 
 def replay(connection, ops: list) -> None:
-    """Make the captured calls on the driver connection, reading every result as the application does."""
+    """Make the captured driver calls on the driver connection, reading every result as the application does."""
     cursor = connection.cursor()
     for op in ops:
         if op is COMMIT:
@@ -213,6 +240,24 @@ def replay(connection, ops: list) -> None:
     cursor.close()
 
 
+def replay_core(engine: Engine, ops: list) -> None:
+    """Run the captured Core statements through SQLAlchemy alone: a pooled connection and a transaction
+    per captured one (the engine's hooks run, as for salesflow), every result read into rows."""
+    connection = None
+    for op in ops:
+        if op is BEGIN:
+            connection = engine.connect()
+            connection.begin()
+        elif op is COMMIT or op is ROLLBACK:
+            connection.commit() if op is COMMIT else connection.rollback()
+            connection.close()
+            connection = None
+        else:
+            result = connection.execute(*op)
+            if result.returns_rows:
+                result.all()
+
+
 _WRITES = re.compile(r'^\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)"?', re.IGNORECASE)
 #: Set by the database from its own state, not from a parameter: PostgreSQL's transaction id.
 NOT_COMPARED = frozenset({"txid"})
@@ -220,7 +265,7 @@ NOT_COMPARED = frozenset({"txid"})
 
 def written_tables(ops: list) -> set[str]:
     """The tables the captured statements insert into, update or delete from."""
-    return {m.group(1) for op in ops if op not in (COMMIT, ROLLBACK) and (m := _WRITES.match(op[0]))}
+    return {m.group(1) for op in ops if isinstance(op, tuple) and (m := _WRITES.match(op[0]))}
 
 
 @dataclass
@@ -264,13 +309,14 @@ def _rows(connection, table: str) -> list[tuple]:
 @dataclass
 class LifecycleResult:
     per_second: list[float]  # salesflow, per repeat
-    raw_per_second: list[float]  # the raw driver replaying the same repeat
+    core_per_second: list[float]  # SQLAlchemy Core alone, running the same repeat's statements
+    raw_per_second: list[float]  # the raw driver, replaying the same repeat's DB-API calls
     lifecycles: int
     statements: float  # DB-API calls per lifecycle (executes and executemanys)
     commits: float  # per lifecycle
     checkouts: float  # pool checkouts per lifecycle (each pre-pings on PostgreSQL)
     load: tuple[tuple[float, ...], tuple[float, ...]]  # os.getloadavg() before and after
-    verification: Verification | None = None
+    verifications: dict[str, Verification] = field(default_factory=dict)  # replica -> its comparison
     note: str = ""
 
     @property
@@ -278,21 +324,43 @@ class LifecycleResult:
         return statistics.median(self.per_second)
 
     @property
+    def core_median(self) -> float:
+        return statistics.median(self.core_per_second)
+
+    @property
     def raw_median(self) -> float:
         return statistics.median(self.raw_per_second)
 
+    @staticmethod
+    def _ratios(slow: list[float], fast: list[float]) -> list[float]:
+        """Time ÷ time, per repeat (the runs of one repeat follow each other)."""
+        return [f / s for s, f in zip(slow, fast, strict=True)]
+
     @property
     def ratios(self) -> list[float]:
-        """salesflow time ÷ raw time, per repeat (the two ran one after the other)."""
-        return [raw / ours for ours, raw in zip(self.per_second, self.raw_per_second, strict=True)]
+        """salesflow time ÷ raw time, per repeat: the target's figure."""
+        return self._ratios(self.per_second, self.raw_per_second)
 
     @property
     def ratio(self) -> float:
         return statistics.median(self.ratios)
 
+    @property
+    def core_ratio(self) -> float:
+        """SQLAlchemy Core time ÷ raw time, median over the repeats."""
+        return statistics.median(self._ratios(self.core_per_second, self.raw_per_second))
 
-def time_lifecycles(uow, replica: Engine, n: int, repeats: int) -> LifecycleResult:
-    """R repeats of: N lifecycles through salesflow (captured), then their capture replayed on the replica."""
+
+def _timed(run) -> float:
+    start = time.perf_counter()
+    run()
+    return time.perf_counter() - start
+
+
+def time_lifecycles(uow, core: Engine, replica: Engine, n: int, repeats: int) -> LifecycleResult:
+    """R repeats of: N lifecycles through salesflow (captured), their Core statements run by SQLAlchemy
+    alone on `core`, and their DB-API calls replayed by the driver on `replica` (three databases installed
+    alike, so each starts every repeat in the same state)."""
     engine = uow.engine
     recorder = Recorder(engine)
     raw = raw_connection(replica)
@@ -300,43 +368,42 @@ def time_lifecycles(uow, replica: Engine, n: int, repeats: int) -> LifecycleResu
     try:
         for _ in range(WARMUP_LIFECYCLES):
             lifecycle(uow)
-        ops, _ = recorder.take()
-        replay(raw, ops)  # the replica follows, so both databases are in the same state
-        written = written_tables(ops)
-        rates, raw_rates, spent, note = [], [], 0.0, ""
+        captured = recorder.take()
+        replay_core(core, captured.core)  # the replicas follow, so all three are in the same state
+        replay(raw, captured.driver)
+        written = written_tables(captured.driver)
+        rates, core_rates, raw_rates, spent, note = [], [], [], 0.0, ""
         statements = commits = checkouts = 0
         for r in range(repeats):
             if spent > LIFECYCLE_BUDGET_S:
                 note = f"stopped after {r} of {repeats} repeats ({spent:.0f} s budget)"
                 break
-            start = time.perf_counter()
-            for _ in range(n):
-                lifecycle(uow)
-            elapsed = time.perf_counter() - start
-            ops, taken = recorder.take()
-            start = time.perf_counter()
-            replay(raw, ops)
-            raw_elapsed = time.perf_counter() - start
-            spent += elapsed + raw_elapsed
+            elapsed = _timed(lambda: [lifecycle(uow) for _ in range(n)])
+            captured = recorder.take()
+            core_elapsed = _timed(lambda: replay_core(core, captured.core))  # noqa: B023 (called at once)
+            raw_elapsed = _timed(lambda: replay(raw, captured.driver))  # noqa: B023
+            spent += elapsed + core_elapsed + raw_elapsed
             rates.append(n / elapsed)
+            core_rates.append(n / core_elapsed)
             raw_rates.append(n / raw_elapsed)
-            statements += sum(1 for op in ops if op is not COMMIT and op is not ROLLBACK)
-            commits += sum(1 for op in ops if op is COMMIT)
-            checkouts += taken
-            written |= written_tables(ops)
+            statements += sum(1 for op in captured.driver if isinstance(op, tuple))
+            commits += captured.driver.count(COMMIT)
+            checkouts += captured.checkouts
+            written |= written_tables(captured.driver)
     finally:
         recorder.close()
         raw.close()
     done = len(rates) * n
     return LifecycleResult(
         rates,
+        core_rates,
         raw_rates,
         n,
         statements / done,
         commits / done,
         checkouts / done,
         (load_before, os.getloadavg()),
-        verify(engine, replica, written),
+        {"SQLAlchemy Core": verify(engine, core, written), "raw driver": verify(engine, replica, written)},
         note,
     )
 
@@ -441,12 +508,16 @@ class BackendResult:
     skipped: str = ""
 
 
-def bench_engine(name: str, engine: Engine, replica: Engine, n: int, repeats: int) -> BackendResult:
-    """Lifecycles on engine, replayed raw on replica (a database installed alike); then the checks on engine."""
+def bench_engine(name: str, engine: Engine, core: Engine, replica: Engine, n: int, repeats: int) -> BackendResult:
+    """Lifecycles on engine, run again by SQLAlchemy Core alone on core and by the raw driver on replica
+    (databases installed alike); then the checks on engine."""
     uow = SqlUnitOfWork(engine)
     result = BackendResult(name)
-    print(f"[{name}] {WARMUP_LIFECYCLES} warm-up + {repeats} × {n} lifecycles, each repeat replayed raw …", flush=True)
-    result.lifecycles = time_lifecycles(uow, replica, n, repeats)
+    print(
+        f"[{name}] {WARMUP_LIFECYCLES} warm-up + {repeats} × {n} lifecycles, each repeat run again by Core and raw …",
+        flush=True,
+    )
+    result.lifecycles = time_lifecycles(uow, core, replica, n, repeats)
     print(f"[{name}] allowed-actions checks …", flush=True)
     result.checks = time_checks(engine, uow, documents_for_checks(uow))
     return result
@@ -547,12 +618,13 @@ def verdict(ok: bool) -> str:
 
 def report(results: list[BackendResult]) -> None:
     print(
-        "\n1. Full lifecycles per second (lead → paid invoice, 14 operations/transactions, single process),\n"
-        "   salesflow against the raw driver replaying the same statements, transactions and commits"
+        "\n1. Full lifecycles per second (lead → paid invoice, 14 operations/transactions, single process):\n"
+        "   salesflow; the same Core statements run by SQLAlchemy alone; the same DB-API calls replayed by the\n"
+        "   raw driver (the limit). Ratios are time ÷ raw time, medians of the per-repeat ratios."
     )
     print(
-        f"   {'backend':<11} {'salesflow/s':>11} {'raw/s':>8} {'ms/lifecycle':>13} {'raw ms':>7} "
-        f"{'salesflow ÷ raw':>16} {'min–max':>11}  target"
+        f"   {'backend':<11} {'salesflow/s':>11} {'Core/s':>8} {'raw/s':>8} {'ms':>6} {'Core ms':>8} {'raw ms':>7} "
+        f"{'Core÷raw':>9} {'salesflow÷raw':>14} {'min–max':>11}  target"
     )
     for res in results:
         if res.skipped:
@@ -561,32 +633,30 @@ def report(results: list[BackendResult]) -> None:
         lc = res.lifecycles
         spread = f"{min(lc.ratios):.2f}–{max(lc.ratios):.2f}"
         print(
-            f"   {res.name:<11} {lc.median:11.1f} {lc.raw_median:8.1f} {1e3 / lc.median:13.2f} "
-            f"{1e3 / lc.raw_median:7.2f} {lc.ratio:15.2f}× {spread:>11}  "
-            f"≤ {TARGET_RATIO:g}×  {verdict(lc.ratio <= TARGET_RATIO)}"
+            f"   {res.name:<11} {lc.median:11.1f} {lc.core_median:8.1f} {lc.raw_median:8.1f} {1e3 / lc.median:6.2f} "
+            f"{1e3 / lc.core_median:8.2f} {1e3 / lc.raw_median:7.2f} {lc.core_ratio:8.2f}× {lc.ratio:13.2f}× "
+            f"{spread:>11}  ≤ {TARGET_RATIO:g}×  {verdict(lc.ratio <= TARGET_RATIO)}"
         )
         (before, after) = lc.load
         print(
-            f"   {'':<11} {len(lc.per_second)} repeats × {lc.lifecycles} lifecycles, salesflow then raw; "
+            f"   {'':<11} {len(lc.per_second)} repeats × {lc.lifecycles} lifecycles, salesflow, Core, raw in turn; "
             f"load average {before[0]:.2f} before, {after[0]:.2f} after{'; ' + lc.note if lc.note else ''}"
         )
         print(
             f"   {'':<11} per lifecycle: {lc.statements:.0f} statements, {lc.commits:.0f} commits, "
             f"{lc.checkouts:.0f} pool checkouts"
-            + (" (each pre-pings: round trips the replay does not make)" if res.name == "postgresql" else "")
+            + (" (each pre-pings: round trips the raw replay does not make)" if res.name == "postgresql" else "")
         )
-        print(
-            f"   {'':<11} per repeat, salesflow/s: {', '.join(f'{r:.1f}' for r in lc.per_second)}; "
-            f"raw/s: {', '.join(f'{r:.1f}' for r in lc.raw_per_second)}"
-        )
-        v = lc.verification
-        if v.ok:
-            print(
-                f"   {'':<11} same work: row counts of all {v.tables} tables equal ({v.rows} rows each), "
-                f"and the rows of the {len(v.compared)} tables written"
-            )
-        else:
-            print(f"   {'':<11} NOT the same work: {'; '.join(v.differences)}")
+        for label, rates in (("salesflow", lc.per_second), ("Core", lc.core_per_second), ("raw", lc.raw_per_second)):
+            print(f"   {'':<11} per repeat, {label}/s: {', '.join(f'{r:.1f}' for r in rates)}")
+        for replica, v in lc.verifications.items():
+            if v.ok:
+                print(
+                    f"   {'':<11} {replica} did the same work: row counts of all {v.tables} tables equal "
+                    f"({v.rows} rows), and the rows of the {len(v.compared)} tables written"
+                )
+            else:
+                print(f"   {'':<11} {replica} did NOT do the same work: {'; '.join(v.differences)}")
     print(
         f"\n2. µs per allowed-actions check, LIFECYCLES[kind].allowed(doc, ctx), median of {CHECK_REPEATS} timeit "
         f"repeats (min–max), target < {TARGET_CHECK_US:.0f} µs"
@@ -652,8 +722,8 @@ def main(argv: list[str] | None = None) -> int:
 
     started = time.perf_counter()
     results = []
-    with sqlite_database() as engine, sqlite_database() as replica:
-        results.append(bench_engine("sqlite", engine, replica, args.lifecycles, args.repeats))
+    with sqlite_database() as engine, sqlite_database() as core, sqlite_database() as replica:
+        results.append(bench_engine("sqlite", engine, core, replica, args.lifecycles, args.repeats))
     if args.sqlite_only:
         results.append(BackendResult("postgresql", skipped="--sqlite-only"))
     elif not (url := postgres_url(args.postgres_url)):
@@ -665,9 +735,9 @@ def main(argv: list[str] | None = None) -> int:
     else:
         connected = False
         try:
-            with postgres_database(url) as engine, postgres_database(url) as replica:
+            with postgres_database(url) as engine, postgres_database(url) as core, postgres_database(url) as replica:
                 connected = True
-                results.append(bench_engine("postgresql", engine, replica, args.lifecycles, args.repeats))
+                results.append(bench_engine("postgresql", engine, core, replica, args.lifecycles, args.repeats))
         except Exception as exc:  # server down, no right to create a database, …: skip, but not a bench failure
             if connected:
                 raise
