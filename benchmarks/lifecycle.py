@@ -19,10 +19,12 @@ allowed-actions check.
    transactions and commits. Ids: each replay runs on a database in the state the captured run started
    from (both fresh, then fed the same statements), so the database hands out the same ids, numbers and
    sequence values, and the captured parameters that carry them are right as they stand: no remapping.
-   After the runs the two databases are compared: the row count of every table, and the content of every
-   table the lifecycles wrote (without `txid`, the PostgreSQL transaction id), must be equal.
-   R repeats, salesflow then raw, interleaved; reported: median lifecycles/s of each, and the median of the
-   per-repeat ratios salesflow time ÷ raw time, with the load average before and after.
+   Between the two, the same lifecycles' Core statements (SQLAlchemy's `before_execute`) are run again by
+   SQLAlchemy alone on a third database kept in the same state: what SQLAlchemy costs, without salesflow.
+   After the runs each replica is compared with salesflow's database: the row count of every table, and
+   the content of every table the lifecycles wrote (without `txid`, the PostgreSQL transaction id), must
+   be equal. R repeats, salesflow, Core and raw in turn; reported: median lifecycles/s of each, and the
+   medians of the per-repeat ratios (time ÷ raw time), with the load average before and after.
    SQLite: fresh file databases in a temporary directory. PostgreSQL: fresh databases created on the
    server of --postgres-url (or $SALESFLOW_BENCH_POSTGRES_URL, or $SALESFLOW_TEST_POSTGRES_URL), which is
    only used as the admin connection, and dropped at the end.
@@ -743,9 +745,19 @@ def main(argv: list[str] | None = None) -> int:
                 raise
             results.append(BackendResult("postgresql", skipped=f"{type(exc).__name__}: {str(exc).splitlines()[0]}"))
     report(results)
+    failed = [
+        f"{res.name}: {replica}"
+        for res in results
+        if res.lifecycles is not None
+        for replica, v in res.lifecycles.verifications.items()
+        if not v.ok
+    ]
     if args.profile:
         profile_sqlite(args.lifecycles)
     print(f"\n(total {time.perf_counter() - started:.1f} s; Python {sys.version.split()[0]})")
+    if failed:
+        print(f"a replay did not do the same work as salesflow ({', '.join(failed)}): its figures are void")
+        return 1
     return 0
 
 
