@@ -95,13 +95,16 @@ class Tracked:
     """A loaded or inserted object and the row (a tuple in column order) it was last written or read as.
 
     `lines` is the snapshot of a document's line rows by id; None while a read-only unit of work has
-    not read them yet (then `unread` is the LazyLines the document was given).
+    not read them yet (then `unread` is the LazyLines the document was given). `line_rows` is the same
+    snapshot as a tuple in the document's order, when known: a flush compares the lines with it in one
+    step, and looks at them one by one only when they differ.
     """
 
-    __slots__ = ("obj", "row", "lines", "bumped", "unread")
+    __slots__ = ("obj", "row", "lines", "line_rows", "bumped", "unread")
 
     def __init__(self, obj, row: tuple, lines: dict[int, tuple] | None = None, bumped: bool = False):
         self.obj, self.row, self.lines = obj, row, lines
+        self.line_rows: tuple[tuple, ...] | None = None
         self.bumped = bumped  # one transaction moves a version once, however often it writes
         self.unread: LazyLines | None = None
 
@@ -569,6 +572,8 @@ class SqlUnitOfWork:
                 tracked.unread = None
             else:
                 tracked.obj.lines.extend(objs)
+            if len(tracked.obj.lines) == len(objs):  # the document had no lines of its own before
+                tracked.line_rows = tuple(tracked.lines.values())
 
     @contextmanager
     def _reading(self):
@@ -595,6 +600,7 @@ class SqlUnitOfWork:
         self._locked.add((mapping.cls, obj.id))
         if mapping.lines:
             self._insert_lines(mapping, tracked, [ln for ln in obj.lines])
+            tracked.line_rows = tuple(map(mapping.lines.values, obj.lines))
 
     def _attach(self, mapping: Mapping, obj) -> None:
         """Track an object read earlier: its changes are written against the version it was read at."""
@@ -647,8 +653,13 @@ class SqlUnitOfWork:
         if not changed:
             return
         params = _changes(mapping, current, tracked.row)
-        params["_id"] = obj.id
         at = mapping.version_at
+        if not params and tracked.bumped:
+            # Only its lines changed, and this transaction has already moved its version (or inserted
+            # it) and holds its row: an UPDATE setting the version it has would change nothing.
+            tracked.row = current
+            return
+        params["_id"] = obj.id
         if at is not None:
             params["_version"] = tracked.row[at]
             obj.version = params["version"] = tracked.row[at] + (0 if tracked.bumped else 1)
@@ -680,6 +691,8 @@ class SqlUnitOfWork:
     def _write_lines(self, mapping: Mapping, owner: Tracked) -> bool:
         """Insert, update and delete the document's lines; True if any changed."""
         lines = mapping.lines
+        if owner.line_rows is not None and tuple(map(lines.values, owner.obj.lines)) == owner.line_rows:
+            return False  # the same lines, in the same order, with the same values
         stmts = _statements(lines)
         new, seen, updates = [], set(), {}
         for line in owner.obj.lines:
@@ -701,4 +714,5 @@ class SqlUnitOfWork:
                 del owner.lines[ident]
         if new:
             self._insert_lines(mapping, owner, new)
+        owner.line_rows = tuple(map(lines.values, owner.obj.lines))
         return bool(updates or gone or new)
