@@ -19,7 +19,7 @@ Python has, are left as markers (`{"$cursor": ["<sort value>", id]}`) for the sc
 from __future__ import annotations
 
 import re
-from functools import cache
+from functools import cache, lru_cache
 
 from babel.core import get_global
 from babel.numbers import get_currency_precision
@@ -404,8 +404,10 @@ def _table(repo: str) -> str:
     return MAPPINGS[REPOSITORIES[repo]].table.name
 
 
+@lru_cache(maxsize=1024)
 def statement(read, dialect: str) -> tuple[str, dict]:
-    """The SELECT whose one row and column is the JSON answer to `read`, and its parameters."""
+    """The SELECT whose one row and column is the JSON answer to `read`, and its parameters (read only:
+    the same read asked again is written once)."""
     return Compiler(dialect).statement(read)
 
 

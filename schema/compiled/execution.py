@@ -20,6 +20,7 @@ from ...domain.errors import DomainError
 from ...domain.reads import CURSOR_KEY
 from ..core import answer as answers
 from ..core.cursors import seal
+from ..core.memo import Recent
 from .planner import STRAWBERRY, Planner, Unplannable
 
 log = logging.getLogger("salesflow.compiled")
@@ -36,12 +37,29 @@ def prepare(strawberry_schema, *, enabled: bool = True) -> None:
     gql.extensions = {**(gql.extensions or {}), STRAWBERRY: strawberry_schema, ENABLED: enabled}
 
 
-def _planner(execution) -> Planner:
-    planner = getattr(execution, "_salesflow_planner", None)
-    if planner is None:
-        planner = Planner(execution.schema, execution.fragments, execution.variable_values, execution.context_value)
-        execution._salesflow_planner = planner
-    return planner
+#: Recent plans, per operation, root field, viewer, language and variables: a query asked again
+#: is planned once (and the store writes its statement once: compiler.statement).
+_PLANS = Recent(1024)
+
+
+def _plan(execution, gql_field, nodes):
+    """(read tree, cursors' list key) of one root field, or None if the resolvers answer it."""
+    planner = Planner(execution.schema, execution.fragments, execution.variable_values, execution.context_value)
+    try:
+        return planner.root(gql_field, nodes)
+    except Unplannable:
+        return None
+    except Exception:  # noqa: BLE001 - a resolver's error (FORBIDDEN, BAD_USER_INPUT): it raises it itself
+        return None
+
+
+def plan(execution, gql_field, nodes):
+    """The remembered plan of a root field for this viewer and these variables, else a new one."""
+    ctx = execution.context_value
+    user = ctx.user
+    who = (user.id, user.role) if user is not None else None
+    key = (id(nodes[0]), id(ctx.policy), who, ctx.language, repr(execution.variable_values))
+    return _PLANS.get(execution.operation, key, lambda: _plan(execution, gql_field, nodes))
 
 
 def sealed(text: str, list_key: str | None) -> str:
@@ -55,13 +73,10 @@ def answer(execution, gql_field, nodes) -> orjson.Fragment | None:
     """The compiled answer of one root field, or None if the resolvers answer it."""
     if not execution.schema.extensions[ENABLED]:
         return None
-    planner = _planner(execution)
-    try:
-        read, list_key = planner.root(gql_field, nodes)
-    except Unplannable:
+    planned = plan(execution, gql_field, nodes)
+    if planned is None:
         return None
-    except Exception:  # noqa: BLE001 - a resolver's error (FORBIDDEN, BAD_USER_INPUT): it raises it itself
-        return None
+    read, list_key = planned
     ctx = execution.context_value
     try:
         text = ctx.loader.uow.answer(read)

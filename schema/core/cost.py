@@ -49,6 +49,7 @@ from strawberry.extensions import SchemaExtension
 from ...domain.query import DEFAULT_PAGE, MAX_PAGE
 from ...domain.text import MAX_LENGTH
 from .lists import LIST_CAPS, PAYLOAD_ERRORS
+from .memo import Recent
 from .selections import Selections
 
 #: The default budget per operation (`SALESFLOW_MAX_COST`); benchmarks/worst_query.py measured it.
@@ -216,6 +217,10 @@ def operation_cost(
     return _Pricer(schema, fragments, values).selection_sets((operation.selection_set,), root, None)
 
 
+#: The cost of recent (document, operation, variables): a page asked again is priced once.
+_COSTS = Recent(1024)
+
+
 class QueryCost(SchemaExtension):
     """Prices each valid operation before it runs, refuses it over the limit, reports the cost."""
 
@@ -233,7 +238,12 @@ class QueryCost(SchemaExtension):
             ctx.pre_execution_errors = validate(ctx.schema._schema, ctx.graphql_document, ctx.validation_rules)
         if not ctx.pre_execution_errors and ctx.graphql_document is not None:
             variables = ctx.variables if isinstance(ctx.variables, dict) else {}
-            self.cost = operation_cost(ctx.schema._schema, ctx.graphql_document, ctx.operation_name, variables)
+            document, schema = ctx.graphql_document, ctx.schema._schema
+            self.cost = _COSTS.get(
+                document,
+                (id(schema), ctx.operation_name, repr(variables)),
+                lambda: operation_cost(schema, document, ctx.operation_name, variables),
+            )
             if self.cost is not None and self.limit is not None and self.cost > self.limit:
                 ctx.pre_execution_errors = [QueryTooComplex(self.cost, self.limit)]
         yield
