@@ -36,6 +36,7 @@ class Show(Enum):
     QUANTITY = "quantity"  # a Decimal string without the storage scale's trailing zeros
     GLOBAL_ID = "global_id"  # base64("Type:id"); Field.type_name is the Type
     TRANSLATED = "translated"  # a text, or its translation where Field.names has one ((stored, shown) pairs)
+    COMPUTED = "computed"  # a value Python computes (type_name.column is the GraphQL field): see COMPUTED_KEY
     CONSTANT = "constant"  # Field.value, whatever the row (__typename)
     NULL = "null"  # null, whatever the row (a relation the viewer may not read)
 
@@ -145,3 +146,6 @@ Read = Page | ById
 #: What marks a cursor in an answer: the store writes `{"<CURSOR_KEY>": ["<sort value>", <id>]}` where
 #: a cursor goes, and the schema seals it (the store cannot: the seal is a digest only Python computes).
 CURSOR_KEY = "$cursor"
+#: What marks a computed value: `{"<COMPUTED_KEY>": ["<Type>.<field>", <record id>]}`; the schema puts
+#: the value its resolver gives there (schema/compiled/execution.py).
+COMPUTED_KEY = "$computed"

@@ -26,7 +26,21 @@ from babel.numbers import get_currency_precision
 from sqlalchemy import func
 from sqlalchemy.dialects import postgresql, sqlite
 
-from ...domain.reads import CURSOR_KEY, ById, Children, Edge, Field, Lines, Owned, Page, Part, Ref, Shape, Show
+from ...domain.reads import (
+    COMPUTED_KEY,
+    CURSOR_KEY,
+    ById,
+    Children,
+    Edge,
+    Field,
+    Lines,
+    Owned,
+    Page,
+    Part,
+    Ref,
+    Shape,
+    Show,
+)
 from .mapping import MAPPINGS, Mapping
 from .queries import _sort_column, count_query, page_query
 from .types import MONEY_SCALE, ScaledDecimal
@@ -41,14 +55,14 @@ for _code in sorted(get_global("currency_fractions")):
     if _code != "DEFAULT" and (_p := get_currency_precision(_code)) != 2:
         PRECISIONS[_p] = (*PRECISIONS.get(_p, ()), _code)
 
-_NAME = re.compile(r"[_A-Za-z][_0-9A-Za-z]*\Z")
+_NAME = re.compile(r"[_A-Za-z][_0-9A-Za-z]*(\.[_A-Za-z][_0-9A-Za-z]*)?\Z")  # a name, or Type.field
 #: The dialects queries.py's pages are compiled with: named parameters, spliced into the text here.
 _DIALECTS = {"sqlite": sqlite.dialect(paramstyle="named"), "postgresql": postgresql.psycopg.dialect()}
 
 
 def _literal(text: str) -> str:
     """A constant of ours (a GraphQL name, a type name, a currency code) as an SQL string."""
-    if not (_NAME.match(text) or text == CURSOR_KEY):
+    if not (_NAME.match(text) or text in (CURSOR_KEY, COMPUTED_KEY)):
         raise ValueError(f"not a name: {text!r}")
     return f"'{text}'"
 
@@ -253,6 +267,8 @@ class Compiler:
             return "NULL"
         if show is Show.GLOBAL_ID:
             return s.global_id(field.type_name, f"{alias}.id")
+        if show is Show.COMPUTED:
+            return s.obj([(COMPUTED_KEY, s.array([_literal(f"{field.type_name}.{field.column}"), f"{alias}.id"]))])
         if field.column not in mapping.table.c:
             raise ValueError(f"{mapping.table.name} has no column {field.column}")
         c = f"{alias}.{field.column}"

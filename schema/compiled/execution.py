@@ -12,22 +12,26 @@ from __future__ import annotations
 import json
 import logging
 import re
+from collections import defaultdict
+from types import SimpleNamespace
 
 import orjson
+from graphql import GraphQLList, GraphQLNonNull
 
 from ...domain import deadline
 from ...domain.errors import DomainError
-from ...domain.reads import CURSOR_KEY
+from ...domain.reads import COMPUTED_KEY, CURSOR_KEY
 from ..core import answer as answers
 from ..core.cursors import seal
 from ..core.memo import Recent
-from .planner import STRAWBERRY, Planner, Unplannable
+from .planner import STRAWBERRY, Planner, Unplannable, origin
 
 log = logging.getLogger("salesflow.compiled")
 
 #: A cursor marker as either database writes it (PostgreSQL's json spaces its punctuation).
 _CURSOR = re.compile(r'\{\s*"' + re.escape(CURSOR_KEY) + r'"\s*:\s*\[\s*("(?:[^"\\]|\\.)*")\s*,\s*(-?\d+)\s*\]\s*\}')
 ENABLED = "salesflow.compiled_reads"
+_COMPUTED = re.compile(r'\{\s*"' + re.escape(COMPUTED_KEY) + r'"\s*:\s*\[\s*"([\w.]+)"\s*,\s*(\d+)\s*\]\s*\}')
 
 
 def prepare(strawberry_schema, *, enabled: bool = True) -> None:
@@ -46,7 +50,8 @@ def _plan(execution, gql_field, nodes):
     """(read tree, cursors' list key) of one root field, or None if the resolvers answer it."""
     planner = Planner(execution.schema, execution.fragments, execution.variable_values, execution.context_value)
     try:
-        return planner.root(gql_field, nodes)
+        read, list_key = planner.root(gql_field, nodes)
+        return read, list_key, planner.computed
     except Unplannable:
         return None
     except Exception:  # noqa: BLE001 - a resolver's error (FORBIDDEN, BAD_USER_INPUT): it raises it itself
@@ -69,6 +74,46 @@ def sealed(text: str, list_key: str | None) -> str:
     return _CURSOR.sub(lambda m: json.dumps(seal(list_key, json.loads(m.group(1)), int(m.group(2)))), text)
 
 
+def filled(execution, text: str) -> str:
+    """The answer with each computed value's marker replaced by what its resolver gives. The records
+    are loaded together, per type (one cohort: what their resolvers read is read for all at once)."""
+    ctx = execution.context_value
+    wanted: dict[str, set[int]] = defaultdict(set)
+    for found in _COMPUTED.finditer(text):
+        wanted[found.group(1).partition(".")[0]].add(int(found.group(2)))
+    records = {}
+    for type_name, ids in wanted.items():
+        repo = origin(execution.schema.get_type(type_name)).resolve_nodes.repo
+        records[type_name] = {r.id: r for r in ctx.loader.get_many(repo, sorted(ids)) if r is not None}
+    info = SimpleNamespace(context=ctx)  # what a direct resolver reads of its info (core/fast.py)
+    values: dict[tuple[str, int], str] = {}
+
+    def value(found) -> str:
+        key = (found.group(1), int(found.group(2)))
+        if key not in values:
+            type_name, _, name = key[0].partition(".")
+            gql_field = execution.schema.get_type(type_name).fields[name]
+            shown = _serialized(gql_field.type, gql_field.resolve(records[type_name][key[1]], info))
+            values[key] = orjson.dumps(shown).decode()
+        return values[key]
+
+    return _COMPUTED.sub(value, text)
+
+
+def _serialized(gql_type, value):
+    """A resolver's value as graphql-core completes a leaf or a list of leaves; ValueError where it
+    would report an error (then the resolvers answer, and report it)."""
+    if isinstance(gql_type, GraphQLNonNull):
+        if value is None:
+            raise ValueError("null for a non-null field")
+        return _serialized(gql_type.of_type, value)
+    if value is None:
+        return None
+    if isinstance(gql_type, GraphQLList):
+        return [_serialized(gql_type.of_type, item) for item in value]
+    return gql_type.serialize(value)
+
+
 def answer(execution, gql_field, nodes) -> orjson.Fragment | None:
     """The compiled answer of one root field, or None if the resolvers answer it."""
     if not execution.schema.extensions[ENABLED]:
@@ -76,7 +121,7 @@ def answer(execution, gql_field, nodes) -> orjson.Fragment | None:
     planned = plan(execution, gql_field, nodes)
     if planned is None:
         return None
-    read, list_key = planned
+    read, list_key, computed = planned
     ctx = execution.context_value
     try:
         text = ctx.loader.uow.answer(read)
@@ -88,6 +133,11 @@ def answer(execution, gql_field, nodes) -> orjson.Fragment | None:
     limit = deadline.current()
     if limit is not None:
         limit.check()  # a statement that ended past the request's deadline still stops the request
+    if text is not None and computed:
+        try:
+            text = filled(execution, text)
+        except Exception:  # noqa: BLE001 - a resolver's error: the resolvers answer the field, and report it
+            return None
     data = ("null" if text is None else sealed(text, list_key)).encode()
     budget = answers.current()
     if budget is not None:

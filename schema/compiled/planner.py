@@ -19,6 +19,7 @@ from graphql import (
     GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
+    is_leaf_type,
 )
 from graphql.execution.values import get_argument_values
 from strawberry.relay import GlobalID
@@ -54,7 +55,8 @@ def _named(gql_type):
     return gql_type
 
 
-def _origin(gql_type):
+def origin(gql_type):
+    """The strawberry class a GraphQL type was made from."""
     definition = (gql_type.extensions or {}).get(BACKREF)
     return definition.origin if definition is not None else None
 
@@ -62,7 +64,7 @@ def _origin(gql_type):
 @cache
 def record_of(gql_type: GraphQLObjectType) -> type | None:
     """The domain class a GraphQL object type shows (its `is_type_of`), if it shows one."""
-    check = getattr(_origin(gql_type), "is_type_of", None)
+    check = getattr(origin(gql_type), "is_type_of", None)
     return getattr(check, "record", None)
 
 
@@ -77,6 +79,7 @@ class Planner:
     def __init__(self, schema, fragments, variables, context):
         self.schema, self.variables, self.ctx = schema, variables, context
         self.selections = Selections(schema, fragments, variables)
+        self.computed = False  # whether a plan holds values Python computes
 
     def collect(self, gql_type: GraphQLObjectType, nodes: list[FieldNode]) -> dict[str, list[FieldNode]]:
         """The sub-fields of `nodes` for an object of `gql_type`, by response name, as executed."""
@@ -149,6 +152,10 @@ class Planner:
             return Lines(key, self.shape(target, nodes, scoped=False))
         if rule is None and definition.base_resolver is None and definition.python_name in _columns(record):
             return self.column(key, definition.python_name, target)
+        if is_leaf_type(target) and not gql_field.args and getattr(gql_field.resolve, "direct", False):
+            # computed in Python from the record alone (availableActions …): the store marks where it goes
+            self.computed = True
+            return Field(key, Show.COMPUTED, name, type_name=gql_type.name)
         raise Unplannable(key)
 
     @staticmethod

@@ -67,9 +67,11 @@ def _direct(field):
         return None
     del reserved
     if wants_info:
-        return lambda root, info: func(root, info)
-    direct = lambda root, info: func(root)  # noqa: E731
-    direct.getter = func  # needs nothing but the root: a leaf can be completed without info
+        direct = lambda root, info: func(root, info)  # noqa: E731
+    else:
+        direct = lambda root, info: func(root)  # noqa: E731
+        direct.getter = func  # needs nothing but the root: a leaf can be completed without info
+    direct.direct = True  # needs the root and at most info.context: compiled reads call it too (schema/compiled)
     return direct
 
 

@@ -67,8 +67,10 @@ def test_a_crash_in_a_field_masks_only_that_field(admin, sales, monkeypatch, cap
     sales.opportunity("Desks")
     monkeypatch.setattr(fields, "ref", _explode)  # what Opportunity.account resolves with
     caplog.set_level(logging.ERROR, logger="salesflow.errors")
-    # availableActions is computed in Python: the resolvers answer this page, account included
-    query = "{ viewer { role } opportunities { edges { node { title availableActions account { name } } } } }"
+    # history is read by the resolvers: they answer this page, account included
+    query = (
+        "{ viewer { role } opportunities { edges { node { title history(first: 1) { trigger } account { name } } } } }"
+    )
     body = admin.post(query)
     assert body["data"]["viewer"] == {"role": "admin"}
     assert [e["node"]["account"] for e in body["data"]["opportunities"]["edges"]] == [None]
