@@ -106,6 +106,7 @@ def cmd_serve(args) -> int:
         cors_headers=args.cors_headers,
         graphql_ide=False if args.no_ide else None,
         introspection=False if args.no_introspection else None,
+        compiled_reads=False if args.no_compiled_reads else None,
         sync=True if args.sync else None,
         accounting=args.accounting,
         max_cost=args.max_cost,
@@ -230,6 +231,11 @@ def parser() -> argparse.ArgumentParser:
     )
     s.add_argument("--no-ide", action="store_true", help="do not serve the GraphiQL IDE")
     s.add_argument("--no-introspection", action="store_true", help="refuse introspection (and field suggestions)")
+    s.add_argument(
+        "--no-compiled-reads",
+        action="store_true",
+        help="answer every query with the resolvers, not one SQL statement per root field (same answers, slower)",
+    )
     s.add_argument("--sync", action="store_true", help="also run the accounting sync worker (or $SALESFLOW_SYNC=1)")
     s.add_argument("--accounting", help="backends, comma-separated (default: $SALESFLOW_ACCOUNTING or local)")
     s.add_argument(
