@@ -58,6 +58,9 @@ class Settings:
     # Text a request may read from the store (records and lines), the net under the cost limit for
     # what it cannot foresee, e.g. long texts (adapters/sql/uow.py); 0: no limit.
     max_read_bytes: int = DEFAULT_MAX_READ_BYTES
+    # Sync work (queries, mutations, token checks) running at once in one process: anyio's thread limit.
+    # The reader and the writer pool each keep this many connections (gateway/app.py `pools`).
+    worker_threads: int = 40
     log_level: str = "info"
     accounting: str = "local"  # comma-separated accounting backends (adapters/registry.py)
     sync: bool = False  # run the outbox worker inside `serve`

@@ -37,6 +37,7 @@ from ...domain.parties import Account, ApiToken, Contact, User
 from ...domain.query import MAX_ID, Filter, PageSpec
 from ...domain.quote import Quote
 from ...domain.sync import RejectedPayment, SyncCursor, SyncJob
+from .engine import read_options
 from .events import notify
 from .idempotency import SqlIdempotencyStore
 from .lazy import Cohort, LazyLines
@@ -384,7 +385,7 @@ class SqlUnitOfWork:
             raise RuntimeError("this unit of work is already in a transaction")
         self.connection = self.engine.connect()
         if self.read_only:
-            self.connection = self.connection.execution_options(sqlite_begin="DEFERRED")
+            self.connection = self.connection.execution_options(**read_options(self.engine))
         self.connection.begin()
         self._tracked: dict[tuple[type, int], Tracked] = {}
         self._locked: set[tuple[type, int]] = set()
