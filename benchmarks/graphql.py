@@ -84,7 +84,7 @@ from starlette.routing import Route
 import salesflow
 from salesflow.adapters.sql import SqlUnitOfWork, create_engine, install
 from salesflow.adapters.sql import tables as t
-from salesflow.adapters.sql.engine import describe, normalise_url
+from salesflow.adapters.sql.engine import describe, normalise_url, read_options
 from salesflow.adapters.sql.tokens import TokenLookup
 from salesflow.domain.money import document_totals, line_amounts
 from salesflow.domain.normalize import company_key
@@ -742,9 +742,9 @@ class Limit:
 
 @contextmanager
 def read_transaction(engine):
-    """A read transaction, as the gateway's loader opens one (BEGIN DEFERRED; rolled back on close)."""
+    """Reads as the gateway's loader does them (read_options: BEGIN DEFERRED on SQLite, autocommit on PostgreSQL)."""
     with engine.connect() as conn:
-        conn = conn.execution_options(sqlite_begin="DEFERRED")
+        conn = conn.execution_options(**read_options(engine))
         conn.begin()
         yield conn
 
@@ -1462,7 +1462,7 @@ async def measure_layers(gql_app, floor_app, token: str, n: int = 40) -> Layers:
         ("whole request in-process (httpx → ASGI app → body)", ms["g request"], ms["f request"]),
         ("handler alone, on a worker thread: `schema.execute_sync` / `floor_page`", ms["g handler"], ms["f handler"]),
         (
-            "  of which SQLite running the statements (inside cursor.execute)",
+            "  of which the database running the statements (inside cursor.execute)",
             ms["g handler sqlite"],
             ms["f handler sqlite"],
         ),
