@@ -2,7 +2,8 @@
 
 Both stop a statement when the request it serves runs out of time (domain/deadline.py): SQLite
 through its progress handler, PostgreSQL through the connection's statement_timeout, set when a
-transaction begins and only when it must change (`statement_timeout_ms`). The interrupted
+transaction begins and only when it must change (`timeout_fits`): a statement stops at the deadline
+or up to 1/32 of the time left before it, never after. The interrupted
 statement then raises DeadlineExceeded, not a database error.
 
 On PostgreSQL a request should pay for its statements and nothing else. Reads run in autocommit
@@ -105,15 +106,30 @@ def read_options(engine: Engine) -> dict:
     return {"isolation_level": "AUTOCOMMIT"} if engine.dialect.name == "postgresql" else {"sqlite_begin": "DEFERRED"}
 
 
+def _grid(remaining: float) -> tuple[int, int]:
+    """The time left in whole ms (at least 1: 0 would mean "no limit", so out of time still stops) and the
+    grid step it is rounded on: the largest power of two no more than 1/64 of it."""
+    ms = max(1, math.floor(remaining * 1000))
+    return ms, 1 << max(0, (ms // 64).bit_length() - 1)
+
+
 def statement_timeout_ms(remaining: float) -> int:
-    """The statement_timeout (ms) for this much time left: 0 (none) for no limit, else at most the time
-    left and at least 63/64 of it, on a grid of powers of two, so that requests begun within a few ms of
-    each other ask for the same value and the connection keeps it (no SET per request)."""
+    """The statement_timeout (ms) to set for this much time left: 0 (none) for no limit, else the time left
+    rounded down to its grid step, so that requests begun within a few ms of each other ask for the same."""
     if remaining == math.inf:
         return 0
-    ms = max(1, math.floor(remaining * 1000))  # 0 would mean "no limit": out of time still gets 1 ms, and stops
-    step = 1 << max(0, (ms // 64).bit_length() - 1)
+    ms, step = _grid(remaining)
     return ms - ms % step
+
+
+def timeout_fits(current: int | None, remaining: float) -> bool:
+    """Can a connection whose statement_timeout is `current` (None: unknown) run a transaction with this much
+    time left, without a SET? Never past the deadline, and at most two grid steps (1/32) before it; so a
+    connection keeps one value across requests whose work before their first statement varies a little."""
+    if current is None or remaining == math.inf or current == 0:
+        return current == 0 and remaining == math.inf
+    ms, step = _grid(remaining)
+    return ms - 2 * step < current <= ms
 
 
 #: Execution options for one indexed statement that ends well within any request's timeout (a token's
@@ -153,11 +169,11 @@ def _postgres(url: str, **kwargs) -> Engine:
         if conn.get_execution_options().get("salesflow_any_timeout"):
             return
         current = deadline.current()
-        wanted = statement_timeout_ms(math.inf if current is None else current.remaining())
+        remaining = math.inf if current is None else current.remaining()
         info = conn.connection.info
-        if info.get(_TIMEOUT_KEY) != wanted:
-            # A session setting, kept by the connection for the requests after this one.
-            conn.exec_driver_sql(f"SET statement_timeout = {wanted}")
+        if not timeout_fits(info.get(_TIMEOUT_KEY), remaining):
+            wanted = statement_timeout_ms(remaining)
+            conn.exec_driver_sql(f"SET statement_timeout = {wanted}")  # a session setting: the connection keeps it
             info[_TIMEOUT_KEY] = wanted
 
     @event.listens_for(engine, "rollback")

@@ -14,6 +14,7 @@ BEGIN/ROLLBACK, and the statement_timeout only when it changes (adapters/sql/eng
 from __future__ import annotations
 
 import asyncio
+import math
 import threading
 from pathlib import Path
 
@@ -23,6 +24,7 @@ from psycopg import pq
 from sqlalchemy import event, text
 
 from salesflow.adapters.sql import SqlUnitOfWork, create_engine
+from salesflow.adapters.sql.engine import statement_timeout_ms, timeout_fits
 from salesflow.domain.deadline import Deadline, scope
 from salesflow.gateway.app import create_app
 from salesflow.gateway.settings import Settings
@@ -182,3 +184,14 @@ def test_the_server_holds_the_deadlines_timeout_in_every_transaction_and_none_wi
         assert timeout_ms({}, None) == 0
     finally:
         engine.dispose()
+
+
+def test_a_connections_timeout_is_kept_for_requests_begun_a_little_later_and_never_outlasts_a_deadline():
+    kept = statement_timeout_ms(10.0)  # what a request with all of its 10 s left sets
+    assert timeout_fits(kept, 9.999) and timeout_fits(statement_timeout_ms(9.98), 9.999)  # a few ms more or less
+    for remaining in (10.0, 9.98, 5.0, 0.3, 0.001):
+        wanted = statement_timeout_ms(remaining)
+        assert 0 < wanted <= remaining * 1000 or wanted == 1
+        assert timeout_fits(wanted, remaining)
+        assert not timeout_fits(wanted, remaining / 2)  # a later request with less time left sets its own
+    assert timeout_fits(0, math.inf) and not timeout_fits(kept, math.inf) and not timeout_fits(0, 10.0)
