@@ -30,8 +30,15 @@
 4. A cProfile of the in-process GraphQL nested query (top 40 by cumulative and by own time, and own time
    grouped by library) is written to --profile-out (default /tmp/graphql_profile.txt).
 
-Target (per the issue): GraphQL at most 4× the floor in-process and 5× over HTTP, for the nested query,
-as floor req/s ÷ GraphQL req/s.
+   (c) through the limit (`/limit/page`, `/limit/node` of the floor's app): the same token check, then ONE
+       SQL statement that builds the whole `data` JSON (json_object/json_group_array on SQLite,
+       json_build_object/json_agg on PostgreSQL), checked equal to GraphQL's (same keys, same order);
+   (d) with --database-url on PostgreSQL, over HTTP: PostGraphile v4 (benchmarks/postgraphile/) with JWT auth,
+       its answers checked to hold the same records.
+5. Figures: each side's req/s, p50, p99; new PostgreSQL connections per run; the load average; and the
+   ratios against issue 11's targets (GraphQL p50 ≤ 2× the limit's in-process, ≥ 50 % of its req/s over HTTP,
+   p99 ≤ 3× p50, at least PostGraphile's req/s) and issue 3's (floor ÷ GraphQL ≤ 4× in-process, 5× over HTTP).
+See benchmarks/README.md.
 """
 
 from __future__ import annotations
