@@ -149,7 +149,9 @@ def _alive(dbapi_connection) -> bool:
     if dbapi_connection.closed or dbapi_connection.broken:
         return False
     try:
-        readable, _, _ = select.select([dbapi_connection.pgconn.socket], [], [], 0)
+        poller = select.poll()  # not select.select, which fails for descriptors above 1023
+        poller.register(dbapi_connection.pgconn.socket, select.POLLIN)
+        readable = poller.poll(0)  # POLLHUP and POLLERR come back too
     except (OSError, ValueError, psycopg.Error):  # no socket left
         return False
     return not readable and dbapi_connection.pgconn.status == pq.ConnStatus.OK

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import math
+import os
 import threading
 from pathlib import Path
 
@@ -196,3 +197,23 @@ def test_a_connections_timeout_is_kept_for_requests_begun_a_little_later_and_nev
         assert timeout_fits(wanted, remaining)
         assert not timeout_fits(wanted, remaining / 2)  # a later request with less time left sets its own
     assert timeout_fits(0, math.inf) and not timeout_fits(kept, math.inf) and not timeout_fits(0, 10.0)
+
+
+def test_a_process_with_more_than_a_thousand_open_files_still_reuses_its_connections(database_url):
+    _postgres(database_url)
+    import resource
+
+    if resource.getrlimit(resource.RLIMIT_NOFILE)[0] < 1200:
+        pytest.skip("needs more than 1,200 open files")
+    held = [open(os.devnull) for _ in range(1100)]  # noqa: SIM115 - the connection's descriptor lands above 1023
+    engine = create_engine(database_url)
+    try:
+        opened = _connects(engine)
+        for _ in range(3):
+            with SqlUnitOfWork(engine, read_only=True) as uow:
+                assert uow.connection.execute(text("SELECT 1")).scalar_one() == 1
+        assert opened[0] == 1
+    finally:
+        engine.dispose()
+        for f in held:
+            f.close()
