@@ -3,8 +3,8 @@
 Both stop a statement when the request it serves runs out of time (domain/deadline.py): SQLite
 through its progress handler, PostgreSQL through the connection's statement_timeout, set when a
 transaction begins and only when it must change (`timeout_fits`): a statement stops at the deadline
-or up to 1/32 of the time left before it, never after. The interrupted
-statement then raises DeadlineExceeded, not a database error.
+or up to 1/32 of the time left before it, never after. The interrupted statement then raises
+DeadlineExceeded, not a database error.
 
 On PostgreSQL a request should pay for its statements and nothing else. Reads run in autocommit
 (`read_options`): READ COMMITTED gives each statement a snapshot of its own anyway, so BEGIN and
