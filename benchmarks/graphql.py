@@ -30,8 +30,15 @@
 4. A cProfile of the in-process GraphQL nested query (top 40 by cumulative and by own time, and own time
    grouped by library) is written to --profile-out (default /tmp/graphql_profile.txt).
 
-Target (per the issue): GraphQL at most 4× the floor in-process and 5× over HTTP, for the nested query,
-as floor req/s ÷ GraphQL req/s.
+   (c) through the limit (`/limit/page`, `/limit/node` of the floor's app): the same token check, then ONE
+       SQL statement that builds the whole `data` JSON (json_object/json_group_array on SQLite,
+       json_build_object/json_agg on PostgreSQL), checked equal to GraphQL's (same keys, same order);
+   (d) with --database-url on PostgreSQL, over HTTP: PostGraphile v4 (benchmarks/postgraphile/) with JWT auth,
+       its answers checked to hold the same records.
+5. Figures: each side's req/s, p50, p99; new PostgreSQL connections per run; the load average; and the
+   ratios against issue 11's targets (GraphQL p50 ≤ 2× the limit's in-process, ≥ 50 % of its req/s over HTTP,
+   p99 ≤ 3× p50, at least PostGraphile's req/s) and issue 3's (floor ÷ GraphQL ≤ 4× in-process, 5× over HTTP).
+See benchmarks/README.md.
 """
 
 from __future__ import annotations
@@ -48,6 +55,8 @@ import argparse
 import asyncio
 import base64
 import cProfile
+import hashlib
+import hmac
 import math
 import pstats
 import random
@@ -68,10 +77,12 @@ from functools import cache, lru_cache
 import anyio
 import httpx
 import orjson
-from babel.numbers import get_currency_precision
+import psycopg
+from babel.numbers import get_currency_precision, list_currencies
 from graphql import parse
 from sqlalchemy import bindparam, event, select
 from sqlalchemy import func as sql_func
+from sqlalchemy.engine import make_url
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -80,11 +91,12 @@ from starlette.routing import Route
 import salesflow
 from salesflow.adapters.sql import SqlUnitOfWork, create_engine, install
 from salesflow.adapters.sql import tables as t
+from salesflow.adapters.sql.engine import describe, normalise_url, read_options
 from salesflow.adapters.sql.tokens import TokenLookup
 from salesflow.domain.money import document_totals, line_amounts
 from salesflow.domain.normalize import company_key
 from salesflow.domain.query import DEFAULT_PAGE
-from salesflow.gateway.app import create_app
+from salesflow.gateway.app import create_app, pools
 from salesflow.gateway.auth import Authenticator, bearer
 from salesflow.gateway.settings import Settings
 from salesflow.schema.core.cost import operation_cost
@@ -177,6 +189,142 @@ class _Line:  # what document_totals reads
     tax_amount: Decimal
 
 
+def seed_rows(engine) -> None:
+    """Insert the benchmark's rows (one transaction) into an installed, empty database."""
+    rng = random.Random(SEED)
+    base = datetime(2026, 1, 1, 8, 0, tzinfo=UTC)
+    year = base.year
+    with engine.begin() as conn:
+        stages = conn.execute(
+            select(t.stages.c.id, t.stages.c.probability).where(t.stages.c.active).order_by(t.stages.c.sequence)
+        ).all()
+        if not stages:
+            raise RuntimeError("install() loaded no stages")
+        accounts = []
+        for i in range(1, ACCOUNTS + 1):
+            name = f"Bench Account {i:04d} GmbH"
+            stamp = base + timedelta(seconds=i)
+            accounts.append(
+                dict(
+                    id=i,
+                    name=name,
+                    name_key=company_key(name),
+                    email=f"sales@account{i:04d}.example",
+                    phone=f"+49 30 {i:08d}",
+                    website=f"https://account{i:04d}.example",
+                    owner_id=None,
+                    version=1,
+                    created_at=stamp,
+                    updated_at=stamp,
+                )
+            )
+        conn.execute(t.accounts.insert(), accounts)
+
+        opportunities, quotes, lines = [], [], []
+        quote_id = line_id = number = 0
+        for i in range(1, OPPORTUNITIES + 1):
+            stage_id, probability = rng.choice(stages)
+            created = base + timedelta(days=1, minutes=i)  # distinct: pages have a stable order
+            # Three quotes: revision 0 of number A (superseded by) revision 1 of A (sent, latest),
+            # and revision 0 of number B (a draft, latest).
+            number += 1
+            number_a = f"Q/{year}/{number:05d}"
+            number += 1
+            number_b = f"Q/{year}/{number:05d}"
+            previous = None
+            latest_total = Decimal(0)
+            for n, (qnumber, revision, status, is_latest) in enumerate(
+                ((number_a, 0, "superseded", False), (number_a, 1, "sent", True), (number_b, 0, "draft", True))
+            ):
+                quote_id += 1
+                priced = []
+                for seq in range(1, LINES_PER_QUOTE + 1):
+                    line_id += 1
+                    description, price = rng.choice(PRODUCTS)
+                    qty, disc, tax = rng.choice(QUANTITIES), rng.choice(DISCOUNTS), rng.choice(TAX_RATES)
+                    a = _amounts(qty, price, disc, tax)
+                    priced.append(_Line(a.gross, a.discount, a.tax))
+                    lines.append(
+                        dict(
+                            id=line_id,
+                            quote_id=quote_id,
+                            sequence=seq,
+                            description=description,
+                            product_code=None,
+                            quantity=Decimal(qty),
+                            unit_price=Decimal(price),
+                            discount_percent=Decimal(disc),
+                            tax_rate=Decimal(tax),
+                            subtotal=a.gross,
+                            discount_amount=a.discount,
+                            net_amount=a.net,
+                            tax_amount=a.tax,
+                            total=a.total,
+                        )
+                    )
+                totals = document_totals(priced, CURRENCY)
+                if is_latest and status == "sent":
+                    latest_total = totals.total
+                stamp = created + timedelta(hours=n)
+                quotes.append(
+                    dict(
+                        id=quote_id,
+                        number=qnumber,
+                        revision=revision,
+                        kind="proforma",
+                        opportunity_id=i,
+                        valid_until=date(2026, 12, 31),
+                        start_date=None,
+                        end_date=None,
+                        terms=None,
+                        previous_revision_id=previous,
+                        is_latest=is_latest,
+                        currency=CURRENCY,
+                        subtotal=totals.subtotal,
+                        discount_total=totals.discount_total,
+                        tax_total=totals.tax_total,
+                        total=totals.total,
+                        status=status,
+                        owner_id=None,
+                        version=1,
+                        created_at=stamp,
+                        updated_at=stamp,
+                    )
+                )
+                previous = quote_id if revision == 0 and not is_latest else None
+            opportunities.append(
+                dict(
+                    id=i,
+                    title=f"Office fit-out #{i:05d}",
+                    stage_id=stage_id,
+                    probability=probability,
+                    amount=latest_total,
+                    currency=CURRENCY,
+                    account_id=rng.randint(1, ACCOUNTS),
+                    contact_id=None,
+                    lead_id=None,
+                    lost_reason=None,
+                    expected_close=date(2026, 12, 1),
+                    live_orders=0,
+                    status="open",
+                    owner_id=None,
+                    version=1,
+                    created_at=created,
+                    updated_at=created,
+                )
+            )
+        conn.execute(t.opportunities.insert(), opportunities)
+        conn.execute(t.quotes.insert(), quotes)
+        conn.execute(t.quote_lines.insert(), lines)
+        # The quote series goes on after the seeded numbers, so quotes made later do not collide.
+        conn.execute(
+            t.number_sequences.delete().where(
+                (t.number_sequences.c.series_code == "quote") & (t.number_sequences.c.year == year)
+            )
+        )
+        conn.execute(t.number_sequences.insert().values(series_code="quote", year=year, next_number=number + 1))
+
+
 def seed(path: str) -> float:
     """Write the benchmark database to path (via path.partial, renamed when complete); returns seconds."""
     started = time.perf_counter()
@@ -185,139 +333,8 @@ def seed(path: str) -> float:
         if os.path.exists(leftover):
             os.remove(leftover)
     engine = install(sqlite_url(partial_path))
-    rng = random.Random(SEED)
-    base = datetime(2026, 1, 1, 8, 0, tzinfo=UTC)
-    year = base.year
     try:
-        with engine.begin() as conn:
-            stages = conn.execute(
-                select(t.stages.c.id, t.stages.c.probability).where(t.stages.c.active).order_by(t.stages.c.sequence)
-            ).all()
-            if not stages:
-                raise RuntimeError("install() loaded no stages")
-            accounts = []
-            for i in range(1, ACCOUNTS + 1):
-                name = f"Bench Account {i:04d} GmbH"
-                stamp = base + timedelta(seconds=i)
-                accounts.append(
-                    dict(
-                        id=i,
-                        name=name,
-                        name_key=company_key(name),
-                        email=f"sales@account{i:04d}.example",
-                        phone=f"+49 30 {i:08d}",
-                        website=f"https://account{i:04d}.example",
-                        owner_id=None,
-                        version=1,
-                        created_at=stamp,
-                        updated_at=stamp,
-                    )
-                )
-            conn.execute(t.accounts.insert(), accounts)
-
-            opportunities, quotes, lines = [], [], []
-            quote_id = line_id = number = 0
-            for i in range(1, OPPORTUNITIES + 1):
-                stage_id, probability = rng.choice(stages)
-                created = base + timedelta(days=1, minutes=i)  # distinct: pages have a stable order
-                # Three quotes: revision 0 of number A (superseded by) revision 1 of A (sent, latest),
-                # and revision 0 of number B (a draft, latest).
-                number += 1
-                number_a = f"Q/{year}/{number:05d}"
-                number += 1
-                number_b = f"Q/{year}/{number:05d}"
-                previous = None
-                latest_total = Decimal(0)
-                for n, (qnumber, revision, status, is_latest) in enumerate(
-                    ((number_a, 0, "superseded", False), (number_a, 1, "sent", True), (number_b, 0, "draft", True))
-                ):
-                    quote_id += 1
-                    priced = []
-                    for seq in range(1, LINES_PER_QUOTE + 1):
-                        line_id += 1
-                        description, price = rng.choice(PRODUCTS)
-                        qty, disc, tax = rng.choice(QUANTITIES), rng.choice(DISCOUNTS), rng.choice(TAX_RATES)
-                        a = _amounts(qty, price, disc, tax)
-                        priced.append(_Line(a.gross, a.discount, a.tax))
-                        lines.append(
-                            dict(
-                                id=line_id,
-                                quote_id=quote_id,
-                                sequence=seq,
-                                description=description,
-                                product_code=None,
-                                quantity=Decimal(qty),
-                                unit_price=Decimal(price),
-                                discount_percent=Decimal(disc),
-                                tax_rate=Decimal(tax),
-                                subtotal=a.gross,
-                                discount_amount=a.discount,
-                                net_amount=a.net,
-                                tax_amount=a.tax,
-                                total=a.total,
-                            )
-                        )
-                    totals = document_totals(priced, CURRENCY)
-                    if is_latest and status == "sent":
-                        latest_total = totals.total
-                    stamp = created + timedelta(hours=n)
-                    quotes.append(
-                        dict(
-                            id=quote_id,
-                            number=qnumber,
-                            revision=revision,
-                            kind="proforma",
-                            opportunity_id=i,
-                            valid_until=date(2026, 12, 31),
-                            start_date=None,
-                            end_date=None,
-                            terms=None,
-                            previous_revision_id=previous,
-                            is_latest=is_latest,
-                            currency=CURRENCY,
-                            subtotal=totals.subtotal,
-                            discount_total=totals.discount_total,
-                            tax_total=totals.tax_total,
-                            total=totals.total,
-                            status=status,
-                            owner_id=None,
-                            version=1,
-                            created_at=stamp,
-                            updated_at=stamp,
-                        )
-                    )
-                    previous = quote_id if revision == 0 and not is_latest else None
-                opportunities.append(
-                    dict(
-                        id=i,
-                        title=f"Office fit-out #{i:05d}",
-                        stage_id=stage_id,
-                        probability=probability,
-                        amount=latest_total,
-                        currency=CURRENCY,
-                        account_id=rng.randint(1, ACCOUNTS),
-                        contact_id=None,
-                        lead_id=None,
-                        lost_reason=None,
-                        expected_close=date(2026, 12, 1),
-                        live_orders=0,
-                        status="open",
-                        owner_id=None,
-                        version=1,
-                        created_at=created,
-                        updated_at=created,
-                    )
-                )
-            conn.execute(t.opportunities.insert(), opportunities)
-            conn.execute(t.quotes.insert(), quotes)
-            conn.execute(t.quote_lines.insert(), lines)
-            # The quote series goes on after the seeded numbers, so quotes made later do not collide.
-            conn.execute(
-                t.number_sequences.delete().where(
-                    (t.number_sequences.c.series_code == "quote") & (t.number_sequences.c.year == year)
-                )
-            )
-            conn.execute(t.number_sequences.insert().values(series_code="quote", year=year, next_number=number + 1))
+        seed_rows(engine)
         counts = row_counts(engine)
         raw = engine.raw_connection()  # outside any transaction: the WAL goes into the file
         try:
@@ -333,6 +350,31 @@ def seed(path: str) -> float:
             os.remove(leftover)
     os.replace(partial_path, path)
     return time.perf_counter() - started
+
+
+def prepare_postgres(url: str) -> tuple[str, str]:
+    """The benchmark data in the PostgreSQL database at url (which must exist): seeded if it has none of
+    the benchmark's rows, reused (and migrated) if it has exactly them, refused otherwise."""
+    engine = install(url)
+    try:
+        counts = row_counts(engine)
+        if counts == EXPECTED_ROWS:
+            return url, "reused"
+        if any(counts.values()):
+            raise SystemExit(f"{describe(url)} holds other data ({counts}); give an empty database")
+        print(f"seeding {describe(url)} (first run only) …", flush=True)
+        started = time.perf_counter()
+        seed_rows(engine)
+        with engine.begin() as conn:  # rows came with their ids: the sequences go on after them
+            for name in EXPECTED_ROWS:
+                conn.exec_driver_sql(f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), (SELECT max(id) FROM {name}))")
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql("ANALYZE")
+        if row_counts(engine) != EXPECTED_ROWS:
+            raise RuntimeError(f"seeded {row_counts(engine)}, expected {EXPECTED_ROWS}")
+        return url, f"seeded in {time.perf_counter() - started:.1f} s"
+    finally:
+        engine.dispose()
 
 
 def prepare_database(path: str) -> tuple[str, str]:
@@ -379,16 +421,17 @@ def _record(table):
 FLOOR_PAGE = _record(_o).order_by(_o.c.created_at.desc(), _o.c.id.desc())
 FLOOR_OPPORTUNITIES_BY_ID = _record(_o).where(_o.c.id.in_(bindparam("id", expanding=True))).order_by(_o.c.id)
 FLOOR_ACCOUNTS_BY_ID = _record(_a).where(_a.c.id.in_(bindparam("id", expanding=True))).order_by(_a.c.id)
-# An opportunity's quotes are a bounded list: the first DEFAULT_PAGE of each (the default `first`), numbered per opportunity.
+# An opportunity's quotes are a bounded list: the first DEFAULT_PAGE of each (the default `first`), ranked by
+# id per opportunity; only the ids are ranked, then the rows they pick are read (as the store's find_in does).
 _QUOTES_RANKED = (
-    select(_q, sql_func.row_number().over(partition_by=_q.c.opportunity_id, order_by=_q.c.id).label("_rank"))
+    select(_q.c.id, sql_func.row_number().over(partition_by=_q.c.opportunity_id, order_by=_q.c.id).label("_rank"))
     .where(_q.c.opportunity_id.in_(bindparam("opportunity_id", expanding=True)))
     .subquery()
 )
 FLOOR_QUOTES_BY_OPPORTUNITY = (
-    select(*(_QUOTES_RANKED.c[c] for c in _fields(_q)))
-    .where(_QUOTES_RANKED.c._rank <= bindparam("_limit"))
-    .order_by(_QUOTES_RANKED.c.id)
+    _record(_q)
+    .where(_q.c.id.in_(select(_QUOTES_RANKED.c.id).where(_QUOTES_RANKED.c._rank <= bindparam("_limit"))))
+    .order_by(_q.c.id)
 )
 FLOOR_LINES_BY_QUOTE = (
     select(_ql)
@@ -507,64 +550,274 @@ def floor_node(conn, ident: int) -> dict:
     }
 
 
+# --- the limit ---------------------------------------------------------------------------------------
+# One SQL statement per request that builds the whole of `data` as JSON text; Python only checks the token
+# and wraps the text in {"data": …, "extensions": …}. Money and quantities are formatted, and global ids
+# encoded, by the statement. SQLite has no base64 function: `b64id(type, id)` is a Python function
+# registered on the limit's connections (deterministic), called by the statement once per id. That is
+# fair: it is the same work (one base64 encoding per id, in C, plus one Python call) that GraphQL does,
+# and it is charged to the statement's time.
+
+#: Currencies by minor-unit digits other than 2 (babel's CLDR data, as money_text uses).
+_DIGITS = defaultdict(list)
+for _code in sorted(list_currencies()):
+    if get_currency_precision(_code) != 2:
+        _DIGITS[get_currency_precision(_code)].append(_code)
+
+
+def _digits_sql(currency: str) -> str:
+    """SQL: the currency's minor-unit digits (2 unless CLDR says otherwise)."""
+    whens = " ".join(
+        f"WHEN {currency} IN ({', '.join(repr(c) for c in codes)}) THEN {d}" for d, codes in sorted(_DIGITS.items())
+    )
+    return f"(CASE {whens} ELSE 2 END)"
+
+
+def _scale(column) -> int:
+    return column.type.scale
+
+
+def _sqlite_sign(v: str) -> str:
+    return f"(CASE WHEN {v} < 0 THEN '-' ELSE '' END)"
+
+
+def sqlite_money(v: str, digits: str, scale: int) -> str:
+    """SQL (SQLite): a money value stored as an integer of 10**-scale, as text at `digits` decimals
+    (values are stored at their currency's precision, so this is exact, as Decimal.quantize is)."""
+    unit = 10**scale
+    return (
+        f"({_sqlite_sign(v)} || (abs({v}) / {unit}) || CASE WHEN {digits} = 0 THEN '' "
+        f"ELSE '.' || substr(printf('%0{scale}d', abs({v}) % {unit}), 1, {digits}) END)"
+    )
+
+
+def sqlite_plain(v: str, scale: int) -> str:
+    """SQL (SQLite): a scaled integer as text without trailing zeros (quantity_text)."""
+    unit = 10**scale
+    return (
+        f"({_sqlite_sign(v)} || (abs({v}) / {unit}) || CASE WHEN abs({v}) % {unit} = 0 THEN '' "
+        f"ELSE '.' || rtrim(printf('%0{scale}d', abs({v}) % {unit}), '0') END)"
+    )
+
+
+def pg_money(v: str, digits: str, scale: int) -> str:
+    return f"round({v}, {digits})::text"
+
+
+def pg_plain(v: str, scale: int) -> str:
+    return f"trim_scale({v})::text"
+
+
+def pg_gid(type_name: str, ident: str) -> str:
+    # base64 breaks lines after 76 characters; a "Type:id" is far shorter
+    return f"encode(convert_to('{type_name}:' || {ident}, 'UTF8'), 'base64')"
+
+
+def sqlite_gid(type_name: str, ident: str) -> str:
+    return f"b64id('{type_name}', {ident})"
+
+
+@dataclass(frozen=True)
+class Dialect:
+    obj: str  # json_object / json_build_object
+    money: object
+    plain: object
+    gid: object
+    agg: object  # (element, order) -> SQL of a JSON array of the rows, in order, '[]' when none
+    text: str  # how the JSON comes back as text
+
+
+SQLITE = Dialect(
+    "json_object",
+    sqlite_money,
+    sqlite_plain,
+    sqlite_gid,
+    # SQLite 3.40 has no ORDER BY in aggregates: the rows come ordered from a subquery, and the array keeps
+    # their order. json_object passes straight into json_group_array (its JSON subtype is kept).
+    lambda element, order: f"json_group_array({element})",
+    "",
+)
+POSTGRES = Dialect(
+    "json_build_object",
+    pg_money,
+    pg_plain,
+    pg_gid,
+    lambda element, order: f"coalesce(json_agg({element} ORDER BY {order}), '[]')",
+    "::text",
+)
+
+
+def limit_page_sql(d: Dialect) -> str:
+    """The nested page as one statement: 100 opportunities, newest first (the (created_at, id) index), each
+    with its account, its first DEFAULT_PAGE quotes by id, and their lines by (sequence, id)."""
+    ms, qs = _scale(_o.c.amount), _scale(_q.c.total)
+    ls_q, ls_p, ls_t = _scale(_ql.c.quantity), _scale(_ql.c.unit_price), _scale(_ql.c.total)
+    line = (
+        f"{d.obj}('id', {d.gid('QuoteLine', 'l.id')}, 'description', l.description, "
+        f"'quantity', {d.plain('l.quantity', ls_q)}, 'unitPrice', {d.plain('l.unit_price', ls_p)}, "
+        f"'total', {d.money('l.total', 'q.digits', ls_t)})"
+    )
+    lines = (
+        f"(SELECT {d.agg(line, 'l.sequence, l.id')} FROM (SELECT id, description, quantity, unit_price, total, sequence "
+        f"FROM quote_lines WHERE quote_id = q.id ORDER BY sequence, id) l)"
+    )
+    quote = (
+        f"{d.obj}('id', {d.gid('Quote', 'q.id')}, 'number', q.number, "
+        f"'total', {d.money('q.total', 'q.digits', qs)}, 'lines', {lines})"
+    )
+    quotes = (
+        f"(SELECT {d.agg(quote, 'q.id')} FROM (SELECT id, number, total, {_digits_sql('currency')} AS digits "
+        f"FROM quotes WHERE opportunity_id = o.id ORDER BY id LIMIT {DEFAULT_PAGE}) q)"
+    )
+    account = f"(SELECT {d.obj}('id', {d.gid('Account', 'a.id')}, 'name', a.name) FROM accounts a WHERE a.id = o.account_id)"
+    amount = (
+        f"CASE WHEN o.currency IS NULL THEN {d.plain('o.amount', ms)} "
+        f"ELSE {d.money('o.amount', _digits_sql('o.currency'), ms)} END"
+    )
+    node = (
+        f"{d.obj}('node', {d.obj}('id', {d.gid('Opportunity', 'o.id')}, 'title', o.title, 'amount', {amount}, "
+        f"'account', {account}, 'quotes', {quotes}))"
+    )
+    edges = d.agg(node, "o.created_at DESC, o.id DESC")
+    return (
+        f"SELECT ({d.obj}('opportunities', {d.obj}('edges', {edges}))){d.text} FROM (SELECT id, title, amount, "
+        f"currency, account_id, created_at FROM opportunities ORDER BY created_at DESC, id DESC LIMIT :first) o"
+    )
+
+
+def limit_node_sql(d: Dialect) -> str:
+    """One opportunity by id with its account's name, as one statement."""
+    ms = _scale(_o.c.amount)
+    amount = (
+        f"CASE WHEN o.currency IS NULL THEN {d.plain('o.amount', ms)} "
+        f"ELSE {d.money('o.amount', _digits_sql('o.currency'), ms)} END"
+    )
+    account = f"(SELECT {d.obj}('name', a.name) FROM accounts a WHERE a.id = o.account_id)"
+    node = f"{d.obj}('id', {d.gid('Opportunity', 'o.id')}, 'title', o.title, 'amount', {amount}, 'account', {account})"
+    return f"SELECT ({d.obj}('node', (SELECT {node} FROM opportunities o WHERE o.id = :id))){d.text}"
+
+
+def _b64id(type_name: str, ident: int) -> str:
+    return base64.b64encode(f"{type_name}:{ident}".encode()).decode()
+
+
+def limit_engine(url: str):
+    """The limit's engine: the store's kind (create_engine, its pools sized as the gateway's), whose
+    connections run each statement on its own (SQLite's driver and psycopg in autocommit: no BEGIN, no
+    ROLLBACK), with b64id registered on SQLite's."""
+    engine = create_engine(url, **pools(Settings()))
+
+    @event.listens_for(engine, "connect")
+    def _prepare(dbapi_connection, _record):
+        if engine.dialect.name == "sqlite":
+            dbapi_connection.create_function("b64id", 2, _b64id, deterministic=True)
+        else:
+            dbapi_connection.autocommit = True
+
+    return engine
+
+
+class Limit:
+    """The two requests, each one statement that returns `data` as JSON text, run on the raw driver."""
+
+    def __init__(self, engine):
+        self.engine = engine
+        sqlite = engine.dialect.name == "sqlite"
+        dialect = SQLITE if sqlite else POSTGRES
+        self.page_sql, self.node_sql = limit_page_sql(dialect), limit_node_sql(dialect)
+        if not sqlite:  # psycopg's placeholders
+            self.page_sql = self.page_sql.replace(":first", "%(first)s")
+            self.node_sql = self.node_sql.replace(":id", "%(id)s")
+
+    def _one(self, statement: str, params: dict) -> bytes:
+        raw = self.engine.raw_connection()  # a pooled connection
+        try:
+            cursor = raw.driver_connection.cursor()
+            try:
+                return cursor.execute(statement, params).fetchone()[0].encode()
+            finally:
+                cursor.close()
+        finally:
+            raw.close()
+
+    def page(self, first: int) -> bytes:
+        return self._one(self.page_sql, {"first": first})
+
+    def node(self, ident: int) -> bytes:
+        return self._one(self.node_sql, {"id": ident})
+
+
 @contextmanager
 def read_transaction(engine):
-    """A read transaction, as the gateway's loader opens one (BEGIN DEFERRED; rolled back on close)."""
+    """Reads as the gateway's loader does them (read_options: BEGIN DEFERRED on SQLite, autocommit on PostgreSQL)."""
     with engine.connect() as conn:
-        conn = conn.execution_options(sqlite_begin="DEFERRED")
+        conn = conn.execution_options(**read_options(engine))
         conn.begin()
         yield conn
 
 
 def create_floor_app(url: str) -> Starlette:
-    """POST /floor/page {"first": 100} and POST /floor/node {"id": "<global id>"}, bearer token required."""
-    engine = create_engine(url)
+    """POST /floor/page {"first": 100} and POST /floor/node {"id": "<global id>"}, and the same under /limit/
+    (one statement builds the JSON), bearer token required."""
+    engine = create_engine(url, **pools(Settings()))  # sized as the gateway's
     auth = Authenticator(TokenLookup(engine))
 
-    # GraphQL reports each query's cost (schema/core/cost.py); the floor sends the same numbers, worked out once
+    # GraphQL reports each query's cost (schema/core/cost.py); the floor and the limit send the same numbers,
+    # worked out once
     schema = build_schema()._schema
     costs = {
-        build: {
-            "cost": {"requestedQueryCost": operation_cost(schema, parse(query), None, {}), "maximumAvailable": None}
-        }
-        for build, query in ((floor_page, PAGE_QUERY), (floor_node, node_query(NODE_ID)))
+        kind: orjson.dumps(
+            {"requestedQueryCost": operation_cost(schema, parse(query), None, {}), "maximumAvailable": None}
+        )
+        for kind, query in (("page", PAGE_QUERY), ("node", node_query(NODE_ID)))
+    }
+    limit = Limit(limit_engine(url))
+
+    def floor(build):
+        def run(arg) -> bytes:
+            with read_transaction(engine) as conn:
+                return orjson.dumps(build(conn, arg))
+
+        return run
+
+    #: route → (what builds `data` as JSON bytes, which query's cost)
+    answers = {
+        "/floor/page": (floor(floor_page), "page"),
+        "/floor/node": (floor(floor_node), "node"),
+        "/limit/page": (limit.page, "page"),
+        "/limit/node": (limit.node, "node"),
     }
 
-    def answer(token: str | None, build, arg) -> dict | None:
+    def answer(token: str | None, path: str, arg) -> bytes | None:
         if auth.user(token) is None:
             return None
-        with read_transaction(engine) as conn:
-            return {"data": build(conn, arg), "extensions": costs[build]}
-
-    async def serve(request: Request, build, arg_of) -> Response:
-        body = orjson.loads(await request.body())
-        token = bearer(request.headers.get("authorization"))
-        data = await anyio.to_thread.run_sync(answer, token, build, arg_of(body))
-        if data is None:
-            return JSONResponse({"error": "a valid bearer token is required"}, status_code=401)
-        return Response(orjson.dumps(data), media_type="application/json")
+        build, kind = answers[path]
+        return b'{"data":' + build(arg) + b',"extensions":{"cost":' + costs[kind] + b"}}"
 
     def node_arg(body) -> int:
         type_name, _, ident = base64.b64decode(body["id"]).decode().partition(":")
         return int(ident) if type_name == "Opportunity" else -1
 
-    async def page(request: Request) -> Response:
-        return await serve(request, floor_page, lambda body: int(body.get("first", PAGE)))
-
-    async def node(request: Request) -> Response:
-        return await serve(request, floor_node, node_arg)
+    async def serve(request: Request) -> Response:
+        body = orjson.loads(await request.body())
+        arg = int(body.get("first", PAGE)) if request.url.path.endswith("/page") else node_arg(body)
+        token = bearer(request.headers.get("authorization"))
+        data = await anyio.to_thread.run_sync(answer, token, request.url.path, arg)
+        if data is None:
+            return JSONResponse({"error": "a valid bearer token is required"}, status_code=401)
+        return Response(data, media_type="application/json")
 
     async def healthz(request: Request) -> Response:
         return JSONResponse({"status": "ok"})
 
     app = Starlette(
         routes=[
-            Route("/floor/page", page, methods=["POST"]),
-            Route("/floor/node", node, methods=["POST"]),
+            *(Route(path, serve, methods=["POST"]) for path in answers),
             Route("/healthz", healthz),
         ]
     )
     app.state.engine = engine
+    app.state.limit_engine, app.state.limit = limit.engine, limit
     return app
 
 
@@ -584,21 +837,41 @@ class Scenario:
     name: str  # "nested page" / "by id"
     graphql: Call
     floor: Call
+    limit: Call
+    postgraphile: Call
+
+    def call(self, side: str) -> Call:
+        return getattr(self, side)
+
+
+#: The sides measured, in the order they take turns: GraphQL, the hand-written floor, the one-statement limit,
+#: and (PostgreSQL over HTTP, when its folder is installed) PostGraphile.
+SIDES = ("graphql", "floor", "limit", "postgraphile")
 
 
 def scenarios() -> list[Scenario]:
+    node_body = orjson.dumps({"id": global_id("Opportunity", NODE_ID)})
     return [
         Scenario(
             "nested page (1,400 objects)",
             Call("/graphql", orjson.dumps({"query": PAGE_QUERY})),
             Call("/floor/page", orjson.dumps({"first": PAGE})),
+            Call("/limit/page", orjson.dumps({"first": PAGE})),
+            Call("/graphql", orjson.dumps({"query": POSTGRAPHILE_PAGE_QUERY})),
         ),
         Scenario(
             "by id",
             Call("/graphql", orjson.dumps({"query": node_query(NODE_ID)})),
-            Call("/floor/node", orjson.dumps({"id": global_id("Opportunity", NODE_ID)})),
+            Call("/floor/node", node_body),
+            Call("/limit/node", node_body),
+            Call("/graphql", orjson.dumps({"query": POSTGRAPHILE_NODE_QUERY % NODE_ID})),
         ),
     ]
+
+
+def same_json(a: bytes, b: bytes) -> bool:
+    """Equal data with the same keys in the same order (orjson keeps a parsed object's key order)."""
+    return orjson.dumps(orjson.loads(a)["data"]) == orjson.dumps(orjson.loads(b)["data"])
 
 
 def headers(token: str) -> dict[str, str]:
@@ -633,6 +906,7 @@ class Check:
     statements: list[str]
     same_bytes: bool
     size: int
+    limit_sql: str
 
 
 async def verify_in_process(gql_app, floor_app, token: str) -> list[Check]:
@@ -640,9 +914,11 @@ async def verify_in_process(gql_app, floor_app, token: str) -> list[Check]:
     checks = []
     async with asgi_client(gql_app) as g, asgi_client(floor_app) as f:
         for sc in scenarios():
-            for client, call in ((g, sc.graphql), (f, sc.floor)):  # warm both (compiled SQL)
+            for client, call in ((g, sc.graphql), (f, sc.floor), (f, sc.limit)):  # warm all (compiled SQL)
                 response = await client.post(call.path, content=call.body, headers=headers(token))
                 assert response.status_code == 200, (call.path, response.status_code, response.text[:500])
+            lim = await f.post(sc.limit.path, content=sc.limit.body, headers=headers(token))
+            limit_sql = floor_app.state.limit.page_sql if sc.name.startswith("nested") else floor_app.state.limit.node_sql
             with captured_sql(gql_app.state.engine) as gql_sql:
                 gql = await g.post(sc.graphql.path, content=sc.graphql.body, headers=headers(token))
             with captured_sql(floor_app.state.engine) as floor_sql:
@@ -650,6 +926,7 @@ async def verify_in_process(gql_app, floor_app, token: str) -> list[Check]:
             gql_body, floor_body = orjson.loads(gql.content), orjson.loads(flo.content)
             assert "errors" not in gql_body, gql_body.get("errors")
             assert gql_body == floor_body, f"{sc.name}: the floor's JSON differs from GraphQL's"
+            assert same_json(gql.content, lim.content), f"{sc.name}: the limit's JSON differs from GraphQL's"
             assert gql_sql == floor_sql, (
                 f"{sc.name}: different SQL\n  graphql: "
                 + "\n           ".join(gql_sql)
@@ -659,7 +936,7 @@ async def verify_in_process(gql_app, floor_app, token: str) -> list[Check]:
             if sc.name.startswith("nested"):
                 objects = count_objects(gql_body["data"])
                 assert objects == PAGE * (2 + QUOTES_PER_OPPORTUNITY * (1 + LINES_PER_QUOTE)), objects
-            checks.append(Check(sc.name, gql_sql, gql.content == flo.content, len(gql.content)))
+            checks.append(Check(sc.name, gql_sql, gql.content == flo.content, len(gql.content), limit_sql))
     return checks
 
 
@@ -711,8 +988,13 @@ async def sequential(client: httpx.AsyncClient, call: Call, token: str, n: int, 
 class Measured:
     setting: str  # "in-process" / "http"
     scenario: str
-    graphql: list[Run] = field(default_factory=list)
-    floor: list[Run] = field(default_factory=list)
+    runs: dict[str, list[Run]] = field(default_factory=dict)  # side → one Run per repeat
+    connections: dict[str, list[int]] = field(default_factory=dict)  # side → new PostgreSQL connections per run
+
+    def add(self, side: str, run: Run, opened: int | None = None) -> None:
+        self.runs.setdefault(side, []).append(run)
+        if opened is not None:
+            self.connections.setdefault(side, []).append(opened)
 
 
 def median_of(runs: list[Run], attr: str) -> float:
@@ -724,10 +1006,11 @@ async def measure_in_process(gql_app, floor_app, token: str, n: int, repeats: in
     async with asgi_client(gql_app) as g, asgi_client(floor_app) as f:
         for sc in scenarios():
             m = Measured("in-process", sc.name)
-            for r in range(repeats):  # interleaved, so drifting machine load hits both sides alike
+            for r in range(repeats):  # interleaved, so drifting machine load hits every side alike
                 print(f"  in-process · {sc.name} · repeat {r + 1}/{repeats}", flush=True)
-                m.graphql.append(await sequential(g, sc.graphql, token, n, WARMUP_REQUESTS))
-                m.floor.append(await sequential(f, sc.floor, token, n, WARMUP_REQUESTS))
+                m.add("graphql", await sequential(g, sc.graphql, token, n, WARMUP_REQUESTS))
+                m.add("floor", await sequential(f, sc.floor, token, n, WARMUP_REQUESTS))
+                m.add("limit", await sequential(f, sc.limit, token, n, WARMUP_REQUESTS))
             out.append(m)
     return out
 
@@ -747,6 +1030,7 @@ class Server:
     def __init__(self, name: str, argv: list[str], port: int, env: dict[str, str], log_path: str):
         self.name, self.port = name, port
         self.base = f"http://127.0.0.1:{port}"
+        self.health_path, self.health_body = "/healthz", None  # PostGraphile: a POST of a query
         self.log_path = log_path
         self._log = open(log_path, "wb")
         self.proc = subprocess.Popen(
@@ -759,7 +1043,12 @@ class Server:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"{self.name} server exited ({self.proc.returncode}): {self.log_tail()}")
             try:
-                if httpx.get(self.base + "/healthz", timeout=1).status_code == 200:
+                if self.health_body is None:
+                    response = httpx.get(self.base + self.health_path, timeout=1)
+                else:
+                    hdrs = {"Content-Type": "application/json"}
+                    response = httpx.post(self.base + self.health_path, content=self.health_body, headers=hdrs, timeout=1)
+                if response.status_code == 200:
                     return
             except httpx.HTTPError:
                 pass
@@ -782,7 +1071,8 @@ class Server:
         self._log.close()
 
 
-def start_servers(url: str, workdir: str) -> tuple[Server, Server]:
+def start_servers(url: str, workdir: str, jwt_secret: str | None) -> dict[str, Server]:
+    """side → its server: GraphQL, the floor and the limit (one process), and PostGraphile if jwt_secret."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("SALESFLOW_")}
     env.update(SALESFLOW_LOG_LEVEL="warning", PYTHONUNBUFFERED="1", SALESFLOW_MAX_COST="0")  # see (a) in the docstring
     # This interpreter's package, i.e. this checkout: a `salesflow` on PATH may belong to another one.
@@ -795,23 +1085,32 @@ def start_servers(url: str, workdir: str) -> tuple[Server, Server]:
         env,
         os.path.join(workdir, "graphql-server.log"),
     )
-    floor = Server(
-        "floor",
+    bare = Server(
+        "floor and limit",
         [sys.executable, os.path.abspath(__file__), "--serve-floor", "--db-url", url, "--port", str(fport)],
         fport,
         env,
         os.path.join(workdir, "floor-server.log"),
     )
-    return gql, floor
+    servers = {"graphql": gql, "floor": bare, "limit": bare}
+    if jwt_secret is not None:
+        servers["postgraphile"] = start_postgraphile(url, free_port(), jwt_secret, workdir, env)
+    return servers
 
 
-def verify_http(gql: Server, floor: Server, token: str) -> None:
+def verify_http(servers: dict[str, Server], tokens: dict[str, str]) -> None:
     with httpx.Client(timeout=30) as client:
         for sc in scenarios():
-            a = client.post(gql.base + sc.graphql.path, content=sc.graphql.body, headers=headers(token))
-            b = client.post(floor.base + sc.floor.path, content=sc.floor.body, headers=headers(token))
-            assert a.status_code == b.status_code == 200, (a.status_code, a.text[:300], b.status_code, b.text[:300])
-            assert orjson.loads(a.content) == orjson.loads(b.content), f"{sc.name}: bodies differ over HTTP"
+            bodies = {}
+            for side, server in servers.items():
+                call = sc.call(side)
+                response = client.post(server.base + call.path, content=call.body, headers=headers(tokens[side]))
+                assert response.status_code == 200, (side, response.status_code, response.text[:300])
+                bodies[side] = response.content
+            assert orjson.loads(bodies["graphql"]) == orjson.loads(bodies["floor"]), f"{sc.name}: floor differs over HTTP"
+            assert same_json(bodies["graphql"], bodies["limit"]), f"{sc.name}: the limit differs over HTTP"
+            if "postgraphile" in bodies:
+                check_postgraphile(bodies["graphql"], bodies["postgraphile"], sc.name)
 
 
 WRK_SCRIPT = """\
@@ -884,25 +1183,196 @@ def measure_http(
     url: str, token: str, client: str, connections: int, duration: float, repeats: int, workdir: str
 ) -> list[Measured]:
     load = run_wrk if client == "wrk" else run_python_load
-    gql, floor = start_servers(url, workdir)
+    postgres = url.startswith("postgresql")
+    why_not = postgraphile_ready() if postgres else "PostgreSQL only"
+    secret = None
+    tokens = {side: token for side in SIDES}
+    if why_not is None:
+        prepare_postgraphile(url)
+        secret = base64.b64encode(os.urandom(32)).decode()
+        claims = {"aud": "postgraphile", "sub": "bench", "user_id": 1, "exp": int(time.time()) + 86400}
+        tokens["postgraphile"] = jwt_hs256(claims, secret)
+    else:
+        print(f"  PostGraphile skipped: {why_not}", flush=True)
+    servers = start_servers(url, workdir, secret)
+    count = ConnectionCount(url) if postgres else None
     try:
-        gql.wait_ready()
-        floor.wait_ready()
-        verify_http(gql, floor, token)
+        for server in set(servers.values()):
+            server.wait_ready()
+        verify_http(servers, tokens)
         out = []
         for sc in scenarios():
             m = Measured("http", sc.name)
-            for server, call in ((gql, sc.graphql), (floor, sc.floor)):  # warm-up, not recorded
-                load(server.base, call, token, connections, HTTP_WARMUP_S, workdir)
+            for side, server in servers.items():  # warm-up, not recorded
+                load(server.base, sc.call(side), tokens[side], connections, HTTP_WARMUP_S, workdir)
             for r in range(repeats):
                 print(f"  http · {sc.name} · repeat {r + 1}/{repeats}", flush=True)
-                m.graphql.append(load(gql.base, sc.graphql, token, connections, duration, workdir))
-                m.floor.append(load(floor.base, sc.floor, token, connections, duration, workdir))
+                for side, server in servers.items():
+                    before = count() if count else None
+                    run = load(server.base, sc.call(side), tokens[side], connections, duration, workdir)
+                    m.add(side, run, None if count is None else count() - before)
             out.append(m)
         return out
     finally:
-        gql.stop()
-        floor.stop()
+        if count:
+            count.close()
+        for server in set(servers.values()):
+            server.stop()
+
+
+# --- PostGraphile (PostgreSQL only) ------------------------------------------------------------------
+# PostGraphile v4 serves the same database from benchmarks/postgraphile/ (npm ci there), with JWT auth on:
+# every request carries a token signed with --jwt-secret, which PostGraphile verifies and turns into
+# `jwt.claims.*` settings in a transaction around the query. Its schema names things its own way; the
+# queries below ask for the same records and fields, and check_postgraphile() proves the answers hold them.
+
+POSTGRAPHILE_DIR = os.path.join(_HERE, "postgraphile")
+POSTGRAPHILE_BIN = os.path.join(POSTGRAPHILE_DIR, "node_modules", ".bin", "postgraphile")
+#: The composite type PostGraphile's --jwt-token-identifier names (created in the benchmark's database only).
+JWT_TYPE = "public.bench_jwt_token"
+
+POSTGRAPHILE_PAGE_QUERY = (
+    "{ allOpportunities(first: %d, orderBy: [CREATED_AT_DESC, ID_DESC]) { nodes { id title amount currency "
+    "accountByAccountId { id name } quotesByOpportunityId(first: %d, orderBy: ID_ASC) { nodes { id number total "
+    "quoteLinesByQuoteId(orderBy: [SEQUENCE_ASC, ID_ASC]) { nodes { id description quantity unitPrice total } } "
+    "} } } } }" % (PAGE, DEFAULT_PAGE)
+)
+POSTGRAPHILE_NODE_QUERY = (
+    "{ opportunityById(id: %d) { id title amount currency accountByAccountId { name } } }"  # % the row id
+)
+
+
+def _b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def jwt_hs256(claims: dict, secret: str) -> str:
+    """A JSON Web Token signed with HMAC-SHA256 (RFC 7519), as PostGraphile's --jwt-secret verifies."""
+    signing_input = _b64url(orjson.dumps({"alg": "HS256", "typ": "JWT"})) + "." + _b64url(orjson.dumps(claims))
+    signature = hmac.new(secret.encode(), signing_input.encode(), hashlib.sha256).digest()
+    return signing_input + "." + _b64url(signature)
+
+
+def postgraphile_ready() -> str | None:
+    """Why PostGraphile cannot run here, or None."""
+    if not shutil.which("node"):
+        return "node is not installed"
+    if not os.path.exists(POSTGRAPHILE_BIN):
+        return f"PostGraphile is not installed: (cd {os.path.relpath(POSTGRAPHILE_DIR)} && npm ci)"
+    return None
+
+
+def prepare_postgraphile(url: str) -> None:
+    """What PostGraphile's JWT option needs and salesflow does not have: a JWT composite type."""
+    engine = create_engine(url)
+    try:
+        with engine.begin() as conn:
+            exists = conn.exec_driver_sql("SELECT to_regtype(%(t)s) IS NOT NULL", {"t": JWT_TYPE}).scalar_one()
+            if not exists:
+                conn.exec_driver_sql(f"CREATE TYPE {JWT_TYPE} AS (sub text, user_id integer, exp bigint)")
+    finally:
+        engine.dispose()
+
+
+def start_postgraphile(url: str, port: int, secret: str, workdir: str, env: dict) -> Server:
+    plain = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+    argv = [
+        POSTGRAPHILE_BIN,
+        "--connection", plain,
+        "--schema", "public",
+        "--host", "127.0.0.1",
+        "--port", str(port),
+        "--jwt-secret", secret,
+        "--jwt-token-identifier", JWT_TYPE,
+        "--disable-query-log",
+    ]  # fmt: skip
+    server = Server("postgraphile", argv, port, env, os.path.join(workdir, "postgraphile.log"))
+    server.health_path, server.health_body = "/graphql", orjson.dumps({"query": "{ __typename }"})
+    return server
+
+
+def _ident(global_id_text: str) -> int:
+    return int(base64.b64decode(global_id_text).decode().partition(":")[2])
+
+
+def _records_of_ours(data: dict, scenario: str):
+    if scenario.startswith("by id"):
+        n = data["node"]
+        return (_ident(n["id"]), n["title"], Decimal(n["amount"]), n["account"]["name"])
+    return [
+        (
+            _ident(n["id"]),
+            n["title"],
+            Decimal(n["amount"]),
+            (_ident(n["account"]["id"]), n["account"]["name"]),
+            [
+                (
+                    _ident(q["id"]),
+                    q["number"],
+                    Decimal(q["total"]),
+                    [
+                        (_ident(ln["id"]), ln["description"], *map(Decimal, (ln["quantity"], ln["unitPrice"], ln["total"])))
+                        for ln in q["lines"]
+                    ],
+                )
+                for q in n["quotes"]
+            ],
+        )
+        for n in (e["node"] for e in data["opportunities"]["edges"])
+    ]
+
+
+def _records_of_postgraphile(data: dict, scenario: str):
+    if scenario.startswith("by id"):
+        n = data["opportunityById"]
+        return (n["id"], n["title"], Decimal(n["amount"]), n["accountByAccountId"]["name"])
+    return [
+        (
+            n["id"],
+            n["title"],
+            Decimal(n["amount"]),
+            (n["accountByAccountId"]["id"], n["accountByAccountId"]["name"]),
+            [
+                (
+                    q["id"],
+                    q["number"],
+                    Decimal(q["total"]),
+                    [
+                        (ln["id"], ln["description"], *map(Decimal, (ln["quantity"], ln["unitPrice"], ln["total"])))
+                        for ln in q["quoteLinesByQuoteId"]["nodes"]
+                    ],
+                )
+                for q in n["quotesByOpportunityId"]["nodes"]
+            ],
+        )
+        for n in data["allOpportunities"]["nodes"]
+    ]
+
+
+def check_postgraphile(ours: bytes, theirs: bytes, scenario: str) -> None:
+    """PostGraphile's answer holds the same records, fields and values (numbers compared as Decimals)."""
+    body = orjson.loads(theirs)
+    assert "errors" not in body, body["errors"]
+    a, b = _records_of_ours(orjson.loads(ours)["data"], scenario), _records_of_postgraphile(body["data"], scenario)
+    assert a == b, f"{scenario}: PostGraphile's records differ from salesflow's"
+
+
+class ConnectionCount:
+    """New PostgreSQL sessions on the benchmark's database (pg_stat_database.sessions), read by one
+    connection of its own, so it adds none."""
+
+    def __init__(self, url: str):
+        self.conn = psycopg.connect(make_url(url).set(drivername="postgresql").render_as_string(hide_password=False),
+                                    autocommit=True)
+
+    def __call__(self) -> int:
+        time.sleep(1.5)  # a backend reports its start with its next statistics flush (≥ 1 s apart)
+        return self.conn.execute(
+            "SELECT sessions FROM pg_stat_database WHERE datname = current_database()"
+        ).fetchone()[0]
+
+    def close(self) -> None:
+        self.conn.close()
 
 
 # --- where the time goes -----------------------------------------------------------------------------
@@ -999,7 +1469,7 @@ async def measure_layers(gql_app, floor_app, token: str, n: int = 40) -> Layers:
         ("whole request in-process (httpx → ASGI app → body)", ms["g request"], ms["f request"]),
         ("handler alone, on a worker thread: `schema.execute_sync` / `floor_page`", ms["g handler"], ms["f handler"]),
         (
-            "  of which SQLite running the statements (inside cursor.execute)",
+            "  of which the database running the statements (inside cursor.execute)",
             ms["g handler sqlite"],
             ms["f handler sqlite"],
         ),
@@ -1212,45 +1682,66 @@ def report(
     repeats: int,
     client: str,
     http_note: str,
+    load_start: tuple[float, float, float],
 ) -> None:
     print("\n## Checks (before timing)")
     for c in checks:
         print(
             f"- {c.scenario}: GraphQL `data` == floor JSON ({'byte-identical' if c.same_bytes else 'equal'}, "
-            f"{c.size:,} bytes); the same {len(c.statements)} SQL statements on both sides:"
+            f"{c.size:,} bytes) == the limit's (same keys in the same order); the same {len(c.statements)} SQL "
+            "statements on GraphQL's side and the floor's:"
         )
         for s in c.statements:
             print(f"    {s[:150]}{' …' if len(s) > 150 else ''}")
+        print(f"  the limit's one statement ({len(c.limit_sql):,} characters): {c.limit_sql[:300]} …")
     print(f"\n## Results (median of {repeats} repeats)")
     print(f"database: {db} ({db_state}); in-process: {requests} sequential requests after {WARMUP_REQUESTS} warm-up;")
     print(
-        f"http: {http_note or f'{client}, {connections} connections, {duration:g} s per run, 1 uvicorn worker per server'}\n"
+        f"http: {http_note or f'{client}, {connections} connections, {duration:g} s per run, 1 uvicorn worker per server'}"
     )
-    print(
-        "| setting | query | GraphQL req/s | p50 ms | p99 ms | floor req/s | p50 ms | p99 ms "
-        "| req/s ratio (floor ÷ GraphQL) | p50 ratio (GraphQL ÷ floor) | target |"
-    )
-    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|")
+    print(f"load average (1, 5, 15 min): at the start {load_start}, at the end {os.getloadavg()}\n")
+    print("| setting | query | side | req/s | p50 ms | p99 ms | p99 ÷ p50 | new PG connections per run |")
+    print("|---|---|---|---:|---:|---:|---:|---:|")
     for m in measured:
-        g_rps, f_rps = median_of(m.graphql, "rps"), median_of(m.floor, "rps")
-        g50, f50 = median_of(m.graphql, "p50_ms"), median_of(m.floor, "p50_ms")
-        g99, f99 = median_of(m.graphql, "p99_ms"), median_of(m.floor, "p99_ms")
-        ratio = f_rps / g_rps
-        target = "—"
-        if m.scenario.startswith("nested"):
-            limit = TARGETS[m.setting]
-            target = f"≤ {limit:g}× {'PASS' if ratio <= limit else 'FAIL'}"
-        print(
-            f"| {m.setting} | {m.scenario} | {g_rps:,.1f} | {g50:.2f} | {g99:.2f} | {f_rps:,.1f} | {f50:.2f} "
-            f"| {f99:.2f} | {ratio:.2f}× | {g50 / f50:.2f}× | {target} |"
-        )
-    errors = sum(r.errors for m in measured for r in m.graphql + m.floor)
-    print(f"\nper-repeat req/s (GraphQL | floor); errors in all runs: {errors}")
+        for side, runs in m.runs.items():
+            opened = m.connections.get(side)
+            print(
+                f"| {m.setting} | {m.scenario} | {side} | {median_of(runs, 'rps'):,.1f} | {median_of(runs, 'p50_ms'):.2f} "
+                f"| {median_of(runs, 'p99_ms'):.2f} | {median_of(runs, 'p99_ms') / median_of(runs, 'p50_ms'):.2f} "
+                f"| {'—' if opened is None else ', '.join(map(str, opened))} |"
+            )
+    print("\n### Against the targets (ratios of medians from this run)\n")
+    print("| setting | query | figure | value | target |")
+    print("|---|---|---|---:|---|")
+
+    def row(m: Measured, figure: str, value: float, target: str, ok: bool | None) -> None:
+        verdict = "" if ok is None else (" PASS" if ok else " FAIL")
+        print(f"| {m.setting} | {m.scenario} | {figure} | {value:.2f}× | {target}{verdict} |")
+
     for m in measured:
-        print(
-            f"  {m.setting:<10} {m.scenario:<28} "
-            f"{' '.join(f'{r.rps:8.1f}' for r in m.graphql)} | {' '.join(f'{r.rps:8.1f}' for r in m.floor)}"
-        )
+        med = {side: {k: median_of(runs, k) for k in ("rps", "p50_ms", "p99_ms")} for side, runs in m.runs.items()}
+        g, f, lim = med["graphql"], med["floor"], med["limit"]
+        nested = m.scenario.startswith("nested")
+        if m.setting == "in-process":
+            row(m, "GraphQL p50 ÷ limit p50", g["p50_ms"] / lim["p50_ms"], "≤ 2×", g["p50_ms"] / lim["p50_ms"] <= 2)
+        else:
+            ratio = g["rps"] / lim["rps"]
+            row(m, "GraphQL req/s ÷ limit req/s", ratio, "≥ 0.5×", ratio >= 0.5)
+        row(m, "GraphQL p99 ÷ p50", g["p99_ms"] / g["p50_ms"], "≤ 3×", g["p99_ms"] / g["p50_ms"] <= 3)
+        limit_for_floor = TARGETS[m.setting] if nested else None
+        ratio = f["rps"] / g["rps"]
+        row(m, "floor req/s ÷ GraphQL req/s", ratio, f"≤ {limit_for_floor:g}×" if nested else "—",
+            ratio <= limit_for_floor if nested else None)
+        if "postgraphile" in med:
+            pgl = med["postgraphile"]
+            row(m, "salesflow req/s ÷ PostGraphile req/s", g["rps"] / pgl["rps"], "≥ 1×", g["rps"] >= pgl["rps"])
+            row(m, "salesflow p50 ÷ PostGraphile p50", g["p50_ms"] / pgl["p50_ms"], "—", None)
+            row(m, "limit req/s ÷ PostGraphile req/s", lim["rps"] / pgl["rps"], "—", None)
+    errors = sum(r.errors for m in measured for runs in m.runs.values() for r in runs)
+    print(f"\nper-repeat req/s by side; errors in all runs: {errors}")
+    for m in measured:
+        sides = " | ".join(f"{side} {' '.join(f'{r.rps:.1f}' for r in runs)}" for side, runs in m.runs.items())
+        print(f"  {m.setting:<10} {m.scenario:<28} {sides}")
     print("\nNoise: a 2-core VM shared with the load generator (and, over HTTP, with both servers); repeats of")
     print("the same run differ by several percent, more on p99. Compare ratios, and runs made on the same host.")
     if layers:
@@ -1315,6 +1806,10 @@ def main(argv: list[str] | None = None) -> int:
         default=DEFAULT_REPEATS,
         help=f"repeats of every measurement; medians are reported (default {DEFAULT_REPEATS})",
     )
+    parser.add_argument(
+        "--database-url",
+        help="run on this PostgreSQL database instead of the SQLite file (it must exist; seeded if empty)",
+    )
     parser.add_argument("--skip-http", action="store_true", help="in-process only: start no servers")
     parser.add_argument(
         "--client",
@@ -1354,8 +1849,14 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # unwind: the servers are stopped
 
     started = time.perf_counter()
-    db, db_state = prepare_database(args.db)
-    url = sqlite_url(db)
+    load_start = os.getloadavg()
+    if args.database_url:
+        url = normalise_url(args.database_url)
+        db, db_state = prepare_postgres(url)
+        db = describe(url)
+    else:
+        db, db_state = prepare_database(args.db)
+        url = sqlite_url(db)
     token = bench_token(url)
     workdir = tempfile.mkdtemp(prefix="salesflow-bench-graphql-")
     try:
@@ -1391,6 +1892,7 @@ def main(argv: list[str] | None = None) -> int:
             write_profiles(args.profile_out, profiles)
         gql_app.state.engine.dispose()
         floor_app.state.engine.dispose()
+        floor_app.state.limit_engine.dispose()
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     report(
@@ -1407,6 +1909,7 @@ def main(argv: list[str] | None = None) -> int:
         repeats=args.repeats,
         client=client,
         http_note=http_note,
+        load_start=load_start,
     )
     print(f"\n(total {time.perf_counter() - started:.0f} s; Python {sys.version.split()[0]}, {os.cpu_count()} CPUs)")
     return 0

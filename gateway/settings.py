@@ -61,6 +61,9 @@ class Settings:
     # Queries answered by one SQL statement per root field that builds the JSON (schema/compiled);
     # false: by the resolvers alone, with the same answers (to compare, or to rule the compiler out).
     compiled_reads: bool = True
+    # Sync work (queries, mutations, token checks) running at once in one process: anyio's thread limit.
+    # The reader and the writer pool each keep this many connections (gateway/app.py `pools`).
+    worker_threads: int = 40
     log_level: str = "info"
     accounting: str = "local"  # comma-separated accounting backends (adapters/registry.py)
     sync: bool = False  # run the outbox worker inside `serve`

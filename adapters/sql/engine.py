@@ -1,17 +1,28 @@
 """Engines for SQLite (WAL, foreign keys, writers serialised with BEGIN IMMEDIATE) and PostgreSQL.
 
 Both stop a statement when the request it serves runs out of time (domain/deadline.py): SQLite
-through its progress handler, PostgreSQL through a statement_timeout set for each transaction.
-The interrupted statement then raises DeadlineExceeded, not a database error.
+through its progress handler, PostgreSQL through the connection's statement_timeout, set when a
+transaction begins and only when it must change (`timeout_fits`): a statement stops at the deadline
+or up to 1/32 of the time left before it, never after. The interrupted statement then raises
+DeadlineExceeded, not a database error.
+
+On PostgreSQL a request should pay for its statements and nothing else. Reads run in autocommit
+(`read_options`): READ COMMITTED gives each statement a snapshot of its own anyway, so BEGIN and
+ROLLBACK around them carried no information. A pooled connection is not pinged before use: a
+connection the server closed (a restart, an administrator's pg_terminate_backend) has its socket
+readable, which `_alive` sees without a round trip, and the pool opens a new one instead.
 """
 
 from __future__ import annotations
 
 import math
+import select
 from pathlib import Path
 
+import psycopg
+from psycopg import pq
 from sqlalchemy import create_engine as sa_create_engine
-from sqlalchemy import event
+from sqlalchemy import event, exc
 from sqlalchemy.engine import URL, Engine, make_url
 
 from ...domain import deadline
@@ -89,21 +100,100 @@ def describe(url: str) -> str:
     return parsed.render_as_string(hide_password=True)
 
 
+def read_options(engine: Engine) -> dict:
+    """Execution options for read-only work: autocommit on PostgreSQL (no BEGIN/ROLLBACK round trips;
+    under READ COMMITTED each statement has its own snapshot in a transaction too), a deferred read
+    transaction on SQLite (in-process, and there one snapshot for all the statements of a request)."""
+    return {"isolation_level": "AUTOCOMMIT"} if engine.dialect.name == "postgresql" else {"sqlite_begin": "DEFERRED"}
+
+
+def _grid(remaining: float) -> tuple[int, int]:
+    """The time left in whole ms (at least 1: 0 would mean "no limit", so out of time still stops) and the
+    grid step it is rounded on: the largest power of two no more than 1/64 of it."""
+    ms = max(1, math.floor(remaining * 1000))
+    return ms, 1 << max(0, (ms // 64).bit_length() - 1)
+
+
+def statement_timeout_ms(remaining: float) -> int:
+    """The statement_timeout (ms) to set for this much time left: 0 (none) for no limit, else the time left
+    rounded down to its grid step, so that requests begun within a few ms of each other ask for the same."""
+    if remaining == math.inf:
+        return 0
+    ms, step = _grid(remaining)
+    return ms - ms % step
+
+
+def timeout_fits(current: int | None, remaining: float) -> bool:
+    """Can a connection whose statement_timeout is `current` (None: unknown) run a transaction with this much
+    time left, without a SET? Never past the deadline, and at most two grid steps (1/32) before it; so a
+    connection keeps one value across requests whose work before their first statement varies a little."""
+    if current is None or remaining == math.inf or current == 0:
+        return current == 0 and remaining == math.inf
+    ms, step = _grid(remaining)
+    return ms - 2 * step < current <= ms
+
+
+#: Execution options for one indexed statement that ends well within any request's timeout (a token's
+#: lookup, before the request's deadline starts): it runs under whatever statement_timeout the connection
+#: has, none or a request's, rather than paying a SET to change it and another to change it back.
+ANY_TIMEOUT = {"salesflow_any_timeout": True}
+
+#: Where a connection remembers the statement_timeout it last set (ConnectionPoolEntry.info, per DBAPI connection).
+_TIMEOUT_KEY = "salesflow_statement_timeout"
+
+
+def _alive(dbapi_connection) -> bool:
+    """Is this idle psycopg connection still open? Decided without a round trip: an idle pooled connection
+    (it LISTENs to nothing) has its socket readable only when the server sent something unasked, which is
+    almost always its FATAL notice before it closes the connection (a restart, pg_terminate_backend).
+    Whatever else it was (a rare notice), a connection replaced is cheaper than a ping before every use."""
+    if dbapi_connection.closed or dbapi_connection.broken:
+        return False
+    try:
+        poller = select.poll()  # not select.select, which fails for descriptors above 1023
+        poller.register(dbapi_connection.pgconn.socket, select.POLLIN)
+        readable = poller.poll(0)  # POLLHUP and POLLERR come back too
+    except (OSError, ValueError, psycopg.Error):  # no socket left
+        return False
+    return not readable and dbapi_connection.pgconn.status == pq.ConnStatus.OK
+
+
+def _postgres(url: str, **kwargs) -> Engine:
+    engine = sa_create_engine(url, **kwargs)
+    _stop_on_deadline(engine)
+
+    @event.listens_for(engine, "checkout")
+    def _check(dbapi_connection, _record, _proxy):
+        if not _alive(dbapi_connection):
+            raise exc.DisconnectionError("the server closed this connection")  # the pool connects anew
+
+    @event.listens_for(engine, "begin")
+    def _statement_timeout(conn):
+        if conn.get_execution_options().get("salesflow_any_timeout"):
+            return
+        current = deadline.current()
+        remaining = math.inf if current is None else current.remaining()
+        info = conn.connection.info
+        if not timeout_fits(info.get(_TIMEOUT_KEY), remaining):
+            wanted = statement_timeout_ms(remaining)
+            conn.exec_driver_sql(f"SET statement_timeout = {wanted}")  # a session setting: the connection keeps it
+            info[_TIMEOUT_KEY] = wanted
+
+    @event.listens_for(engine, "rollback")
+    def _forget_timeout(conn):
+        # A SET inside a transaction that rolls back is undone: set it again next time. (In autocommit
+        # there is no transaction to roll back, and the SET stays.)
+        if not conn.invalidated and not conn.connection.dbapi_connection.autocommit:
+            conn.connection.info.pop(_TIMEOUT_KEY, None)
+
+    return engine
+
+
 def create_engine(url: str = DEFAULT_URL, **kwargs) -> Engine:
+    """An engine for url; kwargs go to SQLAlchemy (pool_size and max_overflow: see gateway/app.py)."""
     url = normalise_url(url)
     if make_url(url).get_backend_name() != "sqlite":
-        engine = sa_create_engine(url, pool_pre_ping=True, **kwargs)
-        _stop_on_deadline(engine)
-
-        @event.listens_for(engine, "begin")
-        def _statement_timeout(conn):
-            current = deadline.current()
-            if current is not None and current.remaining() != math.inf:
-                # 0 would mean "no limit": even a transaction begun out of time gets 1 ms, and stops
-                ms = max(1, math.ceil(current.remaining() * 1000))
-                conn.exec_driver_sql(f"SET LOCAL statement_timeout = {ms}")
-
-        return engine
+        return _postgres(url, **kwargs)
     engine = sa_create_engine(
         url, connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_MS / 1000}, **kwargs
     )

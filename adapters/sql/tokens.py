@@ -8,6 +8,7 @@ from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.engine import Engine, Row
 
 from ...domain.parties import ApiToken, User
+from .engine import ANY_TIMEOUT, read_options
 from .mapping import MAPPINGS
 from .tables import api_tokens, users
 
@@ -55,9 +56,7 @@ class TokenLookup:
 
     def __init__(self, engine: Engine):
         self.engine = engine
-        self.options = (
-            {"isolation_level": "AUTOCOMMIT"} if engine.dialect.name == "postgresql" else {"sqlite_begin": "DEFERRED"}
-        )
+        self.options = {**read_options(engine), **ANY_TIMEOUT}
 
     def __call__(self, token_hash: str) -> tuple[ApiToken, User] | None:
         with self.engine.connect() as conn:

@@ -39,6 +39,7 @@ from ...domain.quote import Quote
 from ...domain.reads import Read
 from ...domain.sync import RejectedPayment, SyncCursor, SyncJob
 from .compiler import answer as compiled_answer
+from .engine import read_options
 from .events import notify
 from .idempotency import SqlIdempotencyStore
 from .lazy import Cohort, LazyLines
@@ -389,7 +390,7 @@ class SqlUnitOfWork:
             raise RuntimeError("this unit of work is already in a transaction")
         self.connection = self.engine.connect()
         if self.read_only:
-            self.connection = self.connection.execution_options(sqlite_begin="DEFERRED")
+            self.connection = self.connection.execution_options(**read_options(self.engine))
         self.connection.begin()
         self._tracked: dict[tuple[type, int], Tracked] = {}
         self._locked: set[tuple[type, int]] = set()
