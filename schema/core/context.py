@@ -50,6 +50,7 @@ class RequestContext:
     connection_params: Any = None  # a WebSocket's connection_init payload
     clock: Callable[[], datetime] = utcnow  # the request's time, for operations that need the caller's
     accept_language: str | None = None  # the supported language the request's Accept-Language prefers
+    token: str | None = None  # an HTTP request's bearer token, until it is checked (gateway/app.py)
 
     def __post_init__(self):
         self._loader = Loader(self.stores.reader)
