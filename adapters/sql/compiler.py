@@ -350,7 +350,8 @@ class Compiler:
 
         def bound(first: bool) -> str:
             at = s.alias()
-            position = "1" if first else f"(SELECT max(_n) FROM {page} WHERE _n <= {s.param(spec.limit)})"
+            # the page's rows are those within the limit (the one after it only says there is a next page)
+            position = f"(SELECT {'min' if first else 'max'}(_n) FROM {page} WHERE _n <= {s.param(spec.limit)})"
             return f"(SELECT {cursor(at)} FROM {page} AS {at} WHERE {at}._n = {position})"
 
         def edge_value(part: Part, alias: str) -> str:
