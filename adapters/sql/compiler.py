@@ -41,6 +41,13 @@ for _code in sorted(get_global("currency_fractions")):
     if _code != "DEFAULT" and (_p := get_currency_precision(_code)) != 2:
         PRECISIONS[_p] = (*PRECISIONS.get(_p, ()), _code)
 
+#: What records compute from two of their columns (domain properties: Invoice.amount_due,
+#: OrderLine.remaining_quantity), as the same difference in SQL; both columns have one type and scale.
+DERIVED = {
+    ("invoices", "amount_due"): ("total", "amount_paid"),
+    ("order_lines", "remaining_quantity"): ("quantity", "delivered_quantity"),
+}
+
 _NAME = re.compile(r"[_A-Za-z][_0-9A-Za-z]*\Z")
 #: The dialects queries.py's pages are compiled with: named parameters, spliced into the text here.
 _DIALECTS = {"sqlite": sqlite.dialect(paramstyle="named"), "postgresql": postgresql.psycopg.dialect()}
@@ -253,9 +260,13 @@ class Compiler:
             return "NULL"
         if show is Show.GLOBAL_ID:
             return s.global_id(field.type_name, f"{alias}.id")
-        if field.column not in mapping.table.c:
+        derived = DERIVED.get((mapping.table.name, field.column))
+        if derived is not None:
+            c, column = f"({alias}.{derived[0]} - {alias}.{derived[1]})", mapping.table.c[derived[0]]
+        elif field.column in mapping.table.c:
+            c, column = f"{alias}.{field.column}", mapping.table.c[field.column]
+        else:
             raise ValueError(f"{mapping.table.name} has no column {field.column}")
-        c = f"{alias}.{field.column}"
         if show in (Show.TEXT, Show.NUMBER):
             return c
         if show is Show.BOOLEAN:
@@ -269,7 +280,7 @@ class Compiler:
         if show is Show.DATETIME:
             return s.datetime(c)
         if show is Show.QUANTITY:
-            return s.quantity(c, mapping.table.c[field.column].type.scale)
+            return s.quantity(c, column.type.scale)
         if currency is None:
             raise ValueError(f"{field.key}: an amount without a currency")
         return s.money(c, currency) if show is Show.MONEY else s.reported(c, currency)

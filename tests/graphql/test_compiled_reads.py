@@ -30,6 +30,12 @@ def world(request, tmp_path_factory, gq):
         drop()
 
 
+@pytest.fixture(scope="module")
+def ids(world) -> dict:
+    """The world's ids."""
+    return dict(world.ids)
+
+
 # --- what the corpus found, each on its own ------------------------------------------------------------
 
 
@@ -45,3 +51,16 @@ def compiled_answer(world, user: str, query: str, variables: dict | None = None)
 def test_an_empty_page_has_neither_a_start_nor_an_end_cursor(world):
     data = compiled_answer(world, "root", "{ leads(first: 0) { pageInfo { hasNextPage startCursor endCursor } } }")
     assert data["leads"]["pageInfo"] == {"hasNextPage": True, "startCursor": None, "endCursor": None}
+
+
+def test_what_an_invoice_still_owes_and_an_order_line_still_to_deliver_are_compiled(world, ids):
+    query = (
+        "query($i: ID!, $o: ID!) { i: node(id: $i) { ... on Invoice { total amountPaid amountDue } } "
+        "o: node(id: $o) { ... on Order { lines { quantity deliveredQuantity remainingQuantity } } } }"
+    )
+    data = compiled_answer(world, "root", query, {"i": ids["invoice_eu"], "o": ids["order_fa"]})
+    assert data["i"] == {"total": "0.40", "amountPaid": "0.25", "amountDue": "0.15"}
+    assert data["o"]["lines"] == [
+        {"quantity": "3", "deliveredQuantity": "1.5", "remainingQuantity": "1.5"},
+        {"quantity": "1", "deliveredQuantity": "0", "remainingQuantity": "1"},
+    ]
