@@ -64,3 +64,12 @@ def test_what_an_invoice_still_owes_and_an_order_line_still_to_deliver_are_compi
         {"quantity": "3", "deliveredQuantity": "1.5", "remainingQuantity": "1.5"},
         {"quantity": "1", "deliveredQuantity": "0", "remainingQuantity": "1"},
     ]
+
+
+def test_named_fragments_and_directives_are_compiled(world, ids):
+    query = (
+        "query($yes: Boolean!) { node(id: $ids) { ...N } leads(first: 1) @include(if: $yes) "
+        "{ edges { node { ...N title @skip(if: $yes) } } } } fragment N on Node { id }"
+    ).replace("$ids", f'"{ids["lead_tr"]}"')
+    data = compiled_answer(world, "root", query, {"yes": True})
+    assert data["node"] == {"id": ids["lead_tr"]} and list(data["leads"]["edges"][0]["node"]) == ["id"]
