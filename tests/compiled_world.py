@@ -164,7 +164,9 @@ class _Client:
 
     def run(self, query: str, variables: dict | None = None) -> dict:
         response = self.gateway.http.post(
-            "/graphql", json={"query": query, "variables": variables or {}}, headers={"Authorization": f"Bearer {self.token}"}
+            "/graphql",
+            json={"query": query, "variables": variables or {}},
+            headers={"Authorization": f"Bearer {self.token}"},
         )
         body = response.json()
         assert "errors" not in body, body["errors"]
@@ -190,8 +192,16 @@ def _tell(world: World, clients: dict, gq) -> None:
 
     # Leads made at one whole second (no microseconds), sharing their creation time: ties broken by id.
     with time_machine.travel(now.replace(microsecond=0) - timedelta(days=2), tick=False):
-        keep("lead_fa", "reza", reza.lead("خرید صندلی اداری", contactName="سارا احمدی", companyName="شرکت نوآوران پارس")["id"])
-        keep("lead_tr", "ayse", ayse.lead("İstanbul ofis sandalyeleri", contactName="Ayşe Yılmaz", companyName="Şeker Işık A.Ş.")["id"])
+        keep(
+            "lead_fa",
+            "reza",
+            reza.lead("خرید صندلی اداری", contactName="سارا احمدی", companyName="شرکت نوآوران پارس")["id"],
+        )
+        keep(
+            "lead_tr",
+            "ayse",
+            ayse.lead("İstanbul ofis sandalyeleri", contactName="Ayşe Yılmaz", companyName="Şeker Işık A.Ş.")["id"],
+        )
         keep("lead_bare", "mina", mina.lead("Bare lead", companyName=None)["id"])
     keep(
         "lead_full",
@@ -209,7 +219,7 @@ def _tell(world: World, clients: dict, gq) -> None:
     lost = keep("lead_lost", "ayse", ayse.lead("Kayıp fırsat")["id"])
     ayse.client.mutate(
         "disqualifyLead",
-        'mutation($i: DisqualifyLeadInput!) { disqualifyLead(input: $i) { errors { code } lead { id } } }',
+        "mutation($i: DisqualifyLeadInput!) { disqualifyLead(input: $i) { errors { code } lead { id } } }",
         {"i": {"leadId": lost, "reason": "bütçe yok"}},
     )
     reza.client.mutate("markLeadContacted", gq.MARK_CONTACTED, {"i": {"leadId": ids["lead_full"]}})
@@ -218,7 +228,9 @@ def _tell(world: World, clients: dict, gq) -> None:
     converted = reza.convert(ids["lead_fa"], currency="IRR", opportunityTitle="صندلی برای دفتر مرکزی")
     ids["account_fa"], ids["contact_fa"] = converted["account"]["id"], converted["contact"]["id"]
     opp_fa = keep("opp_fa", "reza", converted["opportunity"]["id"])
-    reza.client.mutate("moveOpportunityStage", gq.MOVE_STAGE, {"i": {"opportunityId": opp_fa, "stageId": stages[names[1]]["id"]}})
+    reza.client.mutate(
+        "moveOpportunityStage", gq.MOVE_STAGE, {"i": {"opportunityId": opp_fa, "stageId": stages[names[1]]["id"]}}
+    )
     irr_lines = [
         line("صندلی گردان", "3", "1000.5", "12.5", "9"),
         line("میز کار", "1", "2500000", "0", "9", productCode="DESK-1"),
@@ -226,9 +238,11 @@ def _tell(world: World, clients: dict, gq) -> None:
     quote_fa = keep("quote_fa", "reza", reza.quote(opp_fa, lines=irr_lines, currency="IRR")["id"])
     reza.send(quote_fa)
     accepted = reza.accept(quote_fa)
-    order_fa = keep("order_fa", "reza", accepted["order"]["id"])
+    keep("order_fa", "reza", accepted["order"]["id"])
     # half the chairs, at a whole second
-    delivered = reza.deliver(accepted["order"], {0: "1.5"}, deliveredAt=(now - timedelta(days=1)).replace(microsecond=0).isoformat())
+    delivered = reza.deliver(
+        accepted["order"], {0: "1.5"}, deliveredAt=(now - timedelta(days=1)).replace(microsecond=0).isoformat()
+    )
     ids["delivery_fa"] = delivered["delivery"]["id"]
     owner[ids["delivery_fa"]] = "reza"
     invoice_fa = keep("invoice_fa", "reza", delivered["invoice"]["id"])
@@ -257,8 +271,10 @@ def _tell(world: World, clients: dict, gq) -> None:
     quote_tr = keep("quote_tr", "ayse", revised["id"])
     ayse.send(quote_tr)
     accepted = ayse.accept(quote_tr, invoicingPolicy="ON_COMPLETION")
-    order_tr = keep("order_tr", "ayse", accepted["order"]["id"])
-    delivered = ayse.deliver(accepted["order"], deliveredAt=(now - timedelta(hours=5)).replace(microsecond=123400).isoformat())
+    keep("order_tr", "ayse", accepted["order"]["id"])
+    delivered = ayse.deliver(
+        accepted["order"], deliveredAt=(now - timedelta(hours=5)).replace(microsecond=123400).isoformat()
+    )
     ids["delivery_tr"] = delivered["delivery"]["id"]
     owner[ids["delivery_tr"]] = "ayse"
     invoice_tr = keep("invoice_tr", "ayse", delivered["invoice"]["id"])
@@ -270,7 +286,11 @@ def _tell(world: World, clients: dict, gq) -> None:
     # ayse's second opportunity, lost, with an odd amount and no account
     opp_lost = keep("opp_lost", "ayse", ayse.opportunity("Kaybedilen satış", currency="EUR", amount="1234.57")["id"])
     ayse.client.mutate("loseOpportunity", gq.LOSE_OPPORTUNITY, {"i": {"opportunityId": opp_lost, "reason": "fiyat"}})
-    keep("quote_draft", "ayse", ayse.quote(keep("opp_draft", "ayse", ayse.opportunity("Taslak", currency="EUR")["id"]))["id"])
+    keep(
+        "quote_draft",
+        "ayse",
+        ayse.quote(keep("opp_draft", "ayse", ayse.opportunity("Taslak", currency="EUR")["id"]))["id"],
+    )
 
     # mina: an EUR order straight from an opportunity, delivered in two stages, one invoice each.
     account_de = root.client.mutate(
