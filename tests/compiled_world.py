@@ -15,10 +15,12 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+import pytest
 import time_machine
 from gql import Gateway
 from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
+from support import BACKENDS, POSTGRES_URL
 
 from salesflow.adapters.sql import create_engine
 from salesflow.adapters.sql.tables import metadata
@@ -316,3 +318,62 @@ def _tell(world: World, clients: dict, gq) -> None:
 def close(world: World) -> None:
     world.compiled.close()
     world.resolvers.close()
+
+
+# --- comparing the two sides -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Case:
+    """A query of the corpus: its text, its variables (from the world's ids), and the root fields
+    (response keys) the compiled side answers itself whenever no error touches them."""
+
+    query: str
+    variables: object = None  # a dict, or a function of the world's ids giving one
+    compiled: tuple[str, ...] = ()
+    headers: dict = field(default_factory=dict)
+
+    def variables_for(self, ids: dict) -> dict:
+        return self.variables(ids) if callable(self.variables) else (self.variables or {})
+
+
+@pytest.fixture(name="world", scope="module", params=BACKENDS)
+def world_fixture(request, tmp_path_factory, gq):
+    """The story's store (built once per module and backend) and the two gateways over it."""
+    if request.param == "sqlite":
+        url = sqlite_copy(request.getfixturevalue("sqlite_template"), tmp_path_factory.mktemp("compiled"))
+        drop = None
+    else:
+        url, drop = postgres_copy(POSTGRES_URL, request.getfixturevalue("postgres_template"))
+    built = build(url, request.param, gq)
+    yield built
+    close(built)
+    if drop is not None:
+        drop()
+
+
+@pytest.fixture(name="ids", scope="module")
+def ids_fixture(world) -> dict:
+    """The world's ids, and a user's as user:<name>, a stage's as stage."""
+    found = dict(world.ids)
+    found |= {f"user:{name}": ident for name, ident in world.users.items()}
+    stages = world.post(world.compiled, "root", "{ stages { id } }")["data"]["stages"]
+    found["stage"] = stages[1]["id"]
+    return found
+
+
+def error_roots(body: dict) -> set:
+    return {e["path"][0] for e in body.get("errors") or [] if e.get("path")}
+
+
+def check_same(world, user: str, case: Case, ids: dict) -> dict:
+    """Run a case as `user` on both sides; they must answer alike, and the compiled side by itself."""
+    variables = case.variables_for(ids)
+    compiled, compiled_seen, reference, reference_seen = world.both(user, case.query, variables, **case.headers)
+    assert compiled == reference, f"{user}: the compiled answer differs from the resolvers'"
+    assert compiled_statements(reference_seen) == [], "the reference side compiled a read"
+    if "data" in compiled and compiled.get("data") is not None:
+        expected = [key for key in case.compiled if key not in error_roots(compiled)]
+        built = compiled_statements(compiled_seen)
+        assert len(built) == len(expected), f"{user}: {expected} should be compiled, {len(built)} statements built JSON"
+    return compiled

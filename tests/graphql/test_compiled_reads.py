@@ -11,28 +11,10 @@ And a sales rep's compiled queries never return another rep's documents, checked
 from __future__ import annotations
 
 import base64
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from compiled_world import REPS, ROLES, build, close, compiled_statements, postgres_copy, sqlite_copy
-from support import BACKENDS, POSTGRES_URL
-
-
-@pytest.fixture(scope="module", params=BACKENDS)
-def world(request, tmp_path_factory, gq):
-    """The story's store (built once per module and backend) and the two gateways over it."""
-    if request.param == "sqlite":
-        url = sqlite_copy(request.getfixturevalue("sqlite_template"), tmp_path_factory.mktemp("compiled"))
-        drop = None
-    else:
-        url, drop = postgres_copy(POSTGRES_URL, request.getfixturevalue("postgres_template"))
-    built = build(url, request.param, gq)
-    yield built
-    close(built)
-    if drop is not None:
-        drop()
-
+from compiled_world import REPS, ROLES, Case, check_same, compiled_statements, ids_fixture, world_fixture  # noqa: F401
 
 # --- what the corpus selects -------------------------------------------------------------------------
 
@@ -116,20 +98,6 @@ def ago(days: float) -> str:
 
 def gid(type_name: str, ident) -> str:
     return base64.b64encode(f"{type_name}:{ident}".encode()).decode()
-
-
-@dataclass(frozen=True)
-class Case:
-    """A query of the corpus: its text, its variables (from the world's ids), and the root fields
-    (response keys) the compiled side answers itself whenever no error touches them."""
-
-    query: str
-    variables: object = None  # a dict, or a function of the world's ids giving one
-    compiled: tuple[str, ...] = ()
-    headers: dict = field(default_factory=dict)
-
-    def variables_for(self, ids: dict) -> dict:
-        return self.variables(ids) if callable(self.variables) else (self.variables or {})
 
 
 CORPUS: dict[str, Case] = {}
@@ -364,33 +332,6 @@ def _number(global_id: str) -> int:
     return int(base64.b64decode(global_id).decode().split(":")[1])
 
 
-@pytest.fixture(scope="module")
-def ids(world) -> dict:
-    """The world's ids, and a user's as user:<name>, a stage's as stage."""
-    found = dict(world.ids)
-    found |= {f"user:{name}": ident for name, ident in world.users.items()}
-    stages = world.post(world.compiled, "root", "{ stages { id } }")["data"]["stages"]
-    found["stage"] = stages[1]["id"]
-    return found
-
-
-def error_roots(body: dict) -> set:
-    return {e["path"][0] for e in body.get("errors") or [] if e.get("path")}
-
-
-def check_same(world, user: str, case: Case, ids: dict) -> dict:
-    """Run a case as `user` on both sides; they must answer alike, and the compiled side by itself."""
-    variables = case.variables_for(ids)
-    compiled, compiled_seen, reference, reference_seen = world.both(user, case.query, variables, **case.headers)
-    assert compiled == reference, f"{user}: the compiled answer differs from the resolvers'"
-    assert compiled_statements(reference_seen) == [], "the reference side compiled a read"
-    if "data" in compiled and compiled.get("data") is not None:
-        expected = [key for key in case.compiled if key not in error_roots(compiled)]
-        built = compiled_statements(compiled_seen)
-        assert len(built) == len(expected), f"{user}: {expected} should be compiled, {len(built)} statements built JSON"
-    return compiled
-
-
 @pytest.mark.parametrize("case", list(CORPUS))
 def test_every_role_gets_the_same_answer_from_compiled_reads_as_from_the_resolvers(world, ids, case):
     for user in ROLES:
@@ -477,3 +418,81 @@ def test_named_fragments_and_directives_are_compiled(world, ids):
     ).replace("$ids", f'"{ids["lead_tr"]}"')
     data = compiled_answer(world, "root", query, {"yes": True})
     assert data["node"] == {"id": ids["lead_tr"]} and list(data["leads"]["edges"][0]["node"]) == ["id"]
+
+
+# --- the owner rule ----------------------------------------------------------------------------------
+
+#: The types whose records belong to an owner: documents, and deliveries and payments through theirs.
+OWNED_TYPES = ("Lead", "Opportunity", "Quote", "Order", "Invoice", "Delivery", "Payment")
+
+#: Everything a sales rep could reach another rep's documents by: every list, relations from shared
+#: accounts and contacts, deliveries and payments, and every document by id.
+REACH = (
+    "query($ids: [ID!]!) { nodes(ids: $ids) { __typename id "
+    "... on Account { opportunities(first: 5) { id quotes(first: 5) { id } orders(first: 5) { id deliveries(first: 5) { id } invoices(first: 5) { id "
+    "payments(first: 5) { id } } } } } "
+    "... on Delivery { order { id } } ... on Payment { invoice { id } } ... on Lead { convertedOpportunity { id } } } "
+    "leads(first: 30) { totalCount edges { node { id convertedOpportunity { id } } } } "
+    "accounts(first: 30) { edges { node { id opportunities(first: 5) { id orders(first: 5) { id } } } } } "
+    "contacts(first: 30) { edges { node { id account { opportunities(first: 5) { id quotes(first: 5) { id } } } } } } "
+    "opportunities(first: 30) { totalCount edges { node { id quotes(first: 5) { id } orders(first: 5) { id } } } } "
+    "quotes(first: 30) { totalCount edges { node { id previousRevision { id } opportunity { id } } } } "
+    "orders(first: 30) { totalCount edges { node { id quote { id } deliveries(first: 5) { id order { id } } "
+    "invoices(first: 5) { id payments(first: 5) { id invoice { id } } } } } } "
+    "invoices(first: 30) { totalCount edges { node { id order { id } delivery { id } payments(first: 5) { id } } } } }"
+)
+
+
+def owners(world) -> dict[str, str]:
+    """Every owned record's global id -> its owner's name, as the admin reads them."""
+    body = world.post(world.compiled, "root", REACH, {"ids": []})
+    found: dict[str, str] = {}
+    for name in ("leads", "opportunities", "quotes", "orders", "invoices"):
+        query = f"{{ {name}(first: 100) {{ edges {{ node {{ id owner {{ name }} }} }} }} }}"
+        for edge in world.post(world.compiled, "root", query)["data"][name]["edges"]:
+            found[edge["node"]["id"]] = edge["node"]["owner"]["name"]
+    for order in body["data"]["orders"]["edges"]:
+        for delivery in order["node"]["deliveries"]:
+            found[delivery["id"]] = found[order["node"]["id"]]
+        for invoice in order["node"]["invoices"]:
+            for payment in invoice["payments"]:
+                found[payment["id"]] = found[invoice["id"]]
+    return found
+
+
+def owned_ids(answer) -> list[str]:
+    """The global ids of owned records anywhere in an answer."""
+    out = []
+    if isinstance(answer, dict):
+        ident = answer.get("id")
+        if isinstance(ident, str) and _type(ident) in OWNED_TYPES:
+            out.append(ident)
+        for value in answer.values():
+            out += owned_ids(value)
+    elif isinstance(answer, list):
+        for value in answer:
+            out += owned_ids(value)
+    return out
+
+
+@pytest.mark.parametrize("rep", REPS)
+def test_a_sales_reps_compiled_reads_never_return_another_reps_documents(world, rep):
+    owner = owners(world)
+    assert set(owner.values()) == {"reza", "ayse", "mina"} and len(owner) > 20, owner  # the story is all there
+    everything = sorted(owner) + [world.ids["account_fa"], world.ids["account_de"]]
+    compiled, seen, reference, _ = world.both(rep, REACH, {"ids": everything})
+    assert "errors" not in compiled, compiled["errors"]
+    assert len(compiled_statements(seen)) == len(compiled["data"])  # every root field compiled
+    returned = owned_ids(compiled["data"])
+    assert {owner[i] for i in returned} == {rep}, [(i, owner[i]) for i in returned if owner[i] != rep]
+    assert compiled == reference
+    mine = {i for i, who in owner.items() if who == rep}
+    assert mine <= set(returned)  # and every one of its own is there
+    by_id = dict(zip(everything, compiled["data"]["nodes"]))
+    assert all(by_id[i] is None for i, who in owner.items() if who != rep)
+    for name, type_name in (("leads", "Lead"), ("opportunities", "Opportunity"), ("invoices", "Invoice")):
+        assert compiled["data"][name]["totalCount"] == len([i for i in mine if _type(i) == type_name]), name
+
+
+def _type(global_id: str) -> str:
+    return base64.b64decode(global_id).decode().split(":")[0]
