@@ -11,7 +11,7 @@ And a sales rep's compiled queries never return another rep's documents, checked
 from __future__ import annotations
 
 import base64
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from compiled_world import REPS, ROLES, Case, check_same, compiled_statements, ids_fixture, world_fixture  # noqa: F401
@@ -306,20 +306,42 @@ CORPUS |= {
         "d: invoices(first: 1) { edges { node { number } } } }",
         compiled=("b", "d"),
     ),
-    "stages by name in Persian": Case(
-        "{ opportunities { edges { node { title stage { name probability } } } } }",
-        compiled=("opportunities",),
-        headers={"Accept-Language": "fa"},
-    ),
-    "stages by name in Turkish": Case(
-        "{ opportunities { edges { node { title stage { name } } } } }",
-        compiled=("opportunities",),
-        headers={"Accept-Language": "tr"},
-    ),
+    **{
+        f"stage names in {language}": Case(
+            "{ opportunities { edges { node { title stage { name probability } } } } }",
+            compiled=("opportunities",),
+            headers={"Accept-Language": language},
+        )
+        for language in ("fa", "tr", "en", "de")  # one query text: what differs is only the language asked
+    },
     "rejected payments": Case(
         "{ rejectedPayments(first: 5) { totalCount pageInfo { hasNextPage endCursor } edges { cursor node "
         "{ id backend externalId invoiceNumber currency code message createdAt reportedAmount amount } } } }",
         compiled=("rejectedPayments",),
+    ),
+    "nodes of no ids": Case("{ nodes(ids: []) { id } }", compiled=("nodes",)),
+    "a root __typename and one list asked twice, merged": Case(
+        "{ __typename leads(first: 2) { totalCount } leads(first: 2) { edges { node { id x: title } } totalCount } }",
+        compiled=("leads",),
+    ),
+    "a variable's default value": Case(
+        "query($f: Int = 2, $o: Ordering = {field: TITLE, direction: DESC}) "
+        "{ opportunities(first: $f, orderBy: $o) { edges { cursor node { title } } } }",
+        compiled=("opportunities",),
+    ),
+    "child lists of none and of too many": Case(
+        "{ a: opportunities(first: 3) { edges { node { quotes(first: 0) { id } orders(first: 1) { id } } } } "
+        "b: accounts { edges { node { opportunities(first: 101) { id } } } } }",
+        compiled=("a", "b"),
+    ),
+    "a date-time filter in another time zone": Case(
+        "query($f: InvoiceFilter) { invoices(filter: $f) { totalCount edges { node { number createdAt } } } }",
+        lambda ids: {
+            "f": {
+                "createdAfter": (datetime.now(timezone(timedelta(hours=3, minutes=30))) - timedelta(days=1)).isoformat()
+            }
+        },
+        compiled=("invoices",),
     ),
     "the owner and tokens of a record": Case(
         "{ accounts(first: 1) { edges { node { owner { name tokens { label } } } } } }",
