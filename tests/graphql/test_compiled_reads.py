@@ -117,7 +117,7 @@ for _name in LISTS:
         compiled=(_name,),
     )
     CORPUS[f"{_name}: a Latin search"] = Case(
-        f"{{ {listing(_name, '(filter: {search: ' + chr(34) + 'chairs' + chr(34) + '})')} }}", compiled=(_name,)
+        "{ %s }" % listing(_name, '(filter: {search: "chairs"})'), compiled=(_name,)
     )
     for _term in ("صندلي", "نوآوران", "istanbul", "ŞEKER", "IŞIK", "Q/", "0"):
         CORPUS[f"{_name}: search {_term}"] = Case(
@@ -126,9 +126,7 @@ for _name in LISTS:
     CORPUS[f"{_name}: a search with a control character"] = Case(
         f"query($s: String) {{ {listing(_name, '(filter: {search: $s})')} }}", {"s": "a\u0001b"}
     )
-    CORPUS[f"{_name}: a garbage cursor"] = Case(
-        f"{{ {listing(_name, '(after: ' + chr(34) + 'garbage' + chr(34) + ')')} }}"
-    )
+    CORPUS[f"{_name}: a garbage cursor"] = Case("{ %s }" % listing(_name, '(after: "garbage")'))
     CORPUS[f"{_name}: first 101"] = Case(f"{{ {listing(_name, '(first: 101)')} }}")
     CORPUS[f"{_name}: first -1"] = Case(f"{{ {listing(_name, '(first: -1)')} }}")
 
