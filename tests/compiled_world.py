@@ -311,6 +311,16 @@ def _tell(world: World, clients: dict, gq) -> None:
     hesab.pay(invoice_eu, "0.25")
     second = mina.deliver(first_stage["order"])
     keep("invoice_eu_draft", "mina", second["invoice"]["id"])  # left a draft: no number, no dates
+    # amounts at the ends: the largest allowed, and currencies of 0, 3 and 4 decimals
+    for currency, amount in (("IRR", "900000000000000"), ("EUR", "899999999999999.99"), ("CLF", "1.2345")):
+        keep(f"opp_{currency}", "mina", mina.opportunity(f"Big {currency}", currency=currency, amount=amount)["id"])
+    extremes = [
+        line("tiny", "0.000001", "999999.999999", "33.3333", "7.75"),
+        line("many", "100000", "1000"),
+        line("half", "1234.5", "0.0005", "50", "0.5"),
+    ]
+    opp_kwd = keep("opp_kwd", "mina", mina.opportunity("Extremes", currency="KWD")["id"])
+    keep("quote_kwd", "mina", mina.quote(opp_kwd, lines=extremes, currency="KWD")["id"])
     # a rep's opportunity on mina's account: shared accounts reach documents of several owners
     keep("opp_de_reza", "reza", reza.opportunity("Stühle", accountId=account_de, currency="EUR", amount="99.99")["id"])
 

@@ -394,8 +394,8 @@ def test_the_corpus_is_answered_by_compiled_reads_and_sees_the_whole_story(world
         "leads": 5,
         "accounts": 2,
         "contacts": 2,
-        "opportunities": 6,
-        "quotes": 4,
+        "opportunities": 10,
+        "quotes": 5,
         "orders": 3,
         "invoices": 4,
     }, totals
