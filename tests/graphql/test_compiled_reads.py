@@ -317,6 +317,11 @@ CORPUS |= {
         "{ id backend externalId invoiceNumber currency code message createdAt reportedAmount amount } } } }",
         compiled=("rejectedPayments",),
     ),
+    "a shared account's first opportunity and order, as each viewer may see them": Case(
+        "{ accounts { edges { node { name opportunities(first: 1) { id title owner { name } } } } } "
+        "opportunities(first: 30) { edges { node { account { opportunities(first: 1) { id orders(first: 1) { id } } } } } } }",
+        compiled=("accounts", "opportunities"),
+    ),
     "nodes of no ids": Case("{ nodes(ids: []) { id } }", compiled=("nodes",)),
     "a root __typename and one list asked twice, merged": Case(
         "{ __typename leads(first: 2) { totalCount } leads(first: 2) { edges { node { id x: title } } totalCount } }",
