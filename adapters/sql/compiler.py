@@ -55,6 +55,13 @@ for _code in sorted(get_global("currency_fractions")):
     if _code != "DEFAULT" and (_p := get_currency_precision(_code)) != 2:
         PRECISIONS[_p] = (*PRECISIONS.get(_p, ()), _code)
 
+#: What records compute from two of their columns (domain properties: Invoice.amount_due,
+#: OrderLine.remaining_quantity), as the same difference in SQL; both columns have one type and scale.
+DERIVED = {
+    ("invoices", "amount_due"): ("total", "amount_paid"),
+    ("order_lines", "remaining_quantity"): ("quantity", "delivered_quantity"),
+}
+
 _NAME = re.compile(r"[_A-Za-z][_0-9A-Za-z]*(\.[_A-Za-z][_0-9A-Za-z]*)?\Z")  # a name, or Type.field
 #: The dialects queries.py's pages are compiled with: named parameters, spliced into the text here.
 _DIALECTS = {"sqlite": sqlite.dialect(paramstyle="named"), "postgresql": postgresql.psycopg.dialect()}
@@ -269,9 +276,13 @@ class Compiler:
             return s.global_id(field.type_name, f"{alias}.id")
         if show is Show.COMPUTED:
             return s.obj([(COMPUTED_KEY, s.array([_literal(f"{field.type_name}.{field.column}"), f"{alias}.id"]))])
-        if field.column not in mapping.table.c:
+        derived = DERIVED.get((mapping.table.name, field.column))
+        if derived is not None:
+            c, column = f"({alias}.{derived[0]} - {alias}.{derived[1]})", mapping.table.c[derived[0]]
+        elif field.column in mapping.table.c:
+            c, column = f"{alias}.{field.column}", mapping.table.c[field.column]
+        else:
             raise ValueError(f"{mapping.table.name} has no column {field.column}")
-        c = f"{alias}.{field.column}"
         if show in (Show.TEXT, Show.NUMBER):
             return c
         if show is Show.BOOLEAN:
@@ -285,7 +296,7 @@ class Compiler:
         if show is Show.DATETIME:
             return s.datetime(c)
         if show is Show.QUANTITY:
-            return s.quantity(c, mapping.table.c[field.column].type.scale)
+            return s.quantity(c, column.type.scale)
         if currency is None:
             raise ValueError(f"{field.key}: an amount without a currency")
         return s.money(c, currency) if show is Show.MONEY else s.reported(c, currency)
@@ -366,7 +377,8 @@ class Compiler:
 
         def bound(first: bool) -> str:
             at = s.alias()
-            position = "1" if first else f"(SELECT max(_n) FROM {page} WHERE _n <= {s.param(spec.limit)})"
+            # the page's rows are those within the limit (the one after it only says there is a next page)
+            position = f"(SELECT {'min' if first else 'max'}(_n) FROM {page} WHERE _n <= {s.param(spec.limit)})"
             return f"(SELECT {cursor(at)} FROM {page} AS {at} WHERE {at}._n = {position})"
 
         def edge_value(part: Part, alias: str) -> str:

@@ -52,9 +52,11 @@ def _plan(execution, gql_field, nodes):
     try:
         read, list_key = planner.root(gql_field, nodes)
         return read, list_key, planner.computed
-    except Unplannable:
+    except Unplannable as why:
+        log.debug("answered by the resolvers: %s needs them", why)
         return None
-    except Exception:  # noqa: BLE001 - a resolver's error (FORBIDDEN, BAD_USER_INPUT): it raises it itself
+    except Exception as error:  # noqa: BLE001 - a resolver's error (FORBIDDEN, BAD_USER_INPUT): it raises it itself
+        log.debug("answered by the resolvers, which report: %r", error)
         return None
 
 
@@ -63,7 +65,13 @@ def plan(execution, gql_field, nodes):
     ctx = execution.context_value
     user = ctx.user
     who = (user.id, user.role) if user is not None else None
-    key = (id(nodes[0]), id(ctx.policy), who, ctx.language, repr(execution.variable_values))
+    key = (
+        id(nodes[0]),
+        id(ctx.policy),
+        who,
+        ctx.language,
+        repr(getattr(execution.variable_values, "coerced", execution.variable_values)),
+    )
     return _PLANS.get(execution.operation, key, lambda: _plan(execution, gql_field, nodes))
 
 

@@ -78,7 +78,11 @@ class Planner:
 
     def __init__(self, schema, fragments, variables, context):
         self.schema, self.variables, self.ctx = schema, variables, context
-        self.selections = Selections(schema, fragments, variables)
+        # graphql-core 3.3 executes with FragmentDetails (the definition and its variables' signatures)
+        # and VariableValues (the coerced values and their sources); Selections reads the definitions
+        # and the values, as the cost limit hands them over
+        definitions = {name: getattr(f, "definition", f) for name, f in fragments.items()}
+        self.selections = Selections(schema, definitions, getattr(variables, "coerced", variables))
         self.computed = False  # whether a plan holds values Python computes
 
     def collect(self, gql_type: GraphQLObjectType, nodes: list[FieldNode]) -> dict[str, list[FieldNode]]:
