@@ -8,7 +8,6 @@ from functools import cache
 
 from sqlalchemy import (
     BigInteger,
-    and_,
     case,
     column,
     func,
@@ -16,12 +15,12 @@ from sqlalchemy import (
     literal_column,
     or_,
     select,
-    table as table_clause,
     text,
     tuple_,
     type_coerce,
     union_all,
 )
+from sqlalchemy import table as table_clause
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.sqltypes import NullType
@@ -63,10 +62,10 @@ def _filters(mapping: Mapping, flt: Filter) -> list:
         value = getattr(flt, name)
         if value is not None and name in table.c:
             out.append(table.c[name] == value)
-    for name, column, op in _RANGES:
+    for name, stamp, op in _RANGES:
         value = getattr(flt, name)
         if value is not None:
-            col = table.c[column]
+            col = table.c[stamp]
             out.append(col >= value if op == ">=" else col < value)
     return out
 
