@@ -87,12 +87,12 @@ def _sqlite_search(table: str) -> list[str]:
 def _pg_trgm(bind) -> None:
     if bind.execute(sa.text("SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm'")).first():
         return
+    database = bind.execute(sa.text("SELECT current_database()")).scalar_one()
     try:
         bind.execute(sa.text("CREATE EXTENSION IF NOT EXISTS pg_trgm"))
     except DBAPIError as err:
         if getattr(err.orig, "sqlstate", None) != INSUFFICIENT_PRIVILEGE:
             raise
-        database = bind.execute(sa.text("SELECT current_database()")).scalar_one()
         raise RuntimeError(
             f"text search needs the PostgreSQL extension pg_trgm, which this role may not create in "
             f"{database}: have its owner or a superuser run `CREATE EXTENSION pg_trgm;` in it, then "
