@@ -235,17 +235,22 @@ def row_sql(name: str, n: int, d: Dialect, owners: tuple[int, int]) -> str:
     return f"{d.series(n)}INSERT INTO {name} ({select[0]}) SELECT {select[1]} FROM {d.source(n)}"
 
 
+def sql(conn, statement: str):
+    """Run a statement as written (through text(), so psycopg is handed `%` escaped)."""
+    return conn.execute(text(statement))
+
+
 def list_indexes(conn, dialect: str) -> list[tuple[str, str]]:
     """(name, DDL) of the indexes and text-index triggers on the listed tables, but the unique ones."""
     names = "', '".join(LISTS)
     if dialect == "sqlite":
-        rows = conn.exec_driver_sql(
+        rows = sql(conn,
             f"SELECT name, sql FROM sqlite_master WHERE type IN ('index', 'trigger') AND tbl_name IN ('{names}') "
             "AND sql IS NOT NULL AND sql NOT LIKE 'CREATE UNIQUE%' AND name NOT LIKE '%immutable%' "
             "AND name NOT LIKE '%undeletable%'"
         ).all()
     else:
-        rows = conn.exec_driver_sql(
+        rows = sql(conn,
             f"SELECT indexname, indexdef FROM pg_indexes WHERE tablename IN ('{names}') "
             "AND indexdef NOT LIKE 'CREATE UNIQUE%'"
         ).all()
@@ -264,34 +269,34 @@ def seed(url: str, n: int) -> float:
     assert reps == list(range(reps[0], reps[0] + REPS)), reps
     with engine.begin() as conn:
         if dialect.name == "postgresql":
-            conn.exec_driver_sql("SET LOCAL session_replication_role = replica")  # no FK triggers for the load
-            conn.exec_driver_sql("SET LOCAL maintenance_work_mem = '256MB'")  # index builds sort in memory
+            sql(conn, "SET LOCAL session_replication_role = replica")  # no FK triggers for the load
+            sql(conn, "SET LOCAL maintenance_work_mem = '256MB'")  # index builds sort in memory
         else:
-            conn.exec_driver_sql("PRAGMA cache_size = -524288")  # 512 MiB: index builds sort in memory
-            conn.exec_driver_sql("PRAGMA temp_store = MEMORY")
+            sql(conn, "PRAGMA cache_size = -524288")  # 512 MiB: index builds sort in memory
+            sql(conn, "PRAGMA temp_store = MEMORY")
         dropped = list_indexes(conn, dialect.name)
         for name, _ddl in dropped:
             kind = "TRIGGER" if " TRIGGER " in _ddl else "INDEX"
-            conn.exec_driver_sql(f"DROP {kind} {name}")
-        conn.exec_driver_sql("CREATE TABLE scale_vocabulary (k INTEGER PRIMARY KEY, title TEXT, key TEXT)")
+            sql(conn, f"DROP {kind} {name}")
+        sql(conn, "CREATE TABLE scale_vocabulary (k INTEGER PRIMARY KEY, title TEXT, key TEXT)")
         conn.execute(
             text("INSERT INTO scale_vocabulary VALUES (:k, :title, :key)"),
             [{"k": k, "title": title, "key": key} for k, title, key in vocabulary()],
         )
         for name in ("accounts", "contacts", "leads", "opportunities", "quotes", "orders", "invoices"):
             step = time.perf_counter()
-            conn.exec_driver_sql(row_sql(name, n, dialect, (reps[0], new_rep)))
+            sql(conn, row_sql(name, n, dialect, (reps[0], new_rep)))
             print(f"  {name}: {n:,} rows in {time.perf_counter() - step:.1f} s", flush=True)
-        conn.exec_driver_sql("DROP TABLE scale_vocabulary")
+        sql(conn, "DROP TABLE scale_vocabulary")
         step = time.perf_counter()
         for _name, ddl in dropped:
-            conn.exec_driver_sql(ddl)
+            sql(conn, ddl)
         if dialect.name == "sqlite":
             for table in (*TABLES.values(), t.users):
-                conn.exec_driver_sql(f"INSERT INTO {t.search_index(table)}({t.search_index(table)}) VALUES ('rebuild')")
+                sql(conn, f"INSERT INTO {t.search_index(table)}({t.search_index(table)}) VALUES ('rebuild')")
         else:
             for table in TABLES:
-                conn.exec_driver_sql(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), {n})")
+                sql(conn, f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), {n})")
         print(f"  {len(dropped)} indexes and triggers built again in {time.perf_counter() - step:.1f} s", flush=True)
     if dialect.name == "sqlite":
         raw = engine.raw_connection()
