@@ -255,11 +255,21 @@ def count_query(mapping: Mapping, spec: PageSpec):
     terms = _search(mapping, spec.filter)
     if terms is None:
         counted = select(literal(1)).select_from(mapping.table).where(*conditions(mapping, spec.filter))
-        counted = counted.limit(COUNT_CAP + 1).subquery("counted")
-    else:
-        where = _filters(mapping, spec.filter)
+        return select(func.count()).select_from(counted.limit(COUNT_CAP + 1).subquery("counted"))
+    where = _filters(mapping, spec.filter)
+    if where:
         counted = _searched(mapping, terms, (mapping.table.c.id,), where, [], COUNT_CAP + 1)
-    return select(func.count()).select_from(counted)
+        return select(func.count()).select_from(counted)
+    # Nothing but the search: SQLite counts the FTS5 table's matches alone, without reading a row.
+    fts, match = _fts_match(mapping.table, terms)
+    in_index = select(literal(1)).select_from(fts).where(match).limit(COUNT_CAP + 1).subquery("counted")
+    in_table = select(literal(1)).select_from(mapping.table).where(_contains(mapping.table, terms))
+    in_table = in_table.limit(COUNT_CAP + 1).subquery("counted")
+    count = _PerDialect(
+        select(func.count()).select_from(in_index).scalar_subquery(),
+        select(func.count()).select_from(in_table).scalar_subquery(),
+    )
+    return select(count)
 
 
 #: SQLite sums 64-bit integers and fails on overflow; the scaled amounts are summed in two halves.
