@@ -289,3 +289,15 @@ def test_a_role_that_may_not_create_pg_trgm_is_told_what_to_run_and_nothing_of_t
             conn.execute(text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
             conn.execute(text(f'DROP ROLE IF EXISTS "{role}"'))
         admin.dispose()
+
+
+@pytest.mark.skipif(not POSTGRES_URL, reason="needs PostgreSQL (SALESFLOW_TEST_POSTGRES_URL)")
+def test_postgresql_plans_every_execution_for_its_own_search_term():
+    """psycopg prepares a statement after five runs and PostgreSQL may then reuse one plan for any
+    term: the walk along the list that suits a common term reads every row for a rare one."""
+    engine = create_engine(POSTGRES_URL)
+    try:
+        with engine.connect() as conn:
+            assert conn.exec_driver_sql("SHOW plan_cache_mode").scalar_one() == "force_custom_plan"
+    finally:
+        engine.dispose()
