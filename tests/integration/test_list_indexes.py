@@ -81,8 +81,23 @@ def test_every_ordering_of_every_list_reads_an_index_under_each_prefix_filter_wi
             spec = PageSpec(filter=Filter(**flt), order_by=key, descending=descending, limit=20)
             plan = plan_of(engine, page_query(mapping, spec))
             assert not sorts(plan), (prefix, descending, plan)
-            if prefix:  # the filter is where the walk starts, not a test of every row
+            if prefix and engine.dialect.name == "sqlite":  # the filter is where the walk starts
                 assert f"ix_{list_name}_{'_'.join(prefix)}" in plan and "Filter" not in plan, (prefix, plan)
+            # (PostgreSQL weighs the prefix index against a walk of the primary key by the table's
+            # statistics, which a table of a few rows makes a toss-up: there the indexes are checked
+            # to exist, below, and the benchmark reads the plans at a million rows.)
+
+
+def test_every_keyset_index_the_tables_describe_is_in_the_database(engine):
+    catalog = (
+        "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = :t"  # expression indexes too
+        if engine.dialect.name == "sqlite"
+        else "SELECT indexname FROM pg_indexes WHERE tablename = :t"
+    )
+    with engine.connect() as conn:
+        for table in t.LISTED:
+            present = set(conn.execute(text(catalog), {"t": table.name}).scalars())
+            assert {name for name, _ in t.keyset_indexes(table)} <= present, table.name
 
 
 def test_the_sortable_fields_are_the_ordering_enum(engine):
