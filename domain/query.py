@@ -13,6 +13,10 @@ DEFAULT_PAGE = 20
 #: The most records a list inside one document returns (its history, an opportunity's quotes …):
 #: the default and the maximum of such a list's `first`.
 MAX_CHILDREN = 100
+#: A list's total is counted up to this many records: an exact number for a list this long or
+#: shorter, and past it `totalCount` is COUNT_CAP with `totalCountCapped` set, so a count never
+#: reads more than COUNT_CAP + 1 rows however large the list grows.
+COUNT_CAP = 1000
 
 
 @dataclass(frozen=True)

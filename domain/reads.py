@@ -109,7 +109,8 @@ class Edge(Enum):
     HAS_PREVIOUS_PAGE = "hasPreviousPage"
     START_CURSOR = "startCursor"
     END_CURSOR = "endCursor"
-    TOTAL_COUNT = "totalCount"
+    TOTAL_COUNT = "totalCount"  # exact up to COUNT_CAP, then COUNT_CAP
+    TOTAL_COUNT_CAPPED = "totalCountCapped"  # more than COUNT_CAP match
 
 
 @dataclass(frozen=True)

@@ -23,9 +23,10 @@ from functools import cache, lru_cache
 
 from babel.core import get_global
 from babel.numbers import get_currency_precision
-from sqlalchemy import func
+from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
+from ...domain.query import COUNT_CAP
 from ...domain.reads import (
     COMPUTED_KEY,
     CURSOR_KEY,
@@ -42,7 +43,7 @@ from ...domain.reads import (
     Show,
 )
 from .mapping import MAPPINGS, Mapping
-from .queries import _sort_column, count_query, page_query
+from .queries import count_query, page_order, page_query
 from .types import MONEY_SCALE, ScaledDecimal
 
 #: Every record's mapping, documents' lines included.
@@ -361,14 +362,17 @@ class Compiler:
         s = self.s
         mapping = RECORDS[read.record]
         spec = read.spec
-        table = mapping.table
-        sort = _sort_column(mapping, spec.order_by)
-        keys = [sort, table.c.id] if spec.order_by != "id" else [table.c.id]
-        keys = [k.desc() for k in keys] if spec.descending else keys
-        ranked = page_query(mapping, spec).add_columns(func.row_number().over(order_by=keys).label("_n"))
+        # the page's rows numbered in its order (a search's page reads from a subquery of its own)
+        found = page_query(mapping, spec).subquery("found")
+        ranked = select(found, func.row_number().over(order_by=page_order(found, spec)).label("_n"))
         page, rows = s.alias(), s.alias()
         paged = any(part.what in ("edges", "pageInfo") for part in read.parts)
-        with_page = f"WITH {page} AS ({s.embed(ranked)}) " if paged else ""  # a count alone reads no page
+        with_page = f"WITH {page} AS ({s.embed(ranked)}) " if paged else ""
+        counted = (
+            f"({s.embed(count_query(mapping, spec))})"
+            if any(p.what in (Edge.TOTAL_COUNT, Edge.TOTAL_COUNT_CAPPED) for p in read.parts)
+            else None
+        )  # a count alone reads no page
         limit = s.param(spec.limit)
         selected = f"SELECT * FROM {page} WHERE _n <= {limit} ORDER BY _n"
 
@@ -407,8 +411,10 @@ class Compiler:
                 pairs.append((part.key, s.agg(selected, rows, value, f"{rows}._n")))
             elif part.what == "pageInfo":
                 pairs.append((part.key, s.obj([(p.key, info_value(p)) for p in part.parts])))
-            elif part.what is Edge.TOTAL_COUNT:
-                pairs.append((part.key, f"({s.embed(count_query(mapping, spec))})"))
+            elif part.what is Edge.TOTAL_COUNT:  # counted up to COUNT_CAP + 1: exact up to the cap
+                pairs.append((part.key, f"{'min' if s.sqlite else 'least'}({counted}, {COUNT_CAP})"))
+            elif part.what is Edge.TOTAL_COUNT_CAPPED:
+                pairs.append((part.key, s.flag(f"{counted} > {COUNT_CAP}")))
             elif part.what is Edge.TYPENAME:
                 pairs.append((part.key, _literal(part.value)))
             else:

@@ -162,6 +162,16 @@ def _postgres(url: str, **kwargs) -> Engine:
     engine = sa_create_engine(url, **kwargs)
     _stop_on_deadline(engine)
 
+    @event.listens_for(engine, "connect")
+    def _custom_plans(dbapi_conn, _record):
+        # psycopg prepares a statement run five times, and PostgreSQL may then plan it once for
+        # any parameters. A list's best plan depends on them (a search term in five rows is read
+        # through its trigram index, one in every tenth row along the list's order; a rep with
+        # five records, one with half of them): a plan made for none would read a million rows
+        # for the rare term. Each execution is planned for its own values instead.
+        dbapi_conn.execute("SET plan_cache_mode = force_custom_plan")
+        dbapi_conn.commit()
+
     @event.listens_for(engine, "checkout")
     def _check(dbapi_connection, _record, _proxy):
         if not _alive(dbapi_connection):

@@ -6,14 +6,33 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from functools import cache
 
-from sqlalchemy import BigInteger, and_, func, literal, or_, select, text, tuple_, type_coerce
+from sqlalchemy import (
+    BigInteger,
+    case,
+    column,
+    false,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+    text,
+    tuple_,
+    type_coerce,
+    union_all,
+)
+from sqlalchemy import table as table_clause
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.sqltypes import NullType
+from sqlalchemy.sql.visitors import InternalTraversal
 
 from ...domain.errors import DomainError, ErrorCode
 from ...domain.normalize import search_terms
-from ...domain.query import MAX_ID, Filter, PageSpec
+from ...domain.query import COUNT_CAP, MAX_ID, Filter, PageSpec
 from ...domain.text import check_text
 from .mapping import Mapping
-from .tables import activities
+from .tables import activities, search_index, sort_key
 
 #: Filter attribute -> column; applied only where the table has the column.
 _EQUALS = ("owner_id", "stage_id", "account_id", "opportunity_id", "order_id", "backend", "role", "active")
@@ -23,13 +42,19 @@ _RANGES = (
     ("updated_after", "updated_at", ">="),
     ("updated_before", "updated_at", "<"),
 )
+#: The shortest term a trigram index can look up; a shorter one is matched row by row (see _search).
+TRIGRAM = 3
+#: A search that matches at most this many records reads them through the text index and sorts them;
+#: one that matches more walks the list in its order and stops at the page's end (see _search).
+FEW_MATCHES = 1000
 
 
 def _escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def conditions(mapping: Mapping, flt: Filter) -> list:
+def _filters(mapping: Mapping, flt: Filter) -> list:
+    """The filter's conditions but its text search."""
     table = mapping.table
     out = []
     if flt.statuses:
@@ -38,18 +63,114 @@ def conditions(mapping: Mapping, flt: Filter) -> list:
         value = getattr(flt, name)
         if value is not None and name in table.c:
             out.append(table.c[name] == value)
-    for name, column, op in _RANGES:
+    for name, stamp, op in _RANGES:
         value = getattr(flt, name)
         if value is not None:
-            col = table.c[column]
+            col = table.c[stamp]
             out.append(col >= value if op == ">=" else col < value)
+    return out
+
+
+def _contains(table, terms: tuple[str, ...]):
+    """The row's search key contains one of the terms (a LIKE the trigram index serves on PostgreSQL)."""
+    return or_(*(table.c.search_key.like(f"%{_escape(term)}%", escape="\\") for term in terms))
+
+
+def conditions(mapping: Mapping, flt: Filter) -> list:
+    """The filter as WHERE conditions (a search as a LIKE on the search key: the same rows the
+    indexed forms of page_query and count_query find)."""
+    out = _filters(mapping, flt)
     if flt.search and mapping.searched:
         # The record's search key contains a search term: the same LIKE on both stores, as both
         # sides are already folded (case, accents, letter variants, joiners, digits, Persian spaces,
         # number groups, phone numbers). One term, but two for a number dialled from abroad.
-        terms = search_terms(flt.search)
-        out.append(or_(*(table.c.search_key.like(f"%{_escape(term)}%", escape="\\") for term in terms)))
+        out.append(_contains(mapping.table, search_terms(flt.search)))
     return out
+
+
+class _PerDialect(ColumnElement):
+    """An expression written one way for SQLite and another for other databases (PostgreSQL)."""
+
+    inherit_cache = True
+    _traverse_internals = [
+        ("sqlite", InternalTraversal.dp_clauseelement),
+        ("other", InternalTraversal.dp_clauseelement),
+    ]
+
+    def __init__(self, sqlite, other):
+        self.sqlite, self.other = sqlite, other
+        self.type = NullType()  # a condition stays a condition (a Boolean would be written `= 1` on SQLite)
+
+
+@compiles(_PerDialect)
+def _compile_other(element, compiler, **kw):
+    return compiler.process(element.other, **kw)
+
+
+@compiles(_PerDialect, "sqlite")
+def _compile_sqlite(element, compiler, **kw):
+    return compiler.process(element.sqlite, **kw)
+
+
+def _fts_match(table, terms: tuple[str, ...]):
+    """(the FTS5 table, its MATCH condition) finding the rows whose search key contains a term: each
+    term a phrase of its trigrams, which the trigram tokenizer finds exactly where it is a substring."""
+    name = search_index(table)
+    fts = table_clause(name, column("rowid"), column(name))
+    phrases = " OR ".join('"' + term.replace('"', '""') + '"' for term in terms)
+    return fts, fts.c[name].match(phrases)
+
+
+def _search(mapping: Mapping, flt: Filter) -> tuple[str, ...] | None:
+    """The terms of a search the text index can serve (each at least TRIGRAM characters), else None.
+
+    A shorter term (one or two letters) has no trigram: it is matched as a LIKE while walking the
+    list in its order, as before the index; a term that short is in most records, so the page fills
+    after a few rows, and a rare one reads the whole list (benchmarks/scale.py measures both)."""
+    if not (flt.search and mapping.searched):
+        return None
+    terms = search_terms(flt.search)
+    return terms if min(map(len, terms)) >= TRIGRAM else None
+
+
+def _few(mapping: Mapping, terms: tuple[str, ...]):
+    """SQLite: the text index finds at most FEW_MATCHES records (it counts FEW_MATCHES + 1 at most)."""
+    fts, match = _fts_match(mapping.table, terms)
+    found = select(literal(1)).select_from(fts).where(match).limit(FEW_MATCHES + 1).subquery()
+    return select(func.count()).select_from(found).scalar_subquery() <= FEW_MATCHES
+
+
+def _limits(mapping: Mapping, terms: tuple[str, ...], limit: int) -> tuple:
+    """The LIMITs of a search's two readings (few matches: through the index; many: along the list).
+
+    SQLite cannot tell how many rows an FTS5 MATCH finds before it runs it, and plans a page either
+    as a walk of the list's index testing each row (a full scan for a rare term) or as a sort of all
+    the matches (for a common term, a sort of most of the table). So the page is written twice, and
+    the count of at most FEW_MATCHES + 1 matches gives one of them LIMIT 0, which SQLite checks
+    before it reads anything. PostgreSQL's planner estimates the LIKE's selectivity itself (pg_trgm
+    keeps statistics) and picks the GIN index or the walk: there, only the second reading runs."""
+    few = _few(mapping, terms)
+    through_index = _PerDialect(case((few, limit), else_=0), literal_column("0"))
+    along_the_list = _PerDialect(case((few, 0), else_=limit), literal_column(str(int(limit))))
+    return through_index, along_the_list
+
+
+def _indexed(mapping: Mapping, terms: tuple[str, ...]):
+    """SQLite: the row's search key contains a term, as the FTS5 table finds it. PostgreSQL: false, so
+    the reading through the index is planned as nothing (the other reading's LIKE is what its GIN
+    index serves, when the planner finds that cheaper than the walk)."""
+    table = mapping.table
+    fts, match = _fts_match(table, terms)
+    return _PerDialect(table.c.id.in_(select(fts.c.rowid).where(match)), false())
+
+
+def _searched(mapping: Mapping, terms: tuple[str, ...], columns, where: list, keys: list, limit: int):
+    """The rows of a search (with the other conditions), in `keys` order, at most `limit`: the union
+    of its two readings, of which one has LIMIT 0 (see _limits)."""
+    through_index, along_the_list = _limits(mapping, terms, limit)
+    few = select(*columns).where(*where, _indexed(mapping, terms)).order_by(*keys).limit(through_index)
+    many = select(*columns).where(*where, _contains(mapping.table, terms)).order_by(*keys).limit(along_the_list)
+    return union_all(select(few.subquery()), select(many.subquery())).subquery(f"{mapping.table.name}_found")
 
 
 @cache
@@ -82,43 +203,80 @@ MAX_SORT_NUMBER = Decimal(10) ** 15
 
 
 def _sort_column(mapping: Mapping, name: str):
-    """What a list is ordered by. A keyset needs a value in every row: a missing text (a draft
-    invoice's number) sorts as the empty string; other columns that may be missing are refused."""
+    """What a list is ordered by (tables.sort_key). A keyset needs a value in every row: a missing
+    text (a draft invoice's number) sorts as the empty text; other columns that may be missing are refused."""
     table = mapping.table
-    if name not in table.c:
+    if name not in table.c or (table.c[name].nullable and _sort_type(mapping, name) is not str):
         raise DomainError(ErrorCode.VALIDATION, "this list cannot be ordered by {name}", "orderBy", name=name)
-    col = table.c[name]
-    if not col.nullable:
-        return col
-    if _sort_type(mapping, name) is str:
-        return func.coalesce(col, "")
-    raise DomainError(ErrorCode.VALIDATION, "this list cannot be ordered by {name}", "orderBy", name=name)
+    return sort_key(table, name)
+
+
+def _keyset(mapping: Mapping, spec: PageSpec, col) -> list:
+    """The rows after the cursor, as one row-value comparison (key, id) > (value, last id), or < when
+    descending: an index on (…, key, id) seeks straight to it (an OR of the two cases would make the
+    databases walk the index from its start)."""
+    if spec.after is None:
+        return []
+    text, last_id = spec.after
+    ident = mapping.table.c.id
+    if spec.order_by == "id":
+        return [ident < last_id if spec.descending else ident > last_id]
+    position = tuple_(col, ident)
+    after = tuple_(literal(sort_value(mapping, spec.order_by, text), col.type), literal(last_id, ident.type))
+    return [position < after if spec.descending else position > after]
+
+
+def _order(col, ident, spec: PageSpec) -> list:
+    keys = [col.desc(), ident.desc()] if spec.descending else [col, ident]
+    return keys[:1] if spec.order_by == "id" else keys
+
+
+def page_order(source, spec: PageSpec) -> list:
+    """A page's ORDER BY over the columns of `source`: the table, or a page_query made a subquery."""
+    return _order(sort_key(source, spec.order_by), source.c.id, spec)
 
 
 def page_query(mapping: Mapping, spec: PageSpec):
+    """One keyset page (spec.limit + 1 rows: the last says there is more) of mapping's whole objects.
+
+    The statement runs alike on SQLite and PostgreSQL; the text index it uses for a search is chosen
+    when it is compiled (see _PerDialect). A search its index can serve reads from a subquery that
+    has the table's column names, so the rows are the same as from the table."""
     table = mapping.table
     if spec.after is not None and not 0 <= spec.after[1] <= MAX_ID:
         raise DomainError(ErrorCode.VALIDATION, "the cursor is not valid for this list", "after")
     col = _sort_column(mapping, spec.order_by)
-    ident = table.c.id
-    where = conditions(mapping, spec.filter)
-    if spec.after is not None:
-        text, last_id = spec.after
-        value = sort_value(mapping, spec.order_by, text) if spec.order_by != "id" else None
-        if spec.order_by == "id":
-            where.append(ident < last_id if spec.descending else ident > last_id)
-        elif spec.descending:
-            where.append(or_(col < value, and_(col == value, ident < last_id)))
-        else:
-            where.append(or_(col > value, and_(col == value, ident > last_id)))
-    keys = [col.desc(), ident.desc()] if spec.descending else [col, ident]
-    if spec.order_by == "id":
-        keys = keys[:1]
-    return select(*mapping.selected).where(*where).order_by(*keys).limit(spec.limit + 1)
+    where = [*_filters(mapping, spec.filter), *_keyset(mapping, spec, col)]
+    terms = _search(mapping, spec.filter)
+    if terms is None:
+        where = [*conditions(mapping, spec.filter), *_keyset(mapping, spec, col)]
+        return select(*mapping.selected).where(*where).order_by(*_order(col, table.c.id, spec)).limit(spec.limit + 1)
+    found = _searched(mapping, terms, mapping.selected, where, _order(col, table.c.id, spec), spec.limit + 1)
+    outer = sort_key(found, spec.order_by)
+    return select(*found.c).order_by(*_order(outer, found.c.id, spec)).limit(spec.limit + 1)
 
 
 def count_query(mapping: Mapping, spec: PageSpec):
-    return select(func.count()).select_from(mapping.table).where(*conditions(mapping, spec.filter))
+    """How many records pass spec's filter, counted up to COUNT_CAP + 1 (more than COUNT_CAP: the
+    list is longer than a count says exactly; see domain.query.COUNT_CAP)."""
+    terms = _search(mapping, spec.filter)
+    if terms is None:
+        counted = select(literal(1)).select_from(mapping.table).where(*conditions(mapping, spec.filter))
+        return select(func.count()).select_from(counted.limit(COUNT_CAP + 1).subquery("counted"))
+    where = _filters(mapping, spec.filter)
+    if where:
+        counted = _searched(mapping, terms, (mapping.table.c.id,), where, [], COUNT_CAP + 1)
+        return select(func.count()).select_from(counted)
+    # Nothing but the search: SQLite counts the FTS5 table's matches alone, without reading a row.
+    fts, match = _fts_match(mapping.table, terms)
+    in_index = select(literal(1)).select_from(fts).where(match).limit(COUNT_CAP + 1).subquery("counted")
+    in_table = select(literal(1)).select_from(mapping.table).where(_contains(mapping.table, terms))
+    in_table = in_table.limit(COUNT_CAP + 1).subquery("counted")
+    count = _PerDialect(
+        select(func.count()).select_from(in_index).scalar_subquery(),
+        select(func.count()).select_from(in_table).scalar_subquery(),
+    )
+    return select(count)
 
 
 #: SQLite sums 64-bit integers and fails on overflow; the scaled amounts are summed in two halves.

@@ -18,6 +18,8 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    func,
+    literal_column,
     true,
 )
 from sqlalchemy import text as sql_text
@@ -598,3 +600,64 @@ for _table in LISTED:
     Index(f"ix_{_table.name}_created_at_id", _table.c.created_at, _table.c.id)
 for _table in (*LISTED, users):  # users are searched by name (admins' `users(filter: {search})`)
     _table.append_column(Column("search_key", Text, nullable=False, server_default=sql_text("''")))
+
+#: What a list can be ordered by (schema/core/ordering.py OrderField's values), where its table has
+#: the column; the id always breaks ties (queries.page_query: ORDER BY key, id).
+SORTABLE = ("created_at", "updated_at", "id", "name", "title", "number", "amount", "total")
+#: The filters that may keep a large share of a list (a sales rep's own documents, one status, one
+#: stage of the pipeline): a page under one of them walks an index that starts with it. Filters that
+#: keep a handful of rows (one account's, one order's) are served by their own index and a small sort.
+PREFIXES = ((), ("owner_id",), ("status",), ("stage_id",))
+
+
+def sort_key(table: Table, name: str):
+    """The expression a list is ordered by: the column, or for a text that may be missing (a draft
+    invoice's number) the column with the empty text in its place. An index on the same expression
+    serves it, so the empty text is a literal: a bound parameter would not match the index."""
+    column = table.c[name]
+    if column.nullable and column.type.python_type is str:
+        return func.coalesce(column, literal_column("''"))
+    return column
+
+
+def keyset_indexes(table: Table) -> list[tuple[str, tuple]]:
+    """(name, expressions) of the indexes that serve every ordering of a list, under each prefix
+    filter the table has: (prefix…, sort key, id). The default order's (created_at, id) is 0003's."""
+    out = []
+    for prefix in PREFIXES:
+        if not all(p in table.c for p in prefix):
+            continue
+        for name in SORTABLE:
+            if name not in table.c or (not prefix and name in ("id", "created_at")):
+                continue
+            keys = (*prefix, name) if name == "id" else (*prefix, name, "id")
+            expressions = tuple(sort_key(table, k) if k == name else table.c[k] for k in keys)
+            out.append((f"ix_{table.name}_{'_'.join(keys)}", expressions))
+    return out
+
+
+for _table in LISTED:
+    for _name, _expressions in keyset_indexes(_table):
+        Index(_name, *_expressions)
+Index("ix_users_name_id", users.c.name, users.c.id)  # users are listed by name (schema/people)
+Index("ix_rejected_payments_backend_id", rejected_payments.c.backend, rejected_payments.c.id)
+
+#: The text index of each searched table (SQLite: an FTS5 trigram table kept by triggers; PostgreSQL:
+#: a pg_trgm GIN index on search_key), made by migration 0018. Not tables of this metadata.
+SEARCH_INDEXED = (*LISTED, users)
+
+
+def search_index(table: Table) -> str:
+    """The name of a searched table's text index (FTS5 table on SQLite, GIN index on PostgreSQL)."""
+    return f"{table.name}_search"
+
+
+def is_search_index(name: str) -> bool:
+    """Is this table or index part of a text index (an FTS5 table, its shadow tables, a GIN index)?"""
+    return any(name == search_index(t) or name.startswith(search_index(t) + "_") for t in SEARCH_INDEXED)
+
+
+def described(name: str | None, type_: str, parent_names: dict) -> bool:
+    """Alembic's include_name: what the metadata describes, which is all but the text indexes (made by
+    migration 0018 in each database's own terms)."""
+    return not (type_ in ("table", "index") and name is not None and is_search_index(name))

@@ -191,8 +191,8 @@ class Planner:
             name = field_nodes[0].name.value
             if name == "__typename":
                 parts.append(Part(response, Edge.TYPENAME, value=connection.name))
-            elif name == "totalCount":
-                parts.append(Part(response, Edge.TOTAL_COUNT))
+            elif name in ("totalCount", "totalCountCapped"):
+                parts.append(Part(response, Edge(name)))
             elif name == "edges":
                 parts.append(self.edges(response, _named(connection.fields[name].type), field_nodes))
             elif name == "pageInfo":

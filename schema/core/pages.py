@@ -7,6 +7,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from decimal import Decimal
 from enum import Enum
+from functools import cache
 from typing import Generic, Optional, TypeVar
 
 import strawberry
@@ -15,7 +16,7 @@ from strawberry.types.nodes import SelectedField
 
 from ...domain.errors import DomainError
 from ...domain.message import Message
-from ...domain.query import DEFAULT_PAGE, MAX_PAGE, Filter, PageSpec
+from ...domain.query import COUNT_CAP, DEFAULT_PAGE, MAX_PAGE, Filter, PageSpec
 from ...domain.text import camel
 from .cursors import seal, unseal
 from .errors import BadInput
@@ -34,9 +35,20 @@ class OrderDirection(Enum):
 class Connection(relay.Connection[NodeType], Generic[NodeType]):
     count: strawberry.Private[Callable[[], int]]
 
-    @strawberry.field(description="How many records match the filter, over all pages.")
+    @strawberry.field(
+        description=f"How many records match the filter, over all pages: exact up to {COUNT_CAP:,}. When more "
+        f"match, it is {COUNT_CAP:,} and `totalCountCapped` is true (counting stops there, so a page of a "
+        "list of millions costs what a page of a short one does)."
+    )
     def total_count(self) -> int:
-        return self.count()
+        return min(self.count(), COUNT_CAP)
+
+    @strawberry.field(
+        description=f"True when more than {COUNT_CAP:,} records match, so `totalCount` is a lower bound "
+        f"(show it as “{COUNT_CAP:,}+”); false when `totalCount` is exact."
+    )
+    def total_count_capped(self) -> bool:
+        return self.count() > COUNT_CAP
 
 
 def list_key(repo: str, order_field: str, direction: OrderDirection) -> str:
@@ -114,7 +126,7 @@ def domain_filter(flt, *, statuses: bool = True) -> Filter:
 
 
 #: What a connection can answer without reading the page's records.
-_COUNT_ONLY = frozenset({"totalCount", "__typename"})
+_COUNT_ONLY = frozenset({"totalCount", "totalCountCapped", "__typename"})
 
 
 def _reads_records(info) -> bool:
@@ -178,5 +190,5 @@ def page_of(info, repo: str, spec: PageSpec, key: str) -> Connection:
             start_cursor=edges[0].cursor if edges else None,
             end_cursor=edges[-1].cursor if edges else None,
         ),
-        count=lambda: store.count(spec),
+        count=cache(lambda: store.count(spec)),  # totalCount and totalCountCapped share one count
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic import context
 
 from salesflow.adapters.sql.engine import create_engine
-from salesflow.adapters.sql.tables import metadata
+from salesflow.adapters.sql.tables import described, metadata
 
 config = context.config
 
@@ -16,6 +16,7 @@ def run(connection) -> None:
         target_metadata=metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_name=described,
     )
     with context.begin_transaction():
         context.run_migrations()
