@@ -11,16 +11,14 @@ from __future__ import annotations
 import contextlib
 import re
 import shutil
-import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
 from gql import Gateway
-from sqlalchemy import event, text
-from sqlalchemy.engine import make_url
-from support import BACKENDS, POSTGRES_URL
+from sqlalchemy import event
+from support import BACKENDS, postgres_copy
 
 from salesflow.adapters.sql import create_engine
 from salesflow.adapters.sql.tables import metadata
@@ -121,21 +119,6 @@ def compiled_statements(seen) -> list[str]:
 
 
 # --- the store ---------------------------------------------------------------------------------------
-
-
-def postgres_copy(admin_url: str, template: str) -> tuple[str, callable]:
-    """A new PostgreSQL database copied from the migrated template, and how to drop it."""
-    name = f"salesflow_cr_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
-
-    def drop():
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-    return make_url(admin_url).set(database=name).render_as_string(hide_password=False), drop
 
 
 def sqlite_copy(template, directory) -> str:
@@ -354,7 +337,7 @@ def world_fixture(request, tmp_path_factory, gq):
         url = sqlite_copy(request.getfixturevalue("sqlite_template"), tmp_path_factory.mktemp("compiled"))
         drop = None
     else:
-        url, drop = postgres_copy(POSTGRES_URL, request.getfixturevalue("postgres_template"))
+        url, drop = postgres_copy(request.getfixturevalue("postgres_template"), "salesflow_cr_")
     built = build(url, request.param, gq)
     yield built
     close(built)

@@ -19,7 +19,7 @@ from salesflow.adapters.sql import SqlUnitOfWork, create_engine, install
 from salesflow.domain.parties import User
 
 sys.path.insert(0, os.path.dirname(__file__))  # for `from support import …` in the tests
-from support import BACKENDS, POSTGRES_URL, Inbox, free_port  # noqa: E402
+from support import BACKENDS, POSTGRES_URL, Inbox, free_port, postgres_copy  # noqa: E402
 
 # --- The clock, moved ---------------------------------------------------------------------------
 # No test may depend on the real date. SALESFLOW_TEST_CLOCK_SHIFT=+7y (or -2y, +400d, +7y30d) moves
@@ -107,18 +107,7 @@ def postgres_template():
 
 
 def _postgres_database(request) -> tuple[str, callable]:
-    template = request.getfixturevalue("postgres_template")
-    name = f"salesflow_t_{uuid.uuid4().hex[:12]}"
-    admin = _admin_engine()
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
-
-    def drop():
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-    return make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False), drop
+    return postgres_copy(request.getfixturevalue("postgres_template"))
 
 
 @pytest.fixture(params=BACKENDS)

@@ -249,3 +249,24 @@ class Inbox:
 POPPLER = bool(shutil.which("pdftotext") and shutil.which("pdftoppm"))
 POPPLER_MISSING = "poppler-utils (pdftotext, pdftoppm) is not installed"
 needs_poppler = pytest.mark.skipif(not POPPLER, reason=POPPLER_MISSING)
+
+
+def postgres_copy(template: str, prefix: str = "salesflow_t_"):
+    """(url, drop): a new PostgreSQL database copied from the migrated template (CREATE DATABASE …
+    TEMPLATE is fast), and how to drop it."""
+    from sqlalchemy import text
+    from sqlalchemy.engine import make_url
+
+    from salesflow.adapters.sql import create_engine
+
+    name = f"{prefix}{uuid.uuid4().hex[:12]}"
+    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+
+    def drop():
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+    return make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False), drop
