@@ -20,6 +20,7 @@ from support import POSTGRES_URL
 
 from salesflow.adapters.sql import create_engine
 from salesflow.adapters.sql import tables as t
+from salesflow.adapters.sql.compiler import Statement
 from salesflow.adapters.sql.mapping import MAPPINGS, search_key_of
 from salesflow.adapters.sql.migrate import downgrade, upgrade
 from salesflow.adapters.sql.queries import FEW_MATCHES, conditions, count_query, page_query
@@ -43,14 +44,18 @@ def database_url(reused_database_url):
 def plan_of(engine, statement) -> str:
     """The database's plan of a statement, as text (SQLite: EXPLAIN QUERY PLAN; PostgreSQL: EXPLAIN
     with sequential scans and sorts priced out)."""
-    compiled = str(statement.compile(engine, compile_kwargs={"literal_binds": True, "render_postcompile": True}))
+    # the statement's own parameters, not literals: older SQLAlchemy renders LIKE's ESCAPE '\' as a
+    # literal that PostgreSQL refuses
+    written = Statement(engine.dialect.name)  # as compiled reads send it: text and converted parameters
+    sql = written.embed(statement)
     with engine.connect() as conn:
         if engine.dialect.name == "sqlite":
-            return "\n".join(row[-1] for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled}").all())
+            rows = conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", written.params).all()
+            return "\n".join(row[-1] for row in rows)
         conn.exec_driver_sql("SET enable_seqscan = off")
         conn.exec_driver_sql("SET enable_sort = off")
         conn.exec_driver_sql("SET enable_incremental_sort = off")
-        return "\n".join(row[0] for row in conn.exec_driver_sql(f"EXPLAIN {compiled}").all())
+        return "\n".join(row[0] for row in conn.exec_driver_sql(f"EXPLAIN {sql}", written.params).all())
 
 
 def sorts(plan: str) -> bool:
