@@ -144,7 +144,8 @@ class UnitOfWork(Protocol):
         """Send pending changes so new records get their ids; still inside the transaction."""
 
     def answer(self, read: Read) -> str | None:
-        """The JSON text answering a read tree (domain/reads.py), built by the store in one statement."""
+        """The JSON text answering a read tree (domain/reads.py), built by the store in one statement
+        (in this unit of work's transaction, or on its own outside one)."""
 
     def commit(self) -> None: ...
 

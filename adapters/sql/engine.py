@@ -100,11 +100,14 @@ def describe(url: str) -> str:
     return parsed.render_as_string(hide_password=True)
 
 
-def read_options(engine: Engine) -> dict:
+def read_options(engine: Engine, *, single: bool = False) -> dict:
     """Execution options for read-only work: autocommit on PostgreSQL (no BEGIN/ROLLBACK round trips;
     under READ COMMITTED each statement has its own snapshot in a transaction too), a deferred read
-    transaction on SQLite (in-process, and there one snapshot for all the statements of a request)."""
-    return {"isolation_level": "AUTOCOMMIT"} if engine.dialect.name == "postgresql" else {"sqlite_begin": "DEFERRED"}
+    transaction on SQLite (in-process, and there one snapshot for all the statements of a request);
+    for a `single` statement (a token's lookup, a compiled read) no transaction on SQLite either."""
+    if engine.dialect.name == "postgresql":
+        return {"isolation_level": "AUTOCOMMIT"}
+    return {"sqlite_begin": None if single else "DEFERRED"}
 
 
 def _grid(remaining: float) -> tuple[int, int]:
@@ -227,7 +230,8 @@ def create_engine(url: str = DEFAULT_URL, **kwargs) -> Engine:
         # Writers take the write lock up front, so two writers never deadlock on an upgrade;
         # read-only work asks for a deferred transaction.
         mode = conn.get_execution_options().get("sqlite_begin", "IMMEDIATE")
-        conn.exec_driver_sql(f"BEGIN {mode}")
+        if mode is not None:  # None: one statement, which SQLite runs in a snapshot of its own
+            conn.exec_driver_sql(f"BEGIN {mode}")
 
     _stop_on_deadline(engine)
     return engine

@@ -56,7 +56,7 @@ class TokenLookup:
 
     def __init__(self, engine: Engine):
         self.engine = engine
-        self.options = {**read_options(engine), **ANY_TIMEOUT}
+        self.options = {**read_options(engine, single=True), **ANY_TIMEOUT}
 
     def __call__(self, token_hash: str) -> tuple[ApiToken, User] | None:
         with self.engine.connect() as conn:

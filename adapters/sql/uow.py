@@ -452,9 +452,14 @@ class SqlUnitOfWork:
 
     # -- reading -----------------------------------------------------------------------------
     def answer(self, read: Read) -> str | None:
-        """The JSON text answering a read tree, built by the database in one statement (compiler.py)."""
+        """The JSON text answering a read tree, built by the database in one statement (compiler.py);
+        outside a transaction, on a connection of its own, for that one statement."""
         self._within_budget()
-        text = compiled_answer(self.connection, read)
+        if self.connection is None:
+            with self.engine.connect().execution_options(**read_options(self.engine, single=True)) as alone:
+                text = compiled_answer(alone, read)
+        else:
+            text = compiled_answer(self.connection, read)
         if self.max_read_bytes and text:  # what a compiled read holds is its answer: counted whole
             if self.read_bytes + len(text) > self.max_read_bytes:
                 # not counted: a caller reading the same records by other means meets the budget itself

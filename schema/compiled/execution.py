@@ -131,8 +131,10 @@ def answer(execution, gql_field, nodes) -> orjson.Fragment | None:
         return None
     read, list_key, computed = planned
     ctx = execution.context_value
+    if computed:
+        ctx.loader.uow  # noqa: B018 - begun first: the answer and the records its values come from share a snapshot
     try:
-        text = ctx.loader.uow.answer(read)
+        text = ctx.loader.answer(read)
     except DomainError:  # e.g. an ordering this list lacks: the resolver reports it
         return None
     except Exception:  # a statement the store could not run: the resolvers still can

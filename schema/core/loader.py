@@ -33,6 +33,11 @@ class Loader:
             self._uow = uow
         return self._uow
 
+    def answer(self, read):
+        """The store's JSON answer to a read tree (domain/reads.py): in the request's read transaction
+        if it has begun, else as one statement on its own (no transaction for one statement)."""
+        return (self._uow or self._new_reader()).answer(read)
+
     def close(self) -> None:
         if self._uow is not None:
             uow, self._uow = self._uow, None
