@@ -24,7 +24,7 @@ from functools import cache, lru_cache
 from babel.core import get_global
 from babel.numbers import get_currency_precision
 from sqlalchemy import func, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import sqlite
 
 from ...domain.query import COUNT_CAP
 from ...domain.reads import (
@@ -64,8 +64,11 @@ DERIVED = {
 }
 
 _NAME = re.compile(r"[_A-Za-z][_0-9A-Za-z]*(\.[_A-Za-z][_0-9A-Za-z]*)?\Z")  # a name, or Type.field
-#: The dialects queries.py's pages are compiled with: named parameters, spliced into the text here.
-_DIALECTS = {"sqlite": sqlite.dialect(paramstyle="named"), "postgresql": postgresql.psycopg.dialect()}
+#: SQLite's pages are compiled with named parameters (the engine's are positional), spliced into the
+#: text here; PostgreSQL's with the engine's own dialect, initialised on a connection: a bare one takes
+#: the server for one that escapes backslashes, and older SQLAlchemy then writes LIKE's ESCAPE '\\' as
+#: two characters, which PostgreSQL refuses.
+_NAMED_SQLITE = sqlite.dialect(paramstyle="named")
 
 
 def _literal(text: str) -> str:
@@ -87,9 +90,11 @@ def _precision(dialect: str, currency: str) -> str:
 class Statement:
     """One statement being written: its text's pieces and its parameters, for one dialect."""
 
-    def __init__(self, dialect: str):
-        self.dialect = dialect
-        self.sqlite = dialect == "sqlite"
+    def __init__(self, dialect):
+        """`dialect`: the engine's (a connection's) SQLAlchemy dialect."""
+        self.dialect = dialect.name
+        self.sqlite = self.dialect == "sqlite"
+        self.compiling = _NAMED_SQLITE if self.sqlite else dialect
         self.params: dict[str, object] = {}
         self.aliases = 0
 
@@ -105,7 +110,7 @@ class Statement:
 
     def embed(self, query) -> str:
         """A SQLAlchemy query (queries.py) as text here, its parameters renamed and converted."""
-        dialect = _DIALECTS[self.dialect]
+        dialect = self.compiling
         compiled = query.compile(dialect=dialect, compile_kwargs={"render_postcompile": True})
         prefix = f"q{self.aliases}_"
         self.aliases += 1
@@ -247,7 +252,7 @@ def _sign(c: str) -> str:
 class Compiler:
     """One read tree → one SELECT of its JSON text."""
 
-    def __init__(self, dialect: str):
+    def __init__(self, dialect):
         self.s = Statement(dialect)
 
     # -- objects ------------------------------------------------------------------------------
@@ -439,7 +444,7 @@ def _table(repo: str) -> str:
 
 
 @lru_cache(maxsize=1024)
-def statement(read, dialect: str) -> tuple[str, dict]:
+def statement(read, dialect) -> tuple[str, dict]:
     """The SELECT whose one row and column is the JSON answer to `read`, and its parameters (read only:
     the same read asked again is written once)."""
     return Compiler(dialect).statement(read)
@@ -447,5 +452,5 @@ def statement(read, dialect: str) -> tuple[str, dict]:
 
 def answer(connection, read) -> str | None:
     """The JSON text answering `read`, in one statement on `connection`."""
-    sql, params = statement(read, connection.dialect.name)
+    sql, params = statement(read, connection.dialect)
     return connection.exec_driver_sql(sql, params).scalar_one()

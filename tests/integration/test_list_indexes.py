@@ -46,9 +46,9 @@ def plan_of(engine, statement) -> str:
     with sequential scans and sorts priced out)."""
     # the statement's own parameters, not literals: older SQLAlchemy renders LIKE's ESCAPE '\' as a
     # literal that PostgreSQL refuses
-    written = Statement(engine.dialect.name)  # as compiled reads send it: text and converted parameters
-    sql = written.embed(statement)
     with engine.connect() as conn:
+        written = Statement(conn.dialect)  # as compiled reads send it: text and converted parameters
+        sql = written.embed(statement)
         if engine.dialect.name == "sqlite":
             rows = conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", written.params).all()
             return "\n".join(row[-1] for row in rows)
