@@ -75,20 +75,26 @@ class World:
 
     @contextlib.contextmanager
     def statements(self, gateway: Gateway):
-        """(text, parameters) of every statement the gateway's engines send meanwhile."""
-        seen: list[tuple[str, object]] = []
+        """(text, parameters) of every statement the gateway's engines send meanwhile; `seen.failed`
+        holds the texts of those the database refused."""
+        seen = Statements()
 
         def note(conn, cursor, statement, parameters, context, executemany):
             seen.append((statement, parameters))
 
+        def refused(context):
+            seen.failed.append(context.statement)
+
         engines = (gateway.app.state.engine, gateway.app.state.write_engine)
         for engine in engines:
             event.listen(engine, "before_cursor_execute", note)
+            event.listen(engine, "handle_error", refused)
         try:
             yield seen
         finally:
             for engine in engines:
                 event.remove(engine, "before_cursor_execute", note)
+                event.remove(engine, "handle_error", refused)
 
     def both(self, user: str, query: str, variables: dict | None = None, **headers):
         """(compiled answer, its statements, reference answer, its statements) of one request."""
@@ -114,8 +120,19 @@ class World:
             engine.dispose()
 
 
+class Statements(list):
+    """The (text, parameters) of statements sent, and (`failed`) the texts of those refused."""
+
+    def __init__(self):
+        super().__init__()
+        self.failed: list[str] = []
+
+
 def compiled_statements(seen) -> list[str]:
-    return [s for s, _ in seen if COMPILED.search(s.strip())]
+    """The statements that built an answer's JSON and ran: one the database refused (the resolvers then
+    answered) does not count."""
+    failed = getattr(seen, "failed", ())
+    return [s for s, _ in seen if COMPILED.search(s.strip()) and s not in failed]
 
 
 # --- the store ---------------------------------------------------------------------------------------
