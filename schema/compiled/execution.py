@@ -47,7 +47,8 @@ _PLANS = Recent(1024)
 
 
 def _plan(execution, gql_field, nodes):
-    """(read tree, cursors' list key) of one root field, or None if the resolvers answer it."""
+    """(read tree, cursors' list key, whether it holds computed values) of one root field, or None if
+    the resolvers answer it."""
     planner = Planner(execution.schema, execution.fragments, execution.variable_values, execution.context_value)
     try:
         read, list_key = planner.root(gql_field, nodes)
