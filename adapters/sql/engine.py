@@ -45,7 +45,12 @@ def _stop_on_deadline(engine: Engine) -> None:
     @event.listens_for(engine, "handle_error")
     def _interrupted(context):
         current = deadline.current()
-        if current is not None and current.expired():
+        if current is None:
+            return None
+        # PostgreSQL's statement_timeout is set on a grid and may fire up to 1/32 of the time left before
+        # the deadline itself (timeout_fits): a statement it cancelled ran out of the request's time too
+        timed_out = isinstance(context.original_exception, psycopg.errors.QueryCanceled)
+        if current.expired() or (timed_out and current.remaining() != math.inf):
             return deadline.DeadlineExceeded(current)  # raised in place of the database's error
         return None
 
