@@ -45,3 +45,17 @@ class Document(Record):
     def __str__(self) -> str:
         label = getattr(self, "number", None) or self.id
         return f"{self.kind_name} {label}"
+
+
+class Difference:
+    """A value that is one field minus another (an invoice's amount due, an order line's quantity still to
+    deliver), said once: read on an object, it computes; `of` names the two fields, so a store can compute
+    it the same way where it reads them (adapters/sql/compiler.py)."""
+
+    def __init__(self, minuend: str, subtrahend: str):
+        self.of = (minuend, subtrahend)
+
+    def __get__(self, obj, owner=None):
+        if obj is None:
+            return self
+        return getattr(obj, self.of[0]) - getattr(obj, self.of[1])

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
-from .base import Document, Record
+from .base import Difference, Document, Record
 from .lines import PricedDocumentMixin, PricedLine
 from .money import ZERO
 from .status import InvoiceStatus
@@ -32,9 +32,7 @@ class Invoice(PricedDocumentMixin, Document):
     void_reason: str | None = None
     lines: list[InvoiceLine] = field(default_factory=list)
 
-    @property
-    def amount_due(self) -> Decimal:
-        return self.total - self.amount_paid
+    amount_due = Difference("total", "amount_paid")  # what is still owed
 
 
 @dataclass(kw_only=True, eq=False)

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
-from .base import Document, Entity, Record
+from .base import Difference, Document, Entity, Record
 from .lines import PricedDocumentMixin, PricedLine
 from .money import ZERO
 from .status import InvoicingPolicy, OrderStatus
@@ -18,9 +18,7 @@ class OrderLine(PricedLine):
     delivered_quantity: Decimal = ZERO
     invoiced_quantity: Decimal = ZERO
 
-    @property
-    def remaining_quantity(self) -> Decimal:
-        return self.quantity - self.delivered_quantity
+    remaining_quantity = Difference("quantity", "delivered_quantity")  # still to deliver
 
     @property
     def invoiceable_quantity(self) -> Decimal:

@@ -26,6 +26,7 @@ from babel.numbers import get_currency_precision
 from sqlalchemy import func, select
 from sqlalchemy.dialects import sqlite
 
+from ...domain.base import Difference
 from ...domain.query import COUNT_CAP
 from ...domain.reads import (
     COMPUTED_KEY,
@@ -55,13 +56,6 @@ PRECISIONS: dict[int, tuple[str, ...]] = {}
 for _code in sorted(get_global("currency_fractions")):
     if _code != "DEFAULT" and (_p := get_currency_precision(_code)) != 2:
         PRECISIONS[_p] = (*PRECISIONS.get(_p, ()), _code)
-
-#: What records compute from two of their columns (domain properties: Invoice.amount_due,
-#: OrderLine.remaining_quantity), as the same difference in SQL; both columns have one type and scale.
-DERIVED = {
-    ("invoices", "amount_due"): ("total", "amount_paid"),
-    ("order_lines", "remaining_quantity"): ("quantity", "delivered_quantity"),
-}
 
 _NAME = re.compile(r"[_A-Za-z][_0-9A-Za-z]*(\.[_A-Za-z][_0-9A-Za-z]*)?\Z")  # a name, or Type.field
 #: SQLite's pages are compiled with named parameters (the engine's are positional), spliced into the
@@ -282,9 +276,10 @@ class Compiler:
             return s.global_id(field.type_name, f"{alias}.id")
         if show is Show.COMPUTED:
             return s.obj([(COMPUTED_KEY, s.array([_literal(f"{field.type_name}.{field.column}"), f"{alias}.id"]))])
-        derived = DERIVED.get((mapping.table.name, field.column))
-        if derived is not None:
-            c, column = f"({alias}.{derived[0]} - {alias}.{derived[1]})", mapping.table.c[derived[0]]
+        derived = getattr(mapping.cls, field.column, None)
+        if isinstance(derived, Difference):  # one column minus another, as the domain computes it
+            minuend, subtrahend = derived.of
+            c, column = f"({alias}.{minuend} - {alias}.{subtrahend})", mapping.table.c[minuend]
         elif field.column in mapping.table.c:
             c, column = f"{alias}.{field.column}", mapping.table.c[field.column]
         else:
