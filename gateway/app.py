@@ -36,6 +36,7 @@ from ..domain.access import default_policy
 from ..domain.deadline import Deadline
 from ..domain.normalize import use_phone_regions
 from ..i18n import preferred
+from ..schema.compiled.replay import MAX_BODY_BYTES, Replays
 from ..schema.core.blocking import execute_in_thread
 from ..schema.core.context import RequestContext, Stores
 from ..schema.schema import build_schema
@@ -100,15 +101,49 @@ class GraphQLView(GraphQL):
         self.max_operations_per_user = max_subscriptions_per_user or None  # websocket.LimitedOperations
         self.sockets_by_user: dict[int, weakref.WeakSet] = {}
         self.policy = default_policy()
+        self.replays = Replays()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return await super().__call__(scope, receive, send)
+        request = Request(scope, receive)
         try:
-            response: Response = await self.run(Request(scope, receive))
+            response = await self._replayed(request) if scope["method"] == "POST" else None
+            if response is None:
+                response = await self.run(request)
         except HTTPException as exc:  # strawberry would answer plain text, which GraphQL clients cannot parse
             response = error_response(exc)
         await response(scope, receive, send)
+
+    async def _replayed(self, request: Request) -> Response | None:
+        """The answer of a request the store answered whole before (schema/compiled/replay.py), or None:
+        then it goes the whole way, under the deadline and with the viewer found here, if any."""
+        headers = request.headers
+        token = bearer(headers.get("authorization"))
+        declared = headers.get("content-length", "")
+        if token is None or not declared.isdigit() or int(declared) > MAX_BODY_BYTES:
+            return None
+        key = Replays.key(await request.body(), headers.get("content-type"), headers.get("accept"))
+        request.state.replay_key = key
+        replay = self.replays.find(key) if key is not None else None
+        if replay is None:
+            return None
+        language = preferred(headers.get("accept-language"))
+        request.state.deadline = deadline = Deadline(self.query_timeout or None)
+
+        def work():
+            with deadlines.scope(None):  # as before the operation: the token's use is no change it made
+                user = self.auth.user(token)
+            if user is None:
+                raise Unauthorized(token_sent=True)
+            request.state.viewer = user  # the whole way, if it must be gone, asks no more
+            ctx = RequestContext(self.stores, self.policy, user=user, accept_language=language, broker=self.broker)
+            return Replays.answer(replay, ctx, self.schema.max_response_bytes)
+
+        answered = await run_until_done(work, deadline=deadline, receive=request.receive)
+        if answered is None:
+            return None
+        return self.create_response(answered, await self.get_sub_response(request))
 
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
@@ -131,6 +166,7 @@ class GraphQLView(GraphQL):
             # The token is checked in the worker thread that runs the operation (execute_single): one
             # thread hop a request, not two. A request without one is refused here at once.
             ctx.token = bearer(request.headers.get("authorization"))
+            ctx.user = getattr(request.state, "viewer", None)  # found by _replayed for this very request
             if ctx.token is None and not self._ide_page(request):
                 raise Unauthorized(token_sent=False)
         return ctx
@@ -168,9 +204,13 @@ class GraphQLView(GraphQL):
     async def execute_single(self, request, request_adapter, sub_response, context, root_value, request_data):
         # subscriptions need a WebSocket: over HTTP they are a 400, not a result that cannot complete
         allowed = OperationType.from_http(request_adapter.method) - {OperationType.SUBSCRIPTION}
-        deadline = Deadline(self.query_timeout or None)  # no timeout: still stopped if the client goes
+        # no timeout: still stopped if the client goes; the deadline _replayed began, if it began one
+        deadline = getattr(request.state, "deadline", None) or Deadline(self.query_timeout or None)
+        key = getattr(request.state, "replay_key", None)
+        if key is not None:
+            self.replays.watch(context)
         try:
-            return await execute_in_thread(
+            result = await execute_in_thread(
                 self.schema,
                 request_data.query,
                 root_value=root_value,
@@ -189,6 +229,9 @@ class GraphQLView(GraphQL):
             raise HTTPException(400, exc.as_http_error_reason()) from exc
         except MissingQueryError as exc:
             raise HTTPException(400, "No GraphQL query found in the request") from exc
+        if key is not None:
+            self.replays.remember(key, context, result)
+        return result
 
 
 #: Connections a pool keeps beyond one per worker thread: the event feed's reads run on asyncio's own

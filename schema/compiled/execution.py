@@ -123,15 +123,24 @@ def _serialized(gql_type, value):
     return gql_type.serialize(value)
 
 
-def answer(execution, gql_field, nodes) -> orjson.Fragment | None:
-    """The compiled answer of one root field, or None if the resolvers answer it."""
-    if not execution.schema.extensions[ENABLED]:
-        return None
-    planned = plan(execution, gql_field, nodes)
-    if planned is None:
-        return None
-    read, list_key, computed = planned
+def answer(execution, gql_field, nodes, response_name: str | None = None) -> orjson.Fragment | None:
+    """The compiled answer of one root field, or None if the resolvers answer it (or `gql_field` is
+    None: `__typename`). What it did is noted on the context, by response name, for replay.py."""
+    planned = None
+    if gql_field is not None and execution.schema.extensions[ENABLED]:
+        planned = plan(execution, gql_field, nodes)
     ctx = execution.context_value
+    built = None if planned is None else run(ctx, planned, lambda text: filled(execution, text))
+    roots = getattr(ctx, "compiled_roots", None)
+    if roots is not None:
+        roots.append((response_name, planned if built is not None else None))
+    return built
+
+
+def run(ctx, planned, fill=None) -> orjson.Fragment | None:
+    """The store's answer to a plan, its cursors sealed (and its computed values `fill`ed), charged to the
+    answer's budget; None if the resolvers must answer instead."""
+    read, list_key, computed = planned
     if computed:
         ctx.loader.uow  # noqa: B018 - begun first: the answer and the records its values come from share a snapshot
     try:
@@ -146,7 +155,7 @@ def answer(execution, gql_field, nodes) -> orjson.Fragment | None:
         limit.check()  # a statement that ended past the request's deadline still stops the request
     if text is not None and computed:
         try:
-            text = filled(execution, text)
+            text = fill(text)
         except Exception:  # noqa: BLE001 - a resolver's error: the resolvers answer the field, and report it
             return None
     data = ("null" if text is None else sealed(text, list_key)).encode()

@@ -51,6 +51,7 @@ class RequestContext:
     clock: Callable[[], datetime] = utcnow  # the request's time, for operations that need the caller's
     accept_language: str | None = None  # the supported language the request's Accept-Language prefers
     token: str | None = None  # an HTTP request's bearer token, until it is checked (gateway/app.py)
+    compiled_roots: list | None = None  # how each root field was answered, if asked (compiled/replay.py)
 
     def __post_init__(self):
         self._loader = Loader(self.stores.reader)

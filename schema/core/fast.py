@@ -129,8 +129,8 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
         for response_name, details in grouped_field_set.items():
             node = details[0].node
             field = fields.get(node.name.value)
-            if root and field is not None:
-                built = compiled.answer(self, field, [d.node for d in details])
+            if root:
+                built = compiled.answer(self, field, [d.node for d in details], response_name)
                 if built is not None:  # the store built this root field's JSON (schema/compiled)
                     results[response_name] = built
                     continue

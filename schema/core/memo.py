@@ -27,16 +27,23 @@ class Recent:
 
     def get(self, document: Any, key: Hashable, make: Callable[[], T]) -> T:
         """What `make()` gave for this document and key, made now if it is not remembered."""
+        found = self.peek(document, key, _MISSING)
+        if found is not _MISSING:
+            return found
+        value = make()
+        with self._lock:
+            self._items[(id(document), key)] = (document, value)
+            self._items.move_to_end((id(document), key))
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+        return value
+
+    def peek(self, document: Any, key: Hashable, default: Any = None) -> Any:
+        """What is remembered for this document and key, else `default`."""
         full = (id(document), key)
         with self._lock:
             found = self._items.get(full, _MISSING)
             if found is not _MISSING and found[0] is document:
                 self._items.move_to_end(full)
                 return found[1]
-        value = make()
-        with self._lock:
-            self._items[full] = (document, value)
-            self._items.move_to_end(full)
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
-        return value
+        return default

@@ -21,7 +21,11 @@ NOT_SHIPPED = {"tests", "benchmarks", "build", "dist", "docs"}
 #: for, and the conformance suite, which imports pytest only when a check runs (see the last test).
 OPTIONAL = {"beancount": ("beancount", ("adapters/beancount/",)), "pytest": ("test", ("adapters/testing.py",))}
 #: Declared but never imported, and why.
-NOT_IMPORTED = {"websockets": "uvicorn's WebSocket protocol (serve runs uvicorn with ws='auto')"}
+NOT_IMPORTED = {
+    "websockets": "uvicorn's WebSocket protocol (serve runs uvicorn with ws='auto')",
+    "uvloop": "uvicorn's event loop (serve leaves loop='auto')",
+    "httptools": "uvicorn's HTTP/1.1 parser (serve leaves http='auto')",
+}
 
 
 def _name(requirement: str) -> str:

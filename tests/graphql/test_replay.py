@@ -1,0 +1,141 @@
+"""A query the store answered whole is answered again from its kept plans (schema/compiled/replay.py):
+the same bytes as the whole way, fresh data, each viewer by its own rights and language, the token
+checked on every request, and nothing replayed that a resolver must compute."""
+
+from __future__ import annotations
+
+import pytest
+
+LIST = "{ opportunities(first: 10) { edges { cursor node { id title amount stage { name } account { name } } } totalCount } }"
+COMPUTED = "{ opportunities(first: 10) { edges { node { id availableActions } } } }"
+
+
+class Counted:
+    """Counts how often the app's schema executes an operation: a replay executes none."""
+
+    def __init__(self, gateway, monkeypatch):
+        schema = gateway.app.state.schema
+        self.runs = 0
+        execute_sync = schema.execute_sync
+
+        def counted(*args, **kwargs):
+            self.runs += 1
+            return execute_sync(*args, **kwargs)
+
+        monkeypatch.setattr(schema, "execute_sync", counted)
+
+
+def post(client, query: str, **headers):
+    response = client.http.post(
+        "/graphql", json={"query": query}, headers={"Authorization": f"Bearer {client.token}", **headers}
+    )
+    return response
+
+
+@pytest.fixture
+def counted(gateway, monkeypatch):
+    return Counted(gateway, monkeypatch)
+
+
+@pytest.fixture
+def reps(gateway, gq):
+    """The admin's Sales helper, and two sales reps' clients, each owning one opportunity."""
+    admin = gq.Sales(gateway.client("root", "admin"))
+    made = {}
+    for name in ("maria", "reza"):
+        client = gateway.client(name, "sales_rep")
+        owner = gq.Sales(client).viewer()["user"]["id"]
+        admin.opportunity(f"Chairs for {name}", ownerId=owner)
+        made[name] = client
+    admin.opportunity("Desks for nobody")
+    return admin, made
+
+
+def test_a_query_the_store_answered_whole_is_answered_again_without_executing_graphql(gateway, reps, counted, gq):
+    admin, _ = reps
+    first = post(admin.client, LIST)
+    assert first.status_code == 200 and counted.runs == 1
+    again = [post(admin.client, LIST) for _ in range(3)]
+    assert counted.runs == 1, "the same request from the same viewer executed GraphQL again"
+    assert all(r.content == first.content and r.headers["content-type"] == first.headers["content-type"] for r in again)
+    assert first.json()["data"]["opportunities"]["totalCount"] == 3
+
+    # fresh data: a replay runs the statement again, it keeps no answer
+    opportunity = first.json()["data"]["opportunities"]["edges"][0]["node"]
+    admin.client.run(
+        "mutation($i: UpdateOpportunityInput!) { updateOpportunity(input: $i) { errors { code } } }",
+        {"i": {"opportunityId": opportunity["id"], "title": "Renamed by the test"}},
+    )
+    runs = counted.runs
+    renamed = post(admin.client, LIST).json()["data"]["opportunities"]["edges"]
+    assert counted.runs == runs
+    assert [e["node"]["title"] for e in renamed if e["node"]["id"] == opportunity["id"]] == ["Renamed by the test"]
+
+
+def test_a_replayed_query_answers_each_viewer_by_their_own_rights(gateway, tuned, reps, counted):
+    admin, made = reps
+    post(admin.client, LIST)
+    post(admin.client, LIST)  # kept for the admin
+    resolvers = tuned(compiled_reads=False)  # the same store, every field by its resolver
+    for name, client in made.items():
+        answers = [post(client, LIST) for _ in range(3)]
+        titles = [e["node"]["title"] for e in answers[-1].json()["data"]["opportunities"]["edges"]]
+        assert titles == [f"Chairs for {name}"], titles
+        plain = resolvers.http.post(
+            "/graphql", json={"query": LIST}, headers={"Authorization": f"Bearer {client.token}"}
+        )
+        assert all(a.json() == plain.json() for a in answers)
+    assert counted.runs == 3, "one execution for each viewer, then replays"
+
+
+def test_a_replayed_query_checks_the_token_every_time(gateway, reps, counted):
+    admin, made = reps
+    maria = made["maria"]
+    assert post(maria, LIST).status_code == 200 and post(maria, LIST).status_code == 200
+    who = maria.run("{ viewer { user { id } } }")["viewer"]["user"]["id"]
+    payload = admin.client.run(
+        "mutation($i: DeactivateUserInput!) { deactivateUser(input: $i) { errors { code } } }", {"i": {"userId": who}}
+    )
+    assert payload["deactivateUser"]["errors"] == []
+    refused = post(maria, LIST)
+    assert refused.status_code == 401 and 'error="invalid_token"' in refused.headers["www-authenticate"]
+
+
+def test_a_role_changed_between_two_requests_is_answered_by_the_new_role(gateway, reps, counted):
+    admin, made = reps
+    maria = made["maria"]
+    assert len(post(maria, LIST).json()["data"]["opportunities"]["edges"]) == 1
+    assert len(post(maria, LIST).json()["data"]["opportunities"]["edges"]) == 1
+    who = maria.run("{ viewer { user { id } } }")["viewer"]["user"]["id"]
+    admin.client.run(
+        "mutation($i: SetUserRoleInput!) { setUserRole(input: $i) { errors { code } } }",
+        {"i": {"userId": who, "role": "sales_manager"}},
+    )
+    assert len(post(maria, LIST).json()["data"]["opportunities"]["edges"]) == 3  # a manager sees every rep's
+
+
+def test_each_language_gets_its_own_replay(gateway, reps, counted):
+    admin, _ = reps
+    names = {}
+    for language in ("tr", "fa", "en", "tr", "fa", "en"):
+        body = post(admin.client, LIST, **{"Accept-Language": language}).json()
+        names.setdefault(language, set()).add(body["data"]["opportunities"]["edges"][0]["node"]["stage"]["name"])
+    assert all(len(found) == 1 for found in names.values()), names
+    assert len({next(iter(found)) for found in names.values()}) == 3, names  # three languages, three names
+    assert counted.runs == 3
+
+
+def test_a_query_with_a_value_a_resolver_computes_goes_the_whole_way_each_time(gateway, reps, counted):
+    admin, _ = reps
+    answers = [post(admin.client, COMPUTED) for _ in range(3)]
+    assert counted.runs == 3
+    assert answers[0].content == answers[1].content == answers[2].content
+    assert "availableActions" in answers[0].json()["data"]["opportunities"]["edges"][0]["node"]
+
+
+def test_a_request_with_an_error_is_not_kept(gateway, reps, counted):
+    admin, _ = reps
+    bad = "{ opportunities(first: -1) { edges { node { id } } } }"
+    answers = [post(admin.client, bad).json() for _ in range(2)]
+    assert counted.runs == 2
+    assert answers[0] == answers[1] and answers[0].get("errors")
