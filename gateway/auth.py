@@ -6,7 +6,8 @@ request reads it once, one indexed statement (token hash -> token joined to its 
 adapters/sql/tokens.py). A cache that stayed correct across processes would need that same read
 to validate itself. Before, a cache miss read the token and then its user, in a transaction of
 their own; benchmarks/auth.py measures both. The last-used stamp is the only write, at most once
-per token per LAST_USED_RESOLUTION.
+per token per LAST_USED_RESOLUTION. A replayed query (schema/compiled/replay.py) reads the token in
+the statement that reads its answer (TokenLookup.with_answer), and hands what it found to `accepted`.
 """
 
 from __future__ import annotations
@@ -41,8 +42,12 @@ class Authenticator:
         """The token's credential if it is usable now by an active user, else None."""
         if not token:
             return None
+        return self.accepted(self.lookup(hash_token(token)))
+
+    def accepted(self, looked_up: tuple[ApiToken, User] | None) -> Credential | None:
+        """What a lookup found, if it is usable now by an active user (its last use stamped), else None."""
         now = self.clock()
-        found = credential_of(self.lookup(hash_token(token)), now)
+        found = credential_of(looked_up, now)
         if found is not None and self.new_writer is not None and last_use_is_stale(found.token, now):
             try:
                 touch_token(self.new_writer(), found.token.id, now=now)

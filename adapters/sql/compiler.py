@@ -449,3 +449,18 @@ def answer(connection, read) -> str | None:
     """The JSON text answering `read`, in one statement on `connection`."""
     sql, params = statement(read, connection.dialect)
     return connection.exec_driver_sql(sql, params).scalar_one()
+
+
+@lru_cache(maxsize=1024)
+def beside(query, read, dialect) -> tuple[str, dict, tuple]:
+    """One statement giving `query`'s rows (a SELECT of a few rows), each with the JSON answer to `read` as
+    one more column: (its text, its parameters but `query`'s own, which keep their names, and a converter
+    per column of `query`, or None, as SQLAlchemy's result processing would apply it)."""
+    compiler = Compiler(dialect)
+    answer_sql, params = compiler.statement(read)
+    compiling = compiler.s.compiling
+    rows = query.compile(dialect=compiling).string  # its parameters are not named like the compiler's (p0, q0_…)
+    converters = tuple(
+        column.type.dialect_impl(compiling).result_processor(compiling, None) for column in query.selected_columns
+    )
+    return f"SELECT q.*, ({answer_sql}) FROM ({rows}) AS q", params, converters

@@ -8,6 +8,8 @@ from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.engine import Engine, Row
 
 from ...domain.parties import ApiToken, User
+from ...domain.reads import Read
+from .compiler import beside
 from .engine import ANY_TIMEOUT, read_options
 from .mapping import MAPPINGS
 from .tables import api_tokens, users
@@ -61,6 +63,19 @@ class TokenLookup:
     def __call__(self, token_hash: str) -> tuple[ApiToken, User] | None:
         with self.engine.connect() as conn:
             return _pair(conn.execution_options(**self.options).execute(_LOOKUP, {"token_hash": token_hash}).first())
+
+    def with_answer(self, token_hash: str, read: Read) -> tuple[tuple[ApiToken, User] | None, str | None]:
+        """The token and its user, and the store's JSON answer to a read tree, in one statement: one round
+        trip, one snapshot. The answer is only the caller's to use if the token is valid and names the viewer
+        the read was planned for. Under the request's deadline, unlike a lookup alone."""
+        sql, params, converters = beside(_LOOKUP, read, self.engine.dialect)
+        with self.engine.connect() as conn:
+            conn = conn.execution_options(**read_options(self.engine, single=True))
+            row = conn.exec_driver_sql(sql, {**params, "token_hash": token_hash}).first()
+        if row is None:
+            return None, None
+        values = [value if convert is None else convert(value) for convert, value in zip(converters, row)]
+        return _pair(values), row[-1]
 
 
 class TokenQueries:

@@ -140,7 +140,7 @@ def answer(execution, gql_field, nodes, response_name: str | None = None) -> orj
 def run(ctx, planned, fill=None) -> orjson.Fragment | None:
     """The store's answer to a plan, its cursors sealed (and its computed values `fill`ed), charged to the
     answer's budget; None if the resolvers must answer instead."""
-    read, list_key, computed = planned
+    read, _, computed = planned
     if computed:
         ctx.loader.uow  # noqa: B018 - begun first: the answer and the records its values come from share a snapshot
     try:
@@ -150,6 +150,12 @@ def run(ctx, planned, fill=None) -> orjson.Fragment | None:
     except Exception:  # a statement the store could not run: the resolvers still can
         log.exception("compiled read failed; answered by the resolvers instead")
         return None
+    return finish(planned, text, fill)
+
+
+def finish(planned, text: str | None, fill=None) -> orjson.Fragment | None:
+    """The answer to a plan, from the JSON text the store gave for it (see run)."""
+    _, list_key, computed = planned
     limit = deadline.current()
     if limit is not None:
         limit.check()  # a statement that ended past the request's deadline still stops the request

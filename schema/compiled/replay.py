@@ -10,7 +10,10 @@ graphql-core's execution would have (the cost extension is the first answer's: i
 document and variables only). Hasura keeps its query plans the same way, by query text and role.
 
 What a replay does not skip: the bearer token is checked on every request, as always; the request's
-deadline and answer budget hold; cursors are sealed anew. Anything else replays nothing and the
+deadline and answer budget hold; cursors are sealed anew. A token is remembered (by its hash, with
+the language the request asked for) with the viewer it was last seen as; when that viewer's plans are one root field, the gateway reads the token
+and that field's answer in one statement (`Guess`), and the answer is used only if the token, read in
+the same snapshot, still names that viewer. Anything else replays nothing and the
 request goes the whole way, which answers it as before: a viewer whose plans are not kept yet, a
 statement the store could not run, a deadline or a byte budget spent.
 """
@@ -24,12 +27,25 @@ import orjson
 from ...domain.deadline import DeadlineExceeded
 from ..core import answer as answers
 from ..core.memo import Recent
-from .execution import run
+from .execution import finish, run
 
 #: Bodies above this size are not remembered: the key is the body itself.
 MAX_BODY_BYTES = 16 * 1024
 #: Viewers whose plans one body keeps (a body every user sends keeps the most recent ones).
 MAX_VIEWERS = 256
+
+
+@dataclass(frozen=True)
+class Guess:
+    """The one root field a token's last viewer had planned for a body: read beside the token's lookup."""
+
+    viewer: tuple
+    name: str
+    planned: tuple
+
+    @property
+    def read(self):
+        return self.planned[0]
 
 
 @dataclass
@@ -49,8 +65,9 @@ def viewer(ctx) -> tuple:
 class Replays:
     """The requests whose answers the store built whole, by key (`key()`), most recently used kept."""
 
-    def __init__(self, size: int = 512):
+    def __init__(self, size: int = 512, tokens: int = 4096):
         self._recent = Recent(size)
+        self._seen = Recent(tokens)  # (token hash, Accept-Language) → the viewer it was last seen as
 
     @staticmethod
     def key(body: bytes, content_type: str | None, accept: str | None) -> tuple | None:
@@ -83,19 +100,35 @@ class Replays:
     def find(self, key: tuple) -> Replay | None:
         return self._recent.peek(None, key)
 
+    def guess(self, replay: Replay, token_hash: str, accept_language: str | None) -> Guess | None:
+        """What to read beside this token's lookup: the root field of its last viewer's plans, if they are one."""
+        seen = self._seen.peek(None, (token_hash, accept_language))
+        plans = replay.plans.get(seen) if seen is not None else None
+        if plans is None or len(plans) != 1:
+            return None
+        return Guess(seen, *plans[0])
+
+    def seen(self, token_hash: str, ctx) -> None:
+        self._seen.put(None, (token_hash, ctx.accept_language), viewer(ctx))
+
     @staticmethod
-    def answer(replay: Replay, ctx, max_bytes: int | None) -> dict | None:
+    def answer(
+        replay: Replay, ctx, max_bytes: int | None, guessed: tuple[Guess, str | None] | None = None
+    ) -> dict | None:
         """The response of a replay for the context's viewer (data and extensions, as strawberry's
-        process_result makes it), or None if the request must go the whole way. Call it in the worker
+        process_result makes it), or None if the request must go the whole way. `guessed`: a Guess and the
+        text read for it, used only if the context's viewer is the one guessed. Call it in the worker
         thread, under the request's deadline."""
-        plans = replay.plans.get(viewer(ctx))
+        who = viewer(ctx)
+        plans = replay.plans.get(who)
         if plans is None:
             return None
+        read = {guessed[0].name: guessed[1]} if guessed is not None and guessed[0].viewer == who else {}
         try:
             with answers.scope(max_bytes):
                 built = {}
                 for name, planned in plans:
-                    built[name] = run(ctx, planned)
+                    built[name] = finish(planned, read[name]) if name in read else run(ctx, planned)
                     if built[name] is None:
                         return None
             data = orjson.dumps(built)

@@ -31,12 +31,16 @@ class Recent:
         if found is not _MISSING:
             return found
         value = make()
+        self.put(document, key, value)
+        return value
+
+    def put(self, document: Any, key: Hashable, value: Any) -> None:
+        """Remember `value` for this document and key."""
         with self._lock:
             self._items[(id(document), key)] = (document, value)
             self._items.move_to_end((id(document), key))
             while len(self._items) > self.size:
                 self._items.popitem(last=False)
-        return value
 
     def peek(self, document: Any, key: Hashable, default: Any = None) -> Any:
         """What is remembered for this document and key, else `default`."""
