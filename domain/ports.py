@@ -147,6 +147,10 @@ class UnitOfWork(Protocol):
         """The JSON text answering a read tree (domain/reads.py), built by the store in one statement
         (in this unit of work's transaction, or on its own outside one)."""
 
+    def counted(self, text: str | None) -> str | None:
+        """An answer read by other means (beside a token's lookup), counted as `answer` counts its own:
+        RESPONSE_TOO_LARGE past the read budget."""
+
     def commit(self) -> None: ...
 
     def rollback(self) -> None: ...

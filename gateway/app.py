@@ -144,10 +144,8 @@ class GraphQLView(GraphQL):
                     return None  # the whole way answers TIMEOUT
                 except Exception:  # noqa: BLE001 - the token is still looked up alone, and the read run again
                     log.exception("a compiled read beside the token's lookup failed")
-            if found is _UNREAD:
-                with deadlines.scope(None):  # as before the operation: the token's use is no change it made
-                    found = self.auth.lookup(token_hash)
-            credential = self.auth.accepted(found)
+            with deadlines.scope(None):  # as before the operation: the token's use is no change it made
+                credential = self.auth.accepted(self.auth.lookup(token_hash) if found is _UNREAD else found)
             if credential is None:
                 raise Unauthorized(token_sent=True)
             request.state.viewer = user = credential.user  # the whole way, if it must be gone, asks no more

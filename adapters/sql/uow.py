@@ -460,6 +460,9 @@ class SqlUnitOfWork:
                 text = compiled_answer(alone, read)
         else:
             text = compiled_answer(self.connection, read)
+        return self.counted(text)
+
+    def counted(self, text: str | None) -> str | None:
         if self.max_read_bytes and text:  # what a compiled read holds is its answer: counted whole
             if self.read_bytes + len(text) > self.max_read_bytes:
                 # not counted: a caller reading the same records by other means meets the budget itself

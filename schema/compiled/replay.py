@@ -20,11 +20,13 @@ statement the store could not run, a deadline or a byte budget spent.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 
 import orjson
 
 from ...domain.deadline import DeadlineExceeded
+from ...domain.errors import DomainError
 from ..core import answer as answers
 from ..core.memo import Recent
 from .execution import finish, run
@@ -67,6 +69,7 @@ class Replays:
 
     def __init__(self, size: int = 512, tokens: int = 4096):
         self._recent = Recent(size)
+        self._lock = threading.Lock()
         self._seen = Recent(tokens)  # (token hash, Accept-Language) → the viewer it was last seen as
 
     @staticmethod
@@ -93,9 +96,10 @@ class Replays:
         ):
             return
         replay = self._recent.get(None, key, lambda: Replay(result.extensions or None))
-        if len(replay.plans) >= MAX_VIEWERS:
-            replay.plans.pop(next(iter(replay.plans)), None)
-        replay.plans[viewer(ctx)] = tuple(roots)
+        with self._lock:  # worker threads remember at once; readers only get
+            if len(replay.plans) >= MAX_VIEWERS:
+                replay.plans.pop(next(iter(replay.plans)), None)
+            replay.plans[viewer(ctx)] = tuple(roots)
 
     def find(self, key: tuple) -> Replay | None:
         return self._recent.peek(None, key)
@@ -128,11 +132,11 @@ class Replays:
             with answers.scope(max_bytes):
                 built = {}
                 for name, planned in plans:
-                    built[name] = finish(planned, read[name]) if name in read else run(ctx, planned)
+                    built[name] = finish(planned, ctx.loader.counted(read[name])) if name in read else run(ctx, planned)
                     if built[name] is None:
                         return None
             data = orjson.dumps(built)
-        except (DeadlineExceeded, answers.ResponseTooLarge):
+        except (DeadlineExceeded, answers.ResponseTooLarge, DomainError):
             return None  # the whole way answers TIMEOUT or RESPONSE_TOO_LARGE, under the same deadline
         finally:
             ctx.loader.close()

@@ -38,6 +38,10 @@ class Loader:
         if it has begun, else as one statement on its own (no transaction for one statement)."""
         return (self._uow or self._new_reader()).answer(read)
 
+    def counted(self, text: str | None) -> str | None:
+        """An answer read by other means, counted against the read budget as `answer` counts its own."""
+        return (self._uow or self._new_reader()).counted(text)
+
     def close(self) -> None:
         if self._uow is not None:
             uow, self._uow = self._uow, None

@@ -80,7 +80,9 @@ def test_a_replay_reads_the_token_and_the_answer_in_one_statement(gateway, reps,
     sent: list[str] = []
 
     def ran(conn, cursor, statement, parameters, context, executemany):
-        sent.append(statement)
+        # the requests' own: not the event feed's polls of activities, nor PostgreSQL's SET statement_timeout
+        if "api_tokens" in statement or "opportunities" in statement:
+            sent.append(statement)
 
     engine = gateway.app.state.engine  # the readers'
     event.listen(engine, "after_cursor_execute", ran)
@@ -169,3 +171,20 @@ def test_a_request_with_an_error_is_not_kept(gateway, reps, counted):
     answers = [post(admin.client, bad).json() for _ in range(2)]
     assert counted.runs == 2
     assert answers[0] == answers[1] and answers[0].get("errors")
+
+
+def test_an_answer_read_beside_the_token_is_held_to_the_read_budget(tuned, gq):
+    gateway = tuned(max_read_bytes=3_000)
+    admin = gq.Sales(gateway.client("root", "admin"))
+    admin.opportunity("Chairs")
+    small = [post(admin.client, LIST) for _ in range(3)]  # the last one read beside its token
+    assert all(r.status_code == 200 and "errors" not in r.json() for r in small)
+    for n in range(12):  # the same page now holds more than the budget
+        admin.opportunity(f"Desks, lot {n} " + "x" * 150)
+    over = post(admin.client, LIST).json()
+    fresh = tuned(max_read_bytes=3_000)  # the same store, and a gateway that never saw this body
+    whole_way = fresh.http.post(
+        "/graphql", json={"query": LIST}, headers={"Authorization": f"Bearer {admin.client.token}"}
+    ).json()
+    assert over == whole_way
+    assert over["data"] is None and "reads more than" in over["errors"][0]["message"], over
