@@ -150,8 +150,8 @@ class Captured:
 
     `driver`: every DB-API call, (statement, parameters, executemany), and COMMIT/ROLLBACK where a
     transaction ended. `core`: every SQLAlchemy Core statement, (statement, parameters), between
-    BEGIN and COMMIT/ROLLBACK. `checkouts`: pool checkouts; on PostgreSQL each pre-pings (`SELECT 1`
-    straight on the driver, not through the cursor events), a round trip the raw replay does not make.
+    BEGIN and COMMIT/ROLLBACK. `checkouts`: pool checkouts (no pre-ping: a checkout polls the socket
+    without a round trip, adapters/sql/engine.py).
     """
 
     driver: list = field(default_factory=list)
@@ -316,7 +316,7 @@ class LifecycleResult:
     lifecycles: int
     statements: float  # DB-API calls per lifecycle (executes and executemanys)
     commits: float  # per lifecycle
-    checkouts: float  # pool checkouts per lifecycle (each pre-pings on PostgreSQL)
+    checkouts: float  # pool checkouts per lifecycle
     load: tuple[tuple[float, ...], tuple[float, ...]]  # os.getloadavg() before and after
     verifications: dict[str, Verification] = field(default_factory=dict)  # replica -> its comparison
     note: str = ""
@@ -647,7 +647,6 @@ def report(results: list[BackendResult]) -> None:
         print(
             f"   {'':<11} per lifecycle: {lc.statements:.0f} statements, {lc.commits:.0f} commits, "
             f"{lc.checkouts:.0f} pool checkouts"
-            + (" (each pre-pings: round trips the raw replay does not make)" if res.name == "postgresql" else "")
         )
         for label, rates in (("salesflow", lc.per_second), ("Core", lc.core_per_second), ("raw", lc.raw_per_second)):
             print(f"   {'':<11} per repeat, {label}/s: {', '.join(f'{r:.1f}' for r in rates)}")
