@@ -147,6 +147,7 @@ class GraphQLView(GraphQL):
             with deadlines.scope(None):  # as before the operation: the token's use is no change it made
                 credential = self.auth.accepted(self.auth.lookup(token_hash) if found is _UNREAD else found)
             if credential is None:
+                self.replays.forget(token_hash, language)
                 raise Unauthorized(token_sent=True)
             request.state.viewer = user = credential.user  # the whole way, if it must be gone, asks no more
             ctx = RequestContext(self.stores, self.policy, user=user, accept_language=language, broker=self.broker)

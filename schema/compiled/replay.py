@@ -115,6 +115,10 @@ class Replays:
     def seen(self, token_hash: str, ctx) -> None:
         self._seen.put(None, (token_hash, ctx.accept_language), viewer(ctx))
 
+    def forget(self, token_hash: str, accept_language: str | None) -> None:
+        """A refused token: nothing is read beside it any more (a revoked token's requests cost its lookup alone)."""
+        self._seen.put(None, (token_hash, accept_language), None)
+
     @staticmethod
     def answer(
         replay: Replay, ctx, max_bytes: int | None, guessed: tuple[Guess, str | None] | None = None
@@ -135,6 +139,9 @@ class Replays:
                     built[name] = finish(planned, ctx.loader.counted(read[name])) if name in read else run(ctx, planned)
                     if built[name] is None:
                         return None
+                budget = answers.current()
+                if budget is not None:
+                    answers.charge_object(budget, built)  # the root object, as the executor charges it (fast.py)
             data = orjson.dumps(built)
         except (DeadlineExceeded, answers.ResponseTooLarge, DomainError):
             return None  # the whole way answers TIMEOUT or RESPONSE_TOO_LARGE, under the same deadline

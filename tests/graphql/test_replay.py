@@ -188,3 +188,58 @@ def test_an_answer_read_beside_the_token_is_held_to_the_read_budget(tuned, gq):
     ).json()
     assert over == whole_way
     assert over["data"] is None and "reads more than" in over["errors"][0]["message"], over
+
+
+def test_a_replay_near_the_answer_budget_answers_as_the_whole_way_does(tuned, gq):
+    limit = 1_000
+    gateway = tuned(max_response_bytes=limit)
+    admin = gq.Sales(gateway.client("root", "admin"))
+    first = admin.opportunity("x")
+    query = "{ opportunities(first: 50) { edges { node { title } } } }"
+    unlimited = tuned(max_response_bytes=0)
+
+    def data_bytes() -> int:  # the encoded `data` of the answer with no limit
+        body = unlimited.http.post(
+            "/graphql", json={"query": query}, headers={"Authorization": f"Bearer {admin.client.token}"}
+        ).content
+        return body.index(b',"extensions"') - len(b'{"data":')
+
+    assert all(post(admin.client, query).status_code == 200 for _ in range(3))  # kept, then replayed
+    while data_bytes() + 80 < limit:
+        admin.opportunity("y" * 60)
+    # the title that brings the data to a few bytes under the limit: within what the root object is charged
+    admin.client.run(
+        "mutation($i: UpdateOpportunityInput!) { updateOpportunity(input: $i) { errors { code } } }",
+        {"i": {"opportunityId": first["id"], "title": "x" * (1 + limit - 3 - data_bytes())}},
+    )
+    assert limit - 6 <= data_bytes() < limit
+    replayed = post(admin.client, query)
+    fresh = tuned(max_response_bytes=limit).http.post(
+        "/graphql", json={"query": query}, headers={"Authorization": f"Bearer {admin.client.token}"}
+    )
+    assert replayed.content == fresh.content
+    assert replayed.json()["errors"][0]["extensions"]["code"] == "RESPONSE_TOO_LARGE"
+
+
+def test_a_refused_token_no_longer_has_an_answer_read_beside_it(gateway, reps, counted):
+    _, made = reps
+    maria = made["maria"]
+    assert all(post(maria, LIST).status_code == 200 for _ in range(3))  # the last read beside her token
+    who = maria.run("{ viewer { user { id } } }")["viewer"]["user"]["id"]
+    admin = gateway.client("root", "admin")
+    admin.run(
+        "mutation($i: DeactivateUserInput!) { deactivateUser(input: $i) { errors { code } } }", {"i": {"userId": who}}
+    )
+    sent: list[str] = []
+
+    def ran(conn, cursor, statement, parameters, context, executemany):
+        if "opportunities" in statement:
+            sent.append(statement)
+
+    engine = gateway.app.state.engine
+    event.listen(engine, "after_cursor_execute", ran)
+    try:
+        assert [post(maria, LIST).status_code for _ in range(5)] == [401] * 5
+    finally:
+        event.remove(engine, "after_cursor_execute", ran)
+    assert len(sent) <= 1, "a refused token kept making the store build answers"
