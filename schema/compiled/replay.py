@@ -10,12 +10,13 @@ graphql-core's execution would have (the cost extension is the first answer's: i
 document and variables only). Hasura keeps its query plans the same way, by query text and role.
 
 What a replay does not skip: the bearer token is checked on every request, as always; the request's
-deadline and answer budget hold; cursors are sealed anew. A token is remembered (by its hash, with
-the language the request asked for) with the viewer it was last seen as; when that viewer's plans are one root field, the gateway reads the token
-and that field's answer in one statement (`Guess`), and the answer is used only if the token, read in
-the same snapshot, still names that viewer. Anything else replays nothing and the
-request goes the whole way, which answers it as before: a viewer whose plans are not kept yet, a
-statement the store could not run, a deadline or a byte budget spent.
+deadline, answer budget and read budget hold; cursors are sealed anew. A token is remembered (by its
+hash, with the language the request asked for) with the viewer it was last seen as, and forgotten when
+it is refused; when that viewer's plans are one root field, the gateway reads the token and that
+field's answer in one statement (`Guess`), and the answer is used only if the token, read in the same
+snapshot, still names that viewer. Anything else replays nothing and the request goes the whole way,
+which answers it as before: a viewer whose plans are not kept yet, a statement the store could not
+run, a deadline or a budget spent.
 """
 
 from __future__ import annotations
