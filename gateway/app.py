@@ -127,7 +127,7 @@ class GraphQLView(GraphQL):
             return None
         key = Replays.key(await request.body(), headers.get("content-type"), headers.get("accept"))
         request.state.replay_key = key
-        replay = self.replays.find(key) if key is not None else None
+        replay = self.replays.find(key)
         if replay is None:
             return None
         language = preferred(headers.get("accept-language"))

@@ -74,10 +74,8 @@ class Replays:
         self._seen = Recent(tokens)  # (token hash, Accept-Language) → the viewer it was last seen as
 
     @staticmethod
-    def key(body: bytes, content_type: str | None, accept: str | None) -> tuple | None:
-        """What a remembered request is found by; None if it is not one to remember."""
-        if len(body) > MAX_BODY_BYTES:
-            return None
+    def key(body: bytes, content_type: str | None, accept: str | None) -> tuple:
+        """What a remembered request is found by (its body at most MAX_BODY_BYTES: the caller checks)."""
         return (body, content_type, accept)
 
     @staticmethod
