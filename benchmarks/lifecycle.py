@@ -352,6 +352,23 @@ class LifecycleResult:
         """SQLAlchemy Core time ÷ raw time, median over the repeats."""
         return statistics.median(self._ratios(self.core_per_second, self.raw_per_second))
 
+    @property
+    def own_ms(self) -> float:
+        """salesflow's own Python a lifecycle (ms): its time less Core's running the same statements, median."""
+        n = self.lifecycles
+        return statistics.median(
+            (n / s - n / c) / n * 1e3 for s, c in zip(self.per_second, self.core_per_second, strict=True)
+        )
+
+    @property
+    def floor_ratio(self) -> float:
+        """The best salesflow ÷ raw could be if running its statements cost no more than the raw driver does:
+        (own Python + raw time) ÷ raw time, median over the repeats."""
+        return statistics.median(
+            (1 / s - 1 / c + 1 / r) / (1 / r)
+            for s, c, r in zip(self.per_second, self.core_per_second, self.raw_per_second, strict=True)
+        )
+
 
 def _timed(run) -> float:
     start = time.perf_counter()
@@ -647,6 +664,10 @@ def report(results: list[BackendResult]) -> None:
         print(
             f"   {'':<11} per lifecycle: {lc.statements:.0f} statements, {lc.commits:.0f} commits, "
             f"{lc.checkouts:.0f} pool checkouts"
+        )
+        print(
+            f"   {'':<11} salesflow's own Python (its time less Core's): {lc.own_ms:.2f} ms a lifecycle; even if its "
+            f"statements ran at the raw driver's cost, salesflow÷raw would be {lc.floor_ratio:.2f}×"
         )
         for label, rates in (("salesflow", lc.per_second), ("Core", lc.core_per_second), ("raw", lc.raw_per_second)):
             print(f"   {'':<11} per repeat, {label}/s: {', '.join(f'{r:.1f}' for r in rates)}")

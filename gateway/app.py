@@ -62,6 +62,9 @@ from .websocket import (
 
 log = logging.getLogger("salesflow.gateway")
 _UNREAD = object()
+#: The requests a replay may answer: queries come as POST, or as GET from clients set to (Apollo's
+#: useGETForQueries, persisted-query links, caches in front of the gateway).
+REPLAYED_METHODS = frozenset({"GET", "POST"})
 
 
 async def _close_socket(context: RequestContext) -> None:
@@ -110,7 +113,7 @@ class GraphQLView(GraphQL):
             return await super().__call__(scope, receive, send)
         request = Request(scope, receive)
         try:
-            response = await self._replayed(request) if scope["method"] == "POST" else None
+            response = await self._replayed(request) if scope["method"] in REPLAYED_METHODS else None
             if response is None:
                 response = await self.run(request)
         except HTTPException as exc:  # strawberry would answer plain text, which GraphQL clients cannot parse
@@ -122,10 +125,18 @@ class GraphQLView(GraphQL):
         then it goes the whole way, under the deadline and with the viewer found here, if any."""
         headers = request.headers
         token = bearer(headers.get("authorization"))
-        declared = headers.get("content-length", "")
-        if token is None or not declared.isdigit() or int(declared) > MAX_BODY_BYTES:
+        if token is None:
             return None
-        key = Replays.key(await request.body(), headers.get("content-type"), headers.get("accept"))
+        if request.method == "GET":  # the request is its query string: strawberry reads nothing else of a GET
+            asked = request.scope["query_string"]
+        else:
+            declared = headers.get("content-length", "")
+            if not declared.isdigit() or int(declared) > MAX_BODY_BYTES:
+                return None
+            asked = await request.body()
+        if len(asked) > MAX_BODY_BYTES:
+            return None
+        key = Replays.key(request.method, asked, headers.get("content-type"), headers.get("accept"))
         request.state.replay_key = key
         replay = self.replays.find(key)
         if replay is None:
@@ -137,9 +148,9 @@ class GraphQLView(GraphQL):
             token_hash = hash_token(token)
             guess, found, guessed = self.replays.guess(replay, token_hash, language), _UNREAD, None
             if guess is not None:
-                try:  # the token and the answer its last viewer would get, in one statement
-                    found, text = self.auth.lookup.with_answer(token_hash, guess.read)
-                    guessed = (guess, text)
+                try:  # the token and the answers its last viewer would get, in one statement
+                    found, texts = self.auth.lookup.with_answers(token_hash, guess.reads)
+                    guessed = (guess, texts)
                 except deadlines.DeadlineExceeded:
                     return None  # the whole way answers TIMEOUT
                 except Exception:  # noqa: BLE001 - the token is still looked up alone, and the read run again

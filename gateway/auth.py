@@ -7,7 +7,7 @@ adapters/sql/tokens.py). A cache that stayed correct across processes would need
 to validate itself. Before, a cache miss read the token and then its user, in a transaction of
 their own; benchmarks/auth.py measures both. The last-used stamp is the only write, at most once
 per token per LAST_USED_RESOLUTION. A replayed query (schema/compiled/replay.py) reads the token in
-the statement that reads its answer (TokenLookup.with_answer), and hands what it found to `accepted`.
+the statement that reads its answer (TokenLookup.with_answers), and hands what it found to `accepted`.
 """
 
 from __future__ import annotations

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import threading
+from contextlib import contextmanager
+
+from sqlalchemy import event
 from starlette.testclient import TestClient
 
 from salesflow.adapters.sql import SqlUnitOfWork, create_engine
@@ -14,6 +18,27 @@ def code(body: dict) -> str | None:
     """The first error's `extensions.code` of a GraphQL answer, or None."""
     errors = body.get("errors") or []
     return (errors[0].get("extensions") or {}).get("code") if errors else None
+
+
+@contextmanager
+def statements(gateway, *tables: str, with_parameters: bool = False):
+    """The statements requests send on the app's readers' engine within the block, in order: not the event
+    feed's polls (asyncio's threads); with `tables`, only those that name one of them (which also leaves out
+    PostgreSQL's SET statement_timeout). With_parameters: (statement, parameters) pairs."""
+    seen: list = []
+
+    def note(conn, cursor, statement, parameters, context, executemany):
+        if threading.current_thread().name.startswith("asyncio_"):
+            return
+        if not tables or any(table in statement for table in tables):
+            seen.append((statement, parameters) if with_parameters else statement)
+
+    engine = gateway.app.state.engine
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
 
 
 class GraphQL:

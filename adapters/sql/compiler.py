@@ -452,15 +452,17 @@ def answer(connection, read) -> str | None:
 
 
 @lru_cache(maxsize=1024)
-def beside(query, read, dialect) -> tuple[str, dict, tuple]:
-    """One statement giving `query`'s rows (a SELECT of a few rows), each with the JSON answer to `read` as
-    one more column: (its text, its parameters but `query`'s own, which keep their names, and a converter
-    per column of `query`, or None, as SQLAlchemy's result processing would apply it)."""
+def beside(query, reads: tuple, dialect) -> tuple[str, dict, tuple]:
+    """One statement giving `query`'s rows (a SELECT of a few rows), each with the JSON answer to every
+    read tree of `reads` as one more column, in their order: (its text, its parameters but `query`'s own,
+    which keep their names, and a converter per column of `query`, or None, as SQLAlchemy's result
+    processing would apply it)."""
     compiler = Compiler(dialect)
-    answer_sql, params = compiler.statement(read)
+    answers = [compiler.statement(read)[0] for read in reads]  # one compiler: parameter names never repeat
     compiling = compiler.s.compiling
     rows = query.compile(dialect=compiling).string  # its parameters are not named like the compiler's (p0, q0_…)
     converters = tuple(
         column.type.dialect_impl(compiling).result_processor(compiling, None) for column in query.selected_columns
     )
-    return f"SELECT q.*, ({answer_sql}) FROM ({rows}) AS q", params, converters
+    columns = ", ".join(f"({sql})" for sql in answers)
+    return f"SELECT q.*, {columns} FROM ({rows}) AS q", compiler.s.params, converters

@@ -64,18 +64,21 @@ class TokenLookup:
         with self.engine.connect() as conn:
             return _pair(conn.execution_options(**self.options).execute(_LOOKUP, {"token_hash": token_hash}).first())
 
-    def with_answer(self, token_hash: str, read: Read) -> tuple[tuple[ApiToken, User] | None, str | None]:
-        """The token and its user, and the store's JSON answer to a read tree, in one statement: one round
-        trip, one snapshot. The answer is only the caller's to use if the token is valid and names the viewer
-        the read was planned for. Under the request's deadline, unlike a lookup alone."""
-        sql, params, converters = beside(_LOOKUP, read, self.engine.dialect)
+    def with_answers(
+        self, token_hash: str, reads: tuple[Read, ...]
+    ) -> tuple[tuple[ApiToken, User] | None, tuple[str | None, ...]]:
+        """The token and its user, and the store's JSON answer to each read tree, in one statement: one round
+        trip, one snapshot. The answers are only the caller's to use if the token is valid and names the
+        viewer the reads were planned for. Under the request's deadline, unlike a lookup alone."""
+        sql, params, converters = beside(_LOOKUP, reads, self.engine.dialect)
         with self.engine.connect() as conn:
             conn = conn.execution_options(**read_options(self.engine, single=True))
             row = conn.exec_driver_sql(sql, {**params, "token_hash": token_hash}).first()
         if row is None:
-            return None, None
-        values = [value if convert is None else convert(value) for convert, value in zip(converters, row)]
-        return _pair(values), row[-1]
+            return None, ()
+        split = len(converters)
+        values = [value if convert is None else convert(value) for convert, value in zip(converters, row[:split])]
+        return _pair(values), tuple(row[split:])
 
 
 class TokenQueries:

@@ -3,7 +3,7 @@
 A request is *compiled whole* when every root field of its operation was planned and built by the
 store (execution.answer notes each on the context), none holds a value a resolver computes, and the
 answer has no error. Its plans depend only on the request's bytes (document, variables, operation
-name), on who asks (user and role) and in which language: so when the same body comes again from
+name, sent as a POST's body or a GET's query string), on who asks (user and role) and in which language: so when the same body comes again from
 the same viewer, parsing, validation, the cost count and graphql-core's execution would all arrive
 at the plans already kept here. A replay runs those plans' statements and writes the answer as
 graphql-core's execution would have (the cost extension is the first answer's: it depends on the
@@ -12,8 +12,8 @@ document and variables only). Hasura keeps its query plans the same way, by quer
 What a replay does not skip: the bearer token is checked on every request, as always; the request's
 deadline, answer budget and read budget hold; cursors are sealed anew. A token is remembered (by its
 hash, with the language the request asked for) with the viewer it was last seen as, and forgotten when
-it is refused; when that viewer's plans are one root field, the gateway reads the token and that
-field's answer in one statement (`Guess`), and the answer is used only if the token, read in the same
+it is refused; when that viewer's plans are kept, the gateway reads the token and the answers of
+every root field in one statement (`Guess`), and they are used only if the token, read in the same
 snapshot, still names that viewer. Anything else replays nothing and the request goes the whole way,
 which answers it as before: a viewer whose plans are not kept yet, a statement the store could not
 run, a deadline or a budget spent.
@@ -32,7 +32,7 @@ from ..core import answer as answers
 from ..core.memo import Recent
 from .execution import finish, run
 
-#: Bodies above this size are not remembered: the key is the body itself.
+#: Requests asking more than this are not remembered: the key is what they ask, byte for byte.
 MAX_BODY_BYTES = 16 * 1024
 #: Viewers whose plans one body keeps (a body every user sends keeps the most recent ones).
 MAX_VIEWERS = 256
@@ -40,15 +40,14 @@ MAX_VIEWERS = 256
 
 @dataclass(frozen=True)
 class Guess:
-    """The one root field a token's last viewer had planned for a body: read beside the token's lookup."""
+    """The root fields a token's last viewer had planned for a request: read beside the token's lookup."""
 
     viewer: tuple
-    name: str
-    planned: tuple
+    plans: tuple[tuple[str, tuple], ...]  # (response name, plan), as Replay keeps them
 
     @property
-    def read(self):
-        return self.planned[0]
+    def reads(self) -> tuple:
+        return tuple(planned[0] for _, planned in self.plans)
 
 
 @dataclass
@@ -74,9 +73,10 @@ class Replays:
         self._seen = Recent(tokens)  # (token hash, Accept-Language) → the viewer it was last seen as
 
     @staticmethod
-    def key(body: bytes, content_type: str | None, accept: str | None) -> tuple:
-        """What a remembered request is found by (its body at most MAX_BODY_BYTES: the caller checks)."""
-        return (body, content_type, accept)
+    def key(method: str, asked: bytes, content_type: str | None, accept: str | None) -> tuple:
+        """What a remembered request is found by: its method, what it asks (a POST's body, a GET's query
+        string; at most MAX_BODY_BYTES, the caller checks) and the headers strawberry reads."""
+        return (method, asked, content_type, accept)
 
     @staticmethod
     def watch(ctx) -> None:
@@ -104,12 +104,10 @@ class Replays:
         return self._recent.peek(None, key)
 
     def guess(self, replay: Replay, token_hash: str, accept_language: str | None) -> Guess | None:
-        """What to read beside this token's lookup: the root field of its last viewer's plans, if they are one."""
+        """What to read beside this token's lookup: the root fields of its last viewer's plans, if any."""
         seen = self._seen.peek(None, (token_hash, accept_language))
         plans = replay.plans.get(seen) if seen is not None else None
-        if plans is None or len(plans) != 1:
-            return None
-        return Guess(seen, *plans[0])
+        return Guess(seen, plans) if plans else None
 
     def seen(self, token_hash: str, ctx) -> None:
         self._seen.put(None, (token_hash, ctx.accept_language), viewer(ctx))
@@ -120,17 +118,19 @@ class Replays:
 
     @staticmethod
     def answer(
-        replay: Replay, ctx, max_bytes: int | None, guessed: tuple[Guess, str | None] | None = None
+        replay: Replay, ctx, max_bytes: int | None, guessed: tuple[Guess, tuple[str | None, ...]] | None = None
     ) -> dict | None:
         """The response of a replay for the context's viewer (data and extensions, as strawberry's
         process_result makes it), or None if the request must go the whole way. `guessed`: a Guess and the
-        text read for it, used only if the context's viewer is the one guessed. Call it in the worker
-        thread, under the request's deadline."""
+        texts read for it, used only if the context's viewer is the one guessed and its plans are these.
+        Call it in the worker thread, under the request's deadline."""
         who = viewer(ctx)
         plans = replay.plans.get(who)
         if plans is None:
             return None
-        read = {guessed[0].name: guessed[1]} if guessed is not None and guessed[0].viewer == who else {}
+        read = {}
+        if guessed is not None and guessed[0].viewer == who and guessed[0].plans is plans:
+            read = dict(zip((name for name, _ in plans), guessed[1], strict=True))
         try:
             with answers.scope(max_bytes):
                 built = {}

@@ -5,32 +5,12 @@ records at all for a page asked only for its total, and never more text than the
 
 from __future__ import annotations
 
-import contextlib
 import re
-import threading
 
 import pytest
-from gql import code
-from sqlalchemy import event
+from gql import code, statements
 
 LONG = "x" * 2_000  # a line's description: 2,000 characters
-
-
-@contextlib.contextmanager
-def statements(gateway, with_parameters: bool = False):
-    """The statements requests run on the app's engine (not the event feed's polls), in order."""
-    seen: list = []
-
-    def note(conn, cursor, statement, parameters, context, executemany):
-        if not threading.current_thread().name.startswith("asyncio_"):
-            seen.append((statement, parameters) if with_parameters else statement)
-
-    engine = gateway.app.state.engine
-    event.listen(engine, "before_cursor_execute", note)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", note)
 
 
 def limit_of(statement: str, parameters) -> int:

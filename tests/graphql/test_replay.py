@@ -5,7 +5,7 @@ checked on every request, and nothing replayed that a resolver must compute."""
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import event
+from gql import statements
 
 LIST = "{ opportunities(first: 10) { edges { cursor node { id title amount stage { name } account { name } } } totalCount } }"
 COMPUTED = "{ opportunities(first: 10) { edges { node { id availableActions } } } }"
@@ -33,6 +33,25 @@ def post(client, query: str, **headers):
     return response
 
 
+def get(client, query: str, **headers):
+    """A query as a GET (Apollo's useGETForQueries, persisted-query links)."""
+    return client.http.get(
+        "/graphql", params={"query": query}, headers={"Authorization": f"Bearer {client.token}", **headers}
+    )
+
+
+def replayed(send, client, query: str, counted):
+    """The first answer to a query sent four times with `send` (post or get), the last three replays of
+    it: GraphQL executed once, the same bytes and content type every time."""
+    runs = counted.runs
+    first = send(client, query)
+    assert first.status_code == 200 and counted.runs == runs + 1
+    again = [send(client, query) for _ in range(3)]
+    assert counted.runs == runs + 1, "the same request from the same viewer executed GraphQL again"
+    assert all(r.content == first.content and r.headers["content-type"] == first.headers["content-type"] for r in again)
+    return first
+
+
 @pytest.fixture
 def counted(gateway, monkeypatch):
     return Counted(gateway, monkeypatch)
@@ -54,11 +73,7 @@ def reps(gateway, gq):
 
 def test_a_query_the_store_answered_whole_is_answered_again_without_executing_graphql(gateway, reps, counted, gq):
     admin, _ = reps
-    first = post(admin.client, LIST)
-    assert first.status_code == 200 and counted.runs == 1
-    again = [post(admin.client, LIST) for _ in range(3)]
-    assert counted.runs == 1, "the same request from the same viewer executed GraphQL again"
-    assert all(r.content == first.content and r.headers["content-type"] == first.headers["content-type"] for r in again)
+    first = replayed(post, admin.client, LIST, counted)
     assert first.json()["data"]["opportunities"]["totalCount"] == 3
 
     # fresh data: a replay runs the statement again, it keeps no answer
@@ -77,23 +92,36 @@ def test_a_replay_reads_the_token_and_the_answer_in_one_statement(gateway, reps,
     admin, _ = reps
     first = post(admin.client, LIST)
     post(admin.client, LIST)  # a replay: the token is looked up, then the answer read; the token's viewer kept
-    sent: list[str] = []
-
-    def ran(conn, cursor, statement, parameters, context, executemany):
-        # the requests' own: not the event feed's polls of activities, nor PostgreSQL's SET statement_timeout
-        if "api_tokens" in statement or "opportunities" in statement:
-            sent.append(statement)
-
-    engine = gateway.app.state.engine  # the readers'
-    event.listen(engine, "after_cursor_execute", ran)
-    try:
+    with statements(gateway, "api_tokens", "opportunities") as sent:
         answers = [post(admin.client, LIST) for _ in range(3)]
-    finally:
-        event.remove(engine, "after_cursor_execute", ran)
     assert all(a.content == first.content for a in answers)
     assert len(sent) == 3, sent  # one a request, where a request gone the whole way sends two
     assert all("token_hash" in s and "opportunities" in s for s in sent)
     assert counted.runs == 1
+
+
+def test_a_replay_of_several_root_fields_reads_them_and_the_token_in_one_statement(gateway, tuned, reps, counted):
+    admin, made = reps
+    admin.client.run('mutation { createLead(input: {title: "Chairs İzmir"}) { lead { id } } }')
+    counted.runs = 0
+    several = "{ first: opportunities(first: 10) { edges { node { id title } } } leads(first: 5) { edges { node { id title } } } }"
+    first = post(admin.client, several)
+    assert set(first.json()["data"]) == {"first", "leads"}
+    post(admin.client, several)  # the token's viewer is kept
+    with statements(gateway, "api_tokens", "opportunities", "leads") as sent:
+        answers = [post(admin.client, several) for _ in range(3)]
+    assert all(a.content == first.content for a in answers)
+    assert len(sent) == 3 and all("token_hash" in s and "leads" in s and "opportunities" in s for s in sent), sent
+    assert counted.runs == 1
+
+    # a rep asking the same: her own rights for both fields, as the resolvers answer them
+    maria = made["maria"]
+    mine = [post(maria, several) for _ in range(3)]
+    plain = tuned(compiled_reads=False).http.post(
+        "/graphql", json={"query": several}, headers={"Authorization": f"Bearer {maria.token}"}
+    )
+    assert all(a.json() == plain.json() for a in mine)
+    assert [e["node"]["title"] for e in plain.json()["data"]["first"]["edges"]] == ["Chairs for maria"]
 
 
 def test_a_replayed_query_answers_each_viewer_by_their_own_rights(gateway, tuned, reps, counted):
@@ -230,16 +258,36 @@ def test_a_refused_token_no_longer_has_an_answer_read_beside_it(gateway, reps, c
     admin.run(
         "mutation($i: DeactivateUserInput!) { deactivateUser(input: $i) { errors { code } } }", {"i": {"userId": who}}
     )
-    sent: list[str] = []
-
-    def ran(conn, cursor, statement, parameters, context, executemany):
-        if "opportunities" in statement:
-            sent.append(statement)
-
-    engine = gateway.app.state.engine
-    event.listen(engine, "after_cursor_execute", ran)
-    try:
+    with statements(gateway, "opportunities") as sent:
         assert [post(maria, LIST).status_code for _ in range(5)] == [401] * 5
-    finally:
-        event.remove(engine, "after_cursor_execute", ran)
     assert len(sent) <= 1, "a refused token kept making the store build answers"
+
+
+def test_a_query_sent_as_a_get_is_replayed_too_and_never_answers_a_post(gateway, tuned, reps, counted):
+    admin, made = reps
+    first = replayed(get, admin.client, LIST, counted)
+    assert post(admin.client, LIST).content == first.content
+    assert counted.runs == 2, "a POST of the same query was answered from the GET's replay"
+
+    # each viewer by their own rights, as the resolvers answer them
+    resolvers = tuned(compiled_reads=False)
+    maria = made["maria"]
+    answers = [get(maria, LIST) for _ in range(3)]
+    plain = resolvers.http.get("/graphql", params={"query": LIST}, headers={"Authorization": f"Bearer {maria.token}"})
+    assert all(a.json() == plain.json() for a in answers)
+    assert [e["node"]["title"] for e in plain.json()["data"]["opportunities"]["edges"]] == ["Chairs for maria"]
+
+
+def test_a_mutation_sent_as_a_get_is_refused_however_often_it_comes(gateway, reps, counted):
+    admin, _ = reps
+    mutation = 'mutation { createLead(input: {title: "Sent as a GET"}) { lead { id } } }'
+    answers = [get(admin.client, mutation) for _ in range(3)]
+    assert [a.status_code for a in answers] == [400, 400, 400]
+
+    def titles() -> list[str]:
+        found = admin.client.run("{ leads(first: 50) { edges { node { title } } } }")["leads"]["edges"]
+        return [e["node"]["title"] for e in found]
+
+    assert "Sent as a GET" not in titles()
+    admin.client.run(mutation)  # the same mutation as a POST is valid, and runs
+    assert titles().count("Sent as a GET") == 1
