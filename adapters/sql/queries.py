@@ -8,6 +8,8 @@ from functools import cache
 
 from sqlalchemy import (
     BigInteger,
+    Text,
+    and_,
     case,
     column,
     false,
@@ -19,9 +21,11 @@ from sqlalchemy import (
     text,
     tuple_,
     type_coerce,
+    union,
     union_all,
 )
 from sqlalchemy import table as table_clause
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.sqltypes import NullType
@@ -32,7 +36,7 @@ from ...domain.normalize import search_terms
 from ...domain.query import COUNT_CAP, MAX_ID, Filter, PageSpec
 from ...domain.text import check_text
 from .mapping import Mapping
-from .tables import activities, search_index, sort_key
+from .tables import activities, search_index, short_search_index, sort_key
 
 #: Filter attribute -> column; applied only where the table has the column.
 _EQUALS = ("owner_id", "stage_id", "account_id", "opportunity_id", "order_id", "backend", "role", "active")
@@ -42,7 +46,8 @@ _RANGES = (
     ("updated_after", "updated_at", ">="),
     ("updated_before", "updated_at", "<"),
 )
-#: The shortest term a trigram index can look up; a shorter one is matched row by row (see _search).
+#: The shortest term the trigram index looks up; a shorter one is looked up among each key's characters
+#: and pairs of characters (migration 0019: short_search_index).
 TRIGRAM = 3
 #: A search that matches at most this many records reads them through the text index and sorts them;
 #: one that matches more walks the list in its order and stops at the page's end (see _search).
@@ -71,9 +76,23 @@ def _filters(mapping: Mapping, flt: Filter) -> list:
     return out
 
 
+def _like(table, term: str):
+    return table.c.search_key.like(f"%{_escape(term)}%", escape="\\")
+
+
 def _contains(table, terms: tuple[str, ...]):
-    """The row's search key contains one of the terms (a LIKE the trigram index serves on PostgreSQL)."""
-    return or_(*(table.c.search_key.like(f"%{_escape(term)}%", escape="\\") for term in terms))
+    """The row's search key contains one of the terms: a LIKE, which PostgreSQL's trigram index serves
+    for a term of three characters or more. A shorter term is also asked, on PostgreSQL, as one of the
+    key's characters or pairs (salesflow_short_grams, migration 0019), which its GIN index serves: the
+    same rows, written after the LIKE, so a walk along the list tests the LIKE first."""
+    out = []
+    for term in terms:
+        if len(term) >= TRIGRAM:
+            out.append(_like(table, term))
+        else:
+            grams = func.salesflow_short_grams(table.c.search_key).op("&&")(literal([term], ARRAY(Text)))
+            out.append(_PerDialect(_like(table, term), and_(_like(table, term), grams)))
+    return or_(*out)
 
 
 def conditions(mapping: Mapping, flt: Filter) -> list:
@@ -112,31 +131,42 @@ def _compile_sqlite(element, compiler, **kw):
     return compiler.process(element.sqlite, **kw)
 
 
-def _fts_match(table, terms: tuple[str, ...]):
-    """(the FTS5 table, its MATCH condition) finding the rows whose search key contains a term: each
-    term a phrase of its trigrams, which the trigram tokenizer finds exactly where it is a substring."""
-    name = search_index(table)
+def short_token(term: str) -> str:
+    """A term of one or two characters as the short index holds it: its UTF-8 bytes in hex (migration 0019)."""
+    return "x" + term.encode().hex()
+
+
+def _match(name: str, phrases: list[str]):
     fts = table_clause(name, column("rowid"), column(name))
-    phrases = " OR ".join('"' + term.replace('"', '""') + '"' for term in terms)
-    return fts, fts.c[name].match(phrases)
+    return select(fts.c.rowid).where(fts.c[name].match(" OR ".join(phrases)))
+
+
+def _in_index(table, terms: tuple[str, ...]):
+    """SQLite: the ids of the rows whose search key contains a term, as the text indexes find them: a term
+    of three characters or more as a phrase of its trigrams, which the trigram tokenizer finds exactly
+    where it is a substring; a shorter one as one of the key's characters or pairs (one SELECT, or the
+    UNION of both)."""
+    found = []
+    long_terms = [term for term in terms if len(term) >= TRIGRAM]
+    short_terms = [term for term in terms if len(term) < TRIGRAM]
+    if long_terms:
+        found.append(_match(search_index(table), ['"' + term.replace('"', '""') + '"' for term in long_terms]))
+    if short_terms:
+        found.append(_match(short_search_index(table), [f'"{short_token(term)}"' for term in short_terms]))
+    return found[0] if len(found) == 1 else union(*found)
 
 
 def _search(mapping: Mapping, flt: Filter) -> tuple[str, ...] | None:
-    """The terms of a search the text index can serve (each at least TRIGRAM characters), else None.
-
-    A shorter term (one or two letters) has no trigram: it is matched as a LIKE while walking the
-    list in its order, as before the index; a term that short is in most records, so the page fills
-    after a few rows, and a rare one reads the whole list (benchmarks/scale.py measures both)."""
+    """The terms of a search, or None if there is none (or the list is not searched)."""
     if not (flt.search and mapping.searched):
         return None
-    terms = search_terms(flt.search)
-    return terms if min(map(len, terms)) >= TRIGRAM else None
+    return search_terms(flt.search)
 
 
 def _few(mapping: Mapping, terms: tuple[str, ...]):
-    """SQLite: the text index finds at most FEW_MATCHES records (it counts FEW_MATCHES + 1 at most)."""
-    fts, match = _fts_match(mapping.table, terms)
-    found = select(literal(1)).select_from(fts).where(match).limit(FEW_MATCHES + 1).subquery()
+    """SQLite: the text indexes find at most FEW_MATCHES records (they count FEW_MATCHES + 1 at most)."""
+    found = select(literal(1)).select_from(_in_index(mapping.table, terms).subquery()).limit(FEW_MATCHES + 1)
+    found = found.subquery()
     return select(func.count()).select_from(found).scalar_subquery() <= FEW_MATCHES
 
 
@@ -156,12 +186,11 @@ def _limits(mapping: Mapping, terms: tuple[str, ...], limit: int) -> tuple:
 
 
 def _indexed(mapping: Mapping, terms: tuple[str, ...]):
-    """SQLite: the row's search key contains a term, as the FTS5 table finds it. PostgreSQL: false, so
-    the reading through the index is planned as nothing (the other reading's LIKE is what its GIN
-    index serves, when the planner finds that cheaper than the walk)."""
+    """SQLite: the row's search key contains a term, as the FTS5 tables find it. PostgreSQL: false, so
+    the reading through the index is planned as nothing (the other reading's condition is what its GIN
+    indexes serve, when the planner finds that cheaper than the walk)."""
     table = mapping.table
-    fts, match = _fts_match(table, terms)
-    return _PerDialect(table.c.id.in_(select(fts.c.rowid).where(match)), false())
+    return _PerDialect(table.c.id.in_(_in_index(table, terms)), false())
 
 
 def _searched(mapping: Mapping, terms: tuple[str, ...], columns, where: list, keys: list, limit: int):
@@ -267,9 +296,9 @@ def count_query(mapping: Mapping, spec: PageSpec):
     if where:
         counted = _searched(mapping, terms, (mapping.table.c.id,), where, [], COUNT_CAP + 1)
         return select(func.count()).select_from(counted)
-    # Nothing but the search: SQLite counts the FTS5 table's matches alone, without reading a row.
-    fts, match = _fts_match(mapping.table, terms)
-    in_index = select(literal(1)).select_from(fts).where(match).limit(COUNT_CAP + 1).subquery("counted")
+    # Nothing but the search: SQLite counts the FTS5 tables' matches alone, without reading a row.
+    in_index = select(literal(1)).select_from(_in_index(mapping.table, terms).subquery())
+    in_index = in_index.limit(COUNT_CAP + 1).subquery("counted")
     in_table = select(literal(1)).select_from(mapping.table).where(_contains(mapping.table, terms))
     in_table = in_table.limit(COUNT_CAP + 1).subquery("counted")
     count = _PerDialect(

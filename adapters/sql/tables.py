@@ -642,14 +642,21 @@ for _table in LISTED:
 Index("ix_users_name_id", users.c.name, users.c.id)  # users are listed by name (schema/people)
 Index("ix_rejected_payments_backend_id", rejected_payments.c.backend, rejected_payments.c.id)
 
-#: The text index of each searched table (SQLite: an FTS5 trigram table kept by triggers; PostgreSQL:
-#: a pg_trgm GIN index on search_key), made by migration 0018. Not tables of this metadata.
+#: The text indexes of each searched table (SQLite: FTS5 tables kept by triggers; PostgreSQL: GIN
+#: indexes), made by migrations 0018 (trigrams) and 0019 (characters and pairs, for shorter terms).
+#: Not tables of this metadata.
 SEARCH_INDEXED = (*LISTED, users)
 
 
 def search_index(table: Table) -> str:
     """The name of a searched table's text index (FTS5 table on SQLite, GIN index on PostgreSQL)."""
     return f"{table.name}_search"
+
+
+def short_search_index(table: Table) -> str:
+    """The name of the index of a searched table's key characters and pairs, for terms too short for a
+    trigram (migration 0019: FTS5 table on SQLite, GIN index on PostgreSQL)."""
+    return f"{table.name}_search_short"
 
 
 def is_search_index(name: str) -> bool:
