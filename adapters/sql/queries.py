@@ -87,7 +87,7 @@ def _contains(table, terms: tuple[str, ...]):
     same rows, written after the LIKE, so a walk along the list tests the LIKE first."""
     out = []
     for term in terms:
-        if len(term) >= TRIGRAM:
+        if len(term) >= TRIGRAM or not term:  # an empty term (a search of spaces) is in every key
             out.append(_like(table, term))
         else:
             grams = func.salesflow_short_grams(table.c.search_key).op("&&")(literal([term], ARRAY(Text)))
@@ -157,10 +157,13 @@ def _in_index(table, terms: tuple[str, ...]):
 
 
 def _search(mapping: Mapping, flt: Filter) -> tuple[str, ...] | None:
-    """The terms of a search, or None if there is none (or the list is not searched)."""
+    """The terms of a search its text indexes serve, or None: no search, a list not searched, or a term
+    with nothing in it (a search of spaces or joiners), which every record holds and `conditions` asks
+    as a LIKE that keeps every row."""
     if not (flt.search and mapping.searched):
         return None
-    return search_terms(flt.search)
+    terms = search_terms(flt.search)
+    return terms if all(terms) else None
 
 
 def _few(mapping: Mapping, terms: tuple[str, ...]):
