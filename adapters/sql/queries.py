@@ -8,8 +8,6 @@ from functools import cache
 
 from sqlalchemy import (
     BigInteger,
-    Text,
-    and_,
     case,
     column,
     false,
@@ -25,7 +23,6 @@ from sqlalchemy import (
     union_all,
 )
 from sqlalchemy import table as table_clause
-from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.sqltypes import NullType
@@ -82,17 +79,8 @@ def _like(table, term: str):
 
 def _contains(table, terms: tuple[str, ...]):
     """The row's search key contains one of the terms: a LIKE, which PostgreSQL's trigram index serves
-    for a term of three characters or more. A shorter term is also asked, on PostgreSQL, as one of the
-    key's characters or pairs (salesflow_short_grams, migration 0019), which its GIN index serves: the
-    same rows, written after the LIKE, so a walk along the list tests the LIKE first."""
-    out = []
-    for term in terms:
-        if len(term) >= TRIGRAM or not term:  # an empty term (a search of spaces) is in every key
-            out.append(_like(table, term))
-        else:
-            grams = func.salesflow_short_grams(table.c.search_key).op("&&")(literal([term], ARRAY(Text)))
-            out.append(_PerDialect(_like(table, term), and_(_like(table, term), grams)))
-    return or_(*out)
+    for a term of three characters or more (a shorter one is read along the list there)."""
+    return or_(*(_like(table, term) for term in terms))
 
 
 def conditions(mapping: Mapping, flt: Filter) -> list:

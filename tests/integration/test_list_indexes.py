@@ -12,6 +12,7 @@ priced out (enable_seqscan, enable_sort off): what it then still sorts or scans,
 from __future__ import annotations
 
 import re
+import sqlite3
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -228,9 +229,12 @@ def test_a_phone_dialled_from_abroad_is_found_through_the_index(engine):
     "term, index", [("yilmaz", "leads_search"), ("zq", "leads_search_short"), ("q", "leads_search_short")]
 )
 def test_a_search_reads_the_text_index_for_its_length_of_term(engine, term, index):
-    """A term of three characters or more reads the trigram index, a shorter one the index of characters
-    and pairs. On PostgreSQL a page's planner weighs the GIN index against a walk of the list by the
-    term's estimated share of rows (benchmarks/scale.py measures both); a count has no order to keep."""
+    """A term of three characters or more reads the trigram index, a shorter one (SQLite) the index of
+    characters and pairs. On PostgreSQL a page's planner weighs the GIN index against a walk of the list
+    by the term's estimated share of rows (benchmarks/scale.py measures both); a count has no order to
+    keep."""
+    if engine.dialect.name != "sqlite" and index.endswith("_short"):
+        pytest.skip("PostgreSQL reads a term of one or two characters along the list (migration 0019)")
     spec = PageSpec(filter=Filter(search=term), order_by="created_at", descending=True, limit=20)
     if engine.dialect.name == "sqlite":
         for statement in (page_query(LEADS, spec), count_query(LEADS, spec)):
@@ -284,14 +288,19 @@ def test_the_short_term_index_follows_a_rename_a_hand_edit_and_a_delete(engine, 
     )
     # an operator's hand edit in the database's own shell: no function of ours is there
     if engine.dialect.name == "sqlite":
-        import sqlite3
-
         with sqlite3.connect(engine.url.database) as shell:
             shell.execute("UPDATE leads SET title = 'Zq', search_key = 'zq' WHERE id = ?", (lead.id,))
     else:
         with engine.begin() as conn:
             conn.execute(text("UPDATE leads SET title = 'Zq', search_key = 'zq' WHERE id = :id"), {"id": lead.id})
     assert (found(engine, "lı"), found(engine, "zq"), found(engine, "q")) == ([], [lead.id], [lead.id])
+    if engine.dialect.name == "sqlite":  # a row given another id by hand is found under it by both indexes
+        with sqlite3.connect(engine.url.database) as shell:
+            shell.execute("UPDATE leads SET id = id + 1000, search_key = 'zqzq' WHERE id = ?", (lead.id,))
+            shell.execute("UPDATE leads SET id = id + 1000 WHERE id = ?", (lead.id + 1000,))
+            shell.commit()
+            assert (found(engine, "zq"), found(engine, "qzq")) == ([lead.id + 2000], [lead.id + 2000])
+            shell.execute("UPDATE leads SET id = ?, search_key = 'zq' WHERE id = ?", (lead.id, lead.id + 2000))
     with engine.begin() as conn:
         conn.execute(t.leads.delete().where(t.leads.c.id == lead.id))
     assert found(engine, "zq") == found(engine, "q") == []

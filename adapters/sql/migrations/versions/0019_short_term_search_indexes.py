@@ -10,13 +10,16 @@ characters is in a key exactly when it is one of them, so the same rows are foun
   no pair is ever written as a single character is, and the `ascii` tokenizer sees one word per token).
   Only which rows hold a token is kept (detail=none). The tokens are computed in SQL by the view
   `<table>_search_short_grams`, the FTS5 table's content: triggers, in the writing transaction, take a
-  row's tokens out of the index before it is updated or deleted and put them in after it is inserted
-  or updated, so the view is the one place the rule is written. A row edited by hand in the sqlite3
+  row's tokens out of the index before it is updated (its key or its id) or deleted, and put them in
+  after it is inserted or updated, so the view is the one place the rule is written. Revision 0018's
+  trigram index now also follows a row given another id. Neither follows an INSERT OR REPLACE typed
+  by hand over an existing row: SQLite deletes the replaced row without firing delete triggers
+  (unless recursive_triggers is on), so its old words stay findable; the store never writes one. A row edited by hand in the sqlite3
   shell keeps its index too: there is no function of ours in it.
-- PostgreSQL: `salesflow_short_grams(text)`, an IMMUTABLE SQL function giving the key's characters
-  and pairs as a text[], and a GIN index `<table>_search_short` on it. A search for a short term asks
-  `salesflow_short_grams(search_key) && ARRAY[term]` beside its LIKE, which the planner serves from
-  this index when its statistics say the term is rare.
+- PostgreSQL: nothing yet. An expression GIN index on a function giving the same characters and
+  pairs was tried and measured (benchmarks/README.md, scale.py): the planner also ANDs in a full scan
+  of the trigram index for the LIKE, and a walk along the list calls the function (19 µs) for every
+  row it tests, so it was slower than the plain walk it was meant to replace.
 
 The tables are named as they are at this revision.
 
@@ -43,13 +46,6 @@ SQLITE_GRAMS = (
     "FROM i)"
 )
 
-POSTGRES_GRAMS = """
-CREATE FUNCTION salesflow_short_grams(k text) RETURNS text[]
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE COST 1000 AS $$
-  SELECT array(SELECT DISTINCT substr(k, i, n) FROM generate_series(1, length(k)) AS i, generate_series(1, 2) AS n)
-$$
-"""
-
 
 def _sqlite(table: str) -> list[str]:
     fts, view = f"{table}_search_short", f"{table}_search_short_grams"
@@ -61,32 +57,44 @@ def _sqlite(table: str) -> list[str]:
         "tokenize='ascii', detail=none)",
         f"CREATE TRIGGER {fts}_insert AFTER INSERT ON {table} BEGIN {put_in} END",
         f"CREATE TRIGGER {fts}_delete BEFORE DELETE ON {table} BEGIN {take_out} END",
-        f"CREATE TRIGGER {fts}_update_out BEFORE UPDATE OF search_key ON {table} BEGIN {take_out} END",
-        f"CREATE TRIGGER {fts}_update_in AFTER UPDATE OF search_key ON {table} BEGIN {put_in} END",
+        f"CREATE TRIGGER {fts}_update_out BEFORE UPDATE OF search_key, id ON {table} BEGIN {take_out} END",
+        f"CREATE TRIGGER {fts}_update_in AFTER UPDATE OF search_key, id ON {table} BEGIN {put_in} END",
         f"INSERT INTO {fts}({fts}) VALUES ('rebuild')",
     ]
 
 
+def _sqlite_trigram(table: str) -> list[str]:
+    """Revision 0018's trigram index, kept through the same hand edit: a row given another id."""
+    fts = f"{table}_search"
+    delete = f"INSERT INTO {fts}({fts}, rowid, search_key) VALUES ('delete', old.id, old.search_key);"
+    insert = f"INSERT INTO {fts}(rowid, search_key) VALUES (new.id, new.search_key);"
+    return [
+        f"DROP TRIGGER {fts}_update",
+        f"CREATE TRIGGER {fts}_update AFTER UPDATE OF search_key, id ON {table} BEGIN {delete} {insert} END",
+    ]
+
+
 def upgrade() -> None:
-    if op.get_bind().dialect.name == "sqlite":
-        for table in SEARCHED:
-            for statement in _sqlite(table):
-                op.execute(statement)
+    if op.get_bind().dialect.name != "sqlite":
         return
-    op.execute(POSTGRES_GRAMS)
     for table in SEARCHED:
-        op.execute(f"CREATE INDEX {table}_search_short ON {table} USING gin (salesflow_short_grams(search_key))")
+        for statement in (*_sqlite(table), *_sqlite_trigram(table)):
+            op.execute(statement)
 
 
 def downgrade() -> None:
-    if op.get_bind().dialect.name == "sqlite":
-        for table in SEARCHED:
-            fts = f"{table}_search_short"
-            for trigger in ("insert", "delete", "update_out", "update_in"):
-                op.execute(f"DROP TRIGGER {fts}_{trigger}")
-            op.execute(f"DROP TABLE {fts}")
-            op.execute(f"DROP VIEW {fts}_grams")
+    if op.get_bind().dialect.name != "sqlite":
         return
     for table in SEARCHED:
-        op.execute(f"DROP INDEX {table}_search_short")
-    op.execute("DROP FUNCTION salesflow_short_grams(text)")
+        fts = f"{table}_search_short"
+        for trigger in ("insert", "delete", "update_out", "update_in"):
+            op.execute(f"DROP TRIGGER {fts}_{trigger}")
+        op.execute(f"DROP TABLE {fts}")
+        op.execute(f"DROP VIEW {fts}_grams")
+        trigram = f"{table}_search"
+        op.execute(f"DROP TRIGGER {trigram}_update")
+        op.execute(
+            f"CREATE TRIGGER {trigram}_update AFTER UPDATE OF search_key ON {table} BEGIN "
+            f"INSERT INTO {trigram}({trigram}, rowid, search_key) VALUES ('delete', old.id, old.search_key); "
+            f"INSERT INTO {trigram}(rowid, search_key) VALUES (new.id, new.search_key); END"
+        )
