@@ -178,6 +178,10 @@ def _postgres(url: str, **kwargs) -> Engine:
         # five records, one with half of them): a plan made for none would read a million rows
         # for the rare term. Each execution is planned for its own values instead.
         dbapi_conn.execute("SET plan_cache_mode = force_custom_plan")
+        # JIT compiles a statement whose estimated cost is high, which a page of a million-row list can
+        # be even when it reads twenty rows (a search's reading through its index is priced for every
+        # match): 6-20 ms of compiling for a statement that runs in under one (benchmarks/scale.py).
+        dbapi_conn.execute("SET jit = off")
         dbapi_conn.commit()
 
     @event.listens_for(engine, "checkout")

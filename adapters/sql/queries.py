@@ -7,7 +7,11 @@ from decimal import Decimal
 from functools import cache
 
 from sqlalchemy import (
+    ARRAY,
     BigInteger,
+    Integer,
+    Text,
+    any_,
     case,
     column,
     false,
@@ -46,6 +50,9 @@ _RANGES = (
 #: The shortest term the trigram index looks up; a shorter one is looked up among each key's characters
 #: and pairs of characters (migration 0019: short_search_index).
 TRIGRAM = 3
+#: PostgreSQL, a search with a term of one or two characters: the rows along the list it tries before it
+#: reads the term's index instead (at least five times the rows it wants; see _limits).
+WALK_ROWS = 1000
 #: A search that matches at most this many records reads them through the text index and sorts them;
 #: one that matches more walks the list in its order and stops at the page's end (see _search).
 FEW_MATCHES = 1000
@@ -77,10 +84,22 @@ def _like(table, term: str):
     return table.c.search_key.like(f"%{_escape(term)}%", escape="\\")
 
 
+def _holds(key, terms: tuple[str, ...]):
+    """The key holds one of the terms: a LIKE, which PostgreSQL's trigram index serves for a term of three
+    characters or more; a shorter one as strpos on PostgreSQL, where a LIKE of one or two characters
+    would be offered that index, which then reads every entry it has."""
+    return or_(
+        *(
+            key.like(f"%{_escape(term)}%", escape="\\") if len(term) >= TRIGRAM else func.strpos(key, term) > 0
+            for term in terms
+        )
+    )
+
+
 def _contains(table, terms: tuple[str, ...]):
-    """The row's search key contains one of the terms: a LIKE, which PostgreSQL's trigram index serves
-    for a term of three characters or more (a shorter one is read along the list there)."""
-    return or_(*(_like(table, term) for term in terms))
+    """The row's search key contains one of the terms (SQLite: a LIKE; PostgreSQL: _holds)."""
+    likes = or_(*(_like(table, term) for term in terms))
+    return _PerDialect(likes, _holds(table.c.search_key, terms))
 
 
 def conditions(mapping: Mapping, flt: Filter) -> list:
@@ -154,6 +173,44 @@ def _search(mapping: Mapping, flt: Filter) -> tuple[str, ...] | None:
     return terms if all(terms) else None
 
 
+def _short(terms: tuple[str, ...]) -> bool:
+    return any(len(term) < TRIGRAM for term in terms)
+
+
+class _ArrayOf(ColumnElement):
+    """PostgreSQL's ARRAY(SELECT …): a query's one column as an array, computed once."""
+
+    inherit_cache = True
+    _traverse_internals = [("query", InternalTraversal.dp_clauseelement)]
+
+    def __init__(self, query):
+        self.query = query
+        self.type = ARRAY(Integer)
+
+
+@compiles(_ArrayOf)
+def _compile_array_of(element, compiler, **kw):
+    return "ARRAY" + compiler.process(element.query.scalar_subquery(), **kw)
+
+
+def _grams(table, terms: tuple[str, ...]):
+    """PostgreSQL: the key holds a term, as the GIN indexes serve it: a short term as one of the key's
+    characters or pairs (salesflow_short_grams, migration 0019), a longer one as a LIKE (pg_trgm)."""
+    short = [term for term in terms if len(term) < TRIGRAM]
+    grams = func.salesflow_short_grams(table.c.search_key).op("&&")(literal(short, ARRAY(Text)))
+    longer = [_like(table, term) for term in terms if len(term) >= TRIGRAM]
+    return or_(grams, *longer)
+
+
+def _walk_fills(mapping: Mapping, terms: tuple[str, ...], where: list, keys: list, limit: int):
+    """PostgreSQL: the first rows along the list (max(WALK_ROWS, 5 × limit), under the other conditions)
+    hold `limit` that contain a term: the walk fills the page, and the index need not be read."""
+    walked = select(mapping.table.c.search_key).where(*where).order_by(*keys).limit(max(WALK_ROWS, 5 * limit))
+    walked = walked.subquery("walked")
+    hits = select(literal(1)).select_from(walked).where(_holds(walked.c.search_key, terms)).limit(limit)
+    return select(func.count()).select_from(hits.subquery("hits")).scalar_subquery() >= limit
+
+
 def _few(mapping: Mapping, terms: tuple[str, ...]):
     """SQLite: the text indexes find at most FEW_MATCHES records (they count FEW_MATCHES + 1 at most)."""
     found = select(literal(1)).select_from(_in_index(mapping.table, terms).subquery()).limit(FEW_MATCHES + 1)
@@ -161,33 +218,48 @@ def _few(mapping: Mapping, terms: tuple[str, ...]):
     return select(func.count()).select_from(found).scalar_subquery() <= FEW_MATCHES
 
 
-def _limits(mapping: Mapping, terms: tuple[str, ...], limit: int) -> tuple:
+def _limits(mapping: Mapping, terms: tuple[str, ...], where: list, keys: list, limit: int) -> tuple:
     """The LIMITs of a search's two readings (few matches: through the index; many: along the list).
 
     SQLite cannot tell how many rows an FTS5 MATCH finds before it runs it, and plans a page either
     as a walk of the list's index testing each row (a full scan for a rare term) or as a sort of all
     the matches (for a common term, a sort of most of the table). So the page is written twice, and
     the count of at most FEW_MATCHES + 1 matches gives one of them LIMIT 0, which SQLite checks
-    before it reads anything. PostgreSQL's planner estimates the LIKE's selectivity itself (pg_trgm
-    keeps statistics) and picks the GIN index or the walk: there, only the second reading runs."""
+    before it reads anything. PostgreSQL's planner estimates a LIKE's selectivity itself (pg_trgm
+    keeps statistics) and picks the GIN index or the walk: there, for a term of three characters or
+    more, only the second reading runs. For a shorter one its estimate is no guide (a pair missing
+    from the array statistics' most common elements is priced at half the rarest one's frequency),
+    and a GIN index cannot stop after the first matches to count them as FTS5 does: the first rows
+    along the list are tried instead (_walk_fills), and the index read only if they do not fill the
+    page. Either way PostgreSQL checks a LIMIT 0 before it reads anything, as SQLite does."""
     few = _few(mapping, terms)
-    through_index = _PerDialect(case((few, limit), else_=0), literal_column("0"))
-    along_the_list = _PerDialect(case((few, 0), else_=limit), literal_column(str(int(limit))))
-    return through_index, along_the_list
+    sqlite = case((few, limit), else_=0), case((few, 0), else_=limit)
+    if _short(terms):
+        fills = _walk_fills(mapping, terms, where, keys, limit)
+        postgres = case((fills, 0), else_=limit), case((fills, limit), else_=0)
+    else:
+        postgres = literal_column("0"), literal_column(str(int(limit)))
+    return _PerDialect(sqlite[0], postgres[0]), _PerDialect(sqlite[1], postgres[1])
 
 
 def _indexed(mapping: Mapping, terms: tuple[str, ...]):
-    """SQLite: the row's search key contains a term, as the FTS5 tables find it. PostgreSQL: false, so
-    the reading through the index is planned as nothing (the other reading's condition is what its GIN
-    indexes serve, when the planner finds that cheaper than the walk)."""
+    """The reading through the index: SQLite, the rows the FTS5 tables find. PostgreSQL, with a term of
+    one or two characters, the ids its GIN indexes find, as one array (computed only if this reading
+    runs), whose rows are then fetched by id; else false, so the reading is planned as nothing (the
+    other reading's LIKE is what pg_trgm's index serves, when the planner finds that cheaper than the
+    walk)."""
     table = mapping.table
-    return _PerDialect(table.c.id.in_(_in_index(table, terms)), false())
+    if _short(terms):
+        postgres = table.c.id == any_(_ArrayOf(select(table.c.id).where(_grams(table, terms))))
+    else:
+        postgres = false()
+    return _PerDialect(table.c.id.in_(_in_index(table, terms)), postgres)
 
 
 def _searched(mapping: Mapping, terms: tuple[str, ...], columns, where: list, keys: list, limit: int):
     """The rows of a search (with the other conditions), in `keys` order, at most `limit`: the union
     of its two readings, of which one has LIMIT 0 (see _limits)."""
-    through_index, along_the_list = _limits(mapping, terms, limit)
+    through_index, along_the_list = _limits(mapping, terms, where, keys, limit)
     few = select(*columns).where(*where, _indexed(mapping, terms)).order_by(*keys).limit(through_index)
     many = select(*columns).where(*where, _contains(mapping.table, terms)).order_by(*keys).limit(along_the_list)
     return union_all(select(few.subquery()), select(many.subquery())).subquery(f"{mapping.table.name}_found")
@@ -290,11 +362,14 @@ def count_query(mapping: Mapping, spec: PageSpec):
     # Nothing but the search: SQLite counts the FTS5 tables' matches alone, without reading a row.
     in_index = select(literal(1)).select_from(_in_index(mapping.table, terms).subquery())
     in_index = in_index.limit(COUNT_CAP + 1).subquery("counted")
-    in_table = select(literal(1)).select_from(mapping.table).where(_contains(mapping.table, terms))
-    in_table = in_table.limit(COUNT_CAP + 1).subquery("counted")
+    if _short(terms):  # PostgreSQL: the two readings, as for a page (_limits)
+        counted = _searched(mapping, terms, (mapping.table.c.id,), [], [], COUNT_CAP + 1)
+    else:
+        counted = select(literal(1)).select_from(mapping.table).where(_contains(mapping.table, terms))
+        counted = counted.limit(COUNT_CAP + 1).subquery("counted")
     count = _PerDialect(
         select(func.count()).select_from(in_index).scalar_subquery(),
-        select(func.count()).select_from(in_table).scalar_subquery(),
+        select(func.count()).select_from(counted).scalar_subquery(),
     )
     return select(count)
 

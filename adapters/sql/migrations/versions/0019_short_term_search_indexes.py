@@ -16,10 +16,9 @@ characters is in a key exactly when it is one of them, so the same rows are foun
   by hand over an existing row: SQLite deletes the replaced row without firing delete triggers
   (unless recursive_triggers is on), so its old words stay findable; the store never writes one. A row edited by hand in the sqlite3
   shell keeps its index too: there is no function of ours in it.
-- PostgreSQL: nothing yet. An expression GIN index on a function giving the same characters and
-  pairs was tried and measured (benchmarks/README.md, scale.py): the planner also ANDs in a full scan
-  of the trigram index for the LIKE, and a walk along the list calls the function (19 µs) for every
-  row it tests, so it was slower than the plain walk it was meant to replace.
+- PostgreSQL: `salesflow_short_grams(text)`, an IMMUTABLE SQL function giving the key's characters
+  (`string_to_array(k, NULL)`) and pairs as a text[], and a GIN index `<table>_search_short` on it.
+  The query reads it only when a walk along the list has not filled the page (queries._limits).
 
 The tables are named as they are at this revision.
 
@@ -45,6 +44,14 @@ SQLITE_GRAMS = (
     "SELECT group_concat('x' || hex(substr(t.search_key, n, 1)) || ' x' || hex(substr(t.search_key, n, 2)), ' ') "
     "FROM i)"
 )
+
+
+POSTGRES_GRAMS = """
+CREATE FUNCTION salesflow_short_grams(k text) RETURNS text[]
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
+  SELECT string_to_array(k, NULL) || array(SELECT substr(k, i, 2) FROM generate_series(1, length(k) - 1) AS i)
+$$
+"""
 
 
 def _sqlite(table: str) -> list[str]:
@@ -76,6 +83,9 @@ def _sqlite_trigram(table: str) -> list[str]:
 
 def upgrade() -> None:
     if op.get_bind().dialect.name != "sqlite":
+        op.execute(POSTGRES_GRAMS)
+        for table in SEARCHED:
+            op.execute(f"CREATE INDEX {table}_search_short ON {table} USING gin (salesflow_short_grams(search_key))")
         return
     for table in SEARCHED:
         for statement in (*_sqlite(table), *_sqlite_trigram(table)):
@@ -84,6 +94,9 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     if op.get_bind().dialect.name != "sqlite":
+        for table in SEARCHED:
+            op.execute(f"DROP INDEX {table}_search_short")
+        op.execute("DROP FUNCTION salesflow_short_grams(text)")
         return
     for table in SEARCHED:
         fts = f"{table}_search_short"
