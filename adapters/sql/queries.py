@@ -80,25 +80,20 @@ def _filters(mapping: Mapping, flt: Filter) -> list:
     return out
 
 
-def _like(table, term: str):
-    return table.c.search_key.like(f"%{_escape(term)}%", escape="\\")
+def _like(key, term: str):
+    return key.like(f"%{_escape(term)}%", escape="\\")
 
 
 def _holds(key, terms: tuple[str, ...]):
     """The key holds one of the terms: a LIKE, which PostgreSQL's trigram index serves for a term of three
     characters or more; a shorter one as strpos on PostgreSQL, where a LIKE of one or two characters
     would be offered that index, which then reads every entry it has."""
-    return or_(
-        *(
-            key.like(f"%{_escape(term)}%", escape="\\") if len(term) >= TRIGRAM else func.strpos(key, term) > 0
-            for term in terms
-        )
-    )
+    return or_(*(_like(key, term) if len(term) >= TRIGRAM else func.strpos(key, term) > 0 for term in terms))
 
 
 def _contains(table, terms: tuple[str, ...]):
     """The row's search key contains one of the terms (SQLite: a LIKE; PostgreSQL: _holds)."""
-    likes = or_(*(_like(table, term) for term in terms))
+    likes = or_(*(_like(table.c.search_key, term) for term in terms))
     return _PerDialect(likes, _holds(table.c.search_key, terms))
 
 
@@ -198,7 +193,7 @@ def _grams(table, terms: tuple[str, ...]):
     characters or pairs (salesflow_short_grams, migration 0019), a longer one as a LIKE (pg_trgm)."""
     short = [term for term in terms if len(term) < TRIGRAM]
     grams = func.salesflow_short_grams(table.c.search_key).op("&&")(literal(short, ARRAY(Text)))
-    longer = [_like(table, term) for term in terms if len(term) >= TRIGRAM]
+    longer = [_like(table.c.search_key, term) for term in terms if len(term) >= TRIGRAM]
     return or_(grams, *longer)
 
 
