@@ -129,13 +129,13 @@ class GraphQLView(GraphQL):
             return None
         if request.method == "GET":  # the request is its query string: strawberry reads nothing else of a GET
             asked = request.scope["query_string"]
+            if len(asked) > MAX_BODY_BYTES:
+                return None
         else:
             declared = headers.get("content-length", "")
             if not declared.isdigit() or int(declared) > MAX_BODY_BYTES:
                 return None
             asked = await request.body()
-        if len(asked) > MAX_BODY_BYTES:
-            return None
         key = Replays.key(request.method, asked, headers.get("content-type"), headers.get("accept"))
         request.state.replay_key = key
         replay = self.replays.find(key)

@@ -3,11 +3,11 @@
 A request is *compiled whole* when every root field of its operation was planned and built by the
 store (execution.answer notes each on the context), none holds a value a resolver computes, and the
 answer has no error. Its plans depend only on the request's bytes (document, variables, operation
-name, sent as a POST's body or a GET's query string), on who asks (user and role) and in which language: so when the same body comes again from
-the same viewer, parsing, validation, the cost count and graphql-core's execution would all arrive
-at the plans already kept here. A replay runs those plans' statements and writes the answer as
-graphql-core's execution would have (the cost extension is the first answer's: it depends on the
-document and variables only). Hasura keeps its query plans the same way, by query text and role.
+name, sent as a POST's body or a GET's query string), on who asks (user and role) and in which
+language: so when the same request comes again from the same viewer, parsing, validation, the cost
+count and graphql-core's execution would all arrive at the plans already kept here. A replay runs
+those plans' statements and writes the answer as graphql-core's execution would have (the cost
+extension is the first answer's: it depends on the document and variables only). Hasura keeps its query plans the same way, by query text and role.
 
 What a replay does not skip: the bearer token is checked on every request, as always; the request's
 deadline, answer budget and read budget hold; cursors are sealed anew. A token is remembered (by its
